@@ -1,0 +1,75 @@
+/* The interrupt descriptor table: 48 gates to interrupts.S, dispatch to the kernel. */
+/*
+ * Vectors 0-31 are CPU exceptions: the kernel reports them (vector, error code, RIP, CR2,
+ * registers) and decides what happens next. Vectors 32-47 are reserved for device
+ * interrupts. An exception raised while one is being reported is caught here, printed on
+ * COM1 by boot/ itself, and stops the machine: nothing can be trusted at that point.
+ */
+#include "boot.h"
+
+#define INTERRUPT_VECTORS 48
+#define CPU_EXCEPTIONS 32
+#define KERNEL_CODE_SELECTOR 0x08
+#define GATE_PRESENT_INTERRUPT 0x8e
+
+struct idt_gate {
+  uint16_t offset_low;
+  uint16_t selector;
+  uint8_t stack_table;
+  uint8_t attributes;
+  uint16_t offset_middle;
+  uint32_t offset_high;
+  uint32_t reserved;
+} __attribute__((packed));
+
+struct idt_pointer {
+  uint16_t limit;
+  uint64_t base;
+} __attribute__((packed));
+
+extern const uint64_t interrupt_stubs[INTERRUPT_VECTORS];
+
+static struct idt_gate idt[INTERRUPT_VECTORS] __attribute__((aligned(16)));
+static int exception_depth;
+const struct interrupt_frame* interrupt_current_frame;
+
+void idt_install(void) {
+  for (int vector = 0; vector < INTERRUPT_VECTORS; vector++) {
+    uint64_t address = interrupt_stubs[vector];
+    idt[vector] = (struct idt_gate){
+        .offset_low = (uint16_t)address,
+        .selector = KERNEL_CODE_SELECTOR,
+        .attributes = GATE_PRESENT_INTERRUPT,
+        .offset_middle = (uint16_t)(address >> 16),
+        .offset_high = (uint32_t)(address >> 32),
+    };
+  }
+  struct idt_pointer pointer = {sizeof idt - 1, (uint64_t)idt};
+  __asm__ volatile("lidt %0" : : "m"(pointer));
+}
+
+static void report_nested_exception(const struct interrupt_frame* frame) {
+  early_print("\n*** CPU exception ");
+  early_print_hex(frame->vector);
+  early_print(" while reporting another one; error code ");
+  early_print_hex(frame->error_code);
+  early_print(" RIP ");
+  early_print_hex(frame->rip);
+  uint64_t cr2;
+  __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+  early_print(" CR2 ");
+  early_print_hex(cr2);
+  boot_panic("nested CPU exception");
+}
+
+void interrupt_dispatch(struct interrupt_frame* frame) {
+  if (frame->vector >= CPU_EXCEPTIONS) {
+    kernel_report_interrupt((uint32_t)frame->vector);
+    return;
+  }
+  if (exception_depth++ > 0) report_nested_exception(frame);
+  interrupt_current_frame = frame;
+  kernel_report_exception(frame);
+  /* The kernel decides whether to stop; if it ever returns, the faulting code cannot resume. */
+  boot_halt();
+}

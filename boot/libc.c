@@ -56,3 +56,11 @@ void boot_assert_failed(const char* condition, const char* file, int line) {
   early_print_hex((uint64_t)line);
   boot_panic("broken invariant in boot/");
 }
+
+/* libgcc's population count (gcc calls it for __builtin_popcountll without -mpopcnt). */
+int __popcountdi2(uint64_t value) {
+  value = value - ((value >> 1) & 0x5555555555555555ull);
+  value = (value & 0x3333333333333333ull) + ((value >> 2) & 0x3333333333333333ull);
+  value = (value + (value >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (int)((value * 0x0101010101010101ull) >> 56);
+}

@@ -2,7 +2,12 @@
 #include "boot.h"
 #include "kernel.h"
 
+struct Z_env_instance_t {
+  int unused;
+};
+
 static Z_kernel_instance_t kernel;
+static struct Z_env_instance_t environment;
 static struct Z_hardware_instance_t hardware;
 static int kernel_ready;
 
@@ -37,6 +42,12 @@ static void report_kernel_trap(wasm_rt_trap_t trap) {
   }
 }
 
+/* AssemblyScript's abort(): the kernel reports it as a panic and never returns. */
+void Z_envZ_abort(struct Z_env_instance_t* unused, u32 message, u32 file, u32 line, u32 column) {
+  Z_kernelZ_kernel_abort(&kernel, message, file, line, column);
+  boot_panic("kernel abort() returned");
+}
+
 void kernel_report_exception(const struct interrupt_frame* frame) {
   if (!kernel_ready || wasm_guard(call_kernel_exception, (void*)frame) != WASM_RT_TRAP_NONE) {
     early_print("\n*** CPU exception ");
@@ -59,7 +70,7 @@ void boot_main(uint32_t magic, uint64_t information) {
   idt_install();
   wasm_rt_init();
   Z_kernel_init_module();
-  Z_kernel_instantiate(&kernel, &hardware);
+  Z_kernel_instantiate(&kernel, &environment, &hardware);
   hardware.kernel_memory = Z_kernelZ_memory(&kernel);
   kernel_ready = 1;
   wasm_rt_trap_t trap = wasm_guard(call_kernel_initialize, NULL);

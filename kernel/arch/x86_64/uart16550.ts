@@ -1,0 +1,66 @@
+// 16550 UART on COM1: the serial console, 115200 baud 8N1, polled output.
+
+import { ConsoleOutput } from "../../console/console";
+import { Text } from "../../console/text";
+import { portRead8, portWrite8 } from "./hardware";
+
+// Registers, as offsets from the port base (DLAB = divisor latch access bit in LINE_CONTROL).
+const COM1: u16 = 0x3f8;
+const DATA: u16 = 0; //               read: receive buffer; write: transmit holding (DLAB=0)
+const INTERRUPT_ENABLE: u16 = 1; //   DLAB=0
+const DIVISOR_LOW: u16 = 0; //        DLAB=1
+const DIVISOR_HIGH: u16 = 1; //       DLAB=1
+const FIFO_CONTROL: u16 = 2;
+const LINE_CONTROL: u16 = 3;
+const MODEM_CONTROL: u16 = 4;
+const LINE_STATUS: u16 = 5;
+const SCRATCH: u16 = 7;
+
+const LINE_CONTROL_8N1: u8 = 0x03;
+const LINE_CONTROL_DLAB: u8 = 0x80;
+const FIFO_ENABLE_CLEAR_14: u8 = 0xc7; // enable, clear both FIFOs, 14-byte threshold
+const MODEM_DTR_RTS_OUT2: u8 = 0x0b;
+const LINE_STATUS_TRANSMIT_EMPTY: u8 = 0x20;
+const BASE_CLOCK_HZ: u32 = 115200;
+const BAUD: u32 = 115200;
+const TRANSMIT_WAIT_POLLS: i32 = 100_000;
+
+export class Uart16550 extends ConsoleOutput {
+  constructor(readonly base: u16 = COM1) {
+    super();
+  }
+
+  get name(): string {
+    return "serial";
+  }
+
+  /** True when a UART answers at `base` (its scratch register keeps what is written). */
+  present(): bool {
+    portWrite8(this.base + SCRATCH, 0x5a);
+    return portRead8(this.base + SCRATCH) == 0x5a;
+  }
+
+  initialize(): void {
+    const divisor = BASE_CLOCK_HZ / BAUD;
+    portWrite8(this.base + INTERRUPT_ENABLE, 0);
+    portWrite8(this.base + LINE_CONTROL, LINE_CONTROL_DLAB);
+    portWrite8(this.base + DIVISOR_LOW, <u8>(divisor & 0xff));
+    portWrite8(this.base + DIVISOR_HIGH, <u8>(divisor >> 8));
+    portWrite8(this.base + LINE_CONTROL, LINE_CONTROL_8N1);
+    portWrite8(this.base + FIFO_CONTROL, FIFO_ENABLE_CLEAR_14);
+    portWrite8(this.base + MODEM_CONTROL, MODEM_DTR_RTS_OUT2);
+  }
+
+  writeByte(value: u8): void {
+    for (let i = 0; i < TRANSMIT_WAIT_POLLS; i++) {
+      if (portRead8(this.base + LINE_STATUS) & LINE_STATUS_TRANSMIT_EMPTY) break;
+    }
+    portWrite8(this.base + DATA, value);
+  }
+
+  writeLine(line: Text): void {
+    for (let i = 0; i < line.length; i++) this.writeByte(line.byteAt(i));
+    this.writeByte(0x0d);
+    this.writeByte(0x0a);
+  }
+}

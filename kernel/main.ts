@@ -1,0 +1,79 @@
+// OptiOS kernel: the boot sequence, one step per line, and the entry points boot/ calls.
+//
+// boot/main.c instantiates this module and calls, each inside a trap guard:
+//   kernel_initialize()                 top-level initialisation (asconfig exportStart)
+//   kernel_main(magic, information)     once, with the loader's magic and information address
+//   kernel_exception(vector, code, rip) for CPU exceptions 0-31
+//   kernel_interrupt(vector)            for device interrupt vectors 32-47
+//   kernel_trap(kind)                   when the kernel's own wasm code trapped
+
+import { bootEntryTsc, haltForever, physicalRead64, readTsc } from "./arch/x86_64/hardware";
+import { reportException } from "./arch/x86_64/exceptions";
+import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHASE_NAMES, PHASE_RUNTIME,
+  printBanner } from "./banner";
+import { BootInformation } from "./boot/boot_information";
+import { parseCommandLine, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/command_line";
+import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
+import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
+import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
+import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
+import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
+import { abortKernel, panic, setTestBoot, stopMachine, trapName } from "./panic";
+import { PAGE_BYTES } from "./params";
+import { runSelfTests } from "./selftest";
+import { clockCalibrate } from "./time/clock";
+
+/** AssemblyScript's abort(): boot/ implements the env.abort import by calling this. */
+export function kernel_abort(message: usize, file: usize, line: u32, column: u32): void {
+  abortKernel(changetype<string | null>(message), changetype<string | null>(file), line, column);
+}
+
+/** test=fault reads here: 256 GiB, far beyond the identity map, so it must page-fault. */
+const UNMAPPED_ADDRESS: u64 = 0x40_0000_0000;
+
+export function kernel_main(magic: u32, informationAddress: u64): void {
+  const entryTsc = bootEntryTsc();
+  const phaseEnds = new StaticArray<u64>(PHASE_NAMES.length);
+  phaseEnds[PHASE_RUNTIME] = readTsc();
+  consoleStartSerial();                                        // COM1 first: later steps can report
+  const information = readBootInformation(magic, informationAddress);
+  if (information.error.length > 0) panic("kernel_main", information.error);
+  const options = parseCommandLine(information.commandLine);
+  logSetConsoleLevel(options.logLevel);
+  setTestBoot(options.test != TEST_NONE);
+  phaseEnds[PHASE_BOOT_INFORMATION] = readTsc();
+  consoleStartOutputs(options.consoles, information.framebuffer); // serial and/or the screen
+  phaseEnds[PHASE_CONSOLES] = readTsc();
+  const memoryError = memoryInitialize(information);           // page allocator over the memory map
+  if (memoryError.length > 0) panic("memoryInitialize", memoryError);
+  phaseEnds[PHASE_MEMORY] = readTsc();
+  clockCalibrate();                                            // TSC frequency, against the PIT
+  phaseEnds[PHASE_CLOCK] = readTsc();
+  printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
+  for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
+  if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
+  if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
+  log(LEVEL_INFO, line.clear().string("nothing more to do yet: halting"));
+  haltForever();
+}
+
+function readBootInformation(magic: u32, address: u64): BootInformation {
+  const information = new BootInformation();
+  if (magic == MULTIBOOT2_BOOT_MAGIC) return readMultiboot2(address, information);
+  if (magic == PVH_BOOT_MAGIC) return readPvh(address, information);
+  return information.fail("unknown boot magic 0x" + magic.toString(16) +
+    ": expected multiboot2 (0x36d76289) or PVH (0x336ec578); was this kernel started by a multiboot2 or PVH loader?");
+}
+
+export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
+  reportException(vector, errorCode, rip);
+  stopMachine(false);
+}
+
+export function kernel_interrupt(vector: u32): void {
+  log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
+}
+
+export function kernel_trap(kind: u32): void {
+  panic("the kernel's wasm code", "trap: " + trapName(kind));
+}

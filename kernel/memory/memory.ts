@@ -1,0 +1,67 @@
+// Physical memory at boot: the page allocator built from the memory map, minus what is taken.
+
+import { kernelImageEnd, kernelImageStart } from "../arch/x86_64/hardware";
+import { BootInformation, MEMORY_AVAILABLE } from "../boot/boot_information";
+import { LEVEL_DEBUG, LEVEL_WARNING, line, log } from "../log/log";
+import { IDENTITY_MAPPED_BYTES, LOW_MEMORY_RESERVED_BYTES, PAGE_BYTES } from "../params";
+import { PageAllocator } from "./page_allocator";
+
+/** All usable RAM in the memory map, including any above the managed limit. */
+export let memoryTotalBytes: u64 = 0;
+let allocator: PageAllocator | null = null;
+
+export function pageAllocator(): PageAllocator {
+  return allocator!;
+}
+
+/** Builds the allocator; returns an error message, or "" when memory is usable. */
+export function memoryInitialize(information: BootInformation): string {
+  memoryTotalBytes = information.availableBytes();
+  let highest: u64 = 0;
+  for (let i = 0; i < information.regions.length; i++) {
+    const region = information.regions[i];
+    if (region.kind == MEMORY_AVAILABLE && region.end > highest) highest = region.end;
+  }
+  const limit = min<u64>(highest, IDENTITY_MAPPED_BYTES) & ~(PAGE_BYTES - 1);
+  const pages = new PageAllocator(limit);
+  for (let i = 0; i < information.regions.length; i++) {
+    const region = information.regions[i];
+    if (region.kind == MEMORY_AVAILABLE) pages.markFree(region.base, region.length);
+  }
+  for (let i = 0; i < information.regions.length; i++) {
+    const region = information.regions[i];
+    if (region.kind != MEMORY_AVAILABLE) pages.markUsed(region.base, region.length);
+  }
+  pages.markUsed(0, LOW_MEMORY_RESERVED_BYTES);
+  const imageStart = kernelImageStart();
+  const imageEnd = kernelImageEnd();
+  if (!coveredByAvailable(information, imageStart, imageEnd)) {
+    return "the kernel image [0x" + imageStart.toString(16) + ", 0x" + imageEnd.toString(16) +
+      ") is not inside usable RAM: the machine has too little memory (the image needs " +
+      ((imageEnd + 0xfffff) >> 20).toString() + " MiB)";
+  }
+  pages.markUsed(imageStart, imageEnd - imageStart);
+  for (let i = 0; i < information.loaderRanges.length; i++) {
+    pages.markUsed(information.loaderRanges[i].base, information.loaderRanges[i].length);
+  }
+  for (let i = 0; i < information.modules.length; i++) {
+    const module = information.modules[i];
+    pages.markUsed(module.start, module.end - module.start);
+  }
+  allocator = pages;
+  if (highest > limit) {
+    log(LEVEL_WARNING, line.clear().string("memory: ").size(highest - limit)
+      .string(" above the identity-mapped 4 GiB is not managed yet"));
+  }
+  log(LEVEL_DEBUG, line.clear().string("memory: page allocator manages ").grouped(pages.pageCount)
+    .string(" pages, ").grouped(pages.freePages).string(" free"));
+  return "";
+}
+
+function coveredByAvailable(information: BootInformation, start: u64, end: u64): bool {
+  for (let i = 0; i < information.regions.length; i++) {
+    const region = information.regions[i];
+    if (region.kind == MEMORY_AVAILABLE && region.base <= start && region.end >= end) return true;
+  }
+  return false;
+}

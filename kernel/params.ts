@@ -1,0 +1,35 @@
+// Kernel limits the user cannot set, in one place, each with its unit and reason.
+
+/** The kernel's version, printed first in the banner. */
+export const KERNEL_VERSION = "0.1.0";
+
+/** Bytes in a physical page frame (x86_64 base pages). */
+export const PAGE_BYTES: u64 = 4096;
+
+/** entry.S identity-maps this much physical address space with 2 MiB pages. */
+export const IDENTITY_MAPPED_BYTES: u64 = 4 << 30;
+
+/** Low memory never handed out: real-mode IVT, BIOS data, EBDA, VGA memory, option ROMs. */
+export const LOW_MEMORY_RESERVED_BYTES: u64 = 1 << 20;
+
+/** Largest boot-information structure (multiboot2 or PVH) the kernel copies in. */
+export const BOOT_INFORMATION_MAX_BYTES: u32 = 65536;
+
+/** Longest kernel command line kept; the rest is dropped with a warning. */
+export const COMMAND_LINE_MAX_BYTES: i32 = 1024;
+
+/** Most memory-map regions and boot modules kept from the firmware's tables. */
+export const MEMORY_REGIONS_MAX: i32 = 128;
+export const BOOT_MODULES_MAX: i32 = 32;
+
+/** Bytes of kernel log kept in the ring; the oldest whole lines are dropped first. */
+export const LOG_RING_BYTES: i32 = 16384;
+
+/** Longest single console or log line, in bytes; longer text is cut. */
+export const TEXT_CAPACITY: i32 = 512;
+
+/** Length of the PIT window used to measure the TSC frequency, in PIT ticks (1.193182 MHz). */
+export const TSC_CALIBRATION_PIT_TICKS: u32 = 2386; // ≈ 2 ms
+
+/** Spin limit while waiting for the PIT during calibration, so a missing PIT cannot hang boot. */
+export const TSC_CALIBRATION_MAX_POLLS: u32 = 10_000_000;

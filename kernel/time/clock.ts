@@ -1,0 +1,28 @@
+// The TSC as the kernel's clock: its frequency, measured once at boot, and conversions.
+
+import { measureTscHz } from "../arch/x86_64/pit8254";
+import { Text } from "../console/text";
+
+let tscHz: u64 = 0;
+
+/** Measures the TSC frequency against the PIT; 0 if that failed (times then print as cycles). */
+export function clockCalibrate(): u64 {
+  tscHz = measureTscHz();
+  return tscHz;
+}
+
+export function clockTscHz(): u64 {
+  return tscHz;
+}
+
+/** Appends `cycles` as milliseconds with two decimals ("1.92 ms"), or as cycles if uncalibrated. */
+export function appendMilliseconds(text: Text, cycles: u64): Text {
+  if (tscHz == 0) return text.grouped(cycles).string(" cycles");
+  return text.fixed(cycles * 1000, tscHz, 2).string(" ms");
+}
+
+/** Like appendMilliseconds but the bare number, for lists that share one unit. */
+export function appendMillisecondsNumber(text: Text, cycles: u64): Text {
+  if (tscHz == 0) return text.grouped(cycles);
+  return text.fixed(cycles * 1000, tscHz, 2);
+}

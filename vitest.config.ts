@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "host", include: ["tests/host/**/*.test.ts"] } },
+      { test: { name: "host", include: ["tests/host/**/*.test.ts"], globalSetup: ["tests/host/global_setup.ts"] } },
       { test: { name: "toolchain", include: ["tests/toolchain/**/*.test.ts"], testTimeout: 60_000 } },
       {
         test: {

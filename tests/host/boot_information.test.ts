@@ -1,0 +1,159 @@
+// Multiboot2 and PVH boot information parsing (kernel/boot/), against structures laid out as loaders do.
+import { beforeEach, describe, expect, it } from "vitest";
+import { Multiboot2Builder, pcMemoryMap, pvhStartInfo } from "./boot_images";
+import { KernelUnderTest, startKernel } from "./fake_machine";
+
+const INFORMATION_ADDRESS = 0x10000;
+let under: KernelUnderTest;
+
+beforeEach(async () => {
+  under = await startKernel();
+});
+
+function readMultiboot2(image: Buffer, address = INFORMATION_ADDRESS): string {
+  under.machine.writePhysical(address, image);
+  under.kernel.bootReadMultiboot2(BigInt(address));
+  under.kernel.bootError();
+  return under.result();
+}
+
+function text(name: string, ...values: unknown[]): string {
+  under.kernel[name](...values);
+  return under.result();
+}
+
+describe("multiboot2", () => {
+  it("reads the memory map, command line, loader name, modules, framebuffer and RSDP", () => {
+    const image = new Multiboot2Builder()
+      .commandLine("console=serial loglevel=5")
+      .loaderName("GRUB 2.06")
+      .module(0x300000, 0x340000, "initrd.cpio")
+      .basicMemory(639, 64512)
+      .memoryMap(pcMemoryMap(64))
+      .framebuffer(0xfd000000n, 5120, 1280, 800, 32, 1)
+      .acpiRsdp(0)
+      .acpiRsdp(2)
+      .build();
+    expect(readMultiboot2(image)).toBe("");
+    expect(text("bootProtocol")).toBe("multiboot2");
+    expect(text("bootCommandLine")).toBe("console=serial loglevel=5");
+    expect(text("bootLoaderName")).toBe("GRUB 2.06");
+    expect(under.kernel.bootRegionCount()).toBe(6);
+    expect(under.kernel.bootRegionBase(3)).toBe(0x100000n);
+    expect(under.kernel.bootRegionKind(4)).toBe(2);
+    expect(under.kernel.bootAvailableBytes()).toBe(0x9fc00n + 64n * 0x100000n - 0x120000n);
+    expect(under.kernel.bootModuleCount()).toBe(1);
+    expect(under.kernel.bootModuleStart(0)).toBe(0x300000n);
+    expect(under.kernel.bootModuleEnd(0)).toBe(0x340000n);
+    expect(text("bootModuleName", 0)).toBe("initrd.cpio");
+    expect(under.kernel.bootHasFramebuffer()).toBe(1);
+    expect(under.kernel.bootFramebufferAddress()).toBe(0xfd000000n);
+    expect(under.kernel.bootFramebufferWidth()).toBe(1280);
+    expect(under.kernel.bootFramebufferHeight()).toBe(800);
+    expect(under.kernel.bootFramebufferPitch()).toBe(5120);
+    expect(under.kernel.bootFramebufferBitsPerPixel()).toBe(32);
+    expect(under.kernel.bootFramebufferKind()).toBe(1);
+    expect(under.kernel.bootFramebufferRedPosition()).toBe(16);
+    expect(under.kernel.bootRsdpRevision()).toBe(2);
+    // The RSDP copy sits inside the information structure, 8 bytes into its tag.
+    expect(under.kernel.bootRsdpAddress()).toBeGreaterThan(BigInt(INFORMATION_ADDRESS));
+    expect(under.kernel.bootRsdpAddress()).toBeLessThan(BigInt(INFORMATION_ADDRESS + image.length));
+  });
+
+  it("falls back to basic memory information when there is no memory map", () => {
+    expect(readMultiboot2(new Multiboot2Builder().basicMemory(639, 15360).build())).toBe("");
+    expect(under.kernel.bootRegionCount()).toBe(2);
+    expect(under.kernel.bootRegionBase(1)).toBe(0x100000n);
+    expect(under.kernel.bootRegionLength(1)).toBe(15360n * 1024n);
+  });
+
+  it("skips tags it does not know", () => {
+    const image = new Multiboot2Builder().tag(21, Buffer.alloc(4)).memoryMap(pcMemoryMap(16)).build();
+    expect(readMultiboot2(image)).toBe("");
+    expect(under.kernel.bootRegionCount()).toBe(6);
+  });
+
+  it("refuses an address that is not 8-byte aligned", () => {
+    expect(readMultiboot2(new Multiboot2Builder().memoryMap(pcMemoryMap(16)).build(), INFORMATION_ADDRESS + 4))
+      .toMatch(/not 8-byte aligned/);
+  });
+
+  it("refuses a total size outside 16 bytes to 64 KiB", () => {
+    expect(readMultiboot2(new Multiboot2Builder().build({ totalOverride: 8 }))).toMatch(/claims 8 bytes; expected 16 to 65536/);
+    expect(readMultiboot2(new Multiboot2Builder().build({ totalOverride: 1 << 20 }))).toMatch(/claims 1048576 bytes/);
+  });
+
+  it("refuses a tag whose size runs past the end, naming the tag and offset", () => {
+    const image = new Multiboot2Builder().memoryMap(pcMemoryMap(16)).tag(1, Buffer.from("x\0"), 4096).build();
+    expect(readMultiboot2(image)).toMatch(/multiboot2 tag 1 at offset 168: size 4096 runs past the end/);
+  });
+
+  it("refuses a tag smaller than its own header", () => {
+    const image = new Multiboot2Builder().tag(2, Buffer.alloc(0), 4).build();
+    expect(readMultiboot2(image)).toMatch(/tag 2 at offset 8: size 4/);
+  });
+
+  it("refuses a structure with no end tag", () => {
+    expect(readMultiboot2(new Multiboot2Builder().memoryMap(pcMemoryMap(16)).build({ end: false }))).toMatch(/no end tag/);
+  });
+
+  it("refuses a structure with no memory information at all", () => {
+    expect(readMultiboot2(new Multiboot2Builder().commandLine("x").build())).toMatch(/no memory map \(tag 6\)/);
+  });
+
+  it("refuses a memory map with a bad entry size", () => {
+    expect(readMultiboot2(new Multiboot2Builder().memoryMap(pcMemoryMap(16), 20).build()))
+      .toMatch(/memory map \(tag 6 at offset 8\): entry size 20/);
+  });
+
+  it("refuses a framebuffer tag too short to hold its fields", () => {
+    expect(readMultiboot2(new Multiboot2Builder().memoryMap(pcMemoryMap(16)).tag(8, Buffer.alloc(8)).build()))
+      .toMatch(/framebuffer \(tag 8 at offset 168\): 16 bytes, expected at least 31/);
+  });
+
+  it("checks the size field against the bytes it was given", () => {
+    const image = new Multiboot2Builder().memoryMap(pcMemoryMap(16)).build();
+    under.input(image);
+    under.kernel.bootParseMultiboot2Input(image.length + 8);
+    under.kernel.bootError();
+    expect(under.result()).toMatch(/size field says 176 bytes, expected 184/);
+  });
+});
+
+describe("PVH start info", () => {
+  it("reads the memory map, command line and modules", () => {
+    const { startInfo, memoryMap, moduleList } = pvhStartInfo({
+      memoryMapAddress: 0x7000,
+      entries: pcMemoryMap(128),
+      commandLineAddress: 0x8000,
+      modules: [{ listAddress: 0x9000, start: 0x400000n, size: 0x1000n }],
+    });
+    under.machine.writePhysical(0x6000, startInfo);
+    under.machine.writePhysical(0x7000, memoryMap);
+    under.machine.writePhysical(0x9000, moduleList);
+    under.machine.writePhysical(0x8000, Buffer.from("test=selftest marker=abc\0"));
+    under.kernel.bootReadPvh(0x6000n);
+    expect(text("bootError")).toBe("");
+    expect(text("bootProtocol")).toBe("pvh");
+    expect(text("bootCommandLine")).toBe("test=selftest marker=abc");
+    expect(under.kernel.bootRegionCount()).toBe(6);
+    expect(under.kernel.bootRegionLength(3)).toBe(128n * 0x100000n - 0x120000n);
+    expect(under.kernel.bootModuleCount()).toBe(1);
+    expect(under.kernel.bootModuleEnd(0)).toBe(0x401000n);
+    expect(under.kernel.bootRsdpAddress()).toBe(0xf5a30n);
+  });
+
+  it("refuses a bad magic number", () => {
+    const { startInfo } = pvhStartInfo({ memoryMapAddress: 0x7000, entries: pcMemoryMap(16), magic: 0x12345678 });
+    under.machine.writePhysical(0x6000, startInfo);
+    under.kernel.bootReadPvh(0x6000n);
+    expect(text("bootError")).toMatch(/magic 0x12345678, expected 0x336ec578/);
+  });
+
+  it("refuses version 0, which carries no memory map", () => {
+    const { startInfo } = pvhStartInfo({ memoryMapAddress: 0x7000, entries: pcMemoryMap(16), version: 0 });
+    under.machine.writePhysical(0x6000, startInfo);
+    under.kernel.bootReadPvh(0x6000n);
+    expect(text("bootError")).toMatch(/version 0 carries no memory map/);
+  });
+});

@@ -1,0 +1,199 @@
+// A fake machine for host tests: JavaScript versions of exactly the imports in kernel/arch/x86_64/hardware.ts.
+//
+// Physical memory is sparse (4 KiB pages made on first touch); COM1 output, port writes,
+// the PIT's channel-2 output, the TSC and the exception frame are simulated just enough for
+// the kernel code under test. halt_forever throws MachineHalted so a test can observe it.
+import { readFileSync } from "node:fs";
+
+const PAGE = 4096;
+const COM1 = 0x3f8;
+const COM1_LINE_CONTROL = 0x3fb;
+const COM1_LINE_STATUS = 0x3fd;
+const COM1_SCRATCH = 0x3ff;
+const SPEAKER_CONTROL = 0x61;
+const DEBUG_EXIT = 0xf4;
+
+export class MachineHalted extends Error {
+  constructor() {
+    super("the kernel halted the machine");
+  }
+}
+
+export class KernelAbort extends Error {}
+
+export class FakeMachine {
+  memory!: WebAssembly.Memory;
+  readonly portWrites: { port: number; value: number }[] = [];
+  serialOutput = "";
+  serialPresent = true;
+  debugExitCode: number | undefined;
+  halted = false;
+  tsc = 1_000_000n;
+  tscStepPerRead = 1000n;
+  /** TSC ticks that pass while the kernel polls port 0x61 once (time spent waiting on the PIT). */
+  tscStepPerSpeakerRead = 0n;
+  /** Reads of port 0x61 before the PIT's channel-2 output goes high (a countdown in progress). */
+  pitPollsUntilDone = 50;
+  kernelImageStart = 0x100000n;
+  kernelImageEnd = 0x200000n;
+  readonly exceptionRegisters: bigint[] = Array.from({ length: 22 }, (_, index) => BigInt(index) * 0x1111n);
+  readonly controlRegisters: bigint[] = [0x80000011n, 0n, 0x4000000000n, 0x117000n, 0x620n];
+  private readonly pages = new Map<number, Uint8Array>();
+  private lineControl = 0;
+  private scratch = 0;
+  private speakerReads = 0;
+
+  writePhysical(address: number | bigint, bytes: Uint8Array): void {
+    const base = Number(address);
+    for (let i = 0; i < bytes.length; i++) this.page(base + i)[(base + i) % PAGE] = bytes[i];
+  }
+
+  readPhysical(address: number | bigint, length: number): Uint8Array {
+    const base = Number(address);
+    const out = new Uint8Array(length);
+    for (let i = 0; i < length; i++) out[i] = this.page(base + i)[(base + i) % PAGE];
+    return out;
+  }
+
+  private page(address: number): Uint8Array {
+    const number = Math.floor(address / PAGE);
+    let page = this.pages.get(number);
+    if (!page) {
+      page = new Uint8Array(PAGE);
+      this.pages.set(number, page);
+    }
+    return page;
+  }
+
+  private kernelBytes(offset: number, length: number): Uint8Array {
+    if (offset + length > this.memory.buffer.byteLength) throw new RangeError("physical copy outside kernel memory");
+    return new Uint8Array(this.memory.buffer, offset, length);
+  }
+
+  private readLittleEndian(address: bigint, bytes: number): bigint {
+    const data = this.readPhysical(address, bytes);
+    let value = 0n;
+    for (let i = bytes - 1; i >= 0; i--) value = (value << 8n) | BigInt(data[i]);
+    return value;
+  }
+
+  private writeLittleEndian(address: bigint, value: bigint, bytes: number): void {
+    const data = new Uint8Array(bytes);
+    for (let i = 0; i < bytes; i++) data[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+    this.writePhysical(address, data);
+  }
+
+  private portRead(port: number): number {
+    if (port === COM1_LINE_STATUS) return this.serialPresent ? 0x20 : 0xff;
+    if (port === COM1_SCRATCH) return this.serialPresent ? this.scratch : 0xff;
+    if (port === SPEAKER_CONTROL) {
+      this.tsc += this.tscStepPerSpeakerRead;
+      return ++this.speakerReads > this.pitPollsUntilDone ? 0x20 : 0x00;
+    }
+    return 0xff;
+  }
+
+  private portWrite(port: number, value: number): void {
+    this.portWrites.push({ port, value });
+    if (port === COM1_LINE_CONTROL) this.lineControl = value;
+    else if (port === COM1_SCRATCH) this.scratch = value;
+    else if (port === COM1 && (this.lineControl & 0x80) === 0 && this.serialPresent) this.serialOutput += String.fromCharCode(value);
+    else if (port === DEBUG_EXIT) this.debugExitCode = value;
+    else if (port === 0x43) this.speakerReads = 0;
+  }
+
+  private readAssemblyScriptString(pointer: number): string {
+    if (pointer === 0) return "(null)";
+    const bytes = new Uint32Array(this.memory.buffer, pointer - 4, 1)[0];
+    return String.fromCharCode(...new Uint16Array(this.memory.buffer, pointer, bytes / 2));
+  }
+
+  imports(): WebAssembly.Imports {
+    const machine = this;
+    const halt = () => {
+      machine.halted = true;
+      throw new MachineHalted();
+    };
+    return {
+      env: {
+        abort(message: number, file: number, line: number, column: number) {
+          throw new KernelAbort(`${machine.readAssemblyScriptString(message)} at ${machine.readAssemblyScriptString(file)}:${line}:${column}`);
+        },
+      },
+      hardware: {
+        port_read8: (port: number) => machine.portRead(port) & 0xff,
+        port_read16: (port: number) => machine.portRead(port) & 0xffff,
+        port_read32: (port: number) => machine.portRead(port) >>> 0,
+        port_write8: (port: number, value: number) => machine.portWrite(port, value & 0xff),
+        port_write16: (port: number, value: number) => machine.portWrite(port, value & 0xffff),
+        port_write32: (port: number, value: number) => machine.portWrite(port, value >>> 0),
+        physical_read8: (address: bigint) => Number(machine.readLittleEndian(address, 1)),
+        physical_read16: (address: bigint) => Number(machine.readLittleEndian(address, 2)),
+        physical_read32: (address: bigint) => Number(machine.readLittleEndian(address, 4)),
+        physical_read64: (address: bigint) => BigInt.asIntN(64, machine.readLittleEndian(address, 8)),
+        physical_write8: (address: bigint, value: number) => machine.writeLittleEndian(address, BigInt(value), 1),
+        physical_write16: (address: bigint, value: number) => machine.writeLittleEndian(address, BigInt(value), 2),
+        physical_write32: (address: bigint, value: number) => machine.writeLittleEndian(address, BigInt(value >>> 0), 4),
+        physical_write64: (address: bigint, value: bigint) => machine.writeLittleEndian(address, BigInt.asUintN(64, value), 8),
+        physical_copy_in: (destination: number, source: bigint, length: number) =>
+          machine.kernelBytes(destination, length).set(machine.readPhysical(source, length)),
+        physical_copy_out: (destination: bigint, source: number, length: number) =>
+          machine.writePhysical(destination, machine.kernelBytes(source, length).slice()),
+        physical_move: (destination: bigint, source: bigint, length: bigint) =>
+          machine.writePhysical(destination, machine.readPhysical(source, Number(length))),
+        physical_fill32: (destination: bigint, value: number, count: bigint) => {
+          const bytes = new Uint8Array(Number(count) * 4);
+          new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
+          for (let i = 4; i < bytes.length; i++) bytes[i] = bytes[i % 4];
+          machine.writePhysical(destination, bytes);
+        },
+        read_tsc: () => (machine.tsc += machine.tscStepPerRead),
+        boot_entry_tsc: () => 1_000_000n,
+        kernel_image_start: () => machine.kernelImageStart,
+        kernel_image_end: () => machine.kernelImageEnd,
+        halt_forever: halt,
+        exception_register: (index: number) => machine.exceptionRegisters[index] ?? 0n,
+        control_register: (number: number) => machine.controlRegisters[number] ?? 0n,
+      },
+    };
+  }
+}
+
+/** The kernel-under-test module, compiled once per run by global_setup.ts. */
+export const KERNEL_UNDER_TEST_WASM = "build/host/kernel_under_test.wasm";
+
+export interface KernelUnderTest {
+  machine: FakeMachine;
+  // The exports are many and loosely typed; tests call them by name.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  kernel: any;
+  /** Text the last call left in the kernel's `result` line. */
+  result(): string;
+  /** Writes a string (or bytes) into the kernel's input buffer; returns its length. */
+  input(value: string | Uint8Array): number;
+}
+
+let compiled: WebAssembly.Module | undefined;
+
+export async function startKernel(configure?: (machine: FakeMachine) => void): Promise<KernelUnderTest> {
+  compiled ??= await WebAssembly.compile(readFileSync(KERNEL_UNDER_TEST_WASM));
+  const machine = new FakeMachine();
+  configure?.(machine);
+  const instance = await WebAssembly.instantiate(compiled, machine.imports());
+  const kernel = instance.exports as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+  machine.memory = kernel.memory;
+  kernel.kernel_initialize();
+  return {
+    machine,
+    kernel,
+    result() {
+      const pointer = kernel.resultPointer() as number;
+      return Buffer.from(new Uint8Array(kernel.memory.buffer, pointer, kernel.resultLength() as number)).toString("latin1");
+    },
+    input(value) {
+      const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
+      new Uint8Array(kernel.memory.buffer, kernel.inputPointer() as number, bytes.length).set(bytes);
+      return bytes.length;
+    },
+  };
+}

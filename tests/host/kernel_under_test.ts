@@ -1,0 +1,154 @@
+// Host-test entry: drives the kernel's own modules from JavaScript (tests/host/*.test.ts).
+//
+// Compiled by global_setup.ts with the kernel's runtime settings and run in Node against
+// fake_machine.ts. Results that are text land in `result`; JavaScript reads them through
+// resultPointer()/resultLength(). Strings from JavaScript arrive as bytes in `input`.
+
+import { reportException } from "../../kernel/arch/x86_64/exceptions";
+import { measureTscHz } from "../../kernel/arch/x86_64/pit8254";
+import { Uart16550 } from "../../kernel/arch/x86_64/uart16550";
+import { VgaText } from "../../kernel/arch/x86_64/vga_text";
+import { BootInformation } from "../../kernel/boot/boot_information";
+import { KernelOptions, parseCommandLine } from "../../kernel/boot/command_line";
+import { parseMultiboot2, readMultiboot2 } from "../../kernel/boot/multiboot2";
+import { readPvh } from "../../kernel/boot/pvh";
+import { consoleAddOutput, consoleRemoveAllOutputs } from "../../kernel/console/console";
+import { Framebuffer, FRAMEBUFFER_KIND_RGB, FramebufferConsole } from "../../kernel/console/framebuffer_console";
+import { Text } from "../../kernel/console/text";
+import { logAlways } from "../../kernel/log/log";
+import { LogRing } from "../../kernel/log/ring";
+import { memoryInitialize, memoryTotalBytes, pageAllocator } from "../../kernel/memory/memory";
+import { PageAllocator } from "../../kernel/memory/page_allocator";
+import { panic, setTestBoot } from "../../kernel/panic";
+
+const result = new Text();
+const input = new StaticArray<u8>(4096);
+
+export function resultPointer(): usize { return result.pointer; }
+export function resultLength(): i32 { return result.length; }
+export function inputPointer(): usize { return changetype<usize>(input); }
+
+function inputString(length: i32): string {
+  return String.UTF8.decodeUnsafe(changetype<usize>(input), length);
+}
+
+// ---- Text formatting ----
+export function formatDecimal(value: u64): void { result.clear().decimal(value); }
+export function formatSigned(value: i64): void { result.clear().signed(value); }
+export function formatGrouped(value: u64): void { result.clear().grouped(value); }
+export function formatHex(value: u64, width: i32): void { result.clear().hex(value, width); }
+export function formatFixed(numerator: u64, denominator: u64, decimals: i32): void { result.clear().fixed(numerator, denominator, decimals); }
+export function formatSize(bytes: u64): void { result.clear().size(bytes); }
+export function formatInput(length: i32): void { result.clear().string(inputString(length)); }
+export function formatPadded(length: i32, column: i32): void { result.clear().string(inputString(length)).padTo(column).char(0x7c); }
+
+// ---- Boot information ----
+let information = new BootInformation();
+export function bootReadMultiboot2(address: u64): void { information = readMultiboot2(address, new BootInformation()); }
+export function bootParseMultiboot2Input(length: u32): void {
+  information = parseMultiboot2(changetype<usize>(input), length, 0x10000, new BootInformation());
+}
+export function bootReadPvh(address: u64): void { information = readPvh(address, new BootInformation()); }
+export function bootError(): void { result.clear().string(information.error); }
+export function bootProtocol(): void { result.clear().string(information.protocol); }
+export function bootLoaderName(): void { result.clear().string(information.loaderName); }
+export function bootCommandLine(): void { result.clear().string(information.commandLine); }
+export function bootRegionCount(): i32 { return information.regions.length; }
+export function bootRegionBase(index: i32): u64 { return information.regions[index].base; }
+export function bootRegionLength(index: i32): u64 { return information.regions[index].length; }
+export function bootRegionKind(index: i32): u32 { return information.regions[index].kind; }
+export function bootModuleCount(): i32 { return information.modules.length; }
+export function bootModuleStart(index: i32): u64 { return information.modules[index].start; }
+export function bootModuleEnd(index: i32): u64 { return information.modules[index].end; }
+export function bootModuleName(index: i32): void { result.clear().string(information.modules[index].name); }
+export function bootHasFramebuffer(): bool { return information.framebuffer != null; }
+export function bootFramebufferAddress(): u64 { return information.framebuffer!.address; }
+export function bootFramebufferWidth(): u32 { return information.framebuffer!.width; }
+export function bootFramebufferHeight(): u32 { return information.framebuffer!.height; }
+export function bootFramebufferPitch(): u32 { return information.framebuffer!.pitch; }
+export function bootFramebufferBitsPerPixel(): u8 { return information.framebuffer!.bitsPerPixel; }
+export function bootFramebufferKind(): u8 { return information.framebuffer!.kind; }
+export function bootFramebufferRedPosition(): u8 { return information.framebuffer!.redPosition; }
+export function bootRsdpAddress(): u64 { return information.rsdpAddress; }
+export function bootRsdpRevision(): u8 { return information.rsdpRevision; }
+export function bootAvailableBytes(): u64 { return information.availableBytes(); }
+
+// ---- Memory ----
+export function memorySetUp(): void { result.clear().string(memoryInitialize(information)); }
+export function memoryTotal(): u64 { return memoryTotalBytes; }
+export function memoryFreePages(): u64 { return pageAllocator().freePages; }
+export function memoryPageIsUsed(address: u64): bool { return pageAllocator().isUsed(address / 4096); }
+
+let pages = new PageAllocator(0);
+export function allocatorCreate(limit: u64): void { pages = new PageAllocator(limit); }
+export function allocatorMarkFree(base: u64, length: u64): void { pages.markFree(base, length); }
+export function allocatorMarkUsed(base: u64, length: u64): void { pages.markUsed(base, length); }
+export function allocatorAllocate(): u64 { return pages.allocate(); }
+export function allocatorAllocateContiguous(count: u64): u64 { return pages.allocateContiguous(count); }
+export function allocatorFree(address: u64, count: u64): bool { return pages.free(address, count); }
+export function allocatorFreePages(): u64 { return pages.freePages; }
+export function allocatorPageCount(): u64 { return pages.pageCount; }
+export function allocatorIsUsed(page: u64): bool { return pages.isUsed(page); }
+
+// ---- Command line ----
+let options = new KernelOptions();
+export function commandLineParse(length: i32): void { options = parseCommandLine(inputString(length)); }
+export function commandLineConsoles(): u32 { return options.consoles; }
+export function commandLineLogLevel(): u8 { return options.logLevel; }
+export function commandLineTest(): u32 { return options.test; }
+export function commandLineWarningCount(): i32 { return options.warnings.length; }
+export function commandLineWarning(index: i32): void { result.clear().string(options.warnings[index]); }
+
+// ---- Log ring ----
+let ring = new LogRing(64);
+export function ringCreate(capacity: i32): void { ring = new LogRing(capacity); }
+export function ringAppendInput(level: u8, length: i32): void { ring.append(level, changetype<usize>(input), length); }
+export function ringLines(): i32 { return ring.lines; }
+export function ringDropped(): u32 { return ring.dropped; }
+/** The index-th oldest line into `result`; returns its level. */
+export function ringLine(index: i32): u8 {
+  let cursor = ring.first();
+  for (let i = 0; i < index; i++) cursor = ring.next(cursor);
+  result.clear();
+  for (let i = 0; i < ring.lineLength(cursor); i++) result.char(ring.lineByte(cursor, i));
+  return ring.lineLevel(cursor);
+}
+
+// ---- Consoles ----
+const serial = new Uart16550();
+export function serialPresent(): bool { return serial.present(); }
+export function serialInitialize(): void { serial.initialize(); }
+export function serialWriteInput(length: i32): void { serial.writeLine(new Text().string(inputString(length))); }
+
+let vga = new VgaText();
+export function vgaCreate(address: u64, columns: u32, rows: u32): void { vga = new VgaText(address, columns, rows); vga.clear(); }
+export function vgaWriteInput(length: i32): void { vga.writeLine(new Text().string(inputString(length))); }
+
+let screen: FramebufferConsole | null = null;
+export function framebufferCreate(address: u64, width: u32, height: u32, pitch: u32): bool {
+  const framebuffer = new Framebuffer();
+  framebuffer.address = address;
+  framebuffer.width = width;
+  framebuffer.height = height;
+  framebuffer.pitch = pitch;
+  framebuffer.bitsPerPixel = 32;
+  framebuffer.kind = FRAMEBUFFER_KIND_RGB;
+  if (!FramebufferConsole.supports(framebuffer)) return false;
+  screen = new FramebufferConsole(framebuffer);
+  screen!.clear();
+  return true;
+}
+export function framebufferWriteInput(length: i32): void { screen!.writeLine(new Text().string(inputString(length))); }
+
+// ---- Exceptions, panics, clock ----
+export function useSerialConsoleOnly(): void {
+  consoleRemoveAllOutputs();
+  consoleAddOutput(serial);
+}
+export function exceptionReport(vector: u32, errorCode: u64, rip: u64): void { reportException(vector, errorCode, rip); }
+export function panicWithInput(length: i32, testBoot: bool): void {
+  setTestBoot(testBoot);
+  panic("host test", inputString(length));
+}
+export function logAlwaysInput(length: i32): void { logAlways(new Text().string(inputString(length))); }
+export function clockMeasureTscHz(): u64 { return measureTscHz(); }

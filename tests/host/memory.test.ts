@@ -1,0 +1,111 @@
+// The page allocator (kernel/memory/page_allocator.ts) and boot-time memory set-up (memory.ts).
+import { beforeEach, describe, expect, it } from "vitest";
+import { Multiboot2Builder, pcMemoryMap } from "./boot_images";
+import { KernelUnderTest, startKernel } from "./fake_machine";
+
+const PAGE = 4096n;
+const INFORMATION_ADDRESS = 0x600000; // above 1 MiB, as GRUB places it
+let under: KernelUnderTest;
+
+beforeEach(async () => {
+  under = await startKernel();
+});
+
+describe("page allocator", () => {
+  beforeEach(() => {
+    under.kernel.allocatorCreate(64n * PAGE * 4n); // 256 pages
+  });
+
+  it("starts with everything in use and frees only whole pages inside a region", () => {
+    expect(under.kernel.allocatorFreePages()).toBe(0n);
+    under.kernel.allocatorMarkFree(PAGE + 1n, 3n * PAGE); // covers pages 2 and 3 whole, 1 and 4 partly
+    expect(under.kernel.allocatorFreePages()).toBe(2n);
+    expect(under.kernel.allocatorIsUsed(1n)).toBe(1);
+    expect(under.kernel.allocatorIsUsed(2n)).toBe(0);
+    expect(under.kernel.allocatorIsUsed(4n)).toBe(1);
+  });
+
+  it("marks every page a reserved range touches", () => {
+    under.kernel.allocatorMarkFree(0n, 256n * PAGE);
+    under.kernel.allocatorMarkUsed(10n * PAGE + 100n, PAGE);
+    expect(under.kernel.allocatorIsUsed(10n)).toBe(1);
+    expect(under.kernel.allocatorIsUsed(11n)).toBe(1);
+    expect(under.kernel.allocatorFreePages()).toBe(254n);
+  });
+
+  it("hands out each free page once, then reports exhaustion with 0", () => {
+    under.kernel.allocatorMarkFree(100n * PAGE, 3n * PAGE);
+    const pages = [under.kernel.allocatorAllocate(), under.kernel.allocatorAllocate(), under.kernel.allocatorAllocate()];
+    expect(new Set(pages).size).toBe(3);
+    for (const page of pages) expect([100n * PAGE, 101n * PAGE, 102n * PAGE]).toContain(page);
+    expect(under.kernel.allocatorAllocate()).toBe(0n);
+    expect(under.kernel.allocatorFreePages()).toBe(0n);
+  });
+
+  it("refuses double frees, unaligned and out-of-range frees without changing anything", () => {
+    under.kernel.allocatorMarkFree(0n, 256n * PAGE);
+    const page = under.kernel.allocatorAllocate();
+    expect(under.kernel.allocatorFree(page, 1n)).toBe(1);
+    expect(under.kernel.allocatorFree(page, 1n)).toBe(0);
+    expect(under.kernel.allocatorFree(page + 1n, 1n)).toBe(0);
+    expect(under.kernel.allocatorFree(300n * PAGE, 1n)).toBe(0);
+    expect(under.kernel.allocatorFreePages()).toBe(256n);
+  });
+
+  it("finds contiguous runs across word boundaries and skips holes too small", () => {
+    under.kernel.allocatorMarkFree(60n * PAGE, 3n * PAGE); // pages 60-62: too short
+    under.kernel.allocatorMarkFree(70n * PAGE, 10n * PAGE); // pages 70-79 span bit 64
+    const run = under.kernel.allocatorAllocateContiguous(8n);
+    expect(run).toBe(70n * PAGE);
+    for (let page = 70n; page < 78n; page++) expect(under.kernel.allocatorIsUsed(page)).toBe(1);
+    expect(under.kernel.allocatorAllocateContiguous(4n)).toBe(0n);
+    expect(under.kernel.allocatorFree(run, 8n)).toBe(1);
+    expect(under.kernel.allocatorFreePages()).toBe(13n);
+  });
+});
+
+describe("memory set-up from the boot information", () => {
+  function boot(entries = pcMemoryMap(64), modules: [number, number][] = []): string {
+    const builder = new Multiboot2Builder().memoryMap(entries);
+    for (const [start, end] of modules) builder.module(start, end, "module");
+    under.machine.writePhysical(INFORMATION_ADDRESS, builder.build());
+    under.kernel.bootReadMultiboot2(BigInt(INFORMATION_ADDRESS));
+    under.kernel.memorySetUp();
+    return under.result();
+  }
+
+  it("counts all usable RAM and frees it except low memory, the kernel image, the information and modules", () => {
+    expect(boot(pcMemoryMap(64), [[0x300000, 0x340000]])).toBe("");
+    expect(under.kernel.memoryTotal()).toBe(0x9fc00n + 64n * 0x100000n - 0x120000n);
+    const usable = (64n * 0x100000n - 0x120000n) / PAGE; // pages above 1 MiB
+    const kernelImage = 0x100000n / PAGE;
+    const module = 0x40000n / PAGE;
+    const information = 1n;
+    expect(under.kernel.memoryFreePages()).toBe(usable - kernelImage - module - information);
+    expect(under.kernel.memoryPageIsUsed(0x1000n)).toBe(1); // low memory
+    expect(under.kernel.memoryPageIsUsed(0x150000n)).toBe(1); // kernel image
+    expect(under.kernel.memoryPageIsUsed(0x310000n)).toBe(1); // module
+    expect(under.kernel.memoryPageIsUsed(BigInt(INFORMATION_ADDRESS))).toBe(1); // boot information
+    expect(under.kernel.memoryPageIsUsed(0x500000n)).toBe(0);
+  });
+
+  it("lets a reserved region win where the firmware's map overlaps an available one", () => {
+    const entries = [...pcMemoryMap(64), { base: 0x800000n, length: 0x2000n, kind: 2 }];
+    expect(boot(entries)).toBe("");
+    expect(under.kernel.memoryPageIsUsed(0x800000n)).toBe(1);
+    expect(under.kernel.memoryPageIsUsed(0x801000n)).toBe(1);
+    expect(under.kernel.memoryPageIsUsed(0x802000n)).toBe(0);
+  });
+
+  it("manages memory only up to the identity-mapped 4 GiB but counts all of it", () => {
+    const entries = [...pcMemoryMap(2048), { base: 0x100000000n, length: 0x40000000n, kind: 1 }];
+    expect(boot(entries)).toBe("");
+    expect(under.kernel.memoryTotal()).toBe(0x9fc00n + 2048n * 0x100000n - 0x120000n + 0x40000000n);
+    expect(under.machine.serialOutput).toBe(""); // the warning goes to the log; no console is attached here
+  });
+
+  it("says so when the kernel image does not fit in usable RAM", () => {
+    under.machine.kernelImageEnd = 0x1200000n; // a 17 MiB image
+    expect(boot(pcMemoryMap(16))).toMatch(/kernel image \[0x100000, 0x1200000\) is not inside usable RAM.*needs 18 MiB/);
+  });
+});

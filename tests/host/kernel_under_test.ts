@@ -6,6 +6,11 @@
 
 import { reportException } from "../../kernel/arch/x86_64/exceptions";
 import { measureTscHz } from "../../kernel/arch/x86_64/pit8254";
+import { parseDuration } from "../../kernel/events/duration";
+import { Delivery, EventQueue } from "../../kernel/events/event_queue";
+import { backoffDelay, HandlerHealth, recordFailure, recordSuccess, restart, runnable, SupervisionPolicy }
+  from "../../kernel/events/supervision";
+import { TimerSet } from "../../kernel/events/timers";
 import { Uart16550 } from "../../kernel/arch/x86_64/uart16550";
 import { VgaText } from "../../kernel/arch/x86_64/vga_text";
 import { BootInformation } from "../../kernel/boot/boot_information";
@@ -152,3 +157,54 @@ export function panicWithInput(length: i32, testBoot: bool): void {
 }
 export function logAlwaysInput(length: i32): void { logAlways(new Text().string(inputString(length))); }
 export function clockMeasureTscHz(): u64 { return measureTscHz(); }
+
+// ---- Events: durations, queue, timers, supervision ----
+export function durationParseInput(length: i32): i64 { return parseDuration(inputString(length)); }
+
+let queue = new EventQueue(4, 16);
+const taken = new Delivery();
+const takenPayload = new StaticArray<u8>(256);
+export function queueCreate(capacity: i32, payloadMax: i32): void { queue = new EventQueue(capacity, payloadMax); }
+export function queuePostInput(handler: i32, kind: u8, source: u32, name: u32, timestamp: u64, length: i32): bool {
+  return queue.post(handler, kind, source, name, timestamp, changetype<usize>(input), length);
+}
+export function queueCount(): i32 { return queue.count; }
+export function queueCountFor(handler: i32): i32 { return queue.countFor(handler); }
+export function queueDropped(): u64 { return queue.dropped; }
+export function queueDiscardFor(handler: i32): i32 { return queue.discardFor(handler); }
+/** Takes the oldest delivery for `handler` (-1: any) and puts "handler kind source name timestamp payload" in `result`. */
+export function queueTake(handler: i32): bool {
+  if (!queue.take(handler, taken, changetype<usize>(takenPayload))) return false;
+  result.clear().signed(taken.handler).char(0x20).decimal(taken.kind).char(0x20).decimal(taken.source).char(0x20)
+    .decimal(taken.name).char(0x20).decimal(taken.timestamp).char(0x20).raw(changetype<usize>(takenPayload), taken.payloadLength);
+  return true;
+}
+
+let timers = new TimerSet(4);
+export function timersCreate(capacity: i32): void { timers = new TimerSet(capacity); }
+export function timersAdd(handler: i32, now: u64, delay: u64, period: u64): i32 { return timers.add(handler, now, delay, period); }
+export function timersNextDeadline(): u64 { return timers.nextDeadline(); }
+export function timersTakeDue(now: u64): i32 { return timers.takeDue(now); }
+export function timersMissed(index: i32): u64 { return timers.timer(index).missed; }
+export function timersFired(index: i32): u64 { return timers.timer(index).fired; }
+export function timersStopFor(handler: i32): i32 { return timers.stopFor(handler); }
+
+const policy = new SupervisionPolicy();
+let health = new HandlerHealth();
+export function supervisionSetPolicy(maximumFailures: u32, base: u64, maximum: u64): void {
+  policy.maximumFailures = maximumFailures;
+  policy.backoffBase = base;
+  policy.backoffMaximum = maximum;
+  health = new HandlerHealth();
+}
+export function supervisionSuccess(): void { recordSuccess(health); }
+export function supervisionFailure(now: u64, trap: u32): bool { return recordFailure(health, policy, now, trap); }
+export function supervisionRunnable(now: u64): bool { return runnable(health, now); }
+export function supervisionRestart(): void { restart(health); }
+export function supervisionBackoff(consecutive: u32): u64 { return backoffDelay(policy, consecutive); }
+export function supervisionRetryAt(): u64 { return health.retryAt; }
+export function supervisionRuns(): u64 { return health.runs; }
+export function supervisionFailures(): u64 { return health.failures; }
+export function supervisionConsecutive(): u32 { return health.consecutiveFailures; }
+export function supervisionRestarts(): u64 { return health.restarts; }
+export function supervisionLastTrap(): u32 { return health.lastTrap; }

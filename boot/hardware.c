@@ -64,8 +64,11 @@ void Z_hardwareZ_physical_move(struct Z_hardware_instance_t* h, u64 destination,
   memmove((void*)destination, (const void*)source, length);
 }
 
+/* A plain loop rather than `rep stosl`, which QEMU's TCG runs one iteration at a time (see libc.c). */
+__attribute__((optimize("no-tree-loop-distribute-patterns")))
 void Z_hardwareZ_physical_fill32(struct Z_hardware_instance_t* h, u64 destination, u32 value, u64 count) {
-  __asm__ volatile("rep stosl" : "+D"(destination), "+c"(count) : "a"(value) : "memory");
+  volatile uint32_t* cell = (volatile uint32_t*)destination;
+  for (u64 i = 0; i < count; i++) cell[i] = value;
 }
 
 u64 Z_hardwareZ_read_tsc(struct Z_hardware_instance_t* h) {

@@ -28,7 +28,7 @@ export class PageAllocator {
   markFree(base: u64, length: u64): void {
     const first = (base + PAGE_BYTES - 1) / PAGE_BYTES;
     const end = min<u64>((base + length) / PAGE_BYTES, this.pageCount);
-    for (let page = first; page < end; page++) this.setUsed(page, false);
+    this.setRange(first, end, false);
   }
 
   /** Marks in use every page that [base, base + length) touches. */
@@ -36,7 +36,7 @@ export class PageAllocator {
     if (length == 0) return;
     const first = base / PAGE_BYTES;
     const end = min<u64>((base + length + PAGE_BYTES - 1) / PAGE_BYTES, this.pageCount);
-    for (let page = first; page < end; page++) this.setUsed(page, true);
+    this.setRange(first, end, true);
   }
 
   /** The physical address of a newly allocated page, or 0 when memory is exhausted. */
@@ -82,6 +82,26 @@ export class PageAllocator {
     for (let page = first; page < first + count; page++) if (!this.isUsed(page)) return false;
     for (let page = first; page < first + count; page++) this.setUsed(page, false);
     return true;
+  }
+
+  /** Sets pages [first, end) used or free a whole word at a time; boot marks whole gigabytes. */
+  private setRange(first: u64, end: u64, used: bool): void {
+    let page = first;
+    while (page < end) {
+      const index = <i32>(page / BITS_PER_WORD);
+      const offset = page % BITS_PER_WORD;
+      const count = min<u64>(BITS_PER_WORD - offset, end - page);
+      const mask = count == BITS_PER_WORD ? ~(<u64>0) : ((<u64>1 << count) - 1) << offset;
+      const word = this.words[index];
+      if (used) {
+        this.freePages -= <u64>popcnt(~word & mask);
+        this.words[index] = word | mask;
+      } else {
+        this.freePages += <u64>popcnt(word & mask);
+        this.words[index] = word & ~mask;
+      }
+      page += count;
+    }
   }
 
   isUsed(page: u64): bool {

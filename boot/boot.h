@@ -16,6 +16,25 @@ struct Z_hardware_instance_t {
   wasm_rt_memory_t* kernel_memory;
 };
 
+/* A handler module's gate: passed as the instance of every module it imports (handler_gate.c). */
+struct handler_gate {
+  uint32_t handler;
+};
+
+/* What handler modules may link against besides the runtime (module_loader.c). */
+#define MODULE_GATE_SYMBOLS                                                              \
+  {"Z_optiosZ_log", handler_gate_log}, {"Z_optiosZ_time", handler_gate_time},            \
+  {"Z_optiosZ_random", handler_gate_random}, {"Z_optiosZ_emit", handler_gate_emit},      \
+  {"Z_optiosZ_payload", handler_gate_payload}, {"Z_envZ_abort", handler_gate_abort},
+
+void handler_gate_log(struct handler_gate* gate, uint32_t message, uint32_t length);
+uint64_t handler_gate_time(struct handler_gate* gate);
+uint64_t handler_gate_random(struct handler_gate* gate);
+uint32_t handler_gate_emit(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t payload,
+                           uint32_t payload_length);
+uint32_t handler_gate_payload(struct handler_gate* gate, uint32_t destination, uint32_t length);
+void handler_gate_abort(struct handler_gate* gate, uint32_t message, uint32_t file, uint32_t line, uint32_t column);
+
 /* boot/early_serial.c: COM1 output for when the kernel cannot speak for itself. */
 void early_print(const char* text);
 void early_print_hex(uint64_t value);
@@ -24,12 +43,19 @@ __attribute__((noreturn)) void boot_panic(const char* message);
 
 /* boot/wasm_runtime.c: run `call(context)`; returns WASM_RT_TRAP_NONE or the trap that ended it. */
 wasm_rt_trap_t wasm_guard(void (*call)(void* context), void* context);
+/* Memory for instances, memories and tables: the boot arena, then the kernel's page allocator. */
+void* runtime_allocate(uint64_t bytes);
+void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages));
 
 /* boot/idt.c */
 void idt_install(void);
 extern const struct interrupt_frame* interrupt_current_frame;
 
-/* boot/main.c: the kernel instance's entry points, for interrupt dispatch. */
+/* boot/hardware.c: a bounds-checked view of the kernel's linear memory (traps when out of range). */
+uint8_t* kernel_bytes(struct Z_hardware_instance_t* hardware, uint32_t offset, uint32_t length);
+
+/* boot/main.c: the kernel instance (its type is in the generated kernel.h), and its entry points. */
+struct Z_kernel_instance_t* boot_kernel_instance(void);
 void kernel_report_exception(const struct interrupt_frame* frame);
 void kernel_report_interrupt(uint32_t vector);
 

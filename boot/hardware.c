@@ -8,7 +8,7 @@
 #include "boot.h"
 #include "kernel.h"
 
-static uint8_t* kernel_bytes(struct Z_hardware_instance_t* hardware, uint32_t offset, uint32_t length) {
+uint8_t* kernel_bytes(struct Z_hardware_instance_t* hardware, uint32_t offset, uint32_t length) {
   if ((uint64_t)offset + length > hardware->kernel_memory->size) wasm_rt_trap(WASM_RT_TRAP_OOB);
   return hardware->kernel_memory->data + offset;
 }

@@ -16,6 +16,19 @@ struct boot_arguments {
   uint64_t information;
 };
 
+struct Z_kernel_instance_t* boot_kernel_instance(void) {
+  return &kernel;
+}
+
+static void* allocate_kernel_pages(uint64_t pages) {
+  return (void*)Z_kernelZ_kernel_allocate_pages(&kernel, (u32)pages);
+}
+
+/* The kernel calls this once its page allocator is up: module memories come from it from then on. */
+void Z_hardwareZ_runtime_use_page_allocator(struct Z_hardware_instance_t* h) {
+  runtime_use_page_source(allocate_kernel_pages);
+}
+
 static void call_kernel_initialize(void* context) { Z_kernelZ_kernel_initialize(&kernel); }
 
 static void call_kernel_main(void* context) {

@@ -6,8 +6,9 @@
  *     WASM_RT_MEMCHECK_SIGNAL_HANDLER=0), and reserves its maximum size up front, so growing
  *     never moves it;
  *   - a trap longjmps to the innermost wasm_guard(), which restores the call depth.
- * Memory comes from a fixed arena in the kernel image (RUNTIME_ARENA_BYTES, set by the build
- * from the kernel's maximum memory); the page allocator already excludes the whole image.
+ * The kernel's own memory comes from a fixed arena in the kernel image (RUNTIME_ARENA_BYTES,
+ * set by the build from the kernel's maximum memory; the page allocator excludes the whole
+ * image). Once the kernel's page allocator runs, modules' memories come from it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,11 +30,23 @@ static int initialized;
 static uint8_t arena[RUNTIME_ARENA_BYTES] __attribute__((aligned(4096)));
 static uint64_t arena_used;
 
+static void* (*page_source)(uint64_t pages);
+
 static void* arena_allocate(uint64_t bytes) {
   uint64_t start = (arena_used + 4095) & ~4095ull;
   if (start + bytes > sizeof arena) boot_panic("wasm runtime arena exhausted (RUNTIME_ARENA_BYTES too small)");
   arena_used = start + bytes;
   return arena + start;
+}
+
+/* Once the kernel's page allocator runs, everything after the kernel's own memory comes from it. */
+void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages)) {
+  page_source = allocate_pages;
+}
+
+void* runtime_allocate(uint64_t bytes) {
+  if (!page_source) return arena_allocate(bytes);
+  return page_source((bytes + 4095) / 4096);
 }
 
 void wasm_rt_init(void) { initialized = 1; }
@@ -103,7 +116,8 @@ uint32_t wasm_rt_register_func_type(uint32_t params, uint32_t results, ...) {
 
 void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, uint32_t max_pages) {
   if (max_pages >= 65536) boot_panic("wasm memory without a maximum (build it with --maximumMemory)");
-  memory->data = arena_allocate((uint64_t)max_pages * WASM_PAGE_BYTES);
+  memory->data = runtime_allocate((uint64_t)max_pages * WASM_PAGE_BYTES);
+  if (!memory->data) wasm_rt_trap(WASM_RT_TRAP_OOB); /* no memory for the module: its start traps */
   memory->pages = initial_pages;
   memory->max_pages = max_pages;
   memory->size = initial_pages * WASM_PAGE_BYTES;
@@ -128,7 +142,8 @@ void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* table, uint32_t elements, uint32_t max_elements) {
   uint32_t reserve = max_elements > elements ? max_elements : elements;
   if (reserve > 65536) reserve = elements;
-  table->data = arena_allocate((uint64_t)reserve * sizeof(wasm_rt_funcref_t));
+  table->data = runtime_allocate((uint64_t)reserve * sizeof(wasm_rt_funcref_t));
+  if (!table->data) wasm_rt_trap(WASM_RT_TRAP_OOB);
   memset(table->data, 0, (uint64_t)elements * sizeof(wasm_rt_funcref_t));
   table->size = elements;
   table->max_size = reserve;

@@ -7,7 +7,7 @@
 //   kernel_interrupt(vector)            for device interrupt vectors 32-47
 //   kernel_trap(kind)                   when the kernel's own wasm code trapped
 
-import { bootEntryTsc, haltForever, physicalRead64, readTsc } from "./arch/x86_64/hardware";
+import { bootEntryTsc, haltForever, physicalRead64, readTsc, runtimeUsePageAllocator } from "./arch/x86_64/hardware";
 import { reportException } from "./arch/x86_64/exceptions";
 import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHASE_NAMES, PHASE_RUNTIME,
   printBanner } from "./banner";
@@ -16,12 +16,14 @@ import { parseCommandLine, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/c
 import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
+import { gateCall } from "./handlers/gate";
+import { handlersDispatch, handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
 import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine, trapName } from "./panic";
 import { PAGE_BYTES } from "./params";
 import { runSelfTests } from "./selftest";
-import { clockCalibrate } from "./time/clock";
+import { clockCalibrate, clockSetBoot } from "./time/clock";
 
 /** AssemblyScript's abort(): boot/ implements the env.abort import by calling this. */
 export function kernel_abort(message: usize, file: usize, line: u32, column: u32): void {
@@ -46,13 +48,18 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   phaseEnds[PHASE_CONSOLES] = readTsc();
   const memoryError = memoryInitialize(information);           // page allocator over the memory map
   if (memoryError.length > 0) panic("memoryInitialize", memoryError);
+  runtimeUsePageAllocator();                                   // module memories come from it now
   phaseEnds[PHASE_MEMORY] = readTsc();
   clockCalibrate();                                            // TSC frequency, against the PIT
+  clockSetBoot(entryTsc);
   phaseEnds[PHASE_CLOCK] = readTsc();
   printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
   for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
   if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
+  handlersLoad(information);                                   // handler modules GRUB handed over
+  handlersPostBoot();                                          // each gets the boot event
+  handlersDispatch();                                          // run until nothing is runnable
   log(LEVEL_INFO, line.clear().string("nothing more to do yet: halting"));
   haltForever();
 }
@@ -63,6 +70,16 @@ function readBootInformation(magic: u32, address: u64): BootInformation {
   if (magic == PVH_BOOT_MAGIC) return readPvh(address, information);
   return information.fail("unknown boot magic 0x" + magic.toString(16) +
     ": expected multiboot2 (0x36d76289) or PVH (0x336ec578); was this kernel started by a multiboot2 or PVH loader?");
+}
+
+/** Pages for module images, instances and memories (boot/wasm_runtime.c); 0 when none are free. */
+export function kernel_allocate_pages(count: u32): u64 {
+  return pageAllocator().allocateContiguous(count);
+}
+
+/** The handler gate: every call a handler makes (boot/handler_gate.c). */
+export function kernel_handler_call(handler: u32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
+  return gateCall(<i32>handler, operation, a, b, c, d);
 }
 
 export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {

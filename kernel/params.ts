@@ -33,3 +33,15 @@ export const TSC_CALIBRATION_PIT_TICKS: u32 = 2386; // ≈ 2 ms
 
 /** Spin limit while waiting for the PIT during calibration, so a missing PIT cannot hang boot. */
 export const TSC_CALIBRATION_MAX_POLLS: u32 = 10_000_000;
+
+/** Handler modules loaded at most (boot/modules.c has the same table size). */
+export const HANDLERS_MAX: i32 = 32;
+
+/** Events waiting for handlers at most; more are dropped and counted. */
+export const HANDLER_EVENT_QUEUE_CAPACITY: i32 = 64;
+
+/** Largest event payload, in bytes. */
+export const HANDLER_PAYLOAD_MAX_BYTES: i32 = 256;
+
+/** Longest line a handler may log, in bytes; longer lines are cut. */
+export const HANDLER_LOG_MAX_BYTES: u32 = 200;

@@ -26,3 +26,17 @@ export function appendMillisecondsNumber(text: Text, cycles: u64): Text {
   if (tscHz == 0) return text.grouped(cycles);
   return text.fixed(cycles * 1000, tscHz, 2);
 }
+
+let bootTsc: u64 = 0;
+
+/** Marks time zero for clockNanoseconds() (the kernel entry's TSC). */
+export function clockSetBoot(tsc: u64): void {
+  bootTsc = tsc;
+}
+
+/** Nanoseconds since kernel entry; 0 before calibration. */
+export function clockNanoseconds(tsc: u64): u64 {
+  if (tscHz == 0) return 0;
+  const cycles = tsc - bootTsc;
+  return (cycles / tscHz) * 1_000_000_000 + ((cycles % tscHz) * 1_000_000_000) / tscHz;
+}

@@ -43,3 +43,18 @@
 // CPU state while an exception is being reported (indices in exceptions.ts) and CR0/2/3/4.
 @external("hardware", "exception_register") export declare function exceptionRegister(index: u32): u64;
 @external("hardware", "control_register") export declare function controlRegister(number: u32): u64;
+
+// Loadable modules (boot/modules.c): link a relocatable module image, start it, call its entry
+// point inside a trap guard (the result is the trap kind, 0 for none), and copy to and from its
+// memory (false when the module's range is out of bounds).
+@external("hardware", "module_load") export declare function moduleLoad(address: u64, size: u64): i32;
+@external("hardware", "module_error_symbol") export declare function moduleErrorSymbol(destination: usize, capacity: u32): u32;
+@external("hardware", "module_start") export declare function moduleStart(module: i32): u32;
+@external("hardware", "module_handle") export declare function moduleHandle(module: i32, kind: u32, source: u32, name: u32,
+  timestamp: u64, payloadLength: u32): u32;
+@external("hardware", "module_version") export declare function moduleVersion(module: i32, destination: usize, capacity: u32): u32;
+@external("hardware", "module_copy_in") export declare function moduleCopyIn(module: i32, destination: usize, source: u32, length: u32): bool;
+@external("hardware", "module_copy_out") export declare function moduleCopyOut(module: i32, destination: u32, source: usize, length: u32): bool;
+@external("hardware", "module_memory_bytes") export declare function moduleMemoryBytes(module: i32): u64;
+// From now on the runtime takes module memory from the kernel's page allocator (kernel_allocate_pages).
+@external("hardware", "runtime_use_page_allocator") export declare function runtimeUsePageAllocator(): void;

@@ -1,0 +1,129 @@
+/* Loaded modules: linking, instantiation and guarded calls, as primitives for kernel/handlers/. */
+/*
+ * The kernel decides which modules to load and when to run them; this file only does it.
+ * A module's linked image, instance and wasm memory come from the kernel's page allocator.
+ * Every call into a module runs inside wasm_guard, so a trap comes back as its kind.
+ * Each module's imports (env, optios) all receive its gate, which tells the kernel which
+ * handler is calling (handler_gate.c).
+ */
+#include "boot.h"
+#include "kernel.h"
+#include "module.h"
+
+#define MODULES_MAX 32
+#define PAGE_BYTES 4096
+
+struct module {
+  const struct module_descriptor* descriptor;
+  void* instance;
+  struct handler_gate gate;
+};
+
+static struct module modules[MODULES_MAX];
+static uint32_t module_count;
+static const char* last_error_symbol;
+
+static struct module* module_at(uint32_t id) {
+  return id < module_count ? &modules[id] : NULL;
+}
+
+static wasm_rt_memory_t* module_memory(struct module* module) {
+  return module->descriptor->memory(module->instance);
+}
+
+u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 size) {
+  if (module_count == MODULES_MAX) return (u32)MODULE_ERROR_NO_MEMORY;
+  const uint8_t* image = (const uint8_t*)address;
+  uint64_t bytes = module_image_bytes(image, size);
+  if (!bytes) return (u32)MODULE_ERROR_NOT_ELF;
+  uint8_t* destination = runtime_allocate(bytes);
+  if (!destination) return (u32)MODULE_ERROR_NO_MEMORY;
+  int error = 0;
+  const struct module_descriptor* descriptor = module_link(image, size, destination, &error, &last_error_symbol);
+  if (!descriptor) return (u32)error;
+  void* instance = runtime_allocate(descriptor->instance_bytes);
+  if (!instance) return (u32)MODULE_ERROR_NO_MEMORY;
+  struct module* module = &modules[module_count];
+  module->descriptor = descriptor;
+  module->instance = instance;
+  module->gate.handler = module_count;
+  return module_count++;
+}
+
+/* The symbol the last failed load could not resolve, copied into kernel memory. */
+u32 Z_hardwareZ_module_error_symbol(struct Z_hardware_instance_t* h, u32 destination, u32 capacity) {
+  uint32_t length = 0;
+  if (last_error_symbol)
+    while (last_error_symbol[length] && length < capacity) length++;
+  if (length) memcpy(kernel_bytes(h, destination, length), last_error_symbol, length);
+  return length;
+}
+
+static void call_start(void* context) {
+  struct module* module = context;
+  module->descriptor->initialize_module();
+  module->descriptor->instantiate(module->instance, &module->gate);
+  if (module->descriptor->start) module->descriptor->start(module->instance);
+}
+
+u32 Z_hardwareZ_module_start(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module ? wasm_guard(call_start, module) : WASM_RT_TRAP_CALL_INDIRECT;
+}
+
+struct handle_arguments {
+  struct module* module;
+  uint32_t kind, source, name, payload_length;
+  uint64_t timestamp;
+};
+
+static void call_handle(void* context) {
+  struct handle_arguments* arguments = context;
+  arguments->module->descriptor->handle(arguments->module->instance, arguments->kind, arguments->source,
+                                        arguments->name, arguments->timestamp, arguments->payload_length);
+}
+
+u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind, u32 source, u32 name, u64 timestamp,
+                              u32 payload_length) {
+  struct module* module = module_at(id);
+  if (!module || !module->descriptor->handle) return WASM_RT_TRAP_CALL_INDIRECT;
+  struct handle_arguments arguments = {module, kind, source, name, payload_length, timestamp};
+  return wasm_guard(call_handle, &arguments);
+}
+
+/* The module's version string (UTF-16LE bytes, as AssemblyScript stores it) into kernel memory. */
+u32 Z_hardwareZ_module_version(struct Z_hardware_instance_t* h, u32 id, u32 destination, u32 capacity) {
+  struct module* module = module_at(id);
+  if (!module || !module->descriptor->version) return 0;
+  uint32_t address = 0, length = 0;
+  module->descriptor->version(module->instance, &address, &length);
+  if (length > capacity) length = capacity;
+  wasm_rt_memory_t* memory = module_memory(module);
+  if ((uint64_t)address + length > memory->size) return 0;
+  memcpy(kernel_bytes(h, destination, length), memory->data + address, length);
+  return length;
+}
+
+/* Copies between a module's memory and the kernel's; false when the module range is out of bounds. */
+u32 Z_hardwareZ_module_copy_in(struct Z_hardware_instance_t* h, u32 id, u32 destination, u32 source, u32 length) {
+  struct module* module = module_at(id);
+  if (!module) return 0;
+  wasm_rt_memory_t* memory = module_memory(module);
+  if ((uint64_t)source + length > memory->size) return 0;
+  memcpy(kernel_bytes(h, destination, length), memory->data + source, length);
+  return 1;
+}
+
+u32 Z_hardwareZ_module_copy_out(struct Z_hardware_instance_t* h, u32 id, u32 destination, u32 source, u32 length) {
+  struct module* module = module_at(id);
+  if (!module) return 0;
+  wasm_rt_memory_t* memory = module_memory(module);
+  if ((uint64_t)destination + length > memory->size) return 0;
+  memcpy(memory->data + destination, kernel_bytes(h, source, length), length);
+  return 1;
+}
+
+u64 Z_hardwareZ_module_memory_bytes(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module ? module_memory(module)->size : 0;
+}

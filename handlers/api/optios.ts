@@ -1,0 +1,76 @@
+// The OptiOS handler API: what a handler may ask of the kernel, and the event it receives.
+//
+// A handler is a module with top-level state and one entry point. Write:
+//
+//   import { Event, log, on } from "optios";
+//   export { handle } from "optios";
+//   export const version = "1";          // a new version resets the handler's state
+//   let runs = 0;                         // top-level state persists between runs
+//   on((event: Event): void => { runs++; log("ran " + runs.toString() + " times"); });
+//
+// Every call below crosses the handler gate (boot/handler_gate.c → kernel_handler_call),
+// the one place where the kernel checks what a handler may do.
+
+@external("optios", "log") declare function gateLog(message: usize, length: u32): void;
+@external("optios", "time") declare function gateTime(): u64;
+@external("optios", "random") declare function gateRandom(): u64;
+@external("optios", "emit") declare function gateEmit(name: usize, nameLength: u32, payload: usize, payloadLength: u32): i32;
+@external("optios", "payload") declare function gatePayload(destination: usize, length: u32): u32;
+
+// Event kinds, as the kernel numbers them (kernel/events/event_queue.ts).
+export const EVENT_BOOT: u8 = 1;
+export const EVENT_TIMER: u8 = 2;
+export const EVENT_APP: u8 = 3;
+
+export class Event {
+  constructor(
+    /** EVENT_BOOT, EVENT_TIMER or EVENT_APP. */
+    readonly kind: u8,
+    /** Who caused it: a timer's number, or the emitting handler's number. */
+    readonly source: u32,
+    /** For app events, the event's name number (see the system configuration). */
+    readonly name: u32,
+    /** When it was posted, in nanoseconds since boot. */
+    readonly timestamp: u64,
+    /** The event's payload bytes (empty for timers and boot). */
+    readonly payload: Uint8Array,
+  ) {}
+}
+
+let handler: ((event: Event) => void) | null = null;
+
+/** Registers the function that handles every event; call it once, at top level. */
+export function on(callback: (event: Event) => void): void {
+  handler = callback;
+}
+
+/** Writes a line to the kernel log (and the console, at info level). */
+export function log(message: string): void {
+  const bytes = String.UTF8.encode(message);
+  gateLog(changetype<usize>(bytes), <u32>bytes.byteLength);
+}
+
+/** Nanoseconds since boot. */
+export function now(): u64 {
+  return gateTime();
+}
+
+/** A random 64-bit number, drawn fresh on every call (never repeated by a reused snapshot). */
+export function random(): u64 {
+  return gateRandom();
+}
+
+/** Emits an app-defined event by name; false when it was refused or the queue was full. */
+export function emit(name: string, payload: Uint8Array | null = null): bool {
+  const nameBytes = String.UTF8.encode(name);
+  const payloadAddress = payload != null ? payload.dataStart : 0;
+  const payloadLength = payload != null ? <u32>payload.byteLength : 0;
+  return gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength) == 0;
+}
+
+/** The entry point the kernel calls for each event; re-export it from the handler. */
+export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payloadLength: u32): void {
+  const payload = new Uint8Array(payloadLength);
+  if (payloadLength > 0) gatePayload(payload.dataStart, payloadLength);
+  if (handler != null) handler!(new Event(kind, source, name, timestamp, payload));
+}

@@ -1,0 +1,94 @@
+// The handler gate's policy: what each call from a handler does (boot/handler_gate.c forwards them).
+//
+// Every call names the calling handler, so capability checks (later work) sit here and only
+// here. Addresses and lengths are in the handler's memory and are checked by the copies.
+
+import { moduleCopyIn, moduleCopyOut, readTsc } from "../arch/x86_64/hardware";
+import { Text } from "../console/text";
+import { EVENT_APP } from "../events/event_queue";
+import { LEVEL_INFO, log } from "../log/log";
+import { HANDLER_LOG_MAX_BYTES, HANDLER_PAYLOAD_MAX_BYTES } from "../params";
+import { clockNanoseconds } from "../time/clock";
+import { currentPayload, currentPayloadLength, handlers, postTo } from "./registry";
+
+export const GATE_LOG: u32 = 1;
+export const GATE_TIME: u32 = 2;
+export const GATE_RANDOM: u32 = 3;
+export const GATE_EMIT: u32 = 4;
+export const GATE_PAYLOAD: u32 = 5;
+
+const GATE_REFUSED: u64 = u64.MAX_VALUE;
+const message = new StaticArray<u8>(HANDLER_LOG_MAX_BYTES);
+const emitted = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
+const EVENT_NAME_MAX_BYTES: u32 = 64;
+const eventName = new StaticArray<u8>(EVENT_NAME_MAX_BYTES);
+const logLine = new Text();
+let randomState: u64 = 0x9e3779b97f4a7c15;
+
+export function gateCall(handler: i32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
+  if (handler < 0 || handler >= handlers.length) return GATE_REFUSED;
+  if (operation == GATE_LOG) return gateLog(handler, <u32>a, <u32>b);
+  if (operation == GATE_TIME) return clockNanoseconds(readTsc());
+  if (operation == GATE_RANDOM) return nextRandom();
+  if (operation == GATE_EMIT) return gateEmit(handler, <u32>a, <u32>b, <u32>c, <u32>d);
+  if (operation == GATE_PAYLOAD) return gatePayload(handler, <u32>a, <u32>b);
+  return GATE_REFUSED;
+}
+
+function gateLog(handler: i32, address: u32, length: u32): u64 {
+  const shown = min<u32>(length, HANDLER_LOG_MAX_BYTES);
+  if (!moduleCopyIn(handlers[handler].module, changetype<usize>(message), address, shown)) return GATE_REFUSED;
+  log(LEVEL_INFO, logLine.clear().string("[").string(handlers[handler].name).string("] ")
+    .raw(changetype<usize>(message), shown));
+  return 0;
+}
+
+/** xorshift64*, stirred with the TSC on every call: a reused snapshot never sees the same numbers. */
+function nextRandom(): u64 {
+  randomState ^= readTsc() * 0xbf58476d1ce4e5b9;
+  randomState ^= randomState >> 12;
+  randomState ^= randomState << 25;
+  randomState ^= randomState >> 27;
+  return randomState * 0x2545f4914f6cdd1d;
+}
+
+/** Posts an app event to every handler subscribed to its name; 0, or GATE_REFUSED if none took it. */
+function gateEmit(handler: i32, nameAddress: u32, nameLength: u32, payload: u32, payloadLength: u32): u64 {
+  if (nameLength > EVENT_NAME_MAX_BYTES || payloadLength > <u32>HANDLER_PAYLOAD_MAX_BYTES) return GATE_REFUSED;
+  const module = handlers[handler].module;
+  if (!moduleCopyIn(module, changetype<usize>(eventName), nameAddress, nameLength)) return GATE_REFUSED;
+  if (!moduleCopyIn(module, changetype<usize>(emitted), payload, payloadLength)) return GATE_REFUSED;
+  const now = clockNanoseconds(readTsc());
+  const number = nameNumber(nameLength);
+  let delivered = 0;
+  for (let i = 0; i < handlers.length; i++) {
+    if (subscribed(handlers[i].events, nameLength) &&
+      postTo(i, EVENT_APP, <u32>handler, number, now, changetype<usize>(emitted), <i32>payloadLength)) delivered++;
+  }
+  return delivered > 0 ? 0 : GATE_REFUSED;
+}
+
+/** Whether one of `events` equals the first `length` bytes of `eventName` (ASCII names). */
+function subscribed(events: string[], length: u32): bool {
+  for (let e = 0; e < events.length; e++) {
+    const candidate = events[e];
+    if (<u32>candidate.length != length) continue;
+    let same = true;
+    for (let i: u32 = 0; i < length && same; i++) same = <u32>candidate.charCodeAt(i) == <u32>eventName[i];
+    if (same) return true;
+  }
+  return false;
+}
+
+/** A stable number for the event name in `eventName` (FNV-1a), so handlers can tell names apart cheaply. */
+function nameNumber(length: u32): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i: u32 = 0; i < length; i++) hash = (hash ^ <u32>eventName[i]) * 0x01000193;
+  return hash;
+}
+
+function gatePayload(handler: i32, destination: u32, length: u32): u64 {
+  const copied = min<u32>(length, <u32>currentPayloadLength());
+  if (!moduleCopyOut(handlers[handler].module, destination, currentPayload(), copied)) return GATE_REFUSED;
+  return copied;
+}

@@ -1,0 +1,136 @@
+// Handlers: loading the boot modules that are handler modules, starting them, running their events.
+//
+// A boot module is a handler when its image is an ELF object (boot/module_loader.c checks the
+// rest). Its GRUB command line names it and may subscribe it to app events:
+//
+//   module2 /boot/handlers/pong.module pong events=ping
+//
+// Each handler gets its own wasm instance and memory; a module that fails to load or start
+// is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
+// supervision of runs are the next steps: see docs/handlers.md.)
+
+import { moduleErrorSymbol, moduleHandle, moduleLoad, moduleStart, moduleVersion, physicalRead32, readTsc }
+  from "../arch/x86_64/hardware";
+import { BootInformation, BootModule } from "../boot/boot_information";
+import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
+import { HandlerHealth, recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
+import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { trapName } from "../panic";
+import { HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLERS_MAX } from "../params";
+import { clockNanoseconds } from "../time/clock";
+
+const ELF_MAGIC: u32 = 0x464c457f;
+const VERSION_MAX_BYTES: u32 = 128;
+
+// Loader errors (boot/module.h), by their negated number.
+const LOAD_ERRORS: StaticArray<string> = [
+  "", "not an ELF file", "not a relocatable x86-64 object", "truncated or malformed ELF structure",
+  "undefined symbol", "unsupported relocation", "no optios_module descriptor", "module ABI version mismatch",
+  "out of memory",
+];
+
+export class Handler {
+  readonly health: HandlerHealth = new HandlerHealth();
+  /** App event names this handler is subscribed to. */
+  readonly events: string[] = [];
+  constructor(readonly module: i32, readonly name: string, readonly version: string) {}
+}
+
+export const handlers = new Array<Handler>();
+export const eventQueue = new EventQueue(HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES);
+const policy = new SupervisionPolicy();
+const delivery = new Delivery();
+const deliveryPayload = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
+/** The handler running now (-1: none), for the gate. */
+export let runningHandler: i32 = -1;
+
+export function currentPayload(): usize {
+  return changetype<usize>(deliveryPayload);
+}
+
+export function currentPayloadLength(): i32 {
+  return delivery.payloadLength;
+}
+
+/** Loads and starts every handler module GRUB handed over; returns how many run. */
+export function handlersLoad(information: BootInformation): i32 {
+  for (let i = 0; i < information.modules.length; i++) {
+    const module = information.modules[i];
+    if (module.end - module.start < 4 || physicalRead32(module.start) != ELF_MAGIC) continue;
+    if (handlers.length == HANDLERS_MAX) {
+      log(LEVEL_ERROR, line.clear().string("handlers: more than ").decimal(HANDLERS_MAX).string(" modules; ignoring the rest"));
+      break;
+    }
+    loadHandler(module);
+  }
+  return handlers.length;
+}
+
+function loadHandler(module: BootModule): void {
+  const words = module.name.split(" ");
+  const name = words[0].length > 0 ? words[0] : "unnamed";
+  const id = moduleLoad(module.start, module.end - module.start);
+  if (id < 0) {
+    const reason = -id < LOAD_ERRORS.length ? LOAD_ERRORS[-id] : "unknown loader error";
+    const symbol = new StaticArray<u8>(64);
+    const symbolLength = moduleErrorSymbol(changetype<usize>(symbol), 64);
+    log(LEVEL_ERROR, line.clear().string("handlers: refusing module '").string(name).string("': ").string(reason)
+      .string(symbolLength > 0 ? " " : "").raw(changetype<usize>(symbol), symbolLength));
+    return;
+  }
+  const trap = moduleStart(id);
+  if (trap != 0) {
+    log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("' trapped while starting (")
+      .string(trapName(trap)).string("); not running it"));
+    return;
+  }
+  const handler = new Handler(id, name, readVersion(id));
+  for (let w = 1; w < words.length; w++) {
+    if (words[w].startsWith("events=")) {
+      const names = words[w].substring(7).split(",");
+      for (let n = 0; n < names.length; n++) if (names[n].length > 0) handler.events.push(names[n]);
+    }
+  }
+  handlers.push(handler);
+  log(LEVEL_INFO, line.clear().string("handlers: started '").string(name).string("' version ").string(handler.version));
+}
+
+function readVersion(id: i32): string {
+  const buffer = new StaticArray<u8>(VERSION_MAX_BYTES);
+  const length = moduleVersion(id, changetype<usize>(buffer), VERSION_MAX_BYTES);
+  return String.UTF16.decodeUnsafe(changetype<usize>(buffer), length & ~1);
+}
+
+/** Posts the boot event to every handler. */
+export function handlersPostBoot(): void {
+  const now = clockNanoseconds(readTsc());
+  for (let i = 0; i < handlers.length; i++) postTo(i, EVENT_BOOT, 0, 0, now, 0, 0);
+}
+
+export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp: u64, payload: usize, length: i32): bool {
+  if (eventQueue.post(handler, kind, source, name, timestamp, payload, length)) return true;
+  log(LEVEL_WARNING, line.clear().string("events: queue full, dropped an event for '").string(handlers[handler].name)
+    .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
+  return false;
+}
+
+/** Runs queued events until none is runnable; returns how many runs happened. */
+export function handlersDispatch(): i32 {
+  let runs = 0;
+  while (eventQueue.take(-1, delivery, changetype<usize>(deliveryPayload))) {
+    const handler = handlers[delivery.handler];
+    if (!runnable(handler.health, clockNanoseconds(readTsc()))) continue;
+    runningHandler = delivery.handler;
+    const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
+      delivery.payloadLength);
+    runningHandler = -1;
+    runs++;
+    if (trap == 0) recordSuccess(handler.health);
+    else {
+      const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+      log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' trapped (")
+        .string(trapName(trap)).string(")").string(quarantined ? "; quarantined" : ""));
+    }
+  }
+  return runs;
+}

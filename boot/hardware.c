@@ -105,3 +105,14 @@ u64 Z_hardwareZ_control_register(struct Z_hardware_instance_t* h, u32 number) {
   }
   return value;
 }
+
+/* Enables interrupts only for the halt: `sti; hlt` cannot lose a wake-up (sti's one-instruction shadow). */
+void Z_hardwareZ_wait_for_interrupt(struct Z_hardware_instance_t* h) {
+  __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+u64 Z_hardwareZ_read_msr(struct Z_hardware_instance_t* h, u32 index) {
+  uint32_t low, high;
+  __asm__ volatile("rdmsr" : "=a"(low), "=d"(high) : "c"(index));
+  return ((uint64_t)high << 32) | low;
+}

@@ -17,13 +17,16 @@ import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
 import { gateCall } from "./handlers/gate";
-import { handlersDispatch, handlersLoad, handlersPostBoot } from "./handlers/registry";
+import { dispatcherRun, dispatcherTimerInterrupt } from "./handlers/dispatcher";
+import { handlersLoad, handlersPostBoot } from "./handlers/registry";
+import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
+import { picRemapAndMask } from "./arch/x86_64/pic8259";
 import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
 import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine, trapName } from "./panic";
 import { PAGE_BYTES } from "./params";
 import { runSelfTests } from "./selftest";
-import { clockCalibrate, clockSetBoot } from "./time/clock";
+import { clockCalibrate, clockSetBoot, clockTscHz } from "./time/clock";
 
 /** AssemblyScript's abort(): boot/ implements the env.abort import by calling this. */
 export function kernel_abort(message: usize, file: usize, line: u32, column: u32): void {
@@ -57,11 +60,11 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
   if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
+  picRemapAndMask();                                           // legacy PICs off the exception vectors
+  localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
   handlersLoad(information);                                   // handler modules GRUB handed over
   handlersPostBoot();                                          // each gets the boot event
-  handlersDispatch();                                          // run until nothing is runnable
-  log(LEVEL_INFO, line.clear().string("nothing more to do yet: halting"));
-  haltForever();
+  dispatcherRun();                                             // the event loop; never returns
 }
 
 function readBootInformation(magic: u32, address: u64): BootInformation {
@@ -88,7 +91,8 @@ export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
 }
 
 export function kernel_interrupt(vector: u32): void {
-  log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
+  if (vector == TIMER_VECTOR) dispatcherTimerInterrupt();
+  else if (vector != SPURIOUS_INTERRUPT_VECTOR) log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
 }
 
 export function kernel_trap(kind: u32): void {

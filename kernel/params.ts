@@ -45,3 +45,6 @@ export const HANDLER_PAYLOAD_MAX_BYTES: i32 = 256;
 
 /** Longest line a handler may log, in bytes; longer lines are cut. */
 export const HANDLER_LOG_MAX_BYTES: u32 = 200;
+
+/** Handler timers (every= / after=) in the whole system. */
+export const HANDLER_TIMERS_MAX: i32 = 64;

@@ -83,6 +83,23 @@ export class EventQueue {
     return false;
   }
 
+  /**
+   * Removes the oldest delivery whose handler is allowed (`allowed[handler]`), copying it like
+   * take(); false when there is none. Skipped deliveries keep their places and order.
+   */
+  takeAllowed(allowed: StaticArray<bool>, into: Delivery, payload: usize): bool {
+    for (let offset = 0; offset < this.count; offset++) {
+      const index = (this.head + offset) % this.capacity;
+      const slot = this.slots[index];
+      if (slot.handler < 0 || slot.handler >= allowed.length || !allowed[slot.handler]) continue;
+      copyDelivery(slot, into);
+      memory.copy(payload, this.payloadAddress(index), slot.payloadLength);
+      this.removeAt(offset);
+      return true;
+    }
+    return false;
+  }
+
   /** Number of queued deliveries for `handler`. */
   countFor(handler: i32): i32 {
     let found = 0;

@@ -1,22 +1,24 @@
 // Handlers: loading the boot modules that are handler modules, starting them, running their events.
 //
 // A boot module is a handler when its image is an ELF object (boot/module_loader.c checks the
-// rest). Its GRUB command line names it and may subscribe it to app events:
+// rest). Its GRUB command line (written by the toolchain from system.toml) names it, and sets
+// its triggers:
 //
-//   module2 /boot/handlers/pong.module pong events=ping
+//   module2 /boot/handlers/pong.module pong events=ping every=250ms after=2s
 //
 // Each handler gets its own wasm instance and memory; a module that fails to load or start
 // is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
 // supervision of runs are the next steps: see docs/handlers.md.)
 
-import { moduleErrorSymbol, moduleHandle, moduleLoad, moduleStart, moduleVersion, physicalRead32, readTsc }
-  from "../arch/x86_64/hardware";
+import { moduleErrorSymbol, moduleLoad, moduleStart, moduleVersion, physicalRead32, readTsc } from "../arch/x86_64/hardware";
 import { BootInformation, BootModule } from "../boot/boot_information";
+import { parseDuration } from "../events/duration";
 import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
-import { HandlerHealth, recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
+import { HandlerHealth } from "../events/supervision";
+import { TimerSet } from "../events/timers";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
-import { HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLERS_MAX } from "../params";
+import { HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLER_TIMERS_MAX, HANDLERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
 
 const ELF_MAGIC: u32 = 0x464c457f;
@@ -38,11 +40,10 @@ export class Handler {
 
 export const handlers = new Array<Handler>();
 export const eventQueue = new EventQueue(HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES);
-const policy = new SupervisionPolicy();
-const delivery = new Delivery();
-const deliveryPayload = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
-/** The handler running now (-1: none), for the gate. */
-export let runningHandler: i32 = -1;
+export const handlerTimers = new TimerSet(HANDLER_TIMERS_MAX);
+/** The delivery being run now and its payload (the gate hands the payload to the handler). */
+export const delivery = new Delivery();
+export const deliveryPayload = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
 
 export function currentPayload(): usize {
   return changetype<usize>(deliveryPayload);
@@ -85,13 +86,26 @@ function loadHandler(module: BootModule): void {
     return;
   }
   const handler = new Handler(id, name, readVersion(id));
+  const index = handlers.length;
+  handlers.push(handler);
+  const now = clockNanoseconds(readTsc());
   for (let w = 1; w < words.length; w++) {
-    if (words[w].startsWith("events=")) {
-      const names = words[w].substring(7).split(",");
+    const word = words[w];
+    if (word.startsWith("events=")) {
+      const names = word.substring(7).split(",");
       for (let n = 0; n < names.length; n++) if (names[n].length > 0) handler.events.push(names[n]);
+    } else if (word.startsWith("every=") || word.startsWith("after=")) {
+      const periodic = word.startsWith("every=");
+      const interval = parseDuration(word.substring(6));
+      if (interval <= 0) {
+        log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': ").string(word)
+          .string(": expected a duration such as 250ms or 2s; timer not set"));
+      } else if (handlerTimers.add(index, now, <u64>interval, periodic ? <u64>interval : 0) < 0) {
+        log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': more than ")
+          .decimal(HANDLER_TIMERS_MAX).string(" timers in the system; timer not set"));
+      }
     }
   }
-  handlers.push(handler);
   log(LEVEL_INFO, line.clear().string("handlers: started '").string(name).string("' version ").string(handler.version));
 }
 
@@ -112,25 +126,4 @@ export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp
   log(LEVEL_WARNING, line.clear().string("events: queue full, dropped an event for '").string(handlers[handler].name)
     .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
   return false;
-}
-
-/** Runs queued events until none is runnable; returns how many runs happened. */
-export function handlersDispatch(): i32 {
-  let runs = 0;
-  while (eventQueue.take(-1, delivery, changetype<usize>(deliveryPayload))) {
-    const handler = handlers[delivery.handler];
-    if (!runnable(handler.health, clockNanoseconds(readTsc()))) continue;
-    runningHandler = delivery.handler;
-    const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
-      delivery.payloadLength);
-    runningHandler = -1;
-    runs++;
-    if (trap == 0) recordSuccess(handler.health);
-    else {
-      const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
-      log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' trapped (")
-        .string(trapName(trap)).string(")").string(quarantined ? "; quarantined" : ""));
-    }
-  }
-  return runs;
 }

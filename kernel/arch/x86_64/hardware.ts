@@ -58,3 +58,8 @@
 @external("hardware", "module_memory_bytes") export declare function moduleMemoryBytes(module: i32): u64;
 // From now on the runtime takes module memory from the kernel's page allocator (kernel_allocate_pages).
 @external("hardware", "runtime_use_page_allocator") export declare function runtimeUsePageAllocator(): void;
+
+// Interrupts and model-specific registers. The kernel runs with interrupts off; it enables
+// them only while halted, so interrupt handlers never interleave with kernel code.
+@external("hardware", "wait_for_interrupt") export declare function waitForInterrupt(): void;
+@external("hardware", "read_msr") export declare function readMsr(index: u32): u64;

@@ -1,0 +1,65 @@
+// Local APIC timer: one-shot countdowns to the next deadline (tickless), and end-of-interrupt.
+
+import { physicalRead32, physicalWrite32, readMsr, readTsc } from "./hardware";
+
+// Registers, as offsets from the APIC base (Intel SDM vol. 3, table 11-1).
+const END_OF_INTERRUPT: u64 = 0x0b0;
+const SPURIOUS_VECTOR: u64 = 0x0f0;
+const TIMER_VECTOR_TABLE: u64 = 0x320;
+const TIMER_INITIAL_COUNT: u64 = 0x380;
+const TIMER_CURRENT_COUNT: u64 = 0x390;
+const TIMER_DIVIDE: u64 = 0x3e0;
+
+const APIC_BASE_MSR: u32 = 0x1b;
+const APIC_BASE_ADDRESS_MASK: u64 = 0xffff_ffff_f000;
+const SOFTWARE_ENABLE: u32 = 0x100;
+const TIMER_MASKED: u32 = 0x10000;
+const DIVIDE_BY_16: u32 = 0x3;
+const CALIBRATION_DIVISOR: u64 = 1000; // measure over 1 ms of TSC
+
+/** Vector of the timer interrupt and of spurious APIC interrupts (low nibble must be 1111). */
+export const TIMER_VECTOR: u32 = 32;
+export const SPURIOUS_INTERRUPT_VECTOR: u32 = 47;
+
+let base: u64 = 0;
+/** Timer ticks (after the divider) per second. */
+let ticksPerSecond: u64 = 0;
+
+function write(register: u64, value: u32): void {
+  physicalWrite32(base + register, value);
+}
+
+/** Enables the APIC and measures its timer against the TSC; returns the timer's ticks per second. */
+export function localApicInitialize(tscHz: u64): u64 {
+  base = readMsr(APIC_BASE_MSR) & APIC_BASE_ADDRESS_MASK;
+  write(SPURIOUS_VECTOR, SOFTWARE_ENABLE | SPURIOUS_INTERRUPT_VECTOR);
+  write(TIMER_DIVIDE, DIVIDE_BY_16);
+  write(TIMER_VECTOR_TABLE, TIMER_MASKED | TIMER_VECTOR);
+  write(TIMER_INITIAL_COUNT, 0xffff_ffff);
+  const start = readTsc();
+  while (readTsc() - start < tscHz / CALIBRATION_DIVISOR) {}
+  const elapsed = 0xffff_ffff - physicalRead32(base + TIMER_CURRENT_COUNT);
+  write(TIMER_INITIAL_COUNT, 0);
+  ticksPerSecond = <u64>elapsed * CALIBRATION_DIVISOR;
+  return ticksPerSecond;
+}
+
+/**
+ * Interrupt once after `nanoseconds` (at least one tick; longer than the counter can hold
+ * is cut short, and the caller re-arms when it wakes with nothing due).
+ */
+export function localApicArm(nanoseconds: u64): void {
+  let ticks = nanoseconds / 1000 * ticksPerSecond / 1_000_000;
+  if (ticks == 0) ticks = 1;
+  if (ticks > 0xffff_ffff) ticks = 0xffff_ffff;
+  write(TIMER_VECTOR_TABLE, TIMER_VECTOR);
+  write(TIMER_INITIAL_COUNT, <u32>ticks);
+}
+
+export function localApicDisarm(): void {
+  write(TIMER_INITIAL_COUNT, 0);
+}
+
+export function localApicEndOfInterrupt(): void {
+  write(END_OF_INTERRUPT, 0);
+}

@@ -1,0 +1,88 @@
+// The event loop: expire timers, run runnable handlers in posting order, sleep until the next deadline.
+//
+// Tickless: after each round the local APIC is armed for the earliest of the next timer
+// deadline and the next back-off expiry of a handler with waiting events — or not armed at
+// all — and the CPU halts until an interrupt. The timer interrupt only counts and
+// acknowledges; all work happens here, with interrupts off.
+
+import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
+import { moduleHandle, readTsc, waitForInterrupt } from "../arch/x86_64/hardware";
+import { EVENT_TIMER } from "../events/event_queue";
+import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
+import { NO_DEADLINE } from "../events/timers";
+import { LEVEL_WARNING, line, log } from "../log/log";
+import { trapName } from "../panic";
+import { HANDLERS_MAX } from "../params";
+import { clockNanoseconds } from "../time/clock";
+import { delivery, deliveryPayload, eventQueue, handlers, handlerTimers, postTo } from "./registry";
+
+const policy = new SupervisionPolicy();
+const allowed = new StaticArray<bool>(HANDLERS_MAX);
+/** The handler running now (-1: none). */
+export let runningHandler: i32 = -1;
+export let timerInterrupts: u64 = 0;
+
+export function dispatcherTimerInterrupt(): void {
+  timerInterrupts++;
+  localApicEndOfInterrupt();
+}
+
+/** Posts an event for every timer due at `now`. */
+function expireTimers(now: u64): void {
+  for (let due = handlerTimers.takeDue(now); due >= 0; due = handlerTimers.takeDue(now)) {
+    postTo(handlerTimers.timer(due).handler, EVENT_TIMER, <u32>due, 0, now, 0, 0);
+  }
+}
+
+/** Runs queued events of runnable handlers until none is left; returns how many runs happened. */
+export function dispatch(): i32 {
+  let runs = 0;
+  const now = clockNanoseconds(readTsc());
+  for (let i = 0; i < handlers.length; i++) allowed[i] = runnable(handlers[i].health, now);
+  while (eventQueue.takeAllowed(allowed, delivery, changetype<usize>(deliveryPayload))) {
+    const index = delivery.handler;
+    const handler = handlers[index];
+    runningHandler = index;
+    const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
+      delivery.payloadLength);
+    runningHandler = -1;
+    runs++;
+    if (trap == 0) {
+      recordSuccess(handler.health);
+      continue;
+    }
+    allowed[index] = false;
+    const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' trapped (").string(trapName(trap))
+      .string(") handling an event").string(quarantined ? "; quarantined" : "; backing off"));
+    if (quarantined) {
+      eventQueue.discardFor(index);
+      handlerTimers.stopFor(index);
+    }
+  }
+  return runs;
+}
+
+/** The earliest moment anything can happen: a timer, or a backed-off handler with waiting events. */
+function nextWake(): u64 {
+  let wake = handlerTimers.nextDeadline();
+  for (let i = 0; i < handlers.length; i++) {
+    const health = handlers[i].health;
+    if (!health.quarantined && health.retryAt < wake && eventQueue.countFor(i) > 0) wake = health.retryAt;
+  }
+  return wake;
+}
+
+/** Never returns: the system's main loop once booted. */
+export function dispatcherRun(): void {
+  while (true) {
+    expireTimers(clockNanoseconds(readTsc()));
+    dispatch();
+    const wake = nextWake();
+    const now = clockNanoseconds(readTsc());
+    if (wake == NO_DEADLINE) localApicDisarm();
+    else if (wake <= now) continue;
+    else localApicArm(wake - now);
+    waitForInterrupt();
+  }
+}

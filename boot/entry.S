@@ -116,7 +116,7 @@ enter_long_mode:
         wrmsr
         mov %cr0, %eax
         and $~(1 << 2), %eax             /* EM = 0 */
-        or $((1 << 31) | (1 << 1)), %eax /* PG | MP */
+        or $((1 << 31) | (1 << 16) | (1 << 1)), %eax /* PG | WP (ring 0 honours read-only pages) | MP */
         mov %eax, %cr0
         lgdt boot_gdt_pointer
         ljmp $0x08, $long_mode_entry
@@ -179,6 +179,7 @@ boot_entry_tsc:
 
         .section .bss
         .align 4096
+        .global boot_page_directories
 boot_pml4:              .skip 4096
 boot_pdpt:              .skip 4096
 boot_page_directories:  .skip 4096 * IDENTITY_MAP_GIB

@@ -6,11 +6,13 @@
  * COM1 by boot/ itself, and stops the machine: nothing can be trusted at that point.
  */
 #include "boot.h"
+#include "snapshot.h"
 
 #define INTERRUPT_VECTORS 48
 #define CPU_EXCEPTIONS 32
 #define KERNEL_CODE_SELECTOR 0x08
 #define GATE_PRESENT_INTERRUPT 0x8e
+#define VECTOR_PAGE_FAULT 14
 
 struct idt_gate {
   uint16_t offset_low;
@@ -48,6 +50,12 @@ void idt_install(void) {
   __asm__ volatile("lidt %0" : : "m"(pointer));
 }
 
+static uint64_t read_cr2(void) {
+  uint64_t cr2;
+  __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+  return cr2;
+}
+
 static void report_nested_exception(const struct interrupt_frame* frame) {
   early_print("\n*** CPU exception ");
   early_print_hex(frame->vector);
@@ -55,10 +63,8 @@ static void report_nested_exception(const struct interrupt_frame* frame) {
   early_print_hex(frame->error_code);
   early_print(" RIP ");
   early_print_hex(frame->rip);
-  uint64_t cr2;
-  __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
   early_print(" CR2 ");
-  early_print_hex(cr2);
+  early_print_hex(read_cr2());
   boot_panic("nested CPU exception");
 }
 
@@ -67,6 +73,7 @@ void interrupt_dispatch(struct interrupt_frame* frame) {
     kernel_report_interrupt((uint32_t)frame->vector);
     return;
   }
+  if (frame->vector == VECTOR_PAGE_FAULT && snapshot_write_fault(read_cr2(), frame->error_code)) return;
   if (exception_depth++ > 0) report_nested_exception(frame);
   interrupt_current_frame = frame;
   kernel_report_exception(frame);

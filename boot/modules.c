@@ -9,6 +9,7 @@
 #include "boot.h"
 #include "kernel.h"
 #include "module.h"
+#include "snapshot.h"
 
 #define MODULES_MAX 32
 #define PAGE_BYTES 4096
@@ -17,6 +18,7 @@ struct module {
   const struct module_descriptor* descriptor;
   void* instance;
   struct handler_gate gate;
+  struct snapshot* snapshot; /* from the end of start on: every run is a transaction */
 };
 
 static struct module modules[MODULES_MAX];
@@ -66,9 +68,16 @@ static void call_start(void* context) {
   if (module->descriptor->start) module->descriptor->start(module->instance);
 }
 
+/* Instantiates and runs the start code; the state it leaves is the first committed snapshot. */
 u32 Z_hardwareZ_module_start(struct Z_hardware_instance_t* h, u32 id) {
   struct module* module = module_at(id);
-  return module ? wasm_guard(call_start, module) : WASM_RT_TRAP_CALL_INDIRECT;
+  if (!module) return WASM_RT_TRAP_CALL_INDIRECT;
+  wasm_rt_trap_t trap = wasm_guard(call_start, module);
+  if (trap != WASM_RT_TRAP_NONE) return trap;
+  wasm_rt_memory_t* memory = module_memory(module);
+  module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
+                                     module->descriptor->instance_bytes);
+  return module->snapshot ? WASM_RT_TRAP_NONE : WASM_RT_TRAP_OOB;
 }
 
 struct handle_arguments {
@@ -88,7 +97,17 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   struct module* module = module_at(id);
   if (!module || !module->descriptor->handle) return WASM_RT_TRAP_CALL_INDIRECT;
   struct handle_arguments arguments = {module, kind, source, name, payload_length, timestamp};
-  return wasm_guard(call_handle, &arguments);
+  snapshot_begin(module->snapshot);
+  wasm_rt_trap_t trap = wasm_guard(call_handle, &arguments);
+  if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
+  else snapshot_rollback(module->snapshot);
+  return trap;
+}
+
+/* Pages the module's last run dirtied (committed or rolled back), and totals, for the kernel's counters. */
+u32 Z_hardwareZ_module_last_dirty_pages(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module && module->snapshot ? module->snapshot->dirty_count : 0;
 }
 
 /* The module's version string (UTF-16LE bytes, as AssemblyScript stores it) into kernel memory. */

@@ -63,3 +63,5 @@
 // them only while halted, so interrupt handlers never interleave with kernel code.
 @external("hardware", "wait_for_interrupt") export declare function waitForInterrupt(): void;
 @external("hardware", "read_msr") export declare function readMsr(index: u32): u64;
+// Pages the module's last run dirtied (its snapshot commit or rollback touched exactly these).
+@external("hardware", "module_last_dirty_pages") export declare function moduleLastDirtyPages(module: i32): u32;

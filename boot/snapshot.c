@@ -1,0 +1,94 @@
+/* Snapshots: a handler run is a transaction over its memory and globals, tracked by page faults. */
+/*
+ * Between runs a handler's whole memory reservation is read-only. During a run, the first
+ * write to a page faults; snapshot_write_fault() copies the page to an undo page, records
+ * it and makes it writable, and the write goes ahead. At the end of the run:
+ *   commit   — make the dirtied pages read-only again and keep the new globals;
+ *   rollback — copy every dirtied page back, make it read-only, restore the globals.
+ * Both cost in proportion to the pages the run dirtied, never to the memory's size. The
+ * globals (and the memory's current size) live in the module instance, which is small and
+ * copied whole. Undo pages are recycled through a free list.
+ */
+#include "boot.h"
+#include "snapshot.h"
+
+#define PAGE_BYTES 4096ull
+
+struct undo_page {
+  struct undo_page* next;
+};
+
+static struct snapshot* tracking;
+static struct undo_page* free_undo_pages;
+
+static void* take_undo_page(void) {
+  struct undo_page* page = free_undo_pages;
+  if (page) {
+    free_undo_pages = page->next;
+    return page;
+  }
+  return runtime_allocate(PAGE_BYTES);
+}
+
+static void give_undo_page(void* page) {
+  struct undo_page* free_page = page;
+  free_page->next = free_undo_pages;
+  free_undo_pages = free_page;
+}
+
+struct snapshot* snapshot_create(uint8_t* memory, uint64_t memory_bytes, void* instance, uint64_t instance_bytes) {
+  struct snapshot* snapshot = runtime_allocate(sizeof *snapshot + instance_bytes);
+  if (!snapshot) return NULL;
+  memset(snapshot, 0, sizeof *snapshot);
+  snapshot->memory = memory;
+  snapshot->memory_bytes = memory_bytes;
+  snapshot->instance = instance;
+  snapshot->instance_bytes = instance_bytes;
+  memcpy(snapshot->committed_instance, instance, instance_bytes);
+  if (!paging_set_writable((uint64_t)memory, memory_bytes, 0)) return NULL;
+  return snapshot;
+}
+
+void snapshot_begin(struct snapshot* snapshot) {
+  snapshot->dirty_count = 0;
+  tracking = snapshot;
+}
+
+int snapshot_write_fault(uint64_t address, uint64_t error_code) {
+  struct snapshot* snapshot = tracking;
+  const uint64_t present_and_write = 0x3;
+  if (!snapshot || (error_code & present_and_write) != present_and_write) return 0;
+  if (address < (uint64_t)snapshot->memory || address >= (uint64_t)snapshot->memory + snapshot->memory_bytes) return 0;
+  uint64_t page = address & ~(PAGE_BYTES - 1);
+  void* undo = snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? take_undo_page() : NULL;
+  if (!undo) wasm_rt_trap(WASM_RT_TRAP_OOB); /* no room to keep the run undoable: end it, it rolls back */
+  memcpy(undo, (void*)page, PAGE_BYTES);
+  snapshot->dirty_pages[snapshot->dirty_count] = (uint8_t*)page;
+  snapshot->undo_pages[snapshot->dirty_count] = undo;
+  snapshot->dirty_count++;
+  paging_set_writable(page, PAGE_BYTES, 1);
+  return 1;
+}
+
+void snapshot_commit(struct snapshot* snapshot) {
+  for (uint32_t i = 0; i < snapshot->dirty_count; i++) {
+    paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
+    give_undo_page(snapshot->undo_pages[i]);
+  }
+  memcpy(snapshot->committed_instance, snapshot->instance, snapshot->instance_bytes);
+  snapshot->commits++;
+  snapshot->pages_committed += snapshot->dirty_count;
+  tracking = NULL;
+}
+
+void snapshot_rollback(struct snapshot* snapshot) {
+  for (uint32_t i = 0; i < snapshot->dirty_count; i++) {
+    memcpy(snapshot->dirty_pages[i], snapshot->undo_pages[i], PAGE_BYTES);
+    paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
+    give_undo_page(snapshot->undo_pages[i]);
+  }
+  memcpy(snapshot->instance, snapshot->committed_instance, snapshot->instance_bytes);
+  snapshot->rollbacks++;
+  snapshot->pages_rolled_back += snapshot->dirty_count;
+  tracking = NULL;
+}

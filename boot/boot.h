@@ -54,6 +54,9 @@ extern const struct interrupt_frame* interrupt_current_frame;
 /* boot/hardware.c: a bounds-checked view of the kernel's linear memory (traps when out of range). */
 uint8_t* kernel_bytes(struct Z_hardware_instance_t* hardware, uint32_t offset, uint32_t length);
 
+/* boot/modules.c: redirect an interrupted, overrunning handler to its end. */
+void module_preempt(struct interrupt_frame* frame);
+
 /* boot/main.c: the kernel instance (its type is in the generated kernel.h), and its entry points. */
 struct Z_kernel_instance_t* boot_kernel_instance(void);
 void kernel_report_exception(const struct interrupt_frame* frame);

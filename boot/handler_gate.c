@@ -7,12 +7,20 @@
  */
 #include "boot.h"
 #include "kernel.h"
+#include "module.h"
 
 /* Operation numbers shared with kernel/handlers/gate.ts. */
 enum gate_operation { GATE_LOG = 1, GATE_TIME = 2, GATE_RANDOM = 3, GATE_EMIT = 4, GATE_PAYLOAD = 5 };
 
+/* Kernel calls run with interrupts off (they are never preempted midway); an overrun noticed
+   meanwhile stops the handler as soon as the call returns to it. */
 static u64 call(struct handler_gate* gate, enum gate_operation operation, u64 a, u64 b, u64 c, u64 d) {
-  return Z_kernelZ_kernel_handler_call(boot_kernel_instance(), gate->handler, operation, a, b, c, d);
+  uint64_t flags;
+  __asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+  u64 result = Z_kernelZ_kernel_handler_call(boot_kernel_instance(), gate->handler, operation, a, b, c, d);
+  __asm__ volatile("push %0; popfq" : : "r"(flags) : "memory", "cc");
+  module_stop_if_requested();
+  return result;
 }
 
 void handler_gate_log(struct handler_gate* gate, u32 message, u32 length) {

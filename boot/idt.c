@@ -71,6 +71,7 @@ static void report_nested_exception(const struct interrupt_frame* frame) {
 void interrupt_dispatch(struct interrupt_frame* frame) {
   if (frame->vector >= CPU_EXCEPTIONS) {
     kernel_report_interrupt((uint32_t)frame->vector);
+    module_preempt(frame);
     return;
   }
   if (frame->vector == VECTOR_PAGE_FAULT && snapshot_write_fault(read_cr2(), frame->error_code)) return;

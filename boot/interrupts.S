@@ -71,6 +71,14 @@ interrupt_common:
         add $16, %rsp                    /* vector and error code */
         iretq
 
+/* Where an interrupted handler that overran its budget resumes (modules.c: module_preempt):
+   on its own stack at an arbitrary depth, so align it and end the run with a trap. */
+        .global module_budget_trampoline
+module_budget_trampoline:
+        and $-16, %rsp
+        call module_budget_overrun
+        ud2
+
 /* The stubs' addresses, for idt.c. */
         .section .rodata
         .align 8

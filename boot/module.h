@@ -28,6 +28,14 @@ struct module_descriptor {
   void (*version)(void* instance, uint32_t* address, uint32_t* length);
 };
 
+/* The trap kind of a run stopped for overrunning its budget (beyond wasm_rt_trap_t's kinds). */
+#define MODULE_TRAP_OVERRUN 100
+
+/* Budget enforcement (boot/modules.c, boot/interrupts.S). */
+void module_stop_if_requested(void);
+void module_budget_overrun(void);
+void module_budget_trampoline(void);
+
 /* Loader results (negative) as the kernel sees them; boot/module_loader.c. */
 #define MODULE_ERROR_NOT_ELF -1
 #define MODULE_ERROR_NOT_RELOCATABLE_X86_64 -2

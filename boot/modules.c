@@ -16,6 +16,8 @@
 
 struct module {
   const struct module_descriptor* descriptor;
+  uint8_t* image;
+  uint64_t image_bytes;
   void* instance;
   struct handler_gate gate;
   struct snapshot* snapshot; /* from the end of start on: every run is a transaction */
@@ -24,6 +26,9 @@ struct module {
 static struct module modules[MODULES_MAX];
 static uint32_t module_count;
 static const char* last_error_symbol;
+/* The module running now (NULL between runs), and whether the kernel asked it to stop. */
+static struct module* running;
+static volatile int stop_requested;
 
 static struct module* module_at(uint32_t id) {
   return id < module_count ? &modules[id] : NULL;
@@ -47,6 +52,8 @@ u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 si
   if (!instance) return (u32)MODULE_ERROR_NO_MEMORY;
   struct module* module = &modules[module_count];
   module->descriptor = descriptor;
+  module->image = destination;
+  module->image_bytes = bytes;
   module->instance = instance;
   module->gate.handler = module_count;
   return module_count++;
@@ -98,7 +105,13 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   if (!module || !module->descriptor->handle) return WASM_RT_TRAP_CALL_INDIRECT;
   struct handle_arguments arguments = {module, kind, source, name, payload_length, timestamp};
   snapshot_begin(module->snapshot);
+  running = module;
+  stop_requested = 0;
+  /* Interrupts on for the run only: the budget timer must be able to reach the handler. */
+  __asm__ volatile("sti" ::: "memory");
   wasm_rt_trap_t trap = wasm_guard(call_handle, &arguments);
+  __asm__ volatile("cli" ::: "memory");
+  running = NULL;
   if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
   else snapshot_rollback(module->snapshot);
   return trap;
@@ -145,4 +158,30 @@ u32 Z_hardwareZ_module_copy_out(struct Z_hardware_instance_t* h, u32 id, u32 des
 u64 Z_hardwareZ_module_memory_bytes(struct Z_hardware_instance_t* h, u32 id) {
   struct module* module = module_at(id);
   return module ? module_memory(module)->size : 0;
+}
+
+/* The kernel's verdict that the running handler overran its budget. */
+void Z_hardwareZ_module_request_stop(struct Z_hardware_instance_t* h) {
+  if (running) stop_requested = 1;
+}
+
+/* Called by the gate when a kernel call returns to the handler. */
+void module_stop_if_requested(void) {
+  if (running && stop_requested) wasm_rt_trap(MODULE_TRAP_OVERRUN);
+}
+
+void module_budget_overrun(void) {
+  wasm_rt_trap(MODULE_TRAP_OVERRUN);
+}
+
+/*
+ * After an interrupt: if a stop was requested and the CPU was in the running module's own
+ * code, return into module_budget_trampoline (interrupts.S), which ends the run with the
+ * overrun trap. Elsewhere (the gate, the runtime) we leave it: the gate traps on return, and
+ * the kernel re-arms a short timer to catch the module's own code soon.
+ */
+void module_preempt(struct interrupt_frame* frame) {
+  if (!running || !stop_requested) return;
+  if (frame->rip < (uint64_t)running->image || frame->rip >= (uint64_t)running->image + running->image_bytes) return;
+  frame->rip = (uint64_t)module_budget_trampoline;
 }

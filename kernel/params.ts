@@ -48,3 +48,9 @@ export const HANDLER_LOG_MAX_BYTES: u32 = 200;
 
 /** Handler timers (every= / after=) in the whole system. */
 export const HANDLER_TIMERS_MAX: i32 = 64;
+
+/** A handler run's time budget when its configuration sets none, in nanoseconds. */
+export const HANDLER_DEFAULT_BUDGET_NANOSECONDS: u64 = 10_000_000;
+
+/** After a budget expires, how soon to look again for the handler back in its own code. */
+export const HANDLER_STOP_RETRY_NANOSECONDS: u64 = 50_000;

@@ -6,25 +6,34 @@
 // acknowledges; all work happens here, with interrupts off.
 
 import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
-import { moduleHandle, readTsc, waitForInterrupt } from "../arch/x86_64/hardware";
+import { moduleHandle, moduleRequestStop, readTsc, waitForInterrupt } from "../arch/x86_64/hardware";
 import { EVENT_TIMER } from "../events/event_queue";
-import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
+import { recordFailure, recordSuccess, runnable, SupervisionPolicy, TRAP_OVERRUN } from "../events/supervision";
 import { NO_DEADLINE } from "../events/timers";
 import { LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
-import { HANDLERS_MAX } from "../params";
+import { HANDLER_STOP_RETRY_NANOSECONDS, HANDLERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
 import { delivery, deliveryPayload, eventQueue, handlers, handlerTimers, postTo } from "./registry";
 
 const policy = new SupervisionPolicy();
 const allowed = new StaticArray<bool>(HANDLERS_MAX);
-/** The handler running now (-1: none). */
+/** The handler running now (-1: none) and when its budget ends (nanoseconds since boot). */
 export let runningHandler: i32 = -1;
+let runningBudgetEnd: u64 = 0;
 export let timerInterrupts: u64 = 0;
 
+/**
+ * The timer interrupt. Between runs it only wakes the loop. During a run it means the
+ * budget is over: boot/ is asked to stop the handler, and a short timer makes sure it is
+ * caught once it is back in its own code.
+ */
 export function dispatcherTimerInterrupt(): void {
   timerInterrupts++;
   localApicEndOfInterrupt();
+  if (runningHandler < 0) return;
+  if (clockNanoseconds(readTsc()) >= runningBudgetEnd) moduleRequestStop();
+  localApicArm(HANDLER_STOP_RETRY_NANOSECONDS);
 }
 
 /** Posts an event for every timer due at `now`. */
@@ -43,8 +52,11 @@ export function dispatch(): i32 {
     const index = delivery.handler;
     const handler = handlers[index];
     runningHandler = index;
+    runningBudgetEnd = clockNanoseconds(readTsc()) + handler.budget;
+    localApicArm(handler.budget);
     const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
       delivery.payloadLength);
+    localApicDisarm();
     runningHandler = -1;
     runs++;
     if (trap == 0) {
@@ -53,8 +65,10 @@ export function dispatch(): i32 {
     }
     allowed[index] = false;
     const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
-    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' trapped (").string(trapName(trap))
-      .string(") handling an event").string(quarantined ? "; quarantined" : "; backing off"));
+    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
+      .string(trap == TRAP_OVERRUN ? "overran its budget" : "trapped (").string(trap == TRAP_OVERRUN ? "" : trapName(trap))
+      .string(trap == TRAP_OVERRUN ? "" : ")").string("; run rolled back, state kept")
+      .string(quarantined ? "; quarantined" : "; backing off"));
     if (quarantined) {
       eventQueue.discardFor(index);
       handlerTimers.stopFor(index);

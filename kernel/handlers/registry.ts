@@ -4,7 +4,7 @@
 // rest). Its GRUB command line (written by the toolchain from system.toml) names it, and sets
 // its triggers:
 //
-//   module2 /boot/handlers/pong.module pong events=ping every=250ms after=2s
+//   module2 /boot/handlers/pong.module pong events=ping every=250ms after=2s budget=5ms
 //
 // Each handler gets its own wasm instance and memory; a module that fails to load or start
 // is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
@@ -18,7 +18,8 @@ import { HandlerHealth } from "../events/supervision";
 import { TimerSet } from "../events/timers";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
-import { HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLER_TIMERS_MAX, HANDLERS_MAX } from "../params";
+import { HANDLER_DEFAULT_BUDGET_NANOSECONDS, HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLER_TIMERS_MAX,
+  HANDLERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
 
 const ELF_MAGIC: u32 = 0x464c457f;
@@ -35,6 +36,8 @@ export class Handler {
   readonly health: HandlerHealth = new HandlerHealth();
   /** App event names this handler is subscribed to. */
   readonly events: string[] = [];
+  /** How long one run may take before it is stopped and rolled back, in nanoseconds. */
+  budget: u64 = HANDLER_DEFAULT_BUDGET_NANOSECONDS;
   constructor(readonly module: i32, readonly name: string, readonly version: string) {}
 }
 
@@ -94,6 +97,11 @@ function loadHandler(module: BootModule): void {
     if (word.startsWith("events=")) {
       const names = word.substring(7).split(",");
       for (let n = 0; n < names.length; n++) if (names[n].length > 0) handler.events.push(names[n]);
+    } else if (word.startsWith("budget=")) {
+      const budget = parseDuration(word.substring(7));
+      if (budget > 0) handler.budget = <u64>budget;
+      else log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': ").string(word)
+        .string(": expected a duration such as 10ms; keeping the default budget"));
     } else if (word.startsWith("every=") || word.startsWith("after=")) {
       const periodic = word.startsWith("every=");
       const interval = parseDuration(word.substring(6));

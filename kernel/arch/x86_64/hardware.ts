@@ -65,3 +65,5 @@
 @external("hardware", "read_msr") export declare function readMsr(index: u32): u64;
 // Pages the module's last run dirtied (its snapshot commit or rollback touched exactly these).
 @external("hardware", "module_last_dirty_pages") export declare function moduleLastDirtyPages(module: i32): u32;
+// Asks boot/ to stop the running handler: it traps (overrun) as soon as it is in its own code.
+@external("hardware", "module_request_stop") export declare function moduleRequestStop(): void;

@@ -1,0 +1,49 @@
+# OptiOS front door: install what is missing, then hand over to the TypeScript toolchain.
+#
+#   make              build build/kernel.elf and build/optios.iso (= make all)
+#   make run          build and boot the ISO in QEMU, serial console on this terminal
+#                     UEFI=1 (OVMF)  GUI=1 (window)  ACCEL=kvm  MEMORY=64M  USB=1 (ISO as a
+#                     raw disk)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
+#   make test         build, then host + toolchain tests, then QEMU boot tests
+#   make bench        build, then measure (toolchain/src/bench.ts)
+#   make deps         install missing Debian packages (as root) and node_modules
+#   make clean        remove build/
+# The steps themselves live in toolchain/src/build/; see docs/build.md.
+
+OPTIOS := npx tsx toolchain/src/cli.ts
+ENSURE_DEPENDENCIES := toolchain/scripts/ensure-dependencies.sh
+
+RUN_FLAGS := $(if $(filter 1,$(UEFI)),--uefi) \
+             $(if $(filter 1,$(GUI)),--gui) \
+             $(if $(ACCEL),--accel $(ACCEL)) \
+             $(if $(MEMORY),--memory $(MEMORY)) \
+             $(if $(filter 1,$(USB)),--usb) \
+             $(if $(filter 1,$(PVH)),--pvh) \
+             $(if $(APPEND),--append '$(APPEND)')
+
+.DEFAULT_GOAL := all
+.PHONY: all build run test bench deps clean
+
+all: deps
+	$(OPTIOS) build
+
+build: all
+
+run: deps
+	$(OPTIOS) run $(strip $(RUN_FLAGS))
+
+# Both test runs always happen; the target fails if either failed.
+test: all
+	@status=0; \
+	npx vitest run --project host --project toolchain || status=1; \
+	npx vitest run --project qemu || status=1; \
+	exit $$status
+
+bench: all
+	npx tsx toolchain/src/bench.ts
+
+deps:
+	@$(ENSURE_DEPENDENCIES)
+
+clean:
+	rm -rf build

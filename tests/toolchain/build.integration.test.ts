@@ -1,0 +1,91 @@
+// INTEGRATION: runs the real tools (asc, wasm2c, gcc, ld, grub-mkimage, mtools, xorriso).
+//
+// Needs the kernel sources (kernel/main.ts) and the Debian packages of
+// toolchain/scripts/ensure-dependencies.sh; skipped, saying so, without the kernel.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, test } from "vitest";
+import { build, type BuildResult } from "../../toolchain/src/build/pipeline.ts";
+import { loadProject, paths, toolchainRepository } from "../../toolchain/src/project.ts";
+
+const kernelPresent = existsSync(join(toolchainRepository, paths.kernelEntry));
+const twoMebibytes = 2 * 1024 * 1024;
+const buildTimeout = 600_000;
+
+/** Step name → how many of its tasks ran. */
+function tasksRun(result: BuildResult): Record<string, number> {
+  return Object.fromEntries(result.steps.map((step) => [step.name, step.tasksRun]));
+}
+
+const quiet = { log: () => {} };
+
+function sha256(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+if (!kernelPresent) {
+  test.skip(`[integration] real build: skipped, ${paths.kernelEntry} not found in ${toolchainRepository}`, () => {});
+}
+
+describe.skipIf(!kernelPresent)("[integration] real build of this repository", () => {
+  test(
+    "a second build skips every step; the ISO exists and is at most 2 MiB",
+    async () => {
+      const project = loadProject(toolchainRepository);
+      await build(project, quiet);
+      const second = await build(project, quiet);
+      expect(second.steps.map((step) => step.name)).toEqual(["asc", "wasm2c", "gcc", "ld", "grub", "iso"]);
+      for (const step of second.steps) expect({ step: step.name, ran: step.tasksRun }).toEqual({ step: step.name, ran: 0 });
+      const iso = join(project.root, paths.iso);
+      expect(existsSync(iso)).toBe(true);
+      expect(statSync(iso).size).toBeLessThanOrEqual(twoMebibytes);
+      expect(second.isoBytes).toBe(statSync(iso).size);
+      // A multiboot2 header (magic 0xe85250d6) must sit in the kernel's first 32 KiB.
+      const head = readFileSync(join(project.root, paths.kernelElf)).subarray(0, 32768);
+      expect(head.includes(Buffer.from([0xd6, 0x50, 0x52, 0xe8]))).toBe(true);
+    },
+    buildTimeout,
+  );
+});
+
+describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of the project", () => {
+  let root = "";
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  test(
+    "only the work whose inputs changed is redone, judged by content, not by time",
+    async () => {
+      root = mkdtempSync(join(tmpdir(), "optios-incremental-"));
+      for (const entry of ["kernel", "boot", "iso", "asconfig.json"]) {
+        cpSync(join(toolchainRepository, entry), join(root, entry), { recursive: true });
+      }
+      const project = loadProject(root);
+      const first = await build(project, quiet);
+      expect(Object.values(tasksRun(first)).every((count) => count > 0)).toBe(true);
+      const objectCount = first.steps.find((step) => step.name === "gcc")!.tasksTotal;
+
+      // A comment in one C file: that object is recompiled, comes out identical, and so
+      // nothing after gcc reruns.
+      const libc = join(root, "boot", "libc.c");
+      writeFileSync(libc, `${readFileSync(libc, "utf8")}\n/* touched by build.integration.test.ts */\n`);
+      const afterComment = await build(project, quiet);
+      expect(tasksRun(afterComment)).toEqual({ asc: 0, wasm2c: 0, gcc: 1, ld: 0, grub: 0, iso: 0 });
+      expect(afterComment.steps.find((step) => step.name === "gcc")!.tasksTotal).toBe(objectCount);
+
+      // A lost output is rebuilt, and only it; seconds later it is byte for byte the same
+      // (fixed dates: FAT keeps 2-second times, ISO 9660 1-second ones).
+      const iso = join(root, paths.iso);
+      const before = sha256(iso);
+      rmSync(iso);
+      await sleep(2100);
+      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, grub: 0, iso: 1 });
+      expect(sha256(iso)).toBe(before);
+    },
+    buildTimeout,
+  );
+});

@@ -1,0 +1,67 @@
+// QEMU command lines for each way of booting OptiOS.
+import { describe, expect, test } from "vitest";
+import { qemuArguments } from "../../toolchain/src/qemu.ts";
+
+/** The value following `flag`, for flags that take one. */
+function valuesOf(argumentList: string[], flag: string): string[] {
+  return argumentList.flatMap((argument, index) => (argument === flag ? [argumentList[index + 1]] : []));
+}
+
+describe("qemuArguments", () => {
+  test("an ISO boots from CD under TCG, headless, with the serial port on stdio and isa-debug-exit", () => {
+    const argumentList = qemuArguments({ iso: "build/optios.iso" });
+    expect(valuesOf(argumentList, "-accel")).toEqual(["tcg"]);
+    expect(valuesOf(argumentList, "-cdrom")).toEqual(["build/optios.iso"]);
+    expect(valuesOf(argumentList, "-display")).toEqual(["none"]);
+    expect(valuesOf(argumentList, "-serial")).toEqual(["mon:stdio"]);
+    expect(valuesOf(argumentList, "-device")).toEqual(["isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    expect(valuesOf(argumentList, "-m")).toEqual(["128M"]);
+    expect(argumentList).toContain("-no-reboot");
+    expect(argumentList).not.toContain("-kernel");
+    expect(argumentList.join(" ")).not.toContain("pflash");
+  });
+
+  test("uefi adds OVMF's code read-only and a writable variable store as pflash drives", () => {
+    const argumentList = qemuArguments({ iso: "x.iso", uefi: true, uefiVariables: "/tmp/vars.fd" });
+    expect(valuesOf(argumentList, "-drive")).toEqual([
+      "if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+      "if=pflash,format=raw,file=/tmp/vars.fd",
+    ]);
+    expect(valuesOf(qemuArguments({ iso: "x.iso", uefi: true }), "-drive")[1]).toBe("if=pflash,format=raw,file=build/ovmf_vars.fd");
+  });
+
+  test("gui drops -display none but keeps the serial console", () => {
+    const argumentList = qemuArguments({ iso: "x.iso", gui: true });
+    expect(argumentList).not.toContain("-display");
+    expect(valuesOf(argumentList, "-serial")).toEqual(["mon:stdio"]);
+  });
+
+  test("kvm only when asked for", () => {
+    expect(valuesOf(qemuArguments({ iso: "x.iso", accel: "kvm" }), "-accel")).toEqual(["kvm"]);
+    for (const options of [{ iso: "x.iso" }, { kernel: "k.elf" }, { drive: "d.img", uefi: true }]) {
+      expect(qemuArguments(options).join(" ")).not.toContain("kvm");
+    }
+    expect(() => qemuArguments({ iso: "x.iso", accel: "hvf" as "kvm" })).toThrow('accel must be "tcg" or "kvm"');
+  });
+
+  test("a PVH kernel boots with -kernel and -append; isa-debug-exit stays on", () => {
+    const argumentList = qemuArguments({ kernel: "build/kernel.elf", append: "console=serial test=selftest", memory: "64M" });
+    expect(valuesOf(argumentList, "-kernel")).toEqual(["build/kernel.elf"]);
+    expect(valuesOf(argumentList, "-append")).toEqual(["console=serial test=selftest"]);
+    expect(valuesOf(argumentList, "-m")).toEqual(["64M"]);
+    expect(valuesOf(argumentList, "-device")).toEqual(["isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+  });
+
+  test("a raw drive attaches the image as a disk, like a USB stick", () => {
+    const argumentList = qemuArguments({ drive: "build/optios.iso" });
+    expect(valuesOf(argumentList, "-drive")).toEqual(["file=build/optios.iso,format=raw"]);
+    expect(argumentList).not.toContain("-cdrom");
+  });
+
+  test("refuses combinations QEMU would reject or silently ignore", () => {
+    expect(() => qemuArguments({})).toThrow("expected something to boot");
+    expect(() => qemuArguments({ iso: "x.iso", append: "a" })).toThrow("append is only for a kernel");
+    expect(() => qemuArguments({ kernel: "k.elf", uefi: true })).toThrow("does not go through firmware");
+    expect(() => qemuArguments({ iso: "x.iso", memory: "lots" })).toThrow('memory must look like "128M"');
+  });
+});

@@ -1,0 +1,68 @@
+// Step "asc": the AssemblyScript kernel (kernel/**/*.ts) compiled to build/kernel/kernel.wasm.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { paths, toolchainRepository } from "../project.ts";
+import { BuildError, runStepCommand } from "./process.ts";
+import type { Step } from "./step.ts";
+
+const compilerPackage = join(toolchainRepository, "node_modules", "assemblyscript");
+const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
+
+export const ascStep: Step = {
+  name: "asc",
+  artifact: paths.kernelWasm,
+  async plan({ project }) {
+    const root = project.root;
+    if (!existsSync(join(root, paths.kernelEntry))) {
+      throw new BuildError("asc", `${paths.kernelEntry} not found in ${root}; the kernel's entry file is expected there`);
+    }
+    if (!existsSync(compilerBinary)) {
+      throw new BuildError("asc", `${compilerBinary} not found; run \`npm ci\` (or \`make deps\`) first`);
+    }
+    const command = [
+      relative(root, compilerBinary) || compilerBinary,
+      paths.kernelEntry,
+      "--config",
+      paths.asconfig,
+      "--target",
+      "kernel",
+    ];
+    return [
+      {
+        key: "asc",
+        inputs: {
+          files: [...listSources(root, paths.kernelSources, ".ts"), paths.asconfig],
+          commands: [command],
+          tools: [`assemblyscript ${compilerVersion()}`],
+        },
+        outputs: [paths.kernelWasm],
+        run: async () => {
+          await runStepCommand("asc", command, { cwd: root });
+        },
+      },
+    ];
+  },
+};
+
+/** The assemblyscript package version, read from its manifest rather than by starting asc. */
+function compilerVersion(): string {
+  return JSON.parse(readFileSync(join(compilerPackage, "package.json"), "utf8")).version;
+}
+
+/** Files under `directory` (relative to root) ending in `extension`, recursively, sorted. */
+export function listSources(root: string, directory: string, extension: string): string[] {
+  const found: string[] = [];
+  const visit = (relativeDirectory: string) => {
+    for (const entry of readdirSync(join(root, relativeDirectory), { withFileTypes: true })) {
+      const entryPath = join(relativeDirectory, entry.name);
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(join(root, entryPath)))) visit(entryPath);
+      else if (entry.name.endsWith(extension)) found.push(entryPath);
+    }
+  };
+  visit(directory);
+  return found.sort();
+}
+
+function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}

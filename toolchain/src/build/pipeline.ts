@@ -1,0 +1,62 @@
+// The build pipeline: check tools, then asc → wasm2c → gcc → ld → grub → iso, in order.
+//
+//   kernel/**/*.ts ─asc─► kernel.wasm ─wasm2c─► kernel.c/.h ─┐
+//   boot/*.c, boot/*.S ──────────────────────────────────────┴─gcc─► obj/*.o ─ld─► kernel.elf
+//   kernel.elf + iso/*.template ─grub─► bios.img, BOOTX64.EFI ─iso─► optios.iso
+import { availableParallelism } from "node:os";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { paths, type Project } from "../project.ts";
+import { ascStep } from "./asc.ts";
+import { gccStep } from "./gcc.ts";
+import { grubImagesStep } from "./grub_images.ts";
+import { isoStep } from "./iso.ts";
+import { linkStep } from "./link.ts";
+import { withBuildLock } from "./lock.ts";
+import { formatStepLine, formatSummary } from "./report.ts";
+import { runStep, type BuildContext, type Step, type StepReport } from "./step.ts";
+import { buildRequirements, checkTools, type ToolEnvironment } from "./tools.ts";
+import { wasm2cStep } from "./wasm2c.ts";
+
+/** Every step, in the order it runs; a new step goes in this list. */
+export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, grubImagesStep, isoStep];
+
+export interface BuildOptions {
+  /** Parallel tasks within a step; defaults to the number of CPUs. */
+  jobs?: number;
+  /** Where log lines go; defaults to stdout. */
+  log?: (line: string) => void;
+  /** Overrides PATH lookups for the tool check (tests). */
+  tools?: ToolEnvironment;
+}
+
+export interface BuildResult {
+  steps: StepReport[];
+  kernelBytes: number;
+  isoBytes: number;
+}
+
+/** Builds build/kernel.elf and build/optios.iso; throws BuildError naming the failed step. */
+export async function build(project: Project, options: BuildOptions = {}): Promise<BuildResult> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  checkTools("tools", buildRequirements, options.tools);
+  return await withBuildLock(project.root, () => runSteps(project, options, log), {
+    onWait: (owner) => log(`  waiting  for another build of this project (process ${owner})`),
+  });
+}
+
+async function runSteps(project: Project, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
+  const started = performance.now();
+  const context: BuildContext = { project, jobs: options.jobs ?? availableParallelism() };
+  const steps: StepReport[] = [];
+  for (const step of buildSteps) {
+    const report = await runStep(context, step);
+    log(formatStepLine(report));
+    steps.push(report);
+  }
+  const kernelBytes = statSync(join(project.root, paths.kernelElf)).size;
+  const isoBytes = statSync(join(project.root, paths.iso)).size;
+  const stepsRun = steps.filter((report) => report.tasksRun > 0).length;
+  log(formatSummary(kernelBytes, isoBytes, performance.now() - started, stepsRun));
+  return { steps, kernelBytes, isoBytes };
+}

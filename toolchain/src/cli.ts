@@ -1,0 +1,203 @@
+// `optios <command>`: the OptiOS build tool's command line (build, run, help).
+import { spawn } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { constants } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { build } from "./build/pipeline.ts";
+import { BuildError, quoteCommand } from "./build/process.ts";
+import { checkTools, guiRequirements, runRequirements, uefiRequirements } from "./build/tools.ts";
+import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
+import { defaultMemory, prepareUefiVariables, qemuArguments, type QemuOptions } from "./qemu.ts";
+
+type OptionValues = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig["options"]>;
+  run(values: OptionValues): Promise<number>;
+}
+
+const commonOptions = {
+  root: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const commonHelp = `
+  --root DIR         project root to build (default: this repository)
+  -h, --help         show this help`;
+
+const commands: Record<string, Command> = {
+  build: {
+    summary: "build build/kernel.elf and build/optios.iso (only what changed)",
+    usage: `usage: optios build [options]
+
+Builds the kernel (asc → wasm2c → gcc → ld) and the BIOS+UEFI ISO (grub → iso).
+Each step is skipped when its inputs are unchanged; see docs/build.md.
+
+options:
+  --jobs N           objects compiled at once (default: number of CPUs)${commonHelp}`,
+    options: { ...commonOptions, jobs: { type: "string" } },
+    async run(values) {
+      await buildProject(values);
+      return 0;
+    },
+  },
+  run: {
+    summary: "build, then boot in QEMU with the serial console on this terminal",
+    usage: `usage: optios run [options]
+
+Builds, then boots build/optios.iso (or the kernel directly with --pvh) in QEMU.
+The serial port is this terminal: Ctrl-A X quits QEMU, Ctrl-A C toggles its monitor.
+The exit status is QEMU's; a guest writing C to isa-debug-exit makes it (C << 1) | 1.
+
+options:
+  --uefi             boot through OVMF (UEFI) instead of SeaBIOS
+  --gui              show QEMU's window (default: -display none)
+  --accel tcg|kvm    accelerator (default: tcg; this machine's /dev/kvm cannot run the guest)
+  --memory SIZE      guest memory, e.g. 64M (default: ${defaultMemory})
+  --usb              boot the ISO as a raw disk, like a USB stick, instead of a CD
+  --pvh              boot build/kernel.elf directly through its PVH note (no firmware, no GRUB)
+  --append TEXT      kernel command line for --pvh (default: "${defaultKernelArguments}")${commonHelp}`,
+    options: {
+      ...commonOptions,
+      uefi: { type: "boolean" },
+      gui: { type: "boolean" },
+      accel: { type: "string" },
+      memory: { type: "string" },
+      usb: { type: "boolean" },
+      pvh: { type: "boolean" },
+      append: { type: "string" },
+    },
+    async run(values) {
+      const options = qemuOptions(values);
+      checkTools("run", [
+        ...runRequirements,
+        ...(options.uefi ? uefiRequirements : []),
+        ...(options.gui ? guiRequirements : []),
+      ]);
+      const project = await buildProject(values);
+      return await runQemu(project, options);
+    },
+  },
+};
+
+const mainUsage = `usage: optios <command> [options]
+
+commands:
+${Object.entries(commands)
+  .map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`)
+  .join("\n")}
+  help     show help for a command: optios help run
+
+Run \`optios <command> --help\` for a command's options.`;
+
+/** Runs the command line `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") return printUsage(mainUsage, name !== undefined);
+  if (name === "help") {
+    const topic = rest[0];
+    if (topic === undefined) return printUsage(mainUsage, true);
+    if (!Object.hasOwn(commands, topic)) return usageError(`optios help: unknown command "${topic}"`, "optios --help");
+    return printUsage(commands[topic].usage, true);
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) return usageError(`optios: unknown command "${name}"`, "optios --help");
+  let values: OptionValues;
+  try {
+    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: false, strict: true });
+    values = parsed.values as OptionValues; // No option is declared `multiple`.
+  } catch (error) {
+    return usageError(`optios ${name}: ${(error as Error).message}`, `optios ${name} --help`);
+  }
+  if (values.help) return printUsage(command.usage, true);
+  try {
+    return await command.run(values);
+  } catch (error) {
+    if (error instanceof BuildError) console.error(error.describe());
+    else console.error(`optios ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+async function buildProject(values: OptionValues): Promise<Project> {
+  const project = loadProject(typeof values.root === "string" ? values.root : undefined);
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
+    throw new Error(`--jobs: expected a whole number of at least 1, got "${values.jobs}"`);
+  }
+  await build(project, { jobs });
+  return project;
+}
+
+/** Checks `optios run`'s options before anything is built and turns them into QemuOptions. */
+function qemuOptions(values: OptionValues): QemuOptions {
+  const accel = values.accel ?? "tcg";
+  if (accel !== "tcg" && accel !== "kvm") throw new Error(`--accel: expected tcg or kvm, got "${accel}"`);
+  if (values.append !== undefined && !values.pvh) {
+    throw new Error("--append needs --pvh: an ISO boot takes its command line from GRUB's menu (iso/grub.cfg.template)");
+  }
+  if (values.pvh && (values.uefi || values.usb)) throw new Error("--pvh boots the kernel without firmware or a disk; drop --uefi/--usb");
+  const options: QemuOptions = {
+    kernel: values.pvh ? paths.kernelElf : undefined,
+    append: values.pvh ? ((values.append as string | undefined) ?? defaultKernelArguments) : undefined,
+    iso: !values.pvh && !values.usb ? paths.iso : undefined,
+    drive: values.usb ? paths.iso : undefined,
+    uefi: Boolean(values.uefi),
+    gui: Boolean(values.gui),
+    accel,
+    memory: values.memory as string | undefined,
+  };
+  qemuArguments(options); // Rejects a malformed --memory now rather than after the build.
+  return options;
+}
+
+async function runQemu(project: Project, options: QemuOptions): Promise<number> {
+  if (options.uefi) prepareUefiVariables(resolve(project.root, paths.uefiVariables));
+  const command = ["qemu-system-x86_64", ...qemuArguments(options)];
+  console.log(`  qemu     ${quoteCommand(command)}`);
+  return await runInteractive(command, project.root);
+}
+
+/** Runs `command` on this terminal; SIGINT/SIGTERM are passed on and QEMU's status returned. */
+function runInteractive(command: readonly string[], cwd: string): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command[0], command.slice(1), { cwd, stdio: "inherit" });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on("SIGINT", forward).on("SIGTERM", forward);
+    child.on("error", reject);
+    child.on("close", (status, signal) => {
+      process.off("SIGINT", forward).off("SIGTERM", forward);
+      resolvePromise(status ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+function printUsage(text: string, toStdout: boolean): number {
+  if (toStdout) {
+    console.log(text);
+    return 0;
+  }
+  console.error(text);
+  return 2;
+}
+
+function usageError(message: string, helpCommand: string): number {
+  console.error(`${message}\nrun \`${helpCommand}\` for usage`);
+  return 2;
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(resolve(script)) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,78 @@
+// QEMU command lines for OptiOS: one place, shared by `optios run`, tests/qemu and the bench.
+//
+// Always: TCG unless KVM is asked for (the build and CI machines' /dev/kvm cannot run this
+// guest: the first SSE instruction fails and QEMU hangs paused), -no-reboot so a triple
+// fault ends QEMU instead of looping, and isa-debug-exit at port 0xf4 so the guest can end
+// QEMU with status (code << 1) | 1. The serial port is the terminal (mon:stdio: Ctrl-A X
+// quits, Ctrl-A C toggles the QEMU monitor).
+import { copyFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { paths } from "./project.ts";
+import { ovmfCode, ovmfVariablesTemplate } from "./build/tools.ts";
+
+export interface QemuOptions {
+  /** Boot this ELF directly through its PVH note (`-kernel`): fastest, no firmware menu. */
+  kernel?: string;
+  /** Boot this ISO from a CD drive. */
+  iso?: string;
+  /** Attach this raw disk image, as a USB stick would appear (`-drive file=X,format=raw`). */
+  drive?: string;
+  /** UEFI firmware (OVMF) instead of SeaBIOS. */
+  uefi?: boolean;
+  /** Path of the writable OVMF variable store; see prepareUefiVariables. */
+  uefiVariables?: string;
+  /** Show QEMU's window instead of `-display none`. */
+  gui?: boolean;
+  accel?: "tcg" | "kvm";
+  /** Guest memory as QEMU spells it: "64M", "1G". */
+  memory?: string;
+  /** Kernel command line; only with `kernel`. */
+  append?: string;
+}
+
+export const defaultMemory = "128M";
+export const debugExitPort = 0xf4;
+
+/** The argument list for qemu-system-x86_64 (without the program name). */
+export function qemuArguments(options: QemuOptions): string[] {
+  if (!options.kernel && !options.iso && !options.drive) {
+    throw new Error("qemuArguments: expected something to boot: kernel, iso or drive");
+  }
+  if (options.append !== undefined && !options.kernel) {
+    throw new Error("qemuArguments: append is only for a kernel booted directly (kernel: ...); GRUB sets the ISO's command line");
+  }
+  if (options.kernel && options.uefi) {
+    throw new Error("qemuArguments: a kernel booted directly (PVH) does not go through firmware; drop uefi or boot the iso");
+  }
+  const accel = options.accel ?? "tcg";
+  if (accel !== "tcg" && accel !== "kvm") throw new Error(`qemuArguments: accel must be "tcg" or "kvm", got "${accel}"`);
+  const memory = options.memory ?? defaultMemory;
+  if (!/^\d+[KMGT]?$/i.test(memory)) throw new Error(`qemuArguments: memory must look like "128M" or "1G", got "${memory}"`);
+
+  const argumentList = ["-accel", accel, "-m", memory, "-no-reboot"];
+  if (!options.gui) argumentList.push("-display", "none");
+  argumentList.push("-serial", "mon:stdio");
+  argumentList.push("-device", `isa-debug-exit,iobase=0x${debugExitPort.toString(16)},iosize=0x04`);
+  if (options.uefi) {
+    argumentList.push(
+      "-drive", `if=pflash,format=raw,readonly=on,file=${ovmfCode}`,
+      "-drive", `if=pflash,format=raw,file=${options.uefiVariables ?? paths.uefiVariables}`,
+    );
+  }
+  if (options.kernel) argumentList.push("-kernel", options.kernel);
+  if (options.append !== undefined) argumentList.push("-append", options.append);
+  if (options.iso) argumentList.push("-cdrom", options.iso);
+  if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
+  return argumentList;
+}
+
+/**
+ * Copies OVMF's pristine variable store to `destination` (build/ovmf_vars.fd by default).
+ * Done before every UEFI boot: OVMF records boot entries there, and an entry left by a
+ * CD boot makes a later disk boot fall through to network boot.
+ */
+export function prepareUefiVariables(destination: string = paths.uefiVariables): string {
+  mkdirSync(dirname(destination), { recursive: true });
+  copyFileSync(ovmfVariablesTemplate, destination);
+  return destination;
+}

@@ -1,0 +1,211 @@
+// `make bench`: boot timings against QEMU's own floor, image sizes and the smallest RAM that boots.
+//
+// Usage: npx tsx toolchain/src/bench.ts [--runs N]   (after `make`; needs build/kernel.elf
+// and build/optios.iso). Prints a table and writes build/bench.json. Targets are
+// informational: a missed target is reported, never a failing exit. docs/benchmarks.md
+// explains every figure.
+
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
+import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
+import * as measure from "./bench/measure.ts";
+import { paths } from "./project.ts";
+import { formatBytes, formatNumber, formatTable, statisticsRow, summarize, targetRows, type Statistics, type Target } from "./bench/report.ts";
+
+const { build: BUILD, kernelElf: KERNEL, iso: ISO, kernelWasm: KERNEL_WASM } = paths;
+const SCRATCH = join(BUILD, "bench");
+/** Guest RAM for the timed boots (the memory probes choose their own). */
+const MEMORY = "64M";
+const DEFAULT_RUNS = 5;
+const TARGETS = { pvhBootMilliseconds: 150, kernelKibibytes: 256, isoMebibytes: 2, memoryMebibytes: 16 };
+
+interface Boots {
+  optios: { wall: number[]; entry: number[]; banner: number[] };
+  floor: { wall: number[]; exit: number[] };
+}
+
+async function main(): Promise<void> {
+  const runs = readRuns(process.argv.slice(2));
+  for (const file of [KERNEL, ISO]) {
+    if (!existsSync(file)) throw new Error(`${file} is missing: run make first`);
+  }
+  // Boot copies: a `make run` holding a lock on build/optios.iso cannot stop QEMU here,
+  // and a rebuild during the bench cannot mix two kernels into one set of figures.
+  mkdirSync(SCRATCH, { recursive: true });
+  const kernel = join(SCRATCH, "kernel.elf");
+  const iso = join(SCRATCH, "optios.iso");
+  copyFileSync(KERNEL, kernel);
+  copyFileSync(ISO, iso);
+  const floorKernel = buildFloorKernel(SCRATCH);
+  let floorIso: string | undefined;
+  let floorIsoProblem: string | undefined;
+  try {
+    floorIso = buildFloorIso(iso, floorKernel, SCRATCH);
+  } catch (error) {
+    floorIsoProblem = (error as Error).message;
+  }
+
+  log(`bench: ${runs} runs of each boot (after one warm-up), one guest at a time, -m ${MEMORY}`);
+  const pvhBoots = await timeBoots("PVH", { kernel, memory: MEMORY }, { kernel: floorKernel, memory: MEMORY }, runs);
+  const isoBoots = await timeBoots("BIOS ISO", { iso, memory: MEMORY }, floorIso ? { iso: floorIso, memory: MEMORY } : undefined, runs);
+  log("bench: bisecting the smallest -m for a PVH boot");
+  const probes: measure.MemoryProbe[] = [];
+  const smallestMemory = await measure.findSmallestMemory(kernel, probes);
+  const sizes = measure.measureSizes(KERNEL, ISO, KERNEL_WASM);
+
+  const statistics = {
+    pvh: summarizeBoots(pvhBoots),
+    iso: summarizeBoots(isoBoots),
+  };
+  const difference = (a?: Statistics, b?: Statistics): number | undefined =>
+    a && b ? Math.round((a.median - b.median) * 1000) / 1000 : undefined;
+  const derived = {
+    optiosPvhAboveFloorMilliseconds: difference(statistics.pvh.optios.wall, statistics.pvh.floor?.wall),
+    optiosIsoAboveFloorMilliseconds: difference(statistics.iso.optios.wall, statistics.iso.floor?.wall),
+    firmwareAndGrubMilliseconds: difference(statistics.iso.floor?.wall, statistics.pvh.floor?.wall),
+  };
+  const targets = evaluateTargets(statistics.pvh.optios.wall.median, sizes, smallestMemory);
+
+  printReport(runs, statistics, derived, sizes, smallestMemory, probes, targets, floorIsoProblem);
+  const result = {
+    date: new Date().toISOString(),
+    host: { cpus: availableParallelism(), qemu: qemuVersion(), node: process.version },
+    runs,
+    boots: statistics,
+    derived,
+    floorIsoProblem,
+    sizes,
+    memory: { smallestMebibytes: smallestMemory, probes },
+    targets,
+  };
+  writeFileSync(join(BUILD, "bench.json"), JSON.stringify(result, null, 2) + "\n");
+  log(`\nwrote ${join(BUILD, "bench.json")}`);
+}
+
+/** Warm-up, then `runs` rounds alternating OptiOS and its floor, so drift hits both alike. */
+async function timeBoots(name: string, optios: MachineOptions, floor: MachineOptions | undefined, runs: number): Promise<Boots> {
+  const boots: Boots = { optios: { wall: [], entry: [], banner: [] }, floor: { wall: [], exit: [] } };
+  await measure.timeOptiosBoot(optios);
+  if (floor) await measure.timeFloorBoot(floor);
+  for (let run = 1; run <= runs; run++) {
+    const boot = await measure.timeOptiosBoot(optios);
+    boots.optios.wall.push(boot.wallMilliseconds);
+    boots.optios.entry.push(boot.entryMilliseconds);
+    boots.optios.banner.push(boot.bannerMilliseconds);
+    if (floor) {
+      const floorBoot = await measure.timeFloorBoot(floor);
+      boots.floor.wall.push(floorBoot.wallMilliseconds);
+      boots.floor.exit.push(floorBoot.exitMilliseconds);
+    }
+    log(`  ${name} run ${run}/${runs}: banner after ${formatNumber(boot.wallMilliseconds)} ms`);
+  }
+  return boots;
+}
+
+function summarizeBoots(boots: Boots) {
+  const hasFloor = boots.floor.wall.length > 0;
+  return {
+    optios: { wall: summarize(boots.optios.wall), entry: summarize(boots.optios.entry), banner: summarize(boots.optios.banner) },
+    floor: hasFloor ? { wall: summarize(boots.floor.wall), exit: summarize(boots.floor.exit) } : undefined,
+  };
+}
+
+function evaluateTargets(pvhMedian: number, sizes: measure.Sizes, smallestMemory: number | undefined): Target[] {
+  const kernelKibibytes = sizes.kernelElfBytes / 1024;
+  const isoMebibytes = sizes.isoBytes / 1024 / 1024;
+  return [
+    { name: "PVH boot, QEMU launch → banner (median)", goal: `≤ ${TARGETS.pvhBootMilliseconds} ms`, value: `${formatNumber(pvhMedian)} ms`, met: pvhMedian <= TARGETS.pvhBootMilliseconds },
+    { name: "kernel ELF size", goal: `≤ ${TARGETS.kernelKibibytes} KiB`, value: `${formatNumber(kernelKibibytes)} KiB`, met: kernelKibibytes <= TARGETS.kernelKibibytes },
+    { name: "ISO size", goal: `≤ ${TARGETS.isoMebibytes} MiB`, value: `${formatNumber(isoMebibytes, 2)} MiB`, met: isoMebibytes <= TARGETS.isoMebibytes },
+    {
+      name: "boots with -m 16M",
+      goal: `smallest -m ≤ ${TARGETS.memoryMebibytes} MiB`,
+      value: smallestMemory === undefined ? "n/a" : `${smallestMemory} MiB`,
+      met: smallestMemory === undefined ? false : smallestMemory <= TARGETS.memoryMebibytes,
+    },
+  ];
+}
+
+function printReport(
+  runs: number,
+  statistics: { pvh: ReturnType<typeof summarizeBoots>; iso: ReturnType<typeof summarizeBoots> },
+  derived: Record<string, number | undefined>,
+  sizes: measure.Sizes,
+  smallestMemory: number | undefined,
+  probes: measure.MemoryProbe[],
+  targets: Target[],
+  floorIsoProblem: string | undefined,
+): void {
+  const { pvh, iso } = statistics;
+  log(`\nBoot, milliseconds (${runs} runs; host clock unless marked guest)`);
+  const bootRows = [
+    ["", "median", "min", "max"],
+    statisticsRow("PVH: spawn → banner", pvh.optios.wall),
+    statisticsRow("PVH: machine start → kernel entry (guest)", pvh.optios.entry),
+    statisticsRow("PVH: kernel entry → banner (guest)", pvh.optios.banner),
+    statisticsRow("PVH floor: spawn → \"floor\"", pvh.floor?.wall),
+    statisticsRow("PVH floor: spawn → QEMU exit", pvh.floor?.exit),
+    statisticsRow("BIOS ISO: spawn → banner", iso.optios.wall),
+    statisticsRow("BIOS ISO: machine start → kernel entry (guest)", iso.optios.entry),
+    statisticsRow("BIOS ISO: kernel entry → banner (guest)", iso.optios.banner),
+    statisticsRow("BIOS ISO floor: spawn → \"floor\"", iso.floor?.wall),
+    statisticsRow("BIOS ISO floor: spawn → QEMU exit", iso.floor?.exit),
+  ];
+  formatTable(bootRows).forEach((line) => log(`  ${line}`));
+  if (floorIsoProblem) log(`  (no ISO floor: ${floorIsoProblem})`);
+
+  log("\nDerived (differences of medians, milliseconds)");
+  const shown = (value: number | undefined): string => (value === undefined ? "n/a" : formatNumber(value));
+  formatTable([
+    ["OptiOS PVH boot above the QEMU+PVH floor", shown(derived.optiosPvhAboveFloorMilliseconds)],
+    ["OptiOS ISO boot above the ISO floor (same GRUB)", shown(derived.optiosIsoAboveFloorMilliseconds)],
+    ["SeaBIOS + GRUB (ISO floor − PVH floor)", shown(derived.firmwareAndGrubMilliseconds)],
+  ]).forEach((line) => log(`  ${line}`));
+
+  log("\nSizes");
+  const sizeRows = [["build/kernel.elf", formatBytes(sizes.kernelElfBytes)]];
+  if (sizes.sections) {
+    const { text, data, bss } = sizes.sections;
+    sizeRows.push(["  sections (size)", `text ${formatBytes(text)}, data ${formatNumber(data, 0)}, bss ${formatNumber(bss, 0)} bytes`]);
+  }
+  sizeRows.push([sizes.kernelWasm?.path ?? "kernel wasm", sizes.kernelWasm ? formatBytes(sizes.kernelWasm.bytes) : "not found under build/"]);
+  sizeRows.push(["build/optios.iso", formatBytes(sizes.isoBytes)]);
+  formatTable(sizeRows).forEach((line) => log(`  ${line}`));
+
+  log("\nMemory");
+  const probeList = probes.map((probe) => `${probe.mebibytes}${probe.booted ? " ok" : " no"}`).join(", ");
+  log(`  smallest -m that shows the PVH banner: ${smallestMemory === undefined ? "none up to 64 MiB" : `${smallestMemory} MiB`} (probes: ${probeList})`);
+
+  log("\nTargets (informational)");
+  formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
+}
+
+function readRuns(args: string[]): number {
+  const index = args.indexOf("--runs");
+  if (index < 0) return DEFAULT_RUNS;
+  const runs = Number(args[index + 1]);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs needs a positive whole number, got ${args[index + 1]}`);
+  return runs;
+}
+
+function qemuVersion(): string {
+  try {
+    return execFileSync(QEMU_COMMAND, ["--version"], { encoding: "utf8" }).split("\n")[0];
+  } catch {
+    return "unknown";
+  }
+}
+
+function log(line: string): void {
+  process.stdout.write(line + "\n");
+}
+
+main()
+  .catch(async (error: Error) => {
+    process.stderr.write(`bench: ${error.message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => stopAllMachines());

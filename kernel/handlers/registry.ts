@@ -4,7 +4,7 @@
 // rest). Its GRUB command line (written by the toolchain from system.toml) names it, and sets
 // its triggers:
 //
-//   module2 /boot/handlers/pong.module pong events=ping every=250ms after=2s budget=5ms
+//   module2 /boot/handlers/pong.module pong boot events=ping every=250ms after=2s budget=5ms
 //
 // Each handler gets its own wasm instance and memory; a module that fails to load or start
 // is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
@@ -38,6 +38,8 @@ export class Handler {
   readonly events: string[] = [];
   /** How long one run may take before it is stopped and rolled back, in nanoseconds. */
   budget: u64 = HANDLER_DEFAULT_BUDGET_NANOSECONDS;
+  /** Whether it gets the boot event (`boot` on its command line). */
+  runsAtBoot: bool = false;
   constructor(readonly module: i32, readonly name: string, readonly version: string) {}
 }
 
@@ -94,7 +96,8 @@ function loadHandler(module: BootModule): void {
   const now = clockNanoseconds(readTsc());
   for (let w = 1; w < words.length; w++) {
     const word = words[w];
-    if (word.startsWith("events=")) {
+    if (word == "boot") handler.runsAtBoot = true;
+    else if (word.startsWith("events=")) {
       const names = word.substring(7).split(",");
       for (let n = 0; n < names.length; n++) if (names[n].length > 0) handler.events.push(names[n]);
     } else if (word.startsWith("budget=")) {
@@ -123,10 +126,10 @@ function readVersion(id: i32): string {
   return String.UTF16.decodeUnsafe(changetype<usize>(buffer), length & ~1);
 }
 
-/** Posts the boot event to every handler. */
+/** Posts the boot event to every handler that asked for it. */
 export function handlersPostBoot(): void {
   const now = clockNanoseconds(readTsc());
-  for (let i = 0; i < handlers.length; i++) postTo(i, EVENT_BOOT, 0, 0, now, 0, 0);
+  for (let i = 0; i < handlers.length; i++) if (handlers[i].runsAtBoot) postTo(i, EVENT_BOOT, 0, 0, now, 0, 0);
 }
 
 export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp: u64, payload: usize, length: i32): bool {

@@ -184,6 +184,6 @@ boot_pml4:              .skip 4096
 boot_pdpt:              .skip 4096
 boot_page_directories:  .skip 4096 * IDENTITY_MAP_GIB
         .align 16
-boot_stack:             .skip 65536
+boot_stack:             .skip 262144          /* handlers run on it too: 500 wasm frames deep */
         .global boot_stack_top
 boot_stack_top:

@@ -32,7 +32,8 @@ export class EventQueue {
   count: i32 = 0;
   /** Deliveries refused because the queue was full. */
   dropped: u64 = 0;
-  private nextSequence: u64 = 0;
+  /** The sequence number the next posted delivery will get. */
+  nextSequence: u64 = 0;
 
   constructor(readonly capacity: i32, readonly payloadMax: i32) {
     const slots = new StaticArray<Delivery>(capacity);
@@ -98,6 +99,35 @@ export class EventQueue {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Puts a delivery back at the front (a failed run's event, to be retried before anything
+   * posted after it); false (and counted as dropped) when the queue is full.
+   */
+  pushFront(from: Delivery, payload: usize): bool {
+    if (this.count == this.capacity) {
+      this.dropped++;
+      return false;
+    }
+    this.head = (this.head + this.capacity - 1) % this.capacity;
+    copyDelivery(from, this.slots[this.head]);
+    memory.copy(this.payloadAddress(this.head), payload, from.payloadLength);
+    this.count++;
+    return true;
+  }
+
+  /** Drops every delivery posted at or after `sequence` (a rolled-back run's emits); returns how many. */
+  discardPostedSince(sequence: u64): i32 {
+    let discarded = 0;
+    let offset = 0;
+    while (offset < this.count) {
+      if (this.slots[(this.head + offset) % this.capacity].sequence >= sequence) {
+        this.removeAt(offset);
+        discarded++;
+      } else offset++;
+    }
+    return discarded;
   }
 
   /** Number of queued deliveries for `handler`. */

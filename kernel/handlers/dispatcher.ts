@@ -1,5 +1,10 @@
 // The event loop: expire timers, run runnable handlers in posting order, sleep until the next deadline.
 //
+// A run is a transaction: when it traps or overruns, boot/ rolls back its memory and
+// globals, the events it emitted are withdrawn, and its event goes back to the front of the
+// queue, to be retried once the handler's back-off has passed (or dropped if the handler is
+// quarantined).
+//
 // Tickless: after each round the local APIC is armed for the earliest of the next timer
 // deadline and the next back-off expiry of a handler with waiting events — or not armed at
 // all — and the CPU halts until an interrupt. The timer interrupt only counts and
@@ -51,6 +56,7 @@ export function dispatch(): i32 {
   while (eventQueue.takeAllowed(allowed, delivery, changetype<usize>(deliveryPayload))) {
     const index = delivery.handler;
     const handler = handlers[index];
+    const firstEmitted = eventQueue.nextSequence;
     runningHandler = index;
     runningBudgetEnd = clockNanoseconds(readTsc()) + handler.budget;
     localApicArm(handler.budget);
@@ -64,7 +70,10 @@ export function dispatch(): i32 {
       continue;
     }
     allowed[index] = false;
+    // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
+    eventQueue.discardPostedSince(firstEmitted);
     const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+    if (!quarantined) eventQueue.pushFront(delivery, changetype<usize>(deliveryPayload));
     log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
       .string(trap == TRAP_OVERRUN ? "overran its budget" : "trapped (").string(trap == TRAP_OVERRUN ? "" : trapName(trap))
       .string(trap == TRAP_OVERRUN ? "" : ")").string("; run rolled back, state kept")

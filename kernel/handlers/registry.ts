@@ -134,7 +134,10 @@ export function handlersPostBoot(): void {
 
 export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp: u64, payload: usize, length: i32): bool {
   if (eventQueue.post(handler, kind, source, name, timestamp, payload, length)) return true;
-  log(LEVEL_WARNING, line.clear().string("events: queue full, dropped an event for '").string(handlers[handler].name)
-    .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
+  // Warn on the 1st, 2nd, 4th, 8th... drop: a flood must not flood the log as well.
+  if ((eventQueue.dropped & (eventQueue.dropped - 1)) == 0) {
+    log(LEVEL_WARNING, line.clear().string("events: queue full, dropped an event for '").string(handlers[handler].name)
+      .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
+  }
   return false;
 }

@@ -1,0 +1,122 @@
+// system.toml validation: a good file normalises as documented; each mistake has its exact message.
+import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { loadSystem } from "../../../toolchain/src/system/load.ts";
+import { locateKeys } from "../../../toolchain/src/system/locate.ts";
+import { parseDuration, parseSize } from "../../../toolchain/src/system/units.ts";
+import { SYSTEM, errorOf, load, writeFiles } from "./helpers.ts";
+
+const HANDLER = `[[handlers]]\nname = "heartbeat"\nsource = "handlers/heartbeat.ts"\nversion = "1"\n`;
+
+describe("units", () => {
+  it("parses durations with the kernel's grammar", () => {
+    expect(parseDuration("250ms")).toBe(250_000_000);
+    expect(parseDuration("2s")).toBe(2_000_000_000);
+    expect(parseDuration("1h")).toBe(3_600_000_000_000);
+    expect(parseDuration("7us")).toBe(7_000);
+    for (const bad of ["", "ms", "1.5s", "-1s", " 1s", "1 s", "1S", "1000000000000000s", "1d"]) expect(parseDuration(bad)).toBeNull();
+  });
+  it("parses sizes in binary units up to 4GiB", () => {
+    expect(parseSize("1MiB")).toBe(1_048_576);
+    expect(parseSize("64KiB")).toBe(65_536);
+    expect(parseSize("4GiB")).toBe(4 * 1024 ** 3);
+    for (const bad of ["1MB", "5GiB", "1.5MiB", "MiB"]) expect(parseSize(bad)).toBeNull();
+  });
+});
+
+describe("a valid system.toml", () => {
+  it("normalises durations, sizes, hostname case and source paths", async () => {
+    const folder = writeFiles({
+      "system.toml": `[system]\nhostname = "Kitchen-Box"\nversion = "2.1"\nkeep_generations = 3\n[foreground]\nmax = 2\nprograms = ["shell"]\n` +
+        `${HANDLER}every = "250ms"\nafter = "2s"\nevents = ["door.opened"]\nboot = true\nbudget = "5ms"\nmemory = "128KiB"\ncapabilities = []\n[network]\n`,
+    });
+    const { config, canonicalJson, hash } = await load(folder);
+    expect(config).toEqual({
+      system: { hostname: "kitchen-box", version: "2.1", keepGenerations: 3 },
+      foreground: { max: 2, programs: ["shell"] },
+      handlers: [{
+        name: "heartbeat", source: "handlers/heartbeat.ts", version: "1",
+        triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: 2_000_000_000, events: ["door.opened"], boot: true },
+        budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: [],
+      }],
+      network: {},
+    });
+    expect(canonicalJson.startsWith('{"foreground":{"max":2,"programs":["shell"]},"handlers":[{"budgetNanoseconds"')).toBe(true);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("fills defaults: keep 5, max 1, budget 10ms, memory 1MiB", async () => {
+    const { config } = await load(writeFiles({ "system.toml": `${SYSTEM}${HANDLER}boot = true\n` }));
+    expect(config.system.keepGenerations).toBe(5);
+    expect(config.foreground).toEqual({ max: 1, programs: [] });
+    expect(config.handlers[0].budgetNanoseconds).toBe(10_000_000);
+    expect(config.handlers[0].memoryBytes).toBe(1_048_576);
+  });
+
+  it("hashes the same system written two ways identically", async () => {
+    const first = await load(writeFiles({ "system.toml": `${SYSTEM}${HANDLER}every = "1s"\n` }));
+    const second = await load(writeFiles({ "system.toml": `[system]\nversion = "1.0"\nhostname = "BOX"\n${HANDLER}every = "1000ms"\n` }));
+    expect(second.hash).toBe(first.hash);
+  });
+
+  it("accepts the repository's example system", async () => {
+    const { config } = await loadSystem(join(import.meta.dirname, "../../../systems/default/system.toml"));
+    expect(config.system.hostname).toBe("optios");
+    expect(config.handlers.map((handler) => handler.name)).toEqual(["heartbeat"]);
+    expect(config.handlers[0].source).toBe("../../handlers/heartbeat/handler.ts");
+  });
+});
+
+describe("each mistake has its exact message", () => {
+  const cases: Array<[string, string, string]> = [
+    ["a misspelt handler key", `${SYSTEM}${HANDLER}every = "1s"\n${HANDLER.replace("heartbeat", "pulse")}evrey = "250ms"\n`,
+      "system.toml:13: unknown key 'evrey' in [[handlers]] #2 (name 'pulse'); did you mean 'every'?"],
+    ["an unknown top-level key", `sytem = 1\n${SYSTEM}`, "system.toml:1: unknown key 'sytem' at the top level; did you mean 'system'?"],
+    ["an unknown key with nothing close", `${SYSTEM}colour = "red"\n`, "system.toml:4: unknown key 'colour' in [system]; expected one of: hostname, version, keep_generations"],
+    ["a bad hostname", `[system]\nhostname = "my_box"\nversion = "1"\n`,
+      `system.toml:2: [system] hostname: expected an RFC 1123 label (1 to 63 letters, digits or '-', not starting or ending with '-'), got "my_box"`],
+    ["a missing version", `[system]\nhostname = "box"\n`, "system.toml: [system] version: missing in this file and its includes; expected a version string of 1 to 64 printable characters without spaces"],
+    ["foreground max out of range", `${SYSTEM}[foreground]\nmax = 5\n`, "system.toml:5: [foreground] max: expected a whole number from 1 to 4, got 5"],
+    ["a fractional max", `${SYSTEM}[foreground]\nmax = 1.5\n`, "system.toml:5: [foreground] max: expected a whole number from 1 to 4, got 1.5"],
+    ["a bad duration", `${SYSTEM}${HANDLER}every = "1.5s"\n`,
+      `system.toml:8: [[handlers]] #1 (name 'heartbeat') every: expected a whole number followed by ns, us, ms, s, m or h (for example "250ms"), greater than zero, got "1.5s"`],
+    ["a zero budget", `${SYSTEM}${HANDLER}boot = true\nbudget = "0ms"\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') budget: expected a whole number followed by ns, us, ms, s, m or h (for example "250ms"), greater than zero, got "0ms"`],
+    ["memory not page-granular", `${SYSTEM}${HANDLER}boot = true\nmemory = "100KiB"\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') memory: expected a whole number followed by B, KiB, MiB or GiB (for example "1MiB"), a whole number of 64 KiB pages (64KiB) up to 4GiB, got "100KiB"`],
+    ["a capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["print"]\n`,
+      "system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities: expected an empty list: capabilities are reserved for the capability work and cannot be granted yet, got a list"],
+    ["no trigger", `${SYSTEM}${HANDLER}`, "system.toml:4: [[handlers]] #1 (name 'heartbeat'): no trigger; expected at least one of every, after, events or boot = true"],
+    ["a missing source", `${SYSTEM}[[handlers]]\nname = "x"\nversion = "1"\nboot = true\n`,
+      "system.toml:4: [[handlers]] #1 (name 'x') source: missing; expected a path to the handler's AssemblyScript source, relative to this file"],
+    ["a bad event name", `${SYSTEM}${HANDLER}events = ["Door Opened"]\n`,
+      "system.toml:8: [[handlers]] #1 (name 'heartbeat') events: expected a list of event names of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter, got a list"],
+    ["a network key", `${SYSTEM}[network]\naddress = "10.0.0.2"\n`, "system.toml:5: [network] address: [network] is reserved for the network work; expected it to be empty or absent"],
+    ["a handler name used twice", `${SYSTEM}${HANDLER}boot = true\n${HANDLER}boot = true\n`,
+      "system.toml:9: [[handlers]] name: handler 'heartbeat' is defined in system.toml:4 and again in system.toml:9; expected each handler name once"],
+    ["invalid TOML", `${SYSTEM}[foreground]\nmax = = 2\n`, "system.toml:5: invalid TOML at column 7: invalid value"],
+  ];
+  for (const [title, text, message] of cases) {
+    it(title, async () => expect(await errorOf({ "system.toml": text })).toBe(message));
+  }
+
+  it("reports every problem of a file in one run, in file order (an invalid value is not also reported missing)", async () => {
+    const message = await errorOf({ "system.toml": `[system]\nhostname = "-x"\nversion = "1"\n[foreground]\nmax = 0\n` });
+    expect(message.split("\n")).toEqual([
+      `system.toml:2: [system] hostname: expected an RFC 1123 label (1 to 63 letters, digits or '-', not starting or ending with '-'), got "-x"`,
+      "system.toml:5: [foreground] max: expected a whole number from 1 to 4, got 0",
+    ]);
+  });
+});
+
+describe("the key line finder", () => {
+  it("counts [[handlers]] occurrences and skips multi-line values", () => {
+    const lines = locateKeys(`a = 1\n[[handlers]]\nname = "x"\nevents = [\n  "fake = 1",\n]\n[[handlers]]\ntext = """\nname = 2\n"""\nname = "y"\n`);
+    expect(lines.get("a")).toBe(1);
+    expect(lines.get("handlers.0")).toBe(2);
+    expect(lines.get("handlers.0.events")).toBe(4);
+    expect(lines.get("handlers.1")).toBe(7);
+    expect(lines.get("handlers.1.name")).toBe(11);
+    expect(lines.has("fake")).toBe(false);
+  });
+});

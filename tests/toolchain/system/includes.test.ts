@@ -1,0 +1,75 @@
+// Includes: modules compose a system, conflicts name both files, cycles name the chain.
+import { describe, expect, it } from "vitest";
+import { SYSTEM, errorOf, load, writeFiles } from "./helpers.ts";
+
+const handler = (name: string, source = `${name}.ts`) => `[[handlers]]\nname = "${name}"\nsource = "${source}"\nversion = "1"\nboot = true\n`;
+
+describe("include", () => {
+  it("extends included modules: handlers concatenate in include order, programs form a set", async () => {
+    const folder = writeFiles({
+      "modules/base.toml": `[system]\nversion = "1.0"\n[foreground]\nprograms = ["shell"]\n${handler("logger", "../handlers/logger.ts")}`,
+      "modules/sensors.toml": `include = ["base.toml"]\n[foreground]\nprograms = ["shell", "monitor"]\n${handler("thermometer")}`,
+      "system.toml": `include = ["modules/base.toml", "modules/sensors.toml"]\n[system]\nhostname = "box"\nversion = "1.0"\n${handler("heartbeat")}`,
+    });
+    const { config, files } = await load(folder);
+    expect(config.handlers.map((item) => [item.name, item.source])).toEqual([
+      ["logger", "handlers/logger.ts"],
+      ["thermometer", "modules/thermometer.ts"],
+      ["heartbeat", "heartbeat.ts"],
+    ]);
+    expect(config.foreground.programs).toEqual(["shell", "monitor"]);
+    expect(files.map((file) => file.slice(folder.length + 1))).toEqual(["modules/base.toml", "modules/sensors.toml", "system.toml"]);
+  });
+
+  it("accepts a scalar set to the same value in two files", async () => {
+    const folder = writeFiles({ "a.toml": `[system]\nhostname = "box"\n`, "system.toml": `include = ["a.toml"]\n${SYSTEM}` });
+    expect((await load(folder)).config.system.hostname).toBe("box");
+  });
+
+  it("reports a scalar conflict naming both files and the key", async () => {
+    const message = await errorOf({
+      "modules/base.toml": `[system]\nversion = "1.0"\nkeep_generations = 3\n`,
+      "system.toml": `include = ["modules/base.toml"]\n[system]\nhostname = "box"\nversion = "2.0"\n`,
+    });
+    expect(message).toBe(`system.toml:4: [system] version: conflicting values "1.0" in modules/base.toml:2 and "2.0" in system.toml:4; expected one value (set it in one file, or the same in both)`);
+  });
+
+  it("reports a handler defined in two files, naming both", async () => {
+    const message = await errorOf({ "extra.toml": handler("heartbeat"), "system.toml": `include = ["extra.toml"]\n${SYSTEM}${handler("heartbeat")}` });
+    expect(message).toBe("system.toml:5: [[handlers]] name: handler 'heartbeat' is defined in extra.toml:1 and again in system.toml:5; expected each handler name once");
+  });
+
+  it("reads a file reached twice (a diamond) once", async () => {
+    const folder = writeFiles({
+      "common.toml": handler("shared"),
+      "left.toml": `include = ["common.toml"]\n`,
+      "right.toml": `include = ["common.toml"]\n`,
+      "system.toml": `include = ["left.toml", "right.toml"]\n${SYSTEM}`,
+    });
+    expect((await load(folder)).config.handlers.map((item) => item.name)).toEqual(["shared"]);
+  });
+
+  it("reports an include cycle with its chain", async () => {
+    const message = await errorOf({
+      "a.toml": `include = ["b.toml"]\n`,
+      "b.toml": `include = ["a.toml"]\n`,
+      "system.toml": `include = ["a.toml"]\n${SYSTEM}`,
+    });
+    expect(message).toBe("b.toml:1: include: include cycle: a.toml → b.toml → a.toml; expected each file to be included only by files it does not include");
+  });
+
+  it("reports a file that includes itself", async () => {
+    const message = await errorOf({ "system.toml": `include = ["system.toml"]\n${SYSTEM}` });
+    expect(message).toBe("system.toml:1: include: include cycle: system.toml → system.toml; expected each file to be included only by files it does not include");
+  });
+
+  it("reports a missing included file, naming it", async () => {
+    const message = await errorOf({ "system.toml": `include = ["nowhere.toml"]\n${SYSTEM}` });
+    expect(message).toBe("system.toml:1: include: file not found: nowhere.toml; expected a path relative to the including file");
+  });
+
+  it("names errors inside an included file by that file", async () => {
+    const message = await errorOf({ "module.toml": `[foreground]\nmaxx = 2\n`, "system.toml": `include = ["module.toml"]\n${SYSTEM}` });
+    expect(message).toBe("module.toml:2: unknown key 'maxx' in [foreground]; did you mean 'max'?");
+  });
+});

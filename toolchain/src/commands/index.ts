@@ -1,0 +1,11 @@
+// The store and scaffolding commands, in the order `optios help` lists them.
+import { gcCommand } from "./gc.ts";
+import { generationsCommand } from "./generations.ts";
+import { infoCommand } from "./info.ts";
+import { newCommand } from "./new.ts";
+import { rollbackCommand } from "./rollback.ts";
+import { storeCommand } from "./store.ts";
+import type { Command } from "./command.ts";
+
+export const storeCommands: Command[] = [generationsCommand, rollbackCommand, gcCommand, storeCommand, infoCommand, newCommand];
+export type { Command };

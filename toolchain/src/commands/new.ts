@@ -1,0 +1,121 @@
+// `optios new handler|program <name>`: scaffolds a handler or program with a test and a README.
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { NAME_FORM, NAME_PATTERN } from "../system/schema.ts";
+import { guarded, parseOptions, type Command } from "./command.ts";
+
+const help = `usage: optios new handler|program <name> [--root DIR]
+
+Creates handlers/<name>/ (or programs/<name>/) with a source file, a test that compiles it
+with asc and runs it against a fake kernel, and a README. Add the handler to a system.toml
+with [[handlers]] name = "<name>", source = "<path to handler.ts>", version = "1" and a trigger.
+
+options:
+  --root DIR         project root (default: the working directory)
+  -h, --help         show this help`;
+
+function handlerSource(name: string): string {
+  return `// ${name}: <one line saying what this handler does>.
+import { Event, log, on } from "optios";
+export { handle } from "optios";
+
+/** Change this when the state below changes shape: a new version starts from fresh state. */
+export const version = "1";
+
+let runs: u32 = 0;
+
+on((event: Event): void => {
+  runs++;
+  log("${name}: run " + runs.toString());
+});
+`;
+}
+
+function handlerTest(name: string): string {
+  return `// ${name}: compiles the handler as the toolchain does and runs it against a fake kernel.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import asc from "assemblyscript/asc";
+import { expect, it } from "vitest";
+
+const folder = import.meta.dirname;
+
+it("logs its run count, which persists between runs", async () => {
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main(
+    [join(folder, "handler.ts"), "--lib", join(folder, "../api"), "--noUnsafe", "--runtime", "stub", "--outFile", "handler.wasm"],
+    { writeFile: (file: string, contents: Uint8Array) => { if (file.endsWith(".wasm")) binary = contents; } },
+  );
+  expect(error, stderr.toString()).toBeNull();
+  const lines: string[] = [];
+  let memory: WebAssembly.Memory | undefined;
+  const text = (address: number, length: number) => new TextDecoder().decode(new Uint8Array(memory!.buffer, address, length));
+  const { instance } = await WebAssembly.instantiate(binary!, {
+    env: { abort: () => { throw new Error("abort"); } },
+    optios: { log: (address: number, length: number) => lines.push(text(address, length)), time: () => 0n, random: () => 4n, emit: () => 0, payload: () => 0 },
+  });
+  memory = instance.exports.memory as WebAssembly.Memory;
+  const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, payloadLength: number) => void;
+  handle(1, 0, 0, 0n, 0);
+  handle(2, 0, 0, 1000n, 0);
+  expect(lines).toEqual(["${name}: run 1", "${name}: run 2"]);
+  expect(readFileSync(join(folder, "handler.ts"), "utf8")).toContain("export const version");
+});
+`;
+}
+
+function readme(kind: string, name: string, file: string): string {
+  return `# ${name}
+
+A ${kind} for OptiOS, scaffolded by \`optios new ${kind} ${name}\`.
+
+- \`${file}\`: the source. The ${kind} API is a sketch and will change: see
+  handlers/api/optios.ts for what exists today (log, now, random, emit, on/handle).
+- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
+  Run it with \`npx vitest run ${kind}s/${name}\` once a vitest project includes ${kind}s/**.
+${kind === "handler" ? `
+Declare it in a system.toml (see docs/system-config.md):
+
+\`\`\`toml
+[[handlers]]
+name = "${name}"
+source = "../../handlers/${name}/handler.ts"   # relative to the system.toml
+version = "1"
+every = "1s"
+\`\`\`
+` : ""}`;
+}
+
+function programSource(name: string): string {
+  return `// ${name}: <one line saying what this program does>.
+// A sketch: foreground programs are not loaded by the kernel yet; the API will change.
+import { log } from "optios";
+
+export function main(): void {
+  log("${name}: started");
+}
+`;
+}
+
+export const newCommand: Command = {
+  name: "new",
+  summary: "scaffold a handler or program with a test",
+  help,
+  run: (argv) => guarded("new", async () => {
+    const parsed = parseOptions(argv, { root: { type: "string" }, help: { type: "boolean", short: "h" } }, help);
+    if (parsed === null) return 0;
+    const [kind, name, ...rest] = parsed.positionals;
+    if ((kind !== "handler" && kind !== "program") || name === undefined || rest.length > 0) throw new Error("expected: new handler|program <name>");
+    if (!NAME_PATTERN.test(name)) throw new Error(`name '${name}': expected ${NAME_FORM}`);
+    const folder = join(resolve(parsed.values.root ?? "."), `${kind}s`, name);
+    if (existsSync(folder)) throw new Error(`${folder} already exists; choose another name or remove it`);
+    const file = kind === "handler" ? "handler.ts" : "program.ts";
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, file), kind === "handler" ? handlerSource(name) : programSource(name));
+    if (kind === "handler") await writeFile(join(folder, "handler.test.ts"), handlerTest(name));
+    await writeFile(join(folder, "README.md"), readme(kind, name, file));
+    process.stdout.write(`created ${kind}s/${name}/: ${file}${kind === "handler" ? ", handler.test.ts" : ""}, README.md\n`);
+    return 0;
+  }),
+};

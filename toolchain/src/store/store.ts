@@ -1,0 +1,181 @@
+// The content-addressed store: immutable entries written atomically and deduplicated by hard links.
+//
+// Writing an entry: its files go into a fresh folder under .tmp/ (a file whose content is
+// already in the pool is hard-linked from there instead of written), each file and folder
+// is fsynced, the entry's hash is computed from its canonical listing, and the folder is
+// renamed to ab/cd/<hash>-<name>. rename is atomic, so an entry is either absent or whole;
+// a crash leaves only .tmp/ garbage, which the next open removes. New files are linked
+// into the pool after the rename, so the pool never holds a file no entry uses.
+// One process writes a store at a time (the build holds its own lock).
+import { randomBytes } from "node:crypto";
+import { constants, existsSync } from "node:fs";
+import { chmod, copyFile, link, mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { blake3File, blake3Hex, entryHash, type ListedFile } from "./hash.ts";
+import { ENTRY_NAME_PATTERN, FILES_FOLDER, METADATA_FILE, TEMPORARY_FOLDER, TRASH_FOLDER, entryRelativePath, isSafeRelativePath, poolFilePath } from "./layout.ts";
+import { openMetadata, type EntryRow, type MetadataDatabase } from "./metadata.ts";
+
+/** One file to put in an entry: its bytes, or a file on disk to copy. */
+export interface EntryFile {
+  path: string;
+  executable?: boolean;
+  content?: Uint8Array | string;
+  from?: string;
+}
+
+export interface StoredEntry {
+  /** "ab/cd/<hash>-<name>", relative to the store root. */
+  path: string;
+  hash: string;
+  name: string;
+  size: number;
+  /** False when an identical entry was already in the store and nothing was written. */
+  written: boolean;
+}
+
+export interface WriteHooks {
+  /** Called after each file is in the temporary folder; tests use it to crash mid-write. */
+  afterFile?(path: string): void | Promise<void>;
+}
+
+/** fsync a file or folder by path (a folder's fsync makes its new names durable). */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Removes a tree of read-only folders: each folder is made writable first (removing a name
+ * needs write permission on its folder), then everything is removed. Files need no chmod.
+ */
+export async function removeTree(path: string): Promise<void> {
+  const makeWritable = async (folder: string): Promise<void> => {
+    await chmod(folder, 0o755);
+    for (const child of await readdir(folder, { withFileTypes: true })) {
+      if (child.isDirectory()) await makeWritable(join(folder, child.name));
+    }
+  };
+  const exists = await makeWritable(path).then(() => true, (error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return false;
+    if (error.code === "ENOTDIR") return true;
+    throw error;
+  });
+  if (exists) await rm(path, { recursive: true, force: true });
+}
+
+export class Store {
+  private constructor(
+    readonly root: string,
+    readonly metadata: MetadataDatabase,
+  ) {}
+
+  /** Opens the store at `root` (creating it), and removes what a crashed write left in .tmp/. */
+  static async open(root: string): Promise<Store> {
+    for (const folder of [FILES_FOLDER, TEMPORARY_FOLDER, TRASH_FOLDER]) await mkdir(join(root, folder), { recursive: true });
+    for (const leftover of await readdir(join(root, TEMPORARY_FOLDER))) await removeTree(join(root, TEMPORARY_FOLDER, leftover));
+    return new Store(root, openMetadata(join(root, METADATA_FILE)));
+  }
+
+  close(): void {
+    this.metadata.close();
+  }
+
+  absolutePath(relativePath: string): string {
+    return join(this.root, relativePath);
+  }
+
+  entry(relativePath: string): EntryRow | undefined {
+    return this.metadata.prepare("SELECT * FROM entries WHERE path = ?").get(relativePath) as EntryRow | undefined;
+  }
+
+  /** Writes an entry (or finds the identical one already stored) and records it in the metadata. */
+  async addEntry(name: string, files: readonly EntryFile[], hooks: WriteHooks = {}): Promise<StoredEntry> {
+    this.checkRequest(name, files);
+    const temporary = join(this.root, TEMPORARY_FOLDER, randomBytes(8).toString("hex"));
+    const staging = join(temporary, "entry");
+    await mkdir(staging, { recursive: true });
+    try {
+      const listed: Array<ListedFile & { size: number; pooled: boolean }> = [];
+      const folders = new Set<string>([staging]);
+      for (const file of files) {
+        const target = join(staging, file.path);
+        await mkdir(dirname(target), { recursive: true });
+        for (let folder = dirname(target); folder !== staging; folder = dirname(folder)) folders.add(folder);
+        listed.push({ path: file.path, executable: file.executable === true, ...(await this.stageFile(file, target)) });
+        await hooks.afterFile?.(file.path);
+      }
+      const hash = await entryHash(listed);
+      const relativePath = entryRelativePath(hash, name);
+      const size = listed.reduce((total, file) => total + file.size, 0);
+      const final = this.absolutePath(relativePath);
+      let written = false;
+      if (!existsSync(final)) {
+        const deepestFirst = [...folders].sort((left, right) => right.length - left.length);
+        for (const folder of deepestFirst) {
+          if (folder !== staging) await chmod(folder, 0o555);
+          await syncPath(folder);
+        }
+        await mkdir(dirname(final), { recursive: true });
+        written = await rename(staging, final).then(() => true, (error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOTEMPTY" || error.code === "EEXIST") return false;
+          throw error;
+        });
+        if (written) {
+          await syncPath(dirname(final));
+          await chmod(final, 0o555);
+          for (const file of listed.filter((item) => !item.pooled)) await this.addToPool(join(final, file.path), file.hash, file.executable);
+        }
+      }
+      this.recordEntry(relativePath, hash, name, size, listed);
+      return { path: relativePath, hash, name, size, written };
+    } finally {
+      await removeTree(temporary);
+    }
+  }
+
+  private checkRequest(name: string, files: readonly EntryFile[]): void {
+    if (!ENTRY_NAME_PATTERN.test(name)) throw new Error(`store: entry name '${name}': expected letters, digits, '+', '_', '.', '=' or '-' (not starting with '.' or '-')`);
+    const seen = new Set<string>();
+    for (const file of files) {
+      if (!isSafeRelativePath(file.path)) throw new Error(`store: entry '${name}': file path '${file.path}': expected a relative path without '.' or '..' parts`);
+      if (seen.has(file.path)) throw new Error(`store: entry '${name}': file path '${file.path}' is given twice`);
+      if ((file.content === undefined) === (file.from === undefined)) throw new Error(`store: entry '${name}': file '${file.path}': expected exactly one of content or from`);
+      seen.add(file.path);
+    }
+  }
+
+  /** Puts one file at `target`: a hard link to the pool when its content is there, else a new durable file. */
+  private async stageFile(file: EntryFile, target: string): Promise<{ hash: string; size: number; pooled: boolean }> {
+    const executable = file.executable === true;
+    const hash = file.content !== undefined ? await blake3Hex(file.content) : await blake3File(file.from!);
+    const pool = poolFilePath(this.root, hash, executable);
+    const pooled = await link(pool, target).then(() => true, () => false);
+    if (!pooled) {
+      if (file.content !== undefined) await writeFile(target, file.content);
+      else await copyFile(file.from!, target);
+      await chmod(target, executable ? 0o555 : 0o444);
+      await syncPath(target);
+    }
+    return { hash, size: (await stat(target)).size, pooled };
+  }
+
+  /** Links a freshly stored file into the pool; if the pool already has it, the file stays unshared. */
+  private async addToPool(path: string, hash: string, executable: boolean): Promise<void> {
+    await link(path, poolFilePath(this.root, hash, executable)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "EEXIST") throw error;
+    });
+  }
+
+  private recordEntry(relativePath: string, hash: string, name: string, size: number, files: readonly (ListedFile & { size: number })[]): void {
+    const insertEntry = this.metadata.prepare("INSERT OR IGNORE INTO entries (path, hash, name, size, refcount, created) VALUES (?, ?, ?, ?, 0, ?)");
+    const insertFile = this.metadata.prepare("INSERT OR IGNORE INTO entry_files (entry, path, hash, executable, size) VALUES (?, ?, ?, ?, ?)");
+    this.metadata.transaction(() => {
+      if (insertEntry.run(relativePath, hash, name, size, Date.now()).changes === 0) return;
+      for (const file of files) insertFile.run(relativePath, file.path, file.hash, file.executable ? 1 : 0, file.size);
+    })();
+  }
+}

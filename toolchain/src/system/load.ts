@@ -1,0 +1,149 @@
+// Loads a system.toml with its includes into one validated, normalised SystemConfig.
+//
+// Merge rules (NixOS modules in spirit): a file's includes are read before the file
+// itself, depth first, so every file extends what it includes. Lists concatenate:
+// [[handlers]] in include order, [foreground] programs as a set (a program listed twice
+// is listed once). A scalar (hostname, version, keep_generations, max) may be set by
+// several files only to the same value; different values are a conflict naming both
+// files. A handler name defined twice is a conflict naming both. A file reached twice
+// through different includes is read once; a file that includes itself, directly or
+// not, is a cycle, reported with the chain of files.
+import { readFileSync, realpathSync } from "node:fs";
+import { dirname, isAbsolute, relative, sep } from "node:path";
+import { parse, TomlError } from "smol-toml";
+import { blake3Hex } from "../store/hash.ts";
+import { canonicalJson } from "./canonical.ts";
+import { SystemConfigError, type ConfigProblem } from "./errors.ts";
+import { locateKeys } from "./locate.ts";
+import { DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, VERSION_FORM, type SystemConfig } from "./schema.ts";
+import { checkFile, type Fragment, type Origin, type Setting } from "./validate.ts";
+
+export interface LoadOptions {
+  /** Files are named relative to this folder in messages (default: the working directory). */
+  displayRoot?: string;
+}
+
+export interface LoadedSystem {
+  config: SystemConfig;
+  /** The config as JSON with sorted keys: the same system always gives the same text. */
+  canonicalJson: string;
+  /** BLAKE3 of canonicalJson, hex. */
+  hash: string;
+  /** Every file read, absolute, in merge order (includes first, the top-level file last). */
+  files: string[];
+}
+
+class IncludeWalker {
+  readonly fragments: Fragment[] = [];
+  readonly files: string[] = [];
+  readonly problems: ConfigProblem[] = [];
+  private readonly visited = new Set<string>();
+  private readonly stack: string[] = [];
+
+  constructor(private readonly displayRoot: string) {}
+
+  display(path: string): string {
+    const shown = relative(this.displayRoot, path);
+    return shown.startsWith("..") || isAbsolute(shown) ? path : shown.split(sep).join("/");
+  }
+
+  walk(path: string, includedFrom: Origin | null): void {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      const where = includedFrom ?? { file: this.display(path), line: 0 };
+      const message = includedFrom === null ? "file not found" : `include: file not found: ${this.display(path)}; expected a path relative to the including file`;
+      this.problems.push({ ...where, message });
+      return;
+    }
+    if (this.stack.includes(real)) {
+      const chain = [...this.stack.slice(this.stack.indexOf(real)), real].map((file) => this.display(file)).join(" → ");
+      this.problems.push({ ...includedFrom!, message: `include: include cycle: ${chain}; expected each file to be included only by files it does not include` });
+      return;
+    }
+    if (this.visited.has(real)) return;
+    this.visited.add(real);
+    const fragment = this.read(real);
+    if (fragment === null) return;
+    this.stack.push(real);
+    for (const include of fragment.includes) this.walk(include.value, include.origin);
+    this.stack.pop();
+    this.fragments.push(fragment);
+    this.files.push(real);
+  }
+
+  private read(path: string): Fragment | null {
+    const file = this.display(path);
+    const source = readFileSync(path, "utf8");
+    let document: Record<string, unknown>;
+    try {
+      document = parse(source, { integersAsBigInt: true }) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof TomlError)) throw error;
+      const reason = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
+      this.problems.push({ file, line: error.line, message: `invalid TOML at column ${error.column}: ${reason}` });
+      return null;
+    }
+    return checkFile(document, path, file, locateKeys(source), this.problems);
+  }
+}
+
+function describeOrigin(origin: Origin): string {
+  return `${origin.file}:${origin.line}`;
+}
+
+/** Takes the first setting; a later one with a different value is a conflict naming both. */
+function mergeScalar<T>(settings: Array<Setting<T> | undefined>, field: string, problems: ConfigProblem[]): T | undefined {
+  let chosen: Setting<T> | undefined;
+  for (const setting of settings) {
+    if (setting === undefined) continue;
+    if (chosen === undefined) chosen = setting;
+    else if (chosen.value !== setting.value) {
+      const message = `${field}: conflicting values ${JSON.stringify(chosen.value)} in ${describeOrigin(chosen.origin)} and ${JSON.stringify(setting.value)} in ${describeOrigin(setting.origin)}; expected one value (set it in one file, or the same in both)`;
+      problems.push({ ...setting.origin, message });
+    }
+  }
+  return chosen?.value;
+}
+
+function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigProblem[]): SystemConfig {
+  const root = fragments[fragments.length - 1];
+  const rootOrigin: Origin = { file: root.file, line: 0 };
+  const hostname = mergeScalar(fragments.map((fragment) => fragment.system.hostname), "[system] hostname", problems);
+  const version = mergeScalar(fragments.map((fragment) => fragment.system.version), "[system] version", problems);
+  const keep = mergeScalar(fragments.map((fragment) => fragment.system.keepGenerations), "[system] keep_generations", problems);
+  const max = mergeScalar(fragments.map((fragment) => fragment.foreground.max), "[foreground] max", problems);
+  if (hostname === undefined) problems.push({ ...rootOrigin, message: `[system] hostname: missing in this file and its includes; expected ${HOSTNAME_FORM}` });
+  if (version === undefined) problems.push({ ...rootOrigin, message: `[system] version: missing in this file and its includes; expected ${VERSION_FORM}` });
+
+  const programs = [...new Set(fragments.flatMap((fragment) => fragment.foreground.programs.map((program) => program.value)))];
+  const handlers = new Map<string, Setting<SystemConfig["handlers"][number]>>();
+  for (const handler of fragments.flatMap((fragment) => fragment.handlers)) {
+    const earlier = handlers.get(handler.value.name);
+    if (earlier === undefined) {
+      handlers.set(handler.value.name, handler);
+      continue;
+    }
+    const message = `[[handlers]] name: handler '${handler.value.name}' is defined in ${describeOrigin(earlier.origin)} and again in ${describeOrigin(handler.origin)}; expected each handler name once`;
+    problems.push({ ...handler.origin, message });
+  }
+  return {
+    system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
+    foreground: { max: max ?? DEFAULT_FOREGROUND_MAX, programs },
+    handlers: [...handlers.values()].map(({ value }) => ({ ...value, source: relative(rootDirectory, value.source).split(sep).join("/") })),
+    network: {},
+  };
+}
+
+/** Reads, validates and merges `path` and its includes; throws SystemConfigError listing every problem. */
+export async function loadSystem(path: string, options: LoadOptions = {}): Promise<LoadedSystem> {
+  const walker = new IncludeWalker(options.displayRoot ?? process.cwd());
+  walker.walk(path, null);
+  if (walker.problems.length > 0 || walker.fragments.length === 0) throw new SystemConfigError(walker.problems);
+  const rootDirectory = dirname(walker.files[walker.files.length - 1]);
+  const config = merge(walker.fragments, rootDirectory, walker.problems);
+  if (walker.problems.length > 0) throw new SystemConfigError(walker.problems);
+  const json = canonicalJson(config);
+  return { config, canonicalJson: json, hash: await blake3Hex(json), files: walker.files };
+}

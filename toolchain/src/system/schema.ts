@@ -1,0 +1,79 @@
+// The typed shape of a system: what each system.toml section holds once validated.
+//
+// Everything here is normalised: durations in nanoseconds, sizes in bytes, hostnames in
+// lower case, handler sources relative to the top-level system.toml's directory with '/'
+// separators, so the same system written two ways has one canonical JSON form and one hash.
+
+/** When a handler runs. At least one trigger is required; several may be combined. */
+export interface HandlerTriggers {
+  /** Period of a repeating timer (`every = "250ms"`), or null. */
+  everyNanoseconds: number | null;
+  /** Delay of a one-shot timer after boot (`after = "2s"`), or null. */
+  afterNanoseconds: number | null;
+  /** App-defined events that run the handler (`events = ["door-opened"]`). */
+  events: string[];
+  /** Whether the handler runs once at boot (`boot = true`). */
+  boot: boolean;
+}
+
+export interface HandlerConfig {
+  name: string;
+  /** The handler's AssemblyScript source, relative to the top-level system.toml's folder. */
+  source: string;
+  /** The handler's declared version; a new version resets its snapshot. */
+  version: string;
+  triggers: HandlerTriggers;
+  /** How long one run may take before it is stopped (`budget = "10ms"`). */
+  budgetNanoseconds: number;
+  /** The handler's linear memory limit, a whole number of 64 KiB pages (`memory = "1MiB"`). */
+  memoryBytes: number;
+  /** Reserved for the capability work: always empty for now. */
+  capabilities: string[];
+}
+
+export interface SystemConfig {
+  system: {
+    /** An RFC 1123 label, lower case. */
+    hostname: string;
+    version: string;
+    /** How many generations `gc` keeps and the boot menu lists. */
+    keepGenerations: number;
+  };
+  foreground: {
+    /** How many foreground programs may run at once, time-sliced (1 to 4). */
+    max: number;
+    programs: string[];
+  };
+  handlers: HandlerConfig[];
+  /** Reserved for the network work: always empty for now. */
+  network: Record<string, never>;
+}
+
+export const DEFAULT_BUDGET_NANOSECONDS = 10_000_000;
+export const DEFAULT_MEMORY_BYTES = 1024 * 1024;
+export const DEFAULT_KEEP_GENERATIONS = 5;
+export const DEFAULT_FOREGROUND_MAX = 1;
+export const MAXIMUM_FOREGROUND = 4;
+export const MAXIMUM_KEEP_GENERATIONS = 100;
+
+/** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
+export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "network"] as const;
+export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
+export const FOREGROUND_KEYS = ["max", "programs"] as const;
+export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "budget", "memory", "capabilities"] as const;
+
+/** RFC 1123 host name label: letters, digits and '-', 1 to 63, not starting or ending with '-'. */
+export const HOSTNAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export const HOSTNAME_FORM = "an RFC 1123 label (1 to 63 letters, digits or '-', not starting or ending with '-')";
+
+/** Handler and program names: used in store paths and module names. */
+export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
+export const NAME_FORM = "a name of 1 to 32 lower-case letters, digits, '_' or '-', starting with a letter";
+
+/** App-defined event names may also use '.' to group them ("door.opened"). */
+export const EVENT_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
+export const EVENT_FORM = "event names of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter";
+
+/** Versions are short printable strings without spaces, compared for equality only. */
+export const VERSION_PATTERN = /^[\x21-\x7e]{1,64}$/;
+export const VERSION_FORM = "a version string of 1 to 64 printable characters without spaces";

@@ -1,0 +1,205 @@
+// Checks one parsed system.toml file against the schema and turns it into a located fragment.
+//
+// A fragment is one file's contribution before includes are merged: every value carries
+// the file and line it came from, so a conflict between two files can name both. Problems
+// are appended to a shared list; a value with a problem is left out of the fragment.
+import { dirname, resolve } from "node:path";
+import { closestWord, describeValue, type ConfigProblem } from "./errors.ts";
+import { lineOf, type KeyLines } from "./locate.ts";
+import {
+  DEFAULT_BUDGET_NANOSECONDS, DEFAULT_MEMORY_BYTES, EVENT_FORM, EVENT_PATTERN, FOREGROUND_KEYS, HANDLER_KEYS,
+  HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, SYSTEM_KEYS,
+  TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig,
+} from "./schema.ts";
+import { DURATION_FORM, SIZE_FORM, WASM_PAGE_BYTES, formatSize, parseDuration, parseSize } from "./units.ts";
+
+export interface Origin {
+  file: string;
+  line: number;
+}
+
+export interface Setting<T> {
+  value: T;
+  origin: Origin;
+}
+
+/** One file's validated contribution. Handler sources are absolute paths at this stage. */
+export interface Fragment {
+  file: string;
+  includes: Setting<string>[];
+  system: { hostname?: Setting<string>; version?: Setting<string>; keepGenerations?: Setting<number> };
+  foreground: { max?: Setting<number>; programs: Setting<string>[] };
+  handlers: Setting<HandlerConfig>[];
+}
+
+type Table = Record<string, unknown>;
+
+function isTable(value: unknown): value is Table {
+  return value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Reports problems for one file, at the line of the key path they concern. */
+class FileChecker {
+  constructor(
+    readonly file: string,
+    private readonly lines: KeyLines,
+    private readonly problems: ConfigProblem[],
+  ) {}
+
+  origin(path: string): Origin {
+    return { file: this.file, line: lineOf(this.lines, path) };
+  }
+
+  report(path: string, message: string): void {
+    this.problems.push({ ...this.origin(path), message });
+  }
+
+  /** Reports every key of `table` not in `allowed`, with a suggestion when one is close. */
+  rejectUnknownKeys(table: Table, allowed: readonly string[], path: string, where: string): number {
+    const unknown = Object.keys(table).filter((key) => !allowed.includes(key));
+    for (const key of unknown) {
+      const suggestion = closestWord(key, allowed);
+      const hint = suggestion === null ? `; expected one of: ${allowed.join(", ")}` : `; did you mean '${suggestion}'?`;
+      this.report(path === "" ? key : `${path}.${key}`, `unknown key '${key}' ${where}${hint}`);
+    }
+    return unknown.length;
+  }
+
+  /** The value if `test` accepts it, else undefined after reporting what was expected. */
+  expect<T>(value: unknown, path: string, field: string, expected: string, test: (value: unknown) => T | null): T | undefined {
+    const accepted = test(value);
+    if (accepted !== null) return accepted;
+    this.report(path, `${field}: expected ${expected}, got ${describeValue(value)}`);
+    return undefined;
+  }
+}
+
+const asString = (pattern: RegExp) => (value: unknown) => (typeof value === "string" && pattern.test(value) ? value : null);
+const asInteger = (minimum: number, maximum: number) => (value: unknown) =>
+  typeof value === "bigint" && value >= BigInt(minimum) && value <= BigInt(maximum) ? Number(value) : null;
+const asStringList = (pattern: RegExp) => (value: unknown) =>
+  Array.isArray(value) && value.every((item) => typeof item === "string" && pattern.test(item)) ? (value as string[]) : null;
+const asDuration = (minimum: number) => (value: unknown) => {
+  const nanoseconds = typeof value === "string" ? parseDuration(value) : null;
+  return nanoseconds !== null && nanoseconds >= minimum ? nanoseconds : null;
+};
+const asMemory = (value: unknown) => {
+  const bytes = typeof value === "string" ? parseSize(value) : null;
+  return bytes !== null && bytes > 0 && bytes % WASM_PAGE_BYTES === 0 ? bytes : null;
+};
+
+function checkSystem(checker: FileChecker, table: Table, fragment: Fragment): void {
+  const where = "[system]";
+  checker.rejectUnknownKeys(table, SYSTEM_KEYS, "system", `in ${where}`);
+  if ("hostname" in table) {
+    const hostname = checker.expect(table.hostname, "system.hostname", `${where} hostname`, HOSTNAME_FORM, asString(HOSTNAME_PATTERN));
+    if (hostname !== undefined) fragment.system.hostname = { value: hostname.toLowerCase(), origin: checker.origin("system.hostname") };
+  }
+  if ("version" in table) {
+    const version = checker.expect(table.version, "system.version", `${where} version`, VERSION_FORM, asString(VERSION_PATTERN));
+    if (version !== undefined) fragment.system.version = { value: version, origin: checker.origin("system.version") };
+  }
+  if ("keep_generations" in table) {
+    const expected = `a whole number from 1 to ${MAXIMUM_KEEP_GENERATIONS}`;
+    const keep = checker.expect(table.keep_generations, "system.keep_generations", `${where} keep_generations`, expected, asInteger(1, MAXIMUM_KEEP_GENERATIONS));
+    if (keep !== undefined) fragment.system.keepGenerations = { value: keep, origin: checker.origin("system.keep_generations") };
+  }
+}
+
+function checkForeground(checker: FileChecker, table: Table, fragment: Fragment): void {
+  const where = "[foreground]";
+  checker.rejectUnknownKeys(table, FOREGROUND_KEYS, "foreground", `in ${where}`);
+  if ("max" in table) {
+    const max = checker.expect(table.max, "foreground.max", `${where} max`, `a whole number from 1 to ${MAXIMUM_FOREGROUND}`, asInteger(1, MAXIMUM_FOREGROUND));
+    if (max !== undefined) fragment.foreground.max = { value: max, origin: checker.origin("foreground.max") };
+  }
+  if ("programs" in table) {
+    const programs = checker.expect(table.programs, "foreground.programs", `${where} programs`, `a list of program names (${NAME_FORM})`, asStringList(NAME_PATTERN));
+    for (const program of programs ?? []) fragment.foreground.programs.push({ value: program, origin: checker.origin("foreground.programs") });
+  }
+}
+
+/** Validates `[[handlers]]` #index (0-based); returns the normalised handler or null. */
+function checkHandler(checker: FileChecker, table: Table, index: number, directory: string): HandlerConfig | null {
+  const path = `handlers.${index}`;
+  const named = typeof table.name === "string" ? ` (name '${table.name}')` : "";
+  const where = `[[handlers]] #${index + 1}${named}`;
+  const unknownKeys = checker.rejectUnknownKeys(table, HANDLER_KEYS, path, `in ${where}`);
+  const field = (key: string) => ({ path: `${path}.${key}`, label: `${where} ${key}` });
+  const required = (key: string, expected: string, test: (value: unknown) => string | null): string | undefined => {
+    if (key in table) return checker.expect(table[key], field(key).path, field(key).label, expected, test);
+    checker.report(path, `${field(key).label}: missing; expected ${expected}`);
+    return undefined;
+  };
+  const optional = <T>(key: string, expected: string, test: (value: unknown) => T | null, fallback: T): T | undefined =>
+    key in table ? checker.expect(table[key], field(key).path, field(key).label, expected, test) : fallback;
+
+  const name = required("name", NAME_FORM, asString(NAME_PATTERN));
+  const source = required("source", "a path to the handler's AssemblyScript source, relative to this file", asString(/^.+$/));
+  const version = required("version", VERSION_FORM, asString(VERSION_PATTERN));
+  const every = optional("every", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
+  const after = optional("after", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
+  const events = optional("events", `a list of ${EVENT_FORM}`, asStringList(EVENT_PATTERN), []);
+  const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
+  const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
+  const memoryForm = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to 4GiB`;
+  const memory = optional("memory", memoryForm, asMemory, DEFAULT_MEMORY_BYTES);
+  const capabilityForm = "an empty list: capabilities are reserved for the capability work and cannot be granted yet";
+  const capabilities = optional("capabilities", capabilityForm, (value) => (Array.isArray(value) && value.length === 0 ? [] : null), []);
+
+  const values = [name, source, version, every, after, events, boot, budget, memory, capabilities];
+  // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
+  if (values.some((value) => value === undefined) || unknownKeys > 0) return null;
+  if (every === null && after === null && events!.length === 0 && boot === false) {
+    checker.report(path, `${where}: no trigger; expected at least one of every, after, events or boot = true`);
+    return null;
+  }
+  return {
+    name: name!,
+    source: resolve(directory, source!),
+    version: version!,
+    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot! },
+    budgetNanoseconds: budget!,
+    memoryBytes: memory!,
+    capabilities: capabilities!,
+  };
+}
+
+/**
+ * Validates one parsed file. `absolutePath` locates includes and handler sources (both
+ * relative to the file that names them); `file` is how messages name it.
+ */
+export function checkFile(document: Table, absolutePath: string, file: string, lines: KeyLines, problems: ConfigProblem[]): Fragment {
+  const checker = new FileChecker(file, lines, problems);
+  const directory = dirname(absolutePath);
+  const fragment: Fragment = { file, includes: [], system: {}, foreground: { programs: [] }, handlers: [] };
+  checker.rejectUnknownKeys(document, TOP_LEVEL_KEYS, "", "at the top level");
+  if ("include" in document) {
+    const includes = checker.expect(document.include, "include", "include", "a list of paths to module files, relative to this file", asStringList(/^.+$/));
+    for (const include of includes ?? []) fragment.includes.push({ value: resolve(directory, include), origin: checker.origin("include") });
+  }
+  const tables: Array<[string, (table: Table) => void]> = [
+    ["system", (table) => checkSystem(checker, table, fragment)],
+    ["foreground", (table) => checkForeground(checker, table, fragment)],
+    ["network", (table) => {
+      for (const key of Object.keys(table)) checker.report(`network.${key}`, `[network] ${key}: [network] is reserved for the network work; expected it to be empty or absent`);
+    }],
+  ];
+  for (const [key, check] of tables) {
+    if (!(key in document)) continue;
+    if (isTable(document[key])) check(document[key] as Table);
+    else checker.report(key, `${key}: expected a table [${key}], got ${describeValue(document[key])}`);
+  }
+  if ("handlers" in document) {
+    const handlers = document.handlers;
+    if (!Array.isArray(handlers) || !handlers.every(isTable)) {
+      checker.report("handlers", `handlers: expected [[handlers]] tables, got ${describeValue(handlers)}`);
+    } else {
+      handlers.forEach((table, index) => {
+        const handler = checkHandler(checker, table, index, directory);
+        if (handler !== null) fragment.handlers.push({ value: handler, origin: checker.origin(`handlers.${index}`) });
+      });
+    }
+  }
+  return fragment;
+}

@@ -54,6 +54,6 @@ void module_budget_trampoline(void);
 const struct module_descriptor* module_link(const uint8_t* image, uint64_t size, uint8_t* destination,
                                             int* error, const char** detail);
 
-/* Bytes module_link needs for the image's allocated sections; 0 if the image is unusable. */
-uint64_t module_image_bytes(const uint8_t* image, uint64_t size);
+/* Bytes module_link needs for the image's allocated sections; 0 (and *error set) if the image is unusable. */
+uint64_t module_image_bytes(const uint8_t* image, uint64_t size, int* error);
 #endif

@@ -99,13 +99,14 @@ static uint64_t lay_out(const struct elf_section* sections, uint32_t count, uint
   return total ? total : 1;
 }
 
-uint64_t module_image_bytes(const uint8_t* image, uint64_t size) {
-  int error = 0;
-  const struct elf_header* header = relocatable_header(image, size, &error);
+uint64_t module_image_bytes(const uint8_t* image, uint64_t size, int* error) {
+  const struct elf_header* header = relocatable_header(image, size, error);
   if (!header) return 0;
   uint64_t offsets[MAX_SECTIONS];
-  return lay_out((const struct elf_section*)(image + header->section_header_offset), header->section_header_count, size,
-                 offsets);
+  uint64_t bytes = lay_out((const struct elf_section*)(image + header->section_header_offset),
+                           header->section_header_count, size, offsets);
+  if (!bytes) *error = MODULE_ERROR_TRUNCATED;
+  return bytes;
 }
 
 static int apply_relocation(uint8_t* place, uint32_t type, uint64_t symbol, int64_t addend) {

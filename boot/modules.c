@@ -21,7 +21,15 @@ struct module {
   void* instance;
   struct handler_gate gate;
   struct snapshot* snapshot; /* from the end of start on: every run is a transaction */
+  /* The last run, measured for `test=bench`: TSC at entry, cycles of its commit or rollback. */
+  uint64_t entry_tsc, snapshot_cycles;
 };
+
+static inline uint64_t read_tsc(void) {
+  uint32_t low, high;
+  __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+  return ((uint64_t)high << 32) | low;
+}
 
 static struct module modules[MODULES_MAX];
 static uint32_t module_count;
@@ -41,11 +49,11 @@ static wasm_rt_memory_t* module_memory(struct module* module) {
 u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 size) {
   if (module_count == MODULES_MAX) return (u32)MODULE_ERROR_NO_MEMORY;
   const uint8_t* image = (const uint8_t*)address;
-  uint64_t bytes = module_image_bytes(image, size);
-  if (!bytes) return (u32)MODULE_ERROR_NOT_ELF;
+  int error = 0;
+  uint64_t bytes = module_image_bytes(image, size, &error);
+  if (!bytes) return (u32)error;
   uint8_t* destination = runtime_allocate(bytes);
   if (!destination) return (u32)MODULE_ERROR_NO_MEMORY;
-  int error = 0;
   const struct module_descriptor* descriptor = module_link(image, size, destination, &error, &last_error_symbol);
   if (!descriptor) return (u32)error;
   void* instance = runtime_allocate(descriptor->instance_bytes);
@@ -95,6 +103,7 @@ struct handle_arguments {
 
 static void call_handle(void* context) {
   struct handle_arguments* arguments = context;
+  arguments->module->entry_tsc = read_tsc();
   arguments->module->descriptor->handle(arguments->module->instance, arguments->kind, arguments->source,
                                         arguments->name, arguments->timestamp, arguments->payload_length);
 }
@@ -112,9 +121,32 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   wasm_rt_trap_t trap = wasm_guard(call_handle, &arguments);
   __asm__ volatile("cli" ::: "memory");
   running = NULL;
+  uint64_t snapshot_start = read_tsc();
   if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
   else snapshot_rollback(module->snapshot);
+  module->snapshot_cycles = read_tsc() - snapshot_start;
   return trap;
+}
+
+/* The module's last run: 0 = TSC at entry to the handler, 1 = cycles of its commit or rollback. */
+u64 Z_hardwareZ_module_last_run(struct Z_hardware_instance_t* h, u32 id, u32 which) {
+  struct module* module = module_at(id);
+  if (!module) return 0;
+  return which == 0 ? module->entry_tsc : module->snapshot_cycles;
+}
+
+/* Bytes a module holds: 0 = linked image, 1 = instance (globals), 2 = wasm memory in use, 3 = reserved. */
+u64 Z_hardwareZ_module_footprint(struct Z_hardware_instance_t* h, u32 id, u32 which) {
+  struct module* module = module_at(id);
+  if (!module) return 0;
+  wasm_rt_memory_t* memory = module_memory(module);
+  switch (which) {
+    case 0: return module->image_bytes;
+    case 1: return module->descriptor->instance_bytes * 2; /* the live instance and the committed copy */
+    case 2: return memory->size;
+    case 3: return (uint64_t)memory->max_pages * 65536;
+  }
+  return 0;
 }
 
 /* Pages the module's last run dirtied (committed or rolled back), and totals, for the kernel's counters. */

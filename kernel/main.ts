@@ -12,7 +12,8 @@ import { reportException } from "./arch/x86_64/exceptions";
 import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHASE_NAMES, PHASE_RUNTIME,
   printBanner } from "./banner";
 import { BootInformation } from "./boot/boot_information";
-import { parseCommandLine, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/command_line";
+import { parseCommandLine, TEST_BENCH, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/command_line";
+import { runHandlerBench } from "./bench";
 import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
@@ -63,6 +64,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   picRemapAndMask();                                           // legacy PICs off the exception vectors
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
   handlersLoad(information);                                   // handler modules GRUB handed over
+  if (options.test == TEST_BENCH) stopMachine(runHandlerBench());
   handlersPostBoot();                                          // each gets the boot event
   dispatcherRun();                                             // the event loop; never returns
 }

@@ -5,11 +5,12 @@
 // matching isa-debug-exit status. Host tests cover the pure logic; these cover what only
 // the machine can show: real memory, the TSC, SSE state, physical copies.
 
-import { kernelImageEnd, kernelImageStart, physicalCopyIn, physicalCopyOut, physicalRead64, physicalWrite64,
+import { kernelImageEnd, kernelImageStart, moduleLoad, physicalCopyIn, physicalCopyOut, physicalRead64, physicalWrite64,
   readTsc } from "./arch/x86_64/hardware";
-import { BootInformation, MEMORY_AVAILABLE } from "./boot/boot_information";
+import { BootInformation, BootModule, MEMORY_AVAILABLE } from "./boot/boot_information";
+import { handlers, handlersLoad } from "./handlers/registry";
 import { Text } from "./console/text";
-import { logAlways } from "./log/log";
+import { logAlways, logRing } from "./log/log";
 import { LogRing } from "./log/ring";
 import { memoryTotalBytes, pageAllocator } from "./memory/memory";
 import { LOW_MEMORY_RESERVED_BYTES, PAGE_BYTES } from "./params";
@@ -126,6 +127,61 @@ function testLogRing(): string {
   return "";
 }
 
+/** A 64-byte ELF header in a fresh page: class 64, little-endian, of the given type and machine. */
+function elfHeaderPage(type: u16, machine: u16, sectionHeaderOffset: u64, sectionCount: u16): u64 {
+  const page = pageAllocator().allocate();
+  const header = new StaticArray<u8>(64);
+  store<u32>(changetype<usize>(header), 0x464c457f);
+  header[4] = 2; // 64-bit
+  header[5] = 1; // little-endian
+  store<u16>(changetype<usize>(header), type, 16);
+  store<u16>(changetype<usize>(header), machine, 18);
+  store<u64>(changetype<usize>(header), sectionHeaderOffset, 40);
+  store<u16>(changetype<usize>(header), 64, 58); // section header size
+  store<u16>(changetype<usize>(header), sectionCount, 60);
+  physicalCopyOut(page, changetype<usize>(header), 64);
+  return page;
+}
+
+function testModuleLoaderRefusesMalformedImages(): string {
+  const pages = pageAllocator();
+  const zeros = pages.allocate();
+  const executable = elfHeaderPage(2, 62, 0, 0); //          ET_EXEC, x86-64
+  const otherMachine = elfHeaderPage(1, 183, 0, 0); //       ET_REL, AArch64
+  const truncated = elfHeaderPage(1, 62, 0x100000, 8); //    section headers far past the end
+  physicalCopyOut(zeros, changetype<usize>(new StaticArray<u8>(64)), 64);
+  let problem = "";
+  if (moduleLoad(zeros, 64) != -1) problem = "zeros were not refused as 'not ELF'";
+  else if (moduleLoad(executable, 64) != -2) problem = "an executable was not refused as 'not relocatable'";
+  else if (moduleLoad(otherMachine, 64) != -2) problem = "an AArch64 object was not refused";
+  else if (moduleLoad(truncated, 64) != -3) problem = "section headers past the end were not refused as truncated";
+  pages.free(zeros);
+  pages.free(executable);
+  pages.free(otherMachine);
+  pages.free(truncated);
+  return problem;
+}
+
+function testBadModuleIsLoggedAndSkipped(): string {
+  const image = elfHeaderPage(2, 62, 0, 0);
+  const boot = new BootInformation();
+  boot.modules.push(new BootModule(image, image + 64, "broken every=1s"));
+  const before = handlers.length;
+  handlersLoad(boot);
+  pageAllocator().free(image);
+  if (handlers.length != before) return "the broken module was registered as a handler";
+  let cursor = logRing.first();
+  let last = -1;
+  while (cursor != logRing.end()) {
+    last = cursor;
+    cursor = logRing.next(cursor);
+  }
+  const expected = "handlers: refusing module 'broken': not a relocatable x86-64 object";
+  const text = new Text();
+  for (let i = 0; i < logRing.lineLength(last); i++) text.char(logRing.lineByte(last, i));
+  return text.equals(expected) ? "" : "the log says '" + String.UTF8.decodeUnsafe(text.pointer, text.length) + "'";
+}
+
 function testBootInformation(): string {
   if (information!.protocol != "multiboot2" && information!.protocol != "pvh") return "unknown protocol " + information!.protocol;
   if (information!.regions.length == 0) return "no memory regions";
@@ -142,6 +198,8 @@ const TESTS: StaticArray<SelfTest> = [
   new SelfTest("clock", testClock),
   new SelfTest("floating point", testFloatingPoint),
   new SelfTest("log ring", testLogRing),
+  new SelfTest("module loader refuses malformed images", testModuleLoaderRefusesMalformedImages),
+  new SelfTest("a bad module is logged by name and skipped", testBadModuleIsLoggedAndSkipped),
 ];
 
 /** Runs every self-test; true when all passed. */

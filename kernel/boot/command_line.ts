@@ -4,8 +4,9 @@
 //                               (serial,screen). Default: all.
 //   loglevel=0..7               the most verbose log level shown on the console (syslog
 //                               numbering: 0 emergency … 6 info, 7 debug). Default: 6.
-//   test=selftest|fault         test boots: run the in-kernel self-tests, or raise a
-//                               deliberate page fault; both end QEMU through isa-debug-exit.
+//   test=selftest|fault|bench   test boots: run the in-kernel self-tests, raise a deliberate
+//                               page fault, or measure handler runs (kernel/bench.ts); all
+//                               end QEMU through isa-debug-exit.
 // Other words are left for later consumers and are not errors. A known option with a bad
 // value keeps its default and adds a warning that names the option and what was expected.
 
@@ -18,6 +19,7 @@ export const CONSOLE_ALL: u32 = CONSOLE_SERIAL | CONSOLE_SCREEN;
 export const TEST_NONE: u32 = 0;
 export const TEST_SELFTEST: u32 = 1;
 export const TEST_FAULT: u32 = 2;
+export const TEST_BENCH: u32 = 3;
 
 export class KernelOptions {
   consoles: u32 = CONSOLE_ALL;
@@ -69,5 +71,6 @@ function parseLogLevel(value: string, options: KernelOptions): void {
 function parseTest(value: string, options: KernelOptions): void {
   if (value == "selftest") options.test = TEST_SELFTEST;
   else if (value == "fault") options.test = TEST_FAULT;
-  else options.warnings.push("test=" + value + ": expected selftest or fault; booting normally");
+  else if (value == "bench") options.test = TEST_BENCH;
+  else options.warnings.push("test=" + value + ": expected selftest, fault or bench; booting normally");
 }

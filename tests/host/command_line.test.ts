@@ -47,7 +47,7 @@ describe("command line", () => {
     expect(options.warnings).toEqual([
       "console=tty0: expected serial, screen or all (or a comma list); keeping console=all",
       "loglevel=9: expected a number from 0 to 7; keeping loglevel=6",
-      "test=everything: expected selftest or fault; booting normally",
+      "test=everything: expected selftest, fault or bench; booting normally",
     ]);
   });
 });

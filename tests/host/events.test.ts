@@ -76,6 +76,33 @@ describe("event queue", () => {
     expect(under.kernel.queueDropped()).toBe(0n);
   });
 
+  it("withdraws what was posted since a point (a rolled-back run's emits), keeping what came before", () => {
+    post(0, 1, "before");
+    const mark = under.kernel.queueNextSequence();
+    post(1, 2, "during");
+    post(2, 3, "during too");
+    expect(under.kernel.queueDiscardPostedSince(mark)).toBe(2);
+    expect(take()).toBe("0 3 1 0 1001 before");
+    expect(take()).toBeNull();
+  });
+
+  it("puts a failed delivery back at the front, ahead of later ones, payload intact", () => {
+    post(0, 1, "failed");
+    post(0, 2, "later");
+    expect(under.kernel.queueTakeAndPushFront()).toBe(1);
+    expect(take()).toBe("0 3 1 0 1001 failed");
+    expect(take()).toBe("0 3 2 0 1002 later");
+  });
+
+  it("refuses to push back into a full queue and counts the drop", () => {
+    for (let i = 0; i < 4; i++) post(0, i, `e${i}`);
+    under.kernel.queueTake(-1);
+    post(0, 9, "fills it");
+    expect(under.kernel.queueTakeAndPushFront()).toBe(1); // take frees a slot first
+    for (let i = 0; i < 4; i++) expect(take()).not.toBeNull();
+    expect(under.kernel.queueDropped()).toBe(0n);
+  });
+
   it("discards every delivery of one handler", () => {
     post(0, 1, "a");
     post(1, 2, "b");

@@ -172,6 +172,12 @@ export function queueCount(): i32 { return queue.count; }
 export function queueCountFor(handler: i32): i32 { return queue.countFor(handler); }
 export function queueDropped(): u64 { return queue.dropped; }
 export function queueDiscardFor(handler: i32): i32 { return queue.discardFor(handler); }
+export function queueNextSequence(): u64 { return queue.nextSequence; }
+export function queueDiscardPostedSince(sequence: u64): i32 { return queue.discardPostedSince(sequence); }
+/** Takes the oldest delivery and puts it straight back at the front. */
+export function queueTakeAndPushFront(): bool {
+  return queue.take(-1, taken, changetype<usize>(takenPayload)) && queue.pushFront(taken, changetype<usize>(takenPayload));
+}
 /** Takes the oldest delivery for `handler` (-1: any) and puts "handler kind source name timestamp payload" in `result`. */
 export function queueTake(handler: i32): bool {
   if (!queue.take(handler, taken, changetype<usize>(takenPayload))) return false;

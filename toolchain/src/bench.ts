@@ -10,9 +10,11 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
+import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
 import { paths } from "./project.ts";
+import { benchmarkGarbageCollection, type GcBenchmarkResult } from "./store/gc_bench.ts";
 import { formatBytes, formatNumber, formatTable, statisticsRow, summarize, targetRows, type Statistics, type Target } from "./bench/report.ts";
 
 const { build: BUILD, kernelElf: KERNEL, iso: ISO, kernelWasm: KERNEL_WASM } = paths;
@@ -20,7 +22,10 @@ const SCRATCH = join(BUILD, "bench");
 /** Guest RAM for the timed boots (the memory probes choose their own). */
 const MEMORY = "64M";
 const DEFAULT_RUNS = 5;
-const TARGETS = { pvhBootMilliseconds: 150, kernelKibibytes: 256, isoMebibytes: 2, memoryMebibytes: 16 };
+const TARGETS = {
+  pvhBootMilliseconds: 150, kernelKibibytes: 256, isoMebibytes: 2, memoryMebibytes: 16,
+  emptyRunCycles: 2000, rollbackOnePageCycles: 5000, idleHandlerKibibytes: 64, garbageCollectionRatio: 10,
+};
 
 interface Boots {
   optios: { wall: number[]; entry: number[]; banner: number[] };
@@ -55,6 +60,10 @@ async function main(): Promise<void> {
   const probes: measure.MemoryProbe[] = [];
   const smallestMemory = await measure.findSmallestMemory(kernel, probes);
   const sizes = measure.measureSizes(KERNEL, ISO, KERNEL_WASM);
+  log("bench: building and booting the handler bench system (test=bench)");
+  const handlers = await attempt(measureHandlers);
+  log("bench: garbage collection on a synthetic store (10,000 entries, 100 generations, 1% garbage)");
+  const garbageCollection = await attempt(() => benchmarkGarbageCollection());
 
   const statistics = {
     pvh: summarizeBoots(pvhBoots),
@@ -67,9 +76,16 @@ async function main(): Promise<void> {
     optiosIsoAboveFloorMilliseconds: difference(statistics.iso.optios.wall, statistics.iso.floor?.wall),
     firmwareAndGrubMilliseconds: difference(statistics.iso.floor?.wall, statistics.pvh.floor?.wall),
   };
-  const targets = evaluateTargets(statistics.pvh.optios.wall.median, sizes, smallestMemory);
+  const targets = [
+    ...evaluateTargets(statistics.pvh.optios.wall.median, sizes, smallestMemory),
+    ...handlerTargets(handlers.value, garbageCollection.value),
+  ];
 
-  printReport(runs, statistics, derived, sizes, smallestMemory, probes, targets, floorIsoProblem);
+  printReport(runs, statistics, derived, sizes, smallestMemory, probes, floorIsoProblem);
+  printHandlers(handlers.value, handlers.problem);
+  printGarbageCollection(garbageCollection.value, garbageCollection.problem);
+  log("\nTargets (informational)");
+  formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
   const result = {
     date: new Date().toISOString(),
     host: { cpus: availableParallelism(), qemu: qemuVersion(), node: process.version },
@@ -79,6 +95,8 @@ async function main(): Promise<void> {
     floorIsoProblem,
     sizes,
     memory: { smallestMebibytes: smallestMemory, probes },
+    handlers: handlers.value ?? { problem: handlers.problem },
+    garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     targets,
   };
   writeFileSync(join(BUILD, "bench.json"), JSON.stringify(result, null, 2) + "\n");
@@ -136,7 +154,6 @@ function printReport(
   sizes: measure.Sizes,
   smallestMemory: number | undefined,
   probes: measure.MemoryProbe[],
-  targets: Target[],
   floorIsoProblem: string | undefined,
 ): void {
   const { pvh, iso } = statistics;
@@ -179,8 +196,57 @@ function printReport(
   const probeList = probes.map((probe) => `${probe.mebibytes}${probe.booted ? " ok" : " no"}`).join(", ");
   log(`  smallest -m that shows the PVH banner: ${smallestMemory === undefined ? "none up to 64 MiB" : `${smallestMemory} MiB`} (probes: ${probeList})`);
 
-  log("\nTargets (informational)");
-  formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
+}
+
+/** Runs one measurement; a failure is reported in its section instead of ending the bench. */
+async function attempt<T>(measurement: () => Promise<T>): Promise<{ value?: T; problem?: string }> {
+  try {
+    return { value: await measurement() };
+  } catch (error) {
+    return { problem: (error as Error).message.split("\n")[0] };
+  }
+}
+
+function printHandlers(figures: HandlerFigures | undefined, problem: string | undefined): void {
+  log("\nHandlers (guest TSC cycles under TCG: host cycles spent emulating, not native cycles)");
+  if (!figures) return log(`  not measured: ${problem}`);
+  formatTable([
+    ["", "p50", "p99"],
+    [`event posted → handler entry (${formatNumber(figures.runs, 0)} runs)`, formatNumber(figures.dispatchCycles.p50, 0), formatNumber(figures.dispatchCycles.p99, 0)],
+    ["empty handler, posted → committed", formatNumber(figures.emptyRunCycles.p50, 0), formatNumber(figures.emptyRunCycles.p99, 0)],
+  ]).forEach((line) => log(`  ${line}`));
+  log(`  handler runs per second: ${formatNumber(figures.runsPerSecond, 0)} (TSC ${formatNumber(figures.tscMegahertz, 0)} MHz)`);
+  const costs = (label: string, list: { pages: number; cyclesMedian: number }[]) =>
+    `${label}: ${list.map((cost) => `${cost.pages} pages ${formatNumber(cost.cyclesMedian, 0)}`).join(", ")} (cycles, p50)`;
+  log(`  ${costs("commit", figures.commit)}`);
+  log(`  ${costs("rollback", figures.rollback)}`);
+  const idle = figures.idleHandlerBytes;
+  log(`  idle handler: image ${formatBytes(idle.image)}, globals ${formatBytes(idle.instance)}, wasm memory ${formatBytes(idle.memory)} (reserved ${formatBytes(idle.reserved)})`);
+}
+
+function printGarbageCollection(result: GcBenchmarkResult | undefined, problem: string | undefined): void {
+  log("\nGarbage collection (milliseconds)");
+  if (!result) return log(`  not measured: ${problem}`);
+  formatTable([
+    [`reference counted (${result.garbageEntries} of ${result.entries} entries dead)`, formatNumber(result.referenceCountedMilliseconds)],
+    ["full mark-and-sweep of the same store", formatNumber(result.markAndSweepMilliseconds)],
+    ["ratio", `${formatNumber(result.ratio)}×`],
+  ]).forEach((line) => log(`  ${line}`));
+}
+
+function handlerTargets(figures: HandlerFigures | undefined, garbageCollection: GcBenchmarkResult | undefined): Target[] {
+  const idle = figures ? (figures.idleHandlerBytes.image + figures.idleHandlerBytes.instance + figures.idleHandlerBytes.memory) / 1024 : undefined;
+  const smallestRollback = figures?.rollback[0];
+  return [
+    { name: "empty handler run incl. commit (p50, TCG)", goal: `≤ ${TARGETS.emptyRunCycles} cycles`,
+      value: figures ? `${formatNumber(figures.emptyRunCycles.p50, 0)} cycles` : "n/a", met: !!figures && figures.emptyRunCycles.p50 <= TARGETS.emptyRunCycles },
+    { name: `rollback of the smallest run (${smallestRollback?.pages ?? "?"} pages, TCG)`, goal: `≤ ${TARGETS.rollbackOnePageCycles} cycles for 1 page`,
+      value: smallestRollback ? `${formatNumber(smallestRollback.cyclesMedian, 0)} cycles` : "n/a", met: !!smallestRollback && smallestRollback.pages <= 1 && smallestRollback.cyclesMedian <= TARGETS.rollbackOnePageCycles },
+    { name: "memory per idle handler", goal: `≤ ${TARGETS.idleHandlerKibibytes} KiB`,
+      value: idle === undefined ? "n/a" : `${formatNumber(idle)} KiB`, met: idle !== undefined && idle <= TARGETS.idleHandlerKibibytes },
+    { name: "reference-counted GC vs full scan", goal: `≥ ${TARGETS.garbageCollectionRatio}× faster`,
+      value: garbageCollection ? `${formatNumber(garbageCollection.ratio)}×` : "n/a", met: !!garbageCollection && garbageCollection.ratio >= TARGETS.garbageCollectionRatio },
+  ];
 }
 
 function readRuns(args: string[]): number {

@@ -1,4 +1,4 @@
-// `optios <command>`: the OptiOS build tool's command line (build, run, help).
+// `optios <command>`: the OptiOS build tool's command line (build, run, the store commands, help).
 import { spawn } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { constants } from "node:os";
@@ -8,6 +8,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build/pipeline.ts";
 import { BuildError, quoteCommand } from "./build/process.ts";
 import { checkTools, guiRequirements, runRequirements, uefiRequirements } from "./build/tools.ts";
+import { storeCommands } from "./commands/index.ts";
 import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
 import { defaultMemory, prepareUefiVariables, qemuArguments, type QemuOptions } from "./qemu.ts";
 
@@ -22,11 +23,16 @@ interface Command {
 
 const commonOptions = {
   root: { type: "string" },
+  system: { type: "string" },
+  "kernel-arguments": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
 const commonHelp = `
   --root DIR         project root to build (default: this repository)
+  --system FILE      the system to build, relative to the root (default: systems/default/system.toml)
+  --kernel-arguments TEXT
+                     the kernel command line in the ISO's boot menu (default: "${defaultKernelArguments}")
   -h, --help         show this help`;
 
 const commands: Record<string, Command> = {
@@ -84,13 +90,19 @@ options:
   },
 };
 
+/** The store, generation and scaffolding commands (toolchain/src/commands/): each parses its own options. */
+const storeCommandsByName = new Map(storeCommands.map((command) => [command.name, command]));
+
 const mainUsage = `usage: optios <command> [options]
 
 commands:
-${Object.entries(commands)
-  .map(([name, command]) => `  ${name.padEnd(8)} ${command.summary}`)
+${[
+  ...Object.entries(commands).map(([name, command]) => [name, command.summary]),
+  ...storeCommands.map((command) => [command.name, command.summary]),
+]
+  .map(([name, summary]) => `  ${name.padEnd(11)} ${summary}`)
   .join("\n")}
-  help     show help for a command: optios help run
+  help        show help for a command: optios help run
 
 Run \`optios <command> --help\` for a command's options.`;
 
@@ -101,8 +113,18 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (name === "help") {
     const topic = rest[0];
     if (topic === undefined) return printUsage(mainUsage, true);
+    if (storeCommandsByName.has(topic)) return printUsage(storeCommandsByName.get(topic)!.help, true);
     if (!Object.hasOwn(commands, topic)) return usageError(`optios help: unknown command "${topic}"`, "optios --help");
     return printUsage(commands[topic].usage, true);
+  }
+  const storeCommand = storeCommandsByName.get(name);
+  if (storeCommand) {
+    try {
+      return await storeCommand.run([...rest]);
+    } catch (error) {
+      console.error(`optios ${name}: ${(error as Error).message}`);
+      return error instanceof TypeError && /argument|option/i.test((error as Error).message) ? 2 : 1;
+    }
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) return usageError(`optios: unknown command "${name}"`, "optios --help");
@@ -124,7 +146,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 async function buildProject(values: OptionValues): Promise<Project> {
-  const project = loadProject(typeof values.root === "string" ? values.root : undefined);
+  const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+  const project = loadProject(text("root"), text("system"), text("kernel-arguments"));
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     throw new Error(`--jobs: expected a whole number of at least 1, got "${values.jobs}"`);

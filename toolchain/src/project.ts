@@ -28,6 +28,10 @@ export interface Project {
   kernelMaximumMemoryPages: number;
   /** Seconds since 1970 stamped on every file inside the ISO. */
   sourceDateEpoch: number;
+  /** The system.toml the build describes, relative to the root (default paths.system). */
+  systemFile: string;
+  /** The kernel command line of the ISO's menu entry (default defaultKernelArguments). */
+  kernelArguments: string;
 }
 
 /** Paths relative to the project root, so commands and stamps read the same on every machine. */
@@ -54,11 +58,15 @@ export const paths = {
   efiApplication: "build/grub/BOOTX64.EFI",
   isoRoot: "build/iso-root",
   iso: "build/optios.iso",
+  system: "systems/default/system.toml",
+  handlerApi: "handlers/api",
+  handlerModules: "build/handlers",
   uefiVariables: "build/ovmf_vars.fd",
 } as const;
 
 /** Reads the project's settings; errors name the file and the field that was expected. */
-export function loadProject(root: string = toolchainRepository): Project {
+export function loadProject(root: string = toolchainRepository, systemFile: string = paths.system,
+  kernelArguments: string = defaultKernelArguments): Project {
   const absoluteRoot = resolve(root);
   const asconfigPath = join(absoluteRoot, paths.asconfig);
   if (!existsSync(asconfigPath)) {
@@ -69,6 +77,8 @@ export function loadProject(root: string = toolchainRepository): Project {
     version: readVersion(absoluteRoot),
     kernelMaximumMemoryPages: readMaximumMemoryPages(asconfigPath),
     sourceDateEpoch: readSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
+    systemFile,
+    kernelArguments,
   };
 }
 

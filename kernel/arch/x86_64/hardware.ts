@@ -67,3 +67,8 @@
 @external("hardware", "module_last_dirty_pages") export declare function moduleLastDirtyPages(module: i32): u32;
 // Asks boot/ to stop the running handler: it traps (overrun) as soon as it is in its own code.
 @external("hardware", "module_request_stop") export declare function moduleRequestStop(): void;
+// Measurements of a module's last run (0: TSC at handler entry, 1: cycles of its commit or
+// rollback) and of its footprint in bytes (0: image, 1: instance and its committed copy,
+// 2: wasm memory in use, 3: wasm memory reserved), for test=bench.
+@external("hardware", "module_last_run") export declare function moduleLastRun(module: i32, which: u32): u64;
+@external("hardware", "module_footprint") export declare function moduleFootprint(module: i32, which: u32): u64;

@@ -35,9 +35,19 @@ export function renderEarlyConfig(template: string, marker: string): string {
   return renderTemplate(earlyTemplate, template, { MARKER: marker.replace(/\.optios$/, "") });
 }
 
-/** boot/grub/grub.cfg on the ISO. */
-export function renderMenuConfig(template: string, version: string, kernelArguments: string): string {
-  return renderTemplate(menuTemplate, template, { VERSION: version, KERNEL_ARGUMENTS: kernelArguments });
+/** A boot module: its path on the ISO and the command line the kernel reads (its name and triggers). */
+export interface MenuModule {
+  path: string;
+  commandLine: string;
+}
+
+/** boot/grub/grub.cfg on the ISO: the kernel, then one module2 line per handler module. */
+export function renderMenuConfig(template: string, version: string, kernelArguments: string,
+  modules: readonly MenuModule[] = []): string {
+  const moduleLines = modules.length === 0
+    ? "  # no handler modules in this system"
+    : modules.map((module) => `  module2 ${module.path} ${module.commandLine}`).join("\n");
+  return renderTemplate(menuTemplate, template, { VERSION: version, KERNEL_ARGUMENTS: kernelArguments, MODULES: moduleLines });
 }
 
 export function readTemplate(root: string, name: string): string {

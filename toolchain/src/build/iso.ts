@@ -7,11 +7,14 @@
 //   boot/<hash>.optios           empty marker that early.cfg searches for
 //   boot/grub/grub.cfg           the menu (iso/grub.cfg.template)
 //   boot/grub/bios.img           El Torito BIOS boot image
+//   boot/handlers/<name>.module  one loadable module per handler (module2 lines in grub.cfg)
 //   efi.img                      FAT image holding EFI/BOOT/BOOTX64.EFI (El Torito + GPT)
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { defaultKernelArguments, paths } from "../project.ts";
-import { markerName, menuTemplate, readTemplate, renderMenuConfig } from "./grub_config.ts";
+import { paths } from "../project.ts";
+import { markerName, menuTemplate, readTemplate, renderMenuConfig, type MenuModule } from "./grub_config.ts";
+import { handlerModuleArguments } from "../store/grub_menu.ts";
+import { modulePath, projectSystem } from "./handlers.ts";
 import { runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
 import { hybridBootRecord, toolVersion } from "./tools.ts";
@@ -55,7 +58,12 @@ export const isoStep: Step = {
     const root = project.root;
     const kernelImage = readFileSync(join(root, paths.kernelElf));
     const marker = markerName(kernelImage);
-    const menuConfig = renderMenuConfig(readTemplate(root, menuTemplate), project.version, defaultKernelArguments);
+    const handlers = (await projectSystem(project)).config.handlers;
+    const modules: MenuModule[] = handlers.map((handler) => ({
+      path: `/boot/handlers/${handler.name}.module`,
+      commandLine: handlerModuleArguments(handler),
+    }));
+    const menuConfig = renderMenuConfig(readTemplate(root, menuTemplate), project.version, project.kernelArguments, modules);
     const commands = isoCommands(statSync(join(root, paths.efiApplication)).size, project.sourceDateEpoch);
     // mtools and xorriso take their timestamps from SOURCE_DATE_EPOCH: same inputs, same ISO.
     const environment = { ...process.env, SOURCE_DATE_EPOCH: String(project.sourceDateEpoch) };
@@ -63,7 +71,8 @@ export const isoStep: Step = {
       {
         key: "iso",
         inputs: {
-          files: [paths.kernelElf, paths.biosImage, paths.efiApplication, hybridBootRecord, join(paths.isoTemplates, menuTemplate)],
+          files: [paths.kernelElf, paths.biosImage, paths.efiApplication, hybridBootRecord, join(paths.isoTemplates, menuTemplate),
+            ...handlers.map((handler) => modulePath(handler.name))],
           commands,
           tools: [`mtools ${await toolVersion("mformat")}`, `xorriso ${await toolVersion("xorriso")}`],
           values: [menuConfig, `SOURCE_DATE_EPOCH=${project.sourceDateEpoch}`],
@@ -78,6 +87,10 @@ export const isoStep: Step = {
           writeFileSync(join(stage, "boot", marker), "");
           writeFileSync(join(stage, "boot", "grub", "grub.cfg"), menuConfig);
           copyFileSync(join(root, paths.biosImage), join(stage, "boot", "grub", "bios.img"));
+          mkdirSync(join(stage, "boot", "handlers"), { recursive: true });
+          for (const handler of handlers) {
+            copyFileSync(join(root, modulePath(handler.name)), join(stage, "boot", "handlers", `${handler.name}.module`));
+          }
           for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
         },
       },

@@ -2,13 +2,15 @@
 //
 //   kernel/**/*.ts ─asc─► kernel.wasm ─wasm2c─► kernel.c/.h ─┐
 //   boot/*.c, boot/*.S ──────────────────────────────────────┴─gcc─► obj/*.o ─ld─► kernel.elf
-//   kernel.elf + iso/*.template ─grub─► bios.img, BOOTX64.EFI ─iso─► optios.iso
+//   systems/default/system.toml [[handlers]] ─handlers─► build/handlers/<name>.module
+//   kernel.elf + modules + iso/*.template ─grub─► bios.img, BOOTX64.EFI ─iso─► optios.iso
 import { availableParallelism } from "node:os";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { paths, type Project } from "../project.ts";
 import { ascStep } from "./asc.ts";
 import { gccStep } from "./gcc.ts";
+import { handlersStep } from "./handlers.ts";
 import { grubImagesStep } from "./grub_images.ts";
 import { isoStep } from "./iso.ts";
 import { linkStep } from "./link.ts";
@@ -19,7 +21,7 @@ import { buildRequirements, checkTools, type ToolEnvironment } from "./tools.ts"
 import { wasm2cStep } from "./wasm2c.ts";
 
 /** Every step, in the order it runs; a new step goes in this list. */
-export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, grubImagesStep, isoStep];
+export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, grubImagesStep, isoStep];
 
 export interface BuildOptions {
   /** Parallel tasks within a step; defaults to the number of CPUs. */

@@ -1,0 +1,106 @@
+// Handlers in QEMU: modules loaded at boot, persisted state, rollback per trap kind, budgets, quarantine, overflow.
+//
+// Builds tests/qemu/systems/handlers.toml (one fixture handler per behaviour) into a scratch
+// project root — the sources are symlinked and the main build's outputs copied, so only the
+// fixtures' modules and the ISO are new — boots it once, and reads the log until every
+// failing fixture has been quarantined. Each test then checks one behaviour in that log.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+
+const SYSTEM = "tests/qemu/systems/handlers.toml";
+/** The fixtures that fail every run, and the trap each must be reported with. */
+const FAILING = {
+  "trap-unreachable": "trapped (unreachable executed)",
+  "trap-divide": "trapped (integer divide by zero)",
+  "trap-stack": "trapped (call stack exhausted)",
+  "trap-abort": "trapped (unreachable executed)",
+  spinner: "overran its budget",
+} as const;
+const MAXIMUM_FAILURES = 5; // kernel/events/supervision.ts: SupervisionPolicy.maximumFailures
+const BUILD_TIMEOUT_MILLISECONDS = 540_000;
+const RUN_TIMEOUT_MILLISECONDS = 150_000;
+
+let scratch: ScratchBuild | undefined;
+let log = "";
+
+beforeAll(async () => {
+  scratch = buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  const machine = startMachine({ iso: scratch.iso, memory: "128M" });
+  await machine.waitFor(/'spinner' overran its budget; run rolled back, state kept; quarantined/, RUN_TIMEOUT_MILLISECONDS);
+  await machine.waitFor(/\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+\s*$/,
+    RUN_TIMEOUT_MILLISECONDS);
+  log = machine.output.replace(/\r/g, "");
+  await stopAllMachines();
+}, BUILD_TIMEOUT_MILLISECONDS + 2 * RUN_TIMEOUT_MILLISECONDS);
+
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+const lines = () => log.split("\n");
+const indexOf = (pattern: RegExp) => lines().findIndex((line) => pattern.test(line));
+
+describe("handler modules", () => {
+  test("every handler of the system is loaded as its own module and started with its version", () => {
+    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "spinner", "flooder", "sink"]) {
+      expect(log).toContain(`handlers: started '${name}' version 1`);
+    }
+  });
+
+  test("a handler's top-level state persists: its run counter goes up by one each run", () => {
+    const runs = [...log.matchAll(/\[counter\] counter: run (\d+)/g)].map((match) => Number(match[1]));
+    expect(runs.length).toBeGreaterThanOrEqual(10);
+    expect(runs).toEqual(runs.map((_, index) => index + 1));
+  });
+});
+
+describe("a failing run is rolled back", () => {
+  for (const [name, report] of Object.entries(FAILING)) {
+    test(`${name}: reported as "${report}", and the state it corrupted before failing is restored`, () => {
+      expect(log).toContain(`handlers: '${name}' ${report}; run rolled back, state kept`);
+      if (name === "spinner") return; // the spinner's state is its spin count, checked by the budget test
+      const states = [...log.matchAll(new RegExp(`\\[${name}\\] ${name}: state=(-?\\d+)`, "g"))].map((match) => match[1]);
+      // Every run sets state to -1 before failing; each retry must still see the 42 of the boot run.
+      expect(states.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(states)).toEqual(new Set(["42"]));
+    });
+  }
+});
+
+describe("budgets and supervision", () => {
+  test("an endless loop is stopped at its budget while another handler keeps its schedule", () => {
+    const firstOverrun = indexOf(/'spinner' overran its budget/);
+    const quarantined = indexOf(/'spinner' overran its budget.*quarantined/);
+    expect(firstOverrun).toBeGreaterThan(0);
+    const counterRunsBetween = lines().slice(firstOverrun, quarantined).filter((line) => line.startsWith("[counter]"));
+    expect(counterRunsBetween.length).toBeGreaterThanOrEqual(3);
+    expect(lines().slice(quarantined).filter((line) => line.startsWith("[counter]")).length).toBeGreaterThanOrEqual(1);
+  });
+
+  test(`a handler that keeps failing is retried, then quarantined after ${MAXIMUM_FAILURES} failures and never runs again`, () => {
+    for (const [name, report] of Object.entries(FAILING)) {
+      const failures = lines().filter((line) => line.startsWith(`handlers: '${name}' ${report}`));
+      expect(failures.length, name).toBe(MAXIMUM_FAILURES);
+      expect(failures.at(-1), name).toMatch(/quarantined$/);
+      expect(failures.slice(0, -1).every((line) => line.endsWith("backing off")), name).toBe(true);
+      const quarantine = indexOf(new RegExp(`^handlers: '${name}' .*quarantined$`));
+      expect(lines().slice(quarantine + 1).some((line) => line.startsWith(`[${name}]`)), name).toBe(false);
+    }
+  });
+});
+
+describe("events", () => {
+  test("a flood beyond the queue's capacity is dropped and counted; what fits is delivered intact", () => {
+    expect(log).toMatch(/events: queue full, dropped an event for 'sink' \(1 dropped so far\)/);
+    const accepted = /\[flooder\] flooder: (\d+) of 100 events accepted/.exec(log);
+    expect(accepted, "the flooder's report").not.toBeNull();
+    const delivered = Number(accepted![1]);
+    expect(delivered).toBeLessThan(100);
+    expect(delivered).toBeGreaterThan(0);
+    const received = [...log.matchAll(/\[sink\] sink: received (\d+)/g)].map((match) => Number(match[1]));
+    expect(Math.max(...received)).toBe(Math.floor(delivered / 16) * 16);
+  });
+});

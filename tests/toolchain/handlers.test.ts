@@ -1,0 +1,75 @@
+// The handler build step: the generated descriptor, missing exports, and the --noUnsafe rule.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { missingExports, readHandlerHeader, renderDescriptor } from "../../toolchain/src/build/handler_descriptor.ts";
+import { ascCommand } from "../../toolchain/src/build/handlers.ts";
+import { toolchainRepository } from "../../toolchain/src/project.ts";
+
+const HEADER = `
+void Z_handler_init_module(void);
+void Z_handler_instantiate(Z_handler_instance_t*, struct Z_env_instance_t*, struct Z_optios_instance_t*);
+u32* Z_handlerZ_version(Z_handler_instance_t* instance);
+void Z_handlerZ_handle(Z_handler_instance_t*, u32, u32, u32, u64, u32);
+wasm_rt_memory_t* Z_handlerZ_memory(Z_handler_instance_t* instance);
+void Z_handlerZ_start(Z_handler_instance_t*);
+`;
+
+describe("handler descriptor", () => {
+  test("reads the imports and exports wasm2c generated", () => {
+    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, hasStart: true, hasHandle: true, hasVersion: true });
+    expect(readHandlerHeader(HEADER.replace(", struct Z_env_instance_t*", "")).importModules).toBe(1);
+  });
+
+  test("passes the gate once per imported module and wires start, handle and version", () => {
+    const descriptor = renderDescriptor("heartbeat", readHandlerHeader(HEADER));
+    expect(descriptor).toContain("Z_handler_instantiate(instance, gate, gate);");
+    expect(descriptor).toContain("static void start(void* instance) { Z_handlerZ_start(instance); }");
+    expect(descriptor).toMatch(/MODULE_ABI_VERSION, sizeof\(Z_handler_instance_t\), Z_handler_init_module, instantiate, memory,\s+start, handle, version,/);
+  });
+
+  test("a handler without the entry point or a version is refused with what to write", () => {
+    const withoutHandle = readHandlerHeader(HEADER.replace(/.*Z_handlerZ_handle.*\n/, ""));
+    expect(missingExports("handlers/x/handler.ts", withoutHandle)).toBe(
+      'handlers/x/handler.ts: does not export the entry point; add `export { handle } from "optios";`');
+    const withoutVersion = readHandlerHeader(HEADER.replace(/.*Z_handlerZ_version.*\n/, ""));
+    expect(missingExports("handlers/x/handler.ts", withoutVersion)).toMatch(/declares no version; add `export const version = "1";`/);
+    expect(missingExports("handlers/x/handler.ts", readHandlerHeader(HEADER))).toBeUndefined();
+  });
+
+  test("output that is not wasm2c's for module 'handler' is named as such", () => {
+    expect(() => readHandlerHeader("void Z_other_instantiate(void);")).toThrow(/no Z_handler_instantiate declaration/);
+  });
+});
+
+describe("handlers are compiled with --noUnsafe", () => {
+  const directory = mkdtempSync(join(tmpdir(), "optios-unsafe-"));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  function compile(body: string) {
+    const source = join(directory, "handler.ts");
+    writeFileSync(source, `import { Event, log, on } from "optios";\nexport { handle } from "optios";\nexport const version = "1";\n${body}\n`);
+    const [program, ...args] = ascCommand(toolchainRepository, source, join(directory, "handler.wasm"), 1 << 20);
+    return spawnSync(program, args, { cwd: toolchainRepository, encoding: "utf8" });
+  }
+
+  test("a handler using the API builds", () => {
+    const result = compile(`on((event: Event): void => log("ok"));`);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  }, 60_000);
+
+  test("a handler using raw store fails to build, naming the operation and the line", () => {
+    const result = compile(`on((event: Event): void => { store<u8>(16, 1); });`);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("ERROR AS101: Operation is unsafe.");
+    expect(result.stderr).toMatch(/handler\.ts\(4,/);
+  }, 60_000);
+
+  test("so does one using raw load", () => {
+    const result = compile(`on((event: Event): void => { log(load<u8>(16).toString()); });`);
+    expect(result.stderr).toContain("Operation is unsafe");
+  }, 60_000);
+});

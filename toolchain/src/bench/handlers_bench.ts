@@ -1,0 +1,64 @@
+// `make bench`, handlers: boots the bench system with test=bench and reads kernel/bench.ts's figures.
+import { buildSystemInScratch } from "../build/scratch.ts";
+import { startMachine, stopAllMachines } from "./machine.ts";
+
+const SYSTEM = "toolchain/src/bench/system.toml";
+const BUILD_TIMEOUT_MILLISECONDS = 600_000;
+const RUN_TIMEOUT_MILLISECONDS = 300_000;
+
+export interface SnapshotCost {
+  pages: number;
+  cyclesMedian: number;
+}
+
+export interface HandlerFigures {
+  dispatchCycles: { p50: number; p99: number };
+  emptyRunCycles: { p50: number; p99: number };
+  runsPerSecond: number;
+  runs: number;
+  commit: SnapshotCost[];
+  rollback: SnapshotCost[];
+  idleHandlerBytes: { image: number; instance: number; memory: number; reserved: number };
+  tscMegahertz: number;
+}
+
+/** Parses the `bench:` lines (kernel/bench.ts documents them). */
+export function parseHandlerBench(output: string): HandlerFigures {
+  const find = (pattern: RegExp, what: string): RegExpExecArray => {
+    const match = pattern.exec(output);
+    if (!match) throw new Error(`the kernel's bench output has no ${what} line:\n${output}`);
+    return match;
+  };
+  const dispatch = find(/bench: dispatch p50 (\d+) p99 (\d+) \(posted -> handler entry, (\d+) runs\)/, "dispatch");
+  const empty = find(/bench: empty run p50 (\d+) p99 (\d+) \(posted -> committed\); (\d+) runs\/s/, "empty run");
+  const idle = find(/bench: idle handler image (\d+) instance (\d+) memory (\d+) reserved (\d+)/, "idle handler");
+  const tsc = find(/TSC ([\d,]+) MHz/, "TSC frequency");
+  const costs = (label: string) =>
+    [...output.matchAll(new RegExp(`bench: ${label} (\\d+) pages p50 (\\d+)`, "g"))].map((match) => ({
+      pages: Number(match[1]),
+      cyclesMedian: Number(match[2]),
+    }));
+  return {
+    dispatchCycles: { p50: Number(dispatch[1]), p99: Number(dispatch[2]) },
+    emptyRunCycles: { p50: Number(empty[1]), p99: Number(empty[2]) },
+    runsPerSecond: Number(empty[3]),
+    runs: Number(dispatch[3]),
+    commit: costs("commit"),
+    rollback: costs("rollback"),
+    idleHandlerBytes: { image: Number(idle[1]), instance: Number(idle[2]), memory: Number(idle[3]), reserved: Number(idle[4]) },
+    tscMegahertz: Number(tsc[1].replace(/,/g, "")),
+  };
+}
+
+export async function measureHandlers(): Promise<HandlerFigures> {
+  const scratch = buildSystemInScratch(SYSTEM, "console=serial test=bench", BUILD_TIMEOUT_MILLISECONDS);
+  try {
+    const machine = startMachine({ iso: scratch.iso, memory: "128M" });
+    const status = await machine.waitForExit(RUN_TIMEOUT_MILLISECONDS);
+    if (status !== 33) throw new Error(`the bench guest ended with status ${status}:\n${machine.output}`);
+    return parseHandlerBench(machine.output.replace(/\r/g, ""));
+  } finally {
+    await stopAllMachines();
+    scratch.remove();
+  }
+}

@@ -15,7 +15,7 @@ import { moduleHandle, moduleRequestStop, readTsc, waitForInterrupt } from "../a
 import { EVENT_TIMER } from "../events/event_queue";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy, TRAP_OVERRUN } from "../events/supervision";
 import { NO_DEADLINE } from "../events/timers";
-import { LEVEL_WARNING, line, log } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
 import { HANDLER_STOP_RETRY_NANOSECONDS, HANDLERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
@@ -107,5 +107,7 @@ export function dispatcherRun(): void {
     else if (wake <= now) continue;
     else localApicArm(wake - now);
     waitForInterrupt();
+    // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more.
+    log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
   }
 }

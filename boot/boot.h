@@ -40,6 +40,7 @@ void early_print(const char* text);
 void early_print_hex(uint64_t value);
 __attribute__((noreturn)) void boot_halt(void);
 __attribute__((noreturn)) void boot_panic(const char* message);
+__attribute__((noreturn)) void early_report_exception(const struct interrupt_frame* frame, const char* why);
 
 /* boot/wasm_runtime.c: run `call(context)`; returns WASM_RT_TRAP_NONE or the trap that ended it. */
 wasm_rt_trap_t wasm_guard(void (*call)(void* context), void* context);

@@ -35,6 +35,21 @@ void early_print_hex(uint64_t value) {
   early_print(digits);
 }
 
+/* The exception report of last resort (vector, error code, RIP, CR2), then a boot panic. */
+void early_report_exception(const struct interrupt_frame* frame, const char* why) {
+  uint64_t cr2;
+  __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
+  early_print("\n*** CPU exception ");
+  early_print_hex(frame->vector);
+  early_print(" error code ");
+  early_print_hex(frame->error_code);
+  early_print(" RIP ");
+  early_print_hex(frame->rip);
+  early_print(" CR2 ");
+  early_print_hex(cr2);
+  boot_panic(why);
+}
+
 void boot_halt(void) {
   for (;;) __asm__ volatile("cli; hlt");
 }

@@ -56,18 +56,6 @@ static uint64_t read_cr2(void) {
   return cr2;
 }
 
-static void report_nested_exception(const struct interrupt_frame* frame) {
-  early_print("\n*** CPU exception ");
-  early_print_hex(frame->vector);
-  early_print(" while reporting another one; error code ");
-  early_print_hex(frame->error_code);
-  early_print(" RIP ");
-  early_print_hex(frame->rip);
-  early_print(" CR2 ");
-  early_print_hex(read_cr2());
-  boot_panic("nested CPU exception");
-}
-
 void interrupt_dispatch(struct interrupt_frame* frame) {
   if (frame->vector >= CPU_EXCEPTIONS) {
     kernel_report_interrupt((uint32_t)frame->vector);
@@ -75,7 +63,7 @@ void interrupt_dispatch(struct interrupt_frame* frame) {
     return;
   }
   if (frame->vector == VECTOR_PAGE_FAULT && snapshot_write_fault(read_cr2(), frame->error_code)) return;
-  if (exception_depth++ > 0) report_nested_exception(frame);
+  if (exception_depth++ > 0) early_report_exception(frame, "CPU exception while reporting another one");
   interrupt_current_frame = frame;
   kernel_report_exception(frame);
   /* The kernel decides whether to stop; if it ever returns, the faulting code cannot resume. */

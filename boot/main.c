@@ -62,15 +62,8 @@ void Z_envZ_abort(struct Z_env_instance_t* unused, u32 message, u32 file, u32 li
 }
 
 void kernel_report_exception(const struct interrupt_frame* frame) {
-  if (!kernel_ready || wasm_guard(call_kernel_exception, (void*)frame) != WASM_RT_TRAP_NONE) {
-    early_print("\n*** CPU exception ");
-    early_print_hex(frame->vector);
-    early_print(" error code ");
-    early_print_hex(frame->error_code);
-    early_print(" RIP ");
-    early_print_hex(frame->rip);
-    boot_panic("CPU exception the kernel could not report");
-  }
+  if (!kernel_ready || wasm_guard(call_kernel_exception, (void*)frame) != WASM_RT_TRAP_NONE)
+    early_report_exception(frame, "CPU exception the kernel could not report");
 }
 
 void kernel_report_interrupt(uint32_t vector) {

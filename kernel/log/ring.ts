@@ -59,6 +59,16 @@ export class LogRing {
     return low | (high << 8);
   }
 
+  /** Cursor of the newest line, or -1 when the ring is empty. */
+  last(): i32 {
+    let last = -1;
+    for (let cursor = this.first(); this.lines > 0 && cursor != this.end(); cursor = this.next(cursor)) {
+      last = cursor;
+      if (this.next(cursor) == this.end()) break;
+    }
+    return last;
+  }
+
   lineByte(cursor: i32, index: i32): u8 {
     return this.buffer[(cursor + RECORD_HEADER_BYTES + index) % this.capacity];
   }

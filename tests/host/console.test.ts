@@ -113,6 +113,16 @@ describe("log ring", () => {
     expect(kept).toEqual(kept.map((_, index) => `line ${12 - kept.length + index}`));
   });
 
+  it("finds the newest line, also after wrapping, and reports an empty ring", () => {
+    under.kernel.ringCreate(40);
+    expect(under.kernel.ringNewest()).toBe(0);
+    for (let i = 0; i < 12; i++) {
+      under.kernel.ringAppendInput(6, under.input(`line ${i}`));
+      expect(under.kernel.ringNewest()).toBe(1);
+      expect(under.result()).toBe(`line ${i}`);
+    }
+  });
+
   it("cuts a line longer than the whole ring instead of failing", () => {
     under.kernel.ringCreate(16);
     under.kernel.ringAppendInput(6, under.input("x".repeat(40)));

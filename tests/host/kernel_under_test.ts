@@ -110,6 +110,14 @@ export function ringCreate(capacity: i32): void { ring = new LogRing(capacity); 
 export function ringAppendInput(level: u8, length: i32): void { ring.append(level, changetype<usize>(input), length); }
 export function ringLines(): i32 { return ring.lines; }
 export function ringDropped(): u32 { return ring.dropped; }
+/** The newest line into `result`; returns false when the ring is empty. */
+export function ringNewest(): bool {
+  const cursor = ring.last();
+  result.clear();
+  if (cursor < 0) return false;
+  for (let i = 0; i < ring.lineLength(cursor); i++) result.char(ring.lineByte(cursor, i));
+  return true;
+}
 /** The index-th oldest line into `result`; returns its level. */
 export function ringLine(index: i32): u8 {
   let cursor = ring.first();

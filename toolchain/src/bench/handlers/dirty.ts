@@ -1,13 +1,8 @@
 // Bench handler: writes one byte in each of as many pages as the payload's first byte says.
 import { Event, on } from "optios";
+import { dirtyPages } from "./pages";
 export { handle } from "optios";
 
 export const version = "1";
 
-const PAGE_BYTES = 4096;
-const pages = new StaticArray<u8>(65 * PAGE_BYTES);
-
-on((event: Event): void => {
-  const count = event.payload.length > 0 ? <i32>event.payload[0] : 0;
-  for (let page = 0; page < count; page++) pages[page * PAGE_BYTES] = pages[page * PAGE_BYTES] + 1;
-});
+on((event: Event): void => dirtyPages(event));

@@ -1,14 +1,11 @@
 // Bench handler: dirties as many pages as the payload's first byte says, then fails, so the run rolls back.
 import { Event, on } from "optios";
+import { dirtyPages } from "./pages";
 export { handle } from "optios";
 
 export const version = "1";
 
-const PAGE_BYTES = 4096;
-const pages = new StaticArray<u8>(65 * PAGE_BYTES);
-
 on((event: Event): void => {
-  const count = event.payload.length > 0 ? <i32>event.payload[0] : 0;
-  for (let page = 0; page < count; page++) pages[page * PAGE_BYTES] = pages[page * PAGE_BYTES] + 1;
+  dirtyPages(event);
   throw new Error("rolled back on purpose");
 });

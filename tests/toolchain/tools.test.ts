@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { build } from "../../toolchain/src/build/pipeline.ts";
 import { BuildError } from "../../toolchain/src/build/process.ts";
 import {
-  buildRequirements,
+  buildRequirements, installRequirements,
   checkTools,
   describeMissing,
   findCommand,
@@ -102,7 +102,7 @@ describe("ensure-dependencies.sh", () => {
     const script = readFileSync(join(toolchainRepository, "toolchain/scripts/ensure-dependencies.sh"), "utf8");
     const table = script.slice(script.indexOf("requirements=("), script.indexOf("\n)\n"));
     const fromScript = [...table.matchAll(/^\s*"(command|file)\s+(\S+)\s+(\S+)"$/gm)].map(([, kind, name, debianPackage]) => `${kind} ${name} ${debianPackage}`);
-    const fromTools = [...buildRequirements, ...runRequirements, ...uefiRequirements].map(
+    const fromTools = [...buildRequirements, ...installRequirements, ...runRequirements, ...uefiRequirements].map(
       (requirement) => `${requirement.kind} ${requirement.name} ${requirement.packages.join(",")}`,
     );
     expect(fromScript.sort()).toEqual(fromTools.sort());

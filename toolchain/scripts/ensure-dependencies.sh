@@ -8,10 +8,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 # kind  name                                         Debian package
+# (g++, make and python3 are for npm ci: better-sqlite3 compiles from source with node-gyp.)
 requirements=(
   "command wasm2c                                    wabt"
   "file    /usr/include/wasm-rt.h                    wabt"
   "command gcc                                       gcc"
+  "command g++                                       g++"
+  "command make                                      make"
+  "command python3                                   python3"
   "command ld                                        binutils"
   "command grub-mkimage                              grub-common"
   "file    /usr/lib/grub/i386-pc/kernel.img          grub-pc-bin"

@@ -40,6 +40,13 @@ export const buildRequirements: readonly ToolRequirement[] = [
   command("xorriso", "xorriso"),
 ];
 
+/** What `npm ci` needs: better-sqlite3 (the store's metadata) compiles from source with node-gyp. */
+export const installRequirements: readonly ToolRequirement[] = [
+  command("g++", "g++"),
+  command("make", "make"),
+  command("python3", "python3"),
+];
+
 /** What `optios run` needs on top of the build. */
 export const runRequirements: readonly ToolRequirement[] = [command("qemu-system-x86_64", "qemu-system-x86")];
 

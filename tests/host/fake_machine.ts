@@ -159,8 +159,10 @@ export class FakeMachine {
   }
 }
 
-/** The kernel-under-test module, compiled once per run by global_setup.ts. */
-export const KERNEL_UNDER_TEST_WASM = "build/host/kernel_under_test.wasm";
+/** Where global_setup.ts puts the wasm of tests/host/<entry>.ts. */
+export function entryWasm(entry: string): string {
+  return `build/host/${entry}.wasm`;
+}
 
 export interface KernelUnderTest {
   machine: FakeMachine;
@@ -173,13 +175,18 @@ export interface KernelUnderTest {
   input(value: string | Uint8Array): number;
 }
 
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<string, WebAssembly.Module>();
 
-export async function startKernel(configure?: (machine: FakeMachine) => void): Promise<KernelUnderTest> {
-  compiled ??= await WebAssembly.compile(readFileSync(KERNEL_UNDER_TEST_WASM));
+/**
+ * Instantiates a test entry (default tests/host/kernel_under_test.ts) on a fresh fake
+ * machine; `configure` may set the machine up before the entry's start code runs.
+ */
+export async function startKernel(configure?: (machine: FakeMachine) => void, entry = "kernel_under_test"): Promise<KernelUnderTest> {
+  if (!compiled.has(entry)) compiled.set(entry, await WebAssembly.compile(readFileSync(entryWasm(entry))));
+  const module = compiled.get(entry)!;
   const machine = new FakeMachine();
   configure?.(machine);
-  const instance = await WebAssembly.instantiate(compiled, machine.imports());
+  const instance = await WebAssembly.instantiate(module, machine.imports());
   const kernel = instance.exports as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
   machine.memory = kernel.memory;
   kernel.kernel_initialize();

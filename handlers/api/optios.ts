@@ -22,20 +22,26 @@ export const EVENT_BOOT: u8 = 1;
 export const EVENT_TIMER: u8 = 2;
 export const EVENT_APP: u8 = 3;
 
+/**
+ * The event being handled. One Event object serves every run (allocating one per run would
+ * dirty heap pages that the kernel must then commit): read it during the run, and copy what
+ * you want to keep.
+ */
 export class Event {
-  constructor(
-    /** EVENT_BOOT, EVENT_TIMER or EVENT_APP. */
-    readonly kind: u8,
-    /** Who caused it: a timer's number, or the emitting handler's number. */
-    readonly source: u32,
-    /** For app events, the event's name number (see the system configuration). */
-    readonly name: u32,
-    /** When it was posted, in nanoseconds since boot. */
-    readonly timestamp: u64,
-    /** The event's payload bytes (empty for timers and boot). */
-    readonly payload: Uint8Array,
-  ) {}
+  /** EVENT_BOOT, EVENT_TIMER or EVENT_APP. */
+  kind: u8 = 0;
+  /** Who caused it: a timer's number, or the emitting handler's number. */
+  source: u32 = 0;
+  /** For app events, the event's name number (see the system configuration). */
+  name: u32 = 0;
+  /** When it was posted, in nanoseconds since boot. */
+  timestamp: u64 = 0;
+  /** The event's payload bytes (empty for timers and boot). */
+  payload: Uint8Array = noPayload;
 }
+
+const noPayload = new Uint8Array(0);
+const current = new Event();
 
 let handler: ((event: Event) => void) | null = null;
 
@@ -70,7 +76,11 @@ export function emit(name: string, payload: Uint8Array | null = null): bool {
 
 /** The entry point the kernel calls for each event; re-export it from the handler. */
 export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payloadLength: u32): void {
-  const payload = new Uint8Array(payloadLength);
-  if (payloadLength > 0) gatePayload(payload.dataStart, payloadLength);
-  if (handler != null) handler!(new Event(kind, source, name, timestamp, payload));
+  current.kind = kind;
+  current.source = source;
+  current.name = name;
+  current.timestamp = timestamp;
+  current.payload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
+  if (payloadLength > 0) gatePayload(current.payload.dataStart, payloadLength);
+  if (handler != null) handler!(current);
 }

@@ -15,6 +15,8 @@ export interface HandlerFigures {
   dispatchCycles: { p50: number; p99: number };
   emptyRunCycles: { p50: number; p99: number };
   runsPerSecond: number;
+  /** Pages an empty run dirties (and so commits): the API's and runtime's own writes. */
+  emptyRunPages: number;
   runs: number;
   commit: SnapshotCost[];
   rollback: SnapshotCost[];
@@ -30,7 +32,8 @@ export function parseHandlerBench(output: string): HandlerFigures {
     return match;
   };
   const dispatch = find(/bench: dispatch p50 (\d+) p99 (\d+) \(posted -> handler entry, (\d+) runs\)/, "dispatch");
-  const empty = find(/bench: empty run p50 (\d+) p99 (\d+) \(posted -> committed\); (\d+) runs\/s/, "empty run");
+  const empty = find(/bench: empty run p50 (\d+) p99 (\d+) \(posted -> committed\); (\d+) runs\/s; (\d+) pages dirtied per run/, "empty run");
+  if (/bench: warning:/.test(output)) throw new Error(`the kernel found the handler figures unreliable: ${/bench: warning: (.*)/.exec(output)![1]}`);
   const idle = find(/bench: idle handler image (\d+) instance (\d+) memory (\d+) reserved (\d+)/, "idle handler");
   const tsc = find(/TSC ([\d,]+) MHz/, "TSC frequency");
   const costs = (label: string) =>
@@ -42,6 +45,7 @@ export function parseHandlerBench(output: string): HandlerFigures {
     dispatchCycles: { p50: Number(dispatch[1]), p99: Number(dispatch[2]) },
     emptyRunCycles: { p50: Number(empty[1]), p99: Number(empty[2]) },
     runsPerSecond: Number(empty[3]),
+    emptyRunPages: Number(empty[4]),
     runs: Number(dispatch[3]),
     commit: costs("commit"),
     rollback: costs("rollback"),

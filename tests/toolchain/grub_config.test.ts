@@ -4,6 +4,7 @@ import {
   earlyTemplate,
   markerName,
   menuTemplate,
+  menuTimeoutSeconds,
   readTemplate,
   renderEarlyConfig,
   renderMenuConfig,
@@ -11,7 +12,7 @@ import {
 } from "../../toolchain/src/build/grub_config.ts";
 import { biosImageCommand, biosModules, efiImageCommand, efiModules } from "../../toolchain/src/build/grub_images.ts";
 import { efiImageSectors, isoCommands, xorrisoTimestamp } from "../../toolchain/src/build/iso.ts";
-import { defaultKernelArguments, toolchainRepository } from "../../toolchain/src/project.ts";
+import { toolchainRepository } from "../../toolchain/src/project.ts";
 
 const kernel = new TextEncoder().encode("pretend kernel image");
 const marker = markerName(kernel);
@@ -43,22 +44,27 @@ describe("early.cfg", () => {
 });
 
 describe("grub.cfg", () => {
-  const config = renderMenuConfig(readTemplate(toolchainRepository, menuTemplate), "1.2.3", defaultKernelArguments);
+  const template = readTemplate(toolchainRepository, menuTemplate);
+  const menu = "set default=generation-2\n\nmenuentry 'two' --id generation-2 {\n  boot\n}\n";
 
-  test("boots at once into one OptiOS entry that loads the kernel through multiboot2", () => {
-    expect(commandLines(config)).toEqual([
+  test("wraps the generation menu; one generation boots at once", () => {
+    expect(commandLines(renderMenuConfig(template, menu, 1))).toEqual([
       "set timeout=0",
-      "set default=0",
       'if [ "$grub_platform" = "pc" ]; then set gfxpayload=text; fi',
-      'menuentry "OptiOS 1.2.3" {',
-      "multiboot2 /boot/kernel.elf console=all loglevel=6",
+      "set default=generation-2",
+      "menuentry 'two' --id generation-2 {",
       "boot",
       "}",
     ]);
   });
 
+  test("with several generations the menu waits a few seconds so an older one can be picked", () => {
+    expect(commandLines(renderMenuConfig(template, menu, 2))[0]).toBe(`set timeout=${menuTimeoutSeconds}`);
+    expect(menuTimeoutSeconds).toBeGreaterThan(0);
+  });
+
   test("does not put GRUB on the serial port, where it would print before the kernel's banner", () => {
-    expect(commandLines(config).join("\n")).not.toMatch(/serial|terminal_output/);
+    expect(commandLines(renderMenuConfig(template, menu, 2)).join("\n")).not.toMatch(/serial|terminal_output/);
   });
 });
 

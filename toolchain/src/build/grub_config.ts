@@ -35,19 +35,16 @@ export function renderEarlyConfig(template: string, marker: string): string {
   return renderTemplate(earlyTemplate, template, { MARKER: marker.replace(/\.optios$/, "") });
 }
 
-/** A boot module: its path on the ISO and the command line the kernel reads (its name and triggers). */
-export interface MenuModule {
-  path: string;
-  commandLine: string;
-}
+/** Seconds GRUB shows the menu when it lists more than one generation, so a person can pick an older one. */
+export const menuTimeoutSeconds = 3;
 
-/** boot/grub/grub.cfg on the ISO: the kernel, then one module2 line per handler module. */
-export function renderMenuConfig(template: string, version: string, kernelArguments: string,
-  modules: readonly MenuModule[] = []): string {
-  const moduleLines = modules.length === 0
-    ? "  # no handler modules in this system"
-    : modules.map((module) => `  module2 ${module.path} ${module.commandLine}`).join("\n");
-  return renderTemplate(menuTemplate, template, { VERSION: version, KERNEL_ARGUMENTS: kernelArguments, MODULES: moduleLines });
+/**
+ * boot/grub/grub.cfg on the ISO: the template around `generationMenu` (renderGenerationMenu's
+ * text). One generation boots at once (timeout 0); several wait menuTimeoutSeconds.
+ */
+export function renderMenuConfig(template: string, generationMenu: string, generationCount: number): string {
+  const timeout = generationCount > 1 ? menuTimeoutSeconds : 0;
+  return renderTemplate(menuTemplate, template, { TIMEOUT: String(timeout), GENERATIONS: generationMenu.trimEnd() });
 }
 
 export function readTemplate(root: string, name: string): string {

@@ -3,17 +3,22 @@
 // Assembled by hand instead of with grub-mkrescue, which always makes a 2.88 MB FAT image
 // for the EFI partition; sizing the FAT image to the one file it holds keeps the ISO small.
 // Layout of build/iso-root/, rebuilt from scratch each time so no stale file survives:
-//   boot/kernel.elf              the kernel
 //   boot/<hash>.optios           empty marker that early.cfg searches for
-//   boot/grub/grub.cfg           the menu (iso/grub.cfg.template)
+//   boot/grub/grub.cfg           the menu: one entry per kept generation (iso/grub.cfg.template)
 //   boot/grub/bios.img           El Torito BIOS boot image
-//   boot/handlers/<name>.module  one loadable module per handler (module2 lines in grub.cfg)
+//   store/ab/cd/<hash>-<name>/   every store entry a listed generation references (kernel,
+//                                handler modules, config), at the paths the menu names
 //   efi.img                      FAT image holding EFI/BOOT/BOOTX64.EFI (El Torito + GPT)
+// An entry shared by several generations (an unchanged kernel) is one folder, so once on the ISO.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { paths } from "../project.ts";
-import { markerName, menuTemplate, readTemplate, renderMenuConfig, type MenuModule } from "./grub_config.ts";
-import { handlerModuleArguments } from "../store/grub_menu.ts";
+import type { Generation } from "../store/generations.ts";
+import { listGenerations } from "../store/generations.ts";
+import { renderGenerationMenu } from "../store/grub_menu.ts";
+import type { Store } from "../store/store.ts";
+import { markerName, menuTemplate, readTemplate, renderMenuConfig } from "./grub_config.ts";
+import { storeFolder, withProjectStore } from "./generation.ts";
 import { modulePath, projectSystem } from "./handlers.ts";
 import { runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
@@ -51,6 +56,26 @@ export function isoCommands(efiApplicationBytes: number, epochSeconds: number): 
   ];
 }
 
+/** The generations the menu lists: the newest `keep`, plus the default one if it is older. */
+export function menuGenerations(generations: readonly Generation[], keep: number): Generation[] {
+  const newestFirst = [...generations].sort((left, right) => right.number - left.number);
+  const listed = newestFirst.slice(0, keep);
+  const chosen = newestFirst.find((generation) => generation.isDefault);
+  if (chosen !== undefined && !listed.includes(chosen)) listed.push(chosen);
+  return listed;
+}
+
+/** Each store file the listed generations reference: its path on the ISO (= in the store) and size. */
+export function referencedFiles(store: Store, generations: readonly Generation[]): { path: string; size: number }[] {
+  const entries = new Set(generations.flatMap((generation) => generation.entries.map((entry) => entry.path)));
+  const files = store.metadata.prepare("SELECT path, size FROM entry_files WHERE entry = ? ORDER BY path");
+  return [...entries].sort().flatMap((entry) => {
+    const rows = files.all(entry) as { path: string; size: number }[];
+    if (rows.length === 0) throw new Error(`store: generation entry ${entry} has no recorded files; run \`optios store verify\``);
+    return rows.map((row) => ({ path: `${entry}/${row.path}`, size: row.size }));
+  });
+}
+
 export const isoStep: Step = {
   name: "iso",
   artifact: paths.iso,
@@ -58,12 +83,17 @@ export const isoStep: Step = {
     const root = project.root;
     const kernelImage = readFileSync(join(root, paths.kernelElf));
     const marker = markerName(kernelImage);
-    const handlers = (await projectSystem(project)).config.handlers;
-    const modules: MenuModule[] = handlers.map((handler) => ({
-      path: `/boot/handlers/${handler.name}.module`,
-      commandLine: handlerModuleArguments(handler),
-    }));
-    const menuConfig = renderMenuConfig(readTemplate(root, menuTemplate), project.version, project.kernelArguments, modules);
+    const system = await projectSystem(project);
+    const handlers = system.config.handlers;
+    const { menu, count, storeFiles } = await withProjectStore(project, (store) => {
+      const listed = menuGenerations(listGenerations(store), system.config.system.keepGenerations);
+      return {
+        menu: renderGenerationMenu({ generations: listed, kernelArguments: project.kernelArguments }),
+        count: listed.length,
+        storeFiles: referencedFiles(store, listed).map((file) => file.path),
+      };
+    });
+    const menuConfig = renderMenuConfig(readTemplate(root, menuTemplate), menu, count);
     const commands = isoCommands(statSync(join(root, paths.efiApplication)).size, project.sourceDateEpoch);
     // mtools and xorriso take their timestamps from SOURCE_DATE_EPOCH: same inputs, same ISO.
     const environment = { ...process.env, SOURCE_DATE_EPOCH: String(project.sourceDateEpoch) };
@@ -83,13 +113,13 @@ export const isoStep: Step = {
           rmSync(stage, { recursive: true, force: true });
           rmSync(join(root, paths.iso), { force: true });
           mkdirSync(join(stage, "boot", "grub"), { recursive: true });
-          writeFileSync(join(stage, "boot", "kernel.elf"), kernelImage);
           writeFileSync(join(stage, "boot", marker), "");
           writeFileSync(join(stage, "boot", "grub", "grub.cfg"), menuConfig);
           copyFileSync(join(root, paths.biosImage), join(stage, "boot", "grub", "bios.img"));
-          mkdirSync(join(stage, "boot", "handlers"), { recursive: true });
-          for (const handler of handlers) {
-            copyFileSync(join(root, modulePath(handler.name)), join(stage, "boot", "handlers", `${handler.name}.module`));
+          // Only entries a listed generation references: gc may delete any other at any time.
+          for (const file of storeFiles) {
+            mkdirSync(dirname(join(stage, storeFolder, file)), { recursive: true });
+            copyFileSync(join(root, storeFolder, file), join(stage, storeFolder, file));
           }
           for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
         },

@@ -1,15 +1,17 @@
-// The build pipeline: check tools, then asc → wasm2c → gcc → ld → grub → iso, in order.
+// The build pipeline: check tools, then asc → wasm2c → gcc → ld → handlers → generation → grub → iso.
 //
 //   kernel/**/*.ts ─asc─► kernel.wasm ─wasm2c─► kernel.c/.h ─┐
 //   boot/*.c, boot/*.S ──────────────────────────────────────┴─gcc─► obj/*.o ─ld─► kernel.elf
 //   systems/default/system.toml [[handlers]] ─handlers─► build/handlers/<name>.module
-//   kernel.elf + modules + iso/*.template ─grub─► bios.img, BOOTX64.EFI ─iso─► optios.iso
+//   kernel.elf + modules + config ─generation─► store/ entries, generation N (when changed)
+//   iso/*.template + the store's last K generations ─grub─► bios.img, BOOTX64.EFI ─iso─► optios.iso
 import { availableParallelism } from "node:os";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { paths, type Project } from "../project.ts";
 import { ascStep } from "./asc.ts";
 import { gccStep } from "./gcc.ts";
+import { generationStep } from "./generation.ts";
 import { handlersStep } from "./handlers.ts";
 import { grubImagesStep } from "./grub_images.ts";
 import { isoStep } from "./iso.ts";
@@ -21,7 +23,7 @@ import { buildRequirements, checkTools, type ToolEnvironment } from "./tools.ts"
 import { wasm2cStep } from "./wasm2c.ts";
 
 /** Every step, in the order it runs; a new step goes in this list. */
-export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, grubImagesStep, isoStep];
+export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, generationStep, grubImagesStep, isoStep];
 
 export interface BuildOptions {
   /** Parallel tasks within a step; defaults to the number of CPUs. */

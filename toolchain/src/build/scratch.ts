@@ -2,7 +2,9 @@
 //
 // The scratch root symlinks this repository's sources and starts from a copy of build/, so
 // the kernel steps are already up to date (stamps hash contents, not paths) and only the
-// system's handler modules and the ISO are built.
+// system's handler modules and the ISO are built. It has its own store (<root>/store), so
+// its generations are its own; a test may build several times in one root and run store
+// commands there (runInScratch).
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,21 +19,47 @@ export interface ScratchBuild {
   remove(): void;
 }
 
-/** Builds `systemFile` (relative to the repository) with `kernelArguments`; throws with the build's output on failure. */
-export function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number): ScratchBuild {
+/** A fresh scratch root: the repository's sources symlinked, a copy of build/, no store yet. */
+export function createScratchRoot(): ScratchBuild {
   const root = mkdtempSync(join(tmpdir(), "optios-system-"));
-  const remove = () => rmSync(root, { recursive: true, force: true });
   for (const entry of SOURCES) symlinkSync(join(toolchainRepository, entry), join(root, entry));
   const build = join(toolchainRepository, paths.build);
   if (existsSync(build)) cpSync(build, join(root, paths.build), { recursive: true });
-  const result = spawnSync(
-    "npx",
-    ["tsx", "toolchain/src/cli.ts", "build", "--root", root, "--system", systemFile, "--kernel-arguments", kernelArguments],
-    { cwd: toolchainRepository, encoding: "utf8", timeout: timeoutMilliseconds },
-  );
+  return { root, iso: join(root, paths.iso), remove: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `optios <argv>` from the repository (where tsx resolves) and returns its output; throws
+ * with the output on failure. Store commands need `--store` + scratchStore(scratch).
+ */
+export function runInScratch(scratch: ScratchBuild, argv: readonly string[], timeoutMilliseconds: number): string {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "toolchain/src/cli.ts", ...argv], {
+    cwd: toolchainRepository, encoding: "utf8", timeout: timeoutMilliseconds,
+  });
   if (result.status !== 0) {
-    remove();
-    throw new Error(`building ${systemFile} failed (${result.error?.message ?? `status ${result.status}`}):\n${result.stdout}${result.stderr}`);
+    throw new Error(`optios ${argv.join(" ")} in ${scratch.root} failed (${result.error?.message ?? `status ${result.status}`}):\n${result.stdout}${result.stderr}`);
   }
-  return { root, iso: join(root, paths.iso), remove };
+  return result.stdout;
+}
+
+/** The scratch root's own store, where its builds record their generations. */
+export function scratchStore(scratch: ScratchBuild): string {
+  return join(scratch.root, "store");
+}
+
+/** Builds `systemFile` (relative to the root) into the scratch root: a new generation in its store if anything changed. */
+export function buildInScratch(scratch: ScratchBuild, systemFile: string, kernelArguments: string, timeoutMilliseconds: number): string {
+  return runInScratch(scratch, ["build", "--root", scratch.root, "--system", systemFile, "--kernel-arguments", kernelArguments], timeoutMilliseconds);
+}
+
+/** Builds `systemFile` (relative to the repository) with `kernelArguments`; throws with the build's output on failure. */
+export function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number): ScratchBuild {
+  const scratch = createScratchRoot();
+  try {
+    buildInScratch(scratch, systemFile, kernelArguments, timeoutMilliseconds);
+  } catch (error) {
+    scratch.remove();
+    throw new Error(`building ${systemFile} failed: ${(error as Error).message}`);
+  }
+  return scratch;
 }

@@ -27,9 +27,10 @@ export function formatMenuDate(milliseconds: number): string {
   return `${new Date(milliseconds).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
+/** A plain hyphen, not a dash: GRUB's text mode has no font for characters beyond ASCII. */
 export function menuTitle(generation: Generation): string {
   const shortHash = generation.contentHash.slice(0, 8);
-  return `OptiOS ${generation.systemVersion} — generation ${generation.number} (${formatMenuDate(generation.created)}, ${shortHash})`;
+  return `OptiOS ${generation.systemVersion} - generation ${generation.number} (${formatMenuDate(generation.created)}, ${shortHash})`;
 }
 
 /** A handler module's GRUB command line, in the form kernel/handlers/registry.ts reads. */

@@ -1,0 +1,96 @@
+// Generations in QEMU: one ISO carries two generations, and each boots exactly its own system.
+//
+// In a scratch root with its own store, builds tests/qemu/generations/system.toml (handler
+// 'versioned' at version "1"), then the same system with the handler at version "2": two
+// generations. The ISO's default entry is the newest, so the boot shows version 2 and
+// `generation=2` on the kernel's command line. After `optios rollback 1` the next build
+// writes the same ISO content with generation 1 as the default: version 1, `generation=1`.
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildInScratch, createScratchRoot, runInScratch, scratchStore, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments, toolchainRepository } from "../../toolchain/src/project.ts";
+
+const FIXTURE = "tests/qemu/generations";
+const SYSTEM = "generations/system.toml";
+const BUILD_TIMEOUT_MILLISECONDS = 300_000;
+const BOOT_TIMEOUT_MILLISECONDS = 120_000;
+
+let scratch: ScratchBuild | undefined;
+
+/** Sets the handler's version in both its source and system.toml, which must agree. */
+function setHandlerVersion(root: string, version: string): void {
+  const rewrite = (file: string, pattern: RegExp, replacement: string) => {
+    const path = join(root, "generations", file);
+    const before = readFileSync(path, "utf8");
+    const after = before.replace(pattern, replacement);
+    if (after === before) throw new Error(`${path}: expected a version line to rewrite to "${version}"`);
+    writeFileSync(path, after);
+  };
+  rewrite("versioned.ts", /export const version = "[^"]*";/, `export const version = "${version}";`);
+  rewrite("system.toml", /(\[\[handlers\]\][\s\S]*?\nversion = )"[^"]*"/, `$1"${version}"`);
+}
+
+/** Boots the scratch ISO's default entry and returns its serial output once the handler started. */
+async function bootDefault(): Promise<string> {
+  const machine = startMachine({ iso: scratch!.iso, memory: "128M" });
+  try {
+    await machine.waitFor(/handlers: started 'versioned' version \d+/, BOOT_TIMEOUT_MILLISECONDS);
+    return machine.output.replace(/\r/g, "");
+  } finally {
+    await stopAllMachines();
+  }
+}
+
+interface ListedGeneration {
+  number: number;
+  isDefault: boolean;
+}
+
+function generations(): ListedGeneration[] {
+  return JSON.parse(runInScratch(scratch!, ["generations", "--json", "--store", scratchStore(scratch!)], 60_000)) as ListedGeneration[];
+}
+
+beforeAll(() => {
+  scratch = createScratchRoot();
+  // A real copy, not the symlinked tests/ folder: the test rewrites these files.
+  cpSync(join(toolchainRepository, FIXTURE), join(scratch.root, "generations"), { recursive: true });
+  buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  setHandlerVersion(scratch.root, "2");
+  buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+}, 2 * BUILD_TIMEOUT_MILLISECONDS);
+
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+describe("generations on one ISO", () => {
+  test("two builds that differ make two generations; a no-op rebuild makes none", () => {
+    buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+    expect(generations().map((generation) => [generation.number, generation.isDefault])).toEqual([[2, true], [1, false]]);
+    const menu = readFileSync(join(scratch!.root, "build/iso-root/boot/grub/grub.cfg"), "utf8");
+    expect(menu).toContain("set default=generation-2");
+    expect(menu).toMatch(/set timeout=[1-9]/);
+    expect([...menu.matchAll(/^menuentry 'OptiOS 1 - generation (\d+) \(\d{4}-\d\d-\d\d \d\d:\d\d UTC, [0-9a-f]{8}\)'/gm)]
+      .map((match) => match[1])).toEqual(["2", "1"]);
+  }, BUILD_TIMEOUT_MILLISECONDS);
+
+  test("the default entry boots generation 2: its kernel command line and its handler version", async () => {
+    const output = await bootDefault();
+    expect(output).toMatch(/cmdline: .*generation=2/);
+    expect(output).toContain("handlers: started 'versioned' version 2");
+    expect(output).not.toContain("handlers: started 'versioned' version 1");
+  }, BOOT_TIMEOUT_MILLISECONDS + 30_000);
+
+  test("after `optios rollback 1` and a rebuild, the ISO boots exactly generation 1", async () => {
+    runInScratch(scratch!, ["rollback", "1", "--store", scratchStore(scratch!)], 60_000);
+    buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+    expect(generations().find((generation) => generation.isDefault)?.number).toBe(1);
+    const output = await bootDefault();
+    expect(output).toMatch(/cmdline: .*generation=1/);
+    expect(output).toContain("handlers: started 'versioned' version 1");
+    expect(output).not.toContain("handlers: started 'versioned' version 2");
+  }, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
+});

@@ -1,4 +1,4 @@
-// 16550 UART on COM1: the serial console, 115200 baud 8N1, polled output.
+// 16550 UART on COM1: the serial console (115200 8N1), polled output, bytes in.
 
 import { ConsoleOutput } from "../../console/console";
 import { Text } from "../../console/text";
@@ -20,10 +20,21 @@ const LINE_CONTROL_8N1: u8 = 0x03;
 const LINE_CONTROL_DLAB: u8 = 0x80;
 const FIFO_ENABLE_CLEAR_14: u8 = 0xc7; // enable, clear both FIFOs, 14-byte threshold
 const MODEM_DTR_RTS_OUT2: u8 = 0x0b;
+const LINE_STATUS_DATA_READY: u8 = 0x01;
 const LINE_STATUS_TRANSMIT_EMPTY: u8 = 0x20;
+const LINE_STATUS_ABSENT: u8 = 0xff; //     what an empty port reads: no UART answers
+const INTERRUPT_ON_RECEIVE: u8 = 0x01; //   IRQ 4 for COM1, reaches the interrupt controller through OUT2
 const BASE_CLOCK_HZ: u32 = 115200;
 const BAUD: u32 = 115200;
 const TRANSMIT_WAIT_POLLS: i32 = 100_000;
+
+/**
+ * True when the line status `status` says a received byte is waiting. An absent UART reads
+ * 0xff, which would claim a byte forever, so it never counts.
+ */
+export function receivedByteWaiting(status: u8): bool {
+  return status != LINE_STATUS_ABSENT && (status & LINE_STATUS_DATA_READY) != 0;
+}
 
 export class Uart16550 extends ConsoleOutput {
   constructor(readonly base: u16 = COM1) {
@@ -56,6 +67,21 @@ export class Uart16550 extends ConsoleOutput {
       if (portRead8(this.base + LINE_STATUS) & LINE_STATUS_TRANSMIT_EMPTY) break;
     }
     portWrite8(this.base + DATA, value);
+  }
+
+  /**
+   * The next received byte (0-255), or -1 when none is waiting. The interrupt path calls it
+   * until -1: with the 14-byte FIFO threshold the UART interrupts when 14 bytes arrived or
+   * when the line has been quiet for four character times, whichever comes first.
+   */
+  readByte(): i32 {
+    if (!receivedByteWaiting(portRead8(this.base + LINE_STATUS))) return -1;
+    return <i32>portRead8(this.base + DATA);
+  }
+
+  /** Asks for an interrupt (IRQ 4 on COM1) when received data is waiting; call after initialize(). */
+  enableReceiveInterrupt(): void {
+    portWrite8(this.base + INTERRUPT_ENABLE, INTERRUPT_ON_RECEIVE);
   }
 
   writeLine(line: Text): void {

@@ -20,6 +20,7 @@ import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
 import { gateCall } from "./handlers/gate";
 import { dispatcherRun, dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
+import { bootFilesystemMount } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
 import { picRemapAndMask } from "./arch/x86_64/pic8259";
 import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
@@ -63,6 +64,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
   picRemapAndMask();                                           // legacy PICs off the exception vectors
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
+  bootFilesystemMount(information);                            // the initrd, read-only at /
   handlersLoad(information);                                   // handler modules GRUB handed over
   if (options.test == TEST_BENCH) stopMachine(runHandlerBench());
   handlersPostBoot();                                          // each gets the boot event

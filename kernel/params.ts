@@ -54,3 +54,20 @@ export const HANDLER_DEFAULT_BUDGET_NANOSECONDS: u64 = 10_000_000;
 
 /** After a budget expires, how soon to look again for the handler back in its own code. */
 export const HANDLER_STOP_RETRY_NANOSECONDS: u64 = 50_000;
+
+// ---- kernel/fs: the boot filesystem (the initrd, a cpio newc archive read in place) ----
+
+/** Entries the boot filesystem indexes at most, implied directories and the root included. */
+export const INITRD_ENTRIES_MAX: i32 = 1024;
+
+/** Longest path name in the archive, in bytes, without its NUL (Linux's PATH_MAX is 4096; ours is a boot config). */
+export const INITRD_PATH_MAX_BYTES: u32 = 256;
+
+/** Longest line a console's line discipline accepts, in bytes; further keys ring the bell. */
+export const INPUT_LINE_MAX_BYTES: i32 = 256;
+
+/** Entered lines each console remembers for Up/Down recall. */
+export const INPUT_HISTORY_LINES: i32 = 16;
+
+/** Completed lines waiting for a console's program; Enter on a full queue rings the bell. */
+export const INPUT_QUEUE_LINES: i32 = 8;

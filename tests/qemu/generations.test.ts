@@ -48,17 +48,17 @@ interface ListedGeneration {
   isDefault: boolean;
 }
 
-function generations(): ListedGeneration[] {
-  return JSON.parse(runInScratch(scratch!, ["generations", "--json", "--store", scratchStore(scratch!)], 60_000)) as ListedGeneration[];
+async function generations(): Promise<ListedGeneration[]> {
+  return JSON.parse(await runInScratch(scratch!, ["generations", "--json", "--store", scratchStore(scratch!)], 60_000)) as ListedGeneration[];
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   scratch = createScratchRoot();
   // A real copy, not the symlinked tests/ folder: the test rewrites these files.
   cpSync(join(toolchainRepository, FIXTURE), join(scratch.root, "generations"), { recursive: true });
-  buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  await buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
   setHandlerVersion(scratch.root, "2");
-  buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  await buildInScratch(scratch, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
 }, 2 * BUILD_TIMEOUT_MILLISECONDS);
 
 afterAll(async () => {
@@ -67,9 +67,9 @@ afterAll(async () => {
 });
 
 describe("generations on one ISO", () => {
-  test("two builds that differ make two generations; a no-op rebuild makes none", () => {
-    buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-    expect(generations().map((generation) => [generation.number, generation.isDefault])).toEqual([[2, true], [1, false]]);
+  test("two builds that differ make two generations; a no-op rebuild makes none", async () => {
+    await buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+    expect((await generations()).map((generation) => [generation.number, generation.isDefault])).toEqual([[2, true], [1, false]]);
     const menu = readFileSync(join(scratch!.root, "build/iso-root/boot/grub/grub.cfg"), "utf8");
     expect(menu).toContain("set default=generation-2");
     expect(menu).toMatch(/set timeout=[1-9]/);
@@ -85,9 +85,9 @@ describe("generations on one ISO", () => {
   }, BOOT_TIMEOUT_MILLISECONDS + 30_000);
 
   test("after `optios rollback 1` and a rebuild, the ISO boots exactly generation 1", async () => {
-    runInScratch(scratch!, ["rollback", "1", "--store", scratchStore(scratch!)], 60_000);
-    buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-    expect(generations().find((generation) => generation.isDefault)?.number).toBe(1);
+    await runInScratch(scratch!, ["rollback", "1", "--store", scratchStore(scratch!)], 60_000);
+    await buildInScratch(scratch!, SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+    expect((await generations()).find((generation) => generation.isDefault)?.number).toBe(1);
     const output = await bootDefault();
     expect(output).toMatch(/cmdline: .*generation=1/);
     expect(output).toContain("handlers: started 'versioned' version 1");

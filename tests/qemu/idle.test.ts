@@ -13,7 +13,7 @@ let scratch: ScratchBuild | undefined;
 let log = "";
 
 beforeAll(async () => {
-  scratch = buildSystemInScratch(SYSTEM, "console=serial loglevel=7", 540_000);
+  scratch = await buildSystemInScratch(SYSTEM, "console=serial loglevel=7", 540_000);
   const machine = startMachine({ iso: scratch.iso, memory: "64M" });
   await machine.waitFor(new RegExp(`\\[counter\\] counter: run ${OBSERVED_RUNS + 1}\\b`), 120_000);
   log = machine.output.replace(/\r/g, "");

@@ -1,5 +1,6 @@
 // The "generation" build step and the ISO's choice of generations, on a fake project (no real tools).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { initrdArchive } from "../../toolchain/src/build/initrd.ts";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
@@ -22,7 +23,7 @@ every = "250ms"
 budget = "10ms"
 `;
 
-/** A project root holding only what the generation step reads: kernel.elf, one module, system.toml. */
+/** A project root holding only what the generation step reads: kernel.elf, one module, the initrd, system.toml. */
 function fakeProject(): Project {
   const root = mkdtempSync(join(tmpdir(), "optios-generation-"));
   mkdirSync(join(root, paths.handlerModules), { recursive: true });
@@ -31,6 +32,7 @@ function fakeProject(): Project {
   writeFileSync(join(root, "system", "heartbeat.ts"), 'export const version = "1";\n');
   writeFileSync(join(root, paths.kernelElf), "kernel one");
   writeFileSync(join(root, paths.handlerModules, "heartbeat.module"), "heartbeat one");
+  writeFileSync(join(root, initrdArchive), "initrd one");
   return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch: 0, systemFile: "system/system.toml", kernelArguments: "console=all" };
 }
 
@@ -53,6 +55,7 @@ describe("the generation step", () => {
       "config system - -",
       "kernel kernel kernel.elf console=all",
       "module heartbeat heartbeat.module heartbeat every=250ms budget=10ms",
+      "module initrd initrd.cpio initrd",
     ]);
     expect(generations[0].entries.find((entry) => entry.role === "kernel")!.path)
       .toBe(generations[1].entries.find((entry) => entry.role === "kernel")!.path);
@@ -82,11 +85,12 @@ describe("the ISO's generations", () => {
       rollback(store, 1);
       const listed = menuGenerations(listGenerations(store), 2);
       expect(listed.map((generation) => generation.number)).toEqual([3, 2, 1]);
-      // One kernel entry shared by all three, three modules, one config: five files on the ISO.
+      // One kernel and one initrd shared by all three, three modules, one config: six files on the ISO.
       const files = referencedFiles(store, listed).map((file) => file.path);
       expect(files.filter((file) => file.endsWith("/kernel.elf"))).toHaveLength(1);
       expect(files.filter((file) => file.endsWith("/heartbeat.module"))).toHaveLength(3);
-      expect(files).toHaveLength(5);
+      expect(files.filter((file) => file.endsWith("/initrd.cpio"))).toHaveLength(1);
+      expect(files).toHaveLength(6);
       expect(files.every((file) => /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}-[a-z]+\//.test(file))).toBe(true);
     });
     rmSync(project.root, { recursive: true, force: true });

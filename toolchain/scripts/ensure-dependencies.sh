@@ -28,6 +28,7 @@ requirements=(
   "command qemu-system-x86_64                        qemu-system-x86"
   "file    /usr/share/OVMF/OVMF_CODE_4M.fd           ovmf"
   "file    /usr/share/OVMF/OVMF_VARS_4M.fd           ovmf"
+  "command cpio                                      cpio"
 )
 
 missing_packages=()

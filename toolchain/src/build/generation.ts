@@ -2,6 +2,7 @@
 //
 //   build/kernel.elf            ─► store/ab/cd/<hash>-kernel/kernel.elf
 //   build/handlers/<name>.module ─► store/ab/cd/<hash>-<name>/<name>.module   (one entry each)
+//   build/initrd.cpio           ─► store/ab/cd/<hash>-initrd/initrd.cpio      (the boot filesystem)
 //   the system's canonical JSON ─► store/ab/cd/<hash>-system/system.json
 //   recordGeneration(...)       ─► generation N+1, unless the newest already has this content
 //
@@ -20,6 +21,7 @@ import { handlerModuleArguments } from "../store/grub_menu.ts";
 import { Store } from "../store/store.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { modulePath, projectSystem } from "./handlers.ts";
+import { initrdArchive } from "./initrd.ts";
 import type { Step } from "./step.ts";
 
 /** The project's store, relative to the project root. */
@@ -71,6 +73,8 @@ export async function storeArtifacts(store: Store, project: Project, system: Loa
     const module = await store.addEntry(handler.name, [{ path: file, from: join(root, modulePath(handler.name)) }]);
     entries.push({ role: "module", name: handler.name, path: module.path, bootFile: file, arguments: handlerModuleArguments(handler) });
   }
+  const initrd = await store.addEntry("initrd", [{ path: "initrd.cpio", from: join(root, initrdArchive) }]);
+  entries.push({ role: "module", name: "initrd", path: initrd.path, bootFile: "initrd.cpio", arguments: "initrd" });
   const config = await store.addEntry("system", [{ path: "system.json", content: system.canonicalJson }]);
   entries.push({ role: "config", name: "system", path: config.path });
   return entries;
@@ -98,7 +102,7 @@ export const generationStep: Step = {
       {
         key: "generation",
         inputs: {
-          files: [paths.kernelElf, ...system.config.handlers.map((handler) => modulePath(handler.name))],
+          files: [paths.kernelElf, initrdArchive, ...system.config.handlers.map((handler) => modulePath(handler.name))],
           commands: [],
           tools: [],
           values: [system.canonicalJson, project.kernelArguments, ...system.config.handlers.map(handlerModuleArguments)],

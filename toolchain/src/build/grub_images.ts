@@ -10,7 +10,8 @@ import { runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
 import { toolVersion } from "./tools.ts";
 
-const commonModules = ["iso9660", "part_msdos", "part_gpt", "search", "search_fs_file", "normal", "configfile", "multiboot2", "test"];
+// gzio: the ISO carries kernels and modules gzipped (iso.ts); GRUB unpacks them while loading.
+const commonModules = ["iso9660", "part_msdos", "part_gpt", "search", "search_fs_file", "normal", "configfile", "multiboot2", "test", "gzio"];
 
 export const biosModules = ["biosdisk", ...commonModules];
 export const efiModules = ["fat", "efi_gop", "efi_uga", "video_fb", ...commonModules];

@@ -11,6 +11,7 @@
 //   efi.img                      FAT image holding EFI/BOOT/BOOTX64.EFI (El Torito + GPT)
 // An entry shared by several generations (an unchanged kernel) is one folder, so once on the ISO.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { paths } from "../project.ts";
 import type { Generation } from "../store/generations.ts";
@@ -117,9 +118,11 @@ export const isoStep: Step = {
           writeFileSync(join(stage, "boot", "grub", "grub.cfg"), menuConfig);
           copyFileSync(join(root, paths.biosImage), join(stage, "boot", "grub", "bios.img"));
           // Only entries a listed generation references: gc may delete any other at any time.
+          // Gzipped: GRUB's gzio (embedded in both images) unpacks multiboot2 kernels and
+          // module2 files as it loads them, so a menu of several generations still fits.
           for (const file of storeFiles) {
             mkdirSync(dirname(join(stage, storeFolder, file)), { recursive: true });
-            copyFileSync(join(root, storeFolder, file), join(stage, storeFolder, file));
+            writeFileSync(join(stage, storeFolder, file), gzipSync(readFileSync(join(root, storeFolder, file)), { level: 9 }));
           }
           for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
         },

@@ -18,7 +18,7 @@ export function formatDuration(milliseconds: number): string {
  * a step that redid only some of its tasks says how many (`3 of 11 rebuilt`).
  */
 export function formatStepLine(report: StepReport): string {
-  const name = report.name.padEnd(8);
+  const name = report.name.padEnd(10); // the longest step name, "generation"
   if (report.tasksRun === 0) return `  ${name} up to date`;
   const partial = report.tasksTotal > 1 ? `   ${report.tasksRun} of ${report.tasksTotal} rebuilt` : "";
   return (
@@ -29,5 +29,5 @@ export function formatStepLine(report: StepReport): string {
 
 export function formatSummary(kernelBytes: number, isoBytes: number, milliseconds: number, stepsRun: number): string {
   const what = stepsRun === 0 ? "nothing to do" : `${stepsRun} step${stepsRun === 1 ? "" : "s"} run`;
-  return `  done     kernel.elf ${formatBytes(kernelBytes)}, optios.iso ${formatBytes(isoBytes)} (${what}, ${formatDuration(milliseconds)})`;
+  return `  done       kernel.elf ${formatBytes(kernelBytes)}, optios.iso ${formatBytes(isoBytes)} (${what}, ${formatDuration(milliseconds)})`;
 }

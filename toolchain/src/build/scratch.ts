@@ -5,7 +5,7 @@
 // system's handler modules and the ISO are built. It has its own store (<root>/store), so
 // its generations are its own; a test may build several times in one root and run store
 // commands there (runInScratch).
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,17 +29,31 @@ export function createScratchRoot(): ScratchBuild {
 }
 
 /**
- * Runs `optios <argv>` from the repository (where tsx resolves) and returns its output; throws
- * with the output on failure. Store commands need `--store` + scratchStore(scratch).
+ * Runs `optios <argv>` from the repository (where tsx resolves) and resolves with its output;
+ * rejects with the output on failure. Store commands need `--store` + scratchStore(scratch).
+ * Asynchronous on purpose: a build takes minutes, and a blocked test worker loses contact
+ * with its test runner.
  */
-export function runInScratch(scratch: ScratchBuild, argv: readonly string[], timeoutMilliseconds: number): string {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "toolchain/src/cli.ts", ...argv], {
-    cwd: toolchainRepository, encoding: "utf8", timeout: timeoutMilliseconds,
+export function runInScratch(scratch: ScratchBuild, argv: readonly string[], timeoutMilliseconds: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "toolchain/src/cli.ts", ...argv], {
+      cwd: toolchainRepository, stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let errors = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (errors += chunk));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMilliseconds);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new Error(`optios ${argv.join(" ")} could not start: ${error.message}`));
+    });
+    child.on("close", (status, signal) => {
+      clearTimeout(timer);
+      if (status === 0) resolve(output);
+      else reject(new Error(`optios ${argv.join(" ")} in ${scratch.root} failed (${signal ? `killed by ${signal}` : `status ${status}`}):\n${output}${errors}`));
+    });
   });
-  if (result.status !== 0) {
-    throw new Error(`optios ${argv.join(" ")} in ${scratch.root} failed (${result.error?.message ?? `status ${result.status}`}):\n${result.stdout}${result.stderr}`);
-  }
-  return result.stdout;
 }
 
 /** The scratch root's own store, where its builds record their generations. */
@@ -48,15 +62,15 @@ export function scratchStore(scratch: ScratchBuild): string {
 }
 
 /** Builds `systemFile` (relative to the root) into the scratch root: a new generation in its store if anything changed. */
-export function buildInScratch(scratch: ScratchBuild, systemFile: string, kernelArguments: string, timeoutMilliseconds: number): string {
+export function buildInScratch(scratch: ScratchBuild, systemFile: string, kernelArguments: string, timeoutMilliseconds: number): Promise<string> {
   return runInScratch(scratch, ["build", "--root", scratch.root, "--system", systemFile, "--kernel-arguments", kernelArguments], timeoutMilliseconds);
 }
 
 /** Builds `systemFile` (relative to the repository) with `kernelArguments`; throws with the build's output on failure. */
-export function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number): ScratchBuild {
+export async function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number): Promise<ScratchBuild> {
   const scratch = createScratchRoot();
   try {
-    buildInScratch(scratch, systemFile, kernelArguments, timeoutMilliseconds);
+    await buildInScratch(scratch, systemFile, kernelArguments, timeoutMilliseconds);
   } catch (error) {
     scratch.remove();
     throw new Error(`building ${systemFile} failed: ${(error as Error).message}`);

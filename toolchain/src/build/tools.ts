@@ -133,3 +133,6 @@ export function toolVersion(tool: string): Promise<string> {
   }
   return version;
 }
+
+/** What making the initrd (toolchain/src/build/initrd.ts) needs: the real cpio, for the newc archive. */
+export const initrdRequirements: readonly ToolRequirement[] = [command("cpio", "cpio")];

@@ -25,7 +25,8 @@ struct handler_gate {
 #define MODULE_GATE_SYMBOLS                                                              \
   {"Z_optiosZ_log", handler_gate_log}, {"Z_optiosZ_time", handler_gate_time},            \
   {"Z_optiosZ_random", handler_gate_random}, {"Z_optiosZ_emit", handler_gate_emit},      \
-  {"Z_optiosZ_payload", handler_gate_payload}, {"Z_envZ_abort", handler_gate_abort},
+  {"Z_optiosZ_payload", handler_gate_payload}, {"Z_optiosZ_status", handler_gate_status},     \
+  {"Z_envZ_abort", handler_gate_abort},
 
 void handler_gate_log(struct handler_gate* gate, uint32_t message, uint32_t length);
 uint64_t handler_gate_time(struct handler_gate* gate);
@@ -33,6 +34,7 @@ uint64_t handler_gate_random(struct handler_gate* gate);
 uint32_t handler_gate_emit(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t payload,
                            uint32_t payload_length);
 uint32_t handler_gate_payload(struct handler_gate* gate, uint32_t destination, uint32_t length);
+uint32_t handler_gate_status(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t destination);
 void handler_gate_abort(struct handler_gate* gate, uint32_t message, uint32_t file, uint32_t line, uint32_t column);
 
 /* boot/early_serial.c: COM1 output for when the kernel cannot speak for itself. */

@@ -10,7 +10,7 @@
 #include "module.h"
 
 /* Operation numbers shared with kernel/handlers/gate.ts. */
-enum gate_operation { GATE_LOG = 1, GATE_TIME = 2, GATE_RANDOM = 3, GATE_EMIT = 4, GATE_PAYLOAD = 5 };
+enum gate_operation { GATE_LOG = 1, GATE_TIME = 2, GATE_RANDOM = 3, GATE_EMIT = 4, GATE_PAYLOAD = 5, GATE_STATUS = 6 };
 
 /* Kernel calls run with interrupts off (they are never preempted midway); an overrun noticed
    meanwhile stops the handler as soon as the call returns to it. */
@@ -41,6 +41,10 @@ u32 handler_gate_emit(struct handler_gate* gate, u32 name, u32 name_length, u32 
 
 u32 handler_gate_payload(struct handler_gate* gate, u32 destination, u32 length) {
   return (u32)call(gate, GATE_PAYLOAD, destination, length, 0, 0);
+}
+
+u32 handler_gate_status(struct handler_gate* gate, u32 name, u32 name_length, u32 destination) {
+  return (u32)call(gate, GATE_STATUS, name, name_length, destination, 0);
 }
 
 /* AssemblyScript's abort() inside a handler: the run traps and is rolled back, the kernel goes on. */

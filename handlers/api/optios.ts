@@ -16,6 +16,7 @@
 @external("optios", "random") declare function gateRandom(): u64;
 @external("optios", "emit") declare function gateEmit(name: usize, nameLength: u32, payload: usize, payloadLength: u32): i32;
 @external("optios", "payload") declare function gatePayload(destination: usize, length: u32): u32;
+@external("optios", "status") declare function gateStatus(name: usize, nameLength: u32, destination: usize): u32;
 
 // Event kinds, as the kernel numbers them (kernel/events/event_queue.ts).
 export const EVENT_BOOT: u8 = 1;
@@ -72,6 +73,27 @@ export function emit(name: string, payload: Uint8Array | null = null): bool {
   const payloadAddress = payload != null ? payload.dataStart : 0;
   const payloadLength = payload != null ? <u32>payload.byteLength : 0;
   return gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength) == 0;
+}
+
+/** A handler's counters, as the kernel's supervision keeps them (see status()). */
+@unmanaged export class HandlerStatus {
+  runs: u64 = 0;
+  failures: u64 = 0;
+  restarts: u64 = 0;
+  /** The last failure's trap kind: 0 none, 1 out of bounds, 3 divide by zero, 5 unreachable, 8 stack exhausted, 100 overrun… */
+  lastTrap: u32 = 0;
+  consecutiveFailures: u32 = 0;
+  quarantined: u32 = 0;
+  reserved: u32 = 0;
+}
+
+const statusBuffer = new HandlerStatus();
+
+/** The counters of the handler called `name` (valid until the next call), or null if there is none. */
+export function status(name: string): HandlerStatus | null {
+  const nameBytes = String.UTF8.encode(name);
+  const found = gateStatus(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, changetype<usize>(statusBuffer));
+  return found == 0 ? statusBuffer : null;
 }
 
 /** The entry point the kernel calls for each event; re-export it from the handler. */

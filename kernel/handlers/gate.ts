@@ -16,6 +16,11 @@ export const GATE_TIME: u32 = 2;
 export const GATE_RANDOM: u32 = 3;
 export const GATE_EMIT: u32 = 4;
 export const GATE_PAYLOAD: u32 = 5;
+export const GATE_STATUS: u32 = 6;
+
+/** Layout of the status a handler receives (handlers/api/optios.ts, HandlerStatus): 40 bytes. */
+const STATUS_BYTES: u32 = 40;
+const status = new StaticArray<u8>(STATUS_BYTES);
 
 const GATE_REFUSED: u64 = u64.MAX_VALUE;
 const message = new StaticArray<u8>(HANDLER_LOG_MAX_BYTES);
@@ -32,6 +37,7 @@ export function gateCall(handler: i32, operation: u32, a: u64, b: u64, c: u64, d
   if (operation == GATE_RANDOM) return nextRandom();
   if (operation == GATE_EMIT) return gateEmit(handler, <u32>a, <u32>b, <u32>c, <u32>d);
   if (operation == GATE_PAYLOAD) return gatePayload(handler, <u32>a, <u32>b);
+  if (operation == GATE_STATUS) return gateStatus(handler, <u32>a, <u32>b, <u32>c);
   return GATE_REFUSED;
 }
 
@@ -70,14 +76,15 @@ function gateEmit(handler: i32, nameAddress: u32, nameLength: u32, payload: u32,
 
 /** Whether one of `events` equals the first `length` bytes of `eventName` (ASCII names). */
 function subscribed(events: string[], length: u32): bool {
-  for (let e = 0; e < events.length; e++) {
-    const candidate = events[e];
-    if (<u32>candidate.length != length) continue;
-    let same = true;
-    for (let i: u32 = 0; i < length && same; i++) same = <u32>candidate.charCodeAt(i) == <u32>eventName[i];
-    if (same) return true;
-  }
+  for (let e = 0; e < events.length; e++) if (sameName(events[e], length)) return true;
   return false;
+}
+
+/** Whether `candidate` equals the first `length` bytes of `eventName`. */
+function sameName(candidate: string, length: u32): bool {
+  if (<u32>candidate.length != length) return false;
+  for (let i: u32 = 0; i < length; i++) if (<u32>candidate.charCodeAt(i) != <u32>eventName[i]) return false;
+  return true;
 }
 
 /** A stable number for the event name in `eventName` (FNV-1a), so handlers can tell names apart cheaply. */
@@ -85,6 +92,26 @@ function nameNumber(length: u32): u32 {
   let hash: u32 = 0x811c9dc5;
   for (let i: u32 = 0; i < length; i++) hash = (hash ^ <u32>eventName[i]) * 0x01000193;
   return hash;
+}
+
+/** Writes the named handler's counters into the caller's memory; 0, or GATE_REFUSED if there is no such handler. */
+function gateStatus(handler: i32, nameAddress: u32, nameLength: u32, destination: u32): u64 {
+  if (nameLength > EVENT_NAME_MAX_BYTES) return GATE_REFUSED;
+  if (!moduleCopyIn(handlers[handler].module, changetype<usize>(eventName), nameAddress, nameLength)) return GATE_REFUSED;
+  for (let i = 0; i < handlers.length; i++) {
+    if (!sameName(handlers[i].name, nameLength)) continue;
+    const health = handlers[i].health;
+    const pointer = changetype<usize>(status);
+    store<u64>(pointer, health.runs);
+    store<u64>(pointer, health.failures, 8);
+    store<u64>(pointer, health.restarts, 16);
+    store<u32>(pointer, health.lastTrap, 24);
+    store<u32>(pointer, health.consecutiveFailures, 28);
+    store<u32>(pointer, health.quarantined ? 1 : 0, 32);
+    store<u32>(pointer, 0, 36);
+    return moduleCopyOut(handlers[handler].module, destination, pointer, STATUS_BYTES) ? 0 : GATE_REFUSED;
+  }
+  return GATE_REFUSED;
 }
 
 function gatePayload(handler: i32, destination: u32, length: u32): u64 {

@@ -26,9 +26,10 @@ let scratch: ScratchBuild | undefined;
 let log = "";
 
 beforeAll(async () => {
-  scratch = buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
   const machine = startMachine({ iso: scratch.iso, memory: "128M" });
   await machine.waitFor(/'spinner' overran its budget; run rolled back, state kept; quarantined/, RUN_TIMEOUT_MILLISECONDS);
+  await machine.waitFor(/monitor: nobody is/, RUN_TIMEOUT_MILLISECONDS);
   await machine.waitFor(/\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+\s*$/,
     RUN_TIMEOUT_MILLISECONDS);
   log = machine.output.replace(/\r/g, "");
@@ -45,7 +46,7 @@ const indexOf = (pattern: RegExp) => lines().findIndex((line) => pattern.test(li
 
 describe("handler modules", () => {
   test("every handler of the system is loaded as its own module and started with its version", () => {
-    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "spinner", "flooder", "sink"]) {
+    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "spinner", "flooder", "sink", "monitor"]) {
       expect(log).toContain(`handlers: started '${name}' version 1`);
     }
   });
@@ -89,6 +90,15 @@ describe("budgets and supervision", () => {
       const quarantine = indexOf(new RegExp(`^handlers: '${name}' .*quarantined$`));
       expect(lines().slice(quarantine + 1).some((line) => line.startsWith(`[${name}]`)), name).toBe(false);
     }
+  });
+});
+
+describe("queries", () => {
+  test("a handler can read another's counters: runs, failures, the streak, the last trap, quarantine", () => {
+    // trap-divide: a good boot run, then 5 failed runs (integer divide by zero is trap kind 3), quarantined.
+    expect(log).toContain(`monitor: trap-divide runs=${MAXIMUM_FAILURES + 1} failures=${MAXIMUM_FAILURES} ` +
+      `consecutive=${MAXIMUM_FAILURES} last-trap=3 quarantined=1`);
+    expect(log).toContain("monitor: nobody is absent");
   });
 });
 

@@ -215,7 +215,7 @@ function printHandlers(figures: HandlerFigures | undefined, problem: string | un
     [`event posted → handler entry (${formatNumber(figures.runs, 0)} runs)`, formatNumber(figures.dispatchCycles.p50, 0), formatNumber(figures.dispatchCycles.p99, 0)],
     ["empty handler, posted → committed", formatNumber(figures.emptyRunCycles.p50, 0), formatNumber(figures.emptyRunCycles.p99, 0)],
   ]).forEach((line) => log(`  ${line}`));
-  log(`  handler runs per second: ${formatNumber(figures.runsPerSecond, 0)} (TSC ${formatNumber(figures.tscMegahertz, 0)} MHz)`);
+  log(`  handler runs per second: ${formatNumber(figures.runsPerSecond, 0)} (TSC ${formatNumber(figures.tscMegahertz, 0)} MHz); an empty run dirties ${figures.emptyRunPages} pages`);
   const costs = (label: string, list: { pages: number; cyclesMedian: number }[]) =>
     `${label}: ${list.map((cost) => `${cost.pages} pages ${formatNumber(cost.cyclesMedian, 0)}`).join(", ")} (cycles, p50)`;
   log(`  ${costs("commit", figures.commit)}`);

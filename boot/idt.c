@@ -57,12 +57,25 @@ static uint64_t read_cr2(void) {
 }
 
 void interrupt_dispatch(struct interrupt_frame* frame) {
+  /*
+   * The interrupted code may be a handler hundreds of wasm calls deep, and wasm2c's call
+   * depth counter is one for all instances: the kernel's handler must not inherit it, or it
+   * would trap at the limit and never acknowledge the interrupt (the APIC then delivers no
+   * more timer interrupts). Its own few frames fit on the 256 KiB boot stack beside it.
+   */
+  uint32_t interrupted_depth = wasm_rt_call_stack_depth;
+  wasm_rt_call_stack_depth = 0;
   if (frame->vector >= CPU_EXCEPTIONS) {
     kernel_report_interrupt((uint32_t)frame->vector);
     module_preempt(frame);
+    wasm_rt_call_stack_depth = interrupted_depth;
     return;
   }
-  if (frame->vector == VECTOR_PAGE_FAULT && snapshot_write_fault(read_cr2(), frame->error_code)) return;
+  /* A handler's first write to a page in a run (it may ask the kernel for an undo page). */
+  if (frame->vector == VECTOR_PAGE_FAULT && snapshot_write_fault(read_cr2(), frame->error_code)) {
+    wasm_rt_call_stack_depth = interrupted_depth;
+    return;
+  }
   if (exception_depth++ > 0) early_report_exception(frame, "CPU exception while reporting another one");
   interrupt_current_frame = frame;
   kernel_report_exception(frame);

@@ -10,7 +10,7 @@
 #   make clean        remove build/
 # The steps themselves live in toolchain/src/build/; see docs/build.md.
 
-OPTIOS := npx tsx toolchain/src/cli.ts
+OPTIOS := node toolchain/bin/optios.js
 ENSURE_DEPENDENCIES := toolchain/scripts/ensure-dependencies.sh
 
 RUN_FLAGS := $(if $(filter 1,$(UEFI)),--uefi) \
@@ -40,7 +40,7 @@ test: all
 	exit $$status
 
 bench: all
-	npx tsx toolchain/src/bench.ts
+	node --import tsx toolchain/src/bench.ts
 
 deps:
 	@$(ENSURE_DEPENDENCIES)

@@ -11,6 +11,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
 import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
+import { measureRebuilds, type RebuildFigures } from "./bench/rebuild_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
 import { paths } from "./project.ts";
@@ -25,6 +26,7 @@ const DEFAULT_RUNS = 5;
 const TARGETS = {
   pvhBootMilliseconds: 150, kernelKibibytes: 256, isoMebibytes: 2, memoryMebibytes: 16,
   emptyRunCycles: 2000, rollbackOnePageCycles: 5000, idleHandlerKibibytes: 64, garbageCollectionRatio: 10,
+  noOpRebuildMilliseconds: 1000, oneHandlerRebuildMilliseconds: 5000,
 };
 
 interface Boots {
@@ -62,6 +64,8 @@ async function main(): Promise<void> {
   const sizes = measure.measureSizes(KERNEL, ISO, KERNEL_WASM);
   log("bench: building and booting the handler bench system (test=bench)");
   const handlers = await attempt(measureHandlers);
+  log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
+  const rebuilds = await attempt(measureRebuilds);
   log("bench: garbage collection on a synthetic store (10,000 entries, 100 generations, 1% garbage)");
   const garbageCollection = await attempt(() => benchmarkGarbageCollection());
 
@@ -79,11 +83,13 @@ async function main(): Promise<void> {
   const targets = [
     ...evaluateTargets(statistics.pvh.optios.wall.median, sizes, smallestMemory),
     ...handlerTargets(handlers.value, garbageCollection.value),
+    ...rebuildTargets(rebuilds.value),
   ];
 
   printReport(runs, statistics, derived, sizes, smallestMemory, probes, floorIsoProblem);
   printHandlers(handlers.value, handlers.problem);
   printGarbageCollection(garbageCollection.value, garbageCollection.problem);
+  printRebuilds(rebuilds.value, rebuilds.problem);
   log("\nTargets (informational)");
   formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
   const result = {
@@ -97,6 +103,7 @@ async function main(): Promise<void> {
     memory: { smallestMebibytes: smallestMemory, probes },
     handlers: handlers.value ?? { problem: handlers.problem },
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
+    rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
     targets,
   };
   writeFileSync(join(BUILD, "bench.json"), JSON.stringify(result, null, 2) + "\n");
@@ -232,6 +239,24 @@ function printGarbageCollection(result: GcBenchmarkResult | undefined, problem: 
     ["full mark-and-sweep of the same store", formatNumber(result.markAndSweepMilliseconds)],
     ["ratio", `${formatNumber(result.ratio)}×`],
   ]).forEach((line) => log(`  ${line}`));
+}
+
+function printRebuilds(figures: RebuildFigures | undefined, problem: string | undefined): void {
+  log("\nRebuilds (milliseconds: whole `optios build` process / the build's own steps)");
+  if (!figures) return log(`  not measured: ${problem}`);
+  formatTable([
+    ["no-op rebuild", `${formatNumber(figures.noOp.wallMilliseconds, 0)} / ${formatNumber(figures.noOp.buildMilliseconds, 0)}`, figures.noOp.stepsRun],
+    ["after changing one handler", `${formatNumber(figures.oneHandlerChanged.wallMilliseconds, 0)} / ${formatNumber(figures.oneHandlerChanged.buildMilliseconds, 0)}`, figures.oneHandlerChanged.stepsRun],
+  ]).forEach((line) => log(`  ${line}`));
+}
+
+function rebuildTargets(figures: RebuildFigures | undefined): Target[] {
+  return [
+    { name: "no-op rebuild (whole process)", goal: `≤ ${TARGETS.noOpRebuildMilliseconds} ms`,
+      value: figures ? `${formatNumber(figures.noOp.wallMilliseconds, 0)} ms` : "n/a", met: !!figures && figures.noOp.wallMilliseconds <= TARGETS.noOpRebuildMilliseconds },
+    { name: "rebuild after one handler changed", goal: `≤ ${TARGETS.oneHandlerRebuildMilliseconds} ms`,
+      value: figures ? `${formatNumber(figures.oneHandlerChanged.wallMilliseconds, 0)} ms` : "n/a", met: !!figures && figures.oneHandlerChanged.wallMilliseconds <= TARGETS.oneHandlerRebuildMilliseconds },
+  ];
 }
 
 function handlerTargets(figures: HandlerFigures | undefined, garbageCollection: GcBenchmarkResult | undefined): Target[] {

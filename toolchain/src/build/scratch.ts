@@ -36,7 +36,7 @@ export function createScratchRoot(): ScratchBuild {
  */
 export function runInScratch(scratch: ScratchBuild, argv: readonly string[], timeoutMilliseconds: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "toolchain/src/cli.ts", ...argv], {
+    const child = spawn(process.execPath, ["toolchain/bin/optios.js", ...argv], {
       cwd: toolchainRepository, stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";

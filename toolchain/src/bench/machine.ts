@@ -15,6 +15,7 @@
 // takes the write; we follow it with inotify (fs.watch) and read it to the end when QEMU
 // closes.
 
+import { createConnection, type Socket } from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, watch, type FSWatcher } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +29,8 @@ export const QEMU_COMMAND = "qemu-system-x86_64";
 export interface MachineOptions extends QemuOptions {
   /** Output that means the guest has failed; a wait still pending then rejects at once. */
   failOn?: RegExp;
+  /** Open a QEMU monitor on a socket, for sendKey() (pressing keys in GRUB's menu, say). */
+  monitor?: boolean;
 }
 
 export interface Sighting {
@@ -63,11 +66,17 @@ export class Machine {
   private readonly serialReader: number;
   private readonly serialWatcher: FSWatcher;
   private readonly buffer = Buffer.alloc(65536);
+  private readonly monitorSocket: string | undefined;
+  private monitorConnection: Socket | undefined;
 
   constructor(options: MachineOptions) {
-    this.arguments = machineArguments(options);
     this.failOn = "failOn" in options ? options.failOn : PANIC_LINE;
     this.directory = mkdtempSync(join(tmpdir(), "optios-qemu-"));
+    this.monitorSocket = options.monitor ? join(this.directory, "monitor") : undefined;
+    this.arguments = [
+      ...machineArguments(options),
+      ...(this.monitorSocket ? ["-monitor", `unix:${this.monitorSocket},server,nowait`] : []),
+    ];
     const serialFile = join(this.directory, "serial");
     const serialWriter = openSync(serialFile, "w");
     this.serialReader = openSync(serialFile, "r");
@@ -145,7 +154,28 @@ export class Machine {
   }
 
   /** Ends QEMU at once (SIGKILL); harmless if it has already ended. */
+  /**
+   * Presses a key on the guest's keyboard (QEMU's `sendkey`, e.g. "down", "ret"); needs
+   * `monitor`. Rejects while QEMU has not opened the monitor socket yet: callers retry.
+   */
+  async sendKey(key: string): Promise<void> {
+    if (!this.monitorSocket) throw new Error("sendKey needs a machine started with monitor: true");
+    if (!this.monitorConnection) {
+      const socket = this.monitorSocket;
+      this.monitorConnection = await new Promise<Socket>((resolve, reject) => {
+        const connection = createConnection(socket);
+        connection.once("connect", () => resolve(connection));
+        connection.once("error", reject);
+      });
+      this.monitorConnection.resume(); // the monitor's prompts are not needed; keep them flowing
+      this.monitorConnection.on("error", () => undefined);
+    }
+    const connection = this.monitorConnection;
+    await new Promise<void>((resolve) => connection.write(`sendkey ${key}\n`, () => resolve()));
+  }
+
   kill(): void {
+    this.monitorConnection?.destroy();
     if (this.status === undefined) this.process.kill("SIGKILL");
   }
 

@@ -43,6 +43,15 @@ describe("optios", () => {
     expect(output(errors)).toContain("optios build --help");
   });
 
+  test("build names its system as an argument or with --system, once", async () => {
+    expect(await main(["build", "a.toml", "b.toml"])).toBe(2);
+    expect(output(errors)).toContain("expected at most one system.toml, got a.toml, b.toml");
+    expect(await main(["build", "a.toml", "--system", "b.toml"])).toBe(2);
+    expect(output(errors)).toContain("name the system once");
+    expect(await main(["build", "--root", "/nonexistent-optios-root", "systems/default/system.toml"])).toBe(1);
+    expect(output(errors)).toContain("/nonexistent-optios-root/asconfig.json: not found");
+  });
+
   test("bad run options fail before anything is built", async () => {
     expect(await main(["run", "--append", "console=serial"])).toBe(1);
     expect(output(errors)).toContain("--append needs --pvh");

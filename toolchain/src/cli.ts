@@ -38,7 +38,7 @@ const commonHelp = `
 const commands: Record<string, Command> = {
   build: {
     summary: "build build/kernel.elf and build/optios.iso (only what changed)",
-    usage: `usage: optios build [options]
+    usage: `usage: optios build [options] [system.toml]
 
 Builds the kernel (asc → wasm2c → gcc → ld) and the BIOS+UEFI ISO (grub → iso).
 Each step is skipped when its inputs are unchanged; see docs/build.md.
@@ -130,8 +130,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   if (!command) return usageError(`optios: unknown command "${name}"`, "optios --help");
   let values: OptionValues;
   try {
-    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: false, strict: true });
+    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: name === "build", strict: true });
     values = parsed.values as OptionValues; // No option is declared `multiple`.
+    // `optios build [system.toml]`: the system may also be named without --system.
+    if (parsed.positionals.length > 1) throw new TypeError(`expected at most one system.toml, got ${parsed.positionals.join(", ")}`);
+    if (parsed.positionals.length === 1) {
+      if (typeof values.system === "string") throw new TypeError("name the system once: either as an argument or with --system");
+      values.system = parsed.positionals[0];
+    }
   } catch (error) {
     return usageError(`optios ${name}: ${(error as Error).message}`, `optios ${name} --help`);
   }

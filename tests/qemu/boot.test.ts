@@ -33,6 +33,11 @@ test("uefi cdrom: OVMF boots the ISO's EFI image, GRUB loads the kernel through 
   expect(banner.loader).toMatch(/GRUB/);
 });
 
+test("uefi usb: OVMF boots the same ISO as a raw disk through its GPT EFI partition, as a USB stick on a UEFI PC", async () => {
+  const banner = await expectBanner({ drive: images.iso, uefi: true }, "multiboot2", UEFI_BANNER_TIMEOUT_MILLISECONDS);
+  expect(banner.loader).toMatch(/GRUB/);
+});
+
 test("pvh: QEMU -kernel enters the ELF through its PVH note", async () => {
   await expectBanner({ kernel: images.kernel }, "pvh", BANNER_TIMEOUT_MILLISECONDS);
 });

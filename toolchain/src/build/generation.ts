@@ -18,7 +18,7 @@ import type { Project } from "../project.ts";
 import { paths } from "../project.ts";
 import { recordGeneration, type Generation, type GenerationEntry } from "../store/generations.ts";
 import { handlerModuleArguments } from "../store/grub_menu.ts";
-import { Store } from "../store/store.ts";
+import { withStoreAt, type Store } from "../store/store.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { modulePath, projectSystem } from "./handlers.ts";
 import { initrdArchive } from "./initrd.ts";
@@ -35,13 +35,8 @@ export interface RecordedGeneration {
 }
 
 /** Opens `<root>/store`, runs `work` with it, and always closes it. */
-export async function withProjectStore<Result>(project: Project, work: (store: Store) => Promise<Result> | Result): Promise<Result> {
-  const store = await Store.open(join(project.root, storeFolder));
-  try {
-    return await work(store);
-  } finally {
-    store.close();
-  }
+export function withProjectStore<Result>(project: Project, work: (store: Store) => Promise<Result> | Result): Promise<Result> {
+  return withStoreAt(join(project.root, storeFolder), work);
 }
 
 /** build/generation.json, or undefined when it is missing or unreadable. */

@@ -1,7 +1,7 @@
 // What every store command shares: its shape, option parsing with --help, and opening the store.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { Store } from "../store/store.ts";
+import { withStoreAt, type Store } from "../store/store.ts";
 
 /** A command of the `optios` CLI, registered by toolchain/src/cli.ts. */
 export interface Command {
@@ -27,8 +27,9 @@ export function parseOptions<T extends NonNullable<ParseArgsConfig["options"]>>(
   return parsed;
 }
 
-export async function openStore(values: Record<string, unknown>): Promise<Store> {
-  return Store.open(resolve(typeof values.store === "string" ? values.store : "store"));
+/** Opens the store named by --store (default ./store), runs `work` with it, and always closes it. */
+export function withStore<Result>(values: Record<string, unknown>, work: (store: Store) => Promise<Result> | Result): Promise<Result> {
+  return withStoreAt(resolve(typeof values.store === "string" ? values.store : "store"), work);
 }
 
 /** Runs `body`, turning thrown errors into a message on stderr and exit status 1 (2 for usage errors). */

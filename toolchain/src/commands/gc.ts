@@ -1,7 +1,7 @@
 // `optios gc [--keep N]`: removes old generations and deletes the entries nothing references.
 import { collectGarbage } from "../store/gc.ts";
 import { DEFAULT_KEEP_GENERATIONS } from "../system/schema.ts";
-import { STORE_HELP, formatBytes, guarded, openStore, parseOptions, storeOption, type Command } from "./command.ts";
+import { STORE_HELP, formatBytes, guarded, withStore, parseOptions, storeOption, type Command } from "./command.ts";
 
 const help = `usage: optios gc [--keep N] [--store DIR]
 
@@ -22,14 +22,11 @@ export const gcCommand: Command = {
     if (parsed === null) return 0;
     const keepText = parsed.values.keep ?? String(DEFAULT_KEEP_GENERATIONS);
     if (!/^[1-9][0-9]*$/.test(keepText)) throw new Error(`--keep ${keepText}: expected a whole number, at least 1`);
-    const store = await openStore(parsed.values);
-    try {
+    return withStore(parsed.values, async (store) => {
       const result = await collectGarbage(store, { keep: Number(keepText) });
       const removed = result.removedGenerations.length === 0 ? "no generations" : `generations ${result.removedGenerations.join(", ")}`;
       process.stdout.write(`removed ${removed}; deleted ${result.deletedEntries.length} entries, ${formatBytes(result.freedBytes)}\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   }),
 };

@@ -1,7 +1,7 @@
 // `optios generations`: lists the recorded generations, newest first.
 import { listGenerations } from "../store/generations.ts";
 import { formatMenuDate } from "../store/grub_menu.ts";
-import { STORE_HELP, formatBytes, guarded, openStore, parseOptions, storeOption, type Command } from "./command.ts";
+import { STORE_HELP, formatBytes, guarded, withStore, parseOptions, storeOption, type Command } from "./command.ts";
 
 const help = `usage: optios generations [--json] [--store DIR]
 
@@ -19,8 +19,7 @@ export const generationsCommand: Command = {
   run: (argv) => guarded("generations", async () => {
     const parsed = parseOptions(argv, { ...storeOption, json: { type: "boolean" } }, help);
     if (parsed === null) return 0;
-    const store = await openStore(parsed.values);
-    try {
+    return withStore(parsed.values, async (store) => {
       const generations = listGenerations(store);
       if (parsed.values.json === true) {
         process.stdout.write(`${JSON.stringify(generations, null, 2)}\n`);
@@ -33,8 +32,6 @@ export const generationsCommand: Command = {
         process.stdout.write(`${columns.join("  ")}\n`);
       }
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   }),
 };

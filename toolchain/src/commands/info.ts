@@ -1,6 +1,6 @@
 // `optios info`: sizes of the store, its pool and each generation.
 import { listGenerations } from "../store/generations.ts";
-import { STORE_HELP, formatBytes, guarded, openStore, parseOptions, storeOption, type Command } from "./command.ts";
+import { STORE_HELP, formatBytes, guarded, withStore, parseOptions, storeOption, type Command } from "./command.ts";
 
 const help = `usage: optios info [--json] [--store DIR]
 
@@ -18,8 +18,7 @@ export const infoCommand: Command = {
   run: (argv) => guarded("info", async () => {
     const parsed = parseOptions(argv, { ...storeOption, json: { type: "boolean" } }, help);
     if (parsed === null) return 0;
-    const store = await openStore(parsed.values);
-    try {
+    return withStore(parsed.values, async (store) => {
       const totals = store.metadata.prepare("SELECT count(*) AS entries, coalesce(sum(size), 0) AS bytes FROM entries").get() as { entries: number; bytes: number };
       const unique = store.metadata.prepare("SELECT coalesce(sum(size), 0) AS bytes FROM (SELECT DISTINCT hash, size FROM entry_files)").get() as { bytes: number };
       const generations = listGenerations(store).map((generation) => ({ number: generation.number, size: generation.size, isDefault: generation.isDefault }));
@@ -31,8 +30,6 @@ export const infoCommand: Command = {
       process.stdout.write(`store        ${info.store}\nentries      ${info.entries} (${formatBytes(info.entryBytes)}; ${formatBytes(info.uniqueFileBytes)} on disk after dedup)\n`);
       for (const generation of generations) process.stdout.write(`generation ${generation.number}${generation.isDefault ? " (default)" : ""}  ${formatBytes(generation.size)}\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   }),
 };

@@ -1,6 +1,6 @@
 // `optios rollback [N]`: makes generation N (default: the one before the current default) the default boot entry.
 import { rollback } from "../store/generations.ts";
-import { STORE_HELP, guarded, openStore, parseOptions, storeOption, type Command } from "./command.ts";
+import { STORE_HELP, guarded, withStore, parseOptions, storeOption, type Command } from "./command.ts";
 
 const help = `usage: optios rollback [N] [--store DIR]
 
@@ -21,14 +21,11 @@ export const rollbackCommand: Command = {
     if (parsed.positionals.length > 1 || (parsed.positionals.length === 1 && !/^[1-9][0-9]*$/.test(parsed.positionals[0]))) {
       throw new Error(`expected at most one generation number, got ${parsed.positionals.join(" ")}`);
     }
-    const store = await openStore(parsed.values);
-    try {
+    return withStore(parsed.values, async (store) => {
       const number = parsed.positionals.length === 1 ? Number(parsed.positionals[0]) : undefined;
       const generation = rollback(store, number);
       process.stdout.write(`generation ${generation.number} is now the default boot entry (${generation.summary})\n`);
       return 0;
-    } finally {
-      store.close();
-    }
+    });
   }),
 };

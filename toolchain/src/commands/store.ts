@@ -1,6 +1,6 @@
 // `optios store verify`: re-hashes every store entry and reports corruption.
 import { verifyStore } from "../store/verify.ts";
-import { STORE_HELP, guarded, openStore, parseOptions, storeOption, type Command } from "./command.ts";
+import { STORE_HELP, guarded, withStore, parseOptions, storeOption, type Command } from "./command.ts";
 
 const help = `usage: optios store verify [--store DIR]
 
@@ -19,14 +19,11 @@ export const storeCommand: Command = {
     const parsed = parseOptions(argv, storeOption, help);
     if (parsed === null) return 0;
     if (parsed.positionals.join(" ") !== "verify") throw new Error(`expected the subcommand 'verify', got '${parsed.positionals.join(" ")}'`);
-    const store = await openStore(parsed.values);
-    try {
+    return withStore(parsed.values, async (store) => {
       const report = await verifyStore(store);
       for (const problem of report.problems) process.stdout.write(`${problem.path}: ${problem.problem}\n`);
       process.stdout.write(`checked ${report.entriesChecked} entries, ${report.filesChecked} files: ${report.problems.length === 0 ? "intact" : `${report.problems.length} problems`}\n`);
       return report.problems.length === 0 ? 0 : 1;
-    } finally {
-      store.close();
-    }
+    });
   }),
 };

@@ -179,3 +179,13 @@ export class Store {
     })();
   }
 }
+
+/** Opens the store at `root`, runs `work` with it, and always closes it. */
+export async function withStoreAt<Result>(root: string, work: (store: Store) => Promise<Result> | Result): Promise<Result> {
+  const store = await Store.open(root);
+  try {
+    return await work(store);
+  } finally {
+    store.close();
+  }
+}

@@ -3,13 +3,9 @@
 // A boot module is the initrd when its image starts with the cpio "newc" magic 070701. A
 // malformed archive is refused with the reader's message and the system boots without it.
 
-import { physicalRead32, physicalRead16 } from "../arch/x86_64/hardware";
 import { BootInformation } from "../boot/boot_information";
 import { LEVEL_ERROR, LEVEL_INFO, line, log } from "../log/log";
-import { Filesystem, mountArchive } from "./cpio";
-
-const NEWC_MAGIC_START: u32 = 0x37303730; // "0707" little-endian
-const NEWC_MAGIC_END: u16 = 0x3130; //        "01"
+import { Filesystem, isArchive, mountArchive } from "./cpio";
 
 let root: Filesystem | null = null;
 
@@ -23,7 +19,7 @@ export function bootFilesystemMount(information: BootInformation): void {
   for (let i = 0; i < information.modules.length; i++) {
     const module = information.modules[i];
     const bytes = module.end - module.start;
-    if (bytes < 6 || physicalRead32(module.start) != NEWC_MAGIC_START || physicalRead16(module.start + 4) != NEWC_MAGIC_END) continue;
+    if (!isArchive(module.start, bytes)) continue;
     const filesystem = mountArchive(module.start, bytes);
     if (filesystem.error.length > 0) {
       log(LEVEL_ERROR, line.clear().string("boot filesystem: refused: ").string(filesystem.error).string("; booting without it"));

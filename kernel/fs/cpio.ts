@@ -22,7 +22,7 @@
 // devices, FIFOs and sockets are counted in `skipped`. Errors name the entry (its number,
 // counted from 0, or its name once known), its offset and what was expected.
 
-import { physicalCopyIn } from "../arch/x86_64/hardware";
+import { physicalCopyIn, physicalRead8 } from "../arch/x86_64/hardware";
 import { IDENTITY_MAPPED_BYTES, INITRD_ENTRIES_MAX, INITRD_PATH_MAX_BYTES } from "../params";
 
 export const ENTRY_FILE: u8 = 1;
@@ -115,6 +115,15 @@ export class Filesystem {
     physicalCopyIn(destination, entry.address + offset, count);
     return count;
   }
+}
+
+/** Whether the `bytes` bytes at physical `address` start like a newc archive (its first magic). */
+export function isArchive(address: u64, bytes: u64): bool {
+  if (bytes < <u64>MAGIC.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (<u32>physicalRead8(address + <u64>i) != <u32>MAGIC.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Mounts the newc archive of `bytes` bytes at physical `address`; check the result's `error`. */

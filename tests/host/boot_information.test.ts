@@ -17,6 +17,14 @@ function readMultiboot2(image: Buffer, address = INFORMATION_ADDRESS): string {
   return under.result();
 }
 
+/** Offset of the first tag of `type` in a multiboot2 image (tags start at 8, each padded to 8 bytes). */
+function tagOffset(image: Buffer, type: number): number {
+  for (let offset = 8; offset + 8 <= image.length; offset += (image.readUInt32LE(offset + 4) + 7) & ~7) {
+    if (image.readUInt32LE(offset) === type) return offset;
+  }
+  throw new Error(`no tag ${type} in the image`);
+}
+
 function text(name: string, ...values: unknown[]): string {
   under.kernel[name](...values);
   return under.result();
@@ -56,8 +64,22 @@ describe("multiboot2", () => {
     expect(under.kernel.bootFramebufferRedPosition()).toBe(16);
     expect(under.kernel.bootRsdpRevision()).toBe(2);
     // The RSDP copy sits inside the information structure, 8 bytes into its tag.
-    expect(under.kernel.bootRsdpAddress()).toBeGreaterThan(BigInt(INFORMATION_ADDRESS));
-    expect(under.kernel.bootRsdpAddress()).toBeLessThan(BigInt(INFORMATION_ADDRESS + image.length));
+    expect(under.kernel.bootRsdpAddress()).toBe(BigInt(INFORMATION_ADDRESS + tagOffset(image, 15) + 8));
+  });
+
+  it("takes the RSDP copy from tag 15 (ACPI new RSDP) over tag 14 in either order, else from tag 14", async () => {
+    const newFirst = new Multiboot2Builder().memoryMap(pcMemoryMap(16)).acpiRsdp(2).acpiRsdp(0).build();
+    expect(readMultiboot2(newFirst)).toBe("");
+    expect(under.kernel.bootRsdpAddress()).toBe(BigInt(INFORMATION_ADDRESS + tagOffset(newFirst, 15) + 8));
+    expect(under.kernel.bootRsdpRevision()).toBe(2);
+    under = await startKernel();
+    const oldOnly = new Multiboot2Builder().memoryMap(pcMemoryMap(16)).acpiRsdp(0).build();
+    expect(readMultiboot2(oldOnly)).toBe("");
+    expect(under.kernel.bootRsdpAddress()).toBe(BigInt(INFORMATION_ADDRESS + tagOffset(oldOnly, 14) + 8));
+    expect(under.kernel.bootRsdpRevision()).toBe(0);
+    under = await startKernel();
+    expect(readMultiboot2(new Multiboot2Builder().memoryMap(pcMemoryMap(16)).build())).toBe("");
+    expect(under.kernel.bootRsdpAddress()).toBe(0n);
   });
 
   it("falls back to basic memory information when there is no memory map", () => {
@@ -141,6 +163,20 @@ describe("PVH start info", () => {
     expect(under.kernel.bootModuleCount()).toBe(1);
     expect(under.kernel.bootModuleEnd(0)).toBe(0x401000n);
     expect(under.kernel.bootRsdpAddress()).toBe(0xf5a30n);
+  });
+
+  it("takes the RSDP address from rsdp_paddr (offset 0x20), 0 when the loader gives none", () => {
+    const { startInfo, memoryMap } = pvhStartInfo({ memoryMapAddress: 0x7000, entries: pcMemoryMap(16) });
+    startInfo.writeBigUInt64LE(0x7ffe1240n, 0x20);
+    under.machine.writePhysical(0x6000, startInfo);
+    under.machine.writePhysical(0x7000, memoryMap);
+    under.kernel.bootReadPvh(0x6000n);
+    expect(text("bootError")).toBe("");
+    expect(under.kernel.bootRsdpAddress()).toBe(0x7ffe1240n);
+    startInfo.writeBigUInt64LE(0n, 0x20);
+    under.machine.writePhysical(0x6000, startInfo);
+    under.kernel.bootReadPvh(0x6000n);
+    expect(under.kernel.bootRsdpAddress()).toBe(0n);
   });
 
   it("refuses a bad magic number", () => {

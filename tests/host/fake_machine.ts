@@ -2,7 +2,8 @@
 //
 // Physical memory is sparse (4 KiB pages made on first touch); COM1 output, port writes,
 // the PIT's channel-2 output, the TSC and the exception frame are simulated just enough for
-// the kernel code under test. halt_forever throws MachineHalted so a test can observe it.
+// the kernel code under test. halt_forever throws MachineHalted so a test can observe it;
+// a test can give other ports a value to read (portValues) and act on writes (onPortWrite).
 import { readFileSync } from "node:fs";
 
 const PAGE = 4096;
@@ -24,6 +25,10 @@ export class KernelAbort extends Error {}
 export class FakeMachine {
   memory!: WebAssembly.Memory;
   readonly portWrites: { port: number; value: number }[] = [];
+  /** What reads of ports the fake does not model return (a value, or a function called per read); others read 0xff. */
+  readonly portValues = new Map<number, number | (() => number)>();
+  /** Called after each port write is recorded: a test may throw MachineHalted to play a machine turning off. */
+  onPortWrite: ((port: number, value: number) => void) | undefined;
   serialOutput = "";
   serialPresent = true;
   debugExitCode: number | undefined;
@@ -90,7 +95,8 @@ export class FakeMachine {
       this.tsc += this.tscStepPerSpeakerRead;
       return ++this.speakerReads > this.pitPollsUntilDone ? 0x20 : 0x00;
     }
-    return 0xff;
+    const value = this.portValues.get(port) ?? 0xff;
+    return typeof value === "function" ? value() : value;
   }
 
   private portWrite(port: number, value: number): void {
@@ -100,6 +106,7 @@ export class FakeMachine {
     else if (port === COM1 && (this.lineControl & 0x80) === 0 && this.serialPresent) this.serialOutput += String.fromCharCode(value);
     else if (port === DEBUG_EXIT) this.debugExitCode = value;
     else if (port === 0x43) this.speakerReads = 0;
+    this.onPortWrite?.(port, value);
   }
 
   private readAssemblyScriptString(pointer: number): string {

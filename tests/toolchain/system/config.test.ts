@@ -7,6 +7,7 @@ import { parseDuration, parseSize } from "../../../toolchain/src/system/units.ts
 import { SYSTEM, errorOf, load, writeFiles } from "./helpers.ts";
 
 const HANDLER = `[[handlers]]\nname = "heartbeat"\nsource = "handlers/heartbeat.ts"\nversion = "1"\n`;
+const PROGRAM = `[[programs]]\nname = "shell"\nsource = "programs/shell.ts"\n`;
 
 describe("units", () => {
   it("parses durations with the kernel's grammar", () => {
@@ -27,8 +28,10 @@ describe("units", () => {
 describe("a valid system.toml", () => {
   it("normalises durations, sizes, hostname case and source paths", async () => {
     const folder = writeFiles({
+      "programs/shell.ts": "",
       "system.toml": `[system]\nhostname = "Kitchen-Box"\nversion = "2.1"\nkeep_generations = 3\n[foreground]\nmax = 2\nprograms = ["shell"]\n` +
-        `${HANDLER}every = "250ms"\nafter = "2s"\nevents = ["door.opened"]\nboot = true\nbudget = "5ms"\nmemory = "128KiB"\ncapabilities = []\n[network]\n`,
+        `${HANDLER}every = "250ms"\nafter = "2s"\nevents = ["door.opened"]\nboot = true\nbudget = "5ms"\nmemory = "128KiB"\ncapabilities = []\n` +
+        `${PROGRAM}memory = "2MiB"\n[network]\n`,
     });
     const { config, canonicalJson, hash } = await load(folder);
     expect(config).toEqual({
@@ -39,18 +42,32 @@ describe("a valid system.toml", () => {
         triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: 2_000_000_000, events: ["door.opened"], boot: true },
         budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: [],
       }],
+      programs: [{ name: "shell", source: "programs/shell.ts", memoryBytes: 2_097_152 }],
       network: {},
     });
     expect(canonicalJson.startsWith('{"foreground":{"max":2,"programs":["shell"]},"handlers":[{"budgetNanoseconds"')).toBe(true);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("fills defaults: keep 5, max 1, budget 10ms, memory 1MiB", async () => {
-    const { config } = await load(writeFiles({ "system.toml": `${SYSTEM}${HANDLER}boot = true\n` }));
+  it("fills defaults: keep 5, max 1, no programs started, budget 10ms, memory 1MiB", async () => {
+    const { config } = await load(writeFiles({ "programs/shell.ts": "", "system.toml": `${SYSTEM}${HANDLER}boot = true\n${PROGRAM}` }));
     expect(config.system.keepGenerations).toBe(5);
     expect(config.foreground).toEqual({ max: 1, programs: [] });
     expect(config.handlers[0].budgetNanoseconds).toBe(10_000_000);
     expect(config.handlers[0].memoryBytes).toBe(1_048_576);
+    expect(config.programs).toEqual([{ name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576 }]);
+  });
+
+  it("starts declared programs at boot in the order listed, up to max", async () => {
+    const folder = writeFiles({
+      "programs/shell.ts": "", "monitor.ts": "",
+      "system.toml": `${SYSTEM}[foreground]\nmax = 2\nprograms = ["monitor", "shell"]\n${PROGRAM}[[programs]]\nname = "monitor"\nsource = "./monitor.ts"\nmemory = "64KiB"\n`,
+    });
+    const { config } = await load(folder);
+    expect(config.foreground).toEqual({ max: 2, programs: ["monitor", "shell"] });
+    expect(config.programs.map((program) => [program.name, program.source, program.memoryBytes])).toEqual([
+      ["shell", "programs/shell.ts", 1_048_576], ["monitor", "monitor.ts", 65_536],
+    ]);
   });
 
   it("hashes the same system written two ways identically", async () => {
@@ -96,9 +113,37 @@ describe("each mistake has its exact message", () => {
     ["a handler name used twice", `${SYSTEM}${HANDLER}boot = true\n${HANDLER}boot = true\n`,
       "system.toml:9: [[handlers]] name: handler 'heartbeat' is defined in system.toml:4 and again in system.toml:9; expected each handler name once"],
     ["invalid TOML", `${SYSTEM}[foreground]\nmax = = 2\n`, "system.toml:5: invalid TOML at column 7: invalid value"],
+    ["a misspelt program key", `${SYSTEM}${PROGRAM}memroy = "2MiB"\n`,
+      "system.toml:7: unknown key 'memroy' in [[programs]] #1 (name 'shell'); did you mean 'memory'?"],
+    ["a program key with nothing close", `${SYSTEM}${PROGRAM}budget = "5ms"\n`,
+      "system.toml:7: unknown key 'budget' in [[programs]] #1 (name 'shell'); expected one of: name, source, memory"],
+    ["a program without a source", `${SYSTEM}[[programs]]\nname = "shell"\n`,
+      "system.toml:4: [[programs]] #1 (name 'shell') source: missing; expected a path to the program's AssemblyScript source, relative to this file"],
+    ["a program source that does not exist", `${SYSTEM}${PROGRAM.replace("shell.ts", "shel.ts")}`,
+      `system.toml:6: [[programs]] #1 (name 'shell') source: file not found: "programs/shel.ts"; expected a path to the program's AssemblyScript source, relative to this file`],
+    ["a program source that is a folder", `${SYSTEM}${PROGRAM.replace("programs/shell.ts", "programs")}`,
+      `system.toml:6: [[programs]] #1 (name 'shell') source: file not found: "programs"; expected a path to the program's AssemblyScript source, relative to this file`],
+    ["a bad program name", `${SYSTEM}${PROGRAM.replace('"shell"', '"Shell"')}`,
+      "system.toml:5: [[programs]] #1 (name 'Shell') name: expected a name of 1 to 32 lower-case letters, digits, '_' or '-', starting with a letter, got \"Shell\""],
+    ["program memory not page-granular", `${SYSTEM}${PROGRAM}memory = "1000B"\n`,
+      `system.toml:7: [[programs]] #1 (name 'shell') memory: expected a whole number followed by B, KiB, MiB or GiB (for example "1MiB"), a whole number of 64 KiB pages (64KiB) up to 4GiB, got "1000B"`],
+    ["a program name used twice", `${SYSTEM}${PROGRAM}${PROGRAM}`,
+      "system.toml:7: [[programs]] name: program 'shell' is defined in system.toml:4 and again in system.toml:7; expected each program name once"],
+    ["programs that are not tables", `programs = ["shell"]\n${SYSTEM}`,
+      `system.toml:1: programs: expected [[programs]] tables, got a list`],
+    ["starting a misspelt program", `${SYSTEM}[foreground]\nprograms = ["shel"]\n${PROGRAM}`,
+      "system.toml:5: [foreground] programs: unknown program 'shel'; did you mean 'shell'?"],
+    ["starting an undeclared program", `${SYSTEM}[foreground]\nprograms = ["editor"]\n${PROGRAM}`,
+      "system.toml:5: [foreground] programs: unknown program 'editor'; expected the name of a [[programs]] entry: shell"],
+    ["starting a program when none is declared", `${SYSTEM}[foreground]\nprograms = ["shell"]\n`,
+      "system.toml:5: [foreground] programs: unknown program 'shell'; expected the name of a [[programs]] entry, and none is declared"],
+    ["starting more programs than max", `${SYSTEM}[foreground]\nmax = 1\nprograms = ["shell", "monitor"]\n${PROGRAM}${PROGRAM.replace(/shell/g, "monitor")}`,
+      "system.toml:6: [foreground] programs: 2 programs to start at boot, one per virtual console, but [foreground] max is 1; expected at most 1"],
+    ["starting more programs than the default max", `${SYSTEM}[foreground]\nprograms = ["shell", "monitor"]\n${PROGRAM}${PROGRAM.replace(/shell/g, "monitor")}`,
+      "system.toml:5: [foreground] programs: 2 programs to start at boot, one per virtual console, but [foreground] max is 1; expected at most 1"],
   ];
   for (const [title, text, message] of cases) {
-    it(title, async () => expect(await errorOf({ "system.toml": text })).toBe(message));
+    it(title, async () => expect(await errorOf({ "system.toml": text, "programs/shell.ts": "", "programs/monitor.ts": "" })).toBe(message));
   }
 
   it("reports every problem of a file in one run, in file order (an invalid value is not also reported missing)", async () => {

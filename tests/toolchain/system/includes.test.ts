@@ -3,12 +3,14 @@ import { describe, expect, it } from "vitest";
 import { SYSTEM, errorOf, load, writeFiles } from "./helpers.ts";
 
 const handler = (name: string, source = `${name}.ts`) => `[[handlers]]\nname = "${name}"\nsource = "${source}"\nversion = "1"\nboot = true\n`;
+const program = (name: string, source = `${name}.ts`) => `[[programs]]\nname = "${name}"\nsource = "${source}"\n`;
 
 describe("include", () => {
-  it("extends included modules: handlers concatenate in include order, programs form a set", async () => {
+  it("extends included modules: handlers and programs concatenate in include order, started programs form a set", async () => {
     const folder = writeFiles({
-      "modules/base.toml": `[system]\nversion = "1.0"\n[foreground]\nprograms = ["shell"]\n${handler("logger", "../handlers/logger.ts")}`,
-      "modules/sensors.toml": `include = ["base.toml"]\n[foreground]\nprograms = ["shell", "monitor"]\n${handler("thermometer")}`,
+      "programs/shell.ts": "", "modules/monitor.ts": "",
+      "modules/base.toml": `[system]\nversion = "1.0"\n[foreground]\nmax = 2\nprograms = ["shell"]\n${handler("logger", "../handlers/logger.ts")}${program("shell", "../programs/shell.ts")}`,
+      "modules/sensors.toml": `include = ["base.toml"]\n[foreground]\nprograms = ["shell", "monitor"]\n${handler("thermometer")}${program("monitor")}`,
       "system.toml": `include = ["modules/base.toml", "modules/sensors.toml"]\n[system]\nhostname = "box"\nversion = "1.0"\n${handler("heartbeat")}`,
     });
     const { config, files } = await load(folder);
@@ -18,6 +20,10 @@ describe("include", () => {
       ["heartbeat", "heartbeat.ts"],
     ]);
     expect(config.foreground.programs).toEqual(["shell", "monitor"]);
+    expect(config.programs).toEqual([
+      { name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576 },
+      { name: "monitor", source: "modules/monitor.ts", memoryBytes: 1_048_576 },
+    ]);
     expect(files.map((file) => file.slice(folder.length + 1))).toEqual(["modules/base.toml", "modules/sensors.toml", "system.toml"]);
   });
 
@@ -37,6 +43,20 @@ describe("include", () => {
   it("reports a handler defined in two files, naming both", async () => {
     const message = await errorOf({ "extra.toml": handler("heartbeat"), "system.toml": `include = ["extra.toml"]\n${SYSTEM}${handler("heartbeat")}` });
     expect(message).toBe("system.toml:5: [[handlers]] name: handler 'heartbeat' is defined in extra.toml:1 and again in system.toml:5; expected each handler name once");
+  });
+
+  it("reports a program defined in two files, naming both", async () => {
+    const message = await errorOf({ "shell.ts": "", "extra.toml": program("shell"), "system.toml": `include = ["extra.toml"]\n${SYSTEM}${program("shell")}` });
+    expect(message).toBe("system.toml:5: [[programs]] name: program 'shell' is defined in extra.toml:1 and again in system.toml:5; expected each program name once");
+  });
+
+  it("starts a program declared in an included file, and checks the start list against max from another", async () => {
+    const folder = writeFiles({ "shell.ts": "", "programs.toml": `${program("shell")}[foreground]\nmax = 1\n`,
+      "system.toml": `include = ["programs.toml"]\n${SYSTEM}[foreground]\nprograms = ["shell"]\n` });
+    expect((await load(folder)).config.foreground).toEqual({ max: 1, programs: ["shell"] });
+    const message = await errorOf({ "shell.ts": "", "editor.ts": "", "programs.toml": `${program("shell")}${program("editor")}[foreground]\nmax = 1\n`,
+      "system.toml": `include = ["programs.toml"]\n${SYSTEM}[foreground]\nprograms = ["shell", "editor"]\n` });
+    expect(message).toBe("system.toml:6: [foreground] programs: 2 programs to start at boot, one per virtual console, but [foreground] max is 1; expected at most 1");
   });
 
   it("reads a file reached twice (a diamond) once", async () => {

@@ -2,20 +2,21 @@
 //
 // Merge rules (NixOS modules in spirit): a file's includes are read before the file
 // itself, depth first, so every file extends what it includes. Lists concatenate:
-// [[handlers]] in include order, [foreground] programs as a set (a program listed twice
-// is listed once). A scalar (hostname, version, keep_generations, max) may be set by
-// several files only to the same value; different values are a conflict naming both
-// files. A handler name defined twice is a conflict naming both. A file reached twice
-// through different includes is read once; a file that includes itself, directly or
-// not, is a cycle, reported with the chain of files.
+// [[handlers]] and [[programs]] in include order, [foreground] programs as a set (a program
+// listed twice is listed once). A scalar (hostname, version, keep_generations, max) may be
+// set by several files only to the same value; different values are a conflict naming both
+// files. A handler or program name defined twice is a conflict naming both. Every program
+// [foreground] starts must be declared in [[programs]], and at most max of them. A file
+// reached twice through different includes is read once; a file that includes itself,
+// directly or not, is a cycle, reported with the chain of files.
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, isAbsolute, relative, sep } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { blake3Hex } from "../store/hash.ts";
 import { canonicalJson } from "./canonical.ts";
-import { SystemConfigError, type ConfigProblem } from "./errors.ts";
+import { SystemConfigError, closestWord, type ConfigProblem } from "./errors.ts";
 import { locateKeys } from "./locate.ts";
-import { DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, VERSION_FORM, type SystemConfig } from "./schema.ts";
+import { DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, VERSION_FORM, type ProgramConfig, type SystemConfig } from "./schema.ts";
 import { checkFile, type Fragment, type Origin, type Setting } from "./validate.ts";
 
 export interface LoadOptions {
@@ -117,23 +118,59 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   if (hostname === undefined) problems.push({ ...rootOrigin, message: `[system] hostname: missing in this file and its includes; expected ${HOSTNAME_FORM}` });
   if (version === undefined) problems.push({ ...rootOrigin, message: `[system] version: missing in this file and its includes; expected ${VERSION_FORM}` });
 
-  const programs = [...new Set(fragments.flatMap((fragment) => fragment.foreground.programs.map((program) => program.value)))];
-  const handlers = new Map<string, Setting<SystemConfig["handlers"][number]>>();
-  for (const handler of fragments.flatMap((fragment) => fragment.handlers)) {
-    const earlier = handlers.get(handler.value.name);
-    if (earlier === undefined) {
-      handlers.set(handler.value.name, handler);
-      continue;
-    }
-    const message = `[[handlers]] name: handler '${handler.value.name}' is defined in ${describeOrigin(earlier.origin)} and again in ${describeOrigin(handler.origin)}; expected each handler name once`;
-    problems.push({ ...handler.origin, message });
-  }
+  const handlers = mergeNamed(fragments.map((fragment) => fragment.handlers), "handlers", "handler", problems);
+  const programs = mergeNamed(fragments.map((fragment) => fragment.programs), "programs", "program", problems);
+  const started = checkStartedPrograms(fragments, programs, max ?? DEFAULT_FOREGROUND_MAX, problems);
+  const relativeSource = <T extends { source: string }>(item: T): T => ({ ...item, source: relative(rootDirectory, item.source).split(sep).join("/") });
   return {
     system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
-    foreground: { max: max ?? DEFAULT_FOREGROUND_MAX, programs },
-    handlers: [...handlers.values()].map(({ value }) => ({ ...value, source: relative(rootDirectory, value.source).split(sep).join("/") })),
+    foreground: { max: max ?? DEFAULT_FOREGROUND_MAX, programs: started },
+    handlers: handlers.map(relativeSource),
+    programs: programs.map(relativeSource),
     network: {},
   };
+}
+
+/** Concatenates named tables in include order; a name defined twice is a conflict naming both places. */
+function mergeNamed<T extends { name: string }>(lists: Setting<T>[][], array: string, noun: string, problems: ConfigProblem[]): T[] {
+  const merged = new Map<string, Setting<T>>();
+  for (const item of lists.flat()) {
+    const earlier = merged.get(item.value.name);
+    if (earlier === undefined) {
+      merged.set(item.value.name, item);
+      continue;
+    }
+    const message = `[[${array}]] name: ${noun} '${item.value.name}' is defined in ${describeOrigin(earlier.origin)} and again in ${describeOrigin(item.origin)}; expected each ${noun} name once`;
+    problems.push({ ...item.origin, message });
+  }
+  return [...merged.values()].map(({ value }) => value);
+}
+
+/**
+ * The programs `[foreground] programs` starts at boot, one per virtual console: a set in
+ * first-listed order, each the name of a `[[programs]]` entry, at most `max` of them.
+ */
+function checkStartedPrograms(fragments: Fragment[], programs: ProgramConfig[], max: number, problems: ConfigProblem[]): string[] {
+  const declared = programs.map((program) => program.name);
+  const started = new Map<string, Origin>();
+  for (const setting of fragments.flatMap((fragment) => fragment.foreground.programs)) {
+    if (!started.has(setting.value)) started.set(setting.value, setting.origin);
+  }
+  for (const [name, origin] of started) {
+    if (declared.includes(name)) continue;
+    const suggestion = closestWord(name, declared);
+    const hint = suggestion !== null ? `did you mean '${suggestion}'?`
+      : declared.length > 0 ? `expected the name of a [[programs]] entry: ${declared.join(", ")}`
+        : "expected the name of a [[programs]] entry, and none is declared";
+    problems.push({ ...origin, message: `[foreground] programs: unknown program '${name}'; ${hint}` });
+  }
+  const names = [...started.keys()];
+  if (names.length > max) {
+    const origin = started.get(names[max])!;
+    const message = `[foreground] programs: ${names.length} programs to start at boot, one per virtual console, but [foreground] max is ${max}; expected at most ${max}`;
+    problems.push({ ...origin, message });
+  }
+  return names;
 }
 
 /** Reads, validates and merges `path` and its includes; throws SystemConfigError listing every problem. */

@@ -1,8 +1,8 @@
 // The typed shape of a system: what each system.toml section holds once validated.
 //
 // Everything here is normalised: durations in nanoseconds, sizes in bytes, hostnames in
-// lower case, handler sources relative to the top-level system.toml's directory with '/'
-// separators, so the same system written two ways has one canonical JSON form and one hash.
+// lower case, handler and program sources relative to the top-level system.toml's directory
+// with '/' separators, so the same system written two ways has one canonical JSON form and one hash.
 
 /** When a handler runs. At least one trigger is required; several may be combined. */
 export interface HandlerTriggers {
@@ -31,6 +31,15 @@ export interface HandlerConfig {
   capabilities: string[];
 }
 
+/** A foreground program: an AssemblyScript module compiled like a handler, run on a virtual console. */
+export interface ProgramConfig {
+  name: string;
+  /** The program's AssemblyScript source, relative to the top-level system.toml's folder. */
+  source: string;
+  /** The program's linear memory limit, a whole number of 64 KiB pages (`memory = "1MiB"`). */
+  memoryBytes: number;
+}
+
 export interface SystemConfig {
   system: {
     /** An RFC 1123 label, lower case. */
@@ -42,9 +51,12 @@ export interface SystemConfig {
   foreground: {
     /** How many foreground programs may run at once, time-sliced (1 to 4). */
     max: number;
+    /** Programs started at boot, one per virtual console, in order: names of `programs` entries, at most `max`. */
     programs: string[];
   };
   handlers: HandlerConfig[];
+  /** Every declared program, in include order; `foreground.programs` says which start at boot. */
+  programs: ProgramConfig[];
   /** Reserved for the network work: always empty for now. */
   network: Record<string, never>;
 }
@@ -57,10 +69,11 @@ export const MAXIMUM_FOREGROUND = 4;
 export const MAXIMUM_KEEP_GENERATIONS = 100;
 
 /** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
-export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "network"] as const;
+export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
 export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "budget", "memory", "capabilities"] as const;
+export const PROGRAM_KEYS = ["name", "source", "memory"] as const;
 
 /** RFC 1123 host name label: letters, digits and '-', 1 to 63, not starting or ending with '-'. */
 export const HOSTNAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;

@@ -3,13 +3,14 @@
 // A fragment is one file's contribution before includes are merged: every value carries
 // the file and line it came from, so a conflict between two files can name both. Problems
 // are appended to a shared list; a value with a problem is left out of the fragment.
+import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { closestWord, describeValue, type ConfigProblem } from "./errors.ts";
 import { lineOf, type KeyLines } from "./locate.ts";
 import {
   DEFAULT_BUDGET_NANOSECONDS, DEFAULT_MEMORY_BYTES, EVENT_FORM, EVENT_PATTERN, FOREGROUND_KEYS, HANDLER_KEYS,
-  HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, SYSTEM_KEYS,
-  TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig,
+  HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, PROGRAM_KEYS,
+  SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
 } from "./schema.ts";
 import { DURATION_FORM, SIZE_FORM, WASM_PAGE_BYTES, formatSize, parseDuration, parseSize } from "./units.ts";
 
@@ -23,13 +24,14 @@ export interface Setting<T> {
   origin: Origin;
 }
 
-/** One file's validated contribution. Handler sources are absolute paths at this stage. */
+/** One file's validated contribution. Handler and program sources are absolute paths at this stage. */
 export interface Fragment {
   file: string;
   includes: Setting<string>[];
   system: { hostname?: Setting<string>; version?: Setting<string>; keepGenerations?: Setting<number> };
   foreground: { max?: Setting<number>; programs: Setting<string>[] };
   handlers: Setting<HandlerConfig>[];
+  programs: Setting<ProgramConfig>[];
 }
 
 type Table = Record<string, unknown>;
@@ -119,20 +121,36 @@ function checkForeground(checker: FileChecker, table: Table, fragment: Fragment)
   }
 }
 
+/** Reads the keys of one `[[handlers]]` or `[[programs]]` table, reporting each bad or missing value. */
+function tableFields(checker: FileChecker, table: Table, path: string, where: string) {
+  const field = (key: string) => ({ path: `${path}.${key}`, label: `${where} ${key}` });
+  return {
+    field,
+    required(key: string, expected: string, test: (value: unknown) => string | null): string | undefined {
+      if (key in table) return checker.expect(table[key], field(key).path, field(key).label, expected, test);
+      checker.report(path, `${field(key).label}: missing; expected ${expected}`);
+      return undefined;
+    },
+    optional<T>(key: string, expected: string, test: (value: unknown) => T | null, fallback: T): T | undefined {
+      return key in table ? checker.expect(table[key], field(key).path, field(key).label, expected, test) : fallback;
+    },
+  };
+}
+
+/** "[[handlers]] #2 (name 'pulse')": how messages name the index-th (0-based) table of an array. */
+function describeArrayTable(array: string, table: Table, index: number): string {
+  const named = typeof table.name === "string" ? ` (name '${table.name}')` : "";
+  return `[[${array}]] #${index + 1}${named}`;
+}
+
+const MEMORY_FORM = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to 4GiB`;
+
 /** Validates `[[handlers]]` #index (0-based); returns the normalised handler or null. */
 function checkHandler(checker: FileChecker, table: Table, index: number, directory: string): HandlerConfig | null {
   const path = `handlers.${index}`;
-  const named = typeof table.name === "string" ? ` (name '${table.name}')` : "";
-  const where = `[[handlers]] #${index + 1}${named}`;
+  const where = describeArrayTable("handlers", table, index);
   const unknownKeys = checker.rejectUnknownKeys(table, HANDLER_KEYS, path, `in ${where}`);
-  const field = (key: string) => ({ path: `${path}.${key}`, label: `${where} ${key}` });
-  const required = (key: string, expected: string, test: (value: unknown) => string | null): string | undefined => {
-    if (key in table) return checker.expect(table[key], field(key).path, field(key).label, expected, test);
-    checker.report(path, `${field(key).label}: missing; expected ${expected}`);
-    return undefined;
-  };
-  const optional = <T>(key: string, expected: string, test: (value: unknown) => T | null, fallback: T): T | undefined =>
-    key in table ? checker.expect(table[key], field(key).path, field(key).label, expected, test) : fallback;
+  const { required, optional } = tableFields(checker, table, path, where);
 
   const name = required("name", NAME_FORM, asString(NAME_PATTERN));
   const source = required("source", "a path to the handler's AssemblyScript source, relative to this file", asString(/^.+$/));
@@ -142,8 +160,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const events = optional("events", `a list of ${EVENT_FORM}`, asStringList(EVENT_PATTERN), []);
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
-  const memoryForm = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to 4GiB`;
-  const memory = optional("memory", memoryForm, asMemory, DEFAULT_MEMORY_BYTES);
+  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
   const capabilityForm = "an empty list: capabilities are reserved for the capability work and cannot be granted yet";
   const capabilities = optional("capabilities", capabilityForm, (value) => (Array.isArray(value) && value.length === 0 ? [] : null), []);
 
@@ -166,13 +183,52 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
 }
 
 /**
- * Validates one parsed file. `absolutePath` locates includes and handler sources (both
- * relative to the file that names them); `file` is how messages name it.
+ * Validates `[[programs]]` #index (0-based); returns the normalised program or null. Unlike a
+ * handler's, a program's source must exist when the system is loaded: a program named in
+ * `[foreground] programs` is started at boot, and a wrong path should not wait for the compiler.
+ */
+function checkProgram(checker: FileChecker, table: Table, index: number, directory: string): ProgramConfig | null {
+  const path = `programs.${index}`;
+  const where = describeArrayTable("programs", table, index);
+  const unknownKeys = checker.rejectUnknownKeys(table, PROGRAM_KEYS, path, `in ${where}`);
+  const { field, required, optional } = tableFields(checker, table, path, where);
+
+  const name = required("name", NAME_FORM, asString(NAME_PATTERN));
+  const sourceForm = "a path to the program's AssemblyScript source, relative to this file";
+  const source = required("source", sourceForm, asString(/^.+$/));
+  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  if (source !== undefined && statSync(resolve(directory, source), { throwIfNoEntry: false })?.isFile() !== true) {
+    checker.report(field("source").path, `${field("source").label}: file not found: ${JSON.stringify(source)}; expected ${sourceForm}`);
+    return null;
+  }
+  if (name === undefined || source === undefined || memory === undefined || unknownKeys > 0) return null;
+  return { name, source: resolve(directory, source), memoryBytes: memory };
+}
+
+/** Validates every table of the array `key` (`[[handlers]]`, `[[programs]]`) with `check`. */
+function checkArrayOfTables<T>(checker: FileChecker, document: Table, key: string, check: (table: Table, index: number) => T | null): Setting<T>[] {
+  if (!(key in document)) return [];
+  const tables = document[key];
+  if (!Array.isArray(tables) || !tables.every(isTable)) {
+    checker.report(key, `${key}: expected [[${key}]] tables, got ${describeValue(tables)}`);
+    return [];
+  }
+  const settings: Setting<T>[] = [];
+  tables.forEach((table, index) => {
+    const value = check(table, index);
+    if (value !== null) settings.push({ value, origin: checker.origin(`${key}.${index}`) });
+  });
+  return settings;
+}
+
+/**
+ * Validates one parsed file. `absolutePath` locates includes, handler and program sources
+ * (all relative to the file that names them); `file` is how messages name it.
  */
 export function checkFile(document: Table, absolutePath: string, file: string, lines: KeyLines, problems: ConfigProblem[]): Fragment {
   const checker = new FileChecker(file, lines, problems);
   const directory = dirname(absolutePath);
-  const fragment: Fragment = { file, includes: [], system: {}, foreground: { programs: [] }, handlers: [] };
+  const fragment: Fragment = { file, includes: [], system: {}, foreground: { programs: [] }, handlers: [], programs: [] };
   checker.rejectUnknownKeys(document, TOP_LEVEL_KEYS, "", "at the top level");
   if ("include" in document) {
     const includes = checker.expect(document.include, "include", "include", "a list of paths to module files, relative to this file", asStringList(/^.+$/));
@@ -190,16 +246,7 @@ export function checkFile(document: Table, absolutePath: string, file: string, l
     if (isTable(document[key])) check(document[key] as Table);
     else checker.report(key, `${key}: expected a table [${key}], got ${describeValue(document[key])}`);
   }
-  if ("handlers" in document) {
-    const handlers = document.handlers;
-    if (!Array.isArray(handlers) || !handlers.every(isTable)) {
-      checker.report("handlers", `handlers: expected [[handlers]] tables, got ${describeValue(handlers)}`);
-    } else {
-      handlers.forEach((table, index) => {
-        const handler = checkHandler(checker, table, index, directory);
-        if (handler !== null) fragment.handlers.push({ value: handler, origin: checker.origin(`handlers.${index}`) });
-      });
-    }
-  }
+  fragment.handlers = checkArrayOfTables(checker, document, "handlers", (table, index) => checkHandler(checker, table, index, directory));
+  fragment.programs = checkArrayOfTables(checker, document, "programs", (table, index) => checkProgram(checker, table, index, directory));
   return fragment;
 }

@@ -26,7 +26,7 @@ struct handler_gate {
   {"Z_optiosZ_log", handler_gate_log}, {"Z_optiosZ_time", handler_gate_time},            \
   {"Z_optiosZ_random", handler_gate_random}, {"Z_optiosZ_emit", handler_gate_emit},      \
   {"Z_optiosZ_payload", handler_gate_payload}, {"Z_optiosZ_status", handler_gate_status},     \
-  {"Z_envZ_abort", handler_gate_abort},
+  {"Z_optiosZ_request", handler_gate_request}, {"Z_envZ_abort", handler_gate_abort},
 
 void handler_gate_log(struct handler_gate* gate, uint32_t message, uint32_t length);
 uint64_t handler_gate_time(struct handler_gate* gate);
@@ -35,6 +35,8 @@ uint32_t handler_gate_emit(struct handler_gate* gate, uint32_t name, uint32_t na
                            uint32_t payload_length);
 uint32_t handler_gate_payload(struct handler_gate* gate, uint32_t destination, uint32_t length);
 uint32_t handler_gate_status(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t destination);
+uint64_t handler_gate_request(struct handler_gate* gate, uint32_t operation, uint64_t a, uint64_t b, uint64_t c,
+                              uint64_t d);
 void handler_gate_abort(struct handler_gate* gate, uint32_t message, uint32_t file, uint32_t line, uint32_t column);
 
 /* boot/early_serial.c: COM1 output for when the kernel cannot speak for itself. */
@@ -48,10 +50,14 @@ __attribute__((noreturn)) void early_report_exception(const struct interrupt_fra
 wasm_rt_trap_t wasm_guard(void (*call)(void* context), void* context);
 /* Memory for instances, memories and tables: the boot arena, then the kernel's page allocator. */
 void* runtime_allocate(uint64_t bytes);
-void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages));
+void runtime_release(void* pointer, uint64_t bytes);
+void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages), void (*release_pages)(void* pages, uint64_t count));
+jmp_buf* wasm_guard_target(void);
+void wasm_guard_set_target(jmp_buf* target);
 
-/* boot/idt.c */
+/* boot/idt.c; interrupt_dispatch returns the frame interrupts.S resumes. */
 void idt_install(void);
+struct interrupt_frame* interrupt_dispatch(struct interrupt_frame* frame);
 extern const struct interrupt_frame* interrupt_current_frame;
 
 /* boot/hardware.c: a bounds-checked view of the kernel's linear memory (traps when out of range). */
@@ -59,6 +65,12 @@ uint8_t* kernel_bytes(struct Z_hardware_instance_t* hardware, uint32_t offset, u
 
 /* boot/modules.c: redirect an interrupted, overrunning handler to its end. */
 void module_preempt(struct interrupt_frame* frame);
+/* boot/modules.c: run a program module's main (on its own thread); the trap that ended it. */
+wasm_rt_trap_t module_run_main(uint32_t id);
+
+/* boot/threads.c: the thread to resume after this interrupt (the same frame, or a switch). */
+#define THREAD_YIELD_VECTOR 48
+struct interrupt_frame* threads_after_interrupt(struct interrupt_frame* frame);
 
 /* boot/main.c: the kernel instance (its type is in the generated kernel.h), and its entry points. */
 struct Z_kernel_instance_t* boot_kernel_instance(void);

@@ -1,4 +1,4 @@
-/* The handler gate: every import a handler module has arrives here and goes to the kernel. */
+/* The gate: every import a handler or program module has arrives here and goes to the kernel. */
 /*
  * A module's imports are wasm2c functions named Z_<module>Z_<name>; the loader resolves a
  * handler's references to them by name (MODULE_GATE_SYMBOLS in boot.h), so these are the
@@ -45,6 +45,11 @@ u32 handler_gate_payload(struct handler_gate* gate, u32 destination, u32 length)
 
 u32 handler_gate_status(struct handler_gate* gate, u32 name, u32 name_length, u32 destination) {
   return (u32)call(gate, GATE_STATUS, name, name_length, destination, 0);
+}
+
+/* A program's request (kernel/programs/requests.ts numbers them; handlers are refused there). */
+u64 handler_gate_request(struct handler_gate* gate, u32 operation, u64 a, u64 b, u64 c, u64 d) {
+  return call(gate, (enum gate_operation)operation, a, b, c, d);
 }
 
 /* AssemblyScript's abort() inside a handler: the run traps and is rolled back, the kernel goes on. */

@@ -3,9 +3,14 @@
  * Every stub leaves the same frame (see struct interrupt_frame in boot.h): the CPU pushes
  * ss, rsp, rflags, cs, rip and, for some exceptions, an error code; the stub pushes a zero
  * error code where the CPU does not, then the vector. The common path saves all general
- * registers and the FPU/SSE state (fxsave), calls interrupt_dispatch(frame) and returns.
+ * registers and, just below them, the FPU/SSE state (fxsave, 512 bytes), calls
+ * interrupt_dispatch(frame) and resumes the frame it returns: the same one, or another
+ * thread's saved frame (threads.c) — a context switch is just resuming a different frame.
+ *
+ * Alignment: in 64-bit mode the CPU aligns RSP to 16 bytes before it pushes, so after its 5
+ * words, the stub's 2 and our 15 the frame is 16-byte aligned, and so is the fxsave area at
+ * frame - 512. threads.c builds new threads' first frames the same way.
  */
-#define INTERRUPT_VECTORS 48
 
         .text
         .code64
@@ -27,6 +32,8 @@ stub 16, 0; stub 17, 1; stub 18, 0; stub 19, 0; stub 20, 0; stub 21, 1; stub 22,
 stub 24, 0; stub 25, 0; stub 26, 0; stub 27, 0; stub 28, 0; stub 29, 1; stub 30, 1; stub 31, 0
 stub 32, 0; stub 33, 0; stub 34, 0; stub 35, 0; stub 36, 0; stub 37, 0; stub 38, 0; stub 39, 0
 stub 40, 0; stub 41, 0; stub 42, 0; stub 43, 0; stub 44, 0; stub 45, 0; stub 46, 0; stub 47, 0
+/* Vector 48: `int $48`, a thread giving up the CPU (threads.c: thread_switch). */
+stub 48, 0
 
 interrupt_common:
         push %rax
@@ -45,14 +52,13 @@ interrupt_common:
         push %r14
         push %r15
         cld
-        mov %rsp, %rbx                   /* rbx: the frame, callee-saved across the call */
         sub $512, %rsp
-        and $-16, %rsp
         fxsave (%rsp)
-        mov %rbx, %rdi
-        call interrupt_dispatch
+        lea 512(%rsp), %rdi              /* the frame */
+        call interrupt_dispatch          /* returns the frame to resume */
+        lea -512(%rax), %rsp
         fxrstor (%rsp)
-        mov %rbx, %rsp
+        add $512, %rsp
         pop %r15
         pop %r14
         pop %r13
@@ -84,6 +90,6 @@ module_budget_trampoline:
         .align 8
         .global interrupt_stubs
 interrupt_stubs:
-        .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
+        .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48
         .quad interrupt_stub_\vector
         .endr

@@ -24,9 +24,13 @@ static void* allocate_kernel_pages(uint64_t pages) {
   return (void*)Z_kernelZ_kernel_allocate_pages(&kernel, (u32)pages);
 }
 
+static void release_kernel_pages(void* pages, uint64_t count) {
+  Z_kernelZ_kernel_free_pages(&kernel, (u64)pages, (u32)count);
+}
+
 /* The kernel calls this once its page allocator is up: module memories come from it from then on. */
 void Z_hardwareZ_runtime_use_page_allocator(struct Z_hardware_instance_t* h) {
-  runtime_use_page_source(allocate_kernel_pages);
+  runtime_use_page_source(allocate_kernel_pages, release_kernel_pages);
 }
 
 static void call_kernel_initialize(void* context) { Z_kernelZ_kernel_initialize(&kernel); }

@@ -1,6 +1,9 @@
-/* Loaded modules: linking, instantiation and guarded calls, as primitives for kernel/handlers/. */
+/* Loaded modules: linking, instantiation and guarded calls, as primitives for the kernel. */
 /*
  * The kernel decides which modules to load and when to run them; this file only does it.
+ * A module is a handler (started with a snapshot: every run is a transaction) or a program
+ * (started without one: its main() runs on a thread of its own, threads.c). Slots are
+ * reused once a module is unloaded, so programs can be run and ended again and again.
  * A module's linked image, instance and wasm memory come from the kernel's page allocator.
  * Every call into a module runs inside wasm_guard, so a trap comes back as its kind.
  * Each module's imports (env, optios) all receive its gate, which tells the kernel which
@@ -15,6 +18,7 @@
 #define PAGE_BYTES 4096
 
 struct module {
+  int loaded;
   const struct module_descriptor* descriptor;
   uint8_t* image;
   uint64_t image_bytes;
@@ -39,7 +43,7 @@ static struct module* running;
 static volatile int stop_requested;
 
 static struct module* module_at(uint32_t id) {
-  return id < module_count ? &modules[id] : NULL;
+  return id < module_count && modules[id].loaded ? &modules[id] : NULL;
 }
 
 static wasm_rt_memory_t* module_memory(struct module* module) {
@@ -47,7 +51,9 @@ static wasm_rt_memory_t* module_memory(struct module* module) {
 }
 
 u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 size) {
-  if (module_count == MODULES_MAX) return (u32)MODULE_ERROR_NO_MEMORY;
+  uint32_t id = 0;
+  while (id < module_count && modules[id].loaded) id++;
+  if (id == MODULES_MAX) return (u32)MODULE_ERROR_NO_MEMORY;
   const uint8_t* image = (const uint8_t*)address;
   int error = 0;
   uint64_t bytes = module_image_bytes(image, size, &error);
@@ -55,16 +61,41 @@ u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 si
   uint8_t* destination = runtime_allocate(bytes);
   if (!destination) return (u32)MODULE_ERROR_NO_MEMORY;
   const struct module_descriptor* descriptor = module_link(image, size, destination, &error, &last_error_symbol);
-  if (!descriptor) return (u32)error;
+  if (!descriptor) {
+    runtime_release(destination, bytes);
+    return (u32)error;
+  }
   void* instance = runtime_allocate(descriptor->instance_bytes);
-  if (!instance) return (u32)MODULE_ERROR_NO_MEMORY;
-  struct module* module = &modules[module_count];
-  module->descriptor = descriptor;
-  module->image = destination;
-  module->image_bytes = bytes;
-  module->instance = instance;
-  module->gate.handler = module_count;
-  return module_count++;
+  if (!instance) {
+    runtime_release(destination, bytes);
+    return (u32)MODULE_ERROR_NO_MEMORY;
+  }
+  memset(instance, 0, descriptor->instance_bytes);
+  modules[id] = (struct module){1, descriptor, destination, bytes, instance, {id}, NULL, 0, 0};
+  if (id == module_count) module_count++;
+  return id;
+}
+
+/* Whether the module is a program (has main) rather than a handler (has handle). */
+u32 Z_hardwareZ_module_is_program(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module && module->descriptor->main && !module->descriptor->handle;
+}
+
+/* Gives back everything the module holds: snapshot, memory and tables, instance, image. */
+static void release_instance(struct module* module) {
+  snapshot_destroy(module->snapshot);
+  module->snapshot = NULL;
+  module->descriptor->free(module->instance); /* NULL-safe for parts never made */
+}
+
+void Z_hardwareZ_module_unload(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  if (!module || module == running) return;
+  release_instance(module);
+  runtime_release(module->instance, module->descriptor->instance_bytes);
+  runtime_release(module->image, module->image_bytes);
+  modules[id] = (struct module){0};
 }
 
 /* The symbol the last failed load could not resolve, copied into kernel memory. */
@@ -83,16 +114,43 @@ static void call_start(void* context) {
   if (module->descriptor->start) module->descriptor->start(module->instance);
 }
 
-/* Instantiates and runs the start code; the state it leaves is the first committed snapshot. */
+/*
+ * Instantiates and runs the start code. For a handler the state it leaves is the first
+ * committed snapshot; a program gets no snapshot (its main() runs on a thread, not in runs).
+ */
 u32 Z_hardwareZ_module_start(struct Z_hardware_instance_t* h, u32 id) {
   struct module* module = module_at(id);
   if (!module) return WASM_RT_TRAP_CALL_INDIRECT;
   wasm_rt_trap_t trap = wasm_guard(call_start, module);
   if (trap != WASM_RT_TRAP_NONE) return trap;
+  if (!module->descriptor->handle) return WASM_RT_TRAP_NONE;
   wasm_rt_memory_t* memory = module_memory(module);
   module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
                                      module->descriptor->instance_bytes);
   return module->snapshot ? WASM_RT_TRAP_NONE : WASM_RT_TRAP_OOB;
+}
+
+/*
+ * Back to the state right after start: memory and tables given back, the instance made
+ * afresh and its start code run again (a handler's reset, or a new version of it).
+ */
+u32 Z_hardwareZ_module_reset(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  if (!module || module == running) return WASM_RT_TRAP_CALL_INDIRECT;
+  release_instance(module);
+  memset(module->instance, 0, module->descriptor->instance_bytes);
+  return Z_hardwareZ_module_start(h, id);
+}
+
+static void call_main(void* context) {
+  struct module* module = context;
+  module->descriptor->main(module->instance);
+}
+
+wasm_rt_trap_t module_run_main(uint32_t id) {
+  struct module* module = module_at(id);
+  if (!module || !module->descriptor->main) return WASM_RT_TRAP_CALL_INDIRECT;
+  return wasm_guard(call_main, module);
 }
 
 struct handle_arguments {

@@ -49,6 +49,13 @@ struct snapshot* snapshot_create(uint8_t* memory, uint64_t memory_bytes, void* i
   return snapshot;
 }
 
+/* Makes the memory writable again and gives the snapshot back (the module is being reset or unloaded). */
+void snapshot_destroy(struct snapshot* snapshot) {
+  if (!snapshot) return;
+  paging_set_writable((uint64_t)snapshot->memory, snapshot->memory_bytes, 1);
+  runtime_release(snapshot, sizeof *snapshot + snapshot->instance_bytes);
+}
+
 void snapshot_begin(struct snapshot* snapshot) {
   snapshot->dirty_count = 0;
   tracking = snapshot;

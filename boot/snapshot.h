@@ -20,6 +20,7 @@ struct snapshot {
 
 /* Protects `memory` and records the instance as committed; NULL when out of memory. */
 struct snapshot* snapshot_create(uint8_t* memory, uint64_t memory_bytes, void* instance, uint64_t instance_bytes);
+void snapshot_destroy(struct snapshot* snapshot);
 void snapshot_begin(struct snapshot* snapshot);
 void snapshot_commit(struct snapshot* snapshot);
 void snapshot_rollback(struct snapshot* snapshot);

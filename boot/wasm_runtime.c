@@ -31,6 +31,7 @@ static uint8_t arena[RUNTIME_ARENA_BYTES] __attribute__((aligned(4096)));
 static uint64_t arena_used;
 
 static void* (*page_source)(uint64_t pages);
+static void (*page_release)(void* pages, uint64_t count);
 
 static void* arena_allocate(uint64_t bytes) {
   uint64_t start = (arena_used + 4095) & ~4095ull;
@@ -40,14 +41,26 @@ static void* arena_allocate(uint64_t bytes) {
 }
 
 /* Once the kernel's page allocator runs, everything after the kernel's own memory comes from it. */
-void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages)) {
+void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages), void (*release_pages)(void* pages, uint64_t count)) {
   page_source = allocate_pages;
+  page_release = release_pages;
 }
 
 void* runtime_allocate(uint64_t bytes) {
   if (!page_source) return arena_allocate(bytes);
   return page_source((bytes + 4095) / 4096);
 }
+
+/* Gives back what runtime_allocate(bytes) returned; the boot arena is never given back. */
+void runtime_release(void* pointer, uint64_t bytes) {
+  uint8_t* start = pointer;
+  if (!pointer || !page_release || (start >= arena && start < arena + sizeof arena)) return;
+  page_release(pointer, (bytes + 4095) / 4096);
+}
+
+/* The innermost guard's jump target, swapped with the call depth on every thread switch (threads.c). */
+jmp_buf* wasm_guard_target(void) { return trap_target; }
+void wasm_guard_set_target(jmp_buf* target) { trap_target = target; }
 
 void wasm_rt_init(void) { initialized = 1; }
 bool wasm_rt_is_initialized(void) { return initialized; }
@@ -135,7 +148,8 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
 }
 
 void wasm_rt_free_memory(wasm_rt_memory_t* memory) {
-  memory->data = NULL; /* The arena is never returned; handler memories will come from the page allocator. */
+  runtime_release(memory->data, (uint64_t)memory->max_pages * WASM_PAGE_BYTES);
+  memory->data = NULL;
   memory->size = 0;
 }
 
@@ -150,6 +164,7 @@ void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t* table, uint32_t ele
 }
 
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t* table) {
+  runtime_release(table->data, (uint64_t)table->max_size * sizeof(wasm_rt_funcref_t));
   table->data = NULL;
   table->size = 0;
 }

@@ -5,6 +5,8 @@
 //   kernel_main(magic, information)     once, with the loader's magic and information address
 //   kernel_exception(vector, code, rip) for CPU exceptions 0-31
 //   kernel_interrupt(vector)            for device interrupt vectors 32-47
+//   kernel_handler_call(module, …)      every call a handler or program makes through its gate
+//   kernel_allocate_pages / kernel_free_pages   memory for modules, stacks and snapshots
 //   kernel_trap(kind)                   when the kernel's own wasm code trapped
 
 import { bootEntryTsc, haltForever, physicalRead64, readTsc, runtimeUsePageAllocator } from "./arch/x86_64/hardware";
@@ -18,11 +20,16 @@ import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
 import { gateCall } from "./handlers/gate";
-import { dispatcherRun, dispatcherTimerInterrupt } from "./handlers/dispatcher";
+import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { bootFilesystemMount } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
-import { picRemapAndMask } from "./arch/x86_64/pic8259";
+import { IRQ_COM1, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
+import { bootInformationKeep } from "./boot/current";
+import { loadSystemConfig } from "./config/system_config";
+import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from "./input/input";
+import { kernelLoop } from "./loop";
+import { programsInitialize, programsPreempt, programStartNamed } from "./programs/programs";
 import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
 import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine, trapName } from "./panic";
@@ -64,11 +71,19 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
   picRemapAndMask();                                           // legacy PICs off the exception vectors
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
+  bootInformationKeep(information);
   bootFilesystemMount(information);                            // the initrd, read-only at /
+  const config = loadSystemConfig();                           // /etc/system.toml from it
+  if (config.error.length > 0) log(LEVEL_WARNING, line.clear().string("config: ").string(config.error).string("; using the defaults"));
+  programsInitialize(config.foregroundMax);                    // one slot and console per program
   handlersLoad(information);                                   // handler modules GRUB handed over
   if (options.test == TEST_BENCH) stopMachine(runHandlerBench());
+  inputInitialize();                                           // keyboard and COM1 interrupt on input
+  picUnmask(IRQ_KEYBOARD);
+  picUnmask(IRQ_COM1);
   handlersPostBoot();                                          // each gets the boot event
-  dispatcherRun();                                             // the event loop; never returns
+  for (let i = 0; i < config.foregroundPrograms.length; i++) programStartNamed(config.foregroundPrograms[i]);
+  kernelLoop();                                                // never returns
 }
 
 function readBootInformation(magic: u32, address: u64): BootInformation {
@@ -84,9 +99,14 @@ export function kernel_allocate_pages(count: u32): u64 {
   return pageAllocator().allocateContiguous(count);
 }
 
-/** The handler gate: every call a handler makes (boot/handler_gate.c). */
-export function kernel_handler_call(handler: u32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
-  return gateCall(<i32>handler, operation, a, b, c, d);
+/** Gives back pages from kernel_allocate_pages (module memories, stacks, snapshots). */
+export function kernel_free_pages(address: u64, count: u32): void {
+  pageAllocator().free(address, count);
+}
+
+/** The gate: every call a handler or program makes (boot/handler_gate.c), with the caller's module number. */
+export function kernel_handler_call(module: u32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
+  return gateCall(<i32>module, operation, a, b, c, d);
 }
 
 export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
@@ -95,8 +115,12 @@ export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
 }
 
 export function kernel_interrupt(vector: u32): void {
+  if (vector == SPURIOUS_INTERRUPT_VECTOR) return;
   if (vector == TIMER_VECTOR) dispatcherTimerInterrupt();
-  else if (vector != SPURIOUS_INTERRUPT_VECTOR) log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
+  else if (vector == picVector(IRQ_KEYBOARD)) inputKeyboardInterrupt();
+  else if (vector == picVector(IRQ_COM1)) inputSerialInterrupt();
+  else log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
+  programsPreempt();                                           // a program was running: the kernel has work
 }
 
 export function kernel_trap(kind: u32): void {

@@ -71,3 +71,25 @@ export const INPUT_HISTORY_LINES: i32 = 16;
 
 /** Completed lines waiting for a console's program; Enter on a full queue rings the bell. */
 export const INPUT_QUEUE_LINES: i32 = 8;
+
+/** Bytes of recent output each virtual console keeps, to redraw it when it is switched to. */
+export const VIRTUAL_CONSOLE_RECENT_BYTES: i32 = 4096;
+/** Input bytes buffered between an interrupt and the kernel loop (keyboard and serial each). */
+export const INPUT_RING_BYTES: i32 = 256;
+/** How long a foreground program runs before another runnable one gets the CPU. */
+export const PROGRAM_TIME_SLICE_NANOSECONDS: u64 = 10_000_000;
+/** Bytes a program may write or read in one kernel call. */
+export const PROGRAM_TRANSFER_MAX_BYTES: u32 = 4096;
+
+// ---- kernel/config: /etc/system.toml as the kernel reads it ----
+
+/** Foreground programs running at once when /etc/system.toml sets no [foreground] max. */
+export const FOREGROUND_MAX_DEFAULT: i32 = 1;
+
+/** Most foreground programs running at once, one per virtual console (the toolchain's MAXIMUM_FOREGROUND). */
+export const FOREGROUND_MAX_LIMIT: i32 = 4;
+
+/** Largest /etc/system.toml read, in bytes: it is copied into kernel memory once, at boot, and never freed. */
+export const SYSTEM_CONFIG_MAX_BYTES: u32 = 65536;
+/** Modules loaded at once, handlers and programs together (boot/modules.c MODULES_MAX). */
+export const MODULES_MAX: i32 = 32;

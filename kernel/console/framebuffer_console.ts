@@ -1,13 +1,13 @@
 // Framebuffer text console: 8×16 glyphs drawn into a linear RGB framebuffer (as under UEFI).
 //
-// Each line is rendered one scanline at a time into `scanline` (kernel memory) and copied
-// out with one call per scanline, so a line costs 16 copies however long it is. Only 32
-// bits per pixel are drawn; other depths are refused by `supports()` and the caller logs it.
+// Each character cell is drawn one glyph row at a time into `glyphRow` (kernel memory) and
+// copied out with one call per row: 16 copies a character. Only 32 bits per pixel are
+// drawn; other depths are refused by `supports()` and the caller logs it. The cursor and
+// terminal-byte rules are CellScreen's (console.ts).
 
 import { physicalCopyOut, physicalFill32, physicalMove } from "../arch/x86_64/hardware";
-import { ConsoleOutput } from "./console";
+import { CellScreen } from "./console";
 import { FONT_8X16, FONT_HEIGHT, FONT_WIDTH } from "./font_8x16";
-import { Text } from "./text";
 
 const FOREGROUND_LEVEL: u32 = 0xaa; // light grey, like VGA attribute 7
 
@@ -31,12 +31,10 @@ export const FRAMEBUFFER_KIND_INDEXED: u8 = 0;
 export const FRAMEBUFFER_KIND_RGB: u8 = 1;
 export const FRAMEBUFFER_KIND_EGA_TEXT: u8 = 2;
 
-export class FramebufferConsole extends ConsoleOutput {
-  readonly columns: u32;
-  readonly rows: u32;
-  private row: u32 = 0;
+export class FramebufferConsole extends CellScreen {
   private readonly foreground: u32;
-  private readonly scanline: StaticArray<u32>;
+  /** One glyph row of pixels, copied out with one call. */
+  private readonly glyphRow: StaticArray<u32> = new StaticArray<u32>(FONT_WIDTH);
 
   static supports(framebuffer: Framebuffer): bool {
     return framebuffer.kind == FRAMEBUFFER_KIND_RGB && framebuffer.bitsPerPixel == 32 &&
@@ -44,10 +42,7 @@ export class FramebufferConsole extends ConsoleOutput {
   }
 
   constructor(readonly framebuffer: Framebuffer) {
-    super();
-    this.columns = framebuffer.width / FONT_WIDTH;
-    this.rows = framebuffer.height / FONT_HEIGHT;
-    this.scanline = new StaticArray<u32>(framebuffer.width);
+    super(framebuffer.width / FONT_WIDTH, framebuffer.height / FONT_HEIGHT);
     this.foreground = channel(framebuffer.redPosition, framebuffer.redSize) |
       channel(framebuffer.greenPosition, framebuffer.greenSize) |
       channel(framebuffer.bluePosition, framebuffer.blueSize);
@@ -57,32 +52,30 @@ export class FramebufferConsole extends ConsoleOutput {
     return "framebuffer";
   }
 
-  clear(): void {
-    for (let y: u32 = 0; y < this.framebuffer.height; y++) this.fillScanline(y, 0);
-    this.row = 0;
-  }
-
-  writeLine(line: Text): void {
-    if (this.row == this.rows) this.scroll();
-    const visible = min<u32>(<u32>line.length, this.columns);
-    const top = this.row * FONT_HEIGHT;
+  protected drawCell(row: u32, column: u32, character: u8): void {
+    const top = row * FONT_HEIGHT;
     for (let glyphRow: u32 = 0; glyphRow < FONT_HEIGHT; glyphRow++) {
-      for (let x: u32 = 0; x < this.framebuffer.width; x++) unchecked((this.scanline[x] = 0));
-      for (let column: u32 = 0; column < visible; column++) {
-        const bits = <u32>FONT_8X16[(<i32>line.byteAt(column) & 0x7f) * FONT_HEIGHT + glyphRow];
-        for (let bit: u32 = 0; bit < FONT_WIDTH; bit++) {
-          if (bits & (0x80 >> bit)) unchecked((this.scanline[column * FONT_WIDTH + bit] = this.foreground));
-        }
+      const bits = <u32>FONT_8X16[(<i32>character & 0x7f) * FONT_HEIGHT + glyphRow];
+      for (let bit: u32 = 0; bit < FONT_WIDTH; bit++) {
+        unchecked((this.glyphRow[bit] = (bits & (0x80 >> bit)) != 0 ? this.foreground : 0));
       }
-      physicalCopyOut(this.scanlineAddress(top + glyphRow), changetype<usize>(this.scanline), this.framebuffer.width * 4);
+      physicalCopyOut(this.scanlineAddress(top + glyphRow) + <u64>column * FONT_WIDTH * 4,
+        changetype<usize>(this.glyphRow), FONT_WIDTH * 4);
     }
-    this.row++;
   }
 
-  private scroll(): void {
+  protected blankRow(row: u32): void {
+    for (let y: u32 = 0; y < FONT_HEIGHT; y++) this.fillScanline(row * FONT_HEIGHT + y, 0);
+  }
+
+  protected blankAll(): void {
+    for (let y: u32 = 0; y < this.framebuffer.height; y++) this.fillScanline(y, 0);
+  }
+
+  protected scrollUp(): void {
     const rowBytes = <u64>this.framebuffer.pitch * FONT_HEIGHT;
     physicalMove(this.framebuffer.address, this.framebuffer.address + rowBytes, rowBytes * (this.rows - 1));
-    this.row = this.rows - 1;
+    this.blankRow(this.rows - 1);
   }
 
   private fillScanline(y: u32, value: u32): void {

@@ -14,8 +14,13 @@ const SIZE_UNITS: StaticArray<string> = ["KiB", "MiB", "GiB", "TiB"];
 const scratch = new StaticArray<u8>(32);
 
 export class Text {
-  readonly bytes: StaticArray<u8> = new StaticArray<u8>(TEXT_CAPACITY);
+  readonly bytes: StaticArray<u8>;
   length: i32 = 0;
+
+  /** Room for `capacity` bytes (a log line by default; reports to programs use more). */
+  constructor(readonly capacity: i32 = TEXT_CAPACITY) {
+    this.bytes = new StaticArray<u8>(capacity);
+  }
 
   clear(): Text {
     this.length = 0;
@@ -32,7 +37,7 @@ export class Text {
   }
 
   char(code: u32): Text {
-    if (this.length < TEXT_CAPACITY) {
+    if (this.length < this.capacity) {
       this.bytes[this.length] = code < 0x80 ? <u8>code : 0x3f;
       this.length++;
     }
@@ -104,7 +109,7 @@ export class Text {
 
   /** Pads with spaces up to column `column` (no-op when already past it). */
   padTo(column: i32): Text {
-    while (this.length < column && this.length < TEXT_CAPACITY) this.char(0x20);
+    while (this.length < column && this.length < this.capacity) this.char(0x20);
     return this;
   }
 

@@ -86,4 +86,14 @@ export class TimerSet {
     }
     return stopped;
   }
+
+  /** Starts `handler`'s periodic timers again, first due a period from `now` (a reset after quarantine). */
+  restartFor(handler: i32, now: u64): void {
+    for (let i = 0; i < this.count; i++) {
+      const timer = this.timers[i];
+      if (timer.handler != handler || timer.period == 0 || timer.active) continue;
+      timer.active = true;
+      timer.deadline = now + timer.period;
+    }
+  }
 }

@@ -41,6 +41,8 @@ const MAGIC = "070701";
 const TRAILER = "TRAILER!!!";
 const CHARACTER_SLASH: i32 = 0x2f;
 const CHARACTER_DOT: i32 = 0x2e;
+/** lookup()'s copy of the path as bytes (lookups never nest). */
+const lookupScratch = new StaticArray<u8>(INITRD_PATH_MAX_BYTES);
 
 /** One file, directory or symlink: where its bytes are, and its place in the tree. */
 export class FilesystemEntry {
@@ -90,17 +92,24 @@ export class Filesystem {
 
   /** The entry at `path` ("/etc/x", "etc/x", "./etc/x"; ".." climbs), or null. Allocates nothing. */
   lookup(path: string): FilesystemEntry | null {
+    const length = min<i32>(path.length, <i32>INITRD_PATH_MAX_BYTES);
+    for (let i = 0; i < length; i++) lookupScratch[i] = <u8>path.charCodeAt(i);
+    return path.length > length ? null : this.lookupBytes(changetype<usize>(lookupScratch), length);
+  }
+
+  /** lookup() for a path given as `length` bytes at `address` in kernel memory (a program's request). */
+  lookupBytes(address: usize, length: i32): FilesystemEntry | null {
     let directory: FilesystemEntry | null = this.root;
     let start = 0;
-    const length = path.length;
     while (start < length && directory != null) {
       let end = start;
-      while (end < length && path.charCodeAt(end) != CHARACTER_SLASH) end++;
-      if (end - start == 2 && path.charCodeAt(start) == CHARACTER_DOT && path.charCodeAt(start + 1) == CHARACTER_DOT) {
+      while (end < length && <i32>load<u8>(address + end) != CHARACTER_SLASH) end++;
+      const size = end - start;
+      if (size == 2 && <i32>load<u8>(address + start) == CHARACTER_DOT && <i32>load<u8>(address + start + 1) == CHARACTER_DOT) {
         const parent = directory.parent;
         if (parent != null) directory = parent;
-      } else if (!isSkippedComponent(path, start, end)) {
-        directory = findChild(directory, path, start, end);
+      } else if (!(size == 0 || (size == 1 && <i32>load<u8>(address + start) == CHARACTER_DOT))) {
+        directory = findChildBytes(directory, address + start, size);
       }
       start = end + 1;
     }
@@ -260,6 +269,19 @@ function findChild(directory: FilesystemEntry, path: string, start: i32, end: i3
   let child = directory.firstChild;
   while (child != null) {
     if (sameName(child.name, path, start, end)) return child;
+    child = child.nextSibling;
+  }
+  return null;
+}
+
+/** The child of `directory` whose name is the `length` bytes at `address`, or null. */
+function findChildBytes(directory: FilesystemEntry, address: usize, length: i32): FilesystemEntry | null {
+  let child = directory.firstChild;
+  while (child != null) {
+    const name = child.name;
+    let same = name.length == length;
+    for (let i = 0; i < length && same; i++) same = name.charCodeAt(i) == <i32>load<u8>(address + i);
+    if (same) return child;
     child = child.nextSibling;
   }
   return null;

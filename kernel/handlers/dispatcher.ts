@@ -1,21 +1,20 @@
-// The event loop: expire timers, run runnable handlers in posting order, sleep until the next deadline.
+// Handler dispatch: expire timers, run runnable handlers in posting order (the kernel loop, loop.ts, calls it).
 //
 // A run is a transaction: when it traps or overruns, boot/ rolls back its memory and
 // globals, the events it emitted are withdrawn, and its event goes back to the front of the
 // queue, to be retried once the handler's back-off has passed (or dropped if the handler is
 // quarantined).
 //
-// Tickless: after each round the local APIC is armed for the earliest of the next timer
-// deadline and the next back-off expiry of a handler with waiting events — or not armed at
-// all — and the CPU halts until an interrupt. The timer interrupt only counts and
-// acknowledges; all work happens here, with interrupts off.
+// Tickless: after each round the kernel loop arms the local APIC for nextWake() — the
+// earliest of the next timer deadline and the next back-off expiry of a handler with
+// waiting events — or not at all. The timer interrupt only counts and acknowledges; all
+// work happens in the loop, with interrupts off.
 
 import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
-import { moduleHandle, moduleRequestStop, readTsc, waitForInterrupt } from "../arch/x86_64/hardware";
+import { moduleHandle, moduleRequestStop, readTsc } from "../arch/x86_64/hardware";
 import { EVENT_TIMER } from "../events/event_queue";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy, TRAP_OVERRUN } from "../events/supervision";
-import { NO_DEADLINE } from "../events/timers";
-import { LEVEL_DEBUG, LEVEL_WARNING, line, log } from "../log/log";
+import { LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
 import { HANDLER_STOP_RETRY_NANOSECONDS, HANDLERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
@@ -42,7 +41,7 @@ export function dispatcherTimerInterrupt(): void {
 }
 
 /** Posts an event for every timer due at `now`. */
-function expireTimers(now: u64): void {
+export function expireTimers(now: u64): void {
   for (let due = handlerTimers.takeDue(now); due >= 0; due = handlerTimers.takeDue(now)) {
     postTo(handlerTimers.timer(due).handler, EVENT_TIMER, <u32>due, 0, now, 0, 0);
   }
@@ -87,27 +86,11 @@ export function dispatch(): i32 {
 }
 
 /** The earliest moment anything can happen: a timer, or a backed-off handler with waiting events. */
-function nextWake(): u64 {
+export function nextWake(): u64 {
   let wake = handlerTimers.nextDeadline();
   for (let i = 0; i < handlers.length; i++) {
     const health = handlers[i].health;
     if (!health.quarantined && health.retryAt < wake && eventQueue.countFor(i) > 0) wake = health.retryAt;
   }
   return wake;
-}
-
-/** Never returns: the system's main loop once booted. */
-export function dispatcherRun(): void {
-  while (true) {
-    expireTimers(clockNanoseconds(readTsc()));
-    dispatch();
-    const wake = nextWake();
-    const now = clockNanoseconds(readTsc());
-    if (wake == NO_DEADLINE) localApicDisarm();
-    else if (wake <= now) continue;
-    else localApicArm(wake - now);
-    waitForInterrupt();
-    // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more.
-    log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
-  }
 }

@@ -1,13 +1,21 @@
-// The handler gate's policy: what each call from a handler does (boot/handler_gate.c forwards them).
+// The gate's policy: what each call from a handler or program does (boot/handler_gate.c forwards them).
 //
-// Every call names the calling handler, so capability checks (later work) sit here and only
-// here. Addresses and lengths are in the handler's memory and are checked by the copies.
+// Every call names the calling module; the kernel knows whether it is a handler (its index
+// in the registry) or a program (its slot), and each operation says who may make it, so
+// capability checks (later work) sit here and only here. Addresses and lengths are in the
+// caller's memory and are checked by the copies.
+//
+//   both:          LOG TIME RANDOM EMIT STATUS
+//   handlers only: PAYLOAD (the event being handled)
+//   programs only: WRITE READ_LINE and the shell's requests (programs/requests.ts)
 
 import { moduleCopyIn, moduleCopyOut, readTsc } from "../arch/x86_64/hardware";
 import { Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
 import { LEVEL_INFO, log } from "../log/log";
-import { HANDLER_LOG_MAX_BYTES, HANDLER_PAYLOAD_MAX_BYTES } from "../params";
+import { HANDLER_LOG_MAX_BYTES, HANDLER_PAYLOAD_MAX_BYTES, HANDLERS_MAX, MODULES_MAX } from "../params";
+import { program } from "../programs/programs";
+import { programRequest } from "../programs/requests";
 import { clockNanoseconds } from "../time/clock";
 import { currentPayload, currentPayloadLength, handlers, postTo } from "./registry";
 
@@ -17,12 +25,47 @@ export const GATE_RANDOM: u32 = 3;
 export const GATE_EMIT: u32 = 4;
 export const GATE_PAYLOAD: u32 = 5;
 export const GATE_STATUS: u32 = 6;
+/** The first operation only programs may make; programs/requests.ts has them. */
+export const GATE_FIRST_PROGRAM_OPERATION: u32 = 7;
+
+const OWNER_NONE: i32 = -1;
+const handlerOfModule = new StaticArray<i32>(MODULES_MAX);
+const programOfModule = new StaticArray<i32>(MODULES_MAX);
+let ownersCleared = false;
+
+function clearOwners(): void {
+  if (ownersCleared) return;
+  for (let i = 0; i < MODULES_MAX; i++) {
+    handlerOfModule[i] = OWNER_NONE;
+    programOfModule[i] = OWNER_NONE;
+  }
+  ownersCleared = true;
+}
+
+/** From now on calls from `module` are handler `index`'s. */
+export function gateAdmitHandler(module: i32, index: i32): void {
+  clearOwners();
+  handlerOfModule[module] = index;
+}
+
+/** From now on calls from `module` are the program in `slot`'s. */
+export function gateAdmitProgram(module: i32, slot: i32): void {
+  clearOwners();
+  programOfModule[module] = slot;
+}
+
+/** The module is gone: its number may be reused by another. */
+export function gateForget(module: i32): void {
+  clearOwners();
+  handlerOfModule[module] = OWNER_NONE;
+  programOfModule[module] = OWNER_NONE;
+}
 
 /** Layout of the status a handler receives (handlers/api/optios.ts, HandlerStatus): 40 bytes. */
 const STATUS_BYTES: u32 = 40;
 const status = new StaticArray<u8>(STATUS_BYTES);
 
-const GATE_REFUSED: u64 = u64.MAX_VALUE;
+export const GATE_REFUSED: u64 = u64.MAX_VALUE;
 const message = new StaticArray<u8>(HANDLER_LOG_MAX_BYTES);
 const emitted = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
 const EVENT_NAME_MAX_BYTES: u32 = 64;
@@ -30,21 +73,30 @@ const eventName = new StaticArray<u8>(EVENT_NAME_MAX_BYTES);
 const logLine = new Text();
 let randomState: u64 = 0x9e3779b97f4a7c15;
 
-export function gateCall(handler: i32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
-  if (handler < 0 || handler >= handlers.length) return GATE_REFUSED;
-  if (operation == GATE_LOG) return gateLog(handler, <u32>a, <u32>b);
+export function gateCall(module: i32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
+  clearOwners();
+  if (module < 0 || module >= MODULES_MAX) return GATE_REFUSED;
+  const handler = handlerOfModule[module];
+  const slot = programOfModule[module];
+  if (handler == OWNER_NONE && slot == OWNER_NONE) return GATE_REFUSED;
+  if (operation == GATE_LOG) return gateLog(module, handler, slot, <u32>a, <u32>b);
   if (operation == GATE_TIME) return clockNanoseconds(readTsc());
   if (operation == GATE_RANDOM) return nextRandom();
-  if (operation == GATE_EMIT) return gateEmit(handler, <u32>a, <u32>b, <u32>c, <u32>d);
-  if (operation == GATE_PAYLOAD) return gatePayload(handler, <u32>a, <u32>b);
-  if (operation == GATE_STATUS) return gateStatus(handler, <u32>a, <u32>b, <u32>c);
+  if (operation == GATE_EMIT) return gateEmit(module, handler >= 0 ? handler : HANDLERS_MAX + slot, <u32>a, <u32>b, <u32>c, <u32>d);
+  if (operation == GATE_STATUS) return gateStatus(module, <u32>a, <u32>b, <u32>c);
+  if (operation == GATE_PAYLOAD) return handler >= 0 ? gatePayload(module, <u32>a, <u32>b) : GATE_REFUSED;
+  if (operation >= GATE_FIRST_PROGRAM_OPERATION && slot >= 0) return programRequest(module, slot, operation, a, b, c, d);
   return GATE_REFUSED;
 }
 
-function gateLog(handler: i32, address: u32, length: u32): u64 {
+/** A log line from handler `handler` or the program in `slot` (the other is OWNER_NONE). */
+function gateLog(module: i32, handler: i32, slot: i32, address: u32, length: u32): u64 {
   const shown = min<u32>(length, HANDLER_LOG_MAX_BYTES);
-  if (!moduleCopyIn(handlers[handler].module, changetype<usize>(message), address, shown)) return GATE_REFUSED;
-  log(LEVEL_INFO, logLine.clear().string("[").string(handlers[handler].name).string("] ")
+  if (!moduleCopyIn(module, changetype<usize>(message), address, shown)) return GATE_REFUSED;
+  logLine.clear().string("[");
+  if (handler >= 0) logLine.string(handlers[handler].name);
+  else logLine.text(program(slot).name);
+  log(LEVEL_INFO, logLine.string("] ")
     .raw(changetype<usize>(message), shown));
   return 0;
 }
@@ -58,10 +110,12 @@ function nextRandom(): u64 {
   return randomState * 0x2545f4914f6cdd1d;
 }
 
-/** Posts an app event to every handler subscribed to its name; 0, or GATE_REFUSED if none took it. */
-function gateEmit(handler: i32, nameAddress: u32, nameLength: u32, payload: u32, payloadLength: u32): u64 {
+/**
+ * Posts an app event to every handler subscribed to its name; 0, or GATE_REFUSED if none took
+ * it. `source` is the emitting handler's index, or HANDLERS_MAX + slot for a program.
+ */
+function gateEmit(module: i32, source: i32, nameAddress: u32, nameLength: u32, payload: u32, payloadLength: u32): u64 {
   if (nameLength > EVENT_NAME_MAX_BYTES || payloadLength > <u32>HANDLER_PAYLOAD_MAX_BYTES) return GATE_REFUSED;
-  const module = handlers[handler].module;
   if (!moduleCopyIn(module, changetype<usize>(eventName), nameAddress, nameLength)) return GATE_REFUSED;
   if (!moduleCopyIn(module, changetype<usize>(emitted), payload, payloadLength)) return GATE_REFUSED;
   const now = clockNanoseconds(readTsc());
@@ -69,7 +123,7 @@ function gateEmit(handler: i32, nameAddress: u32, nameLength: u32, payload: u32,
   let delivered = 0;
   for (let i = 0; i < handlers.length; i++) {
     if (subscribed(handlers[i].events, nameLength) &&
-      postTo(i, EVENT_APP, <u32>handler, number, now, changetype<usize>(emitted), <i32>payloadLength)) delivered++;
+      postTo(i, EVENT_APP, <u32>source, number, now, changetype<usize>(emitted), <i32>payloadLength)) delivered++;
   }
   return delivered > 0 ? 0 : GATE_REFUSED;
 }
@@ -95,9 +149,9 @@ function nameNumber(length: u32): u32 {
 }
 
 /** Writes the named handler's counters into the caller's memory; 0, or GATE_REFUSED if there is no such handler. */
-function gateStatus(handler: i32, nameAddress: u32, nameLength: u32, destination: u32): u64 {
+function gateStatus(module: i32, nameAddress: u32, nameLength: u32, destination: u32): u64 {
   if (nameLength > EVENT_NAME_MAX_BYTES) return GATE_REFUSED;
-  if (!moduleCopyIn(handlers[handler].module, changetype<usize>(eventName), nameAddress, nameLength)) return GATE_REFUSED;
+  if (!moduleCopyIn(module, changetype<usize>(eventName), nameAddress, nameLength)) return GATE_REFUSED;
   for (let i = 0; i < handlers.length; i++) {
     if (!sameName(handlers[i].name, nameLength)) continue;
     const health = handlers[i].health;
@@ -109,13 +163,13 @@ function gateStatus(handler: i32, nameAddress: u32, nameLength: u32, destination
     store<u32>(pointer, health.consecutiveFailures, 28);
     store<u32>(pointer, health.quarantined ? 1 : 0, 32);
     store<u32>(pointer, 0, 36);
-    return moduleCopyOut(handlers[handler].module, destination, pointer, STATUS_BYTES) ? 0 : GATE_REFUSED;
+    return moduleCopyOut(module, destination, pointer, STATUS_BYTES) ? 0 : GATE_REFUSED;
   }
   return GATE_REFUSED;
 }
 
-function gatePayload(handler: i32, destination: u32, length: u32): u64 {
+function gatePayload(module: i32, destination: u32, length: u32): u64 {
   const copied = min<u32>(length, <u32>currentPayloadLength());
-  if (!moduleCopyOut(handlers[handler].module, destination, currentPayload(), copied)) return GATE_REFUSED;
+  if (!moduleCopyOut(module, destination, currentPayload(), copied)) return GATE_REFUSED;
   return copied;
 }

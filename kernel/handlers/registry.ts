@@ -10,11 +10,14 @@
 // is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
 // supervision of runs are the next steps: see docs/handlers.md.)
 
-import { moduleErrorSymbol, moduleLoad, moduleStart, moduleVersion, physicalRead32, readTsc } from "../arch/x86_64/hardware";
+import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion, physicalRead32,
+  readTsc } from "../arch/x86_64/hardware";
+import { Text } from "../console/text";
+import { HandlerHealth, restart } from "../events/supervision";
+import { gateAdmitHandler } from "./gate";
 import { BootInformation, BootModule } from "../boot/boot_information";
 import { parseDuration } from "../events/duration";
 import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
-import { HandlerHealth } from "../events/supervision";
 import { TimerSet } from "../events/timers";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { trapName } from "../panic";
@@ -93,6 +96,7 @@ function loadHandler(module: BootModule): void {
   const handler = new Handler(id, name, readVersion(id));
   const index = handlers.length;
   handlers.push(handler);
+  gateAdmitHandler(id, index);
   const now = clockNanoseconds(readTsc());
   for (let w = 1; w < words.length; w++) {
     const word = words[w];
@@ -140,4 +144,54 @@ export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp
       .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
   }
   return false;
+}
+
+/**
+ * Puts handler `index` back to its initial snapshot: its memory and globals made afresh by
+ * running its start code again, its waiting events dropped, quarantine lifted and periodic
+ * timers running. Returns the trap its start code raised (0: none; the handler is then
+ * quarantined, as it cannot run).
+ */
+export function handlerReset(index: i32): u32 {
+  const handler = handlers[index];
+  eventQueue.discardFor(index);
+  const trap = moduleReset(handler.module);
+  restart(handler.health);
+  if (trap != 0) {
+    handler.health.quarantined = true;
+    handlerTimers.stopFor(index);
+    log(LEVEL_ERROR, line.clear().string("handlers: '").string(handler.name).string("' trapped while restarting (")
+      .string(trapName(trap)).string("); quarantined"));
+    return trap;
+  }
+  handlerTimers.restartFor(index, clockNanoseconds(readTsc()));
+  log(LEVEL_INFO, line.clear().string("handlers: '").string(handler.name).string("' reset to its initial state (version ")
+    .string(handler.version).string(")"));
+  return 0;
+}
+
+/** The index of the handler whose name is the `length` bytes at `address`, or -1. */
+export function handlerNamed(address: usize, length: i32): i32 {
+  for (let i = 0; i < handlers.length; i++) {
+    const name = handlers[i].name;
+    if (name.length != length) continue;
+    let same = true;
+    for (let c = 0; c < length && same; c++) same = name.charCodeAt(c) == <i32>load<u8>(address + c);
+    if (same) return i;
+  }
+  return -1;
+}
+
+/** Writes the `handlers` table, a line at a time, through `emit`. */
+export function handlersReport(out: Text, emit: (text: Text) => void): void {
+  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  LAST TRAP               QUARANTINED"));
+  for (let i = 0; i < handlers.length; i++) {
+    const handler = handlers[i];
+    const health = handler.health;
+    out.clear().string(handler.name).padTo(14).string(handler.version).padTo(23).decimal(health.runs).padTo(33)
+      .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
+      .padTo(56).string(health.lastTrap == 0 ? "-" : trapName(health.lastTrap)).padTo(80)
+      .string(health.quarantined ? "yes" : "no");
+    emit(out);
+  }
 }

@@ -45,12 +45,46 @@ describe("VGA text", () => {
     expect(cell(1, 0).character).toBe("s");
   });
 
-  it("scrolls up when the screen is full", () => {
+  it("scrolls up when the screen is full, keeping the bottom row for the cursor like a terminal", () => {
     under.kernel.vgaCreate(BigInt(base), 80, 25);
     for (let line = 0; line < 26; line++) under.kernel.vgaWriteInput(under.input(`line ${line}`));
     const row = (index: number) => Array.from({ length: 7 }, (_, column) => cell(index, column).character).join("").trim();
-    expect(row(0)).toBe("line 1");
-    expect(row(24)).toBe("line 25");
+    expect(row(0)).toBe("line 2");
+    expect(row(23)).toBe("line 25");
+    expect(row(24)).toBe("");
+  });
+});
+
+describe("terminal bytes on a screen (program output and echo)", () => {
+  const base = 0xb8000;
+  const row = (index: number, length = 10) => Array.from({ length }, (_, column) =>
+    String.fromCharCode(under.machine.readPhysical(base + (index * 80 + column) * 2, 1)[0])).join("").trimEnd();
+
+  it("writes bytes at the cursor; \\n starts a new row, \\r returns to column 0, \\b moves left without erasing", () => {
+    under.kernel.vgaCreate(BigInt(base), 80, 25);
+    under.kernel.vgaWriteBytes(under.input("$ lx\bs\nabc\rX"));
+    expect(row(0)).toBe("$ ls");
+    expect(row(1)).toBe("Xbc");
+  });
+
+  it("wraps a row that reaches the last column", () => {
+    under.kernel.vgaCreate(BigInt(base), 80, 25);
+    under.kernel.vgaWriteBytes(under.input("x".repeat(85)));
+    expect(row(0, 80)).toBe("x".repeat(80));
+    expect(row(1)).toBe("xxxxx");
+  });
+
+  it("a log line after a partial row starts on a row of its own", () => {
+    under.kernel.vgaCreate(BigInt(base), 80, 25);
+    under.kernel.vgaWriteBytes(under.input("optios$ "));
+    under.kernel.vgaWriteInput(under.input("kernel says"));
+    expect(row(0)).toBe("optios$");
+    expect(row(1, 12)).toBe("kernel says");
+  });
+
+  it("the UART turns \\n into CR LF and passes other bytes as they are", () => {
+    under.kernel.serialWriteBytes(under.input("a\nb\b"));
+    expect(under.machine.serialOutput).toBe("a\r\nb\b");
   });
 });
 

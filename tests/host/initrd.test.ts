@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, w
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { initrdArchive, makeInitrd } from "../../toolchain/src/build/initrd.ts";
+import { initrdArchive, makeInitrd, renderSystemToml } from "../../toolchain/src/build/initrd.ts";
 import { paths, type Project } from "../../toolchain/src/project.ts";
 import { loadSystem } from "../../toolchain/src/system/load.ts";
 import { startKernel, type KernelUnderTest } from "./fake_machine";
@@ -307,20 +307,25 @@ describe("what is kept", () => {
 });
 
 describe("the initrd the build makes", () => {
-  test("mounts, and /etc/system.toml and /etc/system.json read back as the build wrote them", async () => {
+  test("mounts; /etc/system.toml (the resolved system), /etc/system.json and the programs in /bin read back as written", async () => {
     const root = mkdtempSync(join(tmpdir(), "optios-initrd-build-"));
     try {
       const systemPath = resolve(paths.system);
       const project: Project = { root, version: "0.1.0", kernelMaximumMemoryPages: 32, sourceDateEpoch: 1704067200,
         systemFile: relative(root, systemPath), kernelArguments: "" };
       const system = await loadSystem(systemPath);
+      // Stand-ins for what the programs step builds: the initrd carries each as /bin/<name>.
+      mkdirSync(join(root, paths.programModules), { recursive: true });
+      for (const program of system.config.programs) writeFileSync(join(root, paths.programModules, `${program.name}.module`), `module ${program.name}`);
       await makeInitrd(project, system);
       const { kernel, mounted } = await mount(new Uint8Array(readFileSync(join(root, initrdArchive))));
       expect(kernel.result()).toBe("");
       expect(mounted).toBe(true);
-      expect(children(kernel, "/")).toEqual(["etc"]);
+      expect(children(kernel, "/")).toEqual(["bin", "etc"]);
+      expect(children(kernel, "/bin")).toEqual(system.config.programs.map((program) => program.name).sort());
+      expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/bin/shell")))).toBe("module shell");
       expect(children(kernel, "/etc")).toEqual(["system.json", "system.toml"]);
-      expect(new Uint8Array(view(kernel, lookup(kernel, "/etc/system.toml")))).toEqual(new Uint8Array(readFileSync(systemPath)));
+      expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/etc/system.toml")))).toBe(renderSystemToml(system, project.systemFile));
       expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/etc/system.json")))).toBe(system.canonicalJson);
     } finally {
       rmSync(root, { recursive: true, force: true });

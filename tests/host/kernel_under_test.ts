@@ -136,6 +136,9 @@ export function serialWriteInput(length: i32): void { serial.writeLine(new Text(
 let vga = new VgaText();
 export function vgaCreate(address: u64, columns: u32, rows: u32): void { vga = new VgaText(address, columns, rows); vga.clear(); }
 export function vgaWriteInput(length: i32): void { vga.writeLine(new Text().string(inputString(length))); }
+/** Feeds `length` bytes of the input buffer to the VGA console as terminal bytes. */
+export function vgaWriteBytes(length: i32): void { for (let i = 0; i < length; i++) vga.writeByte(input[i]); }
+export function serialWriteBytes(length: i32): void { for (let i = 0; i < length; i++) serial.writeByte(input[i]); }
 
 let screen: FramebufferConsole | null = null;
 export function framebufferCreate(address: u64, width: u32, height: u32, pitch: u32): bool {

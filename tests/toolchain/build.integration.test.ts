@@ -37,7 +37,7 @@ describe.skipIf(!kernelPresent)("[integration] real build of this repository", (
       const project = loadProject(toolchainRepository);
       await build(project, quiet);
       const second = await build(project, quiet);
-      expect(second.steps.map((step) => step.name)).toEqual(["asc", "wasm2c", "gcc", "ld", "handlers", "initrd", "generation", "grub", "iso"]);
+      expect(second.steps.map((step) => step.name)).toEqual(["asc", "wasm2c", "gcc", "ld", "handlers", "programs", "initrd", "generation", "grub", "iso"]);
       for (const step of second.steps) expect({ step: step.name, ran: step.tasksRun }).toEqual({ step: step.name, ran: 0 });
       const iso = join(project.root, paths.iso);
       expect(existsSync(iso)).toBe(true);
@@ -61,7 +61,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
     "only the work whose inputs changed is redone, judged by content, not by time",
     async () => {
       root = mkdtempSync(join(tmpdir(), "optios-incremental-"));
-      for (const entry of ["kernel", "boot", "iso", "handlers", "systems", "asconfig.json"]) {
+      for (const entry of ["kernel", "boot", "iso", "handlers", "programs", "systems", "asconfig.json"]) {
         cpSync(join(toolchainRepository, entry), join(root, entry), { recursive: true });
       }
       const project = loadProject(root);
@@ -74,13 +74,18 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
       const libc = join(root, "boot", "libc.c");
       writeFileSync(libc, `${readFileSync(libc, "utf8")}\n/* touched by build.integration.test.ts */\n`);
       const afterComment = await build(project, quiet);
-      expect(tasksRun(afterComment)).toEqual({ asc: 0, wasm2c: 0, gcc: 1, ld: 0, handlers: 0, initrd: 0, generation: 0, grub: 0, iso: 0 });
+      expect(tasksRun(afterComment)).toEqual({ asc: 0, wasm2c: 0, gcc: 1, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 0 });
       expect(afterComment.steps.find((step) => step.name === "gcc")!.tasksTotal).toBe(objectCount);
 
       // A changed handler rebuilds its own module and the ISO that carries it, never the kernel.
       const heartbeat = join(root, "handlers", "heartbeat", "handler.ts");
       writeFileSync(heartbeat, readFileSync(heartbeat, "utf8").replace('log("heartbeat: run "', 'log("heartbeat: beat "'));
-      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, initrd: 0, generation: 1, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 0, generation: 1, grub: 0, iso: 1 });
+
+      // A changed program rebuilds its own module and the initrd that carries it in /bin.
+      const counter = join(root, "programs", "counter", "program.ts");
+      writeFileSync(counter, readFileSync(counter, "utf8").replace('" million\\n"', '" million counted\\n"'));
+      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 1, initrd: 1, generation: 1, grub: 0, iso: 1 });
 
       // A lost output is rebuilt, and only it; seconds later it is byte for byte the same
       // (fixed dates: FAT keeps 2-second times, ISO 9660 1-second ones).
@@ -88,7 +93,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
       const before = sha256(iso);
       rmSync(iso);
       await sleep(2100);
-      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, initrd: 0, generation: 0, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 1 });
       expect(sha256(iso)).toBe(before);
     },
     buildTimeout,

@@ -19,7 +19,7 @@ void Z_handlerZ_start(Z_handler_instance_t*);
 
 describe("handler descriptor", () => {
   test("reads the imports and exports wasm2c generated", () => {
-    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, hasStart: true, hasHandle: true, hasVersion: true });
+    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, hasStart: true, hasHandle: true, hasVersion: true, hasMain: false });
     expect(readHandlerHeader(HEADER.replace(", struct Z_env_instance_t*", "")).importModules).toBe(1);
   });
 
@@ -27,7 +27,23 @@ describe("handler descriptor", () => {
     const descriptor = renderDescriptor("heartbeat", readHandlerHeader(HEADER));
     expect(descriptor).toContain("Z_handler_instantiate(instance, gate, gate);");
     expect(descriptor).toContain("static void start(void* instance) { Z_handlerZ_start(instance); }");
-    expect(descriptor).toMatch(/MODULE_ABI_VERSION, sizeof\(Z_handler_instance_t\), Z_handler_init_module, instantiate, memory,\s+start, handle, version,/);
+    expect(descriptor).toMatch(/MODULE_ABI_VERSION, sizeof\(Z_handler_instance_t\), Z_handler_init_module, instantiate, memory,\s+start, handle, version,\s+0, release,/);
+    expect(descriptor).toContain("static void release(void* instance) { Z_handler_free(instance); }");
+  });
+
+  test("a program's descriptor wires main and no handle; a program without main is refused", () => {
+    const header = `void Z_program_instantiate(Z_program_instance_t*, struct Z_optios_instance_t*);
+void Z_programZ_main(Z_program_instance_t*);
+wasm_rt_memory_t* Z_programZ_memory(Z_program_instance_t* instance);
+`;
+    const exports = readHandlerHeader(header, "program");
+    expect(exports).toEqual({ importModules: 1, hasStart: false, hasHandle: false, hasVersion: false, hasMain: true });
+    const descriptor = renderDescriptor("shell", exports, "program");
+    expect(descriptor).toContain('#include "program.h"');
+    expect(descriptor).toMatch(/0, 0, 0,\s+program_main, release,/);
+    expect(missingExports("programs/shell/program.ts", exports, "program")).toBeUndefined();
+    expect(missingExports("programs/x/program.ts", { ...exports, hasMain: false }, "program"))
+      .toBe("programs/x/program.ts: does not export main; add `export function main(): void { … }`");
   });
 
   test("a handler without the entry point or a version is refused with what to write", () => {

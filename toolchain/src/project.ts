@@ -61,6 +61,7 @@ export const paths = {
   system: "systems/default/system.toml",
   handlerApi: "handlers/api",
   handlerModules: "build/handlers",
+  programModules: "build/programs",
   uefiVariables: "build/ovmf_vars.fd",
 } as const;
 

@@ -72,3 +72,22 @@
 // 2: wasm memory in use, 3: wasm memory reserved), for test=bench.
 @external("hardware", "module_last_run") export declare function moduleLastRun(module: i32, which: u32): u64;
 @external("hardware", "module_footprint") export declare function moduleFootprint(module: i32, which: u32): u64;
+// Module lifetime (boot/modules.c): whether a loaded module is a program (it has main), giving
+// everything back, and a handler's reset to the state right after its start code (the trap
+// its start code raised, 0 for none).
+@external("hardware", "module_is_program") export declare function moduleIsProgram(module: i32): bool;
+@external("hardware", "module_unload") export declare function moduleUnload(module: i32): void;
+@external("hardware", "module_reset") export declare function moduleReset(module: i32): u32;
+
+// Threads (boot/threads.c): thread 0 is the kernel's; a program's main() runs on its own.
+// thread_switch returns when someone switches back; thread_request_switch takes effect when
+// the interrupt being handled ends. thread_result is -1 while the thread lives, then the trap
+// that ended main() (0: it returned). thread_kill ends a thread that is not running.
+@external("hardware", "thread_create") export declare function threadCreate(module: i32): i32;
+@external("hardware", "thread_switch") export declare function threadSwitch(thread: i32): void;
+@external("hardware", "thread_request_switch") export declare function threadRequestSwitch(thread: i32): void;
+@external("hardware", "thread_current") export declare function threadCurrent(): i32;
+@external("hardware", "thread_result") export declare function threadResult(thread: i32): i32;
+@external("hardware", "thread_kill") export declare function threadKill(thread: i32): void;
+@external("hardware", "thread_release") export declare function threadRelease(thread: i32): void;
+@external("hardware", "thread_switches") export declare function threadSwitches(): u64;

@@ -9,12 +9,15 @@ const TIMER_VECTOR_TABLE: u64 = 0x320;
 const TIMER_INITIAL_COUNT: u64 = 0x380;
 const TIMER_CURRENT_COUNT: u64 = 0x390;
 const TIMER_DIVIDE: u64 = 0x3e0;
+const LOCAL_INTERRUPT_0: u64 = 0x350;
 
 const APIC_BASE_MSR: u32 = 0x1b;
 const APIC_BASE_ADDRESS_MASK: u64 = 0xffff_ffff_f000;
 const SOFTWARE_ENABLE: u32 = 0x100;
 const TIMER_MASKED: u32 = 0x10000;
 const DIVIDE_BY_16: u32 = 0x3;
+/** LINT0 delivers the 8259 PIC's interrupts as they are (virtual-wire mode), as firmware usually leaves it. */
+const DELIVERY_EXTERNAL_INTERRUPT: u32 = 0x700;
 const CALIBRATION_DIVISOR: u64 = 1000; // measure over 1 ms of TSC
 
 /** Vector of the timer interrupt and of spurious APIC interrupts (low nibble must be 1111). */
@@ -33,6 +36,7 @@ function write(register: u64, value: u32): void {
 export function localApicInitialize(tscHz: u64): u64 {
   base = readMsr(APIC_BASE_MSR) & APIC_BASE_ADDRESS_MASK;
   write(SPURIOUS_VECTOR, SOFTWARE_ENABLE | SPURIOUS_INTERRUPT_VECTOR);
+  write(LOCAL_INTERRUPT_0, DELIVERY_EXTERNAL_INTERRUPT);
   write(TIMER_DIVIDE, DIVIDE_BY_16);
   write(TIMER_VECTOR_TABLE, TIMER_MASKED | TIMER_VECTOR);
   write(TIMER_INITIAL_COUNT, 0xffff_ffff);

@@ -1,4 +1,8 @@
-// Intel 8259A PICs: moved off the exception vectors (to 32-47) and masked; the local APIC is used instead.
+// Intel 8259A PICs: moved off the exception vectors (to 32-47) and masked, then the legacy lines we use unmasked.
+//
+// The local APIC's timer is the clock (vector 32, which IRQ 0 would share: IRQ 0 stays
+// masked). The keyboard (IRQ 1 → vector 33) and COM1 (IRQ 4 → vector 36) come through the
+// PIC, which reaches the CPU through the local APIC's LINT0 in virtual-wire mode.
 
 import { portWrite8 } from "./hardware";
 
@@ -13,6 +17,28 @@ const SECONDARY_VECTOR_BASE: u8 = 40;
 const SECONDARY_ON_LINE_2: u8 = 0x04;
 const SECONDARY_IDENTITY: u8 = 0x02;
 const MASK_ALL: u8 = 0xff;
+const END_OF_INTERRUPT: u8 = 0x20;
+
+export const IRQ_KEYBOARD: u8 = 1;
+export const IRQ_COM1: u8 = 4;
+
+/** The vector a primary-PIC line arrives on. */
+export function picVector(irq: u8): u32 {
+  return <u32>PRIMARY_VECTOR_BASE + irq;
+}
+
+let primaryMask: u8 = MASK_ALL;
+
+/** Lets one primary-PIC line (0-7) interrupt. */
+export function picUnmask(irq: u8): void {
+  primaryMask &= ~(<u8>1 << irq);
+  portWrite8(PRIMARY_DATA, primaryMask);
+}
+
+/** Acknowledges a primary-PIC interrupt, so the line can interrupt again. */
+export function picEndOfInterrupt(): void {
+  portWrite8(PRIMARY_COMMAND, END_OF_INTERRUPT);
+}
 
 /**
  * BIOS leaves the PICs delivering IRQ 0-7 on vectors 8-15, where CPU exceptions live; even

@@ -62,7 +62,7 @@ export class Uart16550 extends ConsoleOutput {
     portWrite8(this.base + MODEM_CONTROL, MODEM_DTR_RTS_OUT2);
   }
 
-  writeByte(value: u8): void {
+  transmit(value: u8): void {
     for (let i = 0; i < TRANSMIT_WAIT_POLLS; i++) {
       if (portRead8(this.base + LINE_STATUS) & LINE_STATUS_TRANSMIT_EMPTY) break;
     }
@@ -85,8 +85,20 @@ export class Uart16550 extends ConsoleOutput {
   }
 
   writeLine(line: Text): void {
-    for (let i = 0; i < line.length; i++) this.writeByte(line.byteAt(i));
-    this.writeByte(0x0d);
-    this.writeByte(0x0a);
+    for (let i = 0; i < line.length; i++) this.transmit(line.byteAt(i));
+    this.transmit(0x0d);
+    this.transmit(0x0a);
+  }
+
+  /** A terminal byte: "\n" becomes \r\n, as terminals expect; the rest go as they are. */
+  writeByte(value: u8): void {
+    if (value == 0x0a) this.transmit(0x0d);
+    this.transmit(value);
+  }
+
+  /** A serial terminal keeps its scrollback: clearing just starts a fresh line. */
+  clear(): void {
+    this.transmit(0x0d);
+    this.transmit(0x0a);
   }
 }

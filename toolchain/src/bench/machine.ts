@@ -82,7 +82,10 @@ export class Machine {
     this.serialReader = openSync(serialFile, "r");
     this.serialWatcher = watch(serialFile, () => this.readSerial());
     this.startedAt = performance.now();
-    this.process = spawn(QEMU_COMMAND, this.arguments, { stdio: ["ignore", serialWriter, "pipe"] });
+    // Standard input is the serial port's receive side (type()); output goes to a file, which
+    // unlike a pipe never makes QEMU drop bytes when we are slow to read.
+    this.process = spawn(QEMU_COMMAND, this.arguments, { stdio: ["pipe", serialWriter, "pipe"] });
+    this.process.stdin!.on("error", () => undefined); // QEMU gone: typing into it is moot
     closeSync(serialWriter);
     running.add(this);
     this.process.stderr!.setEncoding("latin1");
@@ -109,8 +112,9 @@ export class Machine {
    * Resolves when the serial output matches `pattern`. Rejects, with the output so far in
    * the message, when `timeoutMilliseconds` pass (the machine is then killed), when QEMU
    * ends first, or when the output shows a failure (`failOn`, by default a PANIC line).
+   * With `from`, only the output from that offset on is searched (what a command printed).
    */
-  waitFor(pattern: RegExp | string, timeoutMilliseconds: number): Promise<Sighting> {
+  waitFor(pattern: RegExp | string, timeoutMilliseconds: number, from = 0): Promise<Sighting> {
     const regex = typeof pattern === "string" ? new RegExp(escapeRegex(pattern)) : pattern;
     return new Promise((resolve, reject) => {
       const finish = (error: Error | undefined, sighting?: Sighting): void => {
@@ -120,7 +124,7 @@ export class Machine {
         else resolve(sighting!);
       };
       const check = (): void => {
-        const match = regex.exec(this.output);
+        const match = regex.exec(from > 0 ? this.output.slice(from) : this.output);
         if (match) return finish(undefined, { match, at: performance.now() - this.startedAt });
         const failure = this.failOn?.exec(this.output);
         if (failure) return finish(this.failure(`the guest failed (${failure[0].trim()})`, regex));
@@ -153,7 +157,12 @@ export class Machine {
     }
   }
 
-  /** Ends QEMU at once (SIGKILL); harmless if it has already ended. */
+  /** Types `text` on the guest's serial port (QEMU's -serial stdio reads it from our pipe). */
+  async type(text: string): Promise<void> {
+    const input = this.process.stdin!;
+    await new Promise<void>((resolve) => input.write(Buffer.from(text, "latin1"), () => resolve()));
+  }
+
   /**
    * Presses a key on the guest's keyboard (QEMU's `sendkey`, e.g. "down", "ret"); needs
    * `monitor`. Rejects while QEMU has not opened the monitor socket yet: callers retry.
@@ -174,6 +183,7 @@ export class Machine {
     await new Promise<void>((resolve) => connection.write(`sendkey ${key}\n`, () => resolve()));
   }
 
+  /** Ends QEMU at once (SIGKILL); harmless if it has already ended. */
   kill(): void {
     this.monitorConnection?.destroy();
     if (this.status === undefined) this.process.kill("SIGKILL");

@@ -1,11 +1,15 @@
-// Step "handlers": every [[handlers]] entry of the system compiled on its own into a loadable module.
+// Steps "handlers" and "programs": every [[handlers]] and [[programs]] entry compiled on its own into a loadable module.
 //
-//   handlers/<name>/*.ts ─asc (--noUnsafe, API as trusted library)─► handler.wasm ─wasm2c─► handler.c/.h
-//   handler.h ─► descriptor.c;  gcc -mcmodel=large ─► .o;  ld -r ─► build/handlers/<name>.module
+//   <source>.ts ─asc (--noUnsafe, API as trusted library)─► <kind>.wasm ─wasm2c─► <kind>.c/.h
+//   <kind>.h ─► descriptor.c;  gcc -mcmodel=large ─► .o;  ld -r ─► build/<kind>s/<name>.module
 //
-// One task per handler: changing a handler rebuilds that module and nothing else (the kernel
-// is untouched). -mcmodel=large makes every outside reference a 64-bit absolute relocation,
-// so boot/module_loader.c can place the module anywhere in memory.
+// Handlers and programs are built the same way, against the same API library; the kind
+// only names the wasm2c module ("handler" or "program") and decides the entry point the
+// descriptor must find (handle, or main). One task per module: changing one rebuilds that
+// module and nothing else (the kernel is untouched). -mcmodel=large makes every outside
+// reference a 64-bit absolute relocation, so boot/module_loader.c can place the module
+// anywhere in memory. Handler modules reach the kernel as GRUB modules; program modules
+// go into the initrd's /bin (initrd.ts).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { paths, toolchainRepository, type Project } from "../project.ts";
@@ -13,7 +17,7 @@ import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
 import { listSources } from "./asc.ts";
 import { compilerFlags } from "./gcc.ts";
-import { missingExports, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
+import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
 import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
@@ -24,6 +28,11 @@ const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
 /** build/handlers/<name>.module */
 export function modulePath(name: string): string {
   return join(paths.handlerModules, `${name}.module`);
+}
+
+/** build/programs/<name>.module */
+export function programModulePath(name: string): string {
+  return join(paths.programModules, `${name}.module`);
 }
 
 /** The system the build describes, read once per build (cached by path). */
@@ -45,26 +54,36 @@ export function ascCommand(root: string, source: string, output: string, memoryB
   ];
 }
 
-function handlerTask(project: Project, system: LoadedSystem, handler: HandlerConfig, tools: string[]): Task {
+/** What one module task needs to know: its kind, name, source, memory limit and (handlers) version. */
+interface ModuleSpec {
+  kind: ModuleKind;
+  name: string;
+  source: string;
+  memoryBytes: number;
+  version?: string;
+}
+
+function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const root = project.root;
-  const systemFolder = dirname(project.systemFile);
-  const source = join(systemFolder, handler.source);
-  const work = join(paths.handlerModules, handler.name);
-  const wasm = join(work, "handler.wasm");
-  const translated = join(work, "handler.c");
-  const header = join(work, "handler.h");
+  const source = join(dirname(project.systemFile), spec.source);
+  const kind = spec.kind;
+  const work = join(kind === "handler" ? paths.handlerModules : paths.programModules, spec.name);
+  const wasm = join(work, `${kind}.wasm`);
+  const translated = join(work, `${kind}.c`);
+  const header = join(work, `${kind}.h`);
   const descriptor = join(work, "descriptor.c");
-  const output = modulePath(handler.name);
+  const output = kind === "handler" ? modulePath(spec.name) : programModulePath(spec.name);
   const flags = [...compilerFlags(project).filter((flag) => flag !== "-mcmodel=small"), "-mcmodel=large", `-I${work}`];
   const commands = [
-    ascCommand(root, source, wasm, handler.memoryBytes),
-    ["wasm2c", wasm, "-n", "handler", "-o", translated],
-    ["gcc", ...flags, "-c", translated, "-o", join(work, "handler.o")],
+    ascCommand(root, source, wasm, spec.memoryBytes),
+    ["wasm2c", wasm, "-n", kind, "-o", translated],
+    ["gcc", ...flags, "-c", translated, "-o", join(work, `${kind}.o`)],
     ["gcc", ...flags, "-c", descriptor, "-o", join(work, "descriptor.o")],
-    ["ld", "-r", "-o", output, join(work, "handler.o"), join(work, "descriptor.o")],
+    ["ld", "-r", "-o", output, join(work, `${kind}.o`), join(work, "descriptor.o")],
   ];
+  const step = `${kind}s`;
   return {
-    key: `handler-${handler.name}`,
+    key: `${kind}-${spec.name}`,
     inputs: {
       files: [
         ...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts"),
@@ -72,55 +91,75 @@ function handlerTask(project: Project, system: LoadedSystem, handler: HandlerCon
       ],
       commands,
       tools,
-      values: [handler.version],
+      values: [spec.version ?? ""],
     },
     outputs: [output],
     run: async () => {
       mkdirSync(join(root, work), { recursive: true });
-      checkDeclaredVersion(root, source, handler);
-      await runStepCommand("handlers", commands[0], { cwd: root });
+      if (spec.version !== undefined) checkDeclaredVersion(root, source, spec.name, spec.version);
+      await runStepCommand(step, commands[0], { cwd: root });
       const translation = await runCommand(commands[1], { cwd: root });
       if (translation.status !== 0) {
-        throw new BuildError("handlers", `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
+        throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
           `${translation.stdout}${translation.stderr}`);
       }
-      const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"));
-      const missing = missingExports(source, exports);
-      if (missing) throw new BuildError("handlers", missing);
-      writeFileSync(join(root, descriptor), renderDescriptor(handler.name, exports));
-      for (const command of commands.slice(2)) await runStepCommand("handlers", command, { cwd: root });
+      const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"), kind);
+      const missing = missingExports(source, exports, kind);
+      if (missing) throw new BuildError(step, missing);
+      writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
+      for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
     },
   };
 }
 
 /** The source's `export const version = "…"` must match system.toml's, or the reset rule would lie. */
-function checkDeclaredVersion(root: string, source: string, handler: HandlerConfig): void {
+function checkDeclaredVersion(root: string, source: string, name: string, version: string): void {
   const text = readFileSync(join(root, source), "utf8");
   const declared = /export\s+const\s+version\s*(?::\s*string\s*)?=\s*"([^"]*)"/.exec(text)?.[1];
   if (declared === undefined) {
-    throw new BuildError("handlers", `${source}: declares no version; add \`export const version = "${handler.version}";\``);
+    throw new BuildError("handlers", `${source}: declares no version; add \`export const version = "${version}";\``);
   }
-  if (declared !== handler.version) {
-    throw new BuildError("handlers", `${source} declares version "${declared}" but the system says "${handler.version}" ` +
-      `for handler '${handler.name}'; make them agree (a new version resets the handler's state)`);
+  if (declared !== version) {
+    throw new BuildError("handlers", `${source} declares version "${declared}" but the system says "${version}" ` +
+      `for handler '${name}'; make them agree (a new version resets the handler's state)`);
   }
 }
 
-/** The modules the last plan produced, for the size report. */
-let plannedModules: string[] = [];
+async function moduleTools(): Promise<string[]> {
+  return [
+    `assemblyscript ${JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version}`,
+    `wasm2c ${await toolVersion("wasm2c")}`,
+    `gcc ${await toolVersion("gcc")}`,
+  ];
+}
+
+/** The modules the last plans produced, for the size report. */
+let plannedHandlers: string[] = [];
+let plannedPrograms: string[] = [];
 
 export const handlersStep: Step = {
   name: "handlers",
   artifact: `${paths.handlerModules}/*.module`,
-  artifactFiles: () => plannedModules,
+  artifactFiles: () => plannedHandlers,
   async plan({ project }) {
     const system = await projectSystem(project);
-    plannedModules = system.config.handlers.map((handler) => modulePath(handler.name));
-    const tools = [
-      `assemblyscript ${JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version}`,
-      `wasm2c ${await toolVersion("wasm2c")}`,
-      `gcc ${await toolVersion("gcc")}`,
-    ];
-    return system.config.handlers.map((handler) => handlerTask(project, system, handler, tools));
+    plannedHandlers = system.config.handlers.map((handler) => modulePath(handler.name));
+    const tools = await moduleTools();
+    return system.config.handlers.map((handler: HandlerConfig) => moduleTask(project,
+      { kind: "handler", name: handler.name, source: handler.source, memoryBytes: handler.memoryBytes, version: handler.version }, tools));
+  },
+};
+
+export const programsStep: Step = {
+  name: "programs",
+  artifact: `${paths.programModules}/*.module`,
+  artifactFiles: () => plannedPrograms,
+  async plan({ project }) {
+    const system = await projectSystem(project);
+    const programs = system.config.programs ?? [];
+    plannedPrograms = programs.map((program) => programModulePath(program.name));
+    const tools = await moduleTools();
+    return programs.map((program) => moduleTask(project,
+      { kind: "program", name: program.name, source: program.source, memoryBytes: program.memoryBytes }, tools));
   },
 };

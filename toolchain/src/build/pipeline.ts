@@ -13,7 +13,7 @@ import { paths, type Project } from "../project.ts";
 import { ascStep } from "./asc.ts";
 import { gccStep } from "./gcc.ts";
 import { generationStep } from "./generation.ts";
-import { handlersStep } from "./handlers.ts";
+import { handlersStep, programsStep } from "./handlers.ts";
 import { initrdStep } from "./initrd.ts";
 import { grubImagesStep } from "./grub_images.ts";
 import { isoStep } from "./iso.ts";
@@ -25,7 +25,7 @@ import { buildRequirements, checkTools, initrdRequirements, type ToolEnvironment
 import { wasm2cStep } from "./wasm2c.ts";
 
 /** Every step, in the order it runs; a new step goes in this list. */
-export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, initrdStep, generationStep, grubImagesStep, isoStep];
+export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, programsStep, initrdStep, generationStep, grubImagesStep, isoStep];
 
 export interface BuildOptions {
   /**

@@ -1,0 +1,115 @@
+// The OptiOS shell: the default foreground program. Reads a line, runs the command, repeats.
+//
+// Every command is a few calls into the kernel through the optios API; the kernel writes
+// its reports (handlers, mem, log, ps, uptime) and the outcome of system requests straight
+// to this console. Bad input never ends the shell: unknown commands and wrong arguments get
+// a message saying what was expected.
+
+import { emit, fileError, listDirectory, powerOff, print, readFile, readLine, reboot, report, REPORT_HANDLERS,
+  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop } from "optios";
+
+const PROMPT = "optios$ ";
+
+const HELP = `commands:
+  help                   this list
+  ls [path]              list a directory of the boot filesystem (default /)
+  cat <file>             print a file
+  echo <text>            print the text
+  handlers               every handler: version, runs, failures, state bytes, last trap, quarantine
+  emit <event> [payload] send an app event to the handlers subscribed to it
+  reset <handler>        put a handler back to its initial state (lifts quarantine)
+  uptime                 time since boot
+  mem                    physical memory in use
+  log                    the kernel log
+  ps                     foreground programs and their consoles
+  run <program>          start /bin/<program> on the next free console
+  stop <console>         stop the program on console 1-4
+  reboot                 restart the machine
+  poweroff               turn the machine off
+consoles: Alt+F1..F4 on the keyboard, ESC 1..4 on a serial terminal
+`;
+
+export function main(): void {
+  print("OptiOS shell. Type help for the commands.\n");
+  while (true) {
+    print(PROMPT);
+    const words = split(readLine());
+    if (words.length > 0) execute(words);
+  }
+}
+
+/** The line's words, separated by spaces; the rest of the line stays in the last word for echo and emit. */
+function split(line: string): string[] {
+  const words = new Array<string>();
+  const parts = line.split(" ");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) words.push(parts[i]);
+  return words;
+}
+
+function execute(words: string[]): void {
+  const command = words[0];
+  const count = words.length - 1;
+  if (command == "help") print(HELP);
+  else if (command == "ls") list(count > 0 ? words[1] : "/");
+  else if (command == "cat") {
+    if (count != 1) usage("cat <file>");
+    else cat(words[1]);
+  } else if (command == "echo") print(words.slice(1).join(" ") + "\n");
+  else if (command == "handlers") report(REPORT_HANDLERS);
+  else if (command == "emit") {
+    if (count < 1) usage("emit <event> [payload]");
+    else emitEvent(words[1], words.slice(2).join(" "));
+  } else if (command == "reset") {
+    if (count != 1) usage("reset <handler>");
+    else resetHandler(words[1]);
+  } else if (command == "uptime") report(REPORT_UPTIME);
+  else if (command == "mem") report(REPORT_MEMORY);
+  else if (command == "log") report(REPORT_LOG);
+  else if (command == "ps") report(REPORT_PROGRAMS);
+  else if (command == "run") {
+    if (count != 1) usage("run <program>");
+    else run(words[1]);
+  } else if (command == "stop") {
+    const number = count == 1 ? parseConsole(words[1]) : 0;
+    if (number == 0) usage("stop <console>, a console number from 1 to 4 (see: ps)");
+    else stop(number);
+  } else if (command == "reboot") reboot();
+  else if (command == "poweroff") powerOff();
+  else print(command + ": unknown command (type help for the list)\n");
+}
+
+function usage(form: string): void {
+  print("usage: " + form + "\n");
+}
+
+function list(path: string): void {
+  const entries = listDirectory(path);
+  if (entries == null) {
+    print("ls: " + fileError + "\n");
+    return;
+  }
+  for (let i = 0; i < entries.length; i++) print(entries[i].name + (entries[i].isDirectory ? "/" : "") + "\n");
+}
+
+function cat(path: string): void {
+  const data = readFile(path);
+  if (data == null) {
+    print("cat: " + fileError + "\n");
+    return;
+  }
+  const text = String.UTF8.decode(data.buffer);
+  print(text.length > 0 && !text.endsWith("\n") ? text + "\n" : text);
+}
+
+function emitEvent(name: string, payload: string): void {
+  const bytes = Uint8Array.wrap(String.UTF8.encode(payload));
+  if (emit(name, bytes)) print("emitted '" + name + "'\n");
+  else print("emit: no handler took '" + name + "' (none is subscribed to it, or the queue is full)\n");
+}
+
+/** "1" … "4" as a number; 0 for anything else. */
+function parseConsole(word: string): i32 {
+  if (word.length != 1) return 0;
+  const digit = word.charCodeAt(0) - 0x30;
+  return digit >= 1 && digit <= 4 ? digit : 0;
+}

@@ -1,0 +1,196 @@
+// The OptiOS shell in QEMU, driven over the serial port (and once over the PS/2 keyboard).
+//
+// Builds tests/qemu/systems/shell.toml (the shell and the counter program, max = 2, a
+// handler on a 500 ms timer and one answering the app event "greet") into a scratch root,
+// boots it once, and runs one command per test in order, checking what each printed.
+// The last test powers the machine off and expects QEMU to end.
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+
+const SYSTEM = "tests/qemu/systems/shell.toml";
+const BUILD_TIMEOUT_MILLISECONDS = 540_000;
+const BOOT_TIMEOUT_MILLISECONDS = 120_000;
+const COMMAND_TIMEOUT_MILLISECONDS = 30_000;
+const PROMPT = "optios$ ";
+const ESCAPE = "\u001b";
+
+let scratch: ScratchBuild | undefined;
+let machine: Machine;
+
+beforeAll(async () => {
+  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  machine = startMachine({ iso: scratch.iso, memory: "128M", monitor: true });
+  await machine.waitFor(PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+}, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
+
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+/** What the guest printed from `from` on, without carriage returns. */
+function since(from: number): string {
+  return machine.output.slice(from).replace(/\r/g, "");
+}
+
+/** Types a command line, waits for `until` (by default the next prompt) and returns what it printed. */
+async function command(line: string, until: RegExp | string = PROMPT): Promise<string> {
+  const from = machine.output.length;
+  await machine.type(`${line}\r`);
+  await machine.waitFor(until, COMMAND_TIMEOUT_MILLISECONDS, from);
+  return since(from);
+}
+
+/** Waits until the ticker handler has run `count` more times from now (it is on a 500 ms timer). */
+async function tickerRunsAgain(count: number): Promise<void> {
+  const runs = Array.from({ length: count }, () => "\\[ticker\\] counter: run \\d+").join("[\\s\\S]*");
+  await machine.waitFor(new RegExp(runs), COMMAND_TIMEOUT_MILLISECONDS, machine.output.length);
+}
+
+/** The counter program's line of `ps`: [turns, cpu milliseconds]. */
+function counterUsage(ps: string): [number, number] {
+  const match = /^2\s+counter\s+running\s+(\d+)\s+([\d.]+)/m.exec(ps);
+  if (!match) throw new Error(`no running counter on console 2 in:\n${ps}`);
+  return [Number(match[1]), Number(match[2])];
+}
+
+describe.sequential("the shell over serial", () => {
+  test("help lists every command", async () => {
+    const output = await command("help");
+    for (const name of ["help", "ls", "cat", "echo", "handlers", "emit", "reset", "uptime", "mem", "log", "ps", "run", "stop",
+      "reboot", "poweroff"]) {
+      expect(output).toMatch(new RegExp(`^  ${name}\\b`, "m"));
+    }
+  });
+
+  test("echo prints its arguments; the line editor echoes what was typed", async () => {
+    const output = await command("echo  hello   OptiOS");
+    expect(output).toContain("echo  hello   OptiOS\n"); // the editor's echo of the keystrokes
+    expect(output).toMatch(/^hello OptiOS$/m);
+  });
+
+  test("backspace edits the line before it is entered", async () => {
+    const output = await command("echo abx\u007fc");
+    expect(output).toMatch(/^abc$/m);
+  });
+
+  test("ls lists the boot filesystem: / and the programs in /bin", async () => {
+    expect(await command("ls")).toMatch(/^bin\/\netc\/$/m);
+    expect(await command("ls /bin")).toMatch(/^counter\nshell$/m);
+    expect(await command("ls /nowhere")).toContain("ls: /nowhere: no such directory");
+    expect(await command("ls /etc/system.toml")).toContain("ls: /etc/system.toml: not a directory");
+  });
+
+  test("cat prints a file; the kernel's config says max = 2", async () => {
+    const output = await command("cat /etc/system.toml");
+    expect(output).toMatch(/^\[foreground\]\nmax = 2$/m);
+    expect(await command("cat /missing")).toContain("cat: /missing: no such file");
+    expect(await command("cat /etc")).toContain("cat: /etc: is a directory");
+    expect(await command("cat")).toContain("usage: cat <file>");
+  });
+
+  test("handlers shows each handler's version, runs, failures, state bytes, last trap and quarantine", async () => {
+    await machine.waitFor(/\[ticker\] counter: run 2/, COMMAND_TIMEOUT_MILLISECONDS);
+    const output = await command("handlers");
+    expect(output).toMatch(/NAME\s+VERSION\s+RUNS\s+FAILURES\s+STATE BYTES\s+LAST TRAP\s+QUARANTINED/);
+    const ticker = /^ticker\s+1\s+(\d+)\s+0\s+(\d+)\s+-\s+no$/m.exec(output);
+    expect(ticker, output).not.toBeNull();
+    expect(Number(ticker![1])).toBeGreaterThan(0);
+    expect(Number(ticker![2])).toBeGreaterThanOrEqual(65536); // at least one wasm page of state
+    expect(output).toMatch(/^greeter\s+1\s+0\s+0\s+\d+\s+-\s+no$/m);
+  });
+
+  test("emit sends an app event with a payload to the handler subscribed to it", async () => {
+    const output = await command("emit greet from the shell", /\[greeter\] greeter: got 'from the shell'/);
+    expect(output).toContain("emitted 'greet'");
+    expect(await command("emit nobody-listens")).toContain("emit: no handler took 'nobody-listens'");
+    expect(await command("emit")).toContain("usage: emit <event> [payload]");
+  });
+
+  test("reset puts a handler back to its initial state: its run count starts again at 1", async () => {
+    await machine.waitFor(/\[ticker\] counter: run [3-9]/, COMMAND_TIMEOUT_MILLISECONDS);
+    const output = await command("reset ticker", /\[ticker\] counter: run 1\r?\n/);
+    expect(output).toContain("reset: 'ticker' is back to its initial state");
+    expect(output).toContain("handlers: 'ticker' reset to its initial state (version 1)");
+    expect(await command("reset nosuch")).toContain("reset: no handler called 'nosuch' (see: handlers)");
+  });
+
+  test("uptime, mem and log report from the kernel", async () => {
+    expect(await command("uptime")).toMatch(/^up (\d+m )?\d+s \(\d+\.\d{3} s since boot\), 2 handlers$/m);
+    expect(await command("mem")).toMatch(/^memory: [\d.]+ MiB total, [\d.]+ (KiB|MiB) used, [\d.]+ MiB free/m);
+    const log = await command("log");
+    expect(log).toContain("programs: started 'shell' on console 1");
+    expect(log).toContain("handlers: started 'greeter' version 1");
+  });
+
+  test("unknown commands and bad arguments get a message, and the shell goes on", async () => {
+    expect(await command("frobnicate now")).toContain("frobnicate: unknown command (type help for the list)");
+    expect(await command("stop nine")).toContain("usage: stop <console>");
+    expect(await command("run")).toContain("usage: run <program>");
+    expect(await command("run nosuch")).toContain("run: no program /bin/nosuch on the boot filesystem");
+    expect(await command("echo still here")).toMatch(/^still here$/m);
+  });
+
+  test("with max = 2, run starts a second program: both make progress while a handler keeps firing", async () => {
+    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+    const firstPs = await command("ps");
+    expect(firstPs).toMatch(/^1\s+shell\s+/m);
+    const [turns, cpu] = counterUsage(firstPs);
+    await tickerRunsAgain(2); // the handler keeps its timer while the counter takes the CPU
+    const secondPs = await command("ps"); // the shell answering is the shell making progress
+    const [laterTurns, laterCpu] = counterUsage(secondPs);
+    expect(laterTurns).toBeGreaterThan(turns);
+    expect(laterCpu).toBeGreaterThan(cpu);
+  });
+
+  test("every slot taken: run says so and starts nothing", async () => {
+    expect(await command("run counter")).toContain("run: all 2 foreground slots are in use ([foreground] max = 2");
+  });
+
+  test("ESC 2 on serial shows console 2 with what the counter printed; ESC 1 comes back to the shell", async () => {
+    let from = machine.output.length;
+    await machine.type(`${ESCAPE}2`);
+    await machine.waitFor(/-- console 2 \(Alt\+F2, or ESC 2 on serial\) --\r?\n[\s\S]*?counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    from = machine.output.length;
+    await machine.waitFor(/counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from); // and it goes on
+    from = machine.output.length;
+    await machine.type(`${ESCAPE}1`);
+    // Console 1's recent output is redrawn, up to the shell's last answer and prompt…
+    await machine.waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r?\n[\s\S]*run: all 2 foreground slots are in use.*\r?\noptios\$ /,
+      COMMAND_TIMEOUT_MILLISECONDS, from);
+    const shown = since(from);
+    expect(shown.slice(shown.indexOf("-- console 1"))).not.toMatch(/counter: \d+ million/); // …and nothing of console 2's
+  });
+
+  test("stop ends the program on console 2; its slot can be used again", async () => {
+    const output = await command("stop 2", /programs: 'counter' on console 2 was stopped/);
+    expect(output).toContain("stop: stopping the program on console 2");
+    expect(await command("ps")).not.toMatch(/counter/);
+    expect(await command("stop 2")).toContain("stop: no other program on console 2");
+    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+    await command("stop 2", /programs: 'counter' on console 2 was stopped/);
+  });
+
+  test("a program that traps is reported and ended; the shell and the handlers go on", async () => {
+    const output = await command("run trapper", /programs: 'trapper' on console 2 trapped \(integer divide by zero\) and was ended/);
+    expect(output).toContain("run: started 'trapper' on console 2");
+    await tickerRunsAgain(1);
+    expect(await command("ps")).not.toMatch(/trapper/);
+    expect(await command("echo alive")).toMatch(/^alive$/m);
+  });
+
+  test("the PS/2 keyboard types into the same shell (QEMU sendkey)", async () => {
+    const from = machine.output.length;
+    for (const key of ["e", "c", "h", "o", "spc", "shift-k", "b", "d", "ret"]) await machine.sendKey(key);
+    await machine.waitFor(/^Kbd$/m, COMMAND_TIMEOUT_MILLISECONDS, from);
+    expect(since(from)).toContain("echo Kbd\n");
+  });
+
+  test("poweroff turns the machine off through ACPI: QEMU ends", async () => {
+    await machine.type("poweroff\r");
+    expect(await machine.waitForExit(COMMAND_TIMEOUT_MILLISECONDS)).toBe(0);
+    expect(machine.output).toMatch(/power: ACPI S5: PM1a_CNT port 0x/);
+  });
+});

@@ -1,4 +1,4 @@
-// test=bench: handler dispatch, run, commit and rollback costs measured in TSC cycles, then exit.
+// test=bench: handler dispatch, run, commit and rollback costs, context switches and file reads, in TSC cycles, then exit.
 //
 // Needs a system with three handlers (toolchain/src/bench/system.toml): bench-empty (does
 // nothing), bench-dirty and bench-rollback (write to as many pages as the payload's first
@@ -9,8 +9,17 @@
 //   bench: commit <pages> pages p50 <cycles>        (one line per size)
 //   bench: rollback <pages> pages p50 <cycles>      (one line per size)
 //   bench: idle handler image <bytes> instance <bytes> memory <bytes> reserved <bytes>
+//
+// and, when the system has the shell program (runProgramBench):
+//
+//   bench: switch round trip p50 <cycles> p99 <cycles> (kernel -> waiting program -> kernel, <n>)
+//   bench: file read <bytes> bytes p50 <cycles> (<path>, <n> reads)
+//   bench: file lookup p50 <cycles> (<path>)
 
-import { moduleFootprint, moduleHandle, moduleLastDirtyPages, moduleLastRun, readTsc } from "./arch/x86_64/hardware";
+import { moduleFootprint, moduleHandle, moduleLastDirtyPages, moduleLastRun, readTsc, threadSwitch } from "./arch/x86_64/hardware";
+import { bootFilesystem } from "./fs/boot_filesystem";
+import { NO_DEADLINE } from "./events/timers";
+import { program, programsRunNext, programStartNamed } from "./programs/programs";
 import { Text } from "./console/text";
 import { EVENT_APP } from "./events/event_queue";
 import { dispatch } from "./handlers/dispatcher";
@@ -95,5 +104,59 @@ export function runHandlerBench(): bool {
   logAlways(report.clear().string("bench: idle handler image ").decimal(moduleFootprint(module, 0)).string(" instance ")
     .decimal(moduleFootprint(module, 1)).string(" memory ").decimal(moduleFootprint(module, 2)).string(" reserved ")
     .decimal(moduleFootprint(module, 3)));
+  return true;
+}
+
+const SWITCH_RUNS: i32 = 10_000;
+const FILE_READS: i32 = 200;
+const BENCH_PROGRAM = "shell";
+const BENCH_FILE = "/bin/shell";
+const LOOKUP_FILE = "/etc/system.toml";
+
+/**
+ * Context switches and boot filesystem reads. Starts the shell, lets it run until it waits
+ * for input, then switches to it and back SWITCH_RUNS times: each round trip is two
+ * switches (int $48, registers and fxsave state out and in) plus the shell's kernel call
+ * finding no line. Returns false (after saying why) without the shell.
+ */
+export function runProgramBench(): bool {
+  const filesystem = bootFilesystem();
+  const file = filesystem != null ? filesystem.lookup(BENCH_FILE) : null;
+  if (filesystem == null || file == null) {
+    logAlways(report.clear().string("bench: this system has no ").string(BENCH_FILE).string("; no program figures"));
+    return false;
+  }
+  programStartNamed(BENCH_PROGRAM);
+  programsRunNext(NO_DEADLINE); // until it waits for its first line
+  const thread = program(0).thread;
+  const roundTrips = new Uint64Array(SWITCH_RUNS);
+  for (let i = 0; i < SWITCH_RUNS; i++) {
+    const start = readTsc();
+    threadSwitch(thread);
+    roundTrips[i] = readTsc() - start;
+  }
+  roundTrips.sort();
+  logAlways(report.clear().string("bench: switch round trip p50 ").decimal(percentile(roundTrips, 0.5)).string(" p99 ")
+    .decimal(percentile(roundTrips, 0.99)).string(" (kernel -> waiting program -> kernel, ").decimal(SWITCH_RUNS).string(")"));
+  const size = <u32>file.size;
+  const buffer = new StaticArray<u8>(size);
+  const reads = new Uint64Array(FILE_READS);
+  for (let i = 0; i < FILE_READS; i++) {
+    const start = readTsc();
+    filesystem.read(file, 0, changetype<usize>(buffer), size);
+    reads[i] = readTsc() - start;
+  }
+  reads.sort();
+  logAlways(report.clear().string("bench: file read ").decimal(size).string(" bytes p50 ").decimal(percentile(reads, 0.5))
+    .string(" (").string(BENCH_FILE).string(", ").decimal(FILE_READS).string(" reads)"));
+  const lookups = new Uint64Array(FILE_READS);
+  for (let i = 0; i < FILE_READS; i++) {
+    const start = readTsc();
+    filesystem.lookup(LOOKUP_FILE);
+    lookups[i] = readTsc() - start;
+  }
+  lookups.sort();
+  logAlways(report.clear().string("bench: file lookup p50 ").decimal(percentile(lookups, 0.5)).string(" (").string(LOOKUP_FILE)
+    .string(")"));
   return true;
 }

@@ -15,7 +15,7 @@ import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHAS
   printBanner } from "./banner";
 import { BootInformation } from "./boot/boot_information";
 import { parseCommandLine, TEST_BENCH, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/command_line";
-import { runHandlerBench } from "./bench";
+import { runHandlerBench, runProgramBench } from "./bench";
 import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
@@ -77,7 +77,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   if (config.error.length > 0) log(LEVEL_WARNING, line.clear().string("config: ").string(config.error).string("; using the defaults"));
   programsInitialize(config.foregroundMax);                    // one slot and console per program
   handlersLoad(information);                                   // handler modules GRUB handed over
-  if (options.test == TEST_BENCH) stopMachine(runHandlerBench());
+  if (options.test == TEST_BENCH) stopMachine(runHandlerBench() && runProgramBench());
   inputInitialize();                                           // keyboard and COM1 interrupt on input
   picUnmask(IRQ_KEYBOARD);
   picUnmask(IRQ_COM1);

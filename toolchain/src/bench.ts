@@ -11,6 +11,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
 import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
+import { measureInput, type InputFigures } from "./bench/input_bench.ts";
 import { measureRebuilds, type RebuildFigures } from "./bench/rebuild_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
   const sizes = measure.measureSizes(KERNEL, ISO, KERNEL_WASM);
   log("bench: building and booting the handler bench system (test=bench)");
   const handlers = await attempt(measureHandlers);
+  log("bench: typing at the shell over serial (keystroke -> echo, loglevel=7)");
+  const input = await attempt(measureInput);
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
   const rebuilds = await attempt(measureRebuilds);
   log("bench: garbage collection on a synthetic store (10,000 entries, 100 generations, 1% garbage)");
@@ -93,6 +96,7 @@ async function main(): Promise<void> {
 
   printReport(runs, statistics, derived, sizes, smallestMemory, probes, floorIsoProblem);
   printHandlers(handlers.value, handlers.problem);
+  printPrograms(handlers.value, input.value, handlers.problem, input.problem);
   printGarbageCollection(garbageCollection.value, garbageCollection.problem);
   printRebuilds(rebuilds.value, rebuilds.problem);
   log("\nTargets (informational)");
@@ -107,6 +111,7 @@ async function main(): Promise<void> {
     sizes,
     memory: { smallestMebibytes: smallestMemory, probes },
     handlers: handlers.value ?? { problem: handlers.problem },
+    input: input.value ?? { problem: input.problem },
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
     targets,
@@ -234,6 +239,26 @@ function printHandlers(figures: HandlerFigures | undefined, problem: string | un
   log(`  ${costs("rollback", figures.rollback)}`);
   const idle = figures.idleHandlerBytes;
   log(`  idle handler: image ${formatBytes(idle.image)}, globals ${formatBytes(idle.instance)}, wasm memory ${formatBytes(idle.memory)} (reserved ${formatBytes(idle.reserved)})`);
+}
+
+function printPrograms(figures: HandlerFigures | undefined, input: InputFigures | undefined, problem: string | undefined,
+  inputProblem: string | undefined): void {
+  log("\nPrograms, input and the boot filesystem (guest TSC cycles under TCG)");
+  if (figures) {
+    const programs = figures.programs;
+    formatTable([
+      ["", "p50", "p99"],
+      [`context switch round trip, kernel → waiting program → kernel (${formatNumber(programs.switchRuns, 0)})`,
+        formatNumber(programs.switchRoundTripCycles.p50, 0), formatNumber(programs.switchRoundTripCycles.p99, 0)],
+      ["  one switch (half the round trip)", formatNumber(programs.switchRoundTripCycles.p50 / 2, 0), ""],
+    ]).forEach((line) => log(`  ${line}`));
+    log(`  boot filesystem read: ${formatBytes(programs.fileRead.bytes)} in ${formatNumber(programs.fileRead.cyclesMedian, 0)} cycles ` +
+      `(p50) = ${formatNumber(programs.fileRead.mebibytesPerSecond, 0)} MiB/s; path lookup ${formatNumber(programs.fileLookupCycles, 0)} cycles`);
+  } else log(`  switches and file reads not measured: ${problem}`);
+  if (input) {
+    log(`  keystroke → echo (serial interrupt to echo written, ${input.keys} keys): median ${formatNumber(input.echoCycles.median, 0)} cycles, ` +
+      `min ${formatNumber(input.echoCycles.minimum, 0)}, max ${formatNumber(input.echoCycles.maximum, 0)}`);
+  } else log(`  keystroke → echo not measured: ${inputProblem}`);
 }
 
 function printGarbageCollection(result: GcBenchmarkResult | undefined, problem: string | undefined): void {

@@ -1,4 +1,4 @@
-// `make bench`, handlers: boots the bench system with test=bench and reads kernel/bench.ts's figures.
+// `make bench`, handlers and programs: boots the bench system with test=bench and reads kernel/bench.ts's figures.
 import { buildSystemInScratch } from "../build/scratch.ts";
 import { startMachine, stopAllMachines } from "./machine.ts";
 
@@ -22,6 +22,15 @@ export interface HandlerFigures {
   rollback: SnapshotCost[];
   idleHandlerBytes: { image: number; instance: number; memory: number; reserved: number };
   tscMegahertz: number;
+  programs: ProgramFigures;
+}
+
+export interface ProgramFigures {
+  /** kernel → a waiting program → kernel: two context switches and the program's empty read. */
+  switchRoundTripCycles: { p50: number; p99: number };
+  switchRuns: number;
+  fileRead: { bytes: number; cyclesMedian: number; mebibytesPerSecond: number };
+  fileLookupCycles: number;
 }
 
 /** Parses the `bench:` lines (kernel/bench.ts documents them). */
@@ -41,7 +50,18 @@ export function parseHandlerBench(output: string): HandlerFigures {
       pages: Number(match[1]),
       cyclesMedian: Number(match[2]),
     }));
+  const switches = find(/bench: switch round trip p50 (\d+) p99 (\d+) \(kernel -> waiting program -> kernel, (\d+)\)/, "switch");
+  const read = find(/bench: file read (\d+) bytes p50 (\d+)/, "file read");
+  const lookup = find(/bench: file lookup p50 (\d+)/, "file lookup");
+  const tscMegahertz = Number(tsc[1].replace(/,/g, ""));
+  const readSeconds = Number(read[2]) / (tscMegahertz * 1e6);
   return {
+    programs: {
+      switchRoundTripCycles: { p50: Number(switches[1]), p99: Number(switches[2]) },
+      switchRuns: Number(switches[3]),
+      fileRead: { bytes: Number(read[1]), cyclesMedian: Number(read[2]), mebibytesPerSecond: Number(read[1]) / 1048576 / readSeconds },
+      fileLookupCycles: Number(lookup[1]),
+    },
     dispatchCycles: { p50: Number(dispatch[1]), p99: Number(dispatch[2]) },
     emptyRunCycles: { p50: Number(empty[1]), p99: Number(empty[2]) },
     runsPerSecond: Number(empty[3]),
@@ -50,7 +70,7 @@ export function parseHandlerBench(output: string): HandlerFigures {
     commit: costs("commit"),
     rollback: costs("rollback"),
     idleHandlerBytes: { image: Number(idle[1]), instance: Number(idle[2]), memory: Number(idle[3]), reserved: Number(idle[4]) },
-    tscMegahertz: Number(tsc[1].replace(/,/g, "")),
+    tscMegahertz,
   };
 }
 

@@ -70,11 +70,10 @@ function readme(kind: string, name: string, file: string): string {
 
 A ${kind} for OptiOS, scaffolded by \`optios new ${kind} ${name}\`.
 
-- \`${file}\`: the source. The ${kind} API is a sketch and will change: see
-  handlers/api/optios.ts for what exists today (log, now, random, emit, on/handle).
-- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
+- \`${file}\`: the source. The API is handlers/api/optios.ts (docs/handlers.md, docs/programs.md).
+${kind === "handler" ? `- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
   Run it with \`npx vitest run ${kind}s/${name}\` once a vitest project includes ${kind}s/**.
-${kind === "handler" ? `
+` : ""}${kind === "handler" ? `
 Declare it in a system.toml (see docs/system-config.md):
 
 \`\`\`toml
@@ -84,16 +83,30 @@ source = "../../handlers/${name}/handler.ts"   # relative to the system.toml
 version = "1"
 every = "1s"
 \`\`\`
-` : ""}`;
+` : `
+Declare it in a system.toml (see docs/system-config.md); it is built into the boot
+filesystem's /bin, and the shell's \`run ${name}\` starts it:
+
+\`\`\`toml
+[[programs]]
+name = "${name}"
+source = "../../programs/${name}/program.ts"   # relative to the system.toml
+\`\`\`
+`}`;
 }
 
 function programSource(name: string): string {
   return `// ${name}: <one line saying what this program does>.
-// A sketch: foreground programs are not loaded by the kernel yet; the API will change.
-import { log } from "optios";
+// A foreground program: main() runs on its own console until it returns (docs/programs.md).
+import { print, readLine } from "optios";
 
 export function main(): void {
-  log("${name}: started");
+  print("${name}: type a line, or an empty one to end\\n");
+  while (true) {
+    const line = readLine();
+    if (line.length == 0) return;
+    print("${name}: " + line + "\\n");
+  }
 }
 `;
 }

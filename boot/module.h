@@ -30,6 +30,9 @@ struct module_descriptor {
   void (*main)(void* instance);
   /* Gives back the instance's memory and tables (wasm2c's Z_<module>_free). */
   void (*free)(void* instance);
+  /* The module's globals: a contiguous run of the instance (offset, bytes), and a hash of
+     their types and order, so saved state is only restored into the same layout. */
+  uint32_t globals_offset, globals_bytes, globals_layout;
 };
 
 /* The trap kind of a run stopped for overrunning its budget (beyond wasm_rt_trap_t's kinds). */

@@ -226,6 +226,54 @@ u32 Z_hardwareZ_module_version(struct Z_hardware_instance_t* h, u32 id, u32 dest
   return length;
 }
 
+/*
+ * A handler's committed state, for keeping it across a warm reboot: its globals, then the
+ * wasm memory in use, written to physical `destination` (at most `capacity` bytes). Between
+ * runs the live instance and memory are the committed ones. Returns the bytes written, or
+ * 0 when they do not fit.
+ */
+u64 Z_hardwareZ_module_state_save(struct Z_hardware_instance_t* h, u32 id, u64 destination, u64 capacity) {
+  struct module* module = module_at(id);
+  if (!module || module == running || !module->snapshot) return 0;
+  const struct module_descriptor* descriptor = module->descriptor;
+  wasm_rt_memory_t* memory = module_memory(module);
+  uint64_t bytes = (uint64_t)descriptor->globals_bytes + memory->size;
+  if (bytes > capacity) return 0;
+  memcpy((void*)destination, (uint8_t*)module->instance + descriptor->globals_offset, descriptor->globals_bytes);
+  memcpy((void*)(destination + descriptor->globals_bytes), memory->data, memory->size);
+  return bytes;
+}
+
+/*
+ * The reverse, right after start: the memory grows to `memory_bytes` and takes the saved
+ * contents, the globals are overwritten, and that becomes the committed snapshot. The
+ * caller checked the version and globals layout. Returns 0, or 1 when the state does not
+ * fit the module (wrong globals size, more memory than its maximum).
+ */
+u32 Z_hardwareZ_module_state_restore(struct Z_hardware_instance_t* h, u32 id, u64 source, u32 globals_bytes,
+                                     u64 memory_bytes) {
+  struct module* module = module_at(id);
+  if (!module || module == running || !module->snapshot) return 1;
+  const struct module_descriptor* descriptor = module->descriptor;
+  wasm_rt_memory_t* memory = module_memory(module);
+  if (globals_bytes != descriptor->globals_bytes || memory_bytes % 65536 != 0 ||
+      memory_bytes > (uint64_t)memory->max_pages * 65536)
+    return 1;
+  snapshot_destroy(module->snapshot); /* the memory is writable again */
+  if (memory_bytes > memory->size) wasm_rt_grow_memory(memory, (uint32_t)((memory_bytes - memory->size) / 65536));
+  memcpy(memory->data, (const void*)(source + globals_bytes), memory_bytes);
+  memcpy((uint8_t*)module->instance + descriptor->globals_offset, (const void*)source, globals_bytes);
+  module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
+                                     descriptor->instance_bytes);
+  return module->snapshot ? 0 : 1;
+}
+
+/* The hash of the module's globals layout (toolchain/src/build/handler_descriptor.ts). */
+u32 Z_hardwareZ_module_globals_layout(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module ? module->descriptor->globals_layout : 0;
+}
+
 /* Copies between a module's memory and the kernel's; false when the module range is out of bounds. */
 u32 Z_hardwareZ_module_copy_in(struct Z_hardware_instance_t* h, u32 id, u32 destination, u32 source, u32 length) {
   struct module* module = module_at(id);

@@ -22,6 +22,7 @@ import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
 import { gateCall } from "./handlers/gate";
 import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
+import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
 import { IRQ_COM1, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
@@ -61,6 +62,8 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   const memoryError = memoryInitialize(information);           // page allocator over the memory map
   if (memoryError.length > 0) panic("memoryInitialize", memoryError);
   runtimeUsePageAllocator();                                   // module memories come from it now
+  savedStateReserve(information);                              // handler state kept over a warm reboot
+  savedStateLoad();
   phaseEnds[PHASE_MEMORY] = readTsc();
   clockCalibrate();                                            // TSC frequency, against the PIT
   clockSetBoot(entryTsc);

@@ -15,6 +15,7 @@ import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStar
 import { Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { gateAdmitHandler } from "./gate";
+import { savedStateRestore } from "./saved_state";
 import { BootInformation, BootModule } from "../boot/boot_information";
 import { parseDuration } from "../events/duration";
 import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
@@ -122,6 +123,7 @@ function loadHandler(module: BootModule): void {
     }
   }
   log(LEVEL_INFO, line.clear().string("handlers: started '").string(name).string("' version ").string(handler.version));
+  savedStateRestore(handler);
 }
 
 function readVersion(id: i32): string {

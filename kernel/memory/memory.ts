@@ -58,7 +58,8 @@ export function memoryInitialize(information: BootInformation): string {
   return "";
 }
 
-function coveredByAvailable(information: BootInformation, start: u64, end: u64): bool {
+/** Whether one available region of the memory map holds all of [start, end). */
+export function coveredByAvailable(information: BootInformation, start: u64, end: u64): bool {
   for (let i = 0; i < information.regions.length; i++) {
     const region = information.regions[i];
     if (region.kind == MEMORY_AVAILABLE && region.base <= start && region.end >= end) return true;

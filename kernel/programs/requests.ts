@@ -14,6 +14,7 @@ import { Text } from "../console/text";
 import { bootFilesystem } from "../fs/boot_filesystem";
 import { ENTRY_DIRECTORY, FilesystemEntry } from "../fs/cpio";
 import { handlerNamed, handlerReset, handlers, handlersReport } from "../handlers/registry";
+import { savedStateSave } from "../handlers/saved_state";
 import { logRing } from "../log/log";
 import { memoryTotalBytes, pageAllocator } from "../memory/memory";
 import { PAGE_BYTES, PROGRAM_TRANSFER_MAX_BYTES } from "../params";
@@ -215,8 +216,13 @@ function stop(slot: i32, console: i32): u64 {
 }
 
 function power(slot: i32, kind: u32): u64 {
-  const problem = kind == POWER_OFF ? powerOff(bootInformation()) : kind == POWER_REBOOT ? reboot(bootInformation()) : "";
   if (kind != POWER_OFF && kind != POWER_REBOOT) return <u64>REQUEST_REFUSED;
+  if (kind == POWER_REBOOT) {
+    const saved = savedStateSave(handlers);
+    if (saved >= 0) consoleLine(slot, report.clear().string("reboot: saved the state of ").decimal(saved)
+      .string(saved == 1 ? " handler" : " handlers").string(" for the next boot"));
+  }
+  const problem = kind == POWER_OFF ? powerOff(bootInformation()) : reboot(bootInformation());
   consoleLine(slot, report.clear().string(kind == POWER_OFF ? "poweroff: " : "reboot: ").string(problem));
   return <u64>REQUEST_REFUSED;
 }

@@ -23,6 +23,7 @@ import { Text } from "../../kernel/console/text";
 import { logAlways } from "../../kernel/log/log";
 import { LogRing } from "../../kernel/log/ring";
 import { memoryInitialize, memoryTotalBytes, pageAllocator } from "../../kernel/memory/memory";
+import { checksum, savedStateLoad, savedStateReserve } from "../../kernel/handlers/saved_state";
 import { PageAllocator } from "../../kernel/memory/page_allocator";
 import { panic, setTestBoot } from "../../kernel/panic";
 
@@ -83,6 +84,12 @@ export function memorySetUp(): void { result.clear().string(memoryInitialize(inf
 export function memoryTotal(): u64 { return memoryTotalBytes; }
 export function memoryFreePages(): u64 { return pageAllocator().freePages; }
 export function memoryPageIsUsed(address: u64): bool { return pageAllocator().isUsed(address / 4096); }
+/** Reserves the saved-state area and reads it (kernel/handlers/saved_state.ts); the newest log line lands in `result`. */
+export function savedStateBoot(): void {
+  savedStateReserve(information);
+  savedStateLoad();
+}
+export function savedStateChecksum(address: u64, length: u64): u64 { return checksum(address, length); }
 
 let pages = new PageAllocator(0);
 export function allocatorCreate(limit: u64): void { pages = new PageAllocator(limit); }

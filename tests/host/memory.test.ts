@@ -109,3 +109,84 @@ describe("memory set-up from the boot information", () => {
     expect(boot(pcMemoryMap(16))).toMatch(/kernel image \[0x100000, 0x1200000\) is not inside usable RAM.*needs 18 MiB/);
   });
 });
+
+describe("the area that keeps handler state over a warm reboot (kernel/handlers/saved_state.ts)", () => {
+  const AREA = 0x4000000;
+  const MAGIC = 0x4554415453534f4fn;
+
+  function boot(megabytes: number): void {
+    under.kernel.useSerialConsoleOnly();
+    under.machine.writePhysical(INFORMATION_ADDRESS, new Multiboot2Builder().memoryMap(pcMemoryMap(megabytes)).build());
+    under.kernel.bootReadMultiboot2(BigInt(INFORMATION_ADDRESS));
+    under.kernel.memorySetUp();
+    under.kernel.savedStateBoot();
+  }
+
+  function writeHeader(entries: number, payload: Uint8Array, checksum: bigint): void {
+    const header = new DataView(new ArrayBuffer(32));
+    header.setBigUint64(0, MAGIC, true);
+    header.setUint32(8, 1, true);
+    header.setUint32(12, entries, true);
+    header.setBigUint64(16, BigInt(payload.length), true);
+    header.setBigUint64(24, checksum, true);
+    under.machine.writePhysical(AREA, new Uint8Array(header.buffer));
+    under.machine.writePhysical(AREA + 32, payload);
+  }
+
+  const magicAfterBoot = () => new DataView(under.machine.readPhysical(AREA, 8).buffer).getBigUint64(0, true);
+
+  it("is kept out of the page allocator when RAM covers it, and left alone when it does not", () => {
+    boot(128);
+    expect(under.kernel.memoryPageIsUsed(BigInt(AREA))).toBe(1);
+    expect(under.kernel.memoryPageIsUsed(BigInt(AREA + (8 << 20) - 4096))).toBe(1);
+    expect(under.kernel.memoryPageIsUsed(BigInt(AREA + (8 << 20)))).toBe(0);
+  });
+
+  it("is not reserved (nothing is taken from the allocator) when RAM ends before it", () => {
+    under.machine.writePhysical(INFORMATION_ADDRESS, new Multiboot2Builder().memoryMap(pcMemoryMap(32)).build());
+    under.kernel.bootReadMultiboot2(BigInt(INFORMATION_ADDRESS));
+    under.kernel.memorySetUp();
+    const free = under.kernel.memoryFreePages();
+    under.kernel.savedStateBoot();
+    expect(under.kernel.memoryFreePages()).toBe(free);
+  });
+
+  it("with RAM covering it, exactly its 8 MiB are taken from the allocator", () => {
+    under.machine.writePhysical(INFORMATION_ADDRESS, new Multiboot2Builder().memoryMap(pcMemoryMap(128)).build());
+    under.kernel.bootReadMultiboot2(BigInt(INFORMATION_ADDRESS));
+    under.kernel.memorySetUp();
+    const free = under.kernel.memoryFreePages();
+    under.kernel.savedStateBoot();
+    expect(free - under.kernel.memoryFreePages()).toBe(BigInt((8 << 20) / 4096));
+  });
+
+  it("a damaged area (checksum mismatch) is reported once, and its magic cleared so it is never read again", () => {
+    writeHeader(1, new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), 12345n);
+    boot(128);
+    expect(magicAfterBoot()).toBe(0n);
+    expect(under.machine.serialOutput).toContain("handlers: the state saved before the reboot is damaged; every handler starts afresh");
+  });
+
+  it("an intact area is accepted silently and read once; a cold boot (no magic) says nothing", async () => {
+    const payload = new Uint8Array(16).map((_, index) => index);
+    under.machine.writePhysical(AREA + 32, payload);
+    const sum = BigInt.asUintN(64, under.kernel.savedStateChecksum(BigInt(AREA + 32), 16n));
+    writeHeader(0, payload, sum);
+    boot(128);
+    expect(magicAfterBoot()).toBe(0n);
+    expect(under.machine.serialOutput).not.toContain("damaged");
+    under = await startKernel();
+    boot(128);
+    expect(under.machine.serialOutput).not.toContain("saved before the reboot");
+  });
+
+  it("the checksum changes when any byte of the payload does", () => {
+    under.machine.writePhysical(AREA, new Uint8Array(20).fill(7));
+    const before = under.kernel.savedStateChecksum(BigInt(AREA), 20n);
+    under.machine.writePhysical(AREA + 19, new Uint8Array([8]));
+    expect(under.kernel.savedStateChecksum(BigInt(AREA), 20n)).not.toBe(before);
+    under.machine.writePhysical(AREA + 19, new Uint8Array([7]));
+    under.machine.writePhysical(AREA + 3, new Uint8Array([9]));
+    expect(under.kernel.savedStateChecksum(BigInt(AREA), 20n)).not.toBe(before);
+  });
+});

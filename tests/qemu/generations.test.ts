@@ -88,7 +88,7 @@ describe("generations on one ISO", () => {
     // GRUB counts down 3 s with two generations. Pressing Down stops the countdown and moves
     // to the older entry (it stays there however often it is pressed); Enter boots it. The
     // presses start before the menu shows and go on past the point it certainly has.
-    const machine = startMachine({ iso: scratch!.iso, memory: "128M", monitor: true });
+    const machine = startMachine({ iso: scratch!.iso, memory: "128M", monitor: true, reboot: true });
     try {
       for (let press = 0; press < 25; press++) {
         await machine.sendKey("down").catch(() => undefined); // the socket may not be up yet
@@ -99,10 +99,36 @@ describe("generations on one ISO", () => {
       const output = machine.output.replace(/\r/g, "");
       expect(output).toMatch(/cmdline: .*generation=1/);
       expect(output).toContain("handlers: started 'versioned' version 1");
+
+      // A version bump resets the state: reboot (warm) into the default entry, generation 2.
+      await machine.waitFor(/versioned: run 3 as version 1/, BOOT_TIMEOUT_MILLISECONDS);
+      const from = machine.output.length;
+      await machine.type("reboot\r");
+      await machine.waitFor(/versioned: run 1 as version 2/, BOOT_TIMEOUT_MILLISECONDS, from);
+      const afterReboot = machine.output.slice(from).replace(/\r/g, "");
+      expect(afterReboot).toContain("reboot: saved the state of 1 handler for the next boot");
+      expect(afterReboot).toMatch(/cmdline: .*generation=2/);
+      expect(afterReboot).toContain("handlers: 'versioned' is version 2, its saved state version 1: starting from its initial state");
     } finally {
       await stopAllMachines();
     }
-  }, BOOT_TIMEOUT_MILLISECONDS + 30_000);
+  }, 2 * BOOT_TIMEOUT_MILLISECONDS + 30_000);
+
+  test("a warm reboot into the same version resumes the handler's state where it was", async () => {
+    const machine = startMachine({ iso: scratch!.iso, memory: "128M", reboot: true });
+    try {
+      await machine.waitFor(/versioned: run 3 as version 2/, BOOT_TIMEOUT_MILLISECONDS);
+      const from = machine.output.length;
+      await machine.type("reboot\r");
+      await machine.waitFor(/handlers: 'versioned' resumed the state it had before the reboot \(version 2, /, BOOT_TIMEOUT_MILLISECONDS, from);
+      const beforeReboot = [...machine.output.slice(0, from).matchAll(/versioned: run (\d+) as version 2/g)].map((match) => Number(match[1]));
+      const last = beforeReboot.at(-1)!;
+      await machine.waitFor(new RegExp(`versioned: run ${last + 1} as version 2`), BOOT_TIMEOUT_MILLISECONDS, from);
+      expect(machine.output.slice(from)).not.toMatch(/versioned: run 1 as version 2/);
+    } finally {
+      await stopAllMachines();
+    }
+  }, 2 * BOOT_TIMEOUT_MILLISECONDS);
 
   test("after `optios rollback 1` and a rebuild, the ISO boots exactly generation 1", async () => {
     await runInScratch(scratch!, ["rollback", "1", "--store", scratchStore(scratch!)], 60_000);

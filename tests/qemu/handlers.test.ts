@@ -16,6 +16,7 @@ const FAILING = {
   "trap-divide": "trapped (integer divide by zero)",
   "trap-stack": "trapped (call stack exhausted)",
   "trap-abort": "trapped (unreachable executed)",
+  "trap-bounds": "trapped (out-of-bounds memory access)",
   spinner: "overran its budget",
 } as const;
 const MAXIMUM_FAILURES = 5; // kernel/events/supervision.ts: SupervisionPolicy.maximumFailures
@@ -46,7 +47,7 @@ const indexOf = (pattern: RegExp) => lines().findIndex((line) => pattern.test(li
 
 describe("handler modules", () => {
   test("every handler of the system is loaded as its own module and started with its version", () => {
-    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "spinner", "flooder", "sink", "monitor"]) {
+    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "trap-bounds", "spinner", "flooder", "sink", "monitor"]) {
       expect(log).toContain(`handlers: started '${name}' version 1`);
     }
   });

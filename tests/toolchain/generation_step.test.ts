@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { generationRecord, generationStep, readGenerationRecord, storeFolder, withProjectStore } from "../../toolchain/src/build/generation.ts";
-import { menuGenerations, referencedFiles } from "../../toolchain/src/build/iso.ts";
+import { menuGenerations, referencedFiles, withoutOldestDroppable } from "../../toolchain/src/build/iso.ts";
 import { runStep } from "../../toolchain/src/build/step.ts";
 import { paths, type Project } from "../../toolchain/src/project.ts";
 import { listGenerations, rollback } from "../../toolchain/src/store/generations.ts";
@@ -92,6 +92,11 @@ describe("the ISO's generations", () => {
       expect(files.filter((file) => file.endsWith("/initrd.cpio"))).toHaveLength(1);
       expect(files).toHaveLength(6);
       expect(files.every((file) => /^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{64}-[a-z]+\//.test(file))).toBe(true);
+      // Over the ISO's size budget the oldest generation goes first, never the newest or the default.
+      const numbers = (list: { number: number }[]) => list.map((generation) => generation.number);
+      expect(numbers(withoutOldestDroppable(listed))).toEqual([3, 1]); // 1 is the default now: 2 goes
+      const two = withoutOldestDroppable(listed);
+      expect(numbers(withoutOldestDroppable(two))).toEqual([3, 1]); // nothing droppable is left
     });
     rmSync(project.root, { recursive: true, force: true });
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { missingExports, readHandlerHeader, renderDescriptor } from "../../toolchain/src/build/handler_descriptor.ts";
+import { globalsLayout, missingExports, readHandlerHeader, renderDescriptor } from "../../toolchain/src/build/handler_descriptor.ts";
 import { ascCommand } from "../../toolchain/src/build/handlers.ts";
 import { toolchainRepository } from "../../toolchain/src/project.ts";
 
@@ -19,7 +19,7 @@ void Z_handlerZ_start(Z_handler_instance_t*);
 
 describe("handler descriptor", () => {
   test("reads the imports and exports wasm2c generated", () => {
-    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, hasStart: true, hasHandle: true, hasVersion: true, hasMain: false });
+    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, globals: [], hasStart: true, hasHandle: true, hasVersion: true, hasMain: false });
     expect(readHandlerHeader(HEADER.replace(", struct Z_env_instance_t*", "")).importModules).toBe(1);
   });
 
@@ -37,13 +37,34 @@ void Z_programZ_main(Z_program_instance_t*);
 wasm_rt_memory_t* Z_programZ_memory(Z_program_instance_t* instance);
 `;
     const exports = readHandlerHeader(header, "program");
-    expect(exports).toEqual({ importModules: 1, hasStart: false, hasHandle: false, hasVersion: false, hasMain: true });
+    expect(exports).toEqual({ importModules: 1, globals: [], hasStart: false, hasHandle: false, hasVersion: false, hasMain: true });
     const descriptor = renderDescriptor("shell", exports, "program");
     expect(descriptor).toContain('#include "program.h"');
     expect(descriptor).toMatch(/0, 0, 0,\s+program_main, release,/);
     expect(missingExports("programs/shell/program.ts", exports, "program")).toBeUndefined();
     expect(missingExports("programs/x/program.ts", { ...exports, hasMain: false }, "program"))
       .toBe("programs/x/program.ts: does not export main; add `export function main(): void { … }`");
+  });
+
+  test("the globals (the state kept over a warm reboot) are the instance's scalar fields, and their layout is hashed", () => {
+    const withInstance = `${HEADER}
+typedef struct Z_handler_instance_t {
+  struct Z_env_instance_t* Z_env_instance;
+  struct Z_optios_instance_t* Z_optios_instance;
+  u32 w2c_g0;
+  u64 w2c_g1;
+  u32 w2c_version;
+  wasm_rt_memory_t w2c_memory;
+  wasm_rt_funcref_table_t w2c_T0;
+} Z_handler_instance_t;
+`;
+    const exports = readHandlerHeader(withInstance);
+    expect(exports.globals).toEqual(["u32 w2c_g0", "u64 w2c_g1", "u32 w2c_version"]);
+    const descriptor = renderDescriptor("counter", exports);
+    expect(descriptor).toContain("offsetof(Z_handler_instance_t, w2c_g0), offsetof(Z_handler_instance_t, w2c_memory) - offsetof(Z_handler_instance_t, w2c_g0)");
+    expect(descriptor).toContain(`0x${globalsLayout(exports.globals).toString(16)}u`);
+    expect(globalsLayout(["u32 w2c_g0", "u64 w2c_g1"])).not.toBe(globalsLayout(["u64 w2c_g0", "u32 w2c_g1"]));
+    expect(globalsLayout(["u32 w2c_g0"])).not.toBe(globalsLayout(["u32 w2c_g0", "u32 w2c_g1"]));
   });
 
   test("a handler without the entry point or a version is refused with what to write", () => {

@@ -21,6 +21,11 @@ describe("qemuArguments", () => {
     expect(argumentList.join(" ")).not.toContain("pflash");
   });
 
+  test("reboot lets the guest reboot (no -no-reboot), for the shell's reboot under optios run", () => {
+    expect(qemuArguments({ iso: "x.iso", reboot: true })).not.toContain("-no-reboot");
+    expect(qemuArguments({ iso: "x.iso", reboot: false })).toContain("-no-reboot");
+  });
+
   test("uefi adds OVMF's code read-only and a writable variable store as pflash drives", () => {
     const argumentList = qemuArguments({ iso: "x.iso", uefi: true, uefiVariables: "/tmp/vars.fd" });
     expect(valuesOf(argumentList, "-drive")).toEqual([

@@ -177,6 +177,7 @@ function qemuOptions(values: OptionValues): QemuOptions {
     drive: values.usb ? paths.iso : undefined,
     uefi: Boolean(values.uefi),
     gui: Boolean(values.gui),
+    reboot: true, // the shell's `reboot` reboots; Ctrl-A X quits
     accel,
     memory: values.memory as string | undefined,
   };

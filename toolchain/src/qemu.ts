@@ -2,7 +2,8 @@
 //
 // Always: TCG unless KVM is asked for (the build and CI machines' /dev/kvm cannot run this
 // guest: the first SSE instruction fails and QEMU hangs paused), -no-reboot so a triple
-// fault ends QEMU instead of looping, and isa-debug-exit at port 0xf4 so the guest can end
+// fault ends QEMU instead of looping (unless `reboot`: `optios run`, where the shell's
+// reboot should reboot, and tests of warm reboots), and isa-debug-exit at port 0xf4 so the guest can end
 // QEMU with status (code << 1) | 1. The serial port is the terminal (mon:stdio: Ctrl-A X
 // quits, Ctrl-A C toggles the QEMU monitor).
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -28,6 +29,8 @@ export interface QemuOptions {
   memory?: string;
   /** Kernel command line; only with `kernel`. */
   append?: string;
+  /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
+  reboot?: boolean;
 }
 
 export const defaultMemory = "128M";
@@ -49,7 +52,7 @@ export function qemuArguments(options: QemuOptions): string[] {
   const memory = options.memory ?? defaultMemory;
   if (!/^\d+[KMGT]?$/i.test(memory)) throw new Error(`qemuArguments: memory must look like "128M" or "1G", got "${memory}"`);
 
-  const argumentList = ["-accel", accel, "-m", memory, "-no-reboot"];
+  const argumentList = ["-accel", accel, "-m", memory, ...(options.reboot ? [] : ["-no-reboot"])];
   if (!options.gui) argumentList.push("-display", "none");
   argumentList.push("-serial", "mon:stdio");
   argumentList.push("-device", `isa-debug-exit,iobase=0x${debugExitPort.toString(16)},iosize=0x04`);

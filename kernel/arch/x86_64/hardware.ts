@@ -91,3 +91,10 @@
 @external("hardware", "thread_kill") export declare function threadKill(thread: i32): void;
 @external("hardware", "thread_release") export declare function threadRelease(thread: i32): void;
 @external("hardware", "thread_switches") export declare function threadSwitches(): u64;
+// A handler's committed state across a warm reboot (boot/modules.c): globals then memory in
+// use, saved to physical memory (bytes written, 0 if it does not fit) and restored right
+// after start (0, or 1 if it does not fit the module); and its globals layout's hash.
+@external("hardware", "module_state_save") export declare function moduleStateSave(module: i32, destination: u64, capacity: u64): u64;
+@external("hardware", "module_state_restore") export declare function moduleStateRestore(module: i32, source: u64, globalsBytes: u32,
+  memoryBytes: u64): u32;
+@external("hardware", "module_globals_layout") export declare function moduleGlobalsLayout(module: i32): u32;

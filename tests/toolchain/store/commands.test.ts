@@ -64,7 +64,7 @@ describe("store commands", () => {
     const root = mkdtempSync(join(tmpdir(), "optios-new-"));
     expect((await run("new", ["handler", "doorbell", "--root", root])).output).toBe("created handlers/doorbell/: handler.ts, handler.test.ts, README.md\n");
     expect(readFileSync(join(root, "handlers/doorbell/handler.ts"), "utf8")).toContain(`log("doorbell: run " + runs.toString());`);
-    expect(readFileSync(join(root, "handlers/doorbell/README.md"), "utf8")).toContain("is a sketch");
+    expect(readFileSync(join(root, "handlers/doorbell/README.md"), "utf8")).toContain("The API is handlers/api/optios.ts");
     expect((await run("new", ["handler", "doorbell", "--root", root])).status).toBe(1);
     expect((await run("new", ["program", "Bad Name", "--root", root])).errors).toContain("expected a name of 1 to 32 lower-case letters");
     expect((await run("new", ["program", "shell", "--root", root])).status).toBe(0);

@@ -57,6 +57,27 @@ export function isoCommands(efiApplicationBytes: number, epochSeconds: number): 
   ];
 }
 
+/** The ISO's size budget: older generations are left off the menu beyond it. */
+export const ISO_BUDGET_BYTES = 2 * 1024 * 1024;
+
+/** The menu and the store files for a list of generations. */
+function menuFor(root: string, kernelArguments: string, store: Store, listed: readonly Generation[]): { menuConfig: string; storeFiles: string[] } {
+  const menu = renderGenerationMenu({ generations: [...listed], kernelArguments });
+  return {
+    menuConfig: renderMenuConfig(readTemplate(root, menuTemplate), menu, listed.length),
+    storeFiles: referencedFiles(store, listed).map((file) => file.path),
+  };
+}
+
+/** The list without its oldest generation that is neither the newest nor the default; unchanged if there is none. */
+export function withoutOldestDroppable(listed: readonly Generation[]): Generation[] {
+  const newest = Math.max(...listed.map((generation) => generation.number));
+  const candidates = listed.filter((generation) => !generation.isDefault && generation.number !== newest);
+  if (candidates.length === 0) return [...listed];
+  const oldest = candidates.reduce((left, right) => (right.number < left.number ? right : left));
+  return listed.filter((generation) => generation !== oldest);
+}
+
 /** The generations the menu lists: the newest `keep`, plus the default one if it is older. */
 export function menuGenerations(generations: readonly Generation[], keep: number): Generation[] {
   const newestFirst = [...generations].sort((left, right) => right.number - left.number);
@@ -86,18 +107,31 @@ export const isoStep: Step = {
     const marker = markerName(kernelImage);
     const system = await projectSystem(project);
     const handlers = system.config.handlers;
-    const { menu, count, storeFiles } = await withProjectStore(project, (store) => {
-      const listed = menuGenerations(listGenerations(store), system.config.system.keepGenerations);
-      return {
-        menu: renderGenerationMenu({ generations: listed, kernelArguments: project.kernelArguments }),
-        count: listed.length,
-        storeFiles: referencedFiles(store, listed).map((file) => file.path),
-      };
+    const { listed, menuConfig, storeFiles } = await withProjectStore(project, (store) => {
+      const all = menuGenerations(listGenerations(store), system.config.system.keepGenerations);
+      return { listed: all, ...menuFor(root, project.kernelArguments, store, all) };
     });
-    const menuConfig = renderMenuConfig(readTemplate(root, menuTemplate), menu, count);
     const commands = isoCommands(statSync(join(root, paths.efiApplication)).size, project.sourceDateEpoch);
     // mtools and xorriso take their timestamps from SOURCE_DATE_EPOCH: same inputs, same ISO.
     const environment = { ...process.env, SOURCE_DATE_EPOCH: String(project.sourceDateEpoch) };
+    const assemble = async (config: string, files: string[]): Promise<number> => {
+      const stage = join(root, paths.isoRoot);
+      rmSync(stage, { recursive: true, force: true });
+      rmSync(join(root, paths.iso), { force: true });
+      mkdirSync(join(stage, "boot", "grub"), { recursive: true });
+      writeFileSync(join(stage, "boot", marker), "");
+      writeFileSync(join(stage, "boot", "grub", "grub.cfg"), config);
+      copyFileSync(join(root, paths.biosImage), join(stage, "boot", "grub", "bios.img"));
+      // Only entries a listed generation references: gc may delete any other at any time.
+      // Gzipped: GRUB's gzio (embedded in both images) unpacks multiboot2 kernels and
+      // module2 files as it loads them, so a menu of several generations still fits.
+      for (const file of files) {
+        mkdirSync(dirname(join(stage, storeFolder, file)), { recursive: true });
+        writeFileSync(join(stage, storeFolder, file), gzipSync(readFileSync(join(root, storeFolder, file)), { level: 9 }));
+      }
+      for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
+      return statSync(join(root, paths.iso)).size;
+    };
     return [
       {
         key: "iso",
@@ -106,25 +140,26 @@ export const isoStep: Step = {
             ...handlers.map((handler) => modulePath(handler.name))],
           commands,
           tools: [`mtools ${await toolVersion("mformat")}`, `xorriso ${await toolVersion("xorriso")}`],
-          values: [menuConfig, `SOURCE_DATE_EPOCH=${project.sourceDateEpoch}`],
+          values: [menuConfig, `SOURCE_DATE_EPOCH=${project.sourceDateEpoch}`, `budget=${ISO_BUDGET_BYTES}`],
         },
         outputs: [paths.iso],
         run: async () => {
-          const stage = join(root, paths.isoRoot);
-          rmSync(stage, { recursive: true, force: true });
-          rmSync(join(root, paths.iso), { force: true });
-          mkdirSync(join(stage, "boot", "grub"), { recursive: true });
-          writeFileSync(join(stage, "boot", marker), "");
-          writeFileSync(join(stage, "boot", "grub", "grub.cfg"), menuConfig);
-          copyFileSync(join(root, paths.biosImage), join(stage, "boot", "grub", "bios.img"));
-          // Only entries a listed generation references: gc may delete any other at any time.
-          // Gzipped: GRUB's gzio (embedded in both images) unpacks multiboot2 kernels and
-          // module2 files as it loads them, so a menu of several generations still fits.
-          for (const file of storeFiles) {
-            mkdirSync(dirname(join(stage, storeFolder, file)), { recursive: true });
-            writeFileSync(join(stage, storeFolder, file), gzipSync(readFileSync(join(root, storeFolder, file)), { level: 9 }));
+          // Over budget: leave the oldest generations off the ISO (they stay in the store, and
+          // `optios rollback` still reaches them), never the newest or the default one.
+          let kept = listed;
+          let size = await assemble(menuConfig, storeFiles);
+          while (size > ISO_BUDGET_BYTES) {
+            const fewer = withoutOldestDroppable(kept);
+            if (fewer.length === kept.length) break;
+            kept = fewer;
+            const smaller = await withProjectStore(project, (store) => menuFor(root, project.kernelArguments, store, kept));
+            size = await assemble(smaller.menuConfig, smaller.storeFiles);
           }
-          for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
+          if (kept.length < listed.length) {
+            const left = listed.filter((generation) => !kept.includes(generation)).map((generation) => generation.number);
+            process.stderr.write(`  iso: generation${left.length > 1 ? "s" : ""} ${left.join(", ")} left off the ISO to keep it ` +
+              `within ${ISO_BUDGET_BYTES / 1048576} MiB; still in the store (optios generations)\n`);
+          }
         },
       },
     ];

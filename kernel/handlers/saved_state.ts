@@ -1,0 +1,173 @@
+// Handler state across a warm reboot: saved before `reboot`, restored after the next boot's start code.
+//
+// A fixed area of RAM (SAVED_STATE_ADDRESS, SAVED_STATE_BYTES) that firmware and GRUB leave
+// alone on a warm reboot (QEMU and SeaBIOS do; a PC's firmware may not) is kept out of the
+// page allocator. The shell's `reboot` writes every handler's committed state there:
+//
+//   header  magic u64 · format u32 · entries u32 · payload bytes u64 · FNV-1a-64 of the payload u64
+//   entry   name length u32 · version length u32 · globals layout u32 · globals bytes u32 ·
+//           memory bytes u64 · name[32] · version[64] · globals · memory · padding to 8
+//
+// At the next boot the area is read once (and its magic cleared, so a crash later never
+// brings back stale state). When a handler starts, an entry with its name decides:
+//   same version and globals layout  → the saved state becomes its committed snapshot;
+//   another version                  → it keeps its fresh initial snapshot (the version rule),
+//   same version, other layout       → likewise, with a log line saying why.
+// A missing or damaged area (cold boot, firmware that clears RAM) means every handler
+// starts fresh, and the log says so once.
+
+import { moduleGlobalsLayout, moduleMemoryBytes, moduleStateRestore, moduleStateSave, physicalRead32, physicalRead64,
+  physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/hardware";
+import { BootInformation, MemoryRegion } from "../boot/boot_information";
+import { Text } from "../console/text";
+import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { coveredByAvailable, pageAllocator } from "../memory/memory";
+import { Handler } from "./registry";
+
+/** 64 MiB: above where GRUB puts the kernel and its modules, below any firmware area at the top of RAM. */
+export const SAVED_STATE_ADDRESS: u64 = 0x400_0000;
+export const SAVED_STATE_BYTES: u64 = 8 << 20;
+const MAGIC: u64 = 0x4554415453_534f4f; // "OOS" "STATE", little-endian bytes
+const FORMAT: u32 = 1;
+const HEADER_BYTES: u64 = 32;
+const NAME_BYTES: u32 = 32;
+const VERSION_BYTES: u32 = 64;
+const ENTRY_HEADER_BYTES: u64 = 24 + NAME_BYTES + VERSION_BYTES;
+
+let usable = false;
+/** Where the saved entries are (header validated), or 0 when there are none this boot. */
+let savedPayload: u64 = 0;
+let savedEntries: u32 = 0;
+let savedEnd: u64 = 0;
+const message = new Text();
+
+/** Keeps the area out of the page allocator, if RAM covers it and nothing the loader placed overlaps it. */
+export function savedStateReserve(information: BootInformation): void {
+  const start = SAVED_STATE_ADDRESS;
+  const end = SAVED_STATE_ADDRESS + SAVED_STATE_BYTES;
+  if (!coveredByAvailable(information, start, end) || overlapsAny(information.loaderRanges, start, end)) return;
+  for (let i = 0; i < information.modules.length; i++) {
+    if (information.modules[i].start < end && information.modules[i].end > start) return;
+  }
+  pageAllocator().markUsed(start, SAVED_STATE_BYTES);
+  usable = true;
+}
+
+function overlapsAny(ranges: MemoryRegion[], start: u64, end: u64): bool {
+  for (let i = 0; i < ranges.length; i++) if (ranges[i].base < end && ranges[i].end > start) return true;
+  return false;
+}
+
+/** Reads the area once at boot: whether the previous boot left state, and how much. */
+export function savedStateLoad(): void {
+  if (!usable) return;
+  const base = SAVED_STATE_ADDRESS;
+  if (physicalRead64(base) != MAGIC) return; // a cold boot: nothing was saved
+  physicalWrite64(base, 0); // read once: a later crash-reboot must not bring this back
+  const payloadBytes = physicalRead64(base + 16);
+  if (physicalRead32(base + 8) != FORMAT || payloadBytes > SAVED_STATE_BYTES - HEADER_BYTES ||
+    checksum(base + HEADER_BYTES, payloadBytes) != physicalRead64(base + 24)) {
+    log(LEVEL_WARNING, line.clear().string("handlers: the state saved before the reboot is damaged; every handler starts afresh"));
+    return;
+  }
+  savedPayload = base + HEADER_BYTES;
+  savedEntries = physicalRead32(base + 12);
+  savedEnd = savedPayload + payloadBytes;
+}
+
+/**
+ * Right after `handler` started: restores its saved state if the previous boot left one of
+ * the same version and globals layout, and logs what happened either way.
+ */
+export function savedStateRestore(handler: Handler): void {
+  let entry = savedPayload;
+  for (let i: u32 = 0; i < savedEntries && entry + ENTRY_HEADER_BYTES <= savedEnd; i++) {
+    const size = entryBytes(entry);
+    if (entry + size > savedEnd) return;
+    if (fieldEquals(entry + 24, physicalRead32(entry), handler.name)) {
+      restoreEntry(handler, entry);
+      return;
+    }
+    entry += size;
+  }
+}
+
+function restoreEntry(handler: Handler, entry: u64): void {
+  const globalsBytes = physicalRead32(entry + 12);
+  const memoryBytes = physicalRead64(entry + 16);
+  message.clear();
+  for (let i: u32 = 0; i < physicalRead32(entry + 4); i++) message.char(physicalRead8(entry + 24 + NAME_BYTES + i));
+  line.clear().string("handlers: '").string(handler.name).string("' ");
+  if (!fieldEquals(entry + 24 + NAME_BYTES, physicalRead32(entry + 4), handler.version)) {
+    log(LEVEL_INFO, line.string("is version ").string(handler.version).string(", its saved state version ").text(message)
+      .string(": starting from its initial state"));
+  } else if (physicalRead32(entry + 8) != moduleGlobalsLayout(handler.module)) {
+    log(LEVEL_WARNING, line.string("kept version ").string(handler.version)
+      .string(" but its globals changed; starting from its initial state (declare a new version when state changes)"));
+  } else if (moduleStateRestore(handler.module, entry + ENTRY_HEADER_BYTES, globalsBytes, memoryBytes) != 0) {
+    log(LEVEL_WARNING, line.string("cannot take back its saved state (it no longer fits the module); starting from its initial state"));
+  } else {
+    log(LEVEL_INFO, line.string("resumed the state it had before the reboot (version ").string(handler.version).string(", ")
+      .size(memoryBytes + globalsBytes).string(")"));
+  }
+}
+
+/** Writes every handler's committed state into the area; returns how many were saved, or -1 without an area. */
+export function savedStateSave(handlers: Handler[]): i32 {
+  if (!usable) return -1;
+  const base = SAVED_STATE_ADDRESS;
+  let entry = base + HEADER_BYTES;
+  const end = base + SAVED_STATE_BYTES;
+  let saved = 0;
+  for (let i = 0; i < handlers.length; i++) {
+    const handler = handlers[i];
+    if (entry + ENTRY_HEADER_BYTES > end) break;
+    const written = moduleStateSave(handler.module, entry + ENTRY_HEADER_BYTES, end - entry - ENTRY_HEADER_BYTES);
+    if (written == 0) {
+      log(LEVEL_WARNING, line.clear().string("handlers: no room to save the state of '").string(handler.name).string("'"));
+      continue;
+    }
+    const memoryBytes = moduleMemoryBytes(handler.module);
+    physicalWrite32(entry, writeField(entry + 24, NAME_BYTES, handler.name));
+    physicalWrite32(entry + 4, writeField(entry + 24 + NAME_BYTES, VERSION_BYTES, handler.version));
+    physicalWrite32(entry + 8, moduleGlobalsLayout(handler.module));
+    physicalWrite32(entry + 12, <u32>(written - memoryBytes));
+    physicalWrite64(entry + 16, memoryBytes);
+    entry += entryBytes(entry);
+    saved++;
+  }
+  const payloadBytes = entry - base - HEADER_BYTES;
+  physicalWrite32(base + 8, FORMAT);
+  physicalWrite32(base + 12, <u32>saved);
+  physicalWrite64(base + 16, payloadBytes);
+  physicalWrite64(base + 24, checksum(base + HEADER_BYTES, payloadBytes));
+  physicalWrite64(base, MAGIC);
+  return saved;
+}
+
+/** An entry's whole size: header, globals and memory, rounded up to 8 bytes. */
+function entryBytes(entry: u64): u64 {
+  return (ENTRY_HEADER_BYTES + <u64>physicalRead32(entry + 12) + physicalRead64(entry + 16) + 7) & ~7;
+}
+
+/** Writes `value` (ASCII) into a fixed field of `capacity` bytes; returns the length kept. */
+function writeField(address: u64, capacity: u32, value: string): u32 {
+  const length = min<u32>(<u32>value.length, capacity);
+  for (let i: u32 = 0; i < length; i++) physicalWrite8(address + i, <u8>value.charCodeAt(i));
+  return length;
+}
+
+function fieldEquals(address: u64, length: u32, value: string): bool {
+  if (<u32>value.length != length) return false;
+  for (let i: u32 = 0; i < length; i++) if (<u32>physicalRead8(address + i) != <u32>value.charCodeAt(i)) return false;
+  return true;
+}
+
+/** FNV-1a 64 over `length` bytes of physical memory, eight at a time (the tail byte by byte). */
+export function checksum(address: u64, length: u64): u64 {
+  let hash: u64 = 0xcbf29ce484222325;
+  let offset: u64 = 0;
+  for (; offset + 8 <= length; offset += 8) hash = (hash ^ physicalRead64(address + offset)) * 0x100000001b3;
+  for (; offset < length; offset++) hash = (hash ^ <u64>physicalRead8(address + offset)) * 0x100000001b3;
+  return hash;
+}

@@ -29,7 +29,10 @@ let log = "";
 beforeAll(async () => {
   scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
   const machine = startMachine({ iso: scratch.iso, memory: "128M" });
-  await machine.waitFor(/'spinner' overran its budget; run rolled back, state kept; quarantined/, RUN_TIMEOUT_MILLISECONDS);
+  for (const [name, report] of Object.entries(FAILING)) {
+    await machine.waitFor(new RegExp(`'${name}' ${report.replace(/[()]/g, "\\$&")}; run rolled back, state kept; quarantined`),
+      RUN_TIMEOUT_MILLISECONDS);
+  }
   await machine.waitFor(/monitor: nobody is/, RUN_TIMEOUT_MILLISECONDS);
   await machine.waitFor(/\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+[\s\S]*\[counter\] counter: run \d+\s*$/,
     RUN_TIMEOUT_MILLISECONDS);

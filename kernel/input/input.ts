@@ -102,6 +102,11 @@ export function inputSerialInterrupt(): void {
   picEndOfInterrupt();
 }
 
+/** Input bytes dropped so far because a ring was full (keyboard and serial). */
+export function inputBytesDropped(): u32 {
+  return keyboardRing.dropped + serialRing.dropped;
+}
+
 /** Whether bytes wait for inputService. */
 export function inputPending(): bool {
   return keyboardRing.length > 0 || serialRing.length > 0;
@@ -109,8 +114,11 @@ export function inputPending(): bool {
 
 /** Decodes what the interrupts collected into the consoles; returns how many bytes it took. */
 export function inputService(): i32 {
-  if (virtualConsoleCount() == 0) return 0;
   let taken = 0;
+  if (virtualConsoleCount() == 0) { // no console to type into: drop the bytes, or the loop would spin on them
+    while (keyboardRing.take() >= 0 || serialRing.take() >= 0) taken++;
+    return taken;
+  }
   const keyboardArrival = keyboardRing.firstArrival;
   for (let code = keyboardRing.take(); code >= 0; code = keyboardRing.take()) {
     taken++;

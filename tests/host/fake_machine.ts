@@ -27,6 +27,8 @@ export class FakeMachine {
   readonly portWrites: { port: number; value: number }[] = [];
   /** What reads of ports the fake does not model return (a value, or a function called per read); others read 0xff. */
   readonly portValues = new Map<number, number | (() => number)>();
+  /** Bytes waiting in COM1's receive buffer (line status then says data ready; reading data takes one). */
+  readonly serialInput: number[] = [];
   /** Called after each port write is recorded: a test may throw MachineHalted to play a machine turning off. */
   onPortWrite: ((port: number, value: number) => void) | undefined;
   serialOutput = "";
@@ -89,7 +91,8 @@ export class FakeMachine {
   }
 
   private portRead(port: number): number {
-    if (port === COM1_LINE_STATUS) return this.serialPresent ? 0x20 : 0xff;
+    if (port === COM1_LINE_STATUS) return this.serialPresent ? 0x20 | (this.serialInput.length > 0 ? 0x01 : 0) : 0xff;
+    if (port === COM1 && (this.lineControl & 0x80) === 0 && this.serialInput.length > 0) return this.serialInput.shift()!;
     if (port === COM1_SCRATCH) return this.serialPresent ? this.scratch : 0xff;
     if (port === SPEAKER_CONTROL) {
       this.tsc += this.tscStepPerSpeakerRead;

@@ -279,3 +279,79 @@ describe("PS/2 keyboard (8042)", () => {
     expect(under.kernel.ps2ReadScanCode()).toBe(-1);
   });
 });
+
+describe("routing: interrupts → rings → the active console (kernel/input/input.ts)", () => {
+  let k: KernelUnderTest;
+  const keyboardBytes: number[] = [];
+
+  beforeEach(async () => {
+    keyboardBytes.length = 0;
+    k = await startKernel((machine) => {
+      machine.portValues.set(0x64, () => (keyboardBytes.length > 0 ? 0x01 : 0x00)); // 8042 status: output full
+      machine.portValues.set(0x60, () => keyboardBytes.shift() ?? 0);
+    }, "input_under_test");
+    k.kernel.routingCreateConsoles(2);
+  });
+
+  /** Delivers `text` as one serial interrupt, then runs the kernel loop's input step. */
+  function typeSerial(text: string): void {
+    for (const byte of Buffer.from(text, "latin1")) k.machine.serialInput.push(byte);
+    k.kernel.routingSerialInterrupt();
+    k.kernel.routingService();
+  }
+
+  function takeLine(console: number): string | null {
+    return k.kernel.routingTakeLine(console) < 0 ? null : k.result();
+  }
+
+  it("serial bytes reach console 1's line editor, which echoes them; Enter completes the line", () => {
+    typeSerial("echo hi\r");
+    expect(takeLine(0)).toBe("echo hi");
+    expect(k.machine.serialOutput).toContain("echo hi\r\n");
+    expect(Number(k.kernel.routingLatencyCount())).toBeGreaterThan(0);
+    expect(Boolean(k.kernel.routingPending())).toBe(false);
+  });
+
+  it("ESC 2 switches to console 2 (header and redraw), and typing then goes there", () => {
+    typeSerial("one\r");
+    typeSerial("\u001b2");
+    expect(k.kernel.routingActive()).toBe(1);
+    expect(k.machine.serialOutput).toContain("-- console 2 (Alt+F2, or ESC 2 on serial) --");
+    typeSerial("two\r");
+    expect(takeLine(1)).toBe("two");
+    expect(takeLine(0)).toBe("one");
+    typeSerial("\u001b1");
+    expect(k.kernel.routingActive()).toBe(0);
+    expect(k.machine.serialOutput).toMatch(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r\none\r\n$/); // console 1 redrawn
+  });
+
+  it("ESC followed by anything else is not a switch: cursor keys still reach the editor", () => {
+    typeSerial("first\r");
+    typeSerial("\u001b[A\r"); // Up recalls "first" from history, Enter enters it again
+    expect(k.kernel.routingActive()).toBe(0);
+    expect(takeLine(0)).toBe("first");
+    expect(takeLine(0)).toBe("first");
+    typeSerial("\u001b9x\r"); // no console 9: ESC is dropped by the editor, "9x" is text
+    expect(k.kernel.routingActive()).toBe(0);
+    expect(takeLine(0)).toBe("9x");
+  });
+
+  it("Alt+F2 on the PS/2 keyboard switches consoles; other keys type", () => {
+    keyboardBytes.push(0x38, 0x3c, 0xbc, 0xb8); // Alt down, F2 down, F2 up, Alt up
+    k.kernel.routingKeyboardInterrupt();
+    k.kernel.routingService();
+    expect(k.kernel.routingActive()).toBe(1);
+    keyboardBytes.push(0x23, 0xa3, 0x17, 0x97, 0x1c, 0x9c); // h, i, Enter
+    k.kernel.routingKeyboardInterrupt();
+    k.kernel.routingService();
+    expect(takeLine(1)).toBe("hi");
+  });
+
+  it("a burst beyond the ring (256 bytes) in one interrupt is cut and counted, never overflowing it", () => {
+    for (let i = 0; i < 300; i++) k.machine.serialInput.push(0x61);
+    k.kernel.routingSerialInterrupt();
+    expect(k.machine.serialInput.length).toBe(0); // everything was read from the UART…
+    expect(k.kernel.routingDropped()).toBe(44); // …and what did not fit is counted
+    expect(k.kernel.routingService()).toBe(256);
+  });
+});

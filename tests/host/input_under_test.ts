@@ -10,6 +10,9 @@ import { KeyEvent, keyName } from "../../kernel/input/keys";
 import { LineDiscipline } from "../../kernel/input/line_discipline";
 import { ScanCodeDecoder } from "../../kernel/input/scan_codes";
 import { INPUT_HISTORY_LINES, INPUT_LINE_MAX_BYTES, INPUT_QUEUE_LINES } from "../../kernel/params";
+import { inputBytesDropped, inputKeyboardInterrupt, inputLatency, inputPending, inputSerialInterrupt, inputService } from "../../kernel/input/input";
+import { activeConsole, virtualConsole, virtualConsolesCreate } from "../../kernel/console/virtual_consoles";
+import { consoleAddOutput } from "../../kernel/console/console";
 
 const result = new Text();
 const input = new StaticArray<u8>(4096);
@@ -91,3 +94,24 @@ export function ps2ByteWaiting(status: u8): bool { return keyboardByteWaiting(st
 export function ps2Configuration(configuration: u8): u8 { return keyboardConfiguration(configuration); }
 export function ps2Initialize(): void { result.clear().string(keyboard.initialize()); }
 export function ps2ReadScanCode(): i32 { return keyboard.readScanCode(); }
+
+// ---- Routing: interrupts → rings → the active virtual console (kernel/input/input.ts) ----
+export function routingCreateConsoles(count: i32): void {
+  consoleAddOutput(serial); // echo and redraws go to the fake COM1
+  virtualConsolesCreate(count);
+}
+export function routingSerialInterrupt(): void { inputSerialInterrupt(); }
+export function routingKeyboardInterrupt(): void { inputKeyboardInterrupt(); }
+export function routingService(): i32 { return inputService(); }
+export function routingPending(): bool { return inputPending(); }
+export function routingActive(): i32 { return activeConsole(); }
+/** Takes console `index`'s next line into `result`; its length, or -1 when none waits. */
+export function routingTakeLine(index: i32): i32 {
+  const line = new StaticArray<u8>(INPUT_LINE_MAX_BYTES);
+  const length = virtualConsole(index).discipline.takeLine(line);
+  result.clear();
+  for (let i = 0; i < length; i++) result.char(line[i]);
+  return length;
+}
+export function routingLatencyCount(): u64 { return inputLatency.count; }
+export function routingDropped(): u32 { return inputBytesDropped(); }

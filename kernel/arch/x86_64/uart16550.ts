@@ -37,6 +37,8 @@ export function receivedByteWaiting(status: u8): bool {
 }
 
 export class Uart16550 extends ConsoleOutput {
+  private lastByte: u8 = 0;
+
   constructor(readonly base: u16 = COM1) {
     super();
   }
@@ -90,10 +92,11 @@ export class Uart16550 extends ConsoleOutput {
     this.transmit(0x0a);
   }
 
-  /** A terminal byte: "\n" becomes \r\n, as terminals expect; the rest go as they are. */
+  /** A terminal byte: a "\n" not already after "\r" becomes \r\n, as terminals expect; the rest go as they are. */
   writeByte(value: u8): void {
-    if (value == 0x0a) this.transmit(0x0d);
+    if (value == 0x0a && this.lastByte != 0x0d) this.transmit(0x0d);
     this.transmit(value);
+    this.lastByte = value;
   }
 
   /** A serial terminal keeps its scrollback: clearing just starts a fresh line. */

@@ -40,7 +40,6 @@ struct thread {
 static struct thread threads[THREADS_MAX] = {{THREAD_ALIVE}};
 static uint32_t current;
 static int requested = -1;
-static uint64_t switches;
 
 /* Where a new thread starts: main() inside its own guard, then a report, then never again. */
 static void thread_entry(void) {
@@ -107,9 +106,6 @@ void Z_hardwareZ_thread_request_switch(struct Z_hardware_instance_t* h, u32 id) 
   if (id < THREADS_MAX && threads[id].state != THREAD_FREE) requested = (int)id;
 }
 
-/* Switches so far (for `ps` and `make bench`). */
-u64 Z_hardwareZ_thread_switches(struct Z_hardware_instance_t* h) { return switches; }
-
 struct interrupt_frame* threads_after_interrupt(struct interrupt_frame* frame) {
   if (requested < 0 || (uint32_t)requested == current) {
     requested = -1;
@@ -124,7 +120,6 @@ struct interrupt_frame* threads_after_interrupt(struct interrupt_frame* frame) {
   struct thread* to = &threads[current];
   wasm_rt_call_stack_depth = to->call_depth;
   wasm_guard_set_target(to->trap_target);
-  switches++;
   return to->frame;
 }
 

@@ -13,6 +13,13 @@ const SIZE_UNITS: StaticArray<string> = ["KiB", "MiB", "GiB", "TiB"];
 // Shared by all Texts: formatting is never re-entered (interrupts do not format).
 const scratch = new StaticArray<u8>(32);
 
+/** Whether `value` (ASCII) equals the `length` bytes at `address` in kernel memory: names a caller passed as bytes. */
+export function equalsBytes(value: string, address: usize, length: i32): bool {
+  if (value.length != length) return false;
+  for (let i = 0; i < length; i++) if (value.charCodeAt(i) != <i32>load<u8>(address + i)) return false;
+  return true;
+}
+
 export class Text {
   readonly bytes: StaticArray<u8>;
   length: i32 = 0;

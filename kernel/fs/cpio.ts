@@ -23,6 +23,7 @@
 // counted from 0, or its name once known), its offset and what was expected.
 
 import { physicalCopyIn, physicalRead8 } from "../arch/x86_64/hardware";
+import { equalsBytes } from "../console/text";
 import { IDENTITY_MAPPED_BYTES, INITRD_ENTRIES_MAX, INITRD_PATH_MAX_BYTES } from "../params";
 
 export const ENTRY_FILE: u8 = 1;
@@ -278,10 +279,7 @@ function findChild(directory: FilesystemEntry, path: string, start: i32, end: i3
 function findChildBytes(directory: FilesystemEntry, address: usize, length: i32): FilesystemEntry | null {
   let child = directory.firstChild;
   while (child != null) {
-    const name = child.name;
-    let same = name.length == length;
-    for (let i = 0; i < length && same; i++) same = name.charCodeAt(i) == <i32>load<u8>(address + i);
-    if (same) return child;
+    if (equalsBytes(child.name, address, length)) return child;
     child = child.nextSibling;
   }
   return null;

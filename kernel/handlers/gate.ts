@@ -10,7 +10,7 @@
 //   programs only: WRITE READ_LINE and the shell's requests (programs/requests.ts)
 
 import { moduleCopyIn, moduleCopyOut, readTsc } from "../arch/x86_64/hardware";
-import { Text } from "../console/text";
+import { equalsBytes, Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
 import { LEVEL_INFO, log } from "../log/log";
 import { HANDLER_LOG_MAX_BYTES, HANDLER_PAYLOAD_MAX_BYTES, HANDLERS_MAX, MODULES_MAX } from "../params";
@@ -31,32 +31,23 @@ export const GATE_FIRST_PROGRAM_OPERATION: u32 = 7;
 const OWNER_NONE: i32 = -1;
 const handlerOfModule = new StaticArray<i32>(MODULES_MAX);
 const programOfModule = new StaticArray<i32>(MODULES_MAX);
-let ownersCleared = false;
-
-function clearOwners(): void {
-  if (ownersCleared) return;
-  for (let i = 0; i < MODULES_MAX; i++) {
-    handlerOfModule[i] = OWNER_NONE;
-    programOfModule[i] = OWNER_NONE;
-  }
-  ownersCleared = true;
+for (let i = 0; i < MODULES_MAX; i++) {
+  handlerOfModule[i] = OWNER_NONE;
+  programOfModule[i] = OWNER_NONE;
 }
 
 /** From now on calls from `module` are handler `index`'s. */
 export function gateAdmitHandler(module: i32, index: i32): void {
-  clearOwners();
   handlerOfModule[module] = index;
 }
 
 /** From now on calls from `module` are the program in `slot`'s. */
 export function gateAdmitProgram(module: i32, slot: i32): void {
-  clearOwners();
   programOfModule[module] = slot;
 }
 
 /** The module is gone: its number may be reused by another. */
 export function gateForget(module: i32): void {
-  clearOwners();
   handlerOfModule[module] = OWNER_NONE;
   programOfModule[module] = OWNER_NONE;
 }
@@ -74,7 +65,6 @@ const logLine = new Text();
 let randomState: u64 = 0x9e3779b97f4a7c15;
 
 export function gateCall(module: i32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
-  clearOwners();
   if (module < 0 || module >= MODULES_MAX) return GATE_REFUSED;
   const handler = handlerOfModule[module];
   const slot = programOfModule[module];
@@ -136,9 +126,7 @@ function subscribed(events: string[], length: u32): bool {
 
 /** Whether `candidate` equals the first `length` bytes of `eventName`. */
 function sameName(candidate: string, length: u32): bool {
-  if (<u32>candidate.length != length) return false;
-  for (let i: u32 = 0; i < length; i++) if (<u32>candidate.charCodeAt(i) != <u32>eventName[i]) return false;
-  return true;
+  return equalsBytes(candidate, changetype<usize>(eventName), <i32>length);
 }
 
 /** A stable number for the event name in `eventName` (FNV-1a), so handlers can tell names apart cheaply. */

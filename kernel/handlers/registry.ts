@@ -12,7 +12,7 @@
 
 import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion, physicalRead32,
   readTsc } from "../arch/x86_64/hardware";
-import { Text } from "../console/text";
+import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { gateAdmitHandler } from "./gate";
 import { savedStateRestore } from "./saved_state";
@@ -174,13 +174,7 @@ export function handlerReset(index: i32): u32 {
 
 /** The index of the handler whose name is the `length` bytes at `address`, or -1. */
 export function handlerNamed(address: usize, length: i32): i32 {
-  for (let i = 0; i < handlers.length; i++) {
-    const name = handlers[i].name;
-    if (name.length != length) continue;
-    let same = true;
-    for (let c = 0; c < length && same; c++) same = name.charCodeAt(c) == <i32>load<u8>(address + c);
-    if (same) return i;
-  }
+  for (let i = 0; i < handlers.length; i++) if (equalsBytes(handlers[i].name, address, length)) return i;
   return -1;
 }
 

@@ -10,7 +10,7 @@ import { KeyEvent, keyName } from "../../kernel/input/keys";
 import { LineDiscipline } from "../../kernel/input/line_discipline";
 import { ScanCodeDecoder } from "../../kernel/input/scan_codes";
 import { INPUT_HISTORY_LINES, INPUT_LINE_MAX_BYTES, INPUT_QUEUE_LINES } from "../../kernel/params";
-import { inputBytesDropped, inputKeyboardInterrupt, inputLatency, inputPending, inputSerialInterrupt, inputService } from "../../kernel/input/input";
+import { inputBytesDropped, inputKeyboardInterrupt, inputKeysEchoed, inputPending, inputSerialInterrupt, inputService } from "../../kernel/input/input";
 import { activeConsole, virtualConsole, virtualConsolesCreate } from "../../kernel/console/virtual_consoles";
 import { consoleAddOutput } from "../../kernel/console/console";
 
@@ -113,5 +113,5 @@ export function routingTakeLine(index: i32): i32 {
   for (let i = 0; i < length; i++) result.char(line[i]);
   return length;
 }
-export function routingLatencyCount(): u64 { return inputLatency.count; }
+export function routingLatencyCount(): u64 { return inputKeysEchoed; }
 export function routingDropped(): u32 { return inputBytesDropped(); }

@@ -90,7 +90,6 @@
 @external("hardware", "thread_result") export declare function threadResult(thread: i32): i32;
 @external("hardware", "thread_kill") export declare function threadKill(thread: i32): void;
 @external("hardware", "thread_release") export declare function threadRelease(thread: i32): void;
-@external("hardware", "thread_switches") export declare function threadSwitches(): u64;
 // A handler's committed state across a warm reboot (boot/modules.c): globals then memory in
 // use, saved to physical memory (bytes written, 0 if it does not fit) and restored right
 // after start (0, or 1 if it does not fit the module); and its globals layout's hash.

@@ -1,4 +1,4 @@
-/* The hardware primitives the kernel imports ("hardware" module in kernel/arch/x86_64/hardware.ts). */
+/* The hardware primitives the kernel imports ("hardware" module in kernel/arch/x86_64/machine.ts, modules.ts and threads.ts). */
 /*
  * Mechanism only: each function does one machine operation and decides nothing. Physical
  * addresses are identity-mapped (entry.S maps the first 4 GiB), so an address outside that

@@ -16,7 +16,9 @@
 //   bench: file read <bytes> bytes p50 <cycles> (<path>, <n> reads)
 //   bench: file lookup p50 <cycles> (<path>)
 
-import { moduleFootprint, moduleHandle, moduleLastDirtyPages, moduleLastRun, readTsc, threadSwitch } from "./arch/x86_64/hardware";
+import { readTsc } from "./arch/x86_64/machine";
+import { moduleFootprint, moduleHandle, moduleLastDirtyPages, moduleLastRun } from "./arch/x86_64/modules";
+import { threadSwitch } from "./arch/x86_64/threads";
 import { bootFilesystem } from "./fs/boot_filesystem";
 import { NO_DEADLINE } from "./events/timers";
 import { program, programsRunNext, programStartNamed } from "./programs/programs";

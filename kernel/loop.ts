@@ -11,7 +11,7 @@
 // interrupt during a program brings the CPU back here, so pending handler events preempt
 // the foreground at the next interrupt.
 
-import { readTsc, waitForInterrupt } from "./arch/x86_64/hardware";
+import { readTsc, waitForInterrupt } from "./arch/x86_64/machine";
 import { localApicArm, localApicDisarm } from "./arch/x86_64/local_apic";
 import { NO_DEADLINE } from "./events/timers";
 import { dispatch, expireTimers, nextWake, timerInterrupts } from "./handlers/dispatcher";

@@ -9,7 +9,8 @@
 //   kernel_allocate_pages / kernel_free_pages   memory for modules, stacks and snapshots
 //   kernel_trap(kind)                   when the kernel's own wasm code trapped
 
-import { bootEntryTsc, haltForever, physicalRead64, readTsc, runtimeUsePageAllocator } from "./arch/x86_64/hardware";
+import { bootEntryTsc, haltForever, physicalRead64, readTsc } from "./arch/x86_64/machine";
+import { runtimeUsePageAllocator } from "./arch/x86_64/modules";
 import { reportException } from "./arch/x86_64/exceptions";
 import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHASE_NAMES, PHASE_RUNTIME,
   printBanner } from "./banner";

@@ -3,7 +3,7 @@
 // A panic names the function and the invariant, goes to every console and the log, and
 // then stops: in a test boot QEMU exits with the failure status, otherwise the CPU halts.
 
-import { haltForever } from "./arch/x86_64/hardware";
+import { haltForever } from "./arch/x86_64/machine";
 import { EXIT_FAILURE, EXIT_SUCCESS, qemuDebugExit } from "./arch/x86_64/qemu_debug_exit";
 import { Text } from "./console/text";
 import { logAlways } from "./log/log";

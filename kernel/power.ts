@@ -10,7 +10,7 @@
 // See docs/power.md.
 
 import { AcpiPower, acpiRead, ADDRESS_SPACE_IO } from "./arch/x86_64/acpi";
-import { physicalWrite8, portRead8, portWrite16, portWrite8, readTsc } from "./arch/x86_64/hardware";
+import { physicalWrite8, portRead8, portWrite16, portWrite8, readTsc } from "./arch/x86_64/machine";
 import { BootInformation } from "./boot/boot_information";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "./log/log";
 import { clockTscHz } from "./time/clock";

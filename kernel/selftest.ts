@@ -5,8 +5,9 @@
 // matching isa-debug-exit status. Host tests cover the pure logic; these cover what only
 // the machine can show: real memory, the TSC, SSE state, physical copies.
 
-import { kernelImageEnd, kernelImageStart, moduleLoad, physicalCopyIn, physicalCopyOut, physicalRead64, physicalWrite64,
-  readTsc } from "./arch/x86_64/hardware";
+
+import { kernelImageEnd, kernelImageStart, physicalCopyIn, physicalCopyOut, physicalRead64, physicalWrite64, readTsc } from "./arch/x86_64/machine";
+import { moduleLoad } from "./arch/x86_64/modules";
 import { BootInformation, BootModule, MEMORY_AVAILABLE } from "./boot/boot_information";
 import { handlers, handlersLoad } from "./handlers/registry";
 import { Text } from "./console/text";

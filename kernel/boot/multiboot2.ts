@@ -10,7 +10,7 @@
 // Every size and offset is checked against the total before it is used; a bad structure is
 // reported by naming the tag, its offset and what was expected.
 
-import { physicalCopyIn, physicalRead32 } from "../arch/x86_64/hardware";
+import { physicalCopyIn, physicalRead32 } from "../arch/x86_64/machine";
 import { Framebuffer, FRAMEBUFFER_KIND_RGB } from "../console/framebuffer_console";
 import { BOOT_INFORMATION_MAX_BYTES, BOOT_MODULES_MAX, MEMORY_REGIONS_MAX } from "../params";
 import { BootInformation, BootModule, MEMORY_AVAILABLE, MemoryRegion, readCString } from "./boot_information";

@@ -11,7 +11,7 @@
 //   40 memory map address u64
 //   48 memory map entries u32, 52 reserved u32
 
-import { physicalCopyIn } from "../arch/x86_64/hardware";
+import { physicalCopyIn } from "../arch/x86_64/machine";
 import { BOOT_MODULES_MAX, COMMAND_LINE_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
 import { BootInformation, BootModule, MemoryRegion, readCString } from "./boot_information";
 

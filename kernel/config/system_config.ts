@@ -6,7 +6,7 @@
 // be damaged) and ignores every other table and key. A problem never stops the boot: the
 // result then holds the defaults and `error` says what was wrong, for the caller to log.
 
-import { physicalCopyIn } from "../arch/x86_64/hardware";
+import { physicalCopyIn } from "../arch/x86_64/machine";
 import { bootFilesystem } from "../fs/boot_filesystem";
 import { ENTRY_DIRECTORY, ENTRY_FILE } from "../fs/cpio";
 import { FOREGROUND_MAX_DEFAULT, FOREGROUND_MAX_LIMIT, IDENTITY_MAPPED_BYTES, SYSTEM_CONFIG_MAX_BYTES } from "../params";

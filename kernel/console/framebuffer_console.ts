@@ -5,7 +5,7 @@
 // drawn; other depths are refused by `supports()` and the caller logs it. The cursor and
 // terminal-byte rules are CellScreen's (console.ts).
 
-import { physicalCopyOut, physicalFill32, physicalMove } from "../arch/x86_64/hardware";
+import { physicalCopyOut, physicalFill32, physicalMove } from "../arch/x86_64/machine";
 import { CellScreen } from "./console";
 import { FONT_8X16, FONT_HEIGHT, FONT_WIDTH } from "./font_8x16";
 

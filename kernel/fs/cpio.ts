@@ -22,7 +22,7 @@
 // devices, FIFOs and sockets are counted in `skipped`. Errors name the entry (its number,
 // counted from 0, or its name once known), its offset and what was expected.
 
-import { physicalCopyIn, physicalRead8 } from "../arch/x86_64/hardware";
+import { physicalCopyIn, physicalRead8 } from "../arch/x86_64/machine";
 import { equalsBytes } from "../console/text";
 import { IDENTITY_MAPPED_BYTES, INITRD_ENTRIES_MAX, INITRD_PATH_MAX_BYTES } from "../params";
 

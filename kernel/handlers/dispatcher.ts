@@ -11,7 +11,8 @@
 // work happens in the loop, with interrupts off.
 
 import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
-import { moduleHandle, moduleRequestStop, readTsc } from "../arch/x86_64/hardware";
+import { readTsc } from "../arch/x86_64/machine";
+import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy, TRAP_OVERRUN } from "../events/supervision";
 import { LEVEL_WARNING, line, log } from "../log/log";

@@ -9,7 +9,8 @@
 //   handlers only: PAYLOAD (the event being handled)
 //   programs only: WRITE READ_LINE and the shell's requests (programs/requests.ts)
 
-import { moduleCopyIn, moduleCopyOut, readTsc } from "../arch/x86_64/hardware";
+import { readTsc } from "../arch/x86_64/machine";
+import { moduleCopyIn, moduleCopyOut } from "../arch/x86_64/modules";
 import { equalsBytes, Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
 import { LEVEL_INFO, log } from "../log/log";

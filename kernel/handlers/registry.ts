@@ -10,8 +10,9 @@
 // is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
 // supervision of runs are the next steps: see docs/handlers.md.)
 
-import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion, physicalRead32,
-  readTsc } from "../arch/x86_64/hardware";
+import { physicalRead32, readTsc } from "../arch/x86_64/machine";
+
+import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion } from "../arch/x86_64/modules";
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { gateAdmitHandler } from "./gate";

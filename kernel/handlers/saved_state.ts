@@ -16,8 +16,9 @@
 // A missing or damaged area (cold boot, firmware that clears RAM) means every handler
 // starts fresh, and the log says so once.
 
-import { moduleGlobalsLayout, moduleMemoryBytes, moduleStateRestore, moduleStateSave, physicalRead32, physicalRead64,
-  physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/hardware";
+
+import { physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/machine";
+import { moduleGlobalsLayout, moduleMemoryBytes, moduleStateRestore, moduleStateSave } from "../arch/x86_64/modules";
 import { BootInformation, MemoryRegion } from "../boot/boot_information";
 import { Text } from "../console/text";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";

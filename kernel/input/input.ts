@@ -12,7 +12,7 @@
 
 import { picEndOfInterrupt } from "../arch/x86_64/pic8259";
 import { Ps2Keyboard } from "../arch/x86_64/ps2_keyboard";
-import { readTsc } from "../arch/x86_64/hardware";
+import { readTsc } from "../arch/x86_64/machine";
 import { Uart16550 } from "../arch/x86_64/uart16550";
 import { activeConsole, virtualConsole, virtualConsoleActivate, virtualConsoleCount, virtualConsoleWrite }
   from "../console/virtual_consoles";

@@ -1,6 +1,6 @@
 // Physical memory at boot: the page allocator built from the memory map, minus what is taken.
 
-import { kernelImageEnd, kernelImageStart } from "../arch/x86_64/hardware";
+import { kernelImageEnd, kernelImageStart } from "../arch/x86_64/machine";
 import { BootInformation, MEMORY_AVAILABLE } from "../boot/boot_information";
 import { LEVEL_DEBUG, LEVEL_WARNING, line, log } from "../log/log";
 import { IDENTITY_MAPPED_BYTES, LOW_MEMORY_RESERVED_BYTES, PAGE_BYTES } from "../params";

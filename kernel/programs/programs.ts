@@ -12,8 +12,10 @@
 // console has a line. A program that returns, traps or is stopped is reaped: reported in
 // the log and on its console, its thread, stack and module given back.
 
-import { moduleIsProgram, moduleLoad, moduleStart, moduleUnload, readTsc, threadCreate, threadCurrent, threadKill,
-  threadRelease, threadRequestSwitch, threadResult, threadSwitch } from "../arch/x86_64/hardware";
+import { readTsc } from "../arch/x86_64/machine";
+import { moduleIsProgram, moduleLoad, moduleStart, moduleUnload } from "../arch/x86_64/modules";
+
+import { threadCreate, threadCurrent, threadKill, threadRelease, threadRequestSwitch, threadResult, threadSwitch } from "../arch/x86_64/threads";
 import { localApicArm, localApicDisarm } from "../arch/x86_64/local_apic";
 import { Text } from "../console/text";
 import { virtualConsole, virtualConsoleCount, virtualConsolesCreate, virtualConsoleWrite } from "../console/virtual_consoles";

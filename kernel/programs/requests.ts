@@ -9,7 +9,8 @@
 // Reports (handlers, mem, log, ps, uptime) and the outcome of reset/run/stop/poweroff are
 // written by the kernel straight to the caller's console.
 
-import { moduleCopyIn, moduleCopyOut, readTsc } from "../arch/x86_64/hardware";
+import { readTsc } from "../arch/x86_64/machine";
+import { moduleCopyIn, moduleCopyOut } from "../arch/x86_64/modules";
 import { Text } from "../console/text";
 import { bootFilesystem } from "../fs/boot_filesystem";
 import { ENTRY_DIRECTORY, FilesystemEntry } from "../fs/cpio";

@@ -1,4 +1,4 @@
-// A fake machine for host tests: JavaScript versions of exactly the imports in kernel/arch/x86_64/hardware.ts.
+// A fake machine for host tests: JavaScript versions of exactly the imports in kernel/arch/x86_64/machine.ts, modules.ts and threads.ts.
 //
 // Physical memory is sparse (4 KiB pages made on first touch); COM1 output, port writes,
 // the PIT's channel-2 output, the TSC and the exception frame are simulated just enough for

@@ -21,7 +21,7 @@ import {
   AcpiPower, checksumIsZero, findFadt, findRoot, readable, RSDP_SIGNATURE, RSDP_VERSION_1_BYTES, RSDP_VERSION_2_BYTES,
   searchRsdp,
 } from "./acpi_tables";
-import { physicalRead64 } from "./hardware";
+import { physicalRead64 } from "./machine";
 
 export { ADDRESS_SPACE_IO, ADDRESS_SPACE_MEMORY } from "./acpi_fadt";
 export { AcpiPower } from "./acpi_tables";

@@ -8,7 +8,7 @@
 
 import { findSleepState5 } from "./acpi_s5";
 import { AcpiPower, checkTable, readable, SIGNATURE_DSDT, TABLE_HEADER_BYTES, TABLE_LENGTH } from "./acpi_tables";
-import { physicalRead32, physicalRead64, physicalRead8 } from "./hardware";
+import { physicalRead32, physicalRead64, physicalRead8 } from "./machine";
 
 // FADT fields (5.2.9), by offset; each is read only when the table's length covers it.
 const FADT_DSDT: u64 = 40; //                 u32

@@ -7,7 +7,7 @@
 // never reads at or past the end of the table or of the package. Nothing here recurses.
 
 import { AcpiPower, TABLE_HEADER_BYTES } from "./acpi_tables";
-import { physicalRead32, physicalRead8 } from "./hardware";
+import { physicalRead32, physicalRead8 } from "./machine";
 
 // AML (20.2): the opcodes around Name(_S5_, Package(n){a, b, …}).
 const NAME_S5: u32 = 0x5f35535f; // "_S5_"

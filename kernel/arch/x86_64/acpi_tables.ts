@@ -8,7 +8,7 @@
 // discovery (acpi_fadt.ts, acpi_s5.ts), so that imports point one way.
 
 import { IDENTITY_MAPPED_BYTES } from "../../params";
-import { physicalRead16, physicalRead32, physicalRead64, physicalRead8 } from "./hardware";
+import { physicalRead16, physicalRead32, physicalRead64, physicalRead8 } from "./machine";
 
 // RSDP (ACPI 6.5, 5.2.5.3).
 export const RSDP_SIGNATURE: u64 = 0x2052545020445352; // "RSD PTR "

@@ -5,7 +5,7 @@
 
 import { Text } from "../../console/text";
 import { logAlways } from "../../log/log";
-import { controlRegister, exceptionRegister } from "./hardware";
+import { controlRegister, exceptionRegister } from "./machine";
 
 const EXCEPTION_NAMES: StaticArray<string> = [
   "divide error", "debug", "non-maskable interrupt", "breakpoint", "overflow", "bound range exceeded",

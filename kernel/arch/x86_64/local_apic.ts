@@ -1,6 +1,6 @@
 // Local APIC timer: one-shot countdowns to the next deadline (tickless), and end-of-interrupt.
 
-import { physicalRead32, physicalWrite32, readMsr, readTsc } from "./hardware";
+import { physicalRead32, physicalWrite32, readMsr, readTsc } from "./machine";
 
 // Registers, as offsets from the APIC base (Intel SDM vol. 3, table 11-1).
 const END_OF_INTERRUPT: u64 = 0x0b0;

@@ -4,7 +4,7 @@
 // masked). The keyboard (IRQ 1 → vector 33) and COM1 (IRQ 4 → vector 36) come through the
 // PIC, which reaches the CPU through the local APIC's LINT0 in virtual-wire mode.
 
-import { portWrite8 } from "./hardware";
+import { portWrite8 } from "./machine";
 
 const PRIMARY_COMMAND: u16 = 0x20;
 const PRIMARY_DATA: u16 = 0x21;

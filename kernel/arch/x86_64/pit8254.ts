@@ -1,7 +1,7 @@
 // Intel 8254 PIT, channel 2: a known 1.193182 MHz clock to measure the TSC frequency against.
 
 import { TSC_CALIBRATION_MAX_POLLS, TSC_CALIBRATION_PIT_TICKS } from "../../params";
-import { portRead8, portWrite8, readTsc } from "./hardware";
+import { portRead8, portWrite8, readTsc } from "./machine";
 
 export const PIT_FREQUENCY_HZ: u64 = 1_193_182;
 const CHANNEL_2_DATA: u16 = 0x42;

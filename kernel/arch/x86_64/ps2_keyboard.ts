@@ -6,7 +6,7 @@
 // hundreds of milliseconds on real keyboards and gains nothing over what firmware did.
 // Decoding the bytes is kernel/input/scan_codes.ts's job; wiring IRQ 1 is the caller's.
 
-import { portRead8, portWrite8 } from "./hardware";
+import { portRead8, portWrite8 } from "./machine";
 
 // Ports.
 const DATA: u16 = 0x60; //    read: output buffer (from keyboard or controller); write: input buffer

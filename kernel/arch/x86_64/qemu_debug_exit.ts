@@ -4,7 +4,7 @@
 // without `-device isa-debug-exit,iobase=0xf4,iosize=0x04`) the write is ignored and the
 // caller goes on to halt.
 
-import { portWrite32 } from "./hardware";
+import { portWrite32 } from "./machine";
 
 const DEBUG_EXIT_PORT: u16 = 0xf4;
 /** QEMU exits with status 33. */

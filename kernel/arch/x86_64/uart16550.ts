@@ -2,7 +2,7 @@
 
 import { ConsoleOutput } from "../../console/console";
 import { Text } from "../../console/text";
-import { portRead8, portWrite8 } from "./hardware";
+import { portRead8, portWrite8 } from "./machine";
 
 // Registers, as offsets from the port base (DLAB = divisor latch access bit in LINE_CONTROL).
 const COM1: u16 = 0x3f8;

@@ -1,7 +1,7 @@
 // VGA text mode console: 80×25 cells of (character, attribute) at 0xB8000, as BIOS leaves it.
 
 import { CellScreen } from "../../console/console";
-import { physicalFill32, physicalMove, physicalWrite16, portWrite8 } from "./hardware";
+import { physicalFill32, physicalMove, physicalWrite16, portWrite8 } from "./machine";
 
 export const VGA_TEXT_ADDRESS: u64 = 0xb8000;
 const CRT_INDEX: u16 = 0x3d4;

@@ -16,28 +16,11 @@ struct Z_hardware_instance_t {
   wasm_rt_memory_t* kernel_memory;
 };
 
-/* A handler module's gate: passed as the instance of every module it imports (handler_gate.c). */
+/* A module's gate: passed as the instance of every module it imports (handler_gate.c). */
 struct handler_gate {
-  uint32_t handler;
+  uint32_t module;
 };
-
-/* What handler modules may link against besides the runtime (module_loader.c). */
-#define MODULE_GATE_SYMBOLS                                                              \
-  {"Z_optiosZ_log", handler_gate_log}, {"Z_optiosZ_time", handler_gate_time},            \
-  {"Z_optiosZ_random", handler_gate_random}, {"Z_optiosZ_emit", handler_gate_emit},      \
-  {"Z_optiosZ_payload", handler_gate_payload}, {"Z_optiosZ_status", handler_gate_status},     \
-  {"Z_optiosZ_request", handler_gate_request}, {"Z_envZ_abort", handler_gate_abort},
-
-void handler_gate_log(struct handler_gate* gate, uint32_t message, uint32_t length);
-uint64_t handler_gate_time(struct handler_gate* gate);
-uint64_t handler_gate_random(struct handler_gate* gate);
-uint32_t handler_gate_emit(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t payload,
-                           uint32_t payload_length);
-uint32_t handler_gate_payload(struct handler_gate* gate, uint32_t destination, uint32_t length);
-uint32_t handler_gate_status(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t destination);
-uint64_t handler_gate_request(struct handler_gate* gate, uint32_t operation, uint64_t a, uint64_t b, uint64_t c,
-                              uint64_t d);
-void handler_gate_abort(struct handler_gate* gate, uint32_t message, uint32_t file, uint32_t line, uint32_t column);
+#include "gate_interface.h"
 
 /* boot/early_serial.c: COM1 output for when the kernel cannot speak for itself. */
 void early_print(const char* text);
@@ -53,6 +36,8 @@ void* runtime_allocate(uint64_t bytes);
 void runtime_release(void* pointer, uint64_t bytes);
 void runtime_use_page_source(void* (*allocate_pages)(uint64_t pages), void (*release_pages)(void* pages, uint64_t count));
 jmp_buf* wasm_guard_target(void);
+/* The memory whose last memory.grow was refused at its maximum (modules.c names the trap after it). */
+extern wasm_rt_memory_t* runtime_grow_refused;
 void wasm_guard_set_target(jmp_buf* target);
 
 /* boot/idt.c; interrupt_dispatch returns the frame interrupts.S resumes. */

@@ -14,7 +14,6 @@
 #include "module.h"
 #include "snapshot.h"
 
-#define MODULES_MAX 32
 #define PAGE_BYTES 4096
 
 struct module {
@@ -53,7 +52,7 @@ static wasm_rt_memory_t* module_memory(struct module* module) {
 u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 size) {
   uint32_t id = 0;
   while (id < module_count && modules[id].loaded) id++;
-  if (id == MODULES_MAX) return (u32)MODULE_ERROR_NO_MEMORY;
+  if (id == MODULES_MAX) return (u32)MODULE_ERROR_TOO_MANY_MODULES;
   const uint8_t* image = (const uint8_t*)address;
   int error = 0;
   uint64_t bytes = module_image_bytes(image, size, &error);
@@ -71,7 +70,7 @@ u32 Z_hardwareZ_module_load(struct Z_hardware_instance_t* h, u64 address, u64 si
     return (u32)MODULE_ERROR_NO_MEMORY;
   }
   memset(instance, 0, descriptor->instance_bytes);
-  modules[id] = (struct module){1, descriptor, destination, bytes, instance, {id}, NULL, 0, 0};
+  modules[id] = (struct module){1, descriptor, destination, bytes, instance, {.module = id}, NULL, 0, 0};
   if (id == module_count) module_count++;
   return id;
 }
@@ -107,6 +106,19 @@ u32 Z_hardwareZ_module_error_symbol(struct Z_hardware_instance_t* h, u32 destina
   return length;
 }
 
+/*
+ * A module's code, guarded: the trap that ended it, named MODULE_TRAP_MEMORY_LIMIT when the
+ * module's own memory refused to grow on the way (AssemblyScript's allocator then executes
+ * `unreachable`, which says nothing of why).
+ */
+static wasm_rt_trap_t guarded(struct module* module, void (*call)(void* context), void* context) {
+  runtime_grow_refused = NULL;
+  wasm_rt_trap_t trap = wasm_guard(call, context);
+  if (trap != WASM_RT_TRAP_NONE && runtime_grow_refused && runtime_grow_refused == module_memory(module))
+    trap = (wasm_rt_trap_t)MODULE_TRAP_MEMORY_LIMIT;
+  return trap;
+}
+
 static void call_start(void* context) {
   struct module* module = context;
   module->descriptor->initialize_module();
@@ -121,7 +133,7 @@ static void call_start(void* context) {
 u32 Z_hardwareZ_module_start(struct Z_hardware_instance_t* h, u32 id) {
   struct module* module = module_at(id);
   if (!module) return WASM_RT_TRAP_CALL_INDIRECT;
-  wasm_rt_trap_t trap = wasm_guard(call_start, module);
+  wasm_rt_trap_t trap = guarded(module, call_start, module);
   if (trap != WASM_RT_TRAP_NONE) return trap;
   if (!module->descriptor->handle) return WASM_RT_TRAP_NONE;
   wasm_rt_memory_t* memory = module_memory(module);
@@ -150,7 +162,7 @@ static void call_main(void* context) {
 wasm_rt_trap_t module_run_main(uint32_t id) {
   struct module* module = module_at(id);
   if (!module || !module->descriptor->main) return WASM_RT_TRAP_CALL_INDIRECT;
-  return wasm_guard(call_main, module);
+  return guarded(module, call_main, module);
 }
 
 struct handle_arguments {
@@ -176,7 +188,7 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   stop_requested = 0;
   /* Interrupts on for the run only: the budget timer must be able to reach the handler. */
   __asm__ volatile("sti" ::: "memory");
-  wasm_rt_trap_t trap = wasm_guard(call_handle, &arguments);
+  wasm_rt_trap_t trap = guarded(module, call_handle, &arguments);
   __asm__ volatile("cli" ::: "memory");
   running = NULL;
   uint64_t snapshot_start = read_tsc();

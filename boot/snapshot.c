@@ -68,7 +68,8 @@ int snapshot_write_fault(uint64_t address, uint64_t error_code) {
   if (address < (uint64_t)snapshot->memory || address >= (uint64_t)snapshot->memory + snapshot->memory_bytes) return 0;
   uint64_t page = address & ~(PAGE_BYTES - 1);
   void* undo = snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? take_undo_page() : NULL;
-  if (!undo) wasm_rt_trap(WASM_RT_TRAP_OOB); /* no room to keep the run undoable: end it, it rolls back */
+  /* No room to keep the run undoable: end it (it rolls back), saying why. */
+  if (!undo) wasm_rt_trap(snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? WASM_RT_TRAP_OOB : (wasm_rt_trap_t)MODULE_TRAP_DIRTY_LIMIT);
   memcpy(undo, (void*)page, PAGE_BYTES);
   snapshot->dirty_pages[snapshot->dirty_count] = (uint8_t*)page;
   snapshot->undo_pages[snapshot->dirty_count] = undo;

@@ -2,9 +2,10 @@
 #ifndef OPTIOS_SNAPSHOT_H
 #define OPTIOS_SNAPSHOT_H
 #include <stdint.h>
+#include "gate_interface.h"
 
-/* Pages one run may dirty; a run that needs more traps (out of bounds) and is rolled back. */
-#define SNAPSHOT_DIRTY_PAGES_MAX 1024
+/* Pages one run may dirty; a run that needs more traps (MODULE_TRAP_DIRTY_LIMIT) and is rolled back. */
+#define SNAPSHOT_DIRTY_PAGES_MAX DIRTY_PAGES_MAX /* interface/optios.ts */
 
 struct snapshot {
   uint8_t* memory;

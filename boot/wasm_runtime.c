@@ -137,10 +137,15 @@ void wasm_rt_allocate_memory(wasm_rt_memory_t* memory, uint32_t initial_pages, u
   memset(memory->data, 0, memory->size);
 }
 
+wasm_rt_memory_t* runtime_grow_refused;
+
 uint32_t wasm_rt_grow_memory(wasm_rt_memory_t* memory, uint32_t delta) {
   uint32_t old_pages = memory->pages;
   uint64_t new_pages = (uint64_t)old_pages + delta;
-  if (new_pages > memory->max_pages) return (uint32_t)-1;
+  if (new_pages > memory->max_pages) {
+    runtime_grow_refused = memory;
+    return (uint32_t)-1;
+  }
   memset(memory->data + memory->size, 0, (uint64_t)delta * WASM_PAGE_BYTES);
   memory->pages = (uint32_t)new_pages;
   memory->size = (uint32_t)(new_pages * WASM_PAGE_BYTES);

@@ -5,7 +5,7 @@
 //   kernel_main(magic, information)     once, with the loader's magic and information address
 //   kernel_exception(vector, code, rip) for CPU exceptions 0-31
 //   kernel_interrupt(vector)            for device interrupt vectors 32-47
-//   kernel_handler_call(module, …)      every call a handler or program makes through its gate
+//   kernel_gate_call(module, call, …)   every call a handler or program makes through its gate
 //   kernel_allocate_pages / kernel_free_pages   memory for modules, stacks and snapshots
 //   kernel_trap(kind)                   when the kernel's own wasm code trapped
 
@@ -20,7 +20,7 @@ import { runHandlerBench, runProgramBench } from "./bench";
 import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
-import { gateCall } from "./handlers/gate";
+import { gateCall } from "./gate/gate";
 import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
@@ -28,13 +28,14 @@ import { bootFilesystemMount } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
 import { IRQ_COM1, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
 import { bootInformationKeep } from "./boot/current";
-import { loadSystemConfig } from "./config/system_config";
+import { loadDescriptor } from "./config/boot_descriptor";
 import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from "./input/input";
 import { kernelLoop } from "./loop";
 import { programsInitialize, programsPreempt, programStartNamed } from "./programs/programs";
+import { FOREGROUND_MAX, trapText } from "./gate/interface";
 import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
 import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
-import { abortKernel, panic, setTestBoot, stopMachine, trapName } from "./panic";
+import { abortKernel, panic, setTestBoot, stopMachine } from "./panic";
 import { PAGE_BYTES } from "./params";
 import { runSelfTests } from "./selftest";
 import { clockCalibrate, clockSetBoot, clockTscHz } from "./time/clock";
@@ -77,16 +78,19 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
   bootInformationKeep(information);
   bootFilesystemMount(information);                            // the initrd, read-only at /
-  const config = loadSystemConfig();                           // /etc/system.toml from it
-  if (config.error.length > 0) log(LEVEL_WARNING, line.clear().string("config: ").string(config.error).string("; using the defaults"));
-  programsInitialize(config.foregroundMax);                    // one slot and console per program
-  handlersLoad(information);                                   // handler modules GRUB handed over
+  const system = loadDescriptor();                             // /etc/system.descriptor from it
+  if (system.error.length > 0) log(LEVEL_WARNING, line.clear().string("boot descriptor: ").string(system.error)
+    .string("; starting a safe system: no handlers, the shell"));
+  programsInitialize(system);                                  // one slot and console per program
+  handlersLoad(information, system);                           // handler modules GRUB handed over
   if (options.test == TEST_BENCH) stopMachine(runHandlerBench() && runProgramBench());
   inputInitialize();                                           // keyboard and COM1 interrupt on input
   picUnmask(IRQ_KEYBOARD);
   picUnmask(IRQ_COM1);
   handlersPostBoot();                                          // each gets the boot event
-  for (let i = 0; i < config.foregroundPrograms.length; i++) programStartNamed(config.foregroundPrograms[i]);
+  for (let console: u32 = 1; console <= <u32>FOREGROUND_MAX; console++) {  // the programs started at boot
+    for (let i = 0; i < system.programs.length; i++) if (system.programs[i].bootConsole == console) programStartNamed(system.programs[i].name);
+  }
   kernelLoop();                                                // never returns
 }
 
@@ -109,8 +113,8 @@ export function kernel_free_pages(address: u64, count: u32): void {
 }
 
 /** The gate: every call a handler or program makes (boot/handler_gate.c), with the caller's module number. */
-export function kernel_handler_call(module: u32, operation: u32, a: u64, b: u64, c: u64, d: u64): u64 {
-  return gateCall(<i32>module, operation, a, b, c, d);
+export function kernel_gate_call(module: u32, call: u32, a: u64, b: u64, c: u64, d: u64, e: u64): u64 {
+  return <u64>gateCall(<i32>module, call, a, b, c, d, e);
 }
 
 export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
@@ -128,5 +132,5 @@ export function kernel_interrupt(vector: u32): void {
 }
 
 export function kernel_trap(kind: u32): void {
-  panic("the kernel's wasm code", "trap: " + trapName(kind));
+  panic("the kernel's wasm code", "trap: " + trapText(kind));
 }

@@ -7,21 +7,11 @@ import { haltForever } from "./arch/x86_64/machine";
 import { EXIT_FAILURE, EXIT_SUCCESS, qemuDebugExit } from "./arch/x86_64/qemu_debug_exit";
 import { Text } from "./console/text";
 import { logAlways } from "./log/log";
+import { trapText } from "./gate/interface";
 
 let testBoot = false;
 // Its own line, so a panic raised while another line is being built does not garble it.
 const panicLine = new Text();
-
-// wasm2c's trap kinds (wasm_rt_trap_t), in order.
-const TRAP_NAMES: StaticArray<string> = [
-  "no trap", "out-of-bounds memory access", "integer overflow", "integer divide by zero",
-  "invalid conversion to integer", "unreachable executed", "bad indirect call", "uncaught exception",
-  "call stack exhausted",
-];
-
-export function trapName(kind: u32): string {
-  return kind < <u32>TRAP_NAMES.length ? TRAP_NAMES[kind] : "unknown trap";
-}
 
 /** In a test boot, stopping ends QEMU with a pass/fail status instead of halting. */
 export function setTestBoot(enabled: bool): void {

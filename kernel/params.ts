@@ -34,17 +34,11 @@ export const TSC_CALIBRATION_PIT_TICKS: u32 = 2386; // ≈ 2 ms
 /** Spin limit while waiting for the PIT during calibration, so a missing PIT cannot hang boot. */
 export const TSC_CALIBRATION_MAX_POLLS: u32 = 10_000_000;
 
-/** Handler modules loaded at most (boot/modules.c has the same table size). */
-export const HANDLERS_MAX: i32 = 32;
 
 /** Events waiting for handlers at most; more are dropped and counted. */
 export const HANDLER_EVENT_QUEUE_CAPACITY: i32 = 64;
 
-/** Largest event payload, in bytes. */
-export const HANDLER_PAYLOAD_MAX_BYTES: i32 = 256;
 
-/** Longest line a handler may log, in bytes; longer lines are cut. */
-export const HANDLER_LOG_MAX_BYTES: u32 = 200;
 
 /** Handler timers (every= / after=) in the whole system. */
 export const HANDLER_TIMERS_MAX: i32 = 64;
@@ -81,15 +75,5 @@ export const PROGRAM_TIME_SLICE_NANOSECONDS: u64 = 10_000_000;
 /** Bytes a program may write or read in one kernel call. */
 export const PROGRAM_TRANSFER_MAX_BYTES: u32 = 4096;
 
-// ---- kernel/config: /etc/system.toml as the kernel reads it ----
-
-/** Foreground programs running at once when /etc/system.toml sets no [foreground] max. */
-export const FOREGROUND_MAX_DEFAULT: i32 = 1;
-
-/** Most foreground programs running at once, one per virtual console (the toolchain's MAXIMUM_FOREGROUND). */
-export const FOREGROUND_MAX_LIMIT: i32 = 4;
-
-/** Largest /etc/system.toml read, in bytes: it is copied into kernel memory once, at boot, and never freed. */
-export const SYSTEM_CONFIG_MAX_BYTES: u32 = 65536;
-/** Modules loaded at once, handlers and programs together (boot/modules.c MODULES_MAX). */
-export const MODULES_MAX: i32 = 32;
+// Limits shared with the toolchain and modules (MODULES_MAX, HANDLERS_MAX, PAYLOAD_MAX_BYTES,
+// FOREGROUND_MAX, ...) are declared in interface/optios.ts: see kernel/gate/interface.ts.

@@ -10,6 +10,7 @@ import { kernelImageEnd, kernelImageStart, physicalCopyIn, physicalCopyOut, phys
 import { moduleLoad } from "./arch/x86_64/modules";
 import { BootInformation, BootModule, MEMORY_AVAILABLE } from "./boot/boot_information";
 import { handlers, handlersLoad } from "./handlers/registry";
+import { HandlerSettings, SystemDescriptor } from "./config/boot_descriptor";
 import { Text } from "./console/text";
 import { logAlways, logRing } from "./log/log";
 import { LogRing } from "./log/ring";
@@ -161,9 +162,14 @@ function testModuleLoaderRefusesMalformedImages(): string {
 function testBadModuleIsLoggedAndSkipped(): string {
   const image = elfHeaderPage(2, 62, 0, 0);
   const boot = new BootInformation();
-  boot.modules.push(new BootModule(image, image + 64, "broken every=1s"));
+  boot.modules.push(new BootModule(image, image + 64, "broken"));
   const before = handlers.length;
-  handlersLoad(boot);
+  const system = new SystemDescriptor();
+  const settings = new HandlerSettings();
+  settings.name = "broken";
+  settings.budgetNanoseconds = 1_000_000;
+  system.handlers.push(settings);
+  handlersLoad(boot, system);
   pageAllocator().free(image);
   if (handlers.length != before) return "the broken module was registered as a handler";
   const last = logRing.last();

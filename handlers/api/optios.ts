@@ -20,21 +20,36 @@
 //     while (true) print("you said: " + readLine() + "\n");
 //   }
 //
-// Every call below crosses the gate (boot/handler_gate.c → kernel_handler_call), the one
-// place where the kernel checks what a handler or program may do.
+// Every call below crosses the gate (boot/gate_calls.c → kernel_gate_call → kernel/gate/gate.ts),
+// the one place where the kernel checks what a handler or program may do. The calls, their
+// capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-@external("optios", "log") declare function gateLog(message: usize, length: u32): void;
-@external("optios", "time") declare function gateTime(): u64;
-@external("optios", "random") declare function gateRandom(): u64;
-@external("optios", "emit") declare function gateEmit(name: usize, nameLength: u32, payload: usize, payloadLength: u32): i32;
-@external("optios", "payload") declare function gatePayload(destination: usize, length: u32): u32;
-@external("optios", "status") declare function gateStatus(name: usize, nameLength: u32, destination: usize): u32;
-@external("optios", "request") declare function gateRequest(operation: u32, a: u64, b: u64, c: u64, d: u64): i64;
+import { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
+  gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
+  gateTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
+  REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
-// Event kinds, as the kernel numbers them (kernel/events/event_queue.ts).
-export const EVENT_BOOT: u8 = 1;
-export const EVENT_TIMER: u8 = 2;
-export const EVENT_APP: u8 = 3;
+export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
+  REPORT_UPTIME };
+
+/**
+ * The error code of the last call that failed (0: none yet), and what it means. Every call
+ * returns a value ≥ 0 or a negative code declared in interface/optios.ts; the functions below
+ * turn that into a bool or null and leave the code here.
+ */
+export let lastError: i64 = 0;
+
+/** Words for an error code, such as lastError ("not granted: …"). */
+export function errorText(code: i64): string {
+  const index = <i32>(-code - 1);
+  return index >= 0 && index < ERROR_TEXTS.length ? ERROR_TEXTS[index] : "unknown error";
+}
+
+/** Keeps a failed call's code in lastError; the result unchanged. */
+function checked(result: i64): i64 {
+  if (result < 0) lastError = result;
+  return result;
+}
 
 /**
  * The event being handled. One Event object serves every run (allocating one per run would
@@ -80,32 +95,29 @@ export function random(): u64 {
   return gateRandom();
 }
 
-/** Emits an app-defined event by name; false when it was refused or the queue was full. */
+/**
+ * Emits an app-defined event by name (needs the capability emit:<name>); false when it was
+ * refused, nobody is subscribed or the queue was full (lastError says which).
+ */
 export function emit(name: string, payload: Uint8Array | null = null): bool {
   const nameBytes = String.UTF8.encode(name);
   const payloadAddress = payload != null ? payload.dataStart : 0;
   const payloadLength = payload != null ? <u32>payload.byteLength : 0;
-  return gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength) == 0;
+  return checked(gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength)) > 0;
 }
 
 /** A handler's counters, as the kernel's supervision keeps them (see status()). */
-@unmanaged export class HandlerStatus {
-  runs: u64 = 0;
-  failures: u64 = 0;
-  restarts: u64 = 0;
-  /** The last failure's trap kind: 0 none, 1 out of bounds, 3 divide by zero, 5 unreachable, 8 stack exhausted, 100 overrun… */
-  lastTrap: u32 = 0;
-  consecutiveFailures: u32 = 0;
-  quarantined: u32 = 0;
-  reserved: u32 = 0;
-}
+export type HandlerStatus = StatusRecord;
 
-const statusBuffer = new HandlerStatus();
+const statusBuffer = new StatusRecord();
 
-/** The counters of the handler called `name` (valid until the next call), or null if there is none. */
+/**
+ * The counters of the handler called `name` (valid until the next call; needs status:<name>),
+ * or null if there is none or it was refused (lastError says which).
+ */
 export function status(name: string): HandlerStatus | null {
   const nameBytes = String.UTF8.encode(name);
-  const found = gateStatus(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, changetype<usize>(statusBuffer));
+  const found = checked(gateStatus(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, changetype<usize>(statusBuffer)));
   return found == 0 ? statusBuffer : null;
 }
 
@@ -120,67 +132,38 @@ export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payload
   if (handler != null) handler!(current);
 }
 
-// ---- Programs ----
-// Request numbers and results, as kernel/programs/requests.ts numbers them.
-const REQUEST_WRITE: u32 = 7;
-const REQUEST_READ_LINE: u32 = 8;
-const REQUEST_FILE_SIZE: u32 = 9;
-const REQUEST_FILE_READ: u32 = 10;
-const REQUEST_DIRECTORY_ENTRY: u32 = 11;
-const REQUEST_REPORT: u32 = 12;
-const REQUEST_RESET: u32 = 13;
-const REQUEST_RUN: u32 = 14;
-const REQUEST_STOP: u32 = 15;
-const REQUEST_POWER: u32 = 16;
-const NOT_FOUND: i64 = -1;
-const IS_DIRECTORY: i64 = -2;
-const NOT_DIRECTORY: i64 = -3;
-const END: i64 = -5;
-const LINE_MAX_BYTES: i32 = 256;
-const FILE_CHUNK_BYTES: i32 = 4096;
-
-/** What the kernel can report on a program's console (the shell's handlers, mem, log, ps, uptime). */
-export const REPORT_HANDLERS: u32 = 1;
-export const REPORT_MEMORY: u32 = 2;
-export const REPORT_LOG: u32 = 3;
-export const REPORT_PROGRAMS: u32 = 4;
-export const REPORT_UPTIME: u32 = 5;
+// ---- Programs (and, with files:read, handlers) ----
 
 const lineBuffer = new Uint8Array(LINE_MAX_BYTES);
-
-/** A string as (address | length << 32), the way requests take names and paths. */
-function packed(bytes: ArrayBuffer): u64 {
-  return <u64>changetype<usize>(bytes) | (<u64>bytes.byteLength << 32);
-}
 
 /** Writes text to this program's console ("\n" starts a new line). */
 export function print(text: string): void {
   const bytes = String.UTF8.encode(text);
-  gateRequest(REQUEST_WRITE, changetype<usize>(bytes), <u64>bytes.byteLength, 0, 0);
+  gateWrite(changetype<usize>(bytes), <u32>bytes.byteLength);
 }
 
 /** The next line typed on this program's console (without its newline); waits until there is one. */
 export function readLine(): string {
-  const length = <i32>gateRequest(REQUEST_READ_LINE, lineBuffer.dataStart, <u64>LINE_MAX_BYTES, 0, 0);
+  const length = <i32>gateReadLine(lineBuffer.dataStart, <u32>LINE_MAX_BYTES);
   return String.UTF8.decodeUnsafe(lineBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), LINE_MAX_BYTES));
 }
 
 /** Why the last readFile or listDirectory returned null. */
 export let fileError = "";
 
-/** A whole file of the boot filesystem, or null (see fileError). */
+/** A whole file of the boot filesystem (needs files:read), or null (see fileError). */
 export function readFile(path: string): Uint8Array | null {
   const name = String.UTF8.encode(path);
-  const size = gateRequest(REQUEST_FILE_SIZE, packed(name), 0, 0, 0);
+  const size = checked(gateFileSize(changetype<usize>(name), <u32>name.byteLength));
   if (size < 0) {
-    fileError = size == IS_DIRECTORY ? path + ": is a directory" : path + ": no such file";
+    fileError = path + ": " + errorText(size);
     return null;
   }
   const data = new Uint8Array(<i32>size);
   let done: i64 = 0;
   while (done < size) {
-    const chunk = min<i64>(size - done, FILE_CHUNK_BYTES);
-    const read = gateRequest(REQUEST_FILE_READ, packed(name), <u64>done, data.dataStart + <usize>done, <u64>chunk);
+    const chunk = min<i64>(size - done, TRANSFER_MAX_BYTES);
+    const read = checked(gateFileRead(changetype<usize>(name), <u32>name.byteLength, <u64>done, data.dataStart + <usize>done, <u32>chunk));
     if (read <= 0) break;
     done += read;
   }
@@ -192,51 +175,54 @@ export class DirectoryEntry {
   constructor(readonly name: string, readonly isDirectory: bool) {}
 }
 
-/** The entries of a directory of the boot filesystem, in archive order, or null (see fileError). */
+/** The entries of a directory of the boot filesystem (needs files:read), in archive order, or null (see fileError). */
 export function listDirectory(path: string): DirectoryEntry[] | null {
   const name = String.UTF8.encode(path);
   const entries = new Array<DirectoryEntry>();
   const buffer = new Uint8Array(LINE_MAX_BYTES);
-  for (let index = 0; index < I32.MAX_VALUE; index++) {
-    const result = gateRequest(REQUEST_DIRECTORY_ENTRY, packed(name), <u64>index, buffer.dataStart, <u64>LINE_MAX_BYTES);
-    if (result == END) break;
+  for (let index: u32 = 0; index < U32.MAX_VALUE; index++) {
+    const result = gateDirectoryEntry(changetype<usize>(name), <u32>name.byteLength, index, buffer.dataStart, <u32>LINE_MAX_BYTES);
+    if (result == ERROR_END) break; // the listing is complete
     if (result < 0) {
-      fileError = result == NOT_DIRECTORY ? path + ": not a directory" : result == NOT_FOUND ? path + ": no such directory" : path + ": cannot be read";
+      lastError = result;
+      fileError = path + ": " + errorText(result);
       return null;
     }
     const kind = <u32>(result >> 32);
-    entries.push(new DirectoryEntry(String.UTF8.decodeUnsafe(buffer.dataStart, <usize>(result & 0xffffffff)), kind == 2));
+    entries.push(new DirectoryEntry(String.UTF8.decodeUnsafe(buffer.dataStart, <usize>(result & 0xffffffff)), kind == ENTRY_DIRECTORY));
   }
   return entries;
 }
 
-/** Has the kernel write a report on this program's console. */
-export function report(topic: u32): void {
-  gateRequest(REQUEST_REPORT, topic, 0, 0, 0);
+/** Has the kernel write a report (REPORT_ topics) on this program's console (needs report:<topic>); false if refused. */
+export function report(topic: u32): bool {
+  return checked(gateReport(topic)) == 0;
 }
 
-/** Resets handler `name` to its initial state; the kernel says how it went on the console. */
+/** Resets handler `name` to its initial state (needs reset:<name>); the kernel says how it went on the console. */
 export function resetHandler(name: string): bool {
-  return gateRequest(REQUEST_RESET, packed(String.UTF8.encode(name)), 0, 0, 0) == 0;
+  const bytes = String.UTF8.encode(name);
+  return checked(gateReset(changetype<usize>(bytes), <u32>bytes.byteLength)) == 0;
 }
 
-/** Starts program /bin/<name> on the next free console; its console number, or 0 (the kernel says why). */
+/** Starts program /bin/<name> on the next free console (needs programs); its console number, or 0 (the kernel says why). */
 export function run(name: string): i32 {
-  const result = gateRequest(REQUEST_RUN, packed(String.UTF8.encode(name)), 0, 0, 0);
+  const bytes = String.UTF8.encode(name);
+  const result = checked(gateRun(changetype<usize>(bytes), <u32>bytes.byteLength));
   return result > 0 ? <i32>result : 0;
 }
 
-/** Stops the program on console `number` (1-4); false if there is none (the kernel says so). */
+/** Stops the program on console `number` (1-4; needs programs); false if there is none (the kernel says so). */
 export function stop(number: i32): bool {
-  return gateRequest(REQUEST_STOP, <u64>number, 0, 0, 0) == 0;
+  return checked(gateStop(<u32>number)) == 0;
 }
 
-/** Restarts the machine; returns only if it could not (the kernel says why on the console). */
+/** Restarts the machine (needs power); returns only if it could not (the kernel says why on the console). */
 export function reboot(): void {
-  gateRequest(REQUEST_POWER, 1, 0, 0, 0);
+  checked(gatePower(POWER_REBOOT));
 }
 
-/** Turns the machine off (ACPI S5); returns only if it could not (the kernel says why). */
+/** Turns the machine off (needs power; ACPI S5); returns only if it could not (the kernel says why). */
 export function powerOff(): void {
-  gateRequest(REQUEST_POWER, 2, 0, 0, 0);
+  checked(gatePower(POWER_OFF));
 }

@@ -62,6 +62,34 @@ export class Text {
     return this;
   }
 
+  /**
+   * Copies `length` bytes from `address` with every control character (below 0x20, and DEL)
+   * written as \xNN, so text from a module cannot start a line or drive the terminal.
+   */
+  escaped(address: usize, length: i32): Text {
+    for (let i = 0; i < length; i++) {
+      const byte = load<u8>(address + i);
+      if (byte >= 0x20 && byte != 0x7f) this.char(byte);
+      else this.string("\\x").hex(byte, 2);
+    }
+    return this;
+  }
+
+  /** `value` in a table column that ends at `column`: cut to leave one space, then padded to it. */
+  column(value: string, column: i32): Text {
+    const room = column - 1 - this.length;
+    for (let i = 0; i < value.length && i < room; i++) this.char(value.charCodeAt(i));
+    return this.padTo(column);
+  }
+
+  /** A duration as system.toml writes it: "10ms", "2s", "250us", "7ns" (the largest exact unit). */
+  duration(nanoseconds: u64): Text {
+    if (nanoseconds != 0 && nanoseconds % 1_000_000_000 == 0) return this.decimal(nanoseconds / 1_000_000_000).string("s");
+    if (nanoseconds != 0 && nanoseconds % 1_000_000 == 0) return this.decimal(nanoseconds / 1_000_000).string("ms");
+    if (nanoseconds != 0 && nanoseconds % 1_000 == 0) return this.decimal(nanoseconds / 1_000).string("us");
+    return this.decimal(nanoseconds).string("ns");
+  }
+
   text(other: Text): Text {
     for (let i = 0; i < other.length; i++) this.char(other.bytes[i]);
     return this;

@@ -10,9 +10,12 @@
 // and per handler). `take(handler)` removes the oldest delivery for one handler, for
 // dispatchers that must skip handlers which are waiting out a back-off.
 
-export const EVENT_BOOT: u8 = 1;
-export const EVENT_TIMER: u8 = 2;
-export const EVENT_APP: u8 = 3;
+import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_TIMER as TIMER } from "../gate/interface";
+
+// Event kinds, as interface/optios.ts numbers them.
+export const EVENT_BOOT: u8 = <u8>BOOT;
+export const EVENT_TIMER: u8 = <u8>TIMER;
+export const EVENT_APP: u8 = <u8>APP;
 
 export class Delivery {
   handler: i32 = -1;

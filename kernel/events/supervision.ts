@@ -20,12 +20,11 @@ export class HandlerHealth {
   quarantined: bool = false;
   /** Not runnable before this time (nanoseconds since boot). */
   retryAt: u64 = 0;
-  /** The last trap's kind (wasm_rt_trap_t numbering, or TRAP_OVERRUN); 0 if none yet. */
+  /** The last trap's kind (TRAP_ constants of gate/interface.ts); 0 if none yet. */
   lastTrap: u32 = 0;
 }
 
 /** Not a wasm trap: the run was stopped because it used up its time budget. */
-export const TRAP_OVERRUN: u32 = 100;
 
 export function recordSuccess(health: HandlerHealth): void {
   health.runs++;

@@ -14,12 +14,15 @@ import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/
 import { readTsc } from "../arch/x86_64/machine";
 import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
-import { recordFailure, recordSuccess, runnable, SupervisionPolicy, TRAP_OVERRUN } from "../events/supervision";
+import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
+import { takeFailure } from "../gate/callers";
+import { DIRTY_PAGES_MAX, HANDLERS_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
+import { Text } from "../console/text";
 import { LEVEL_WARNING, line, log } from "../log/log";
-import { trapName } from "../panic";
-import { HANDLER_STOP_RETRY_NANOSECONDS, HANDLERS_MAX } from "../params";
+import { HANDLER_STOP_RETRY_NANOSECONDS, PAGE_BYTES } from "../params";
+import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
-import { delivery, deliveryPayload, eventQueue, handlers, handlerTimers, postTo } from "./registry";
+import { delivery, deliveryPayload, eventQueue, Handler, handlers, handlerTimers, postTo } from "./registry";
 
 const policy = new SupervisionPolicy();
 const allowed = new StaticArray<bool>(HANDLERS_MAX);
@@ -74,10 +77,9 @@ export function dispatch(): i32 {
     eventQueue.discardPostedSince(firstEmitted);
     const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
     if (!quarantined) eventQueue.pushFront(delivery, changetype<usize>(deliveryPayload));
-    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
-      .string(trap == TRAP_OVERRUN ? "overran its budget" : "trapped (").string(trap == TRAP_OVERRUN ? "" : trapName(trap))
-      .string(trap == TRAP_OVERRUN ? "" : ")").string("; run rolled back, state kept")
-      .string(quarantined ? "; quarantined" : "; backing off"));
+    handler.lastFailure = describeFailure(handler, trap);
+    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
+      .string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
     if (quarantined) {
       eventQueue.discardFor(index);
       handlerTimers.stopFor(index);
@@ -94,4 +96,19 @@ export function nextWake(): u64 {
     if (!health.quarantined && health.retryAt < wake && eventQueue.countFor(i) > 0) wake = health.retryAt;
   }
   return wake;
+}
+
+const failure = new Text();
+
+/** A failed run in words: what the module said when it aborted, or which limit it hit. */
+export function describeFailure(handler: Handler, trap: u32): string {
+  failure.clear();
+  if (trap == TRAP_OVERRUN) failure.string("overran its ").duration(handler.budget).string(" budget");
+  else if (trap == TRAP_ABORT) failure.string("aborted: ").string(takeFailure(handler.module));
+  else if (trap == TRAP_MEMORY_LIMIT) failure.string("memory limit ").size(moduleFootprint(handler.module, 3)).string(" reached");
+  else if (trap == TRAP_DIRTY_LIMIT) {
+    failure.string("changed more than ").decimal(DIRTY_PAGES_MAX).string(" pages (").size(<u64>DIRTY_PAGES_MAX * PAGE_BYTES)
+      .string(") in one run, the snapshot's dirty-page cap");
+  } else failure.string("trapped (").string(trapText(trap)).string(")");
+  return String.UTF8.decodeUnsafe(failure.pointer, failure.length);
 }

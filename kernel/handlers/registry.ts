@@ -1,41 +1,32 @@
 // Handlers: loading the boot modules that are handler modules, starting them, running their events.
 //
 // A boot module is a handler when its image is an ELF object (boot/module_loader.c checks the
-// rest). Its GRUB command line (written by the toolchain from system.toml) names it, and sets
-// its triggers:
-//
-//   module2 /boot/handlers/pong.module pong boot events=ping every=250ms after=2s budget=5ms
+// rest). GRUB names it (the toolchain writes `module2 /…/pong.module pong`), and the boot
+// descriptor (kernel/config/boot_descriptor.ts) holds its settings under that name: triggers,
+// budget, memory limit, subscriptions and capabilities. A module the descriptor does not
+// declare is not run.
 //
 // Each handler gets its own wasm instance and memory; a module that fails to load or start
-// is reported by name and skipped, and the others run. (Snapshots, timers, budgets and
-// supervision of runs are the next steps: see docs/handlers.md.)
+// is reported by name and skipped, and the others run.
 
 import { physicalRead32, readTsc } from "../arch/x86_64/machine";
 
 import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion } from "../arch/x86_64/modules";
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
-import { gateAdmitHandler } from "./gate";
+import { admitHandler, forgetCaller, Grant } from "../gate/callers";
+import { HANDLERS_MAX, loadErrorText, PAYLOAD_MAX_BYTES, trapText } from "../gate/interface";
+import { HandlerSettings, SystemDescriptor } from "../config/boot_descriptor";
 import { savedStateRestore } from "./saved_state";
 import { BootInformation, BootModule } from "../boot/boot_information";
-import { parseDuration } from "../events/duration";
 import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
 import { TimerSet } from "../events/timers";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
-import { trapName } from "../panic";
-import { HANDLER_DEFAULT_BUDGET_NANOSECONDS, HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES, HANDLER_TIMERS_MAX,
-  HANDLERS_MAX } from "../params";
+import { HANDLER_DEFAULT_BUDGET_NANOSECONDS, HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_TIMERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
 
 const ELF_MAGIC: u32 = 0x464c457f;
 const VERSION_MAX_BYTES: u32 = 128;
-
-// Loader errors (boot/module.h), by their negated number.
-const LOAD_ERRORS: StaticArray<string> = [
-  "", "not an ELF file", "not a relocatable x86-64 object", "truncated or malformed ELF structure",
-  "undefined symbol", "unsupported relocation", "no optios_module descriptor", "module ABI version mismatch",
-  "out of memory",
-];
 
 export class Handler {
   readonly health: HandlerHealth = new HandlerHealth();
@@ -43,17 +34,23 @@ export class Handler {
   readonly events: string[] = [];
   /** How long one run may take before it is stopped and rolled back, in nanoseconds. */
   budget: u64 = HANDLER_DEFAULT_BUDGET_NANOSECONDS;
-  /** Whether it gets the boot event (`boot` on its command line). */
+  /** Whether it gets the boot event (`boot = true`). */
   runsAtBoot: bool = false;
+  /** What it was granted (the boot descriptor's capabilities). */
+  grants: Grant[] = [];
+  /** Its memory limit in bytes, for failure reports. */
+  memoryBytes: u64 = 0;
+  /** Why its last run failed, in words ("" before any failure). */
+  lastFailure: string = "";
   constructor(readonly module: i32, readonly name: string, readonly version: string) {}
 }
 
 export const handlers = new Array<Handler>();
-export const eventQueue = new EventQueue(HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_PAYLOAD_MAX_BYTES);
+export const eventQueue = new EventQueue(HANDLER_EVENT_QUEUE_CAPACITY, PAYLOAD_MAX_BYTES);
 export const handlerTimers = new TimerSet(HANDLER_TIMERS_MAX);
 /** The delivery being run now and its payload (the gate hands the payload to the handler). */
 export const delivery = new Delivery();
-export const deliveryPayload = new StaticArray<u8>(HANDLER_PAYLOAD_MAX_BYTES);
+export const deliveryPayload = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
 
 export function currentPayload(): usize {
   return changetype<usize>(deliveryPayload);
@@ -63,68 +60,61 @@ export function currentPayloadLength(): i32 {
   return delivery.payloadLength;
 }
 
-/** Loads and starts every handler module GRUB handed over; returns how many run. */
-export function handlersLoad(information: BootInformation): i32 {
+/** Loads and starts every handler module GRUB handed over that `system` declares; returns how many run. */
+export function handlersLoad(information: BootInformation, system: SystemDescriptor): i32 {
   for (let i = 0; i < information.modules.length; i++) {
     const module = information.modules[i];
     if (module.end - module.start < 4 || physicalRead32(module.start) != ELF_MAGIC) continue;
-    if (handlers.length == HANDLERS_MAX) {
-      log(LEVEL_ERROR, line.clear().string("handlers: more than ").decimal(HANDLERS_MAX).string(" modules; ignoring the rest"));
-      break;
-    }
-    loadHandler(module);
+    const name = module.name.split(" ")[0];
+    const settings = system.handler(name);
+    if (settings == null) {
+      log(LEVEL_ERROR, line.clear().string("handlers: not running module '").string(name).string("': the boot descriptor ")
+        .string(system.error.length > 0 ? "could not be read" : "declares no handler of that name"));
+    } else if (handlers.length == HANDLERS_MAX) {
+      log(LEVEL_ERROR, line.clear().string("handlers: not running '").string(name).string("': ").decimal(HANDLERS_MAX)
+        .string(" handlers already run"));
+    } else loadHandler(module, settings);
   }
   return handlers.length;
 }
 
-function loadHandler(module: BootModule): void {
-  const words = module.name.split(" ");
-  const name = words[0].length > 0 ? words[0] : "unnamed";
+function loadHandler(module: BootModule, settings: HandlerSettings): void {
+  const name = settings.name;
   const id = moduleLoad(module.start, module.end - module.start);
   if (id < 0) {
-    const reason = -id < LOAD_ERRORS.length ? LOAD_ERRORS[-id] : "unknown loader error";
     const symbol = new StaticArray<u8>(64);
     const symbolLength = moduleErrorSymbol(changetype<usize>(symbol), 64);
-    log(LEVEL_ERROR, line.clear().string("handlers: refusing module '").string(name).string("': ").string(reason)
+    log(LEVEL_ERROR, line.clear().string("handlers: refusing module '").string(name).string("': ").string(loadErrorText(id))
       .string(symbolLength > 0 ? " " : "").raw(changetype<usize>(symbol), symbolLength));
     return;
   }
+  const index = handlers.length;
+  admitHandler(id, index, name, settings.grants);               // its start code may call the gate
   const trap = moduleStart(id);
   if (trap != 0) {
+    forgetCaller(id);
     log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("' trapped while starting (")
-      .string(trapName(trap)).string("); not running it"));
+      .string(trapText(trap)).string("); not running it"));
     return;
   }
   const handler = new Handler(id, name, readVersion(id));
-  const index = handlers.length;
+  handler.runsAtBoot = settings.runsAtBoot;
+  handler.budget = settings.budgetNanoseconds > 0 ? settings.budgetNanoseconds : HANDLER_DEFAULT_BUDGET_NANOSECONDS;
+  handler.grants = settings.grants;
+  handler.memoryBytes = settings.memoryBytes;
+  for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);
-  gateAdmitHandler(id, index);
   const now = clockNanoseconds(readTsc());
-  for (let w = 1; w < words.length; w++) {
-    const word = words[w];
-    if (word == "boot") handler.runsAtBoot = true;
-    else if (word.startsWith("events=")) {
-      const names = word.substring(7).split(",");
-      for (let n = 0; n < names.length; n++) if (names[n].length > 0) handler.events.push(names[n]);
-    } else if (word.startsWith("budget=")) {
-      const budget = parseDuration(word.substring(7));
-      if (budget > 0) handler.budget = <u64>budget;
-      else log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': ").string(word)
-        .string(": expected a duration such as 10ms; keeping the default budget"));
-    } else if (word.startsWith("every=") || word.startsWith("after=")) {
-      const periodic = word.startsWith("every=");
-      const interval = parseDuration(word.substring(6));
-      if (interval <= 0) {
-        log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': ").string(word)
-          .string(": expected a duration such as 250ms or 2s; timer not set"));
-      } else if (handlerTimers.add(index, now, <u64>interval, periodic ? <u64>interval : 0) < 0) {
-        log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("': more than ")
-          .decimal(HANDLER_TIMERS_MAX).string(" timers in the system; timer not set"));
-      }
-    }
-  }
+  addTimer(handler, index, now, settings.everyNanoseconds, settings.everyNanoseconds);
+  addTimer(handler, index, now, settings.afterNanoseconds, 0);
   log(LEVEL_INFO, line.clear().string("handlers: started '").string(name).string("' version ").string(handler.version));
   savedStateRestore(handler);
+}
+
+function addTimer(handler: Handler, index: i32, now: u64, delay: u64, period: u64): void {
+  if (delay == 0 || handlerTimers.add(index, now, delay, period) >= 0) return;
+  log(LEVEL_ERROR, line.clear().string("handlers: '").string(handler.name).string("': more than ")
+    .decimal(HANDLER_TIMERS_MAX).string(" timers in the system; timer not set"));
 }
 
 function readVersion(id: i32): string {
@@ -164,7 +154,7 @@ export function handlerReset(index: i32): u32 {
     handler.health.quarantined = true;
     handlerTimers.stopFor(index);
     log(LEVEL_ERROR, line.clear().string("handlers: '").string(handler.name).string("' trapped while restarting (")
-      .string(trapName(trap)).string("); quarantined"));
+      .string(trapText(trap)).string("); quarantined"));
     return trap;
   }
   handlerTimers.restartFor(index, clockNanoseconds(readTsc()));
@@ -179,16 +169,16 @@ export function handlerNamed(address: usize, length: i32): i32 {
   return -1;
 }
 
-/** Writes the `handlers` table, a line at a time, through `emit`. */
+/** Writes the `handlers` table, a line at a time, through `emit`; every column keeps its place whatever the text. */
 export function handlersReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  LAST TRAP               QUARANTINED"));
+  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  QUARANTINED  LAST FAILURE"));
   for (let i = 0; i < handlers.length; i++) {
     const handler = handlers[i];
     const health = handler.health;
-    out.clear().string(handler.name).padTo(14).string(handler.version).padTo(23).decimal(health.runs).padTo(33)
+    out.clear().column(handler.name, 14).column(handler.version, 23).decimal(health.runs).padTo(33)
       .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
-      .padTo(56).string(health.lastTrap == 0 ? "-" : trapName(health.lastTrap)).padTo(80)
-      .string(health.quarantined ? "yes" : "no");
+      .padTo(56).column(health.quarantined ? "yes" : "no", 69)
+      .string(health.lastTrap == 0 ? "-" : handler.lastFailure.length > 0 ? handler.lastFailure : trapText(health.lastTrap));
     emit(out);
   }
 }

@@ -23,10 +23,11 @@ import { NO_DEADLINE } from "../events/timers";
 import { bootFilesystem } from "../fs/boot_filesystem";
 import { ENTRY_FILE } from "../fs/cpio";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
-import { trapName } from "../panic";
+import { SystemDescriptor } from "../config/boot_descriptor";
+import { loadErrorText, TRAP_ABORT, trapText } from "../gate/interface";
 import { INPUT_LINE_MAX_BYTES, PROGRAM_TIME_SLICE_NANOSECONDS } from "../params";
 import { appendMillisecondsNumber, clockNanoseconds } from "../time/clock";
-import { gateAdmitProgram, gateForget } from "../handlers/gate";
+import { admitProgram, forgetCaller, takeFailure } from "../gate/callers";
 import { Scheduler, SLOT_ENDED, SLOT_FREE, SLOT_RUNNABLE, SLOT_WAITING } from "./scheduler";
 
 /** thread_result for a program stopped from the shell (boot/threads.c THREAD_KILLED). */
@@ -49,8 +50,13 @@ const path = new Text(128);
 /** Why the last programStart failed. */
 export const programError = new Text();
 
-/** One slot and one virtual console per allowed foreground program. */
-export function programsInitialize(slots: i32): void {
+/** What programs may do: each one's capabilities, from the boot descriptor. */
+let system = new SystemDescriptor();
+
+/** One slot and one virtual console per allowed foreground program, as `declared` allows. */
+export function programsInitialize(declared: SystemDescriptor): void {
+  system = declared;
+  const slots = declared.foregroundMax;
   scheduler = new Scheduler(slots);
   virtualConsolesCreate(slots);
   for (let i = programs.length; i < slots; i++) programs.push(new Program());
@@ -80,6 +86,12 @@ export function programStart(address: usize, length: i32): i32 {
       .decimal(scheduler.slots).string(" in /etc/system.toml); stop one first");
     return -1;
   }
+  const name = String.UTF8.decodeUnsafe(address, length);
+  const settings = system.program(name);
+  if (settings == null) {
+    programError.string("'").string(name).string("' is not a program of this system (see: ls /bin)");
+    return -1;
+  }
   const filesystem = bootFilesystem();
   path.clear().string(PROGRAM_FOLDER).raw(address, length);
   const entry = filesystem != null ? filesystem.lookupBytes(path.pointer, path.length) : null;
@@ -89,7 +101,7 @@ export function programStart(address: usize, length: i32): i32 {
   }
   const module = moduleLoad(entry.address, entry.size);
   if (module < 0) {
-    programError.text(path).string(" is not a loadable module (loader error ").decimal(-module).string(")");
+    programError.text(path).string(" is not a loadable module (").string(loadErrorText(module)).string(")");
     return -1;
   }
   if (!moduleIsProgram(module)) {
@@ -97,14 +109,17 @@ export function programStart(address: usize, length: i32): i32 {
     programError.text(path).string(" is a handler module, not a program (it has no main)");
     return -1;
   }
+  admitProgram(module, slot, settings.name, settings.grants); // its start code may call the gate
   const trap = moduleStart(module);
   if (trap != 0) {
+    forgetCaller(module);
     moduleUnload(module);
-    programError.text(path).string(" trapped while starting (").string(trapName(trap)).string(")");
+    programError.text(path).string(" trapped while starting (").string(trapText(trap)).string(")");
     return -1;
   }
   const thread = threadCreate(module);
   if (thread < 0) {
+    forgetCaller(module);
     moduleUnload(module);
     programError.string("no thread or stack left for ").text(path);
     return -1;
@@ -116,7 +131,6 @@ export function programStart(address: usize, length: i32): i32 {
   started.startedAt = clockNanoseconds(readTsc());
   started.cycles = 0;
   scheduler.occupy(slot);
-  gateAdmitProgram(module, slot);
   log(LEVEL_INFO, line.clear().string("programs: started '").text(started.name).string("' on console ").decimal(slot + 1));
   return slot;
 }
@@ -149,11 +163,12 @@ export function programsReap(): void {
     line.clear().string("programs: '").text(ended.name).string("' on console ").decimal(slot + 1);
     if (result == 0) line.string(" ended");
     else if (result == RESULT_STOPPED) line.string(" was stopped");
-    else line.string(" trapped (").string(trapName(<u32>result)).string(") and was ended");
+    else if (result == <i32>TRAP_ABORT) line.string(" aborted (").string(takeFailure(ended.module)).string(") and was ended");
+    else line.string(" trapped (").string(trapText(<u32>result)).string(") and was ended");
     log(result == 0 || result == RESULT_STOPPED ? LEVEL_INFO : LEVEL_WARNING, line);
     consoleLine(slot, line);
     threadRelease(ended.thread);
-    gateForget(ended.module);
+    forgetCaller(ended.module);
     moduleUnload(ended.module);
     ended.module = -1;
     ended.thread = -1;

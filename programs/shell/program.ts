@@ -5,8 +5,8 @@
 // to this console. Bad input never ends the shell: unknown commands and wrong arguments get
 // a message saying what was expected.
 
-import { emit, fileError, listDirectory, powerOff, print, readFile, readLine, reboot, report, REPORT_HANDLERS,
-  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop } from "optios";
+import { emit, ERROR_NOT_GRANTED, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
+  REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop } from "optios";
 
 const PROMPT = "optios$ ";
 
@@ -15,7 +15,8 @@ const HELP = `commands:
   ls [path]              list a directory of the boot filesystem (default /)
   cat <file>             print a file
   echo <text>            print the text
-  handlers               every handler: version, runs, failures, state bytes, last trap, quarantine
+  handlers               every handler: version, runs, failures, state bytes, quarantine, last failure
+  capabilities           what each handler and running program may do
   emit <event> [payload] send an app event to the handlers subscribed to it
   reset <handler>        put a handler back to its initial state (lifts quarantine)
   uptime                 time since boot
@@ -46,6 +47,11 @@ function split(line: string): string[] {
   return words;
 }
 
+/** Says so when the kernel refused a call for want of a capability (the kernel logs it too). */
+function refused(command: string, done: bool): void {
+  if (!done && lastError == ERROR_NOT_GRANTED) print(command + ": " + errorText(lastError) + "\n");
+}
+
 function execute(words: string[]): void {
   const command = words[0];
   const count = words.length - 1;
@@ -55,26 +61,32 @@ function execute(words: string[]): void {
     if (count != 1) usage("cat <file>");
     else cat(words[1]);
   } else if (command == "echo") print(words.slice(1).join(" ") + "\n");
-  else if (command == "handlers") report(REPORT_HANDLERS);
+  else if (command == "handlers") refused(command, report(REPORT_HANDLERS));
+  else if (command == "capabilities") refused(command, report(REPORT_CAPABILITIES));
   else if (command == "emit") {
     if (count < 1) usage("emit <event> [payload]");
     else emitEvent(words[1], words.slice(2).join(" "));
   } else if (command == "reset") {
     if (count != 1) usage("reset <handler>");
-    else resetHandler(words[1]);
-  } else if (command == "uptime") report(REPORT_UPTIME);
-  else if (command == "mem") report(REPORT_MEMORY);
-  else if (command == "log") report(REPORT_LOG);
-  else if (command == "ps") report(REPORT_PROGRAMS);
+    else refused(command, resetHandler(words[1]));
+  } else if (command == "uptime") refused(command, report(REPORT_UPTIME));
+  else if (command == "mem") refused(command, report(REPORT_MEMORY));
+  else if (command == "log") refused(command, report(REPORT_LOG));
+  else if (command == "ps") refused(command, report(REPORT_PROGRAMS));
   else if (command == "run") {
     if (count != 1) usage("run <program>");
-    else run(words[1]);
+    else refused(command, run(words[1]) > 0);
   } else if (command == "stop") {
     const number = count == 1 ? parseConsole(words[1]) : 0;
     if (number == 0) usage("stop <console>, a console number from 1 to 4 (see: ps)");
-    else stop(number);
-  } else if (command == "reboot") reboot();
-  else if (command == "poweroff") powerOff();
+    else refused(command, stop(number));
+  } else if (command == "reboot") {
+    reboot();
+    refused(command, false);
+  } else if (command == "poweroff") {
+    powerOff();
+    refused(command, false);
+  }
   else print(command + ": unknown command (type help for the list)\n");
 }
 
@@ -104,7 +116,7 @@ function cat(path: string): void {
 function emitEvent(name: string, payload: string): void {
   const bytes = Uint8Array.wrap(String.UTF8.encode(payload));
   if (emit(name, bytes)) print("emitted '" + name + "'\n");
-  else print("emit: no handler took '" + name + "' (none is subscribed to it, or the queue is full)\n");
+  else print("emit: '" + name + "': " + errorText(lastError) + "\n");
 }
 
 /** "1" … "4" as a number; 0 for anything else. */

@@ -39,6 +39,7 @@ export const paths = {
   asconfig: "asconfig.json",
   kernelSources: "kernel",
   kernelEntry: "kernel/main.ts",
+  interfaceDeclaration: "interface/optios.ts",
   bootSources: "boot",
   bootIncludes: "boot/include",
   linkerScript: "boot/linker.ld",

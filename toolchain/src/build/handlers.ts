@@ -16,6 +16,8 @@ import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
 import { listSources } from "./asc.ts";
+import { capabilityNamed } from "../../../interface/optios.ts";
+import { allowsCall, callByImport } from "../system/capabilities.ts";
 import { compilerFlags } from "./gcc.ts";
 import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
@@ -54,13 +56,39 @@ export function ascCommand(root: string, source: string, output: string, memoryB
   ];
 }
 
-/** What one module task needs to know: its kind, name, source, memory limit and (handlers) version. */
+/** What one module task needs to know: its kind, name, source, memory limit, capabilities and (handlers) version. */
 interface ModuleSpec {
   kind: ModuleKind;
   name: string;
   source: string;
   memoryBytes: number;
+  capabilities: string[];
+  /** Where system.toml declares it ("systems/default/system.toml:12"), for messages. */
+  declaredAt: string;
   version?: string;
+}
+
+/**
+ * The build-time half of the capability check (the kernel checks every call again): each call
+ * the module imports must exist, suit its kind, and be allowed by its capabilities.
+ */
+export function checkImports(wasm: Uint8Array, spec: Pick<ModuleSpec, "kind" | "name" | "capabilities" | "declaredAt">): void {
+  const module = new WebAssembly.Module(wasm);
+  for (const imported of WebAssembly.Module.imports(module)) {
+    if (imported.module !== "optios" && !(imported.module === "env" && imported.name === "abort")) continue;
+    const call = callByImport(imported.module, imported.name);
+    const where = `${spec.declaredAt}: ${spec.kind} '${spec.name}'`;
+    if (!call) throw new BuildError(`${spec.kind}s`, `${where} imports ${imported.module}.${imported.name}, which the kernel does not provide (see docs/gate.md)`);
+    if (call.caller !== "both" && call.caller !== spec.kind) {
+      throw new BuildError(`${spec.kind}s`, `${where} calls ${call.name}, which only ${call.caller}s may make`);
+    }
+    if (!allowsCall(spec.capabilities, call)) {
+      const declared = capabilityNamed(call.capability!)!;
+      const example = declared.argument === null ? declared.name : declared.values ? `${declared.name}:${declared.values[0]}` : `${declared.name}:<${declared.argument}>`;
+      throw new BuildError(`${spec.kind}s`, `${where} calls ${call.name}, which needs the capability '${declared.name}'; ` +
+        `add "${example}" to its capabilities`);
+    }
+  }
 }
 
 function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
@@ -87,17 +115,18 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
     inputs: {
       files: [
         ...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts"),
-        ...listSources(root, paths.bootSources, ".h"), paths.runtimeHeader,
+        ...listSources(root, paths.bootSources, ".h"), paths.runtimeHeader, paths.interfaceDeclaration,
       ],
       commands,
       tools,
-      values: [spec.version ?? ""],
+      values: [spec.version ?? "", JSON.stringify(spec.capabilities), spec.declaredAt],
     },
     outputs: [output],
     run: async () => {
       mkdirSync(join(root, work), { recursive: true });
       if (spec.version !== undefined) checkDeclaredVersion(root, source, spec.name, spec.version);
       await runStepCommand(step, commands[0], { cwd: root });
+      checkImports(readFileSync(join(root, wasm)), spec);
       const translation = await runCommand(commands[1], { cwd: root });
       if (translation.status !== 0) {
         throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
@@ -110,6 +139,12 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
     },
   };
+}
+
+/** "systems/default/system.toml:12": where the system declares a module. */
+function declaredAt(system: LoadedSystem, key: string): string {
+  const origin = system.origins.get(key);
+  return origin ? `${origin.file}:${origin.line}` : "system.toml";
 }
 
 /** The source's `export const version = "…"` must match system.toml's, or the reset rule would lie. */
@@ -145,8 +180,10 @@ export const handlersStep: Step = {
     const system = await projectSystem(project);
     plannedHandlers = system.config.handlers.map((handler) => modulePath(handler.name));
     const tools = await moduleTools();
-    return system.config.handlers.map((handler: HandlerConfig) => moduleTask(project,
-      { kind: "handler", name: handler.name, source: handler.source, memoryBytes: handler.memoryBytes, version: handler.version }, tools));
+    return system.config.handlers.map((handler: HandlerConfig) => moduleTask(project, {
+      kind: "handler", name: handler.name, source: handler.source, memoryBytes: handler.memoryBytes, version: handler.version,
+      capabilities: handler.capabilities, declaredAt: declaredAt(system, `handlers:${handler.name}`),
+    }, tools));
   },
 };
 
@@ -159,7 +196,9 @@ export const programsStep: Step = {
     const programs = system.config.programs ?? [];
     plannedPrograms = programs.map((program) => programModulePath(program.name));
     const tools = await moduleTools();
-    return programs.map((program) => moduleTask(project,
-      { kind: "program", name: program.name, source: program.source, memoryBytes: program.memoryBytes }, tools));
+    return programs.map((program) => moduleTask(project, {
+      kind: "program", name: program.name, source: program.source, memoryBytes: program.memoryBytes,
+      capabilities: program.capabilities, declaredAt: declaredAt(system, `programs:${program.name}`),
+    }, tools));
   },
 };

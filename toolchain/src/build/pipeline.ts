@@ -1,5 +1,6 @@
-// The build pipeline: check tools, then asc → wasm2c → gcc → ld → handlers → generation → grub → iso.
+// The build pipeline: check tools, then interface → asc → wasm2c → gcc → ld → handlers → generation → grub → iso.
 //
+//   interface/optios.ts ─interface─► kernel/gate/interface.ts, handlers/api/interface.ts, boot/gate_*
 //   kernel/**/*.ts ─asc─► kernel.wasm ─wasm2c─► kernel.c/.h ─┐
 //   boot/*.c, boot/*.S ──────────────────────────────────────┴─gcc─► obj/*.o ─ld─► kernel.elf
 //   systems/default/system.toml [[handlers]] ─handlers─► build/handlers/<name>.module
@@ -15,6 +16,7 @@ import { gccStep } from "./gcc.ts";
 import { generationStep } from "./generation.ts";
 import { handlersStep, programsStep } from "./handlers.ts";
 import { initrdStep } from "./initrd.ts";
+import { interfaceStep } from "./interface.ts";
 import { grubImagesStep } from "./grub_images.ts";
 import { isoStep } from "./iso.ts";
 import { linkStep } from "./link.ts";
@@ -25,7 +27,7 @@ import { buildRequirements, checkTools, initrdRequirements, type ToolEnvironment
 import { wasm2cStep } from "./wasm2c.ts";
 
 /** Every step, in the order it runs; a new step goes in this list. */
-export const buildSteps: readonly Step[] = [ascStep, wasm2cStep, gccStep, linkStep, handlersStep, programsStep, initrdStep, generationStep, grubImagesStep, isoStep];
+export const buildSteps: readonly Step[] = [interfaceStep, ascStep, wasm2cStep, gccStep, linkStep, handlersStep, programsStep, initrdStep, generationStep, grubImagesStep, isoStep];
 
 export interface BuildOptions {
   /**

@@ -5,7 +5,6 @@
 // The ISO step puts the store's entries under /store on the medium and includes this text
 // in boot/grub/grub.cfg. Titles are single-quoted, so nothing in them is expanded by GRUB.
 import type { HandlerConfig } from "../system/schema.ts";
-import { formatDuration } from "../system/units.ts";
 import type { Generation } from "./generations.ts";
 
 export interface MenuOptions {
@@ -33,15 +32,9 @@ export function menuTitle(generation: Generation): string {
   return `OptiOS ${generation.systemVersion} - generation ${generation.number} (${formatMenuDate(generation.created)}, ${shortHash})`;
 }
 
-/** A handler module's GRUB command line, in the form kernel/handlers/registry.ts reads. */
+/** A handler module's GRUB command line: its name, under which the boot descriptor holds its settings. */
 export function handlerModuleArguments(handler: HandlerConfig): string {
-  const words = [handler.name];
-  if (handler.triggers.boot) words.push("boot");
-  if (handler.triggers.events.length > 0) words.push(`events=${handler.triggers.events.join(",")}`);
-  if (handler.triggers.everyNanoseconds !== null) words.push(`every=${formatDuration(handler.triggers.everyNanoseconds)}`);
-  if (handler.triggers.afterNanoseconds !== null) words.push(`after=${formatDuration(handler.triggers.afterNanoseconds)}`);
-  words.push(`budget=${formatDuration(handler.budgetNanoseconds)}`);
-  return words.join(" ");
+  return handler.name;
 }
 
 function renderEntry(generation: Generation, options: MenuOptions): string {

@@ -32,6 +32,8 @@ export interface LoadedSystem {
   hash: string;
   /** Every file read, absolute, in merge order (includes first, the top-level file last). */
   files: string[];
+  /** Where each handler and program is declared ("handlers:ping", "programs:shell"), for messages. */
+  origins: Map<string, Origin>;
 }
 
 class IncludeWalker {
@@ -182,5 +184,10 @@ export async function loadSystem(path: string, options: LoadOptions = {}): Promi
   const config = merge(walker.fragments, rootDirectory, walker.problems);
   if (walker.problems.length > 0) throw new SystemConfigError(walker.problems);
   const json = canonicalJson(config);
-  return { config, canonicalJson: json, hash: await blake3Hex(json), files: walker.files };
+  const origins = new Map<string, Origin>();
+  for (const fragment of walker.fragments) {
+    for (const handler of fragment.handlers) if (!origins.has(`handlers:${handler.value.name}`)) origins.set(`handlers:${handler.value.name}`, handler.origin);
+    for (const program of fragment.programs) if (!origins.has(`programs:${program.value.name}`)) origins.set(`programs:${program.value.name}`, program.origin);
+  }
+  return { config, canonicalJson: json, hash: await blake3Hex(json), files: walker.files, origins };
 }

@@ -27,7 +27,7 @@ export interface HandlerConfig {
   budgetNanoseconds: number;
   /** The handler's linear memory limit, a whole number of 64 KiB pages (`memory = "1MiB"`). */
   memoryBytes: number;
-  /** Reserved for the capability work: always empty for now. */
+  /** What the handler may do beyond log, time, random and its own events ("emit:door.*", "power"); docs/gate.md. */
   capabilities: string[];
 }
 
@@ -38,6 +38,8 @@ export interface ProgramConfig {
   source: string;
   /** The program's linear memory limit, a whole number of 64 KiB pages (`memory = "1MiB"`). */
   memoryBytes: number;
+  /** What the program may do beyond its console, log, time and random; docs/gate.md. */
+  capabilities: string[];
 }
 
 export interface SystemConfig {
@@ -73,7 +75,7 @@ export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "p
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
 export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "budget", "memory", "capabilities"] as const;
-export const PROGRAM_KEYS = ["name", "source", "memory"] as const;
+export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as const;
 
 /** RFC 1123 host name label: letters, digits and '-', 1 to 63, not starting or ending with '-'. */
 export const HOSTNAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;

@@ -12,6 +12,8 @@ import {
   HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, PROGRAM_KEYS,
   SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
 } from "./schema.ts";
+import { capabilityProblem } from "./capabilities.ts";
+import { limit } from "../../../interface/optios.ts";
 import { DURATION_FORM, SIZE_FORM, WASM_PAGE_BYTES, formatSize, parseDuration, parseSize } from "./units.ts";
 
 export interface Origin {
@@ -161,8 +163,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
   const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
-  const capabilityForm = "an empty list: capabilities are reserved for the capability work and cannot be granted yet";
-  const capabilities = optional("capabilities", capabilityForm, (value) => (Array.isArray(value) && value.length === 0 ? [] : null), []);
+  const capabilities = checkCapabilities(checker, table, path, where);
 
   const values = [name, source, version, every, after, events, boot, budget, memory, capabilities];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
@@ -183,6 +184,33 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
 }
 
 /**
+ * `capabilities = ["emit:door.*", "power"]`: each entry a declared capability (interface/optios.ts),
+ * with an argument exactly where the capability takes one; every bad entry is reported on its
+ * own, with a "did you mean" for a misspelt name. Returns the distinct entries, or undefined.
+ */
+function checkCapabilities(checker: FileChecker, table: Table, path: string, where: string): string[] | undefined {
+  const key = `${path}.capabilities`;
+  if (!("capabilities" in table)) return [];
+  const value = table.capabilities;
+  if (!Array.isArray(value)) {
+    checker.report(key, `${where} capabilities: expected a list of capability names such as "emit:door.opened" or "power", got ${describeValue(value)}`);
+    return undefined;
+  }
+  let bad = 0;
+  value.forEach((item, index) => {
+    const problem = typeof item === "string" ? capabilityProblem(item) : `expected a string, got ${describeValue(item)}`;
+    if (problem === null) return;
+    checker.report(key, `${where} capabilities[${index + 1}]: ${problem}`);
+    bad++;
+  });
+  if (value.length > limit("CAPABILITIES_MAX")) {
+    checker.report(key, `${where} capabilities: ${value.length} entries; expected at most ${limit("CAPABILITIES_MAX")}`);
+    bad++;
+  }
+  return bad > 0 ? undefined : [...new Set(value as string[])];
+}
+
+/**
  * Validates `[[programs]]` #index (0-based); returns the normalised program or null. Unlike a
  * handler's, a program's source must exist when the system is loaded: a program named in
  * `[foreground] programs` is started at boot, and a wrong path should not wait for the compiler.
@@ -197,12 +225,13 @@ function checkProgram(checker: FileChecker, table: Table, index: number, directo
   const sourceForm = "a path to the program's AssemblyScript source, relative to this file";
   const source = required("source", sourceForm, asString(/^.+$/));
   const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  const capabilities = checkCapabilities(checker, table, path, where);
   if (source !== undefined && statSync(resolve(directory, source), { throwIfNoEntry: false })?.isFile() !== true) {
     checker.report(field("source").path, `${field("source").label}: file not found: ${JSON.stringify(source)}; expected ${sourceForm}`);
     return null;
   }
-  if (name === undefined || source === undefined || memory === undefined || unknownKeys > 0) return null;
-  return { name, source: resolve(directory, source), memoryBytes: memory };
+  if (name === undefined || source === undefined || memory === undefined || capabilities === undefined || unknownKeys > 0) return null;
+  return { name, source: resolve(directory, source), memoryBytes: memory, capabilities };
 }
 
 /** Validates every table of the array `key` (`[[handlers]]`, `[[programs]]`) with `check`. */

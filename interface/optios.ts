@@ -1,0 +1,317 @@
+// The kernel–module interface, declared once: calls, capabilities, errors, traps, limits and records.
+//
+// Everything that crosses the boundary between the kernel and a handler or program module
+// is written here and nowhere else. `toolchain/src/interface/generate.ts` turns it into
+//
+//   kernel/gate/interface.ts     the kernel's numbers, its call table's shape, the records
+//   handlers/api/interface.ts    the imports and numbers the `optios` API library uses
+//   boot/gate_interface.h        the same numbers for C, and one gate stub per call
+//   boot/gate_calls.c            (each forwards to the kernel with the caller's module)
+//
+// and the toolchain imports it directly (build-time capability checks, limits it validates,
+// the boot descriptor it writes). `make` regenerates the files when this one changes; a
+// toolchain test fails when a generated file was edited by hand. Adding a call is one entry
+// in `calls` plus its implementation in kernel/gate/. See docs/gate.md.
+
+/** A call's argument as wasm passes it: an address or a 32-bit number (i32), or a 64-bit number (i64). */
+export type ArgumentType = "address" | "u32" | "u64";
+
+/** Who may make a call: handlers, programs, or both. The other kind is refused at build and run time. */
+export type Caller = "both" | "handler" | "program";
+
+export interface CallDeclaration {
+  /** The import's name in the `optios` wasm module (and the C stub's): lower case with '_'. */
+  name: string;
+  /** Unique and stable: the kernel's table is indexed by it. 0 is never used. */
+  number: number;
+  /** The wasm import module: "optios", except AssemblyScript's own "env" imports. */
+  module?: "optios" | "env";
+  caller: Caller;
+  /** The capability the call needs (a `capabilities` entry), or null when every module may make it. */
+  capability: string | null;
+  /** Named arguments in order; at most five. */
+  arguments: Array<[string, ArgumentType]>;
+  /** What the call does and returns; the result is a value ≥ 0 or a negative error code. */
+  summary: string;
+}
+
+/** Every call a module can make. The result of every call is an i64: a value ≥ 0, or an error code below. */
+export const calls: CallDeclaration[] = [
+  { name: "log", number: 1, caller: "both", capability: null, arguments: [["message", "address"], ["length", "u32"]],
+    summary: "writes a line to the kernel log, control characters escaped; 0" },
+  { name: "time", number: 2, caller: "both", capability: null, arguments: [],
+    summary: "nanoseconds since boot" },
+  { name: "random", number: 3, caller: "both", capability: null, arguments: [],
+    summary: "a fresh random 64-bit number (negative values are still random, not errors)" },
+  { name: "emit", number: 4, caller: "both", capability: "emit",
+    arguments: [["name", "address"], ["name_length", "u32"], ["payload", "address"], ["payload_length", "u32"]],
+    summary: "posts an app event to every handler subscribed to it; the number of handlers that took it" },
+  { name: "payload", number: 5, caller: "handler", capability: null, arguments: [["destination", "address"], ["length", "u32"]],
+    summary: "copies the payload of the event being handled; the bytes copied" },
+  { name: "status", number: 6, caller: "both", capability: "status",
+    arguments: [["name", "address"], ["name_length", "u32"], ["destination", "address"]],
+    summary: "writes the named handler's StatusRecord to destination; 0" },
+  { name: "abort", number: 7, module: "env", caller: "both", capability: null,
+    arguments: [["message", "address"], ["file", "address"], ["line", "u32"], ["column", "u32"]],
+    summary: "AssemblyScript's abort() and throw: records message, file and line, then the run traps (never returns)" },
+  { name: "write", number: 8, caller: "program", capability: null, arguments: [["text", "address"], ["length", "u32"]],
+    summary: "writes to the program's own console; the bytes written" },
+  { name: "read_line", number: 9, caller: "program", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
+    summary: "waits for a line typed on the program's console; its length" },
+  { name: "file_size", number: 10, caller: "both", capability: "files", arguments: [["path", "address"], ["path_length", "u32"]],
+    summary: "the size of a file of the boot filesystem" },
+  { name: "file_read", number: 11, caller: "both", capability: "files",
+    arguments: [["path", "address"], ["path_length", "u32"], ["offset", "u64"], ["destination", "address"], ["capacity", "u32"]],
+    summary: "copies up to capacity bytes of a file from offset; the bytes copied" },
+  { name: "directory_entry", number: 12, caller: "both", capability: "files",
+    arguments: [["path", "address"], ["path_length", "u32"], ["index", "u32"], ["destination", "address"], ["capacity", "u32"]],
+    summary: "the index-th entry of a directory: its name into destination; (kind << 32) | name length" },
+  { name: "report", number: 13, caller: "program", capability: "report", arguments: [["topic", "u32"]],
+    summary: "writes a system report (REPORT_ topics) on the program's console; 0" },
+  { name: "reset", number: 14, caller: "program", capability: "reset", arguments: [["name", "address"], ["name_length", "u32"]],
+    summary: "puts a handler back to its initial state; 0" },
+  { name: "run", number: 15, caller: "program", capability: "programs", arguments: [["name", "address"], ["name_length", "u32"]],
+    summary: "starts program /bin/<name> on the next free console; its console number" },
+  { name: "stop", number: 16, caller: "program", capability: "programs", arguments: [["console", "u32"]],
+    summary: "stops the program on a console (1-4); 0" },
+  { name: "power", number: 17, caller: "program", capability: "power", arguments: [["kind", "u32"]],
+    summary: "reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure" },
+];
+
+/**
+ * A capability's argument narrows it: `emit:door.opened`, `emit:door.*`, `status:*`. Kinds
+ * with `argument: null` are whole (`power`); kinds with `values` accept only those (or `*`).
+ */
+export interface CapabilityDeclaration {
+  name: string;
+  /** Number used in the boot descriptor's grants and the kernel's tables (1-based, stable). */
+  number: number;
+  /** What the argument names, or null for a capability without one. */
+  argument: "event" | "handler" | "topic" | "access" | null;
+  values?: string[];
+  summary: string;
+}
+
+export const capabilities: CapabilityDeclaration[] = [
+  { name: "emit", number: 1, argument: "event", summary: "emit app events whose name matches (emit:door.opened, emit:door.*)" },
+  { name: "status", number: 2, argument: "handler", summary: "read the supervision counters of matching handlers (status:heartbeat, status:*)" },
+  { name: "reset", number: 3, argument: "handler", summary: "reset matching handlers to their initial state (reset:*)" },
+  { name: "report", number: 4, argument: "topic", values: ["handlers", "memory", "log", "programs", "uptime", "capabilities"],
+    summary: "have the kernel write a system report on the program's console (report:log, report:*)" },
+  { name: "files", number: 5, argument: "access", values: ["read"], summary: "read files and list directories of the boot filesystem (files:read)" },
+  { name: "programs", number: 6, argument: null, summary: "start and stop foreground programs" },
+  { name: "power", number: 7, argument: null, summary: "reboot and turn the machine off" },
+];
+
+/** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
+export const reservedCapabilities = ["net", "call", "post", "storage"];
+
+/** Error codes: every call returns one of these (negative) or a value ≥ 0. */
+export const errors: Array<{ name: string; code: number; text: string }> = [
+  { name: "NOT_GRANTED", code: -1, text: "not granted: the module's capabilities do not allow this call" },
+  { name: "BAD_ADDRESS", code: -2, text: "an address or length outside the module's memory" },
+  { name: "NOT_FOUND", code: -3, text: "no such file, handler or program" },
+  { name: "IS_DIRECTORY", code: -4, text: "is a directory" },
+  { name: "NOT_DIRECTORY", code: -5, text: "not a directory" },
+  { name: "END", code: -6, text: "no more entries" },
+  { name: "TOO_LONG", code: -7, text: "a name or payload over its limit" },
+  { name: "NO_SUBSCRIBER", code: -8, text: "no handler is subscribed to that event" },
+  { name: "QUEUE_FULL", code: -9, text: "the event queue is full" },
+  { name: "FAILED", code: -10, text: "the operation failed (the kernel said why on the console)" },
+  { name: "WRONG_CALLER", code: -11, text: "a handler-only call from a program, or a program-only call from a handler" },
+  { name: "UNKNOWN_CALL", code: -12, text: "no such call" },
+];
+
+/** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */
+export const traps: Array<{ name: string; kind: number; text: string }> = [
+  { name: "NONE", kind: 0, text: "no trap" },
+  { name: "OUT_OF_BOUNDS", kind: 1, text: "out-of-bounds memory access" },
+  { name: "INTEGER_OVERFLOW", kind: 2, text: "integer overflow" },
+  { name: "DIVIDE_BY_ZERO", kind: 3, text: "integer divide by zero" },
+  { name: "INVALID_CONVERSION", kind: 4, text: "invalid conversion to integer" },
+  { name: "UNREACHABLE", kind: 5, text: "unreachable executed" },
+  { name: "BAD_INDIRECT_CALL", kind: 6, text: "bad indirect call" },
+  { name: "UNCAUGHT_EXCEPTION", kind: 7, text: "uncaught exception" },
+  { name: "STACK_EXHAUSTED", kind: 8, text: "call stack exhausted" },
+  { name: "OVERRUN", kind: 100, text: "overran its budget" },
+  { name: "ABORT", kind: 101, text: "aborted" },
+  { name: "MEMORY_LIMIT", kind: 102, text: "memory limit reached" },
+  { name: "DIRTY_LIMIT", kind: 103, text: "changed more pages in one run than a snapshot holds" },
+];
+
+/** Why a module image could not be loaded (boot/module_loader.c returns them negated). */
+export const loadErrors: Array<{ name: string; code: number; text: string }> = [
+  { name: "NOT_ELF", code: 1, text: "not an ELF file" },
+  { name: "NOT_RELOCATABLE_X86_64", code: 2, text: "not a relocatable x86-64 object" },
+  { name: "TRUNCATED", code: 3, text: "truncated or malformed ELF structure" },
+  { name: "UNDEFINED_SYMBOL", code: 4, text: "undefined symbol" },
+  { name: "BAD_RELOCATION", code: 5, text: "unsupported relocation" },
+  { name: "NO_DESCRIPTOR", code: 6, text: "no optios_module descriptor" },
+  { name: "ABI_MISMATCH", code: 7, text: "module ABI version mismatch" },
+  { name: "NO_MEMORY", code: 8, text: "out of memory" },
+  { name: "TOO_MANY_MODULES", code: 9, text: "every module slot is taken (MODULES_MAX)" },
+];
+
+/** Limits both sides of the boundary must agree on (kernel-only limits stay in kernel/params.ts). */
+export const limits: Array<{ name: string; value: number; summary: string }> = [
+  { name: "MODULES_MAX", value: 32, summary: "modules loaded at once, handlers and programs together (boot/modules.c's table)" },
+  { name: "HANDLERS_MAX", value: 32, summary: "handler modules in a system" },
+  { name: "PROGRAMS_MAX", value: 16, summary: "programs in a system's /bin" },
+  { name: "FOREGROUND_MAX", value: 4, summary: "foreground programs running at once, one per virtual console" },
+  { name: "NAME_MAX_BYTES", value: 32, summary: "a handler or program name" },
+  { name: "EVENT_NAME_MAX_BYTES", value: 64, summary: "an app event name" },
+  { name: "VERSION_MAX_BYTES", value: 64, summary: "a handler's version string" },
+  { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload" },
+  { name: "LOG_MAX_BYTES", value: 200, summary: "one log line from a module; longer lines are cut" },
+  { name: "LINE_MAX_BYTES", value: 256, summary: "one line typed on a console" },
+  { name: "TRANSFER_MAX_BYTES", value: 4096, summary: "bytes a program may write or a file read may copy in one call" },
+  { name: "PATH_MAX_BYTES", value: 256, summary: "a path in the boot filesystem" },
+  { name: "CAPABILITIES_MAX", value: 32, summary: "capabilities one module may be granted" },
+  { name: "FAILURE_TEXT_MAX_BYTES", value: 160, summary: "the text kept of a module's last failure (abort message and place)" },
+  { name: "DIRTY_PAGES_MAX", value: 1024, summary: "4 KiB pages one handler run may change (its snapshot's undo space)" },
+];
+
+/** Numbers with a meaning on both sides that are not errors, traps or limits. */
+export const constants: Array<{ name: string; value: number; summary: string }> = [
+  { name: "EVENT_BOOT", value: 1, summary: "event kind: the system started" },
+  { name: "EVENT_TIMER", value: 2, summary: "event kind: a timer (every/after) fired" },
+  { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
+  { name: "REPORT_HANDLERS", value: 1, summary: "report topic: the handlers table" },
+  { name: "REPORT_MEMORY", value: 2, summary: "report topic: memory use" },
+  { name: "REPORT_LOG", value: 3, summary: "report topic: the kernel log" },
+  { name: "REPORT_PROGRAMS", value: 4, summary: "report topic: the programs table" },
+  { name: "REPORT_UPTIME", value: 5, summary: "report topic: time since boot" },
+  { name: "REPORT_CAPABILITIES", value: 6, summary: "report topic: each module's capabilities" },
+  { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
+  { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
+  { name: "ENTRY_FILE", value: 1, summary: "directory_entry kind: a file" },
+  { name: "ENTRY_DIRECTORY", value: 2, summary: "directory_entry kind: a directory" },
+];
+
+/** A field of a record laid out in memory: little-endian, naturally aligned, no padding (checked). */
+export type FieldType = "u8" | "u16" | "u32" | "u64";
+
+export interface RecordDeclaration {
+  name: string;
+  summary: string;
+  /** Which generated files get the record: the kernel, the module API, or both. */
+  for: Array<"kernel" | "api">;
+  fields: Array<[string, FieldType, string]>;
+}
+
+/** The boot descriptor's format version: the kernel refuses any other. */
+export const DESCRIPTOR_VERSION = 1;
+/** "OSDS" little-endian: the first four bytes of /etc/system.descriptor. */
+export const DESCRIPTOR_MAGIC = 0x5344534f;
+
+export const records: RecordDeclaration[] = [
+  {
+    name: "StatusRecord", for: ["kernel", "api"], summary: "a handler's supervision counters, as the status call writes them",
+    fields: [
+      ["runs", "u64", "runs that committed or failed"],
+      ["failures", "u64", "runs that trapped or overran"],
+      ["restarts", "u64", "resets to the initial state"],
+      ["lastTrap", "u32", "the last failure's trap kind (TRAP_ constants), 0 for none"],
+      ["consecutiveFailures", "u32", "failures since the last committed run"],
+      ["quarantined", "u32", "1 when the handler no longer runs"],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DescriptorHeader", for: ["kernel"], summary: "the boot descriptor's header (/etc/system.descriptor, written by the toolchain)",
+    fields: [
+      ["magic", "u32", "DESCRIPTOR_MAGIC"],
+      ["version", "u32", "DESCRIPTOR_VERSION"],
+      ["totalBytes", "u32", "the whole descriptor, header included"],
+      ["checksum", "u32", "CRC-32 (IEEE) of every byte after the header"],
+      ["handlerCount", "u32", "DescriptorHandler records after the header"],
+      ["programCount", "u32", "DescriptorProgram records after the handlers"],
+      ["grantCount", "u32", "DescriptorGrant records after the programs"],
+      ["eventCount", "u32", "DescriptorString records (subscribed event names) after the grants"],
+      ["stringBytes", "u32", "bytes of UTF-8 text after the events; string offsets count from there"],
+      ["foregroundMax", "u32", "foreground programs running at once (1-4)"],
+    ],
+  },
+  {
+    name: "DescriptorHandler", for: ["kernel"], summary: "one [[handlers]] entry of the boot descriptor",
+    fields: [
+      ["budgetNanoseconds", "u64", "how long one run may take"],
+      ["everyNanoseconds", "u64", "a repeating timer's period, 0 for none"],
+      ["afterNanoseconds", "u64", "a one-shot timer's delay after boot, 0 for none"],
+      ["memoryBytes", "u64", "the module's memory limit"],
+      ["nameOffset", "u32", "the handler's name in the strings"],
+      ["nameLength", "u32", ""],
+      ["versionOffset", "u32", "its version string"],
+      ["versionLength", "u32", ""],
+      ["firstEvent", "u32", "its subscriptions: eventCount event records from firstEvent"],
+      ["eventCount", "u32", ""],
+      ["firstGrant", "u32", "its capabilities: grantCount grant records from firstGrant"],
+      ["grantCount", "u32", ""],
+      ["runsAtBoot", "u32", "1: it gets the boot event"],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DescriptorProgram", for: ["kernel"], summary: "one [[programs]] entry of the boot descriptor",
+    fields: [
+      ["memoryBytes", "u64", "the module's memory limit"],
+      ["nameOffset", "u32", "the program's name in the strings (its file is /bin/<name>)"],
+      ["nameLength", "u32", ""],
+      ["firstGrant", "u32", "its capabilities: grantCount grant records from firstGrant"],
+      ["grantCount", "u32", ""],
+      ["bootConsole", "u32", "the console it starts on at boot (1-4), 0 when it is not started at boot"],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DescriptorGrant", for: ["kernel"], summary: "one capability granted to a module",
+    fields: [
+      ["capability", "u32", "the capability's number (CAPABILITY_ constants)"],
+      ["patternOffset", "u32", "its argument in the strings: a name, or a prefix ending in '*'; empty for none"],
+      ["patternLength", "u32", ""],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DescriptorString", for: ["kernel"], summary: "a string of the descriptor's string area",
+    fields: [
+      ["offset", "u32", "from the start of the strings"],
+      ["length", "u32", "in bytes"],
+    ],
+  },
+];
+
+/** Bytes of a field type. */
+export function fieldBytes(type: FieldType): number {
+  return { u8: 1, u16: 2, u32: 4, u64: 8 }[type];
+}
+
+/** Each field's offset, checking the natural alignment that makes C, AssemblyScript and DataView agree. */
+export function recordLayout(record: RecordDeclaration): { offsets: Map<string, number>; bytes: number } {
+  const offsets = new Map<string, number>();
+  let offset = 0;
+  for (const [name, type] of record.fields) {
+    const size = fieldBytes(type);
+    if (offset % size !== 0) throw new Error(`interface/optios.ts: ${record.name}.${name} at offset ${offset} is not ${size}-byte aligned; reorder the fields`);
+    offsets.set(name, offset);
+    offset += size;
+  }
+  if (offset % 8 !== 0) throw new Error(`interface/optios.ts: ${record.name} is ${offset} bytes; pad it to a multiple of 8`);
+  return { offsets, bytes: offset };
+}
+
+export function recordNamed(name: string): RecordDeclaration {
+  const record = records.find((candidate) => candidate.name === name);
+  if (!record) throw new Error(`interface/optios.ts: no record ${name}`);
+  return record;
+}
+
+export function capabilityNamed(name: string): CapabilityDeclaration | undefined {
+  return capabilities.find((capability) => capability.name === name);
+}
+
+export function limit(name: string): number {
+  const found = limits.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`interface/optios.ts: no limit ${name}`);
+  return found.value;
+}

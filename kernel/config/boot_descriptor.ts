@@ -1,0 +1,265 @@
+// The boot descriptor: the system, compiled by the toolchain, read as typed records at boot.
+//
+// /etc/system.descriptor (toolchain/src/build/boot_descriptor.ts writes it) is little-endian:
+//
+//   DescriptorHeader                 magic, version, sizes, CRC-32 of everything after it
+//   DescriptorHandler × handlerCount budgets, timers, memory, name/version, events, grants
+//   DescriptorProgram × programCount memory, name, grants, the console it starts on at boot
+//   DescriptorGrant   × grantCount   capability number and argument pattern
+//   DescriptorString  × eventCount   subscribed event names
+//   strings (stringBytes)            UTF-8 text every record points into
+//
+// The records are declared once, in interface/optios.ts. Every count, offset and length is
+// checked before it is used; a descriptor that is missing, damaged or of another version is
+// refused with a message naming what was wrong, and the kernel boots a safe system instead.
+
+import { physicalCopyIn } from "../arch/x86_64/machine";
+import { bootFilesystem } from "../fs/boot_filesystem";
+import { ENTRY_FILE } from "../fs/cpio";
+import { Grant } from "../gate/callers";
+import { CAPABILITIES_MAX, CAPABILITY_FILES, CAPABILITY_POWER, CAPABILITY_REPORT, CAPABILITY_SLOTS, DESCRIPTOR_GRANT_BYTES,
+  DESCRIPTOR_HANDLER_BYTES, DESCRIPTOR_HEADER_BYTES, DESCRIPTOR_MAGIC, DESCRIPTOR_PROGRAM_BYTES, DESCRIPTOR_STRING_BYTES,
+  DESCRIPTOR_VERSION, DescriptorGrant, DescriptorHandler, DescriptorHeader, DescriptorProgram, DescriptorString, FOREGROUND_MAX,
+  HANDLERS_MAX, PROGRAMS_MAX } from "../gate/interface";
+
+export const DESCRIPTOR_PATH = "/etc/system.descriptor";
+/** Largest descriptor read, in bytes: copied into kernel memory once, at boot. */
+export const DESCRIPTOR_MAX_BYTES: u32 = 65536;
+
+export class HandlerSettings {
+  name: string = "";
+  version: string = "";
+  budgetNanoseconds: u64 = 0;
+  everyNanoseconds: u64 = 0;
+  afterNanoseconds: u64 = 0;
+  memoryBytes: u64 = 0;
+  runsAtBoot: bool = false;
+  events: string[] = [];
+  grants: Grant[] = [];
+}
+
+export class ProgramSettings {
+  name: string = "";
+  memoryBytes: u64 = 0;
+  /** The console it starts on at boot (1-4), 0 when it is only started by `run`. */
+  bootConsole: u32 = 0;
+  grants: Grant[] = [];
+}
+
+export class SystemDescriptor {
+  foregroundMax: i32 = 1;
+  handlers: HandlerSettings[] = [];
+  programs: ProgramSettings[] = [];
+  /** "" when read; otherwise what was wrong, and the rest describes the safe system. */
+  error: string = "";
+
+  /** The program entry called `name`, or null. */
+  program(name: string): ProgramSettings | null {
+    for (let i = 0; i < this.programs.length; i++) if (this.programs[i].name == name) return this.programs[i];
+    return null;
+  }
+
+  /** The handler entry called `name`, or null. */
+  handler(name: string): HandlerSettings | null {
+    for (let i = 0; i < this.handlers.length; i++) if (this.handlers[i].name == name) return this.handlers[i];
+    return null;
+  }
+}
+
+/** The system a missing or damaged descriptor leaves: no handlers, and the shell with what a rescue needs. */
+export function safeSystem(error: string): SystemDescriptor {
+  const system = new SystemDescriptor();
+  system.error = error;
+  const shell = new ProgramSettings();
+  shell.name = "shell";
+  shell.bootConsole = 1;
+  shell.grants = [new Grant(CAPABILITY_REPORT, "*"), new Grant(CAPABILITY_FILES, "read"), new Grant(CAPABILITY_POWER, "")];
+  system.programs.push(shell);
+  return system;
+}
+
+/** Reads DESCRIPTOR_PATH from the boot filesystem; a safe system (with `error` set) when it cannot. */
+export function loadDescriptor(): SystemDescriptor {
+  const filesystem = bootFilesystem();
+  if (filesystem == null) return safeSystem("no boot filesystem, so no " + DESCRIPTOR_PATH);
+  const entry = filesystem.lookup(DESCRIPTOR_PATH);
+  if (entry == null) return safeSystem(DESCRIPTOR_PATH + " is missing from the boot filesystem");
+  if (entry.kind != ENTRY_FILE) return safeSystem(DESCRIPTOR_PATH + " is not a file");
+  if (entry.size > <u64>DESCRIPTOR_MAX_BYTES) {
+    return safeSystem(DESCRIPTOR_PATH + " is " + entry.size.toString() + " bytes; at most " + DESCRIPTOR_MAX_BYTES.toString() + " are read");
+  }
+  const bytes = new StaticArray<u8>(<i32>entry.size);
+  physicalCopyIn(changetype<usize>(bytes), entry.address, <u32>entry.size);
+  return readDescriptor(changetype<usize>(bytes), <u32>entry.size);
+}
+
+/** Reads a descriptor from `length` bytes at `base` in kernel memory; a safe system naming the problem when it is refused. */
+export function readDescriptor(base: usize, length: u32): SystemDescriptor {
+  const problem = checkDescriptor(base, length);
+  if (problem.length > 0) return safeSystem(DESCRIPTOR_PATH + ": " + problem);
+  const header = changetype<DescriptorHeader>(base);
+  const system = new SystemDescriptor();
+  system.foregroundMax = <i32>header.foregroundMax;
+  const layout = new Layout(base, header);
+  for (let i: u32 = 0; i < header.handlerCount; i++) {
+    const record = layout.handler(i);
+    const handler = new HandlerSettings();
+    handler.name = layout.text(record.nameOffset, record.nameLength);
+    handler.version = layout.text(record.versionOffset, record.versionLength);
+    handler.budgetNanoseconds = record.budgetNanoseconds;
+    handler.everyNanoseconds = record.everyNanoseconds;
+    handler.afterNanoseconds = record.afterNanoseconds;
+    handler.memoryBytes = record.memoryBytes;
+    handler.runsAtBoot = record.runsAtBoot != 0;
+    for (let e: u32 = 0; e < record.eventCount; e++) {
+      const event = layout.event(record.firstEvent + e);
+      handler.events.push(layout.text(event.offset, event.length));
+    }
+    handler.grants = layout.grants(record.firstGrant, record.grantCount);
+    system.handlers.push(handler);
+  }
+  for (let i: u32 = 0; i < header.programCount; i++) {
+    const record = layout.program(i);
+    const program = new ProgramSettings();
+    program.name = layout.text(record.nameOffset, record.nameLength);
+    program.memoryBytes = record.memoryBytes;
+    program.bootConsole = record.bootConsole;
+    program.grants = layout.grants(record.firstGrant, record.grantCount);
+    system.programs.push(program);
+  }
+  return system;
+}
+
+/** The records of a descriptor at `base`, found from the header's counts (checked before use). */
+class Layout {
+  private readonly handlers: usize;
+  private readonly programs: usize;
+  private readonly grantTable: usize;
+  private readonly events: usize;
+  private readonly strings: usize;
+
+  constructor(base: usize, header: DescriptorHeader) {
+    this.handlers = base + DESCRIPTOR_HEADER_BYTES;
+    this.programs = this.handlers + <usize>header.handlerCount * DESCRIPTOR_HANDLER_BYTES;
+    this.grantTable = this.programs + <usize>header.programCount * DESCRIPTOR_PROGRAM_BYTES;
+    this.events = this.grantTable + <usize>header.grantCount * DESCRIPTOR_GRANT_BYTES;
+    this.strings = this.events + <usize>header.eventCount * DESCRIPTOR_STRING_BYTES;
+  }
+
+  handler(index: u32): DescriptorHandler {
+    return changetype<DescriptorHandler>(this.handlers + <usize>index * DESCRIPTOR_HANDLER_BYTES);
+  }
+
+  program(index: u32): DescriptorProgram {
+    return changetype<DescriptorProgram>(this.programs + <usize>index * DESCRIPTOR_PROGRAM_BYTES);
+  }
+
+  grant(index: u32): DescriptorGrant {
+    return changetype<DescriptorGrant>(this.grantTable + <usize>index * DESCRIPTOR_GRANT_BYTES);
+  }
+
+  event(index: u32): DescriptorString {
+    return changetype<DescriptorString>(this.events + <usize>index * DESCRIPTOR_STRING_BYTES);
+  }
+
+  text(offset: u32, length: u32): string {
+    return String.UTF8.decodeUnsafe(this.strings + offset, length);
+  }
+
+  grants(first: u32, count: u32): Grant[] {
+    const grants = new Array<Grant>();
+    for (let g: u32 = 0; g < count; g++) {
+      const record = this.grant(first + g);
+      grants.push(new Grant(record.capability, this.text(record.patternOffset, record.patternLength)));
+    }
+    return grants;
+  }
+}
+
+/** What is wrong with the descriptor, or "" when every field can be trusted. */
+export function checkDescriptor(base: usize, length: u32): string {
+  if (length < DESCRIPTOR_HEADER_BYTES) {
+    return "truncated: " + length.toString() + " bytes, shorter than its " + DESCRIPTOR_HEADER_BYTES.toString() + "-byte header";
+  }
+  const header = changetype<DescriptorHeader>(base);
+  if (header.magic != DESCRIPTOR_MAGIC) {
+    return "not a boot descriptor (magic 0x" + header.magic.toString(16) + ", expected 0x" + DESCRIPTOR_MAGIC.toString(16) + ")";
+  }
+  if (header.version != DESCRIPTOR_VERSION) {
+    return "format version " + header.version.toString() + ", but this kernel reads version " + DESCRIPTOR_VERSION.toString() +
+      " (build the system and the kernel with the same toolchain)";
+  }
+  if (header.totalBytes != length) {
+    return "truncated: the header says " + header.totalBytes.toString() + " bytes, the file has " + length.toString();
+  }
+  const sum = crc32(base + DESCRIPTOR_HEADER_BYTES, length - DESCRIPTOR_HEADER_BYTES);
+  if (sum != header.checksum) {
+    return "damaged: checksum 0x" + sum.toString(16) + " does not match the recorded 0x" + header.checksum.toString(16);
+  }
+  if (header.handlerCount > <u32>HANDLERS_MAX) {
+    return "counts out of range: " + header.handlerCount.toString() + " handlers, more than the " + HANDLERS_MAX.toString() + " this kernel runs";
+  }
+  if (header.programCount > <u32>PROGRAMS_MAX) {
+    return "counts out of range: " + header.programCount.toString() + " programs, more than the " + PROGRAMS_MAX.toString() + " this kernel knows";
+  }
+  if (header.foregroundMax < 1 || header.foregroundMax > <u32>FOREGROUND_MAX) {
+    return "foreground max " + header.foregroundMax.toString() + " is out of range (1 to " + FOREGROUND_MAX.toString() + ")";
+  }
+  const tables = <u64>DESCRIPTOR_HEADER_BYTES + <u64>header.handlerCount * DESCRIPTOR_HANDLER_BYTES +
+    <u64>header.programCount * DESCRIPTOR_PROGRAM_BYTES + <u64>header.grantCount * DESCRIPTOR_GRANT_BYTES +
+    <u64>header.eventCount * DESCRIPTOR_STRING_BYTES + <u64>header.stringBytes;
+  if (tables != <u64>length) {
+    return "counts out of range: its tables and strings need " + tables.toString() + " bytes, the file has " + length.toString();
+  }
+  return checkRecords(new Layout(base, header), header);
+}
+
+function checkRecords(layout: Layout, header: DescriptorHeader): string {
+  const strings = header.stringBytes;
+  for (let i: u32 = 0; i < header.handlerCount; i++) {
+    const record = layout.handler(i);
+    const where = "handler #" + (i + 1).toString();
+    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + ": its name lies outside the strings";
+    if (!inside(record.versionOffset, record.versionLength, strings)) return where + ": its version lies outside the strings";
+    if (!inside(record.firstEvent, record.eventCount, header.eventCount)) return where + ": its events lie outside the event table";
+    if (record.grantCount > <u32>CAPABILITIES_MAX || !inside(record.firstGrant, record.grantCount, header.grantCount)) {
+      return where + ": its capabilities lie outside the grant table";
+    }
+    if (record.budgetNanoseconds == 0) return where + ": a budget of 0";
+  }
+  for (let i: u32 = 0; i < header.programCount; i++) {
+    const record = layout.program(i);
+    const where = "program #" + (i + 1).toString();
+    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + ": its name lies outside the strings";
+    if (record.grantCount > <u32>CAPABILITIES_MAX || !inside(record.firstGrant, record.grantCount, header.grantCount)) {
+      return where + ": its capabilities lie outside the grant table";
+    }
+    if (record.bootConsole > <u32>FOREGROUND_MAX) return where + ": boot console " + record.bootConsole.toString() + " is out of range";
+  }
+  for (let i: u32 = 0; i < header.grantCount; i++) {
+    const record = layout.grant(i);
+    if (record.capability == 0 || record.capability >= <u32>CAPABILITY_SLOTS) {
+      return "grant #" + (i + 1).toString() + ": unknown capability number " + record.capability.toString();
+    }
+    if (!inside(record.patternOffset, record.patternLength, strings)) return "grant #" + (i + 1).toString() + ": its argument lies outside the strings";
+  }
+  for (let i: u32 = 0; i < header.eventCount; i++) {
+    const record = layout.event(i);
+    if (!inside(record.offset, record.length, strings)) return "event #" + (i + 1).toString() + ": its name lies outside the strings";
+  }
+  return "";
+}
+
+function inside(offset: u32, length: u32, size: u32): bool {
+  return <u64>offset + <u64>length <= <u64>size;
+}
+
+/** CRC-32 (IEEE 802.3, reflected, as zlib computes it) of `length` bytes at `address`. */
+export function crc32(address: usize, length: u32): u32 {
+  let crc: u32 = 0xffffffff;
+  for (let i: u32 = 0; i < length; i++) {
+    crc ^= <u32>load<u8>(address + i);
+    for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & (0 - (crc & 1)));
+  }
+  return ~crc;
+}

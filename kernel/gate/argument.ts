@@ -1,0 +1,13 @@
+// The capability argument of the call being made: the name gate.ts copied in and matched a grant against.
+//
+// Set by the gate before it calls an implementation (emit's event, status's and reset's
+// handler), so implementations read the name from here instead of copying it in again.
+
+import { EVENT_NAME_MAX_BYTES } from "./interface";
+
+export const callArgument = new StaticArray<u8>(EVENT_NAME_MAX_BYTES);
+export let callArgumentLength: i32 = 0;
+
+export function setCallArgumentLength(length: i32): void {
+  callArgumentLength = length;
+}

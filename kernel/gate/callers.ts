@@ -1,0 +1,66 @@
+// Who each loaded module is when it calls the gate: a handler or a program, and what it was granted.
+//
+// The registry (handlers) and programs.ts (programs) admit a module right after loading it,
+// before its start code runs, with the grants the boot descriptor gives it; the gate reads
+// this table on every call. A module can neither see nor change it. Indexed by the module
+// number boot/modules.c hands out (0 .. MODULES_MAX-1), which is reused after an unload.
+
+import { CALLER_HANDLER, CALLER_PROGRAM, MODULES_MAX } from "./interface";
+
+/** One capability granted to a module: its number, and the name or prefix ('*' last) its argument must match. */
+export class Grant {
+  constructor(readonly capability: u32, readonly pattern: string) {}
+}
+
+export class Caller {
+  /** CALLER_HANDLER or CALLER_PROGRAM. */
+  kind: u8 = 0;
+  /** The handler's index in the registry, or the program's slot. */
+  index: i32 = -1;
+  name: string = "";
+  grants: Grant[] = [];
+  /** Calls refused so far (their log lines are rate-limited by it). */
+  refusals: u32 = 0;
+  /** The last abort's message and place, kept until the module's next failure report. */
+  failure: string = "";
+}
+
+const callers = new StaticArray<Caller | null>(MODULES_MAX);
+
+/** From now on calls from `module` are handler `index`'s (`name`), with `grants`. */
+export function admitHandler(module: i32, index: i32, name: string, grants: Grant[]): void {
+  admit(module, CALLER_HANDLER, index, name, grants);
+}
+
+/** From now on calls from `module` are the program in `slot`'s (`name`), with `grants`. */
+export function admitProgram(module: i32, slot: i32, name: string, grants: Grant[]): void {
+  admit(module, CALLER_PROGRAM, slot, name, grants);
+}
+
+function admit(module: i32, kind: u8, index: i32, name: string, grants: Grant[]): void {
+  const caller = new Caller();
+  caller.kind = kind;
+  caller.index = index;
+  caller.name = name;
+  caller.grants = grants;
+  callers[module] = caller;
+}
+
+/** The module is gone: its number may be reused by another, which starts with nothing. */
+export function forgetCaller(module: i32): void {
+  callers[module] = null;
+}
+
+/** The caller behind `module`, or null for a number no module was admitted under. */
+export function callerOf(module: i32): Caller | null {
+  return module >= 0 && module < MODULES_MAX ? callers[module] : null;
+}
+
+/** The last abort text of `module` (empty when it recorded none), taken: the next failure starts clean. */
+export function takeFailure(module: i32): string {
+  const caller = callerOf(module);
+  if (caller == null) return "";
+  const failure = caller.failure;
+  caller.failure = "";
+  return failure;
+}

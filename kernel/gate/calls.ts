@@ -1,0 +1,45 @@
+// The call table: each call number of interface/optios.ts and the function that implements it.
+//
+// gate.ts has checked the caller's kind and grants before a function here runs. Every
+// implementation takes the caller, its module number and up to five arguments, and returns a
+// value ≥ 0 or an ERROR_ code. A host test checks that every declared call has its entry.
+
+import { Caller } from "./callers";
+import { fileRead, fileSize, directoryEntry } from "./file_calls";
+import { CALL_ABORT, CALL_DIRECTORY_ENTRY, CALL_EMIT, CALL_FILE_READ, CALL_FILE_SIZE, CALL_LOG, CALL_PAYLOAD, CALL_POWER,
+  CALL_RANDOM, CALL_READ_LINE, CALL_REPORT, CALL_RESET, CALL_RUN, CALL_SLOTS, CALL_STATUS, CALL_STOP, CALL_TIME, CALL_WRITE,
+  ERROR_UNKNOWN_CALL } from "./interface";
+import { abortCall, emit, logCall, payload, random, status, time } from "./module_calls";
+import { power, readLine, report, reset, run, stop, write } from "./program_calls";
+
+export type CallImplementation = (caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64) => i64;
+
+function unknown(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  return ERROR_UNKNOWN_CALL;
+}
+
+/** Indexed by call number; `unknown` fills numbers no call uses. */
+export const CALL_TABLE = new StaticArray<CallImplementation>(CALL_SLOTS);
+for (let call = 0; call < CALL_SLOTS; call++) CALL_TABLE[call] = unknown;
+CALL_TABLE[CALL_LOG] = logCall;
+CALL_TABLE[CALL_TIME] = time;
+CALL_TABLE[CALL_RANDOM] = random;
+CALL_TABLE[CALL_EMIT] = emit;
+CALL_TABLE[CALL_PAYLOAD] = payload;
+CALL_TABLE[CALL_STATUS] = status;
+CALL_TABLE[CALL_ABORT] = abortCall;
+CALL_TABLE[CALL_WRITE] = write;
+CALL_TABLE[CALL_READ_LINE] = readLine;
+CALL_TABLE[CALL_FILE_SIZE] = fileSize;
+CALL_TABLE[CALL_FILE_READ] = fileRead;
+CALL_TABLE[CALL_DIRECTORY_ENTRY] = directoryEntry;
+CALL_TABLE[CALL_REPORT] = report;
+CALL_TABLE[CALL_RESET] = reset;
+CALL_TABLE[CALL_RUN] = run;
+CALL_TABLE[CALL_STOP] = stop;
+CALL_TABLE[CALL_POWER] = power;
+
+/** Whether `call` has an implementation (a host test checks every declared call has one, and only those). */
+export function callImplemented(call: i32): bool {
+  return call > 0 && call < CALL_SLOTS && CALL_TABLE[call] != unknown;
+}

@@ -1,0 +1,59 @@
+// The gate: every call a handler or program makes, checked in one place and sent to its implementation.
+//
+//   module ─import optios.<call>─► boot/gate_calls.c ─► gate_call (interrupts off)
+//          ─► kernel_gate_call(module, call, a..e) ─► gateCall: who is calling? may its kind
+//             make this call? does a grant allow it? ─► CALL_TABLE[call] (calls.ts)
+//
+// Calls and their numbers, capabilities and errors are declared once in interface/optios.ts
+// (kernel/gate/interface.ts is generated from it). For a capability with an argument the
+// argument is the call's first two arguments, a name and its length (emit, status, reset),
+// or implied by the call (report: its topic; files: "read"); the gate copies it in once
+// and the implementation finds it in `callArgument` (argument.ts). Every refusal is a named error code.
+
+import { callArgument, callArgumentLength, setCallArgumentLength } from "./argument";
+import { callerOf } from "./callers";
+import { granted, logRefusal } from "./capabilities";
+import { CALL_TABLE } from "./calls";
+import { copyIn } from "./copy";
+import { CALL_CALLER, CALL_CAPABILITY, CALL_SLOTS, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_REPORT,
+  ERROR_BAD_ADDRESS, ERROR_NOT_GRANTED, ERROR_TOO_LONG, ERROR_UNKNOWN_CALL, ERROR_WRONG_CALLER,
+  REPORT_CAPABILITIES } from "./interface";
+
+
+const REPORT_TOPICS: StaticArray<string> = ["", "handlers", "memory", "log", "programs", "uptime", "capabilities"];
+const READ = "read";
+
+export function gateCall(module: i32, call: u32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const caller = callerOf(module);
+  if (caller == null || call == 0 || call >= <u32>CALL_SLOTS || CALL_CALLER[call] == 0) return ERROR_UNKNOWN_CALL;
+  if ((CALL_CALLER[call] & caller.kind) == 0) return ERROR_WRONG_CALLER;
+  const capability = <u32>CALL_CAPABILITY[call];
+  if (capability != 0) {
+    const taken = takeArgument(module, capability, a, b);
+    if (taken < 0) return taken;
+    const argument = changetype<usize>(callArgument);
+    if (!granted(caller.grants, capability, argument, callArgumentLength)) {
+      logRefusal(caller, call, capability, argument, callArgumentLength);
+      return ERROR_NOT_GRANTED;
+    }
+  }
+  return CALL_TABLE[call](caller, module, a, b, c, d, e);
+}
+
+/** Puts the argument a grant must match into callArgument: 0, or the error that refuses the call. */
+function takeArgument(module: i32, capability: u32, a: u64, b: u64): i64 {
+  setCallArgumentLength(0);
+  if (!CAPABILITY_HAS_ARGUMENT[capability]) return 0;
+  if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a <= <u64>REPORT_CAPABILITIES ? REPORT_TOPICS[<i32>a] : "");
+  if (capability == CAPABILITY_FILES) return implied(READ);
+  if (b > <u64>callArgument.length) return ERROR_TOO_LONG;
+  if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
+  setCallArgumentLength(<i32>b);
+  return 0;
+}
+
+function implied(argument: string): i64 {
+  for (let i = 0; i < argument.length; i++) callArgument[i] = <u8>argument.charCodeAt(i);
+  setCallArgumentLength(argument.length);
+  return 0;
+}

@@ -1,0 +1,131 @@
+// The calls every module may make (log, time, random, emit, status, abort) and the handler's payload.
+//
+// gate.ts has already checked the caller's kind and grants; names a grant was matched
+// against are in callArgument. Text from a module is escaped before it reaches a console.
+
+import { readTsc } from "../arch/x86_64/machine";
+import { equalsBytes, Text } from "../console/text";
+import { EVENT_APP } from "../events/event_queue";
+import { LEVEL_INFO, log } from "../log/log";
+import { clockNanoseconds } from "../time/clock";
+import { currentPayload, currentPayloadLength, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { Caller } from "./callers";
+import { copyIn, copyOut } from "./copy";
+import { callArgument, callArgumentLength } from "./argument";
+import { ERROR_BAD_ADDRESS, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+  HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
+
+const message = new StaticArray<u8>(LOG_MAX_BYTES);
+const emitted = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+const statusRecord = new StaticArray<u8>(STATUS_RECORD_BYTES);
+const logLine = new Text();
+let randomState: u64 = 0x9e3779b97f4a7c15;
+
+/** log(message, length): the line, cut to LOG_MAX_BYTES and escaped, under the caller's name. */
+export function logCall(caller: Caller, module: i32, address: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+  const shown = min<u64>(length, <u64>LOG_MAX_BYTES);
+  if (!copyIn(module, changetype<usize>(message), address, shown)) return ERROR_BAD_ADDRESS;
+  log(LEVEL_INFO, logLine.clear().string("[").string(caller.name).string("] ").escaped(changetype<usize>(message), <i32>shown));
+  return 0;
+}
+
+export function time(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  return <i64>clockNanoseconds(readTsc());
+}
+
+/** xorshift64*, stirred with the TSC on every call: a reused snapshot never sees the same numbers. */
+export function random(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  randomState ^= readTsc() * 0xbf58476d1ce4e5b9;
+  randomState ^= randomState >> 12;
+  randomState ^= randomState << 25;
+  randomState ^= randomState >> 27;
+  return <i64>(randomState * 0x2545f4914f6cdd1d);
+}
+
+/**
+ * emit(name, name length, payload, payload length): an app event for every handler subscribed
+ * to the name (in callArgument); how many took it. The source is the emitting handler's
+ * index, or HANDLERS_MAX + slot for a program.
+ */
+export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, payloadLength: u64, e: u64): i64 {
+  if (payloadLength > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
+  if (!copyIn(module, changetype<usize>(emitted), payload, payloadLength)) return ERROR_BAD_ADDRESS;
+  const now = clockNanoseconds(readTsc());
+  const number = nameNumber();
+  const source = <u32>(caller.kind == 1 ? caller.index : HANDLERS_MAX + caller.index);
+  let subscribers = 0;
+  let delivered = 0;
+  for (let i = 0; i < handlers.length; i++) {
+    if (!subscribed(handlers[i].events)) continue;
+    subscribers++;
+    if (postTo(i, EVENT_APP, source, number, now, changetype<usize>(emitted), <i32>payloadLength)) delivered++;
+  }
+  if (subscribers == 0) return ERROR_NO_SUBSCRIBER;
+  return delivered > 0 ? delivered : ERROR_QUEUE_FULL;
+}
+
+/** Whether one of `events` is the name in callArgument. */
+function subscribed(events: string[]): bool {
+  for (let e = 0; e < events.length; e++) if (equalsBytes(events[e], changetype<usize>(callArgument), callArgumentLength)) return true;
+  return false;
+}
+
+/** A stable number for the event name (FNV-1a), so handlers can tell names apart cheaply. */
+function nameNumber(): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i = 0; i < callArgumentLength; i++) hash = (hash ^ <u32>callArgument[i]) * 0x01000193;
+  return hash;
+}
+
+/** payload(destination, length): the event being handled's payload; the bytes copied. */
+export function payload(caller: Caller, module: i32, destination: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+  const copied = min<u64>(length, <u64>currentPayloadLength());
+  if (!copyOut(module, destination, currentPayload(), copied)) return ERROR_BAD_ADDRESS;
+  return <i64>copied;
+}
+
+/** status(name, name length, destination): the named handler's StatusRecord. */
+export function status(caller: Caller, module: i32, a: u64, b: u64, destination: u64, d: u64, e: u64): i64 {
+  const index = handlerNamed(changetype<usize>(callArgument), callArgumentLength);
+  if (index < 0) return ERROR_NOT_FOUND;
+  const health = handlers[index].health;
+  const record = changetype<StatusRecord>(changetype<usize>(statusRecord));
+  record.runs = health.runs;
+  record.failures = health.failures;
+  record.restarts = health.restarts;
+  record.lastTrap = health.lastTrap;
+  record.consecutiveFailures = health.consecutiveFailures;
+  record.quarantined = health.quarantined ? 1 : 0;
+  record.reserved = 0;
+  return copyOut(module, destination, changetype<usize>(statusRecord), STATUS_RECORD_BYTES) ? 0 : ERROR_BAD_ADDRESS;
+}
+
+/**
+ * abort(message, file, line, column): AssemblyScript's abort() and `throw`. Keeps "message
+ * at file:line:column" as the caller's failure text; boot/ then ends the run with TRAP_ABORT.
+ */
+export function abortCall(caller: Caller, module: i32, messageAddress: u64, file: u64, line: u64, column: u64, e: u64): i64 {
+  const text = logLine.clear();
+  appendModuleString(text, module, messageAddress);
+  if (text.length == 0) text.string("abort()");
+  text.string(" at ");
+  appendModuleString(text, module, file);
+  text.char(0x3a).decimal(line).char(0x3a).decimal(column);
+  caller.failure = String.UTF8.decodeUnsafe(text.pointer, <usize>min<i32>(text.length, FAILURE_TEXT_MAX_BYTES));
+  return 0;
+}
+
+const utf16 = new StaticArray<u8>(FAILURE_TEXT_MAX_BYTES * 2);
+const lengthField = new StaticArray<u8>(4);
+
+/** Appends an AssemblyScript string of the module (UTF-16, its byte length 4 bytes before it), escaped; nothing if unreadable. */
+function appendModuleString(text: Text, module: i32, address: u64): void {
+  if (address < 4 || !copyIn(module, changetype<usize>(lengthField), address - 4, 4)) return;
+  const bytes = min<u64>(<u64>load<u32>(changetype<usize>(lengthField)), <u64>utf16.length) & ~1;
+  if (!copyIn(module, changetype<usize>(utf16), address, bytes)) return;
+  for (let i: u64 = 0; i < bytes; i += 2) {
+    const unit = load<u16>(changetype<usize>(utf16) + <usize>i);
+    if (unit >= 0x20 && unit < 0x7f) text.char(unit);
+    else text.char(0x3f);
+  }
+}

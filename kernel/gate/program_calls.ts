@@ -1,0 +1,158 @@
+// The calls only programs make: their console, system reports, and the shell's requests.
+//
+// gate.ts has checked that the caller is a program and holds the capability (report:<topic>,
+// reset:<handler>, programs, power); names a grant was matched against are in callArgument.
+// Reports and the outcome of reset/run/stop/power are written by the kernel straight to the
+// caller's console, so the shell prints nothing itself for them.
+
+import { readTsc } from "../arch/x86_64/machine";
+import { bootInformation } from "../boot/current";
+import { Text } from "../console/text";
+import { handlerNamed, handlerReset, handlers, handlersReport } from "../handlers/registry";
+import { savedStateSave } from "../handlers/saved_state";
+import { logRing } from "../log/log";
+import { memoryTotalBytes, pageAllocator } from "../memory/memory";
+import { PAGE_BYTES } from "../params";
+import { powerOff, reboot } from "../power";
+import { consoleLine, program, programError, programReadLine, programSlots, programStart, programStop, programsReport,
+  programWrite } from "../programs/programs";
+import { clockNanoseconds } from "../time/clock";
+import { Caller, callerOf } from "./callers";
+import { describeGrants } from "./capabilities";
+import { copyIn, copyOut } from "./copy";
+import { callArgument, callArgumentLength } from "./argument";
+import { ERROR_BAD_ADDRESS, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS,
+  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, TRANSFER_MAX_BYTES } from "./interface";
+
+const transfer = new StaticArray<u8>(TRANSFER_MAX_BYTES);
+const out = new Text(256);
+let reportSlot: i32 = 0;
+
+/** write(text, length): to the program's own console, at most TRANSFER_MAX_BYTES at a time. */
+export function write(caller: Caller, module: i32, address: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+  const taken = min<u64>(length, <u64>TRANSFER_MAX_BYTES);
+  if (!copyIn(module, changetype<usize>(transfer), address, taken)) return ERROR_BAD_ADDRESS;
+  programWrite(caller.index, changetype<usize>(transfer), <i32>taken);
+  return <i64>taken;
+}
+
+/** read_line(destination, capacity): waits for a line; its whole length (it may exceed what was copied). */
+export function readLine(caller: Caller, module: i32, destination: u64, capacity: u64, c: u64, d: u64, e: u64): i64 {
+  const room = <i32>min<u64>(capacity, <u64>TRANSFER_MAX_BYTES);
+  const length = programReadLine(caller.index, changetype<usize>(transfer), room);
+  if (!copyOut(module, destination, changetype<usize>(transfer), <u64>min<i32>(length, room))) return ERROR_BAD_ADDRESS;
+  return length;
+}
+
+function emitReportLine(text: Text): void {
+  consoleLine(reportSlot, text);
+}
+
+/** report(topic): a REPORT_ topic written on the caller's console. */
+export function report(caller: Caller, module: i32, topic: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const slot = caller.index;
+  reportSlot = slot;
+  if (topic == REPORT_HANDLERS) handlersReport(out, emitReportLine);
+  else if (topic == REPORT_MEMORY) memoryReport(slot);
+  else if (topic == REPORT_LOG) logReport(slot);
+  else if (topic == REPORT_PROGRAMS) programsReport(slot, out);
+  else if (topic == REPORT_UPTIME) uptimeReport(slot);
+  else if (topic == REPORT_CAPABILITIES) capabilitiesReport(slot);
+  else return ERROR_NOT_FOUND;
+  return 0;
+}
+
+function memoryReport(slot: i32): void {
+  const allocator = pageAllocator();
+  const free = allocator.freePages * PAGE_BYTES;
+  consoleLine(slot, out.clear().string("memory: ").size(memoryTotalBytes).string(" total, ").size(memoryTotalBytes - free)
+    .string(" used, ").size(free).string(" free (4 KiB pages: ").grouped(allocator.freePages).string(" free)"));
+}
+
+function logReport(slot: i32): void {
+  for (let cursor = logRing.first(); logRing.lines > 0 && cursor != logRing.end(); cursor = logRing.next(cursor)) {
+    out.clear();
+    const length = logRing.lineLength(cursor);
+    for (let i = 0; i < length; i++) out.char(logRing.lineByte(cursor, i));
+    consoleLine(slot, out);
+  }
+}
+
+function uptimeReport(slot: i32): void {
+  const milliseconds = clockNanoseconds(readTsc()) / 1_000_000;
+  const seconds = milliseconds / 1000;
+  out.clear().string("up ");
+  if (seconds >= 3600) out.decimal(seconds / 3600).string("h ");
+  if (seconds >= 60) out.decimal(seconds / 60 % 60).string("m ");
+  out.decimal(seconds % 60).string("s (").fixed(milliseconds, 1000, 3).string(" s since boot), ")
+    .decimal(handlers.length).string(" handlers");
+  consoleLine(slot, out);
+}
+
+/** Every handler and running program with what it was granted. */
+function capabilitiesReport(slot: i32): void {
+  consoleLine(slot, out.clear().string("MODULE        KIND     CAPABILITIES"));
+  for (let i = 0; i < handlers.length; i++) {
+    consoleLine(slot, describeGrants(out.clear().column(handlers[i].name, 14).string("handler  "), handlers[i].grants));
+  }
+  for (let s = 0; s < programSlots(); s++) {
+    const caller = program(s).module >= 0 ? callerOf(program(s).module) : null;
+    if (caller != null) consoleLine(slot, describeGrants(out.clear().column(caller.name, 14).string("program  "), caller.grants));
+  }
+}
+
+/** reset(name, length): the handler named in callArgument back to its initial state. */
+export function reset(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const slot = caller.index;
+  const index = handlerNamed(changetype<usize>(callArgument), callArgumentLength);
+  if (index < 0) {
+    consoleLine(slot, out.clear().string("reset: no handler called '").escaped(changetype<usize>(callArgument), callArgumentLength)
+      .string("' (see: handlers)"));
+    return ERROR_NOT_FOUND;
+  }
+  const trap = handlerReset(index);
+  out.clear().string("reset: '").string(handlers[index].name).string("'");
+  consoleLine(slot, out.string(trap == 0 ? " is back to its initial state" : " trapped while restarting; quarantined"));
+  return trap == 0 ? 0 : ERROR_FAILED;
+}
+
+const name = new StaticArray<u8>(64);
+
+/** run(name, length): /bin/<name> on the next free console; its console number. */
+export function run(caller: Caller, module: i32, address: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+  const slot = caller.index;
+  if (length > <u64>name.length || !copyIn(module, changetype<usize>(name), address, length)) return ERROR_BAD_ADDRESS;
+  const started = programStart(changetype<usize>(name), <i32>length);
+  if (started < 0) {
+    consoleLine(slot, out.clear().string("run: ").text(programError));
+    return ERROR_FAILED;
+  }
+  consoleLine(slot, out.clear().string("run: started '").escaped(changetype<usize>(name), <i32>length).string("' on console ")
+    .decimal(started + 1).string(" (Alt+F").decimal(started + 1).string(", or ESC ").decimal(started + 1).string(" on serial)"));
+  return started + 1;
+}
+
+/** stop(console): the program on console 1-4. */
+export function stop(caller: Caller, module: i32, console: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const slot = caller.index;
+  if (console < 1 || console > <u64>programSlots() || !programStop(<i32>console - 1)) {
+    consoleLine(slot, out.clear().string("stop: no other program on console ").decimal(console).string(" (see: ps)"));
+    return ERROR_NOT_FOUND;
+  }
+  consoleLine(slot, out.clear().string("stop: stopping the program on console ").decimal(console));
+  return 0;
+}
+
+/** power(kind): POWER_REBOOT (handler state saved first) or POWER_OFF; returns only when it failed. */
+export function power(caller: Caller, module: i32, kind: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const slot = caller.index;
+  if (kind != POWER_OFF && kind != POWER_REBOOT) return ERROR_NOT_FOUND;
+  if (kind == POWER_REBOOT) {
+    const saved = savedStateSave(handlers);
+    if (saved >= 0) consoleLine(slot, out.clear().string("reboot: saved the state of ").decimal(saved)
+      .string(saved == 1 ? " handler" : " handlers").string(" for the next boot"));
+  }
+  const problem = kind == POWER_OFF ? powerOff(bootInformation()) : reboot(bootInformation());
+  consoleLine(slot, out.clear().string(kind == POWER_OFF ? "poweroff: " : "reboot: ").string(problem));
+  return ERROR_FAILED;
+}

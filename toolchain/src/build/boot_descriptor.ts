@@ -1,0 +1,126 @@
+// The boot descriptor: the resolved system as the typed binary records the kernel reads at boot.
+//
+//   LoadedSystem ─encodeDescriptor─► build/initrd/etc/system.descriptor
+//
+// The layout (header, handler, program, grant and string records, then UTF-8 strings) is
+// declared in interface/optios.ts and read by kernel/config/boot_descriptor.ts; this file
+// only fills it in. The same system always gives the same bytes.
+import { crc32 } from "node:zlib";
+import {
+  capabilityNamed, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, recordLayout, recordNamed, type RecordDeclaration,
+} from "../../../interface/optios.ts";
+import type { SystemConfig } from "../system/schema.ts";
+import { parseCapability } from "../system/capabilities.ts";
+
+type Values = Record<string, number | bigint>;
+
+/** Writes `values` into `view` at `offset` as the record declares its fields. */
+function writeRecord(view: DataView, offset: number, record: RecordDeclaration, values: Values): void {
+  const { offsets } = recordLayout(record);
+  for (const [name, type] of record.fields) {
+    const at = offset + offsets.get(name)!;
+    const value = values[name] ?? 0;
+    if (type === "u64") view.setBigUint64(at, BigInt(value), true);
+    else if (type === "u32") view.setUint32(at, Number(value), true);
+    else if (type === "u16") view.setUint16(at, Number(value), true);
+    else view.setUint8(at, Number(value));
+  }
+}
+
+/** The strings area: each distinct string once, in first-use order. */
+class Strings {
+  private readonly offsets = new Map<string, number>();
+  private readonly parts: Buffer[] = [];
+  private bytes = 0;
+
+  add(text: string): { offset: number; length: number } {
+    const encoded = Buffer.from(text, "utf8");
+    let offset = this.offsets.get(text);
+    if (offset === undefined) {
+      offset = this.bytes;
+      this.offsets.set(text, offset);
+      this.parts.push(encoded);
+      this.bytes += encoded.length;
+    }
+    return { offset, length: encoded.length };
+  }
+
+  buffer(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+export function encodeDescriptor(config: SystemConfig): Buffer {
+  const header = recordNamed("DescriptorHeader");
+  const handlerRecord = recordNamed("DescriptorHandler");
+  const programRecord = recordNamed("DescriptorProgram");
+  const grantRecord = recordNamed("DescriptorGrant");
+  const stringRecord = recordNamed("DescriptorString");
+  const strings = new Strings();
+  const grants: Values[] = [];
+  const events: Values[] = [];
+  const addGrants = (entries: readonly string[]) => {
+    const first = grants.length;
+    for (const entry of entries) {
+      const { name, pattern } = parseCapability(entry);
+      const capability = capabilityNamed(name);
+      if (!capability) throw new Error(`boot descriptor: unknown capability '${name}' (the system was validated; this is a toolchain bug)`);
+      const text = strings.add(pattern);
+      grants.push({ capability: capability.number, patternOffset: text.offset, patternLength: text.length });
+    }
+    return { firstGrant: first, grantCount: entries.length };
+  };
+  const handlers = config.handlers.map((handler) => {
+    const name = strings.add(handler.name);
+    const version = strings.add(handler.version);
+    const firstEvent = events.length;
+    for (const event of handler.triggers.events) {
+      const text = strings.add(event);
+      events.push({ offset: text.offset, length: text.length });
+    }
+    return {
+      budgetNanoseconds: BigInt(handler.budgetNanoseconds),
+      everyNanoseconds: BigInt(handler.triggers.everyNanoseconds ?? 0),
+      afterNanoseconds: BigInt(handler.triggers.afterNanoseconds ?? 0),
+      memoryBytes: BigInt(handler.memoryBytes),
+      nameOffset: name.offset, nameLength: name.length,
+      versionOffset: version.offset, versionLength: version.length,
+      firstEvent, eventCount: handler.triggers.events.length,
+      ...addGrants(handler.capabilities),
+      runsAtBoot: handler.triggers.boot ? 1 : 0,
+    };
+  });
+  const programs = config.programs.map((program) => {
+    const name = strings.add(program.name);
+    return {
+      memoryBytes: BigInt(program.memoryBytes),
+      nameOffset: name.offset, nameLength: name.length,
+      ...addGrants(program.capabilities),
+      bootConsole: config.foreground.programs.indexOf(program.name) + 1,
+    };
+  });
+  const text = strings.buffer();
+  const sizes = [header, handlerRecord, programRecord, grantRecord, stringRecord].map((record) => recordLayout(record).bytes);
+  const total = sizes[0] + handlers.length * sizes[1] + programs.length * sizes[2] + grants.length * sizes[3] + events.length * sizes[4] + text.length;
+  const bytes = Buffer.alloc(total);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = sizes[0];
+  const table = (record: RecordDeclaration, size: number, rows: Values[]) => {
+    for (const row of rows) {
+      writeRecord(view, offset, record, row);
+      offset += size;
+    }
+  };
+  table(handlerRecord, sizes[1], handlers);
+  table(programRecord, sizes[2], programs);
+  table(grantRecord, sizes[3], grants);
+  table(stringRecord, sizes[4], events);
+  text.copy(bytes, offset);
+  writeRecord(view, 0, header, {
+    magic: DESCRIPTOR_MAGIC, version: DESCRIPTOR_VERSION, totalBytes: total,
+    checksum: crc32(bytes.subarray(sizes[0])),
+    handlerCount: handlers.length, programCount: programs.length, grantCount: grants.length, eventCount: events.length,
+    stringBytes: text.length, foregroundMax: config.foreground.max,
+  });
+  return bytes;
+}

@@ -1,0 +1,25 @@
+// Step "interface": the generated views of interface/optios.ts, written again when the declaration changed.
+//
+// Runs first, so the kernel (asc), boot/ (gcc) and every module (handlers, programs) compile
+// against the interface as it is declared now. See toolchain/src/interface/generate.ts.
+import { paths } from "../project.ts";
+import { generatedFiles, writeGeneratedFiles } from "../interface/generate.ts";
+import type { Step } from "./step.ts";
+
+export const interfaceStep: Step = {
+  name: "interface",
+  artifact: paths.interfaceDeclaration,
+  artifactFiles: () => [...generatedFiles().keys()],
+  async plan({ project }) {
+    return [
+      {
+        key: "interface",
+        inputs: { files: [paths.interfaceDeclaration, "toolchain/src/interface/generate.ts"], commands: [], tools: [] },
+        outputs: [...generatedFiles().keys()],
+        run: async () => {
+          writeGeneratedFiles(project.root);
+        },
+      },
+    ];
+  },
+};

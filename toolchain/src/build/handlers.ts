@@ -1,6 +1,7 @@
 // Steps "handlers" and "programs": every [[handlers]] and [[programs]] entry compiled on its own into a loadable module.
 //
 //   <source>.ts ─asc (--noUnsafe, API as trusted library)─► <kind>.wasm ─wasm2c─► <kind>.c/.h
+//   <kind>.c ─ data segments merged (data_segments.ts, as for the kernel)
 //   <kind>.h ─► descriptor.c;  gcc -mcmodel=large ─► .o;  ld -r ─► build/<kind>s/<name>.module
 //
 // Handlers and programs are built the same way, against the same API library; the kind
@@ -16,11 +17,13 @@ import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
 import { listSources } from "./asc.ts";
+import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
 import { compilerFlags } from "./gcc.ts";
 import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
 import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
+import { mergeTranslatedDataSegments } from "./wasm2c.ts";
 
 const wasmPageBytes = 65536;
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -91,7 +94,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       ],
       commands,
       tools,
-      values: [spec.version ?? ""],
+      values: [spec.version ?? "", dataSegmentPassVersion],
     },
     outputs: [output],
     run: async () => {
@@ -102,6 +105,12 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       if (translation.status !== 0) {
         throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
           `${translation.stdout}${translation.stderr}`);
+      }
+      try {
+        mergeTranslatedDataSegments(join(root, translated));
+      } catch (error) {
+        if (error instanceof DataSegmentShapeError) throw new BuildError(step, `${translated}: ${error.message}`);
+        throw error;
       }
       const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"), kind);
       const missing = missingExports(source, exports, kind);

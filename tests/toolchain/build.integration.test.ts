@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, test } from "vitest";
+import { KERNEL_BUDGET_BYTES } from "../../toolchain/src/build/link.ts";
 import { build, type BuildResult } from "../../toolchain/src/build/pipeline.ts";
 import { loadProject, paths, toolchainRepository } from "../../toolchain/src/project.ts";
 
@@ -43,6 +44,7 @@ describe.skipIf(!kernelPresent)("[integration] real build of this repository", (
       expect(existsSync(iso)).toBe(true);
       expect(statSync(iso).size).toBeLessThanOrEqual(twoMebibytes);
       expect(second.isoBytes).toBe(statSync(iso).size);
+      expect(second.kernelBytes).toBeLessThanOrEqual(KERNEL_BUDGET_BYTES);
       // A multiboot2 header (magic 0xe85250d6) must sit in the kernel's first 32 KiB.
       const head = readFileSync(join(project.root, paths.kernelElf)).subarray(0, 32768);
       expect(head.includes(Buffer.from([0xd6, 0x50, 0x52, 0xe8]))).toBe(true);

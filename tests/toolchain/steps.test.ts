@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { compilationUnits, compilerFlags, objectPath } from "../../toolchain/src/build/gcc.ts";
-import { linkCommand } from "../../toolchain/src/build/link.ts";
+import { checkKernelBudget, KERNEL_BUDGET_BYTES, linkCommand, stripCommand } from "../../toolchain/src/build/link.ts";
 import { lockPath, withBuildLock } from "../../toolchain/src/build/lock.ts";
 import { BuildError, runStepCommand } from "../../toolchain/src/build/process.ts";
 import { checkTranslation } from "../../toolchain/src/build/wasm2c.ts";
@@ -61,7 +61,21 @@ describe("gcc and ld", () => {
   test("ld links exactly the listed objects with the boot linker script", () => {
     const command = linkCommand(["build/obj/a.c.o", "build/obj/b.S.o"]);
     expect(command.slice(-2)).toEqual(["build/obj/a.c.o", "build/obj/b.S.o"]);
-    expect(command).toEqual(expect.arrayContaining(["-T", "boot/linker.ld", "-o", "build/kernel.elf", "--no-warn-rwx-segments"]));
+    expect(command).toEqual(expect.arrayContaining(["-T", "boot/linker.ld", "-o", "build/kernel.symbols.elf", "--no-warn-rwx-segments"]));
+  });
+
+  test("the bootable kernel is the linked one without its symbol tables", () => {
+    expect(stripCommand).toEqual(["objcopy", "--strip-all", "build/kernel.symbols.elf", "build/kernel.elf"]);
+  });
+
+  test("a kernel over 256 KiB is refused, saying by how much and where to look", () => {
+    expect(KERNEL_BUDGET_BYTES).toBe(262144);
+    expect(checkKernelBudget(262144)).toBeUndefined();
+    expect(checkKernelBudget(262144 + 1536)).toBe(
+      "build/kernel.elf is 257.5 KiB (263680 bytes), over its budget of 256.0 KiB by 1.5 KiB; " +
+        "`size -A build/kernel.symbols.elf` and `nm --size-sort -S build/kernel.symbols.elf` show what grew " +
+        '(docs/build.md, "The kernel\'s size")',
+    );
   });
 });
 

@@ -17,6 +17,7 @@ requirements=(
   "command make                                      make"
   "command python3                                   python3"
   "command ld                                        binutils"
+  "command objcopy                                   binutils"
   "command grub-mkimage                              grub-common"
   "file    /usr/lib/grub/i386-pc/kernel.img          grub-pc-bin"
   "file    /usr/lib/grub/i386-pc/boot_hybrid.img     grub-pc-bin"

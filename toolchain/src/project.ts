@@ -53,6 +53,7 @@ export const paths = {
   runtimeHeader: "build/kernel/wasm-rt.h",
   objects: "build/obj",
   kernelElf: "build/kernel.elf",
+  kernelSymbolsElf: "build/kernel.symbols.elf",
   grub: "build/grub",
   earlyConfig: "build/grub/early.cfg",
   biosImage: "build/grub/bios.img",

@@ -1,6 +1,7 @@
 // Steps "handlers" and "programs": every [[handlers]] and [[programs]] entry compiled on its own into a loadable module.
 //
 //   <source>.ts ─asc (--noUnsafe, API as trusted library)─► <kind>.wasm ─wasm2c─► <kind>.c/.h
+//   <kind>.c ─ data segments merged (data_segments.ts, as for the kernel)
 //   <kind>.h ─► descriptor.c;  gcc -mcmodel=large ─► .o;  ld -r ─► build/<kind>s/<name>.module
 //
 // Handlers and programs are built the same way, against the same API library; the kind
@@ -18,11 +19,13 @@ import type { HandlerConfig } from "../system/schema.ts";
 import { listSources } from "./asc.ts";
 import { capabilityNamed } from "../../../interface/optios.ts";
 import { allowsCall, callByImport } from "../system/capabilities.ts";
+import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
 import { compilerFlags } from "./gcc.ts";
 import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
 import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
+import { mergeTranslatedDataSegments } from "./wasm2c.ts";
 
 const wasmPageBytes = 65536;
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -119,7 +122,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       ],
       commands,
       tools,
-      values: [spec.version ?? "", JSON.stringify(spec.capabilities), spec.declaredAt],
+      values: [spec.version ?? "", JSON.stringify(spec.capabilities), spec.declaredAt, dataSegmentPassVersion],
     },
     outputs: [output],
     run: async () => {
@@ -131,6 +134,12 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       if (translation.status !== 0) {
         throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
           `${translation.stdout}${translation.stderr}`);
+      }
+      try {
+        mergeTranslatedDataSegments(join(root, translated));
+      } catch (error) {
+        if (error instanceof DataSegmentShapeError) throw new BuildError(step, `${translated}: ${error.message}`);
+        throw error;
       }
       const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"), kind);
       const missing = missingExports(source, exports, kind);

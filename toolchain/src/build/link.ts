@@ -1,9 +1,21 @@
 // Step "ld": the objects linked by boot/linker.ld into build/kernel.elf (multiboot2 + PVH).
+//
+// ld writes build/kernel.symbols.elf, with its symbol table, for addr2line, nm and gdb;
+// objcopy --strip-all copies it without the symbol and string tables into build/kernel.elf,
+// the file GRUB, QEMU's PVH loader and the store get. Nothing at run time reads the kernel's
+// ELF symbols: modules link against the table in boot/module_loader.c. Then the stripped
+// kernel must fit its size budget, or the step fails saying by how much.
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { paths } from "../project.ts";
 import { objectPaths } from "./gcc.ts";
-import { runStepCommand } from "./process.ts";
+import { BuildError, runStepCommand } from "./process.ts";
+import { formatBytes } from "./report.ts";
 import type { Step } from "./step.ts";
 import { toolVersion } from "./tools.ts";
+
+/** The most build/kernel.elf may weigh (DESIGN.md §5: small enough for embedded use). */
+export const KERNEL_BUDGET_BYTES = 256 * 1024;
 
 /**
  * -z max-page-size=0x1000   keeps the 1 MiB load address from being padded to 2 MiB pages
@@ -24,9 +36,22 @@ export function linkCommand(objects: readonly string[]): string[] {
     "-T",
     paths.linkerScript,
     "-o",
-    paths.kernelElf,
+    paths.kernelSymbolsElf,
     ...objects,
   ];
+}
+
+/** The bootable kernel: the linked one without .symtab and .strtab (no section is loaded differently). */
+export const stripCommand: readonly string[] = ["objcopy", "--strip-all", paths.kernelSymbolsElf, paths.kernelElf];
+
+/** Why a kernel of this many bytes is refused, or undefined when it fits the budget. */
+export function checkKernelBudget(bytes: number, budget: number = KERNEL_BUDGET_BYTES): string | undefined {
+  if (bytes <= budget) return undefined;
+  return (
+    `${paths.kernelElf} is ${formatBytes(bytes)} (${bytes} bytes), over its budget of ${formatBytes(budget)} by ` +
+    `${formatBytes(bytes - budget)}; \`size -A ${paths.kernelSymbolsElf}\` and \`nm --size-sort -S ${paths.kernelSymbolsElf}\` ` +
+    `show what grew (docs/build.md, "The kernel's size")`
+  );
 }
 
 export const linkStep: Step = {
@@ -40,12 +65,16 @@ export const linkStep: Step = {
         key: "ld",
         inputs: {
           files: [...objects, paths.linkerScript],
-          commands: [command],
-          tools: [`ld ${await toolVersion("ld")}`],
+          commands: [command, [...stripCommand]],
+          tools: [`ld ${await toolVersion("ld")}`, `objcopy ${await toolVersion("objcopy")}`],
+          values: [`budget=${KERNEL_BUDGET_BYTES}`],
         },
-        outputs: [paths.kernelElf],
+        outputs: [paths.kernelSymbolsElf, paths.kernelElf],
         run: async () => {
           await runStepCommand("ld", command, { cwd: project.root });
+          await runStepCommand("ld", [...stripCommand], { cwd: project.root });
+          const problem = checkKernelBudget(statSync(join(project.root, paths.kernelElf)).size);
+          if (problem) throw new BuildError("ld", problem);
         },
       },
     ];

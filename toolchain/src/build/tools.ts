@@ -30,6 +30,7 @@ export const buildRequirements: readonly ToolRequirement[] = [
   file(runtimeHeaderSource, "wabt"),
   command("gcc", "gcc"),
   command("ld", "binutils"),
+  command("objcopy", "binutils"),
   command("grub-mkimage", "grub-common"),
   file(`${grubPcDirectory}/kernel.img`, "grub-pc-bin"),
   file(hybridBootRecord, "grub-pc-bin"),

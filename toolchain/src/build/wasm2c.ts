@@ -4,10 +4,12 @@
 // a truncated .c; gcc's errors on those look unrelated. So the exit status and both outputs
 // are checked here and a failure shows wasm2c's own message. The runtime header is copied
 // from wabt into build/kernel/ so gcc needs no -I/usr/include, which would let the host's
-// libc headers leak into a freestanding build.
-import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+// libc headers leak into a freestanding build. kernel.c then has its data segments merged
+// (data_segments.ts), so the kernel's static data sits in .rodata instead of in instructions.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { paths } from "../project.ts";
+import { dataSegmentPassVersion, DataSegmentShapeError, mergeDataSegments } from "./data_segments.ts";
 import { BuildError, describeEnd, runCommand, type CommandResult } from "./process.ts";
 import type { Step } from "./step.ts";
 import { runtimeHeaderSource, toolVersion } from "./tools.ts";
@@ -26,6 +28,7 @@ export const wasm2cStep: Step = {
           files: [paths.kernelWasm, runtimeHeaderSource],
           commands: [command],
           tools: [`wasm2c ${await toolVersion("wasm2c")}`],
+          values: [dataSegmentPassVersion],
         },
         outputs,
         run: async () => {
@@ -35,6 +38,13 @@ export const wasm2cStep: Step = {
           if (problem) {
             for (const output of outputs) rmSync(join(root, output), { force: true });
             throw new BuildError("wasm2c", problem, command, `${result.stdout}${result.stderr}`);
+          }
+          try {
+            mergeTranslatedDataSegments(join(root, paths.kernelC));
+          } catch (error) {
+            for (const output of outputs) rmSync(join(root, output), { force: true });
+            if (error instanceof DataSegmentShapeError) throw new BuildError("wasm2c", `${paths.kernelC}: ${error.message}`);
+            throw error;
           }
           copyFileSync(runtimeHeaderSource, join(root, paths.runtimeHeader));
         },
@@ -56,4 +66,9 @@ export function checkTranslation(root: string, result: CommandResult): string | 
     if (!existsSync(path) || statSync(path).size === 0) return `wasm2c exited 0 but left ${output} empty`;
   }
   return undefined;
+}
+
+/** Rewrites a translated C file in place with its data segments merged (data_segments.ts). */
+export function mergeTranslatedDataSegments(path: string): void {
+  writeFileSync(path, mergeDataSegments(readFileSync(path, "utf8")).source);
 }

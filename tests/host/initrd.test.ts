@@ -324,7 +324,7 @@ describe("the initrd the build makes", () => {
       expect(children(kernel, "/")).toEqual(["bin", "etc"]);
       expect(children(kernel, "/bin")).toEqual(system.config.programs.map((program) => program.name).sort());
       expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/bin/shell")))).toBe("module shell");
-      expect(children(kernel, "/etc")).toEqual(["system.json", "system.toml"]);
+      expect(children(kernel, "/etc")).toEqual(["system.descriptor", "system.json", "system.toml"]);
       expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/etc/system.toml")))).toBe(renderSystemToml(system, project.systemFile));
       expect(new TextDecoder().decode(view(kernel, lookup(kernel, "/etc/system.json")))).toBe(system.canonicalJson);
     } finally {

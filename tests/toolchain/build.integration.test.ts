@@ -38,7 +38,7 @@ describe.skipIf(!kernelPresent)("[integration] real build of this repository", (
       const project = loadProject(toolchainRepository);
       await build(project, quiet);
       const second = await build(project, quiet);
-      expect(second.steps.map((step) => step.name)).toEqual(["asc", "wasm2c", "gcc", "ld", "handlers", "programs", "initrd", "generation", "grub", "iso"]);
+      expect(second.steps.map((step) => step.name)).toEqual(["interface", "asc", "wasm2c", "gcc", "ld", "handlers", "programs", "initrd", "generation", "grub", "iso"]);
       for (const step of second.steps) expect({ step: step.name, ran: step.tasksRun }).toEqual({ step: step.name, ran: 0 });
       const iso = join(project.root, paths.iso);
       expect(existsSync(iso)).toBe(true);
@@ -63,7 +63,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
     "only the work whose inputs changed is redone, judged by content, not by time",
     async () => {
       root = mkdtempSync(join(tmpdir(), "optios-incremental-"));
-      for (const entry of ["kernel", "boot", "iso", "handlers", "programs", "systems", "asconfig.json"]) {
+      for (const entry of ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "asconfig.json"]) {
         cpSync(join(toolchainRepository, entry), join(root, entry), { recursive: true });
       }
       const project = loadProject(root);

@@ -54,7 +54,7 @@ describe("the generation step", () => {
     expect(roles).toEqual([
       "config system - -",
       "kernel kernel kernel.elf console=all",
-      "module heartbeat heartbeat.module heartbeat every=250ms budget=10ms",
+      "module heartbeat heartbeat.module heartbeat",
       "module initrd initrd.cpio initrd",
     ]);
     expect(generations[0].entries.find((entry) => entry.role === "kernel")!.path)

@@ -42,7 +42,7 @@ describe("a valid system.toml", () => {
         triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: 2_000_000_000, events: ["door.opened"], boot: true },
         budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: [],
       }],
-      programs: [{ name: "shell", source: "programs/shell.ts", memoryBytes: 2_097_152 }],
+      programs: [{ name: "shell", source: "programs/shell.ts", memoryBytes: 2_097_152, capabilities: [] }],
       network: {},
     });
     expect(canonicalJson.startsWith('{"foreground":{"max":2,"programs":["shell"]},"handlers":[{"budgetNanoseconds"')).toBe(true);
@@ -55,7 +55,7 @@ describe("a valid system.toml", () => {
     expect(config.foreground).toEqual({ max: 1, programs: [] });
     expect(config.handlers[0].budgetNanoseconds).toBe(10_000_000);
     expect(config.handlers[0].memoryBytes).toBe(1_048_576);
-    expect(config.programs).toEqual([{ name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576 }]);
+    expect(config.programs).toEqual([{ name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576, capabilities: [] }]);
   });
 
   it("starts declared programs at boot in the order listed, up to max", async () => {
@@ -102,8 +102,18 @@ describe("each mistake has its exact message", () => {
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') budget: expected a whole number followed by ns, us, ms, s, m or h (for example "250ms"), greater than zero, got "0ms"`],
     ["memory not page-granular", `${SYSTEM}${HANDLER}boot = true\nmemory = "100KiB"\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') memory: expected a whole number followed by B, KiB, MiB or GiB (for example "1MiB"), a whole number of 64 KiB pages (64KiB) up to 4GiB, got "100KiB"`],
-    ["a capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["print"]\n`,
-      "system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities: expected an empty list: capabilities are reserved for the capability work and cannot be granted yet, got a list"],
+    ["an unknown capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emti:door.*"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: unknown capability "emti:door.*"; did you mean 'emit'? expected one of emit:<event>, status:<handler>, reset:<handler>, report:<topic>, files:<access>, programs, power`],
+    ["a capability without its argument", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emit"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "emit": 'emit' needs an argument (the event it allows), such as "emit:*"`],
+    ["an argument where none is taken", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["power:now"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "power:now": 'power' takes no argument; write "power"`],
+    ["an argument outside a fixed set", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["files:write"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "files:write": 'files' allows "files:read" or "files:*"`],
+    ["a reserved capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["net:udp:7"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "net:udp:7": the capability 'net' is reserved for calls that do not exist yet`],
+    ["capabilities that are not a list", `${SYSTEM}${HANDLER}boot = true\ncapabilities = "power"\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities: expected a list of capability names such as "emit:door.opened" or "power", got "power"`],
     ["no trigger", `${SYSTEM}${HANDLER}`, "system.toml:4: [[handlers]] #1 (name 'heartbeat'): no trigger; expected at least one of every, after, events or boot = true"],
     ["a missing source", `${SYSTEM}[[handlers]]\nname = "x"\nversion = "1"\nboot = true\n`,
       "system.toml:4: [[handlers]] #1 (name 'x') source: missing; expected a path to the handler's AssemblyScript source, relative to this file"],
@@ -116,7 +126,7 @@ describe("each mistake has its exact message", () => {
     ["a misspelt program key", `${SYSTEM}${PROGRAM}memroy = "2MiB"\n`,
       "system.toml:7: unknown key 'memroy' in [[programs]] #1 (name 'shell'); did you mean 'memory'?"],
     ["a program key with nothing close", `${SYSTEM}${PROGRAM}budget = "5ms"\n`,
-      "system.toml:7: unknown key 'budget' in [[programs]] #1 (name 'shell'); expected one of: name, source, memory"],
+      "system.toml:7: unknown key 'budget' in [[programs]] #1 (name 'shell'); expected one of: name, source, memory, capabilities"],
     ["a program without a source", `${SYSTEM}[[programs]]\nname = "shell"\n`,
       "system.toml:4: [[programs]] #1 (name 'shell') source: missing; expected a path to the program's AssemblyScript source, relative to this file"],
     ["a program source that does not exist", `${SYSTEM}${PROGRAM.replace("shell.ts", "shel.ts")}`,

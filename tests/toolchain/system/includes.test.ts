@@ -21,8 +21,8 @@ describe("include", () => {
     ]);
     expect(config.foreground.programs).toEqual(["shell", "monitor"]);
     expect(config.programs).toEqual([
-      { name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576 },
-      { name: "monitor", source: "modules/monitor.ts", memoryBytes: 1_048_576 },
+      { name: "shell", source: "programs/shell.ts", memoryBytes: 1_048_576, capabilities: [] },
+      { name: "monitor", source: "modules/monitor.ts", memoryBytes: 1_048_576, capabilities: [] },
     ]);
     expect(files.map((file) => file.slice(folder.length + 1))).toEqual(["modules/base.toml", "modules/sensors.toml", "system.toml"]);
   });

@@ -14,7 +14,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { stringify } from "smol-toml";
-import { paths, type Project } from "../project.ts";
+import type { Project } from "../project.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { formatDuration, formatSize } from "../system/units.ts";
 import { encodeDescriptor } from "./boot_descriptor.ts";
@@ -147,11 +147,11 @@ export const initrdStep: Step = {
         files: [
           ...system.files.map((file) => relative(project.root, file)),
           ...system.config.programs.map((program) => programModulePath(program.name)),
-          paths.interfaceDeclaration, "toolchain/src/build/boot_descriptor.ts",
         ],
         commands: [cpioCommand],
         tools: [`cpio ${await toolVersion("cpio")}`],
-        values: [system.canonicalJson, renderSystemToml(system, project.systemFile), String(project.sourceDateEpoch)],
+        values: [system.canonicalJson, renderSystemToml(system, project.systemFile), encodeDescriptor(system.config).toString("base64"),
+          String(project.sourceDateEpoch)],
       },
       outputs: [initrdArchive],
       run: async () => {

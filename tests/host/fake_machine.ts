@@ -130,7 +130,9 @@ export class FakeMachine {
           throw new KernelAbort(`${machine.readAssemblyScriptString(message)} at ${machine.readAssemblyScriptString(file)}:${line}:${column}`);
         },
       },
-      hardware: {
+      // Imports the fake does not model (modules, threads) throw when called: a test entry may
+      // link code that names them as long as it never calls them.
+      hardware: new Proxy({
         port_read8: (port: number) => machine.portRead(port) & 0xff,
         port_read16: (port: number) => machine.portRead(port) & 0xffff,
         port_read32: (port: number) => machine.portRead(port) >>> 0,
@@ -164,7 +166,9 @@ export class FakeMachine {
         halt_forever: halt,
         exception_register: (index: number) => machine.exceptionRegisters[index] ?? 0n,
         control_register: (number: number) => machine.controlRegisters[number] ?? 0n,
-      },
+      } as Record<string, unknown>, {
+        get: (fakes, name: string) => fakes[name] ?? (() => { throw new Error(`hardware.${name} is not faked by tests/host/fake_machine.ts`); }),
+      }),
     };
   }
 }

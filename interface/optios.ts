@@ -218,6 +218,27 @@ export const records: RecordDeclaration[] = [
     ],
   },
   {
+    name: "SavedStateHeader", for: ["kernel"], summary: "the warm-reboot state area's header (kernel/handlers/saved_state.ts)",
+    fields: [
+      ["magic", "u64", "SAVED_STATE_MAGIC while the area holds state"],
+      ["format", "u32", "SAVED_STATE_FORMAT"],
+      ["entries", "u32", "SavedStateEntry records that follow"],
+      ["payloadBytes", "u64", "bytes of entries after the header"],
+      ["checksum", "u64", "FNV-1a-64 of those bytes"],
+    ],
+  },
+  {
+    name: "SavedStateEntry", for: ["kernel"],
+    summary: "one handler's saved state: this, then its name (NAME_MAX_BYTES), version (VERSION_MAX_BYTES), globals and memory, padded to 8",
+    fields: [
+      ["nameLength", "u32", "bytes of the name field in use"],
+      ["versionLength", "u32", "bytes of the version field in use"],
+      ["globalsLayout", "u32", "the hash of the module's globals' types and order"],
+      ["globalsBytes", "u32", "bytes of globals after the version field"],
+      ["memoryBytes", "u64", "bytes of wasm memory after the globals"],
+    ],
+  },
+  {
     name: "DescriptorHeader", for: ["kernel"], summary: "the boot descriptor's header (/etc/system.descriptor, written by the toolchain)",
     fields: [
       ["magic", "u32", "DESCRIPTOR_MAGIC"],

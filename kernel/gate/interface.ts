@@ -284,6 +284,36 @@ export const DESCRIPTOR_VERSION: u32 = 1;
 }
 export const STATUS_RECORD_BYTES: u32 = 40;
 
+/** the warm-reboot state area's header (kernel/handlers/saved_state.ts) (32 bytes). */
+@unmanaged export class SavedStateHeader {
+  /** SAVED_STATE_MAGIC while the area holds state */
+  magic: u64 = 0;
+  /** SAVED_STATE_FORMAT */
+  format: u32 = 0;
+  /** SavedStateEntry records that follow */
+  entries: u32 = 0;
+  /** bytes of entries after the header */
+  payloadBytes: u64 = 0;
+  /** FNV-1a-64 of those bytes */
+  checksum: u64 = 0;
+}
+export const SAVED_STATE_HEADER_BYTES: u32 = 32;
+
+/** one handler's saved state: this, then its name (NAME_MAX_BYTES), version (VERSION_MAX_BYTES), globals and memory, padded to 8 (24 bytes). */
+@unmanaged export class SavedStateEntry {
+  /** bytes of the name field in use */
+  nameLength: u32 = 0;
+  /** bytes of the version field in use */
+  versionLength: u32 = 0;
+  /** the hash of the module's globals' types and order */
+  globalsLayout: u32 = 0;
+  /** bytes of globals after the version field */
+  globalsBytes: u32 = 0;
+  /** bytes of wasm memory after the globals */
+  memoryBytes: u64 = 0;
+}
+export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
+
 /** the boot descriptor's header (/etc/system.descriptor, written by the toolchain) (40 bytes). */
 @unmanaged export class DescriptorHeader {
   /** DESCRIPTOR_MAGIC */

@@ -4,9 +4,11 @@
 // alone on a warm reboot (QEMU and SeaBIOS do; a PC's firmware may not) is kept out of the
 // page allocator. The shell's `reboot` writes every handler's committed state there:
 //
-//   header  magic u64 · format u32 · entries u32 · payload bytes u64 · FNV-1a-64 of the payload u64
-//   entry   name length u32 · version length u32 · globals layout u32 · globals bytes u32 ·
-//           memory bytes u64 · name[32] · version[64] · globals · memory · padding to 8
+//   SavedStateHeader   magic · format · entries · payload bytes · FNV-1a-64 of the payload
+//   SavedStateEntry    name and version lengths · globals layout · globals and memory bytes,
+//                      then name[NAME_MAX_BYTES] · version[VERSION_MAX_BYTES] · globals · memory · padding to 8
+//
+// (the records are declared in interface/optios.ts and read through their named fields)
 //
 // At the next boot the area is read once (and its magic cleared, so a crash later never
 // brings back stale state). When a handler starts, an entry with its name decides:
@@ -17,8 +19,10 @@
 // starts fresh, and the log says so once.
 
 
-import { physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/machine";
+import { physicalCopyIn, physicalCopyOut, physicalRead64, physicalRead8, physicalWrite64, physicalWrite8 } from "../arch/x86_64/machine";
 import { moduleGlobalsLayout, moduleMemoryBytes, moduleStateRestore, moduleStateSave } from "../arch/x86_64/modules";
+import { NAME_MAX_BYTES, SAVED_STATE_ENTRY_BYTES, SAVED_STATE_HEADER_BYTES, SavedStateEntry, SavedStateHeader,
+  VERSION_MAX_BYTES } from "../gate/interface";
 import { BootInformation, MemoryRegion } from "../boot/boot_information";
 import { Text } from "../console/text";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
@@ -30,10 +34,14 @@ export const SAVED_STATE_ADDRESS: u64 = 0x400_0000;
 export const SAVED_STATE_BYTES: u64 = 8 << 20;
 const MAGIC: u64 = 0x4554415453_534f4f; // "OOS" "STATE", little-endian bytes
 const FORMAT: u32 = 1;
-const HEADER_BYTES: u64 = 32;
-const NAME_BYTES: u32 = 32;
-const VERSION_BYTES: u32 = 64;
-const ENTRY_HEADER_BYTES: u64 = 24 + NAME_BYTES + VERSION_BYTES;
+const HEADER_BYTES: u64 = SAVED_STATE_HEADER_BYTES;
+const NAME_BYTES: u32 = <u32>NAME_MAX_BYTES;
+const VERSION_BYTES: u32 = <u32>VERSION_MAX_BYTES;
+/** An entry's fixed part: its record, then the name and version fields. */
+const ENTRY_HEADER_BYTES: u64 = <u64>SAVED_STATE_ENTRY_BYTES + NAME_BYTES + VERSION_BYTES;
+// Records are copied between the area (physical memory) and these, and read by field.
+const headerCopy = new StaticArray<u8>(SAVED_STATE_HEADER_BYTES);
+const entryCopy = new StaticArray<u8>(SAVED_STATE_ENTRY_BYTES);
 
 let usable = false;
 /** Where the saved entries are (header validated), or 0 when there are none this boot. */
@@ -59,21 +67,33 @@ function overlapsAny(ranges: MemoryRegion[], start: u64, end: u64): bool {
   return false;
 }
 
+/** The area's header, copied into kernel memory. */
+function readHeader(): SavedStateHeader {
+  physicalCopyIn(changetype<usize>(headerCopy), SAVED_STATE_ADDRESS, SAVED_STATE_HEADER_BYTES);
+  return changetype<SavedStateHeader>(changetype<usize>(headerCopy));
+}
+
+/** The entry record at physical `address`, copied into kernel memory (valid until the next call). */
+function readEntry(address: u64): SavedStateEntry {
+  physicalCopyIn(changetype<usize>(entryCopy), address, SAVED_STATE_ENTRY_BYTES);
+  return changetype<SavedStateEntry>(changetype<usize>(entryCopy));
+}
+
 /** Reads the area once at boot: whether the previous boot left state, and how much. */
 export function savedStateLoad(): void {
   if (!usable) return;
   const base = SAVED_STATE_ADDRESS;
-  if (physicalRead64(base) != MAGIC) return; // a cold boot: nothing was saved
-  physicalWrite64(base, 0); // read once: a later crash-reboot must not bring this back
-  const payloadBytes = physicalRead64(base + 16);
-  if (physicalRead32(base + 8) != FORMAT || payloadBytes > SAVED_STATE_BYTES - HEADER_BYTES ||
-    checksum(base + HEADER_BYTES, payloadBytes) != physicalRead64(base + 24)) {
+  const header = readHeader();
+  if (header.magic != MAGIC) return; // a cold boot: nothing was saved
+  physicalWrite64(base + offsetof<SavedStateHeader>("magic"), 0); // read once: a later crash-reboot must not bring this back
+  if (header.format != FORMAT || header.payloadBytes > SAVED_STATE_BYTES - HEADER_BYTES ||
+    checksum(base + HEADER_BYTES, header.payloadBytes) != header.checksum) {
     log(LEVEL_WARNING, line.clear().string("handlers: the state saved before the reboot is damaged; every handler starts afresh"));
     return;
   }
   savedPayload = base + HEADER_BYTES;
-  savedEntries = physicalRead32(base + 12);
-  savedEnd = savedPayload + payloadBytes;
+  savedEntries = header.entries;
+  savedEnd = savedPayload + header.payloadBytes;
 }
 
 /**
@@ -83,26 +103,36 @@ export function savedStateLoad(): void {
 export function savedStateRestore(handler: Handler): void {
   let entry = savedPayload;
   for (let i: u32 = 0; i < savedEntries && entry + ENTRY_HEADER_BYTES <= savedEnd; i++) {
-    const size = entryBytes(entry);
+    const record = readEntry(entry);
+    const size = entryBytes(record);
     if (entry + size > savedEnd) return;
-    if (fieldEquals(entry + 24, physicalRead32(entry), handler.name)) {
-      restoreEntry(handler, entry);
+    if (fieldEquals(nameField(entry), record.nameLength, handler.name)) {
+      restoreEntry(handler, entry, record);
       return;
     }
     entry += size;
   }
 }
 
-function restoreEntry(handler: Handler, entry: u64): void {
-  const globalsBytes = physicalRead32(entry + 12);
-  const memoryBytes = physicalRead64(entry + 16);
+function nameField(entry: u64): u64 {
+  return entry + SAVED_STATE_ENTRY_BYTES;
+}
+
+function versionField(entry: u64): u64 {
+  return entry + SAVED_STATE_ENTRY_BYTES + NAME_BYTES;
+}
+
+function restoreEntry(handler: Handler, entry: u64, record: SavedStateEntry): void {
+  const globalsBytes = record.globalsBytes;
+  const memoryBytes = record.memoryBytes;
+  const versionLength = min<u32>(record.versionLength, VERSION_BYTES);
   message.clear();
-  for (let i: u32 = 0; i < physicalRead32(entry + 4); i++) message.char(physicalRead8(entry + 24 + NAME_BYTES + i));
+  for (let i: u32 = 0; i < versionLength; i++) message.char(physicalRead8(versionField(entry) + i));
   line.clear().string("handlers: '").string(handler.name).string("' ");
-  if (!fieldEquals(entry + 24 + NAME_BYTES, physicalRead32(entry + 4), handler.version)) {
+  if (!fieldEquals(versionField(entry), versionLength, handler.version)) {
     log(LEVEL_INFO, line.string("is version ").string(handler.version).string(", its saved state version ").text(message)
       .string(": starting from its initial state"));
-  } else if (physicalRead32(entry + 8) != moduleGlobalsLayout(handler.module)) {
+  } else if (record.globalsLayout != moduleGlobalsLayout(handler.module)) {
     log(LEVEL_WARNING, line.string("kept version ").string(handler.version)
       .string(" but its globals changed; starting from its initial state (declare a new version when state changes)"));
   } else if (moduleStateRestore(handler.module, entry + ENTRY_HEADER_BYTES, globalsBytes, memoryBytes) != 0) {
@@ -120,6 +150,7 @@ export function savedStateSave(handlers: Handler[]): i32 {
   let entry = base + HEADER_BYTES;
   const end = base + SAVED_STATE_BYTES;
   let saved = 0;
+  const record = changetype<SavedStateEntry>(changetype<usize>(entryCopy));
   for (let i = 0; i < handlers.length; i++) {
     const handler = handlers[i];
     if (entry + ENTRY_HEADER_BYTES > end) break;
@@ -129,26 +160,28 @@ export function savedStateSave(handlers: Handler[]): i32 {
       continue;
     }
     const memoryBytes = moduleMemoryBytes(handler.module);
-    physicalWrite32(entry, writeField(entry + 24, NAME_BYTES, handler.name));
-    physicalWrite32(entry + 4, writeField(entry + 24 + NAME_BYTES, VERSION_BYTES, handler.version));
-    physicalWrite32(entry + 8, moduleGlobalsLayout(handler.module));
-    physicalWrite32(entry + 12, <u32>(written - memoryBytes));
-    physicalWrite64(entry + 16, memoryBytes);
-    entry += entryBytes(entry);
+    record.nameLength = writeField(nameField(entry), NAME_BYTES, handler.name);
+    record.versionLength = writeField(versionField(entry), VERSION_BYTES, handler.version);
+    record.globalsLayout = moduleGlobalsLayout(handler.module);
+    record.globalsBytes = <u32>(written - memoryBytes);
+    record.memoryBytes = memoryBytes;
+    physicalCopyOut(entry, changetype<usize>(entryCopy), SAVED_STATE_ENTRY_BYTES);
+    entry += entryBytes(record);
     saved++;
   }
-  const payloadBytes = entry - base - HEADER_BYTES;
-  physicalWrite32(base + 8, FORMAT);
-  physicalWrite32(base + 12, <u32>saved);
-  physicalWrite64(base + 16, payloadBytes);
-  physicalWrite64(base + 24, checksum(base + HEADER_BYTES, payloadBytes));
-  physicalWrite64(base, MAGIC);
+  const header = changetype<SavedStateHeader>(changetype<usize>(headerCopy));
+  header.format = FORMAT;
+  header.entries = <u32>saved;
+  header.payloadBytes = entry - base - HEADER_BYTES;
+  header.checksum = checksum(base + HEADER_BYTES, header.payloadBytes);
+  header.magic = MAGIC;
+  physicalCopyOut(base, changetype<usize>(headerCopy), SAVED_STATE_HEADER_BYTES);
   return saved;
 }
 
 /** An entry's whole size: header, globals and memory, rounded up to 8 bytes. */
-function entryBytes(entry: u64): u64 {
-  return (ENTRY_HEADER_BYTES + <u64>physicalRead32(entry + 12) + physicalRead64(entry + 16) + 7) & ~7;
+function entryBytes(record: SavedStateEntry): u64 {
+  return (ENTRY_HEADER_BYTES + <u64>record.globalsBytes + record.memoryBytes + 7) & ~7;
 }
 
 /** Writes `value` (ASCII) into a fixed field of `capacity` bytes; returns the length kept. */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { calls, records, recordLayout } from "../../../interface/optios.ts";
-import { checkImports } from "../../../toolchain/src/build/handlers.ts";
+import { checkImports, checkImportSignatures } from "../../../toolchain/src/build/handlers.ts";
 import { generatedFiles } from "../../../toolchain/src/interface/generate.ts";
 import { toolchainRepository } from "../../../toolchain/src/project.ts";
 
@@ -52,5 +52,27 @@ describe("the build-time capability check", () => {
   ] as const)("%s fails the build with the system line, module, call and capability", (_, kind, imports, capabilities, message) => {
     const wasm = moduleImporting(imports.map(([module, name]) => [module, name]));
     expect(() => checkImports(wasm, { kind, name: "ping", capabilities: [...capabilities], declaredAt: at })).toThrow(message);
+  });
+});
+
+describe("the build-time signature check", () => {
+  const header = (line: string) => `/* import: 'optios' 'log' */\n${line}\n`;
+  test("an import declared as the interface declares it passes", () => {
+    expect(() => checkImportSignatures(header("u64 Z_optiosZ_log(struct Z_optios_instance_t*, u32, u32);"),
+      { kind: "handler", name: "x", declaredAt: at })).not.toThrow();
+    expect(() => checkImportSignatures(header("u64 Z_optiosZ_file_read(struct Z_optios_instance_t*, u32, u32, u64, u32, u32);"),
+      { kind: "handler", name: "x", declaredAt: at })).not.toThrow();
+  });
+
+  test("an import of a call with other parameter types fails the build, naming both signatures", () => {
+    expect(() => checkImportSignatures(header("u64 Z_optiosZ_log(struct Z_optios_instance_t*, u64);"),
+      { kind: "handler", name: "x", declaredAt: at }))
+      .toThrow(`${at}: handler 'x' imports optios.log as (u64) -> u64, but the kernel's call is (u32, u32) -> u64 (interface/optios.ts)`);
+  });
+
+  test("an import with another result type fails the build", () => {
+    expect(() => checkImportSignatures(header("u32 Z_optiosZ_time(struct Z_optios_instance_t*);"),
+      { kind: "program", name: "x", declaredAt: at }))
+      .toThrow(`${at}: program 'x' imports optios.time as () -> u32, but the kernel's call is () -> u64 (interface/optios.ts)`);
   });
 });

@@ -141,7 +141,9 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
         if (error instanceof DataSegmentShapeError) throw new BuildError(step, `${translated}: ${error.message}`);
         throw error;
       }
-      const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"), kind);
+      const headerText = readFileSync(join(root, header), "utf8");
+      checkImportSignatures(headerText, spec);
+      const exports = readHandlerHeader(headerText, kind);
       const missing = missingExports(source, exports, kind);
       if (missing) throw new BuildError(step, missing);
       writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
@@ -154,6 +156,24 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
 function declaredAt(system: LoadedSystem, key: string): string {
   const origin = system.origins.get(key);
   return origin ? `${origin.file}:${origin.line}` : "system.toml";
+}
+
+/**
+ * The other half of linking by name: every import wasm2c declared in `header` must have the
+ * signature interface/optios.ts gives its call, or the kernel would read its arguments wrong.
+ */
+export function checkImportSignatures(header: string, spec: Pick<ModuleSpec, "kind" | "name" | "declaredAt">): void {
+  for (const match of header.matchAll(/^(void|u32|u64|f32|f64) Z_(optios|env)Z_(\w+)\(struct Z_\w+_instance_t\*((?:, \w+)*)\);$/gm)) {
+    const [, result, module, name, parameterList] = match;
+    const call = callByImport(module, name);
+    if (!call) continue; // checkImports named it already
+    const found = `(${parameterList.split(", ").filter(Boolean).join(", ")}) -> ${result}`;
+    const expected = `(${call.arguments.map(([, type]) => (type === "u64" ? "u64" : "u32")).join(", ")}) -> ${call.module === "env" ? "void" : "u64"}`;
+    if (found !== expected) {
+      throw new BuildError(`${spec.kind}s`, `${spec.declaredAt}: ${spec.kind} '${spec.name}' imports ${module}.${name} as ${found}, ` +
+        `but the kernel's call is ${expected} (interface/optios.ts)`);
+    }
+  }
 }
 
 /** The source's `export const version = "…"` must match system.toml's, or the reset rule would lie. */

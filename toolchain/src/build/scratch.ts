@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 
-const SOURCES = ["kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "asconfig.json", "package.json"];
+const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "asconfig.json", "package.json"];
 
 export interface ScratchBuild {
   root: string;

@@ -1,0 +1,60 @@
+// Handlers in WebAssembly text: what the build reads from the binary and what it refuses.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { missingExports, readHandlerHeader } from "../../toolchain/src/build/handler_descriptor.ts";
+import { isWebAssemblyText, wat2wasmCommand } from "../../toolchain/src/build/handlers.ts";
+import { wasmMemoryLimits, wasmVersion } from "../../toolchain/src/build/wasm_module.ts";
+import { toolchainRepository } from "../../toolchain/src/project.ts";
+
+const directory = mkdtempSync(join(tmpdir(), "optios-wat-"));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Assembles WebAssembly text (a file, or the text itself) the way the build does. */
+function assemble(text: string, name = "module"): Uint8Array {
+  const source = text.endsWith(".wat") ? join(toolchainRepository, text) : join(directory, `${name}.wat`);
+  if (!text.endsWith(".wat")) writeFileSync(source, text);
+  const [program, ...args] = wat2wasmCommand(source, join(directory, `${name}.wasm`));
+  const result = spawnSync(program, args, { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return readFileSync(join(directory, `${name}.wasm`));
+}
+
+const VERSION = `(data (i32.const 16) "\\06\\00\\00\\00" "2\\00b\\00c\\00") (global (export "version") i32 (i32.const 20))`;
+
+describe("a .wat source", () => {
+  test("is recognised by its extension and assembled with wat2wasm, SIMD refused as with asc", () => {
+    expect(isWebAssemblyText("tests/qemu/handlers/store_past_end.wat")).toBe(true);
+    expect(isWebAssemblyText("handlers/heartbeat/handler.ts")).toBe(false);
+    expect(wat2wasmCommand("a.wat", "b.wasm")).toEqual(["wat2wasm", "--disable-simd", "a.wat", "-o", "b.wasm"]);
+  });
+
+  test("its version is the string the exported global points at, in AssemblyScript's layout", () => {
+    expect(wasmVersion(assemble(`(module (memory 1 1) ${VERSION})`))).toEqual({ version: "2bc" });
+  });
+
+  test("a version that cannot be read from the binary alone is named", () => {
+    expect(wasmVersion(assemble("(module (memory 1 1))"))).toBe("exports no global named version");
+    expect(wasmVersion(assemble(`(module (memory 1 1) (global (export "version") i32 (i32.const 20)))`)))
+      .toBe("no data segment holds the version's byte length at 16");
+    expect(wasmVersion(assemble(`(module (memory 1 1) (data (i32.const 16) "\\08\\00\\00\\00" "1\\00") (global (export "version") i32 (i32.const 20)))`)))
+      .toBe("no data segment holds 8 bytes of UTF-16 characters at 20");
+  });
+
+  test("its memory limits are read, and a memory it imports is refused", () => {
+    expect(wasmMemoryLimits(assemble("(module (memory 2 16))"))).toEqual({ initialPages: 2, maximumPages: 16 });
+    expect(wasmMemoryLimits(assemble("(module (memory 1))"))).toEqual({ initialPages: 1 });
+    expect(wasmMemoryLimits(assemble(`(module (import "env" "memory" (memory 1 1)))`))).toMatch(/^imports its memory/);
+  });
+
+  test("missing exports are named in WebAssembly text terms", () => {
+    const header = `void Z_handler_instantiate(Z_handler_instance_t*, struct Z_optios_instance_t*);
+wasm_rt_memory_t* Z_handlerZ_memory(Z_handler_instance_t* instance);
+`;
+    expect(missingExports("x.wat", readHandlerHeader(header))).toMatch(/does not export the entry point; add \(func \(export "handle"\) \(param \$kind i32\)/);
+    expect(missingExports("x.wat", readHandlerHeader("void Z_handler_instantiate(Z_handler_instance_t*);")))
+      .toBe('x.wat: does not export its memory; add (memory (export "memory") 1 1)');
+  });
+});

@@ -1,4 +1,4 @@
-// Handlers in WebAssembly text: what the build reads from the binary and what it refuses.
+// Handlers in WebAssembly text: what the build reads from the binary, what it refuses, and the isolation fixtures.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,4 +57,31 @@ wasm_rt_memory_t* Z_handlerZ_memory(Z_handler_instance_t* instance);
     expect(missingExports("x.wat", readHandlerHeader("void Z_handler_instantiate(Z_handler_instance_t*);")))
       .toBe('x.wat: does not export its memory; add (memory (export "memory") 1 1)');
   });
+});
+
+describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
+  const FIXTURES = {
+    store_past_end: "memory access out of bounds",
+    load_huge_address: "memory access out of bounds",
+    call_out_of_range: "table index is out of bounds",
+    call_wrong_type: "null function or function signature mismatch",
+  } as const;
+
+  for (const [name, trap] of Object.entries(FIXTURES)) {
+    test(`${name}: version 1, one page; the boot run commits 42, a later run logs it, then "${trap}"`, async () => {
+      const wasm = assemble(`tests/qemu/handlers/${name}.wat`, name);
+      expect(wasmVersion(wasm)).toEqual({ version: "1" });
+      expect(wasmMemoryLimits(wasm)).toEqual({ initialPages: 1, maximumPages: 1 });
+      const logged: string[] = [];
+      let memory: WebAssembly.Memory | undefined;
+      const { instance } = await WebAssembly.instantiate(wasm, {
+        optios: { log: (at: number, length: number) => logged.push(Buffer.from(memory!.buffer, at, length).toString()) },
+      });
+      memory = instance.exports.memory as WebAssembly.Memory;
+      const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, length: number) => void;
+      handle(1, 0, 0, 0n, 0);
+      expect(() => handle(3, 0, 0, 0n, 0)).toThrow(trap);
+      expect(logged).toEqual(["committed global=42 memory=42", "running global=42 memory=42"]);
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { missingExports, readHandlerHeader } from "../../toolchain/src/build/handler_descriptor.ts";
+import { missingExports, readHandlerHeader, tableWrites } from "../../toolchain/src/build/handler_descriptor.ts";
 import { isWebAssemblyText, wat2wasmCommand } from "../../toolchain/src/build/handlers.ts";
 import { wasmMemoryLimits, wasmVersion } from "../../toolchain/src/build/wasm_module.ts";
 import { toolchainRepository } from "../../toolchain/src/project.ts";
@@ -20,6 +20,14 @@ function assemble(text: string, name = "module"): Uint8Array {
   const result = spawnSync(program, args, { encoding: "utf8" });
   if (result.status !== 0) throw new Error(result.stderr);
   return readFileSync(join(directory, `${name}.wasm`));
+}
+
+/** wasm2c's C for a binary, as the build translates it. */
+function translate(wasm: Uint8Array, name: string): string {
+  writeFileSync(join(directory, `${name}.wasm`), wasm);
+  const result = spawnSync("wasm2c", [join(directory, `${name}.wasm`), "-n", "handler", "-o", join(directory, `${name}.c`)], { encoding: "utf8" });
+  if (result.status !== 0) throw new Error(result.stderr);
+  return readFileSync(join(directory, `${name}.c`), "utf8");
 }
 
 const VERSION = `(data (i32.const 16) "\\06\\00\\00\\00" "2\\00b\\00c\\00") (global (export "version") i32 (i32.const 20))`;
@@ -57,6 +65,12 @@ wasm_rt_memory_t* Z_handlerZ_memory(Z_handler_instance_t* instance);
     expect(missingExports("x.wat", readHandlerHeader("void Z_handler_instantiate(Z_handler_instance_t*);")))
       .toBe('x.wat: does not export its memory; add (memory (export "memory") 1 1)');
   });
+
+  test("a handler that changes its table while it runs is found (its snapshot could not undo it)", () => {
+    const setter = assemble(`(module (type $n (func)) (table 1 funcref) (elem (i32.const 0) $f) (elem declare func $f)
+      (func $f (type $n)) (func (export "handle") (table.set 0 (i32.const 0) (ref.func $f))))`, "setter");
+    expect(tableWrites(translate(setter, "setter"))).toEqual(["funcref_table_set"]);
+  });
 });
 
 describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
@@ -68,10 +82,11 @@ describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
   } as const;
 
   for (const [name, trap] of Object.entries(FIXTURES)) {
-    test(`${name}: version 1, one page; the boot run commits 42, a later run logs it, then "${trap}"`, async () => {
+    test(`${name}: version 1, one page, no table writes; the boot run commits 42, a later run logs it, then "${trap}"`, async () => {
       const wasm = assemble(`tests/qemu/handlers/${name}.wat`, name);
       expect(wasmVersion(wasm)).toEqual({ version: "1" });
       expect(wasmMemoryLimits(wasm)).toEqual({ initialPages: 1, maximumPages: 1 });
+      expect(tableWrites(translate(wasm, name))).toEqual([]);
       const logged: string[] = [];
       let memory: WebAssembly.Memory | undefined;
       const { instance } = await WebAssembly.instantiate(wasm, {

@@ -60,6 +60,18 @@ function missingTextExports(source: string, exports: HandlerExports, kind: Modul
   return undefined;
 }
 
+/**
+ * The table-changing instructions (table.set, .grow, .fill, .copy, .init) in a module's own
+ * functions, read from wasm2c's C. A handler's tables are not part of its snapshot (boot/
+ * snapshot.c covers memory and globals), so a rolled-back run could not undo them. The
+ * tables are filled once by init_tables, while instantiating; that is not a run.
+ */
+export function tableWrites(translated: string): string[] {
+  const functions = translated.replace(/^static void init_tables\([^)]*\) \{[\s\S]*?^\}/m, "");
+  const writes = functions.matchAll(/\b((?:funcref|externref)_table_(?:set|fill|copy|init)|wasm_rt_grow_(?:funcref|externref)_table)\(&instance->/g);
+  return [...new Set([...writes].map((match) => match[1]))];
+}
+
 /** FNV-1a over the globals' declarations: equal only when their types, names and order are. */
 export function globalsLayout(globals: readonly string[]): number {
   let hash = 0x811c9dc5;

@@ -18,7 +18,7 @@ import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
 import { listSources } from "./asc.ts";
 import { compilerFlags } from "./gcc.ts";
-import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
+import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor, tableWrites } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
 import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
@@ -120,6 +120,11 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       const exports = readHandlerHeader(readFileSync(join(root, header), "utf8"), kind);
       const missing = missingExports(source, exports, kind);
       if (missing) throw new BuildError(step, missing);
+      const writes = kind === "handler" ? tableWrites(readFileSync(join(root, translated), "utf8")) : [];
+      if (writes.length > 0) {
+        throw new BuildError(step, `${source}: changes its function table while it runs (${writes.join(", ")}); ` +
+          "a run that traps could not be rolled back, because a handler's snapshot holds its memory and globals, not its tables");
+      }
       writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
       for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
     },

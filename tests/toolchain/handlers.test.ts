@@ -19,7 +19,7 @@ void Z_handlerZ_start(Z_handler_instance_t*);
 
 describe("handler descriptor", () => {
   test("reads the imports and exports wasm2c generated", () => {
-    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, globals: [], hasStart: true, hasHandle: true, hasVersion: true, hasMain: false });
+    expect(readHandlerHeader(HEADER)).toEqual({ importModules: 2, globals: [], hasStart: true, hasHandle: true, hasVersion: true, hasMain: false, hasMemory: true });
     expect(readHandlerHeader(HEADER.replace(", struct Z_env_instance_t*", "")).importModules).toBe(1);
   });
 
@@ -37,7 +37,7 @@ void Z_programZ_main(Z_program_instance_t*);
 wasm_rt_memory_t* Z_programZ_memory(Z_program_instance_t* instance);
 `;
     const exports = readHandlerHeader(header, "program");
-    expect(exports).toEqual({ importModules: 1, globals: [], hasStart: false, hasHandle: false, hasVersion: false, hasMain: true });
+    expect(exports).toEqual({ importModules: 1, globals: [], hasStart: false, hasHandle: false, hasVersion: false, hasMain: true, hasMemory: true });
     const descriptor = renderDescriptor("shell", exports, "program");
     expect(descriptor).toContain('#include "program.h"');
     expect(descriptor).toMatch(/0, 0, 0,\s+program_main, release,/);

@@ -11,6 +11,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # (g++, make and python3 are for npm ci: better-sqlite3 compiles from source with node-gyp.)
 requirements=(
   "command wasm2c                                    wabt"
+  "command wat2wasm                                  wabt"
   "file    /usr/include/wasm-rt.h                    wabt"
   "command gcc                                       gcc"
   "command g++                                       g++"

@@ -116,7 +116,7 @@ describe("each mistake has its exact message", () => {
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities: expected a list of capability names such as "emit:door.opened" or "power", got "power"`],
     ["no trigger", `${SYSTEM}${HANDLER}`, "system.toml:4: [[handlers]] #1 (name 'heartbeat'): no trigger; expected at least one of every, after, events or boot = true"],
     ["a missing source", `${SYSTEM}[[handlers]]\nname = "x"\nversion = "1"\nboot = true\n`,
-      "system.toml:4: [[handlers]] #1 (name 'x') source: missing; expected a path to the handler's AssemblyScript source, relative to this file"],
+      "system.toml:4: [[handlers]] #1 (name 'x') source: missing; expected a path to the handler's source (AssemblyScript .ts, or WebAssembly text .wat), relative to this file"],
     ["a bad event name", `${SYSTEM}${HANDLER}events = ["Door Opened"]\n`,
       "system.toml:8: [[handlers]] #1 (name 'heartbeat') events: expected a list of event names of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter, got a list"],
     ["a network key", `${SYSTEM}[network]\naddress = "10.0.0.2"\n`, "system.toml:5: [network] address: [network] is reserved for the network work; expected it to be empty or absent"],

@@ -18,6 +18,7 @@ export interface HandlerExports {
   hasHandle: boolean;
   hasVersion: boolean;
   hasMain: boolean;
+  hasMemory: boolean;
 }
 
 export function readHandlerHeader(header: string, kind: ModuleKind = "handler"): HandlerExports {
@@ -31,11 +32,13 @@ export function readHandlerHeader(header: string, kind: ModuleKind = "handler"):
     hasHandle: header.includes(`void Z_${kind}Z_handle(Z_${kind}_instance_t*, u32, u32, u32, u64, u32);`),
     hasVersion: header.includes(`u32* Z_${kind}Z_version(Z_${kind}_instance_t* instance);`),
     hasMain: header.includes(`void Z_${kind}Z_main(Z_${kind}_instance_t*);`),
+    hasMemory: header.includes(`wasm_rt_memory_t* Z_${kind}Z_memory(Z_${kind}_instance_t* instance);`),
   };
 }
 
 /** Why a module cannot be built, naming its source and what to write; undefined if it can. */
 export function missingExports(source: string, exports: HandlerExports, kind: ModuleKind = "handler"): string | undefined {
+  if (source.endsWith(".wat")) return missingTextExports(source, exports, kind);
   if (kind === "program") {
     if (!exports.hasMain) return `${source}: does not export main; add \`export function main(): void { … }\``;
     return undefined;
@@ -43,6 +46,30 @@ export function missingExports(source: string, exports: HandlerExports, kind: Mo
   if (!exports.hasHandle) return `${source}: does not export the entry point; add \`export { handle } from "optios";\``;
   if (!exports.hasVersion) return `${source}: declares no version; add \`export const version = "1";\``;
   return undefined;
+}
+
+/** The same for a module in WebAssembly text, in its terms: asc exports the memory itself, wat2wasm does not. */
+function missingTextExports(source: string, exports: HandlerExports, kind: ModuleKind): string | undefined {
+  if (!exports.hasMemory) return `${source}: does not export its memory; add (memory (export "memory") 1 1)`;
+  if (kind === "program") return exports.hasMain ? undefined : `${source}: does not export main; add (func (export "main") …)`;
+  if (!exports.hasHandle) {
+    return `${source}: does not export the entry point; add ` +
+      `(func (export "handle") (param $kind i32) (param $source i32) (param $name i32) (param $timestamp i64) (param $length i32) …)`;
+  }
+  if (!exports.hasVersion) return `${source}: declares no version; add (global (export "version") i32 (i32.const <address of the characters>))`;
+  return undefined;
+}
+
+/**
+ * The table-changing instructions (table.set, .grow, .fill, .copy, .init) in a module's own
+ * functions, read from wasm2c's C. A handler's tables are not part of its snapshot (boot/
+ * snapshot.c covers memory and globals), so a rolled-back run could not undo them. The
+ * tables are filled once by init_tables, while instantiating; that is not a run.
+ */
+export function tableWrites(translated: string): string[] {
+  const functions = translated.replace(/^static void init_tables\([^)]*\) \{[\s\S]*?^\}/m, "");
+  const writes = functions.matchAll(/\b((?:funcref|externref)_table_(?:set|fill|copy|init)|wasm_rt_grow_(?:funcref|externref)_table)\(&instance->/g);
+  return [...new Set([...writes].map((match) => match[1]))];
 }
 
 /** FNV-1a over the globals' declarations: equal only when their types, names and order are. */

@@ -1,6 +1,8 @@
 // Steps "handlers" and "programs": every [[handlers]] and [[programs]] entry compiled on its own into a loadable module.
 //
 //   <source>.ts ─asc (--noUnsafe, API as trusted library)─► <kind>.wasm ─wasm2c─► <kind>.c/.h
+//   <source>.wat ─wat2wasm─► <kind>.wasm  (handlers written directly in WebAssembly text)
+//   <kind>.wasm's imports ─ checked against interface/optios.ts and the module's capabilities
 //   <kind>.c ─ data segments merged (data_segments.ts, as for the kernel)
 //   <kind>.h ─► descriptor.c;  gcc -mcmodel=large ─► .o;  ld -r ─► build/<kind>s/<name>.module
 //
@@ -21,11 +23,12 @@ import { capabilityNamed } from "../../../interface/optios.ts";
 import { allowsCall, callByImport } from "../system/capabilities.ts";
 import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
 import { compilerFlags } from "./gcc.ts";
-import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor } from "./handler_descriptor.ts";
+import { missingExports, type ModuleKind, readHandlerHeader, renderDescriptor, tableWrites } from "./handler_descriptor.ts";
 import { BuildError, describeEnd, runCommand, runStepCommand } from "./process.ts";
 import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
 import { mergeTranslatedDataSegments } from "./wasm2c.ts";
+import { wasmMemoryLimits, wasmVersion } from "./wasm_module.ts";
 
 const wasmPageBytes = 65536;
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -57,6 +60,16 @@ export function ascCommand(root: string, source: string, output: string, memoryB
     "--initialMemory", "1", "--maximumMemory", String(Math.max(1, Math.floor(memoryBytes / wasmPageBytes))),
     "--outFile", output,
   ];
+}
+
+/** A source in WebAssembly text: assembled by wat2wasm instead of compiled by asc. */
+export function isWebAssemblyText(source: string): boolean {
+  return source.endsWith(".wat");
+}
+
+/** SIMD is refused here, as asc's is: wasm2c 1.0.32 cannot translate it (docs/DESIGN.md §3). */
+export function wat2wasmCommand(source: string, output: string): string[] {
+  return ["wat2wasm", "--disable-simd", source, "-o", output];
 }
 
 /** What one module task needs to know: its kind, name, source, memory limit, capabilities and (handlers) version. */
@@ -105,8 +118,9 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const descriptor = join(work, "descriptor.c");
   const output = kind === "handler" ? modulePath(spec.name) : programModulePath(spec.name);
   const flags = [...compilerFlags(project).filter((flag) => flag !== "-mcmodel=small"), "-mcmodel=large", `-I${work}`];
+  const text = isWebAssemblyText(source);
   const commands = [
-    ascCommand(root, source, wasm, spec.memoryBytes),
+    text ? wat2wasmCommand(source, wasm) : ascCommand(root, source, wasm, spec.memoryBytes),
     ["wasm2c", wasm, "-n", kind, "-o", translated],
     ["gcc", ...flags, "-c", translated, "-o", join(work, `${kind}.o`)],
     ["gcc", ...flags, "-c", descriptor, "-o", join(work, "descriptor.o")],
@@ -117,7 +131,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
     key: `${kind}-${spec.name}`,
     inputs: {
       files: [
-        ...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts"),
+        ...(text ? [source] : [...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts")]),
         ...listSources(root, paths.bootSources, ".h"), paths.runtimeHeader, paths.interfaceDeclaration,
       ],
       commands,
@@ -127,8 +141,9 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
     outputs: [output],
     run: async () => {
       mkdirSync(join(root, work), { recursive: true });
-      if (spec.version !== undefined) checkDeclaredVersion(root, source, spec.name, spec.version);
+      if (spec.version !== undefined && !text) checkDeclaredVersion(root, source, spec.name, spec.version);
       await runStepCommand(step, commands[0], { cwd: root });
+      if (text) checkTextModule(step, source, readFileSync(join(root, wasm)), spec);
       checkImports(readFileSync(join(root, wasm)), spec);
       const translation = await runCommand(commands[1], { cwd: root });
       if (translation.status !== 0) {
@@ -146,6 +161,11 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
       const exports = readHandlerHeader(headerText, kind);
       const missing = missingExports(source, exports, kind);
       if (missing) throw new BuildError(step, missing);
+      const writes = kind === "handler" ? tableWrites(readFileSync(join(root, translated), "utf8")) : [];
+      if (writes.length > 0) {
+        throw new BuildError(step, `${source}: changes its function table while it runs (${writes.join(", ")}); ` +
+          "a run that traps could not be rolled back, because a handler's snapshot holds its memory and globals, not its tables");
+      }
       writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
       for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
     },
@@ -189,9 +209,38 @@ function checkDeclaredVersion(root: string, source: string, name: string, versio
   }
 }
 
-async function moduleTools(): Promise<string[]> {
+/**
+ * What asc is told on its command line, a .wat module must declare itself; checked in the
+ * binary wat2wasm made. Its memory must have a maximum within the system's `memory` (boot/
+ * reserves the maximum up front, and refuses a memory without one), and the string its
+ * exported `version` global points at must be the system's version.
+ */
+function checkTextModule(step: string, source: string, wasm: Uint8Array, spec: ModuleSpec): void {
+  const memory = wasmMemoryLimits(wasm);
+  if (typeof memory === "string") throw new BuildError(step, `${source}: ${memory}`);
+  const limitPages = Math.max(1, Math.floor(spec.memoryBytes / wasmPageBytes));
+  if (memory.maximumPages === undefined || memory.maximumPages > limitPages) {
+    throw new BuildError(step, `${source}: its memory must declare a maximum of at most ${limitPages} pages ` +
+      `(memory = ${spec.memoryBytes} bytes for '${spec.name}'), e.g. (memory (export "memory") 1 ${limitPages})`);
+  }
+  if (spec.version === undefined) return;
+  const declared = wasmVersion(wasm);
+  if (typeof declared === "string") {
+    throw new BuildError(step, `${source}: cannot read its version: ${declared}; for version "1" write ` +
+      `(data (i32.const 16) "\\02\\00\\00\\00" "1\\00") (global (export "version") i32 (i32.const 20)): ` +
+      "the byte length, then the UTF-16LE characters, and the global pointing at the characters");
+  }
+  if (declared.version !== spec.version) {
+    throw new BuildError(step, `${source} declares version "${declared.version}" but the system says "${spec.version}" ` +
+      `for handler '${spec.name}'; make them agree (a new version resets the handler's state)`);
+  }
+}
+
+async function moduleTools(source: string): Promise<string[]> {
   return [
-    `assemblyscript ${JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version}`,
+    isWebAssemblyText(source)
+      ? `wat2wasm ${await toolVersion("wat2wasm")}`
+      : `assemblyscript ${JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version}`,
     `wasm2c ${await toolVersion("wasm2c")}`,
     `gcc ${await toolVersion("gcc")}`,
   ];
@@ -208,11 +257,10 @@ export const handlersStep: Step = {
   async plan({ project }) {
     const system = await projectSystem(project);
     plannedHandlers = system.config.handlers.map((handler) => modulePath(handler.name));
-    const tools = await moduleTools();
-    return system.config.handlers.map((handler: HandlerConfig) => moduleTask(project, {
+    return Promise.all(system.config.handlers.map(async (handler: HandlerConfig) => moduleTask(project, {
       kind: "handler", name: handler.name, source: handler.source, memoryBytes: handler.memoryBytes, version: handler.version,
       capabilities: handler.capabilities, declaredAt: declaredAt(system, `handlers:${handler.name}`),
-    }, tools));
+    }, await moduleTools(handler.source))));
   },
 };
 
@@ -224,10 +272,9 @@ export const programsStep: Step = {
     const system = await projectSystem(project);
     const programs = system.config.programs ?? [];
     plannedPrograms = programs.map((program) => programModulePath(program.name));
-    const tools = await moduleTools();
-    return programs.map((program) => moduleTask(project, {
+    return Promise.all(programs.map(async (program) => moduleTask(project, {
       kind: "program", name: program.name, source: program.source, memoryBytes: program.memoryBytes,
       capabilities: program.capabilities, declaredAt: declaredAt(system, `programs:${program.name}`),
-    }, tools));
+    }, await moduleTools(program.source))));
   },
 };

@@ -27,6 +27,7 @@ export const ovmfVariablesTemplate = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 /** What `optios build` needs: asc comes from node_modules, everything else from Debian. */
 export const buildRequirements: readonly ToolRequirement[] = [
   command("wasm2c", "wabt"),
+  command("wat2wasm", "wabt"), // handlers written in WebAssembly text (.wat)
   file(runtimeHeaderSource, "wabt"),
   command("gcc", "gcc"),
   command("ld", "binutils"),

@@ -18,7 +18,10 @@ export interface HandlerTriggers {
 
 export interface HandlerConfig {
   name: string;
-  /** The handler's AssemblyScript source, relative to the top-level system.toml's folder. */
+  /**
+   * The handler's source — AssemblyScript (.ts) or WebAssembly text (.wat, docs/handlers.md) —
+   * relative to the top-level system.toml's folder.
+   */
   source: string;
   /** The handler's declared version; a new version resets its snapshot. */
   version: string;

@@ -155,7 +155,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const { required, optional } = tableFields(checker, table, path, where);
 
   const name = required("name", NAME_FORM, asString(NAME_PATTERN));
-  const source = required("source", "a path to the handler's AssemblyScript source, relative to this file", asString(/^.+$/));
+  const source = required("source", "a path to the handler's source (AssemblyScript .ts, or WebAssembly text .wat), relative to this file", asString(/^.+$/));
   const version = required("version", VERSION_FORM, asString(VERSION_PATTERN));
   const every = optional("every", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
   const after = optional("after", `${DURATION_FORM}, greater than zero`, asDuration(1), null);

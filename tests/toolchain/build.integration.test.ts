@@ -76,18 +76,18 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
       const libc = join(root, "boot", "libc.c");
       writeFileSync(libc, `${readFileSync(libc, "utf8")}\n/* touched by build.integration.test.ts */\n`);
       const afterComment = await build(project, quiet);
-      expect(tasksRun(afterComment)).toEqual({ asc: 0, wasm2c: 0, gcc: 1, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 0 });
+      expect(tasksRun(afterComment)).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 1, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 0 });
       expect(afterComment.steps.find((step) => step.name === "gcc")!.tasksTotal).toBe(objectCount);
 
       // A changed handler rebuilds its own module and the ISO that carries it, never the kernel.
       const heartbeat = join(root, "handlers", "heartbeat", "handler.ts");
       writeFileSync(heartbeat, readFileSync(heartbeat, "utf8").replace('log("heartbeat: run "', 'log("heartbeat: beat "'));
-      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 0, generation: 1, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 0, generation: 1, grub: 0, iso: 1 });
 
       // A changed program rebuilds its own module and the initrd that carries it in /bin.
       const counter = join(root, "programs", "counter", "program.ts");
       writeFileSync(counter, readFileSync(counter, "utf8").replace('" million\\n"', '" million counted\\n"'));
-      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 1, initrd: 1, generation: 1, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 1, initrd: 1, generation: 1, grub: 0, iso: 1 });
 
       // A lost output is rebuilt, and only it; seconds later it is byte for byte the same
       // (fixed dates: FAT keeps 2-second times, ISO 9660 1-second ones).
@@ -95,7 +95,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
       const before = sha256(iso);
       rmSync(iso);
       await sleep(2100);
-      expect(tasksRun(await build(project, quiet))).toEqual({ asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 1 });
       expect(sha256(iso)).toBe(before);
     },
     buildTimeout,

@@ -3,7 +3,7 @@
 //
 // Loading the TypeScript sources through tsx costs most of a no-op build's time (Node
 // compiles ~70 files on every start). So the first run, and any run after a file under
-// toolchain/src changed, bundles toolchain/src/cli.ts into build/toolchain/optios.mjs with
+// toolchain/src or interface/ (the declaration the toolchain imports) changed, bundles toolchain/src/cli.ts into build/toolchain/optios.mjs with
 // esbuild (packages stay external: they load from node_modules as usual); every other run
 // just imports that file.
 import { mkdirSync, readdirSync, statSync } from "node:fs";
@@ -26,7 +26,8 @@ function newest(folder) {
 
 function bundleIsCurrent() {
   try {
-    return statSync(bundle).mtimeMs >= Math.max(newest(sources), statSync(join(repository, "package.json")).mtimeMs);
+    return statSync(bundle).mtimeMs >= Math.max(newest(sources), newest(join(repository, "interface")),
+      statSync(join(repository, "package.json")).mtimeMs);
   } catch {
     return false;
   }

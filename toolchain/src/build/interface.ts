@@ -14,7 +14,9 @@ export const interfaceStep: Step = {
     return [
       {
         key: "interface",
-        inputs: { files: [paths.interfaceDeclaration, "toolchain/src/interface/generate.ts"], commands: [], tools: [] },
+        // The toolchain generates from the declaration it was built with (interface/optios.ts of
+        // its own repository, bundled with it), so the generated text stands for both.
+        inputs: { files: [], commands: [], tools: [], values: [...generatedFiles().values()] },
         outputs: [...generatedFiles().keys()],
         run: async () => {
           writeGeneratedFiles(project.root);

@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
+import { ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
@@ -156,7 +156,7 @@ export function readFile(path: string): Uint8Array | null {
   const name = String.UTF8.encode(path);
   const size = checked(gateFileSize(changetype<usize>(name), <u32>name.byteLength));
   if (size < 0) {
-    fileError = path + ": " + errorText(size);
+    fileError = path + ": " + (size == ERROR_NOT_FOUND ? "no such file" : size == ERROR_IS_DIRECTORY ? "is a directory" : errorText(size));
     return null;
   }
   const data = new Uint8Array(<i32>size);
@@ -185,7 +185,8 @@ export function listDirectory(path: string): DirectoryEntry[] | null {
     if (result == ERROR_END) break; // the listing is complete
     if (result < 0) {
       lastError = result;
-      fileError = path + ": " + errorText(result);
+      fileError = path + ": " + (result == ERROR_NOT_FOUND ? "no such directory" : result == ERROR_NOT_DIRECTORY ? "not a directory"
+        : errorText(result));
       return null;
     }
     const kind = <u32>(result >> 32);

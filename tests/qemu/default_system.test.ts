@@ -16,7 +16,7 @@ let shellAnswer = "";
 beforeAll(async () => {
   machine = boot({ iso: images.iso, memory: "128M" });
   await machine.waitFor(/\[heartbeat\] heartbeat: run 6\r?\n/, TIMEOUT_MILLISECONDS);
-  await machine.waitFor(/crasher: run \d+ ok \(state kept across rolled-back runs\)[\s\S]*'crasher' trapped[\s\S]*crasher: run \d+ ok/,
+  await machine.waitFor(/crasher: run \d+ ok \(state kept across rolled-back runs\)[\s\S]*'crasher' aborted[\s\S]*crasher: run \d+ ok/,
     TIMEOUT_MILLISECONDS);
   await machine.waitFor(/\[ping\] ping: pong 2 came back/, TIMEOUT_MILLISECONDS);
   const from = machine.output.length;
@@ -33,9 +33,9 @@ describe("the default system", () => {
     expect(runs.slice(0, 6)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  test("the crash demonstrator's failed runs are rolled back: the next good run counts on from the last good one", () => {
+  test("the crash demonstrator's failed runs are reported with its message and source line, and rolled back: the next good run counts on from the last good one", () => {
     const lines = log.split("\n");
-    const failed = lines.findIndex((line) => /handlers: 'crasher' trapped \(unreachable executed\); run rolled back, state kept/.test(line));
+    const failed = lines.findIndex((line) => /handlers: 'crasher' aborted: crasher fails on purpose at handlers\/crasher\/handler\.ts:\d+:\d+; run rolled back, state kept/.test(line));
     expect(failed).toBeGreaterThan(0);
     const okBefore = lines.slice(0, failed).reverse().map((line) => /crasher: run (\d+) ok/.exec(line)).find(Boolean);
     const okAfter = lines.slice(failed).map((line) => /crasher: run (\d+) ok/.exec(line)).find(Boolean);

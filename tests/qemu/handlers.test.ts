@@ -10,14 +10,18 @@ import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/bui
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 
 const SYSTEM = "tests/qemu/systems/handlers.toml";
-/** The fixtures that fail every run, and the trap each must be reported with. */
+/** The fixtures that fail every run, and the words each failure must be reported with. */
 const FAILING = {
   "trap-unreachable": "trapped (unreachable executed)",
   "trap-divide": "trapped (integer divide by zero)",
   "trap-stack": "trapped (call stack exhausted)",
-  "trap-abort": "trapped (unreachable executed)",
-  "trap-bounds": "trapped (out-of-bounds memory access)",
-  spinner: "overran its budget",
+  // AssemblyScript's own bounds check: the message and place its abort() names.
+  "trap-abort": "aborted: Index out of range at ~lib/staticarray.ts:78:41",
+  // throw new Error(…): its message and the fixture's own source line.
+  "trap-throw": "aborted: trap-throw fails on purpose at tests/qemu/handlers/trap_throw.ts:9:3",
+  "trap-memory": "memory limit 256.0 KiB reached",
+  "trap-bounds": "changed more than 1024 pages (4.0 MiB) in one run, the snapshot's dirty-page cap",
+  spinner: "overran its 20ms budget",
 } as const;
 const MAXIMUM_FAILURES = 5; // kernel/events/supervision.ts: SupervisionPolicy.maximumFailures
 const BUILD_TIMEOUT_MILLISECONDS = 540_000;
@@ -50,7 +54,8 @@ const indexOf = (pattern: RegExp) => lines().findIndex((line) => pattern.test(li
 
 describe("handler modules", () => {
   test("every handler of the system is loaded as its own module and started with its version", () => {
-    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "trap-bounds", "spinner", "flooder", "sink", "monitor"]) {
+    for (const name of ["counter", "trap-unreachable", "trap-divide", "trap-stack", "trap-abort", "trap-throw", "trap-memory", "trap-bounds",
+      "spinner", "flooder", "sink", "monitor"]) {
       expect(log).toContain(`handlers: started '${name}' version 1`);
     }
   });
@@ -77,8 +82,8 @@ describe("a failing run is rolled back", () => {
 
 describe("budgets and supervision", () => {
   test("an endless loop is stopped at its budget while another handler keeps its schedule", () => {
-    const firstOverrun = indexOf(/'spinner' overran its budget/);
-    const quarantined = indexOf(/'spinner' overran its budget.*quarantined/);
+    const firstOverrun = indexOf(/'spinner' overran its 20ms budget/);
+    const quarantined = indexOf(/'spinner' overran its 20ms budget.*quarantined/);
     expect(firstOverrun).toBeGreaterThan(0);
     const counterRunsBetween = lines().slice(firstOverrun, quarantined).filter((line) => line.startsWith("[counter]"));
     expect(counterRunsBetween.length).toBeGreaterThanOrEqual(3);

@@ -90,7 +90,7 @@ describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
       const logged: string[] = [];
       let memory: WebAssembly.Memory | undefined;
       const { instance } = await WebAssembly.instantiate(wasm, {
-        optios: { log: (at: number, length: number) => logged.push(Buffer.from(memory!.buffer, at, length).toString()) },
+        optios: { log: (at: number, length: number) => (logged.push(Buffer.from(memory!.buffer, at, length).toString()), 0n) },
       });
       memory = instance.exports.memory as WebAssembly.Memory;
       const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, length: number) => void;

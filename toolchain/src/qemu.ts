@@ -29,6 +29,8 @@ export interface QemuOptions {
   memory?: string;
   /** Kernel command line; only with `kernel`. */
   append?: string;
+  /** A boot filesystem (cpio newc) handed to a kernel booted directly (`-initrd`); only with `kernel`. */
+  initrd?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
 }
@@ -64,6 +66,10 @@ export function qemuArguments(options: QemuOptions): string[] {
   }
   if (options.kernel) argumentList.push("-kernel", options.kernel);
   if (options.append !== undefined) argumentList.push("-append", options.append);
+  if (options.initrd !== undefined) {
+    if (!options.kernel) throw new Error("qemuArguments: initrd is only for a kernel booted directly (kernel: ...); GRUB loads the ISO's");
+    argumentList.push("-initrd", options.initrd);
+  }
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
   return argumentList;

@@ -1,6 +1,6 @@
 // Isolation that does not depend on the compiler: faults AssemblyScript cannot produce, rolled back.
 //
-// Builds tests/qemu/systems/isolation.toml — four handlers written in WebAssembly text
+// Builds tests/qemu/systems/isolation.toml — five handlers written in WebAssembly text
 // (tests/qemu/handlers/*.wat), each faulting in its own way on its own app event, an
 // AssemblyScript handler counting on a timer, and the shell — and boots it once. The shell's
 // `emit` sends each fixture its event; the kernel retries the failed event with back-off
@@ -12,8 +12,9 @@ import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/bui
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 
 const SYSTEM = "tests/qemu/systems/isolation.toml";
-/** Each fixture (its handler and event are both named so) and the trap kernel/panic.ts must name. */
+/** Each fixture (its handler and event are both named so) and the trap the kernel must name (interface/optios.ts). */
 const FIXTURES = {
+  unreachable: "unreachable executed",
   "store-end": "out-of-bounds memory access",
   "load-huge": "out-of-bounds memory access",
   "call-range": "bad indirect call",

@@ -99,7 +99,7 @@ describe.sequential("the shell over serial", () => {
     expect(ticker, output).not.toBeNull();
     expect(Number(ticker![1])).toBeGreaterThan(0);
     expect(Number(ticker![2])).toBeGreaterThanOrEqual(65536); // at least one wasm page of state
-    expect(output).toMatch(/^greeter\s+1\s+0\s+0\s+\d+\s+-\s+no$/m);
+    expect(output).toMatch(/^greeter\s+1\s+0\s+0\s+\d+\s+no\s+-$/m);
   });
 
   test("emit sends an app event with a payload to the handler subscribed to it", async () => {

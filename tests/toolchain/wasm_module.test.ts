@@ -75,6 +75,7 @@ wasm_rt_memory_t* Z_handlerZ_memory(Z_handler_instance_t* instance);
 
 describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
   const FIXTURES = {
+    unreachable: "unreachable",
     store_past_end: "memory access out of bounds",
     load_huge_address: "memory access out of bounds",
     call_out_of_range: "table index is out of bounds",

@@ -53,7 +53,8 @@ it("logs its run count, which persists between runs", async () => {
   const text = (address: number, length: number) => new TextDecoder().decode(new Uint8Array(memory!.buffer, address, length));
   const { instance } = await WebAssembly.instantiate(binary!, {
     env: { abort: () => { throw new Error("abort"); } },
-    optios: { log: (address: number, length: number) => lines.push(text(address, length)), time: () => 0n, random: () => 4n, emit: () => 0, payload: () => 0 },
+    // Every call returns an i64 (a BigInt here): a value >= 0, or an error code (interface/optios.ts).
+    optios: { log: (address: number, length: number) => (lines.push(text(address, length)), 0n), time: () => 0n, random: () => 4n, emit: () => 1n, payload: () => 0n, status: () => -1n },
   });
   memory = instance.exports.memory as WebAssembly.Memory;
   const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, payloadLength: number) => void;
@@ -82,6 +83,7 @@ name = "${name}"
 source = "../../handlers/${name}/handler.ts"   # relative to the system.toml
 version = "1"
 every = "1s"
+capabilities = []        # what it may do beyond log, time and random, e.g. ["emit:door.*"] (docs/gate.md)
 \`\`\`
 ` : `
 Declare it in a system.toml (see docs/system-config.md); it is built into the boot
@@ -91,6 +93,7 @@ filesystem's /bin, and the shell's \`run ${name}\` starts it:
 [[programs]]
 name = "${name}"
 source = "../../programs/${name}/program.ts"   # relative to the system.toml
+capabilities = []        # its console, log, time and random need none; see docs/gate.md
 \`\`\`
 `}`;
 }

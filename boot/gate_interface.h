@@ -35,6 +35,7 @@ enum gate_call {
 
 #define MODULES_MAX 32
 #define HANDLERS_MAX 32
+#define BOOT_MODULES_MAX 40
 #define PROGRAMS_MAX 16
 #define FOREGROUND_MAX 4
 #define NAME_MAX_BYTES 32

@@ -156,6 +156,7 @@ export const loadErrors: Array<{ name: string; code: number; text: string }> = [
 export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "MODULES_MAX", value: 32, summary: "modules loaded at once, handlers and programs together (boot/modules.c's table)" },
   { name: "HANDLERS_MAX", value: 32, summary: "handler modules in a system" },
+  { name: "BOOT_MODULES_MAX", value: 40, summary: "boot modules the kernel keeps from the loader: the handlers, the initrd, room to spare" },
   { name: "PROGRAMS_MAX", value: 16, summary: "programs in a system's /bin" },
   { name: "FOREGROUND_MAX", value: 4, summary: "foreground programs running at once, one per virtual console" },
   { name: "NAME_MAX_BYTES", value: 32, summary: "a handler or program name" },

@@ -18,9 +18,9 @@ export const BOOT_INFORMATION_MAX_BYTES: u32 = 65536;
 /** Longest kernel command line kept; the rest is dropped with a warning. */
 export const COMMAND_LINE_MAX_BYTES: i32 = 1024;
 
-/** Most memory-map regions and boot modules kept from the firmware's tables. */
+/** Most memory-map regions kept from the firmware's tables. */
 export const MEMORY_REGIONS_MAX: i32 = 128;
-export const BOOT_MODULES_MAX: i32 = 32;
+// BOOT_MODULES_MAX (boot modules kept) is shared with the toolchain: kernel/gate/interface.ts.
 
 /** Bytes of kernel log kept in the ring; the oldest whole lines are dropped first. */
 export const LOG_RING_BYTES: i32 = 16384;

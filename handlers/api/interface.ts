@@ -107,6 +107,8 @@ export const TRAP_DIRTY_LIMIT: u32 = 103;
 export const MODULES_MAX: i32 = 32;
 /** handler modules in a system */
 export const HANDLERS_MAX: i32 = 32;
+/** boot modules the kernel keeps from the loader: the handlers, the initrd, room to spare */
+export const BOOT_MODULES_MAX: i32 = 40;
 /** programs in a system's /bin */
 export const PROGRAMS_MAX: i32 = 16;
 /** foreground programs running at once, one per virtual console */

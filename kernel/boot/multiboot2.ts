@@ -12,7 +12,8 @@
 
 import { physicalCopyIn, physicalRead32 } from "../arch/x86_64/machine";
 import { Framebuffer, FRAMEBUFFER_KIND_RGB } from "../console/framebuffer_console";
-import { BOOT_INFORMATION_MAX_BYTES, BOOT_MODULES_MAX, MEMORY_REGIONS_MAX } from "../params";
+import { BOOT_INFORMATION_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
+import { BOOT_MODULES_MAX } from "../gate/interface";
 import { BootInformation, BootModule, MEMORY_AVAILABLE, MemoryRegion, readCString } from "./boot_information";
 
 export const MULTIBOOT2_BOOT_MAGIC: u32 = 0x36d76289;

@@ -12,7 +12,8 @@
 //   48 memory map entries u32, 52 reserved u32
 
 import { physicalCopyIn } from "../arch/x86_64/machine";
-import { BOOT_MODULES_MAX, COMMAND_LINE_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
+import { COMMAND_LINE_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
+import { BOOT_MODULES_MAX } from "../gate/interface";
 import { BootInformation, BootModule, MemoryRegion, readCString } from "./boot_information";
 
 export const PVH_BOOT_MAGIC: u32 = 0x336ec578;
@@ -39,7 +40,7 @@ export function readPvh(address: u64, information: BootInformation): BootInforma
   readMemoryMap(load<u64>(pointer, 40), min<u32>(mapEntries, MEMORY_REGIONS_MAX), information);
   const commandLineAddress = load<u64>(pointer, 24);
   if (commandLineAddress != 0) information.commandLine = readPhysicalString(commandLineAddress, COMMAND_LINE_MAX_BYTES);
-  readModules(load<u64>(pointer, 16), min<u32>(load<u32>(pointer, 12), BOOT_MODULES_MAX), information);
+  readModules(load<u64>(pointer, 16), min<u32>(load<u32>(pointer, 12), <u32>BOOT_MODULES_MAX), information);
   information.rsdpAddress = load<u64>(pointer, 32);
   return information;
 }

@@ -18,6 +18,7 @@ import { SystemConfigError, closestWord, type ConfigProblem } from "./errors.ts"
 import { locateKeys } from "./locate.ts";
 import { DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, VERSION_FORM, type ProgramConfig, type SystemConfig } from "./schema.ts";
 import { checkFile, type Fragment, type Origin, type Setting } from "./validate.ts";
+import { limit } from "../../../interface/optios.ts";
 
 export interface LoadOptions {
   /** Files are named relative to this folder in messages (default: the working directory). */
@@ -123,6 +124,7 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   const handlers = mergeNamed(fragments.map((fragment) => fragment.handlers), "handlers", "handler", problems);
   const programs = mergeNamed(fragments.map((fragment) => fragment.programs), "programs", "program", problems);
   const started = checkStartedPrograms(fragments, programs, max ?? DEFAULT_FOREGROUND_MAX, problems);
+  checkModuleCounts(handlers.length, programs.length, max ?? DEFAULT_FOREGROUND_MAX, rootOrigin, problems);
   const relativeSource = <T extends { source: string }>(item: T): T => ({ ...item, source: relative(rootDirectory, item.source).split(sep).join("/") });
   return {
     system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
@@ -146,6 +148,25 @@ function mergeNamed<T extends { name: string }>(lists: Setting<T>[][], array: st
     problems.push({ ...item.origin, message });
   }
   return [...merged.values()].map(({ value }) => value);
+}
+
+/**
+ * What the kernel can hold (interface/optios.ts): handlers, programs, modules loaded at once
+ * (every handler and up to `max` of the programs), boot modules (every handler and the initrd).
+ * Checked here so that nothing the toolchain accepts is dropped at boot.
+ */
+function checkModuleCounts(handlers: number, programs: number, max: number, origin: Origin, problems: ConfigProblem[]): void {
+  const refuse = (message: string) => problems.push({ ...origin, message });
+  if (handlers > limit("HANDLERS_MAX")) refuse(`[[handlers]]: ${handlers} handlers; the kernel runs at most ${limit("HANDLERS_MAX")} (HANDLERS_MAX)`);
+  if (programs > limit("PROGRAMS_MAX")) refuse(`[[programs]]: ${programs} programs; the kernel knows at most ${limit("PROGRAMS_MAX")} (PROGRAMS_MAX)`);
+  const running = Math.min(max, programs);
+  if (handlers + running > limit("MODULES_MAX")) {
+    refuse(`${handlers} handlers and up to ${running} programs at once ([foreground] max = ${max}) need ${handlers + running} modules ` +
+      `loaded at once; the kernel holds at most ${limit("MODULES_MAX")} (MODULES_MAX)`);
+  }
+  if (handlers + 1 > limit("BOOT_MODULES_MAX")) {
+    refuse(`${handlers} handlers and the initrd are ${handlers + 1} boot modules; the kernel keeps at most ${limit("BOOT_MODULES_MAX")} (BOOT_MODULES_MAX)`);
+  }
 }
 
 /**

@@ -14,12 +14,12 @@ import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src
 import { initrdStaging } from "../../toolchain/src/build/initrd.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments, paths } from "../../toolchain/src/project.ts";
+import { COMMAND_TIMEOUT_MILLISECONDS, outputSince, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
 const SYSTEM = "tests/qemu/systems/gate.toml";
 const BUILD_TIMEOUT_MILLISECONDS = 540_000;
 const BOOT_TIMEOUT_MILLISECONDS = 120_000;
-const COMMAND_TIMEOUT_MILLISECONDS = 30_000;
-const PROMPT = "optios$ ";
+const PROMPT = SHELL_PROMPT;
 const NOT_GRANTED = "not granted: the module's capabilities do not allow this call";
 
 let scratch: ScratchBuild | undefined;
@@ -36,17 +36,8 @@ afterAll(async () => {
   for (const folder of temporary) rmSync(folder, { recursive: true, force: true });
 });
 
-function since(from: number): string {
-  return machine.output.slice(from).replace(/\r/g, "");
-}
-
-/** Types a command line, waits for `until` (by default the next prompt) and returns what it printed. */
-async function command(line: string, until: RegExp | string = PROMPT): Promise<string> {
-  const from = machine.output.length;
-  await machine.type(`${line}\r`);
-  await machine.waitFor(until, COMMAND_TIMEOUT_MILLISECONDS, from);
-  return since(from);
-}
+const since = (from: number) => outputSince(machine, from);
+const command = (line: string, until?: RegExp | string) => shellCommand(machine, line, until);
 
 describe.sequential("capabilities, granted and refused", () => {
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
 const SYSTEM = "tests/qemu/systems/isolation.toml";
 /** Each fixture (its handler and event are both named so) and the trap the kernel must name (interface/optios.ts). */
@@ -23,7 +24,7 @@ const FIXTURES = {
 const MAXIMUM_FAILURES = 5; // kernel/events/supervision.ts: SupervisionPolicy.maximumFailures
 const BUILD_TIMEOUT_MILLISECONDS = 540_000;
 const RUN_TIMEOUT_MILLISECONDS = 120_000;
-const PROMPT = "optios$ ";
+const PROMPT = SHELL_PROMPT;
 
 let scratch: ScratchBuild | undefined;
 let machine: Machine;
@@ -34,13 +35,7 @@ let tickerRunsBeforeFaults = 0;
 const tickerRuns = (text: string) => [...text.matchAll(/\[ticker\] counter: run (\d+)/g)].map((match) => Number(match[1]));
 const escape = (text: string) => text.replace(/[()]/g, "\\$&");
 
-/** Types a shell command and waits for `until` after it. */
-async function command(line: string, until: RegExp | string): Promise<string> {
-  const from = machine.output.length;
-  await machine.type(`${line}\r`);
-  await machine.waitFor(until, RUN_TIMEOUT_MILLISECONDS, from);
-  return machine.output.slice(from).replace(/\r/g, "");
-}
+const command = (line: string, until: RegExp | string) => shellCommand(machine, line, until, RUN_TIMEOUT_MILLISECONDS);
 
 beforeAll(async () => {
   scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { COMMAND_TIMEOUT_MILLISECONDS, outputSince, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
 const SYSTEM = "tests/qemu/systems/shell.toml";
 const BUILD_TIMEOUT_MILLISECONDS = 540_000;
 const BOOT_TIMEOUT_MILLISECONDS = 120_000;
-const COMMAND_TIMEOUT_MILLISECONDS = 30_000;
-const PROMPT = "optios$ ";
+const PROMPT = SHELL_PROMPT;
 const ESCAPE = "\u001b";
 
 let scratch: ScratchBuild | undefined;
@@ -30,18 +30,8 @@ afterAll(async () => {
   scratch?.remove();
 });
 
-/** What the guest printed from `from` on, without carriage returns. */
-function since(from: number): string {
-  return machine.output.slice(from).replace(/\r/g, "");
-}
-
-/** Types a command line, waits for `until` (by default the next prompt) and returns what it printed. */
-async function command(line: string, until: RegExp | string = PROMPT): Promise<string> {
-  const from = machine.output.length;
-  await machine.type(`${line}\r`);
-  await machine.waitFor(until, COMMAND_TIMEOUT_MILLISECONDS, from);
-  return since(from);
-}
+const since = (from: number) => outputSince(machine, from);
+const command = (line: string, until?: RegExp | string) => shellCommand(machine, line, until);
 
 /** Waits until the ticker handler has run `count` more times from now (it is on a 500 ms timer). */
 async function tickerRunsAgain(count: number): Promise<void> {

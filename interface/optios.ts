@@ -78,6 +78,9 @@ export const calls: CallDeclaration[] = [
     summary: "reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure" },
 ];
 
+/** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
+export const reportTopics = ["handlers", "memory", "log", "programs", "uptime", "capabilities"];
+
 /**
  * A capability's argument narrows it: `emit:door.opened`, `emit:door.*`, `status:*`. Kinds
  * with `argument: null` are whole (`power`); kinds with `values` accept only those (or `*`).
@@ -96,7 +99,7 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "emit", number: 1, argument: "event", summary: "emit app events whose name matches (emit:door.opened, emit:door.*)" },
   { name: "status", number: 2, argument: "handler", summary: "read the supervision counters of matching handlers (status:heartbeat, status:*)" },
   { name: "reset", number: 3, argument: "handler", summary: "reset matching handlers to their initial state (reset:*)" },
-  { name: "report", number: 4, argument: "topic", values: ["handlers", "memory", "log", "programs", "uptime", "capabilities"],
+  { name: "report", number: 4, argument: "topic", values: reportTopics,
     summary: "have the kernel write a system report on the program's console (report:log, report:*)" },
   { name: "files", number: 5, argument: "access", values: ["read"], summary: "read files and list directories of the boot filesystem (files:read)" },
   { name: "programs", number: 6, argument: null, summary: "start and stop foreground programs" },
@@ -177,12 +180,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_BOOT", value: 1, summary: "event kind: the system started" },
   { name: "EVENT_TIMER", value: 2, summary: "event kind: a timer (every/after) fired" },
   { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
-  { name: "REPORT_HANDLERS", value: 1, summary: "report topic: the handlers table" },
-  { name: "REPORT_MEMORY", value: 2, summary: "report topic: memory use" },
-  { name: "REPORT_LOG", value: 3, summary: "report topic: the kernel log" },
-  { name: "REPORT_PROGRAMS", value: 4, summary: "report topic: the programs table" },
-  { name: "REPORT_UPTIME", value: 5, summary: "report topic: time since boot" },
-  { name: "REPORT_CAPABILITIES", value: 6, summary: "report topic: each module's capabilities" },
+  ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
   { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
   { name: "ENTRY_FILE", value: 1, summary: "directory_entry kind: a file" },

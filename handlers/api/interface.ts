@@ -142,17 +142,17 @@ export const EVENT_BOOT: u32 = 1;
 export const EVENT_TIMER: u32 = 2;
 /** event kind: an app-defined event (emit) */
 export const EVENT_APP: u32 = 3;
-/** report topic: the handlers table */
+/** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
-/** report topic: memory use */
+/** report topic: memory */
 export const REPORT_MEMORY: u32 = 2;
-/** report topic: the kernel log */
+/** report topic: log */
 export const REPORT_LOG: u32 = 3;
-/** report topic: the programs table */
+/** report topic: programs */
 export const REPORT_PROGRAMS: u32 = 4;
-/** report topic: time since boot */
+/** report topic: uptime */
 export const REPORT_UPTIME: u32 = 5;
-/** report topic: each module's capabilities */
+/** report topic: capabilities */
 export const REPORT_CAPABILITIES: u32 = 6;
 /** power kind: restart the machine */
 export const POWER_REBOOT: u32 = 1;

@@ -17,10 +17,9 @@ import { CALL_TABLE } from "./calls";
 import { copyIn } from "./copy";
 import { CALL_CALLER, CALL_CAPABILITY, CALL_SLOTS, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_REPORT,
   ERROR_BAD_ADDRESS, ERROR_NOT_GRANTED, ERROR_TOO_LONG, ERROR_UNKNOWN_CALL, ERROR_WRONG_CALLER,
-  REPORT_CAPABILITIES } from "./interface";
+  REPORT_TOPIC_NAMES } from "./interface";
 
 
-const REPORT_TOPICS: StaticArray<string> = ["", "handlers", "memory", "log", "programs", "uptime", "capabilities"];
 const READ = "read";
 
 export function gateCall(module: i32, call: u32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
@@ -44,7 +43,7 @@ export function gateCall(module: i32, call: u32, a: u64, b: u64, c: u64, d: u64,
 function takeArgument(module: i32, capability: u32, a: u64, b: u64): i64 {
   setCallArgumentLength(0);
   if (!CAPABILITY_HAS_ARGUMENT[capability]) return 0;
-  if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a <= <u64>REPORT_CAPABILITIES ? REPORT_TOPICS[<i32>a] : "");
+  if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a < <u64>REPORT_TOPIC_NAMES.length ? REPORT_TOPIC_NAMES[<i32>a] : "");
   if (capability == CAPABILITY_FILES) return implied(READ);
   if (b > <u64>callArgument.length) return ERROR_TOO_LONG;
   if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;

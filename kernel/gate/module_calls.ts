@@ -12,7 +12,7 @@ import { currentPayload, currentPayloadLength, handlerNamed, handlers, postTo } 
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { ERROR_BAD_ADDRESS, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, ERROR_BAD_ADDRESS, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -52,7 +52,7 @@ export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, 
   if (!copyIn(module, changetype<usize>(emitted), payload, payloadLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
   const number = nameNumber();
-  const source = <u32>(caller.kind == 1 ? caller.index : HANDLERS_MAX + caller.index);
+  const source = <u32>(caller.kind == CALLER_HANDLER ? caller.index : HANDLERS_MAX + caller.index);
   let subscribers = 0;
   let delivered = 0;
   for (let i = 0; i < handlers.length; i++) {

@@ -67,8 +67,13 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 
-# node_modules: installed exactly from package-lock.json, again whenever the lock file changes.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# node_modules: installed exactly from package-lock.json, again whenever the lock file's
+# content changes. The content is compared, not the time: a fresh checkout (a clone, a git
+# worktree) has a new lock file with the same content, and must not reinstall.
+lock_sum="$(sha256sum package-lock.json | cut -d' ' -f1)"
+installed_sum_file=node_modules/.optios-package-lock.sha256
+if [ ! -f node_modules/.package-lock.json ] || [ "$(cat "$installed_sum_file" 2>/dev/null)" != "$lock_sum" ]; then
   echo "ensure-dependencies: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > "$installed_sum_file"
 fi

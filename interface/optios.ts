@@ -123,6 +123,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "FAILED", code: -10, text: "the operation failed (the kernel said why on the console)" },
   { name: "WRONG_CALLER", code: -11, text: "a handler-only call from a program, or a program-only call from a handler" },
   { name: "UNKNOWN_CALL", code: -12, text: "no such call" },
+  { name: "EMIT_LIMIT", code: -13, text: "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)" },
 ];
 
 /** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */
@@ -166,6 +167,8 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "EVENT_NAME_MAX_BYTES", value: 64, summary: "an app event name" },
   { name: "VERSION_MAX_BYTES", value: 64, summary: "a handler's version string" },
   { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload" },
+  { name: "EMITS_PER_RUN_MAX", value: 16, summary: "events one handler run may emit; more are refused with ERROR_EMIT_LIMIT" },
+  { name: "QUEUE_DEPTH", value: 16, summary: "events waiting for one handler; more are refused (ERROR_QUEUE_FULL) and counted" },
   { name: "LOG_MAX_BYTES", value: 200, summary: "one log line from a module; longer lines are cut" },
   { name: "LINE_MAX_BYTES", value: 256, summary: "one line typed on a console" },
   { name: "TRANSFER_MAX_BYTES", value: 4096, summary: "bytes a program may write or a file read may copy in one call" },

@@ -1,10 +1,15 @@
 // The kernel loop: thread 0's whole life after boot. Handler work first, then programs, then sleep.
 //
-//   ┌─► expire timers → run queued handler events (handlers/dispatcher.ts)
+//   ┌─► expire timers → one fair round of handler events (handlers/dispatcher.ts)
 //   │   decode input into the consoles (input/input.ts); reap ended programs; wake readers
-//   │   handler work due already, or input waiting? ─────────────────────────────── again
-//   │   a runnable program? switch to it until an interrupt, its read or its end ── again
+//   │   input waiting? ─────────────────────────────────────────────────────────── again
+//   │   a runnable program? switch to it for at most one slice while handlers have
+//   │     work, else until an interrupt, its read or its end ────────────────────── again
+//   │   handler work or a deadline due already? ─────────────────────────────────── again
 //   └── arm the APIC for the next deadline (or not at all), halt until an interrupt
+//
+// Between two rounds of handler work a runnable program always gets one time slice
+// (PROGRAM_TIME_SLICE_NANOSECONDS): the foreground's guaranteed share, whatever handlers do.
 //
 // Everything here runs with interrupts off; they are on only while halted, while a handler
 // runs (its budget timer must reach it) and while a program runs (preemption). Any device
@@ -14,7 +19,8 @@
 import { readTsc, waitForInterrupt } from "./arch/x86_64/machine";
 import { localApicArm, localApicDisarm } from "./arch/x86_64/local_apic";
 import { NO_DEADLINE } from "./events/timers";
-import { dispatch, expireTimers, nextWake, timerInterrupts } from "./handlers/dispatcher";
+import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts } from "./handlers/dispatcher";
+import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
 import { LEVEL_DEBUG, line, log } from "./log/log";
 import { programsReap, programsRunNext, programsWake } from "./programs/programs";
@@ -28,10 +34,13 @@ export function kernelLoop(): void {
     inputService();
     programsReap();
     programsWake();
-    const wake = nextWake();
+    if (inputPending()) continue;
     const now = clockNanoseconds(readTsc());
-    if (wake <= now || inputPending()) continue;
-    if (programsRunNext(wake == NO_DEADLINE ? NO_DEADLINE : wake - now)) continue;
+    const work = handlerWorkPending(now);
+    const wake = nextWake();
+    const slice = work ? PROGRAM_TIME_SLICE_NANOSECONDS : wake == NO_DEADLINE ? NO_DEADLINE : wake > now ? wake - now : 0;
+    if (slice > 0 && programsRunNext(slice)) continue;
+    if (work || wake <= now) continue;
     if (wake == NO_DEADLINE) localApicDisarm();
     else localApicArm(wake - now);
     waitForInterrupt();

@@ -61,6 +61,8 @@ export const ERROR_FAILED: i64 = -10;
 export const ERROR_WRONG_CALLER: i64 = -11;
 /** no such call */
 export const ERROR_UNKNOWN_CALL: i64 = -12;
+/** this run has emitted as many events as one run may (EMITS_PER_RUN_MAX) */
+export const ERROR_EMIT_LIMIT: i64 = -13;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -74,6 +76,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "the operation failed (the kernel said why on the console)",
   "a handler-only call from a program, or a program-only call from a handler",
   "no such call",
+  "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
 ];
 
 /** no trap */
@@ -121,6 +124,10 @@ export const EVENT_NAME_MAX_BYTES: i32 = 64;
 export const VERSION_MAX_BYTES: i32 = 64;
 /** an event payload */
 export const PAYLOAD_MAX_BYTES: i32 = 256;
+/** events one handler run may emit; more are refused with ERROR_EMIT_LIMIT */
+export const EMITS_PER_RUN_MAX: i32 = 16;
+/** events waiting for one handler; more are refused (ERROR_QUEUE_FULL) and counted */
+export const QUEUE_DEPTH: i32 = 16;
 /** one log line from a module; longer lines are cut */
 export const LOG_MAX_BYTES: i32 = 200;
 /** one line typed on a console */

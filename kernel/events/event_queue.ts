@@ -28,6 +28,11 @@ export class Delivery {
   sequence: u64 = 0;
 }
 
+/** Where posting order comes from: one counter shared by every queue that must agree on "posted before". */
+export class SequenceCounter {
+  next: u64 = 0;
+}
+
 export class EventQueue {
   private readonly slots: StaticArray<Delivery>;
   private readonly payloads: StaticArray<u8>;
@@ -35,10 +40,8 @@ export class EventQueue {
   count: i32 = 0;
   /** Deliveries refused because the queue was full. */
   dropped: u64 = 0;
-  /** The sequence number the next posted delivery will get. */
-  nextSequence: u64 = 0;
 
-  constructor(readonly capacity: i32, readonly payloadMax: i32) {
+  constructor(readonly capacity: i32, readonly payloadMax: i32, private readonly counter: SequenceCounter = new SequenceCounter()) {
     const slots = new StaticArray<Delivery>(capacity);
     for (let i = 0; i < capacity; i++) slots[i] = new Delivery();
     this.slots = slots;
@@ -59,10 +62,15 @@ export class EventQueue {
     slot.name = name;
     slot.timestamp = timestamp;
     slot.payloadLength = payloadLength;
-    slot.sequence = this.nextSequence++;
+    slot.sequence = this.counter.next++;
     memory.copy(this.payloadAddress(index), payload, payloadLength);
     this.count++;
     return true;
+  }
+
+  /** The sequence number the next posted delivery will get. */
+  get nextSequence(): u64 {
+    return this.counter.next;
   }
 
   /** The oldest delivery (without removing it), or null when empty. */

@@ -6,13 +6,15 @@
 import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
-import { LEVEL_INFO, log } from "../log/log";
+import { LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds } from "../time/clock";
-import { currentPayload, currentPayloadLength, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { currentPayload, currentPayloadLength, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { runMayEmit } from "../handlers/dispatcher";
+import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, ERROR_BAD_ADDRESS, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, ERROR_BAD_ADDRESS, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -49,19 +51,30 @@ export function random(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u
  */
 export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, payloadLength: u64, e: u64): i64 {
   if (payloadLength > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
+  const fromHandler = caller.kind == CALLER_HANDLER;
+  if (fromHandler && !runMayEmit()) return ERROR_EMIT_LIMIT;
   if (!copyIn(module, changetype<usize>(emitted), payload, payloadLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
   const number = nameNumber();
-  const source = <u32>(caller.kind == CALLER_HANDLER ? caller.index : HANDLERS_MAX + caller.index);
+  const source = <u32>(fromHandler ? caller.index : HANDLERS_MAX + caller.index);
   let subscribers = 0;
   let delivered = 0;
   for (let i = 0; i < handlers.length; i++) {
     if (!subscribed(handlers[i].events)) continue;
     subscribers++;
     if (postTo(i, EVENT_APP, source, number, now, changetype<usize>(emitted), <i32>payloadLength)) delivered++;
+    else if (fromHandler) countRefusal(caller, now);
   }
   if (subscribers == 0) return ERROR_NO_SUBSCRIBER;
   return delivered > 0 ? delivered : ERROR_QUEUE_FULL;
+}
+
+/** Counts a handler's emit refused for a full queue; a storm of them throttles it, with one log line. */
+function countRefusal(caller: Caller, now: u64): void {
+  if (eventQueues.recordRefusal(caller.index, now) != STORM_STARTED) return;
+  log(LEVEL_WARNING, logLine.clear().string("events: '").string(caller.name).string("' is flooding: ").decimal(STORM_REFUSALS)
+    .string(" of its events refused within ").duration(STORM_WINDOW_NANOSECONDS).string(" (queues full); throttled to one run per ")
+    .duration(THROTTLE_INTERVAL_NANOSECONDS));
 }
 
 /** Whether one of `events` is the name in callArgument. */

@@ -1,14 +1,20 @@
-// Handler dispatch: expire timers, run runnable handlers in posting order (the kernel loop, loop.ts, calls it).
+// Handler dispatch: expire timers, run queued events in fair rounds (the kernel loop, loop.ts, calls it).
+//
+// A round gives every handler that may run at most one of its queued deliveries, starting
+// one handler further on each round, and then returns: events emitted during a round wait
+// for the next one, so the loop services input and lets a foreground program have its
+// slice between rounds (loop.ts). No handler, and no set of handlers, can keep the others,
+// the timers, input or the programs from running (docs/handlers.md, "Fair dispatch").
 //
 // A run is a transaction: when it traps or overruns, boot/ rolls back its memory and
-// globals, the events it emitted are withdrawn, and its event goes back to the front of the
-// queue, to be retried once the handler's back-off has passed (or dropped if the handler is
-// quarantined).
+// globals, the events it emitted are withdrawn, and its event goes back to the front of its
+// queue, to be retried once the handler's back-off has passed (or dropped if the handler
+// is quarantined). One run may emit at most EMITS_PER_RUN_MAX events.
 //
 // Tickless: after each round the kernel loop arms the local APIC for nextWake() — the
-// earliest of the next timer deadline and the next back-off expiry of a handler with
-// waiting events — or not at all. The timer interrupt only counts and acknowledges; all
-// work happens in the loop, with interrupts off.
+// earliest of the next timer deadline, the next back-off expiry or throttled turn of a
+// handler with waiting events — or not at all. The timer interrupt only counts and
+// acknowledges; all work happens in the loop, with interrupts off.
 
 import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
 import { readTsc } from "../arch/x86_64/machine";
@@ -16,16 +22,21 @@ import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
 import { takeFailure } from "../gate/callers";
-import { DIRTY_PAGES_MAX, HANDLERS_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
+import { DIRTY_PAGES_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
 import { Text } from "../console/text";
 import { LEVEL_WARNING, line, log } from "../log/log";
 import { HANDLER_STOP_RETRY_NANOSECONDS, PAGE_BYTES } from "../params";
 import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
-import { delivery, deliveryPayload, eventQueue, Handler, handlers, handlerTimers, postTo } from "./registry";
+import { delivery, deliveryPayload, eventQueues, Handler, handlers, handlerTimers, postTo } from "./registry";
+import { STORM_ENDED } from "../events/handler_queues";
+import { EMITS_PER_RUN_MAX } from "../gate/interface";
 
 const policy = new SupervisionPolicy();
-const allowed = new StaticArray<bool>(HANDLERS_MAX);
+/** The handler the next round starts with. */
+let roundStart: i32 = 0;
+/** Events the running handler's run has emitted so far. */
+let runEmits: i32 = 0;
 /** The handler running now (-1: none) and when its budget ends (nanoseconds since boot). */
 export let runningHandler: i32 = -1;
 let runningBudgetEnd: u64 = 0;
@@ -51,41 +62,81 @@ export function expireTimers(now: u64): void {
   }
 }
 
-/** Runs queued events of runnable handlers until none is left; returns how many runs happened. */
+/**
+ * One round: every handler that may run now gets at most one of its queued deliveries, in
+ * turn from `roundStart`. Returns how many runs happened.
+ */
 export function dispatch(): i32 {
   let runs = 0;
-  const now = clockNanoseconds(readTsc());
-  for (let i = 0; i < handlers.length; i++) allowed[i] = runnable(handlers[i].health, now);
-  while (eventQueue.takeAllowed(allowed, delivery, changetype<usize>(deliveryPayload))) {
-    const index = delivery.handler;
-    const handler = handlers[index];
-    const firstEmitted = eventQueue.nextSequence;
-    runningHandler = index;
-    runningBudgetEnd = clockNanoseconds(readTsc()) + handler.budget;
-    localApicArm(handler.budget);
-    const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
-      delivery.payloadLength);
-    localApicDisarm();
-    runningHandler = -1;
+  const count = handlers.length;
+  for (let turn = 0; turn < count; turn++) {
+    const index = (roundStart + turn) % count;
+    const now = clockNanoseconds(readTsc());
+    settleStorm(index, now);
+    // A throttled storm waits for its turn (mayRun then takes that turn).
+    if (!hasRunnableWork(index, now) || !eventQueues.mayRun(index, now)) continue;
+    if (!eventQueues.take(index, delivery, changetype<usize>(deliveryPayload))) continue;
+    runOne(index);
     runs++;
-    if (trap == 0) {
-      recordSuccess(handler.health);
-      continue;
-    }
-    allowed[index] = false;
-    // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
-    eventQueue.discardPostedSince(firstEmitted);
-    const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
-    if (!quarantined) eventQueue.pushFront(delivery, changetype<usize>(deliveryPayload));
-    handler.lastFailure = describeFailure(handler, trap);
-    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
-      .string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
-    if (quarantined) {
-      eventQueue.discardFor(index);
-      handlerTimers.stopFor(index);
-    }
   }
+  if (count > 0) roundStart = (roundStart + 1) % count;
   return runs;
+}
+
+/** Whether handler `index` has deliveries and may run at `now` (not quarantined or backing off). */
+function hasRunnableWork(index: i32, now: u64): bool {
+  return runnable(handlers[index].health, now) && eventQueues.countFor(index) > 0;
+}
+
+/** Runs `delivery` (just taken from handler `index`'s queue) as a transaction. */
+function runOne(index: i32): void {
+  const handler = handlers[index];
+  const firstEmitted = eventQueues.nextSequence;
+  runningHandler = index;
+  runEmits = 0;
+  runningBudgetEnd = clockNanoseconds(readTsc()) + handler.budget;
+  localApicArm(handler.budget);
+  const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
+    delivery.payloadLength);
+  localApicDisarm();
+  runningHandler = -1;
+  if (trap == 0) {
+    recordSuccess(handler.health);
+    return;
+  }
+  // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
+  eventQueues.discardPostedSince(firstEmitted);
+  const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+  if (!quarantined) eventQueues.pushFront(delivery, changetype<usize>(deliveryPayload));
+  handler.lastFailure = describeFailure(handler, trap);
+  log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
+    .string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
+  if (quarantined) {
+    eventQueues.discardFor(index);
+    handlerTimers.stopFor(index);
+  }
+}
+
+/** Whether the running handler's run may emit one more event (and counts it). */
+export function runMayEmit(): bool {
+  if (runEmits >= EMITS_PER_RUN_MAX) return false;
+  runEmits++;
+  return true;
+}
+
+/** Logs the end of handler `index`'s storm, once a window passed without a refused emit. */
+function settleStorm(index: i32, now: u64): void {
+  if (eventQueues.settle(index, now) != STORM_ENDED) return;
+  log(LEVEL_WARNING, line.clear().string("events: '").string(handlers[index].name)
+    .string("' stopped flooding; no longer throttled"));
+}
+
+/** Whether some handler has a delivery it may run now (the loop then gives a program one slice and comes back). */
+export function handlerWorkPending(now: u64): bool {
+  for (let i = 0; i < handlers.length; i++) {
+    if (hasRunnableWork(i, now) && (!eventQueues.storm(i).throttled || eventQueues.storm(i).nextRun <= now)) return true;
+  }
+  return false;
 }
 
 /** The earliest moment anything can happen: a timer, or a backed-off handler with waiting events. */
@@ -93,9 +144,9 @@ export function nextWake(): u64 {
   let wake = handlerTimers.nextDeadline();
   for (let i = 0; i < handlers.length; i++) {
     const health = handlers[i].health;
-    if (!health.quarantined && health.retryAt < wake && eventQueue.countFor(i) > 0) wake = health.retryAt;
+    if (!health.quarantined && health.retryAt < wake && eventQueues.countFor(i) > 0) wake = health.retryAt;
   }
-  return wake;
+  return eventQueues.nextThrottledTurn(wake);
 }
 
 const failure = new Text();

@@ -15,14 +15,15 @@ import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStar
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { admitHandler, forgetCaller, Grant } from "../gate/callers";
-import { HANDLERS_MAX, loadErrorText, PAYLOAD_MAX_BYTES, trapText } from "../gate/interface";
+import { HANDLERS_MAX, loadErrorText, PAYLOAD_MAX_BYTES, QUEUE_DEPTH, trapText } from "../gate/interface";
 import { HandlerSettings, SystemDescriptor } from "../config/boot_descriptor";
 import { savedStateRestore } from "./saved_state";
 import { BootInformation, BootModule } from "../boot/boot_information";
-import { Delivery, EVENT_BOOT, EventQueue } from "../events/event_queue";
+import { Delivery, EVENT_BOOT } from "../events/event_queue";
+import { HandlerQueues } from "../events/handler_queues";
 import { TimerSet } from "../events/timers";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
-import { HANDLER_DEFAULT_BUDGET_NANOSECONDS, HANDLER_EVENT_QUEUE_CAPACITY, HANDLER_TIMERS_MAX } from "../params";
+import { HANDLER_DEFAULT_BUDGET_NANOSECONDS, HANDLER_TIMERS_MAX } from "../params";
 import { clockNanoseconds } from "../time/clock";
 
 const ELF_MAGIC: u32 = 0x464c457f;
@@ -46,7 +47,8 @@ export class Handler {
 }
 
 export const handlers = new Array<Handler>();
-export const eventQueue = new EventQueue(HANDLER_EVENT_QUEUE_CAPACITY, PAYLOAD_MAX_BYTES);
+/** One queue per handler, same index (events/handler_queues.ts). */
+export const eventQueues = new HandlerQueues(QUEUE_DEPTH, PAYLOAD_MAX_BYTES);
 export const handlerTimers = new TimerSet(HANDLER_TIMERS_MAX);
 /** The delivery being run now and its payload (the gate hands the payload to the handler). */
 export const delivery = new Delivery();
@@ -104,6 +106,7 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   handler.memoryBytes = settings.memoryBytes;
   for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);
+  eventQueues.add();
   const now = clockNanoseconds(readTsc());
   addTimer(handler, index, now, settings.everyNanoseconds, settings.everyNanoseconds);
   addTimer(handler, index, now, settings.afterNanoseconds, 0);
@@ -129,12 +132,14 @@ export function handlersPostBoot(): void {
   for (let i = 0; i < handlers.length; i++) if (handlers[i].runsAtBoot) postTo(i, EVENT_BOOT, 0, 0, now, 0, 0);
 }
 
+/** Queues an event for `handler`; false when its queue is full (the drop is counted and logged, rate-limited). */
 export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp: u64, payload: usize, length: i32): bool {
-  if (eventQueue.post(handler, kind, source, name, timestamp, payload, length)) return true;
-  // Warn on the 1st, 2nd, 4th, 8th... drop: a flood must not flood the log as well.
-  if ((eventQueue.dropped & (eventQueue.dropped - 1)) == 0) {
-    log(LEVEL_WARNING, line.clear().string("events: queue full, dropped an event for '").string(handlers[handler].name)
-      .string("' (").decimal(eventQueue.dropped).string(" dropped so far)"));
+  if (eventQueues.post(handler, kind, source, name, timestamp, payload, length)) return true;
+  // Warn on the 1st, 2nd, 4th, 8th... drop for each handler: a flood must not flood the log as well.
+  const dropped = eventQueues.queue(handler).dropped;
+  if ((dropped & (dropped - 1)) == 0) {
+    log(LEVEL_WARNING, line.clear().string("events: '").string(handlers[handler].name).string("' has ").decimal(QUEUE_DEPTH)
+      .string(" events waiting; dropped one (").decimal(dropped).string(" dropped so far)"));
   }
   return false;
 }
@@ -147,7 +152,7 @@ export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp
  */
 export function handlerReset(index: i32): u32 {
   const handler = handlers[index];
-  eventQueue.discardFor(index);
+  eventQueues.discardFor(index);
   const trap = moduleReset(handler.module);
   restart(handler.health);
   if (trap != 0) {
@@ -171,13 +176,13 @@ export function handlerNamed(address: usize, length: i32): i32 {
 
 /** Writes the `handlers` table, a line at a time, through `emit`; every column keeps its place whatever the text. */
 export function handlersReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  QUARANTINED  LAST FAILURE"));
+  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  STATE        LAST FAILURE"));
   for (let i = 0; i < handlers.length; i++) {
     const handler = handlers[i];
     const health = handler.health;
     out.clear().column(handler.name, 14).column(handler.version, 23).decimal(health.runs).padTo(33)
       .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
-      .padTo(56).column(health.quarantined ? "yes" : "no", 69)
+      .padTo(56).column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 69)
       .string(health.lastTrap == 0 ? "-" : handler.lastFailure.length > 0 ? handler.lastFailure : trapText(health.lastTrap));
     emit(out);
   }

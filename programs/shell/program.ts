@@ -15,7 +15,7 @@ const HELP = `commands:
   ls [path]              list a directory of the boot filesystem (default /)
   cat <file>             print a file
   echo <text>            print the text
-  handlers               every handler: version, runs, failures, state bytes, quarantine, last failure
+  handlers               every handler: version, runs, failures, state bytes, state, last failure
   capabilities           what each handler and running program may do
   emit <event> [payload] send an app event to the handlers subscribed to it
   reset <handler>        put a handler back to its initial state (lifts quarantine)

@@ -67,7 +67,15 @@ function numberConstants(prefix: string, items: Array<{ name: string; value: num
   return items.map((item) => `${item.summary ? `/** ${item.summary} */\n` : ""}export const ${prefix}${item.name}: ${type} = ${item.value};`).join("\n");
 }
 
+/** Error codes are -1, -2, … without gaps: ERROR_TEXTS is indexed by -code - 1. */
+function checkErrorCodes(): void {
+  errors.slice().sort((a, b) => b.code - a.code).forEach((error, index) => {
+    if (error.code !== -(index + 1)) throw new Error(`interface/optios.ts: error ${error.name} is ${error.code}; codes must run -1, -2, … without gaps`);
+  });
+}
+
 export function kernelInterface(): string {
+  checkErrorCodes();
   const slots = callSlots();
   return `// ${header}
 //

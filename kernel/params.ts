@@ -35,9 +35,6 @@ export const TSC_CALIBRATION_PIT_TICKS: u32 = 2386; // ≈ 2 ms
 export const TSC_CALIBRATION_MAX_POLLS: u32 = 10_000_000;
 
 
-/** Events waiting for handlers at most; more are dropped and counted. */
-export const HANDLER_EVENT_QUEUE_CAPACITY: i32 = 64;
-
 
 
 /** Handler timers (every= / after=) in the whole system. */

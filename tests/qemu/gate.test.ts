@@ -45,6 +45,14 @@ describe.sequential("capabilities, granted and refused", () => {
     await machine.waitFor(PROMPT, BOOT_TIMEOUT_MILLISECONDS);
   }, BOOT_TIMEOUT_MILLISECONDS);
 
+  test("log text is escaped: a module can neither forge a kernel line nor drive the terminal", async () => {
+    await machine.waitFor("[forger] forger: hello", BOOT_TIMEOUT_MILLISECONDS);
+    const output = since(0);
+    expect(output).toContain("[forger] forger: hello\\x0d\\x0ahandlers: 'target' trapped (unreachable executed); run rolled back\\x1b[2J");
+    expect(output).not.toMatch(/^handlers: 'target' trapped/m);
+    expect(output).not.toContain("\u001b[2J");
+  });
+
   test("emit: a granted event reaches its subscriber; an ungranted one is refused and logged, and the handler runs on", async () => {
     const output = await command("emit go", /caller: done[\s\S]*target: got allowed\.one/);
     expect(output).toContain("[caller] caller: emit allowed.one -> sent");
@@ -94,6 +102,7 @@ describe.sequential("capabilities, granted and refused", () => {
     const output = await command("capabilities");
     expect(output).toMatch(/^caller +handler +emit:allowed\.\*, status:target$/m);
     expect(output).toMatch(/^target +handler +none$/m);
+    expect(output).toMatch(/^forger +handler +none$/m);
     expect(output).toMatch(/^shell +program +emit:go, report:log, report:capabilities, report:handlers, files:read, reset:target, programs, power$/m);
   });
 

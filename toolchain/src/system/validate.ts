@@ -92,6 +92,22 @@ const asMemory = (value: unknown) => {
   return bytes !== null && bytes > 0 && bytes % WASM_PAGE_BYTES === 0 ? bytes : null;
 };
 
+const MODULE_MEMORY_MAX_BYTES = limit("MODULE_MEMORY_MAX_BYTES");
+const MEMORY_FORM = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to ${formatSize(MODULE_MEMORY_MAX_BYTES)}`;
+
+/**
+ * A module's `memory`: a whole number of pages, and at most what the kernel reserves for one
+ * module (MODULE_MEMORY_MAX_BYTES, interface/optios.ts), refused here rather than at boot.
+ */
+function checkMemory(checker: FileChecker, table: Table, path: string, where: string): number | undefined {
+  if (!("memory" in table)) return DEFAULT_MEMORY_BYTES;
+  const bytes = checker.expect(table.memory, `${path}.memory`, `${where} memory`, MEMORY_FORM, asMemory);
+  if (bytes === undefined || bytes <= MODULE_MEMORY_MAX_BYTES) return bytes;
+  checker.report(`${path}.memory`, `${where} memory: ${describeValue(table.memory)} is more than the kernel reserves for one module, ` +
+    `${formatSize(MODULE_MEMORY_MAX_BYTES)} (MODULE_MEMORY_MAX_BYTES); expected at most "${formatSize(MODULE_MEMORY_MAX_BYTES)}"`);
+  return undefined;
+}
+
 function checkSystem(checker: FileChecker, table: Table, fragment: Fragment): void {
   const where = "[system]";
   checker.rejectUnknownKeys(table, SYSTEM_KEYS, "system", `in ${where}`);
@@ -145,7 +161,6 @@ function describeArrayTable(array: string, table: Table, index: number): string 
   return `[[${array}]] #${index + 1}${named}`;
 }
 
-const MEMORY_FORM = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to 4GiB`;
 
 /** Validates `[[handlers]]` #index (0-based); returns the normalised handler or null. */
 function checkHandler(checker: FileChecker, table: Table, index: number, directory: string): HandlerConfig | null {
@@ -162,7 +177,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const events = optional("events", `a list of ${EVENT_FORM}`, asStringList(EVENT_PATTERN), []);
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
-  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
 
   const values = [name, source, version, every, after, events, boot, budget, memory, capabilities];
@@ -219,12 +234,12 @@ function checkProgram(checker: FileChecker, table: Table, index: number, directo
   const path = `programs.${index}`;
   const where = describeArrayTable("programs", table, index);
   const unknownKeys = checker.rejectUnknownKeys(table, PROGRAM_KEYS, path, `in ${where}`);
-  const { field, required, optional } = tableFields(checker, table, path, where);
+  const { field, required } = tableFields(checker, table, path, where);
 
   const name = required("name", NAME_FORM, asString(NAME_PATTERN));
   const sourceForm = "a path to the program's AssemblyScript source, relative to this file";
   const source = required("source", sourceForm, asString(/^.+$/));
-  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
   if (source !== undefined && statSync(resolve(directory, source), { throwIfNoEntry: false })?.isFile() !== true) {
     checker.report(field("source").path, `${field("source").label}: file not found: ${JSON.stringify(source)}; expected ${sourceForm}`);

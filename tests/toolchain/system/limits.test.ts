@@ -71,6 +71,6 @@ describe("name lengths follow the kernel's limits", () => {
     const message = await errorOf({ "system.toml": text });
     expect(message).toContain(`name: expected a name of 1 to ${limit("NAME_MAX_BYTES")} lower-case letters`);
     expect(message).toContain(`version: expected a version string of 1 to ${limit("VERSION_MAX_BYTES")} printable characters`);
-    expect(message).toContain(`events: expected a list of an event name of 1 to ${limit("EVENT_NAME_MAX_BYTES")} lower-case letters`);
+    expect(message).toContain(`events[1]: expected an event name of 1 to ${limit("EVENT_NAME_MAX_BYTES")} lower-case letters`);
   });
 });

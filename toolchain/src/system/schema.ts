@@ -75,6 +75,16 @@ export const DEFAULT_FOREGROUND_MAX = 1;
 export const MAXIMUM_FOREGROUND = limit("FOREGROUND_MAX");
 export const MAXIMUM_KEEP_GENERATIONS = 100;
 
+/**
+ * What the toolchain reads, bounded so a mistaken path cannot exhaust it: a system.toml or
+ * module file is a regular file of at most 1 MiB (the largest module in systems/ is under
+ * 2 KiB); a handler or program source at most 4 MiB (asc reads it whole); includes nest at
+ * most 32 deep (systems/ nest 2).
+ */
+export const SYSTEM_FILE_MAX_BYTES = 1024 * 1024;
+export const SOURCE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+export const INCLUDE_DEPTH_MAX = 32;
+
 /** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;

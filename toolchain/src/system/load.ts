@@ -236,7 +236,7 @@ function checkStartedPrograms(fragments: Fragment[], programs: ProgramConfig[], 
 /** Reads, validates and merges `path` and its includes; throws SystemConfigError listing every problem. */
 export async function loadSystem(path: string, options: LoadOptions = {}): Promise<LoadedSystem> {
   const walker = new IncludeWalker(resolve(options.root ?? process.cwd()));
-  walker.walk(path, null);
+  walker.walk(resolve(path), null);
   if (walker.problems.length > 0 || walker.fragments.length === 0) throw new SystemConfigError(walker.problems);
   const rootDirectory = dirname(walker.files[walker.files.length - 1]);
   const config = merge(walker.fragments, rootDirectory, walker.problems);

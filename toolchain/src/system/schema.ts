@@ -77,7 +77,7 @@ export const MAXIMUM_KEEP_GENERATIONS = 100;
 
 /**
  * What the toolchain reads, bounded so a mistaken path cannot exhaust it: a system.toml or
- * module file is a regular file of at most 1 MiB (the largest module in systems/ is under
+ * module file is a regular file of at most 1 MiB (the largest in the repository is under
  * 2 KiB); a handler or program source at most 4 MiB (asc reads it whole); includes nest at
  * most 32 deep (systems/ nest 2).
  */

@@ -51,6 +51,7 @@ enum gate_call {
 #define CAPABILITIES_MAX 32
 #define FAILURE_TEXT_MAX_BYTES 160
 #define DIRTY_PAGES_MAX 1024
+#define MODULE_MEMORY_MAX_BYTES 268435456
 
 /* Loader results (negative), boot/module_loader.c. */
 #define MODULE_ERROR_NOT_ELF (-1)

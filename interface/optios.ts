@@ -176,6 +176,11 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "CAPABILITIES_MAX", value: 32, summary: "capabilities one module may be granted" },
   { name: "FAILURE_TEXT_MAX_BYTES", value: 160, summary: "the text kept of a module's last failure (abort message and place)" },
   { name: "DIRTY_PAGES_MAX", value: 1024, summary: "4 KiB pages one handler run may change (its snapshot's undo space)" },
+  {
+    name: "MODULE_MEMORY_MAX_BYTES", value: 256 * 1024 * 1024,
+    summary: "one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, " +
+      "as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give",
+  },
 ];
 
 /** Numbers with a meaning on both sides that are not errors, traps or limits. */

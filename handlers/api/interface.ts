@@ -142,6 +142,8 @@ export const CAPABILITIES_MAX: i32 = 32;
 export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
 export const DIRTY_PAGES_MAX: i32 = 1024;
+/** one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give */
+export const MODULE_MEMORY_MAX_BYTES: i32 = 268435456;
 
 /** event kind: the system started */
 export const EVENT_BOOT: u32 = 1;

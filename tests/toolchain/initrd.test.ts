@@ -39,7 +39,7 @@ function fakeProject(sourceDateEpoch = 1704067200): Project {
   return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch, systemFile: "system/system.toml", kernelArguments: "" };
 }
 
-const load = (project: Project) => loadSystem(join(project.root, project.systemFile), { displayRoot: project.root });
+const load = (project: Project) => loadSystem(join(project.root, project.systemFile), { root: project.root });
 const archivePath = (project: Project) => join(project.root, initrdArchive);
 
 function cpio(project: Project, ...argumentList: string[]): string {
@@ -97,12 +97,12 @@ describe("makeInitrd", () => {
 });
 
 describe("renderSystemToml", () => {
-  /** Loads `text` written beside the top-level file, so relative sources resolve alike. */
-  async function loadBeside(topLevelFile: string, text: string, folder: string) {
+  /** Loads `text` written beside the top-level file, so relative sources resolve alike; `root` is the project root it lies in. */
+  async function loadBeside(topLevelFile: string, text: string, folder: string, root: string) {
     const path = join(folder, `rendered-${process.pid}.toml`);
     writeFileSync(path, text);
     try {
-      return await loadSystem(path);
+      return await loadSystem(path, { root });
     } finally {
       rmSync(path, { force: true });
     }
@@ -154,7 +154,7 @@ after = "7ns"
     expect(text).toContain('every = "1500ms"\nafter = "90m"\nevents = [ "door.opened", "door.closed" ]\nboot = true\nbudget = "250us"\nmemory = "2MiB"');
     expect(text).toContain('[[programs]]\nname = "shell"\nsource = "../programs/shell.ts"\nmemory = "128KiB"');
     expect(system.config.handlers.find((handler) => handler.name === "door")?.version).toBe('2\\b"q"');
-    const again = await loadBeside(project.systemFile, text, folder);
+    const again = await loadBeside(project.systemFile, text, folder, project.root);
     expect(again.canonicalJson).toBe(system.canonicalJson);
     expect(again.files).toHaveLength(1);
   });
@@ -173,7 +173,7 @@ after = "7ns"
     for (let level = 2; level < depth; level++) folder = join(folder, "nested");
     mkdirSync(folder, { recursive: true });
     expect(relative(toolchainRepository, folder).split(sep)).toHaveLength(depth);
-    const again = await loadBeside(paths.system, text, folder);
+    const again = await loadBeside(paths.system, text, folder, toolchainRepository);
     expect(again.canonicalJson).toBe(system.canonicalJson);
   });
 });

@@ -15,7 +15,7 @@ export function writeFiles(files: Record<string, string>): string {
 }
 
 export async function load(folder: string, file = "system.toml"): Promise<LoadedSystem> {
-  return loadSystem(join(folder, file), { displayRoot: folder });
+  return loadSystem(join(folder, file), { root: folder });
 }
 
 /** The SystemConfigError message for `files`, with paths relative to their folder. */

@@ -47,7 +47,7 @@ export function programModulePath(name: string): string {
 const systems = new Map<string, Promise<LoadedSystem>>();
 export function projectSystem(project: Project): Promise<LoadedSystem> {
   const path = join(project.root, project.systemFile);
-  if (!systems.has(path)) systems.set(path, loadSystem(path, { displayRoot: project.root }));
+  if (!systems.has(path)) systems.set(path, loadSystem(path, { root: project.root }));
   return systems.get(path)!;
 }
 

@@ -8,21 +8,31 @@
 // files. A handler or program name defined twice is a conflict naming both. Every program
 // [foreground] starts must be declared in [[programs]], and at most max of them. A file
 // reached twice through different includes is read once; a file that includes itself,
-// directly or not, is a cycle, reported with the chain of files.
-import { readFileSync, realpathSync } from "node:fs";
-import { dirname, isAbsolute, relative, sep } from "node:path";
+// directly or not, is a cycle, reported with the chain of files; includes nest at most
+// INCLUDE_DEPTH_MAX deep. Every file named must be a regular file inside the project root
+// (files.ts), of at most SYSTEM_FILE_MAX_BYTES for system and module files.
+import { realpathSync } from "node:fs";
+import { dirname, relative, resolve, sep } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { blake3Hex } from "../store/hash.ts";
 import { canonicalJson } from "./canonical.ts";
 import { SystemConfigError, closestWord, type ConfigProblem } from "./errors.ts";
 import { locateKeys } from "./locate.ts";
-import { DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, VERSION_FORM, type ProgramConfig, type SystemConfig } from "./schema.ts";
+import { checkNamedFile, isInside, readNamedFile } from "./files.ts";
+import {
+  DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, INCLUDE_DEPTH_MAX, SYSTEM_FILE_MAX_BYTES, VERSION_FORM,
+  type ProgramConfig, type SystemConfig,
+} from "./schema.ts";
+import { formatSize } from "./units.ts";
 import { checkFile, type Fragment, type Origin, type Setting } from "./validate.ts";
 import { limit } from "../../../interface/optios.ts";
 
 export interface LoadOptions {
-  /** Files are named relative to this folder in messages (default: the working directory). */
-  displayRoot?: string;
+  /**
+   * The project root (default: the working directory, where `optios` runs): files are named
+   * relative to it in messages, and every file the system names must lie inside it (files.ts).
+   */
+  root?: string;
 }
 
 export interface LoadedSystem {
@@ -31,65 +41,92 @@ export interface LoadedSystem {
   canonicalJson: string;
   /** BLAKE3 of canonicalJson, hex. */
   hash: string;
-  /** Every file read, absolute, in merge order (includes first, the top-level file last). */
+  /** Every file read, absolute (as named, symbolic links not resolved), in merge order (includes first, the top-level file last). */
   files: string[];
   /** Where each handler and program is declared ("handlers:ping", "programs:shell"), for messages. */
   origins: Map<string, Origin>;
 }
 
+const MODULE_FILE_FORM = "a path to a module file, relative to the including file";
+
+/**
+ * Reads a file and its includes, depth first. Paths stay as named (resolved against the naming
+ * file's path, links not followed), so the project-root rule judges what the user wrote; files
+ * are told apart by their real path, so a diamond is read once and a cycle is found through links.
+ */
 class IncludeWalker {
   readonly fragments: Fragment[] = [];
   readonly files: string[] = [];
   readonly problems: ConfigProblem[] = [];
   private readonly visited = new Set<string>();
-  private readonly stack: string[] = [];
+  /** The files being read, outermost first: their real paths (for cycles) and paths as named. */
+  private readonly stack: Array<{ real: string; path: string }> = [];
 
-  constructor(private readonly displayRoot: string) {}
+  constructor(readonly root: string) {}
 
   display(path: string): string {
-    const shown = relative(this.displayRoot, path);
-    return shown.startsWith("..") || isAbsolute(shown) ? path : shown.split(sep).join("/");
+    if (path === this.root) return ".";
+    return isInside(this.root, path) ? relative(this.root, path).split(sep).join("/") : path;
   }
 
   walk(path: string, includedFrom: Origin | null): void {
-    let real: string;
-    try {
-      real = realpathSync(path);
-    } catch {
-      const where = includedFrom ?? { file: this.display(path), line: 0 };
-      const message = includedFrom === null ? "file not found" : `include: file not found: ${this.display(path)}; expected a path relative to the including file`;
-      this.problems.push({ ...where, message });
+    const refuse = (problem: string, expected: string) => {
+      if (includedFrom === null) this.problems.push({ file: this.display(path), line: 0, message: `${problem}; expected ${expected}` });
+      else this.problems.push({ ...includedFrom, message: `include: ${problem}; expected ${expected}` });
+    };
+    const shown = this.display(path);
+    const check = checkNamedFile(path, shown, this.root, SYSTEM_FILE_MAX_BYTES);
+    if (check.problem !== null) {
+      if (check.missing && includedFrom === null) this.problems.push({ file: shown, line: 0, message: "file not found" });
+      else if (check.missing) refuse(check.problem, "a path relative to the including file");
+      else refuse(check.problem, `${includedFrom === null ? "a system.toml" : MODULE_FILE_FORM}: a regular file of at most ${formatSize(SYSTEM_FILE_MAX_BYTES)} inside the project root`);
       return;
     }
-    if (this.stack.includes(real)) {
-      const chain = [...this.stack.slice(this.stack.indexOf(real)), real].map((file) => this.display(file)).join(" → ");
-      this.problems.push({ ...includedFrom!, message: `include: include cycle: ${chain}; expected each file to be included only by files it does not include` });
+    const real = realpathSync(path);
+    const open = this.stack.findIndex((file) => file.real === real);
+    if (open >= 0) {
+      const chain = [...this.stack.slice(open).map((file) => file.path), path].map((file) => this.display(file)).join(" → ");
+      refuse(`include cycle: ${chain}`, "each file to be included only by files it does not include");
+      return;
+    }
+    if (this.stack.length > INCLUDE_DEPTH_MAX) {
+      refuse(`includes nested more than ${INCLUDE_DEPTH_MAX} deep: ${this.describeChain(path)}`, `at most ${INCLUDE_DEPTH_MAX} levels of include (INCLUDE_DEPTH_MAX)`);
       return;
     }
     if (this.visited.has(real)) return;
     this.visited.add(real);
-    const fragment = this.read(real);
+    const fragment = this.read(path, shown, includedFrom === null ? "a system.toml" : "a module file");
     if (fragment === null) return;
-    this.stack.push(real);
+    this.stack.push({ real, path });
     for (const include of fragment.includes) this.walk(include.value, include.origin);
     this.stack.pop();
     this.fragments.push(fragment);
-    this.files.push(real);
+    this.files.push(path);
   }
 
-  private read(path: string): Fragment | null {
-    const file = this.display(path);
-    const source = readFileSync(path, "utf8");
+  /** "system.toml → a.toml → … → z.toml": the open files and `path`, the middle left out when long. */
+  private describeChain(path: string): string {
+    const files = [...this.stack.map((file) => file.path), path].map((file) => this.display(file));
+    const shown = files.length <= 6 ? files : [...files.slice(0, 2), "…", ...files.slice(-3)];
+    return shown.join(" → ");
+  }
+
+  private read(path: string, shown: string, noun: string): Fragment | null {
+    const read = readNamedFile(path, shown, SYSTEM_FILE_MAX_BYTES);
+    if ("problem" in read) {
+      this.problems.push({ file: shown, line: 0, message: `${read.problem}; expected ${noun}: a regular file of at most ${formatSize(SYSTEM_FILE_MAX_BYTES)}` });
+      return null;
+    }
     let document: Record<string, unknown>;
     try {
-      document = parse(source, { integersAsBigInt: true }) as Record<string, unknown>;
+      document = parse(read.text, { integersAsBigInt: true }) as Record<string, unknown>;
     } catch (error) {
       if (!(error instanceof TomlError)) throw error;
       const reason = error.message.split("\n")[0].replace(/^Invalid TOML document: /, "");
-      this.problems.push({ file, line: error.line, message: `invalid TOML at column ${error.column}: ${reason}` });
+      this.problems.push({ file: shown, line: error.line, message: `invalid TOML at column ${error.column}: ${reason}` });
       return null;
     }
-    return checkFile(document, path, file, locateKeys(source), this.problems);
+    return checkFile(document, path, shown, locateKeys(read.text), this.problems, this.root);
   }
 }
 
@@ -198,8 +235,8 @@ function checkStartedPrograms(fragments: Fragment[], programs: ProgramConfig[], 
 
 /** Reads, validates and merges `path` and its includes; throws SystemConfigError listing every problem. */
 export async function loadSystem(path: string, options: LoadOptions = {}): Promise<LoadedSystem> {
-  const walker = new IncludeWalker(options.displayRoot ?? process.cwd());
-  walker.walk(path, null);
+  const walker = new IncludeWalker(resolve(options.root ?? process.cwd()));
+  walker.walk(resolve(path), null);
   if (walker.problems.length > 0 || walker.fragments.length === 0) throw new SystemConfigError(walker.problems);
   const rootDirectory = dirname(walker.files[walker.files.length - 1]);
   const config = merge(walker.fragments, rootDirectory, walker.problems);

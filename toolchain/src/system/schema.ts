@@ -3,6 +3,8 @@
 // Everything here is normalised: durations in nanoseconds, sizes in bytes, hostnames in
 // lower case, handler and program sources relative to the top-level system.toml's directory
 // with '/' separators, so the same system written two ways has one canonical JSON form and one hash.
+// Limits the kernel shares (name lengths, foreground programs) come from interface/optios.ts.
+import { limit } from "../../../interface/optios.ts";
 
 /** When a handler runs. At least one trigger is required; several may be combined. */
 export interface HandlerTriggers {
@@ -70,8 +72,18 @@ export const DEFAULT_BUDGET_NANOSECONDS = 10_000_000;
 export const DEFAULT_MEMORY_BYTES = 1024 * 1024;
 export const DEFAULT_KEEP_GENERATIONS = 5;
 export const DEFAULT_FOREGROUND_MAX = 1;
-export const MAXIMUM_FOREGROUND = 4;
+export const MAXIMUM_FOREGROUND = limit("FOREGROUND_MAX");
 export const MAXIMUM_KEEP_GENERATIONS = 100;
+
+/**
+ * What the toolchain reads, bounded so a mistaken path cannot exhaust it: a system.toml or
+ * module file is a regular file of at most 1 MiB (the largest in the repository is under
+ * 2 KiB); a handler or program source at most 4 MiB (asc reads it whole); includes nest at
+ * most 32 deep (systems/ nest 2).
+ */
+export const SYSTEM_FILE_MAX_BYTES = 1024 * 1024;
+export const SOURCE_FILE_MAX_BYTES = 4 * 1024 * 1024;
+export const INCLUDE_DEPTH_MAX = 32;
 
 /** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
@@ -84,14 +96,14 @@ export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as cons
 export const HOSTNAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 export const HOSTNAME_FORM = "an RFC 1123 label (1 to 63 letters, digits or '-', not starting or ending with '-')";
 
-/** Handler and program names: used in store paths and module names. */
-export const NAME_PATTERN = /^[a-z][a-z0-9_-]{0,31}$/;
-export const NAME_FORM = "a name of 1 to 32 lower-case letters, digits, '_' or '-', starting with a letter";
+/** Handler and program names: used in store paths and module names; the kernel keeps NAME_MAX_BYTES. */
+export const NAME_PATTERN = new RegExp(`^[a-z][a-z0-9_-]{0,${limit("NAME_MAX_BYTES") - 1}}$`);
+export const NAME_FORM = `a name of 1 to ${limit("NAME_MAX_BYTES")} lower-case letters, digits, '_' or '-', starting with a letter`;
 
-/** App-defined event names may also use '.' to group them ("door.opened"). */
-export const EVENT_PATTERN = /^[a-z][a-z0-9_.-]{0,63}$/;
-export const EVENT_FORM = "event names of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter";
+/** App-defined event names may also use '.' to group them ("door.opened"); the kernel keeps EVENT_NAME_MAX_BYTES. */
+export const EVENT_PATTERN = new RegExp(`^[a-z][a-z0-9_.-]{0,${limit("EVENT_NAME_MAX_BYTES") - 1}}$`);
+export const EVENT_FORM = `an event name of 1 to ${limit("EVENT_NAME_MAX_BYTES")} lower-case letters, digits, '_', '-' or '.', starting with a letter`;
 
-/** Versions are short printable strings without spaces, compared for equality only. */
-export const VERSION_PATTERN = /^[\x21-\x7e]{1,64}$/;
-export const VERSION_FORM = "a version string of 1 to 64 printable characters without spaces";
+/** Versions are short printable strings without spaces, compared for equality only; the kernel keeps VERSION_MAX_BYTES. */
+export const VERSION_PATTERN = new RegExp(`^[\\x21-\\x7e]{1,${limit("VERSION_MAX_BYTES")}}$`);
+export const VERSION_FORM = `a version string of 1 to ${limit("VERSION_MAX_BYTES")} printable characters without spaces`;

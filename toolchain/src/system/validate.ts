@@ -3,14 +3,14 @@
 // A fragment is one file's contribution before includes are merged: every value carries
 // the file and line it came from, so a conflict between two files can name both. Problems
 // are appended to a shared list; a value with a problem is left out of the fragment.
-import { statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { closestWord, describeValue, type ConfigProblem } from "./errors.ts";
+import { checkNamedFile } from "./files.ts";
 import { lineOf, type KeyLines } from "./locate.ts";
 import {
   DEFAULT_BUDGET_NANOSECONDS, DEFAULT_MEMORY_BYTES, EVENT_FORM, EVENT_PATTERN, FOREGROUND_KEYS, HANDLER_KEYS,
   HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, PROGRAM_KEYS,
-  SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
+  SOURCE_FILE_MAX_BYTES, SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
 } from "./schema.ts";
 import { capabilityProblem } from "./capabilities.ts";
 import { limit } from "../../../interface/optios.ts";
@@ -48,6 +48,8 @@ class FileChecker {
     readonly file: string,
     private readonly lines: KeyLines,
     private readonly problems: ConfigProblem[],
+    /** The project root every named file must lie in (files.ts). */
+    readonly root: string,
   ) {}
 
   origin(path: string): Origin {
@@ -76,13 +78,41 @@ class FileChecker {
     this.report(path, `${field}: expected ${expected}, got ${describeValue(value)}`);
     return undefined;
   }
+
+  /**
+   * The list if every item is a string `pattern` accepts, else undefined after reporting each
+   * bad item by its 1-based position (`events[2]: expected an event name …, got "Door Opened"`).
+   */
+  expectList(value: unknown, path: string, field: string, item: string, pattern: RegExp): string[] | undefined {
+    if (!Array.isArray(value)) {
+      this.report(path, `${field}: expected a list, each ${item}, got ${describeValue(value)}`);
+      return undefined;
+    }
+    let bad = 0;
+    value.forEach((entry, index) => {
+      if (typeof entry === "string" && pattern.test(entry)) return;
+      this.report(path, `${field}[${index + 1}]: expected ${item}, got ${describeValue(entry)}`);
+      bad++;
+    });
+    return bad === 0 ? (value as string[]) : undefined;
+  }
+
+  /**
+   * Checks a handler's or program's source against the project-root rule and the size cap;
+   * true when it may be used. A missing file is refused only when `mustExist`.
+   */
+  checkSource(keyPath: string, field: string, file: string, written: string, expected: string, mustExist: boolean): boolean {
+    const check = checkNamedFile(file, JSON.stringify(written), this.root, SOURCE_FILE_MAX_BYTES);
+    if (check.problem === null || (check.missing && !mustExist)) return true;
+    const rule = check.missing ? expected : `${expected}: a regular file of at most ${formatSize(SOURCE_FILE_MAX_BYTES)} inside the project root`;
+    this.report(keyPath, `${field}: ${check.problem}; expected ${rule}`);
+    return false;
+  }
 }
 
 const asString = (pattern: RegExp) => (value: unknown) => (typeof value === "string" && pattern.test(value) ? value : null);
 const asInteger = (minimum: number, maximum: number) => (value: unknown) =>
   typeof value === "bigint" && value >= BigInt(minimum) && value <= BigInt(maximum) ? Number(value) : null;
-const asStringList = (pattern: RegExp) => (value: unknown) =>
-  Array.isArray(value) && value.every((item) => typeof item === "string" && pattern.test(item)) ? (value as string[]) : null;
 const asDuration = (minimum: number) => (value: unknown) => {
   const nanoseconds = typeof value === "string" ? parseDuration(value) : null;
   return nanoseconds !== null && nanoseconds >= minimum ? nanoseconds : null;
@@ -91,6 +121,22 @@ const asMemory = (value: unknown) => {
   const bytes = typeof value === "string" ? parseSize(value) : null;
   return bytes !== null && bytes > 0 && bytes % WASM_PAGE_BYTES === 0 ? bytes : null;
 };
+
+const MODULE_MEMORY_MAX_BYTES = limit("MODULE_MEMORY_MAX_BYTES");
+const MEMORY_FORM = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to ${formatSize(MODULE_MEMORY_MAX_BYTES)}`;
+
+/**
+ * A module's `memory`: a whole number of pages, and at most what the kernel reserves for one
+ * module (MODULE_MEMORY_MAX_BYTES, interface/optios.ts), refused here rather than at boot.
+ */
+function checkMemory(checker: FileChecker, table: Table, path: string, where: string): number | undefined {
+  if (!("memory" in table)) return DEFAULT_MEMORY_BYTES;
+  const bytes = checker.expect(table.memory, `${path}.memory`, `${where} memory`, MEMORY_FORM, asMemory);
+  if (bytes === undefined || bytes <= MODULE_MEMORY_MAX_BYTES) return bytes;
+  checker.report(`${path}.memory`, `${where} memory: ${describeValue(table.memory)} is more than the kernel reserves for one module, ` +
+    `${formatSize(MODULE_MEMORY_MAX_BYTES)} (MODULE_MEMORY_MAX_BYTES); expected at most "${formatSize(MODULE_MEMORY_MAX_BYTES)}"`);
+  return undefined;
+}
 
 function checkSystem(checker: FileChecker, table: Table, fragment: Fragment): void {
   const where = "[system]";
@@ -118,7 +164,7 @@ function checkForeground(checker: FileChecker, table: Table, fragment: Fragment)
     if (max !== undefined) fragment.foreground.max = { value: max, origin: checker.origin("foreground.max") };
   }
   if ("programs" in table) {
-    const programs = checker.expect(table.programs, "foreground.programs", `${where} programs`, `a list of program names (${NAME_FORM})`, asStringList(NAME_PATTERN));
+    const programs = checker.expectList(table.programs, "foreground.programs", `${where} programs`, `a program name (${NAME_FORM})`, NAME_PATTERN);
     for (const program of programs ?? []) fragment.foreground.programs.push({ value: program, origin: checker.origin("foreground.programs") });
   }
 }
@@ -145,29 +191,30 @@ function describeArrayTable(array: string, table: Table, index: number): string 
   return `[[${array}]] #${index + 1}${named}`;
 }
 
-const MEMORY_FORM = `${SIZE_FORM}, a whole number of 64 KiB pages (${formatSize(WASM_PAGE_BYTES)}) up to 4GiB`;
-
 /** Validates `[[handlers]]` #index (0-based); returns the normalised handler or null. */
 function checkHandler(checker: FileChecker, table: Table, index: number, directory: string): HandlerConfig | null {
   const path = `handlers.${index}`;
   const where = describeArrayTable("handlers", table, index);
   const unknownKeys = checker.rejectUnknownKeys(table, HANDLER_KEYS, path, `in ${where}`);
-  const { required, optional } = tableFields(checker, table, path, where);
+  const { field, required, optional } = tableFields(checker, table, path, where);
 
   const name = required("name", NAME_FORM, asString(NAME_PATTERN));
-  const source = required("source", "a path to the handler's source (AssemblyScript .ts, or WebAssembly text .wat), relative to this file", asString(/^.+$/));
+  const sourceForm = "a path to the handler's source (AssemblyScript .ts, or WebAssembly text .wat), relative to this file";
+  const source = required("source", sourceForm, asString(/^.+$/));
   const version = required("version", VERSION_FORM, asString(VERSION_PATTERN));
   const every = optional("every", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
   const after = optional("after", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
-  const events = optional("events", `a list of ${EVENT_FORM}`, asStringList(EVENT_PATTERN), []);
+  const events = "events" in table ? checker.expectList(table.events, field("events").path, field("events").label, EVENT_FORM, EVENT_PATTERN) : [];
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
-  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
+  // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
+  const sourceUsable = source === undefined || checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, false);
 
   const values = [name, source, version, every, after, events, boot, budget, memory, capabilities];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
-  if (values.some((value) => value === undefined) || unknownKeys > 0) return null;
+  if (values.some((value) => value === undefined) || !sourceUsable || unknownKeys > 0) return null;
   if (every === null && after === null && events!.length === 0 && boot === false) {
     checker.report(path, `${where}: no trigger; expected at least one of every, after, events or boot = true`);
     return null;
@@ -219,17 +266,14 @@ function checkProgram(checker: FileChecker, table: Table, index: number, directo
   const path = `programs.${index}`;
   const where = describeArrayTable("programs", table, index);
   const unknownKeys = checker.rejectUnknownKeys(table, PROGRAM_KEYS, path, `in ${where}`);
-  const { field, required, optional } = tableFields(checker, table, path, where);
+  const { field, required } = tableFields(checker, table, path, where);
 
   const name = required("name", NAME_FORM, asString(NAME_PATTERN));
   const sourceForm = "a path to the program's AssemblyScript source, relative to this file";
   const source = required("source", sourceForm, asString(/^.+$/));
-  const memory = optional("memory", MEMORY_FORM, asMemory, DEFAULT_MEMORY_BYTES);
+  const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
-  if (source !== undefined && statSync(resolve(directory, source), { throwIfNoEntry: false })?.isFile() !== true) {
-    checker.report(field("source").path, `${field("source").label}: file not found: ${JSON.stringify(source)}; expected ${sourceForm}`);
-    return null;
-  }
+  if (source !== undefined && !checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, true)) return null;
   if (name === undefined || source === undefined || memory === undefined || capabilities === undefined || unknownKeys > 0) return null;
   return { name, source: resolve(directory, source), memoryBytes: memory, capabilities };
 }
@@ -252,15 +296,16 @@ function checkArrayOfTables<T>(checker: FileChecker, document: Table, key: strin
 
 /**
  * Validates one parsed file. `absolutePath` locates includes, handler and program sources
- * (all relative to the file that names them); `file` is how messages name it.
+ * (all relative to the file that names them); `file` is how messages name it; `root` is the
+ * project root every named file must lie in.
  */
-export function checkFile(document: Table, absolutePath: string, file: string, lines: KeyLines, problems: ConfigProblem[]): Fragment {
-  const checker = new FileChecker(file, lines, problems);
+export function checkFile(document: Table, absolutePath: string, file: string, lines: KeyLines, problems: ConfigProblem[], root: string): Fragment {
+  const checker = new FileChecker(file, lines, problems, root);
   const directory = dirname(absolutePath);
   const fragment: Fragment = { file, includes: [], system: {}, foreground: { programs: [] }, handlers: [], programs: [] };
   checker.rejectUnknownKeys(document, TOP_LEVEL_KEYS, "", "at the top level");
   if ("include" in document) {
-    const includes = checker.expect(document.include, "include", "include", "a list of paths to module files, relative to this file", asStringList(/^.+$/));
+    const includes = checker.expectList(document.include, "include", "include", "a path to a module file, relative to this file", /^.+$/);
     for (const include of includes ?? []) fragment.includes.push({ value: resolve(directory, include), origin: checker.origin("include") });
   }
   const tables: Array<[string, (table: Table) => void]> = [

@@ -71,6 +71,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   clockSetBoot(entryTsc);
   phaseEnds[PHASE_CLOCK] = readTsc();
   printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
+  for (let i = 0; i < information.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(information.warnings[i]));
   for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
   if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);

@@ -59,6 +59,9 @@ export function bootError(): void { result.clear().string(information.error); }
 export function bootProtocol(): void { result.clear().string(information.protocol); }
 export function bootLoaderName(): void { result.clear().string(information.loaderName); }
 export function bootCommandLine(): void { result.clear().string(information.commandLine); }
+export function bootCommandLineLength(): i32 { return String.UTF8.byteLength(information.commandLine); }
+export function bootWarningCount(): i32 { return information.warnings.length; }
+export function bootWarning(index: i32): void { result.clear().string(information.warnings[index]); }
 export function bootRegionCount(): i32 { return information.regions.length; }
 export function bootRegionBase(index: i32): u64 { return information.regions[index].base; }
 export function bootRegionLength(index: i32): u64 { return information.regions[index].length; }

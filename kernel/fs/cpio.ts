@@ -202,8 +202,13 @@ function notNewc(header: StaticArray<u8>, magic: string): string {
   if ((first == 0xc7 && second == 0x71) || (first == 0x71 && second == 0xc7)) return "an old binary cpio archive (cpio -H bin)" + wanted;
   if (first == 0x1f && second == 0x8b) return "a gzip-compressed file; the initrd must be an uncompressed cpio newc archive (magic 070701)";
   let bytes = "";
-  for (let i = 0; i < 6; i++) bytes += (i > 0 ? " " : "") + (<u32>header[i] < 16 ? "0" : "") + (<u32>header[i]).toString(16);
-  return "not a cpio archive: it starts with the bytes " + bytes + " ('" + printable(magic) + "'), expected the newc magic 070701";
+  let shown = "";
+  for (let i = 0; i < 6; i++) {
+    const byte = <u32>header[i];
+    bytes += (i > 0 ? " " : "") + (byte < 16 ? "0" : "") + byte.toString(16);
+    shown += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : "?";
+  }
+  return "not a cpio archive: it starts with the bytes " + bytes + " ('" + shown + "'), expected the newc magic 070701";
 }
 
 /** Puts one archive entry into the tree; returns "" or what is wrong with it. */

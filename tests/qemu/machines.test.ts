@@ -2,8 +2,8 @@
 //
 // Boots build/kernel.elf directly (PVH) with hand-made initrds: empty, garbage, an old-format
 // (070707) archive, and the build's own archive cut short after /bin/shell; a 5 KB command
-// line (QEMU's option ROM overwrites the start info with it); -m 4M (too little for the shell)
-// and -m 5G (memory above the identity-mapped 4 GiB).
+// line (QEMU's option ROM overwrites the start info with it); -m 4M (too little for the shell),
+// -m 3M (too little for the kernel image) and -m 5G (memory above the identity-mapped 4 GiB).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,6 +100,13 @@ test("memory: with -m 4M the kernel says it needs more memory, naming what it ha
   expect(machine.output).toMatch(/memory: this machine needs more memory: it has 3\.\d MiB of usable RAM and its boot programs need more than that \(at least [\d.]+ MiB\); 1 boot program could not start/);
   expect(machine.output).not.toContain("trapped while starting");
   await staysUp(machine);
+}, TEST_TIMEOUT_MILLISECONDS);
+
+test("memory: with -m 3M, too little for the kernel image itself, the boot stub says how much there is and is needed", async () => {
+  const machine = boot({ kernel: images.kernel, initrd: initrds.build, memory: "3M" });
+  await machine.waitFor(/OptiOS: this machine needs more memory: .*docs\/benchmarks\.md\)/, BANNER_TIMEOUT_MILLISECONDS);
+  expect(machine.output).toMatch(/it has 2\d{3} KiB of usable RAM, and the kernel alone needs RAM up to 0x[0-9a-f]{16} \(at least [34] MiB; a working shell needs more/);
+  expect(machine.output).not.toMatch(/assertion failed|PANIC|panic/);
 }, TEST_TIMEOUT_MILLISECONDS);
 
 test("memory: with -m 5G the shell's mem reports the RAM above the identity-mapped 4 GiB as unmanaged, not used", async () => {

@@ -24,7 +24,7 @@ import { gateCall } from "./gate/gate";
 import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
-import { bootFilesystemMount } from "./fs/boot_filesystem";
+import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
 import { IRQ_COM1, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
 import { bootInformationKeep } from "./boot/current";
@@ -33,8 +33,9 @@ import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from ".
 import { kernelLoop } from "./loop";
 import { programsInitialize, programsPreempt, programStartNamed } from "./programs/programs";
 import { FOREGROUND_MAX, trapText } from "./gate/interface";
-import { LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
-import { memoryInitialize, memoryTotalBytes, pageAllocator } from "./memory/memory";
+import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
+import { memoryAllocatePages, memoryInitialize, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
+  pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine } from "./panic";
 import { PAGE_BYTES } from "./params";
 import { runSelfTests } from "./selftest";
@@ -71,6 +72,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   clockSetBoot(entryTsc);
   phaseEnds[PHASE_CLOCK] = readTsc();
   printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
+  for (let i = 0; i < information.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(information.warnings[i]));
   for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
   if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
@@ -88,10 +90,33 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   picUnmask(IRQ_KEYBOARD);
   picUnmask(IRQ_COM1);
   handlersPostBoot();                                          // each gets the boot event
+  const refusals = memoryRefusals;
+  let wanted = 0;
+  let started = 0;
   for (let console: u32 = 1; console <= <u32>FOREGROUND_MAX; console++) {  // the programs started at boot
-    for (let i = 0; i < system.programs.length; i++) if (system.programs[i].bootConsole == console) programStartNamed(system.programs[i].name);
+    for (let i = 0; i < system.programs.length; i++) {
+      if (system.programs[i].bootConsole != console) continue;
+      wanted++;
+      if (programStartNamed(system.programs[i].name)) started++;
+    }
   }
+  if (started < wanted) reportBootProgramsMissing(wanted - started, refusals);
   kernelLoop();                                                // never returns
+}
+
+/** One clear line when programs meant to start at boot (the shell) could not: too little memory, or no usable boot filesystem. */
+function reportBootProgramsMissing(missing: i32, refusals: u32): void {
+  const report = line.clear();
+  if (memoryShortage(refusals).length > 0) {
+    report.string("memory: this machine needs more memory: it has ").size(memoryTotalBytes - memoryUnmanagedBytes)
+      .string(" of usable RAM and its boot programs need more than that (at least ").size(memoryNeededBytes())
+      .string("); ").decimal(missing).string(missing == 1 ? " boot program" : " boot programs").string(" could not start (")
+      .string(memoryShortage(refusals)).string("); docs/benchmarks.md has the smallest -m for the default system");
+  } else if (bootFilesystemProblem().length > 0) {
+    report.string("boot: no shell to start: the boot filesystem is missing or damaged (").string(bootFilesystemProblem())
+      .string("); the machine stays up with its log on this console; rebuild the initrd or boot another generation");
+  } else return;
+  log(LEVEL_ERROR, report);
 }
 
 function readBootInformation(magic: u32, address: u64): BootInformation {
@@ -104,7 +129,7 @@ function readBootInformation(magic: u32, address: u64): BootInformation {
 
 /** Pages for module images, instances and memories (boot/wasm_runtime.c); 0 when none are free. */
 export function kernel_allocate_pages(count: u32): u64 {
-  return pageAllocator().allocateContiguous(count);
+  return memoryAllocatePages(count);
 }
 
 /** Gives back pages from kernel_allocate_pages (module memories, stacks, snapshots). */

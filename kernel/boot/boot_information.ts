@@ -1,6 +1,7 @@
 // What the boot loader told us, in one shape whichever protocol (multiboot2 or PVH) brought us here.
 
 import { Framebuffer } from "../console/framebuffer_console";
+import { COMMAND_LINE_MAX_BYTES } from "../params";
 
 // Memory-map region kinds: the same numbers in multiboot2 and in the E820 map PVH passes on.
 export const MEMORY_AVAILABLE: u32 = 1;
@@ -36,10 +37,25 @@ export class BootInformation {
   loaderRanges: MemoryRegion[] = [];
   /** Empty when the information was read; otherwise what was wrong with it. */
   error: string = "";
+  /** What was read but not as given (a command line cut, a start info rebuilt); logged after the banner. */
+  warnings: string[] = [];
 
   fail(message: string): BootInformation {
     if (this.error.length == 0) this.error = message;
     return this;
+  }
+
+  /**
+   * Keeps the command line of `fullBytes` bytes (without its NUL) that starts at `address` in
+   * kernel memory, cut to COMMAND_LINE_MAX_BYTES with a warning when it is longer.
+   */
+  setCommandLine(address: usize, fullBytes: u64): void {
+    const kept = <i32>min<u64>(fullBytes, <u64>COMMAND_LINE_MAX_BYTES);
+    this.commandLine = readCString(address, kept);
+    if (fullBytes > <u64>COMMAND_LINE_MAX_BYTES) {
+      this.warnings.push("command line: " + fullBytes.toString() + " bytes, cut to the first " + COMMAND_LINE_MAX_BYTES.toString() +
+        " (COMMAND_LINE_MAX_BYTES); the rest is ignored");
+    }
   }
 
   availableBytes(): u64 {

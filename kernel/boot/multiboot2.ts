@@ -16,6 +16,13 @@ import { BOOT_INFORMATION_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
 import { BOOT_MODULES_MAX } from "../gate/interface";
 import { BootInformation, BootModule, MEMORY_AVAILABLE, MemoryRegion, readCString } from "./boot_information";
 
+/** Bytes before the first NUL among the `limit` at `address` in kernel memory. */
+function cStringLength(address: usize, limit: u32): u64 {
+  let length: u32 = 0;
+  while (length < limit && load<u8>(address + length) != 0) length++;
+  return length;
+}
+
 export const MULTIBOOT2_BOOT_MAGIC: u32 = 0x36d76289;
 
 const TAG_END: u32 = 0;
@@ -72,7 +79,7 @@ export function parseMultiboot2(pointer: usize, total: u32, physical: u64, infor
       ended = true;
       break;
     }
-    if (type == TAG_COMMAND_LINE) information.commandLine = readCString(tag + 8, size - 8);
+    if (type == TAG_COMMAND_LINE) information.setCommandLine(tag + 8, cStringLength(tag + 8, size - 8));
     else if (type == TAG_LOADER_NAME) information.loaderName = readCString(tag + 8, size - 8);
     else if (type == TAG_MODULE && size >= 16 && information.modules.length < BOOT_MODULES_MAX) {
       information.modules.push(new BootModule(load<u32>(tag, 8), load<u32>(tag, 12), readCString(tag + 16, size - 16)));

@@ -14,7 +14,7 @@
 // refused with a message naming what was wrong, and the kernel boots a safe system instead.
 
 import { physicalCopyIn } from "../arch/x86_64/machine";
-import { bootFilesystem } from "../fs/boot_filesystem";
+import { bootFilesystem, bootFilesystemProblem } from "../fs/boot_filesystem";
 import { ENTRY_FILE } from "../fs/cpio";
 import { Grant } from "../gate/callers";
 import { CAPABILITIES_MAX, CAPABILITY_FILES, CAPABILITY_POWER, CAPABILITY_REPORT, CAPABILITY_SLOTS, DESCRIPTOR_GRANT_BYTES,
@@ -82,6 +82,7 @@ export function safeSystem(error: string): SystemDescriptor {
 export function loadDescriptor(): SystemDescriptor {
   const filesystem = bootFilesystem();
   if (filesystem == null) return safeSystem("no boot filesystem, so no " + DESCRIPTOR_PATH);
+  if (bootFilesystemProblem().length > 0) return safeSystem("the boot filesystem is damaged, so its " + DESCRIPTOR_PATH + " is not used");
   const entry = filesystem.lookup(DESCRIPTOR_PATH);
   if (entry == null) return safeSystem(DESCRIPTOR_PATH + " is missing from the boot filesystem");
   if (entry.kind != ENTRY_FILE) return safeSystem(DESCRIPTOR_PATH + " is not a file");

@@ -146,6 +146,7 @@ export function mountArchive(address: u64, bytes: u64): Filesystem {
     return filesystem.fail("the " + bytes.toString() + "-byte archive at 0x" + address.toString(16) +
       " ends past the identity-mapped first 4 GiB");
   }
+  if (bytes == 0) return filesystem.fail("the archive is empty (0 bytes)");
   const header = new StaticArray<u8>(HEADER_BYTES);
   const name = new StaticArray<u8>(INITRD_PATH_MAX_BYTES + 1);
   let offset: u64 = 0;
@@ -157,6 +158,7 @@ export function mountArchive(address: u64, bytes: u64): Filesystem {
     }
     physicalCopyIn(changetype<usize>(header), address + offset, HEADER_BYTES);
     const magic = String.UTF8.decodeUnsafe(changetype<usize>(header), 6);
+    if (magic != MAGIC && offset == 0) return filesystem.fail(notNewc(header, magic));
     if (magic != MAGIC) return filesystem.fail(where + "bad magic '" + printable(magic) + "', expected " + MAGIC);
     const mode = readHex(header, FIELD_MODE);
     const fileSize = readHex(header, FIELD_FILE_SIZE);
@@ -188,6 +190,25 @@ export function mountArchive(address: u64, bytes: u64): Filesystem {
     offset = alignUp(dataStart + <u64>fileSize);
   }
   return filesystem.fail("no TRAILER!!! entry before the end of the " + bytes.toString() + "-byte archive");
+}
+
+/** Why an archive whose first header is not newc cannot be read: the format it is in, when known. */
+function notNewc(header: StaticArray<u8>, magic: string): string {
+  const wanted = "; only the newc format is read (magic 070701, cpio -H newc)";
+  if (magic == "070707") return "an old portable cpio archive (magic 070707, cpio -H odc)" + wanted;
+  if (magic == "070702") return "a newc archive with checksums (magic 070702, cpio -H crc)" + wanted;
+  const first = <u32>header[0];
+  const second = <u32>header[1];
+  if ((first == 0xc7 && second == 0x71) || (first == 0x71 && second == 0xc7)) return "an old binary cpio archive (cpio -H bin)" + wanted;
+  if (first == 0x1f && second == 0x8b) return "a gzip-compressed file; the initrd must be an uncompressed cpio newc archive (magic 070701)";
+  let bytes = "";
+  let shown = "";
+  for (let i = 0; i < 6; i++) {
+    const byte = <u32>header[i];
+    bytes += (i > 0 ? " " : "") + (byte < 16 ? "0" : "") + byte.toString(16);
+    shown += byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : "?";
+  }
+  return "not a cpio archive: it starts with the bytes " + bytes + " ('" + shown + "'), expected the newc magic 070701";
 }
 
 /** Puts one archive entry into the tree; returns "" or what is wrong with it. */

@@ -11,7 +11,7 @@ import { Text } from "../console/text";
 import { handlerNamed, handlerReset, handlers, handlersReport } from "../handlers/registry";
 import { savedStateSave } from "../handlers/saved_state";
 import { logRing } from "../log/log";
-import { memoryTotalBytes, pageAllocator } from "../memory/memory";
+import { memoryTotalBytes, memoryUnmanagedBytes, pageAllocator } from "../memory/memory";
 import { PAGE_BYTES } from "../params";
 import { powerOff, reboot } from "../power";
 import { consoleLine, program, programError, programReadLine, programSlots, programStart, programStop, programsReport,
@@ -65,8 +65,10 @@ export function report(caller: Caller, module: i32, topic: u64, b: u64, c: u64, 
 function memoryReport(slot: i32): void {
   const allocator = pageAllocator();
   const free = allocator.freePages * PAGE_BYTES;
-  consoleLine(slot, out.clear().string("memory: ").size(memoryTotalBytes).string(" total, ").size(memoryTotalBytes - free)
-    .string(" used, ").size(free).string(" free (4 KiB pages: ").grouped(allocator.freePages).string(" free)"));
+  out.clear().string("memory: ").size(memoryTotalBytes).string(" total, ").size(memoryTotalBytes - memoryUnmanagedBytes - free)
+    .string(" used, ").size(free).string(" free");
+  if (memoryUnmanagedBytes > 0) out.string(", ").size(memoryUnmanagedBytes).string(" unmanaged (above the identity-mapped 4 GiB)");
+  consoleLine(slot, out.string(" (4 KiB pages: ").grouped(allocator.freePages).string(" free)"));
 }
 
 function logReport(slot: i32): void {

@@ -9,6 +9,7 @@
 // Each handler gets its own wasm instance and memory; a module that fails to load or start
 // is reported by name and skipped, and the others run.
 
+import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { physicalRead32, readTsc } from "../arch/x86_64/machine";
 
 import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion } from "../arch/x86_64/modules";
@@ -82,7 +83,12 @@ export function handlersLoad(information: BootInformation, system: SystemDescrip
 
 function loadHandler(module: BootModule, settings: HandlerSettings): void {
   const name = settings.name;
+  const refusals = memoryRefusals;
   const id = moduleLoad(module.start, module.end - module.start);
+  if (id < 0 && memoryShortage(refusals).length > 0) {
+    log(LEVEL_ERROR, line.clear().string("handlers: not running '").string(name).string("': ").string(memoryShortage(refusals)));
+    return;
+  }
   if (id < 0) {
     const symbol = new StaticArray<u8>(64);
     const symbolLength = moduleErrorSymbol(changetype<usize>(symbol), 64);
@@ -95,6 +101,10 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   const trap = moduleStart(id);
   if (trap != 0) {
     forgetCaller(id);
+    if (memoryShortage(refusals).length > 0) {
+      log(LEVEL_ERROR, line.clear().string("handlers: not running '").string(name).string("': ").string(memoryShortage(refusals)));
+      return;
+    }
     log(LEVEL_ERROR, line.clear().string("handlers: '").string(name).string("' trapped while starting (")
       .string(trapText(trap)).string("); not running it"));
     return;

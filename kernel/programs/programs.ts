@@ -21,6 +21,7 @@ import { Text } from "../console/text";
 import { virtualConsole, virtualConsoleCount, virtualConsolesCreate, virtualConsoleWrite } from "../console/virtual_consoles";
 import { NO_DEADLINE } from "../events/timers";
 import { bootFilesystem } from "../fs/boot_filesystem";
+import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { ENTRY_FILE } from "../fs/cpio";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { SystemDescriptor } from "../config/boot_descriptor";
@@ -99,8 +100,10 @@ export function programStart(address: usize, length: i32): i32 {
     programError.string("no program ").text(path).string(" on the boot filesystem (see: ls /bin)");
     return -1;
   }
+  const refusals = memoryRefusals;
   const module = moduleLoad(entry.address, entry.size);
   if (module < 0) {
+    if (memoryShortage(refusals).length > 0) return shortOfMemory(path, refusals);
     programError.text(path).string(" is not a loadable module (").string(loadErrorText(module)).string(")");
     return -1;
   }
@@ -114,6 +117,7 @@ export function programStart(address: usize, length: i32): i32 {
   if (trap != 0) {
     forgetCaller(module);
     moduleUnload(module);
+    if (memoryShortage(refusals).length > 0) return shortOfMemory(path, refusals);
     programError.text(path).string(" trapped while starting (").string(trapText(trap)).string(")");
     return -1;
   }
@@ -121,6 +125,7 @@ export function programStart(address: usize, length: i32): i32 {
   if (thread < 0) {
     forgetCaller(module);
     moduleUnload(module);
+    if (memoryShortage(refusals).length > 0) return shortOfMemory(path, refusals);
     programError.string("no thread or stack left for ").text(path);
     return -1;
   }
@@ -136,11 +141,18 @@ export function programStart(address: usize, length: i32): i32 {
 }
 
 /** Starts a program named by a string (the boot configuration's list); logs failures. */
-export function programStartNamed(name: string): void {
+/** programError for a start that failed because a page request was refused since `refusals`; returns -1. */
+function shortOfMemory(path: Text, refusals: u32): i32 {
+  programError.clear().text(path).string(": ").string(memoryShortage(refusals));
+  return -1;
+}
+
+/** Starts /bin/<name> (programStart); logs why when it cannot, and returns whether it started. */
+export function programStartNamed(name: string): bool {
   const nameBytes = new Text(64).string(name);
-  if (programStart(nameBytes.pointer, nameBytes.length) < 0) {
-    log(LEVEL_WARNING, line.clear().string("programs: cannot start '").string(name).string("': ").text(programError));
-  }
+  if (programStart(nameBytes.pointer, nameBytes.length) >= 0) return true;
+  log(LEVEL_WARNING, line.clear().string("programs: cannot start '").string(name).string("': ").text(programError));
+  return false;
 }
 
 /** Stops the program in `slot` (not the one calling); false when there is none to stop. */

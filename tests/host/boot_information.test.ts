@@ -193,3 +193,107 @@ describe("PVH start info", () => {
     expect(text("bootError")).toMatch(/version 0 carries no memory map/);
   });
 });
+
+/** The kept command line: its length, and its start (the harness's result text holds 512 bytes). */
+function expectCommandLine(expected: string): void {
+  expect(under.kernel.bootCommandLineLength()).toBe(expected.length);
+  expect(text("bootCommandLine")).toBe(expected.slice(0, 512));
+}
+
+function warnings(): string[] {
+  return Array.from({ length: under.kernel.bootWarningCount() }, (_, index) => text("bootWarning", index));
+}
+
+describe("a command line longer than COMMAND_LINE_MAX_BYTES (1024)", () => {
+  const long = "console=serial " + "x".repeat(5000 - 15);
+
+  it("multiboot2: is cut to 1024 bytes with a warning naming its length", () => {
+    expect(readMultiboot2(new Multiboot2Builder().commandLine(long).memoryMap(pcMemoryMap(16)).build())).toBe("");
+    expectCommandLine(long.slice(0, 1024));
+    expect(warnings()).toEqual(["command line: 5000 bytes, cut to the first 1024 (COMMAND_LINE_MAX_BYTES); the rest is ignored"]);
+  });
+
+  it("PVH: is cut to 1024 bytes with a warning; one of exactly 1024 bytes is kept whole without one", () => {
+    const { startInfo, memoryMap } = pvhStartInfo({ memoryMapAddress: 0x7000, entries: pcMemoryMap(16), commandLineAddress: 0x8000 });
+    under.machine.writePhysical(0x6000, startInfo);
+    under.machine.writePhysical(0x7000, memoryMap);
+    under.machine.writePhysical(0x8000, Buffer.from(long + "\0"));
+    under.kernel.bootReadPvh(0x6000n);
+    expect(text("bootError")).toBe("");
+    expectCommandLine(long.slice(0, 1024));
+    expect(warnings()).toEqual(["command line: 5000 bytes, cut to the first 1024 (COMMAND_LINE_MAX_BYTES); the rest is ignored"]);
+    under.machine.writePhysical(0x8000, Buffer.from(long.slice(0, 1024) + "\0"));
+    under.kernel.bootReadPvh(0x6000n);
+    expectCommandLine(long.slice(0, 1024));
+    expect(warnings()).toEqual([]);
+  });
+});
+
+/** QEMU's fw_cfg on the fake machine's ports 0x510/0x511: the items a PVH boot reads when its start info was overwritten. */
+function fakeFwCfg(items: Map<number, Buffer>): void {
+  let selected = Buffer.alloc(0);
+  let position = 0;
+  under.machine.onPortWrite = (port, value) => {
+    if (port !== 0x510) return;
+    selected = items.get(value) ?? Buffer.alloc(0);
+    position = 0;
+  };
+  under.machine.portValues.set(0x511, () => (position < selected.length ? selected[position++] : 0));
+}
+
+function fwCfgItems(commandLine: string, e820: { base: bigint; length: bigint; kind: number }[]): Map<number, Buffer> {
+  const u32 = (value: number) => { const buffer = Buffer.alloc(4); buffer.writeUInt32LE(value); return buffer; };
+  const table = Buffer.alloc(e820.length * 20);
+  e820.forEach((entry, index) => {
+    table.writeBigUInt64LE(entry.base, index * 20);
+    table.writeBigUInt64LE(entry.length, index * 20 + 8);
+    table.writeUInt32LE(entry.kind, index * 20 + 16);
+  });
+  const directory = Buffer.alloc(4 + 2 * 64);
+  directory.writeUInt32BE(2, 0);
+  directory.writeUInt32BE(8, 4); // another file first: the search must go on past it
+  directory.writeUInt16BE(0x20, 8);
+  directory.write("etc/boot-fail-wait", 12);
+  directory.writeUInt32BE(table.length, 68);
+  directory.writeUInt16BE(0x21, 72);
+  directory.write("etc/e820", 76);
+  return new Map([
+    [0x00, Buffer.from("QEMU")],
+    [0x0a, u32(0x7000000)],
+    [0x0b, u32(0x2000)],
+    [0x14, u32(commandLine.length + 1)],
+    [0x15, Buffer.from(commandLine + "\0")],
+    [0x19, directory],
+    [0x21, table],
+  ]);
+}
+
+describe("PVH start info overwritten by QEMU's option ROM (a command line over 4095 bytes)", () => {
+  const long = "console=serial " + "a".repeat(5000 - 15);
+
+  it("is rebuilt from fw_cfg: memory map, command line (cut with a warning) and initrd, with a warning naming why", () => {
+    fakeFwCfg(fwCfgItems(long, [{ base: 0n, length: 0x8000000n, kind: 1 }, { base: 0xfffc0000n, length: 0x40000n, kind: 2 }]));
+    under.machine.writePhysical(0x11e0, Buffer.from(long.slice(0, 4096 + 56)));
+    under.kernel.bootReadPvh(0x21e0n);
+    expect(text("bootError")).toBe("");
+    expectCommandLine(long.slice(0, 1024));
+    expect(under.kernel.bootRegionCount()).toBe(2);
+    expect(under.kernel.bootRegionLength(0)).toBe(0x8000000n);
+    expect(under.kernel.bootRegionKind(1)).toBe(2);
+    expect(under.kernel.bootModuleCount()).toBe(1);
+    expect(under.kernel.bootModuleStart(0)).toBe(0x7000000n);
+    expect(under.kernel.bootModuleEnd(0)).toBe(0x7002000n);
+    expect(warnings()).toEqual([
+      "PVH: QEMU's option ROM copied the 5000-byte command line into its 4096-byte buffer and overwrote the start info at 0x21e0; " +
+        "the memory map, command line and initrd were read from fw_cfg instead",
+      "command line: 5000 bytes, cut to the first 1024 (COMMAND_LINE_MAX_BYTES); the rest is ignored",
+    ]);
+  });
+
+  it("a bad magic with a short command line in fw_cfg (or no fw_cfg) is still refused", () => {
+    fakeFwCfg(fwCfgItems("console=serial", [{ base: 0n, length: 0x8000000n, kind: 1 }]));
+    under.machine.writePhysical(0x21e0, Buffer.from("aaaa"));
+    under.kernel.bootReadPvh(0x21e0n);
+    expect(text("bootError")).toMatch(/PVH start info at 0x21e0: magic 0x61616161, expected 0x336ec578/);
+  });
+});

@@ -221,7 +221,32 @@ describe("a malformed archive is refused with what is wrong and where", () => {
       `initrd: entry '${blobEntry.name}' at offset ${blobEntry.offset}: size 5000 runs past the end of the ${cut}-byte archive`);
     expect(await mountError(archive, trailerEntry.offset)).toBe(
       `initrd: no TRAILER!!! entry before the end of the ${trailerEntry.offset}-byte archive`);
-    expect(await mountError(archive, 0)).toBe("initrd: no TRAILER!!! entry before the end of the 0-byte archive");
+    expect(await mountError(archive, 0)).toBe("initrd: the archive is empty (0 bytes)");
+  });
+
+  test("an archive that is not newc names the format it is in, or its first bytes", async () => {
+    const packAs = (format: string) => new Uint8Array(execFileSync("cpio", ["-o", "-H", format, "--quiet"], { cwd: tree, input: "etc\netc/system.toml\n" }));
+    const only = "; only the newc format is read (magic 070701, cpio -H newc)";
+    expect(await mountError(packAs("odc"))).toBe(`initrd: an old portable cpio archive (magic 070707, cpio -H odc)${only}`);
+    expect(await mountError(packAs("crc"))).toBe(`initrd: a newc archive with checksums (magic 070702, cpio -H crc)${only}`);
+    expect(await mountError(packAs("bin"))).toBe(`initrd: an old binary cpio archive (cpio -H bin)${only}`);
+    const gzipped = new Uint8Array(execFileSync("gzip", ["-c"], { input: pack(["."]) }));
+    expect(await mountError(gzipped)).toBe("initrd: a gzip-compressed file; the initrd must be an uncompressed cpio newc archive (magic 070701)");
+    const garbage = Uint8Array.from({ length: 4096 }, (_, index) => (index * 131 + 0x59) & 0xff);
+    expect(await mountError(garbage)).toBe(
+      "initrd: not a cpio archive: it starts with the bytes 59 dc 5f e2 65 e8 ('Y?_?e?'), expected the newc magic 070701");
+  });
+
+  test("a damaged archive keeps the entries read before the damage (the boot filesystem mounts them for a safe system)", async () => {
+    const archive = pack(["."]);
+    const entry = entryNamed(archive, "etc/system.toml");
+    const { kernel, mounted } = await mount(archive, entry.dataOffset + 2);
+    expect(mounted).toBe(false);
+    expect(kernel.result()).toMatch(/^initrd: entry '(\.\/)?etc\/system\.toml' at offset \d+: size \d+ runs past the end/);
+    const before = layout(archive).filter((each) => each.offset < entry.offset && each.name !== "." && each.name !== "TRAILER!!!").length;
+    expect(kernel.kernel.initrdEntryCount()).toBeGreaterThanOrEqual(before); // the root and implied folders too
+    expect(kernel.kernel.initrdLookupInput(kernel.input("etc"))).toBeGreaterThan(0);
+    expect(kernel.kernel.initrdLookupInput(kernel.input("etc/system.toml"))).toBe(-1);
   });
 
   test("a corrupted magic names the entry's number and offset", async () => {

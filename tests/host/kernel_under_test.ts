@@ -22,7 +22,8 @@ import { Framebuffer, FRAMEBUFFER_KIND_RGB, FramebufferConsole } from "../../ker
 import { Text } from "../../kernel/console/text";
 import { logAlways } from "../../kernel/log/log";
 import { LogRing } from "../../kernel/log/ring";
-import { memoryInitialize, memoryTotalBytes, pageAllocator } from "../../kernel/memory/memory";
+import { memoryAllocatePages, memoryInitialize, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
+  pageAllocator } from "../../kernel/memory/memory";
 import { checksum, savedStateLoad, savedStateReserve } from "../../kernel/handlers/saved_state";
 import { PageAllocator } from "../../kernel/memory/page_allocator";
 import { panic, setTestBoot } from "../../kernel/panic";
@@ -59,6 +60,9 @@ export function bootError(): void { result.clear().string(information.error); }
 export function bootProtocol(): void { result.clear().string(information.protocol); }
 export function bootLoaderName(): void { result.clear().string(information.loaderName); }
 export function bootCommandLine(): void { result.clear().string(information.commandLine); }
+export function bootCommandLineLength(): i32 { return String.UTF8.byteLength(information.commandLine); }
+export function bootWarningCount(): i32 { return information.warnings.length; }
+export function bootWarning(index: i32): void { result.clear().string(information.warnings[index]); }
 export function bootRegionCount(): i32 { return information.regions.length; }
 export function bootRegionBase(index: i32): u64 { return information.regions[index].base; }
 export function bootRegionLength(index: i32): u64 { return information.regions[index].length; }
@@ -82,6 +86,11 @@ export function bootAvailableBytes(): u64 { return information.availableBytes();
 // ---- Memory ----
 export function memorySetUp(): void { result.clear().string(memoryInitialize(information)); }
 export function memoryTotal(): u64 { return memoryTotalBytes; }
+export function memoryUnmanaged(): u64 { return memoryUnmanagedBytes; }
+export function memoryAllocate(pages: u64): u64 { return memoryAllocatePages(pages); }
+export function memoryRefusalCount(): u32 { return memoryRefusals; }
+export function memoryShortageSince(refusals: u32): void { result.clear().string(memoryShortage(refusals)); }
+export function memoryNeeded(): u64 { return memoryNeededBytes(); }
 export function memoryFreePages(): u64 { return pageAllocator().freePages; }
 export function memoryPageIsUsed(address: u64): bool { return pageAllocator().isUsed(address / 4096); }
 /** Reserves the saved-state area and reads it (kernel/handlers/saved_state.ts); the newest log line lands in `result`. */

@@ -101,7 +101,29 @@ describe("memory set-up from the boot information", () => {
     const entries = [...pcMemoryMap(2048), { base: 0x100000000n, length: 0x40000000n, kind: 1 }];
     expect(boot(entries)).toBe("");
     expect(under.kernel.memoryTotal()).toBe(0x9fc00n + 2048n * 0x100000n - 0x120000n + 0x40000000n);
+    expect(under.kernel.memoryUnmanaged()).toBe(0x40000000n);
     expect(under.machine.serialOutput).toBe(""); // the warning goes to the log; no console is attached here
+  });
+
+  it("counts as unmanaged only the part of a region that crosses the 4 GiB line, none when all RAM is below it", () => {
+    expect(boot([...pcMemoryMap(64), { base: 0xc0000000n, length: 0x80000000n, kind: 1 }])).toBe("");
+    expect(under.kernel.memoryUnmanaged()).toBe(0x40000000n);
+    expect(boot(pcMemoryMap(64))).toBe("");
+    expect(under.kernel.memoryUnmanaged()).toBe(0n);
+  });
+
+  it("records a refused page request and puts it in words: asked for, free, of how much", () => {
+    expect(boot(pcMemoryMap(8))).toBe("");
+    const before = under.kernel.memoryRefusalCount();
+    expect(under.kernel.memoryAllocate(4n)).not.toBe(0n);
+    under.kernel.memoryShortageSince(before);
+    expect(under.result()).toBe("");
+    const free = under.kernel.memoryFreePages();
+    expect(under.kernel.memoryAllocate(free + 1n)).toBe(0n);
+    expect(under.kernel.memoryRefusalCount()).toBe(before + 1);
+    under.kernel.memoryShortageSince(before);
+    expect(under.result()).toMatch(/^out of memory: \d+\.\d (KiB|MiB) asked for, \d+\.\d (KiB|MiB) free of 7\.5 MiB$/);
+    expect(under.kernel.memoryNeeded()).toBe(under.kernel.memoryTotal() + PAGE);
   });
 
   it("says so when the kernel image does not fit in usable RAM", () => {

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { BANNER_FIRST_LINE, BANNER_LAST_LINE, parseBanner } from "./banner.ts";
 import { FLOOR_MESSAGE } from "./floor.ts";
-import { startMachine, type MachineOptions } from "./machine.ts";
+import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
 
 /** Longest a single bench boot may take before it counts as failed. */
 export const BOOT_TIMEOUT_MILLISECONDS = 60_000;
@@ -65,16 +65,46 @@ export interface MemoryProbe {
   booted: boolean;
 }
 
+/** What a memory probe waits for: the PVH banner, or the ISO booted to a shell that answers. */
+export interface MemoryGoal {
+  /** The guest to boot, without its memory. */
+  boot: Omit<MachineOptions, "memory">;
+  /** Resolves when the guest reached the goal; rejects (or times out) when it did not. */
+  reach(machine: Machine): Promise<void>;
+}
+
+/** The whole banner through PVH. */
+export function bannerGoal(kernel: string): MemoryGoal {
+  return { boot: { kernel }, reach: async (machine) => void (await machine.waitFor(BANNER_LAST_LINE, PROBE_TIMEOUT_MILLISECONDS)) };
+}
+
+const SHELL_PROMPT = "optios$ ";
+/** What the kernel prints when the shell cannot start: the probe fails at once instead of at its timeout. */
+const SHELL_MISSING = /memory: this machine needs more memory|boot: no shell to start|programs: cannot start 'shell'/;
+
+/** The ISO (SeaBIOS, GRUB) booted to a shell that answers `mem` with its memory line. */
+export function isoShellGoal(iso: string): MemoryGoal {
+  return {
+    boot: { iso, failOn: new RegExp(`^PANIC|${SHELL_MISSING.source}`, "m") },
+    reach: async (machine) => {
+      await machine.waitFor(SHELL_PROMPT, PROBE_TIMEOUT_MILLISECONDS);
+      const from = machine.output.length;
+      await machine.type("mem\r");
+      await machine.waitFor(/memory: .* total, .* free/, PROBE_TIMEOUT_MILLISECONDS, from);
+    },
+  };
+}
+
 /**
- * Bisects for the smallest `-m` (whole MiB) at which a PVH boot shows the whole banner,
- * assuming that more memory never hurts. Returns undefined if even the largest fails.
+ * Bisects for the smallest `-m` (whole MiB) at which `goal` is reached, assuming that more
+ * memory never hurts. Returns undefined if even the largest fails.
  */
-export async function findSmallestMemory(kernel: string, probes: MemoryProbe[]): Promise<number | undefined> {
+export async function findSmallestMemory(goal: MemoryGoal, probes: MemoryProbe[]): Promise<number | undefined> {
   const probe = async (mebibytes: number): Promise<boolean> => {
-    const machine = startMachine({ kernel, memory: `${mebibytes}M` });
+    const machine = startMachine({ ...goal.boot, memory: `${mebibytes}M` });
     let booted = true;
     try {
-      await machine.waitFor(BANNER_LAST_LINE, PROBE_TIMEOUT_MILLISECONDS);
+      await goal.reach(machine);
     } catch {
       booted = false;
     } finally {

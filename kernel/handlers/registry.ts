@@ -12,7 +12,7 @@
 import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { physicalRead32, readTsc } from "../arch/x86_64/machine";
 
-import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleVersion } from "../arch/x86_64/modules";
+import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleUnload, moduleVersion } from "../arch/x86_64/modules";
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { admitHandler, forgetCaller, Grant } from "../gate/callers";
@@ -101,6 +101,7 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   const trap = moduleStart(id);
   if (trap != 0) {
     forgetCaller(id);
+    moduleUnload(id); // everything it held goes back: its slot, image, instance and memory
     if (memoryShortage(refusals).length > 0) {
       log(LEVEL_ERROR, line.clear().string("handlers: not running '").string(name).string("': ").string(memoryShortage(refusals)));
       return;

@@ -65,8 +65,12 @@ export const INPUT_QUEUE_LINES: i32 = 8;
 
 /** Bytes of recent output each virtual console keeps, to redraw it when it is switched to. */
 export const VIRTUAL_CONSOLE_RECENT_BYTES: i32 = 4096;
-/** Input bytes buffered between an interrupt and the kernel loop (keyboard and serial each). */
-export const INPUT_RING_BYTES: i32 = 256;
+/**
+ * Input bytes buffered between an interrupt and the kernel loop (keyboard and serial each):
+ * 4 KiB is about a third of a second of 115200-baud serial input, or 16 full-length lines.
+ * A full serial ring turns the UART's receive interrupt off until it is half empty.
+ */
+export const INPUT_RING_BYTES: i32 = 4096;
 /** How long a foreground program runs before another runnable one gets the CPU. */
 export const PROGRAM_TIME_SLICE_NANOSECONDS: u64 = 10_000_000;
 /** Bytes a program may write or read in one kernel call. */

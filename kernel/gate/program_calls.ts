@@ -8,6 +8,7 @@
 import { readTsc } from "../arch/x86_64/machine";
 import { bootInformation } from "../boot/current";
 import { Text } from "../console/text";
+import { inputReport } from "../input/input";
 import { handlerNamed, handlerReset, handlers, handlersReport } from "../handlers/registry";
 import { savedStateSave } from "../handlers/saved_state";
 import { logRing } from "../log/log";
@@ -78,6 +79,7 @@ function logReport(slot: i32): void {
     for (let i = 0; i < length; i++) out.char(logRing.lineByte(cursor, i));
     consoleLine(slot, out);
   }
+  inputReport(out, emitReportLine); // after the log: each console's entered and refused lines
 }
 
 function uptimeReport(slot: i32): void {

@@ -14,9 +14,15 @@
 // Echo uses printable ASCII, "\b" (cursor one left, no erase), " ", "\r\n" and 0x07 (bell),
 // so a serial terminal and the screen console can both show it. A key that cannot act
 // (line full, nothing to erase, no older history) echoes a bell and changes nothing.
-// Enter with a full queue is refused the same way: the bell rings, the line stays in the
-// editor to be entered again later, and `linesRefused` counts it — input is never lost
-// silently. Echo beyond the echo buffer is dropped and counted in `echoDropped`.
+//
+// Whole lines or none: a completed line is queued whole or refused whole, never glued to the
+// next one. Enter with a full queue refuses the line: it is discarded, the bell rings and a
+// new line starts (echo BELL \r\n), and `linesRefused` counts it. When the caller reports
+// lost input (feedLoss: bytes dropped before they reached the editor), the line being edited
+// is discarded and so is everything up to the next Enter, which counts one refused line.
+// Callers that can wait (input.ts, for a console whose program reads lines) hold input back
+// while `queueFull()` instead of feeding it. Echo beyond the echo buffer is dropped and
+// counted in `echoDropped`.
 
 import { KEY_BACKSPACE, KEY_DELETE, KEY_DOWN, KEY_END, KEY_ENTER, KEY_HOME, KEY_LEFT, KEY_NAMED, KEY_RIGHT, KEY_UP,
   MODIFIER_ALT } from "./keys";
@@ -52,8 +58,14 @@ export class LineDiscipline {
   private readonly echo: StaticArray<u8>;
   echoLength: i32 = 0;
   private readonly terminal: TerminalByteDecoder = new TerminalByteDecoder();
-  /** Enters refused because the queue was full (the line stayed in the editor). */
+  /** Lines queued for takeLine. */
+  linesEntered: u32 = 0;
+  /** Lines refused whole: Enter with the queue full, or a line whose bytes were partly lost. */
   linesRefused: u32 = 0;
+  /** After feedLoss: keys are dropped until the next Enter, which refuses the line. */
+  discarding: bool = false;
+  /** A program reads this console's lines, so input.ts holds input back while the queue is full. */
+  hasReader: bool = false;
   /** Echo bytes dropped because the caller did not drain the echo buffer in time. */
   echoDropped: u32 = 0;
   /** Ctrl-C presses: the line was discarded; the console may also signal its program. */
@@ -75,9 +87,25 @@ export class LineDiscipline {
     if (key != NO_KEY) this.feedKey(key, 0);
   }
 
+  /**
+   * Input was lost before it reached the editor (a full ring, a UART overrun): the line being
+   * edited cannot be whole, so it is discarded along with everything up to the next Enter.
+   */
+  feedLoss(): void {
+    this.terminal.reset();
+    this.startLine();
+    this.discarding = true;
+  }
+
+  /** True when Enter would be refused now: `queueLines` lines wait for takeLine. */
+  queueFull(): bool {
+    return this.linesWaiting == this.queueLines;
+  }
+
   /** A key press from the keyboard decoder. Alt combinations are not for the line editor. */
   feedKey(key: i32, modifiers: u8): void {
     if (modifiers & MODIFIER_ALT) return;
+    if (this.discarding) return this.discard(key);
     if (key >= KEY_NAMED) this.namedKey(key);
     else if (key >= 0x20 && key < 0x7f) this.insert(<u8>key);
     else if (key == CONTROL_C) this.interrupt();
@@ -166,15 +194,33 @@ export class LineDiscipline {
     this.cursor++;
   }
 
-  private enter(): void {
-    if (this.linesWaiting == this.queueLines) {
-      this.linesRefused++;
-      return this.bell();
+  /** While discarding after a loss: Enter refuses the line, Ctrl-C ends it as usual, the rest is dropped. */
+  private discard(key: i32): void {
+    if (key == KEY_ENTER) {
+      this.discarding = false;
+      this.refuse();
+    } else if (key == CONTROL_C) {
+      this.discarding = false;
+      this.interrupt();
     }
+  }
+
+  /** The line is dropped whole and counted; the bell and a new line say so on the terminal. */
+  private refuse(): void {
+    this.linesRefused++;
+    this.bell();
+    this.emit(0x0d);
+    this.emit(0x0a);
+    this.startLine();
+  }
+
+  private enter(): void {
+    if (this.queueFull()) return this.refuse();
     const slot = (this.queueHead + this.linesWaiting) % this.queueLines;
     copyBytes(this.line, 0, this.queue, slot * this.lineMax, this.length);
     this.queueLengths[slot] = this.length;
     this.linesWaiting++;
+    this.linesEntered++;
     this.remember();
     this.emit(0x0d);
     this.emit(0x0a);

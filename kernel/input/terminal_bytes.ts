@@ -37,6 +37,11 @@ export class TerminalByteDecoder {
   private parameter: i32 = 0;
   private parameterDone: bool = false;
 
+  /** Forgets a sequence in progress (its rest was lost). */
+  reset(): void {
+    this.state = STATE_GROUND;
+  }
+
   /** Feeds one byte; returns the key it completes (character or KEY_ name) or NO_KEY. */
   decode(byte: u8): i32 {
     const afterCarriageReturn = this.afterCarriageReturn;

@@ -184,6 +184,7 @@ export function programsReap(): void {
     moduleUnload(ended.module);
     ended.module = -1;
     ended.thread = -1;
+    virtualConsole(slot).discipline.hasReader = false; // no one reads now: a full queue refuses lines again
     scheduler.reap(slot);
   }
 }
@@ -235,6 +236,7 @@ export function callingSlot(): i32 {
  */
 export function programReadLine(slot: i32, destination: usize, capacity: i32): i32 {
   const discipline = virtualConsole(slot).discipline;
+  discipline.hasReader = true; // from now on a full queue holds input back rather than refusing lines
   while (true) {
     const length = discipline.takeLine(lineBuffer);
     if (length >= 0) {

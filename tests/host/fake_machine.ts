@@ -33,6 +33,8 @@ export class FakeMachine {
   onPortWrite: ((port: number, value: number) => void) | undefined;
   serialOutput = "";
   serialPresent = true;
+  /** The next read of COM1's line status reports an overrun (bit 1), as a UART does once after losing bytes. */
+  serialOverrun = false;
   debugExitCode: number | undefined;
   halted = false;
   tsc = 1_000_000n;
@@ -91,7 +93,12 @@ export class FakeMachine {
   }
 
   private portRead(port: number): number {
-    if (port === COM1_LINE_STATUS) return this.serialPresent ? 0x20 | (this.serialInput.length > 0 ? 0x01 : 0) : 0xff;
+    if (port === COM1_LINE_STATUS) {
+      if (!this.serialPresent) return 0xff;
+      const overrun = this.serialOverrun ? 0x02 : 0;
+      this.serialOverrun = false;
+      return 0x20 | overrun | (this.serialInput.length > 0 ? 0x01 : 0);
+    }
     if (port === COM1 && (this.lineControl & 0x80) === 0 && this.serialInput.length > 0) return this.serialInput.shift()!;
     if (port === COM1_SCRATCH) return this.serialPresent ? this.scratch : 0xff;
     if (port === SPEAKER_CONTROL) {

@@ -194,15 +194,32 @@ describe("line discipline", () => {
     expect(take()).toBe("ok");
   });
 
-  it("refuses Enter while the queue is full, keeping the line, and counts it", () => {
+  it("refuses a line whole when Enter finds the queue full: bell, new line, counted; the next line is not glued to it", () => {
     under.kernel.lineCreate(16, 4, 2);
-    feed("a\rb\rc\r");
-    expect(echo()).toBe(`a\r\nb\r\nc${BELL}`);
+    feed("a\rb\rc\rd");
+    expect(echo()).toBe(`a\r\nb\r\nc${BELL}\r\nd`);
     expect(under.kernel.lineRefused()).toBe(1);
-    expect(editing().line).toBe("c");
+    expect(under.kernel.lineEntered()).toBe(2);
+    expect(editing().line).toBe("d");
     expect(take()).toBe("a");
     feed("\r");
-    expect([take(), take(), take()]).toEqual(["b", "c", null]);
+    expect([take(), take(), take()]).toEqual(["b", "d", null]);
+  });
+
+  it("after lost input, discards the line and everything up to the next Enter, which counts one refused line", () => {
+    feed("echo 17");
+    under.kernel.lineFeedLoss();
+    feed("o 18\r"); // the rest of a line whose middle was lost: refused, never "echo 17o 18"
+    expect(echo()).toBe(`echo 17${BELL}\r\n`);
+    expect(under.kernel.lineRefused()).toBe(1);
+    feed("echo 19\r");
+    expect([take(), take()]).toEqual(["echo 19", null]);
+    under.kernel.lineFeedLoss();
+    feed("x\x03"); // Ctrl-C ends a discard like any line: counted as an interrupt, not a refusal
+    expect(under.kernel.lineInterrupts()).toBe(1);
+    expect(under.kernel.lineRefused()).toBe(1);
+    feed("ok\r");
+    expect(take()).toBe("ok");
   });
 
   it("leaves a line queued when the caller's buffer is too short", () => {
@@ -347,11 +364,85 @@ describe("routing: interrupts → rings → the active console (kernel/input/inp
     expect(takeLine(1)).toBe("hi");
   });
 
-  it("a burst beyond the ring (256 bytes) in one interrupt is cut and counted, never overflowing it", () => {
-    for (let i = 0; i < 300; i++) k.machine.serialInput.push(0x61);
+  const RING_BYTES = 4096;
+  /** The value last written to COM1's interrupt enable register: 1 while the receive interrupt is on. */
+  const receiveInterrupt = () => k.machine.portWrites.filter((write) => write.port === 0x3f9).at(-1)?.value;
+
+  /** Plays the kernel loop with a program reading console 1: interrupts while enabled, service, read every line. */
+  function runUntilQuiet(taken: string[]): void {
+    for (let round = 0; round < 100_000; round++) {
+      if (receiveInterrupt() === 1 && k.machine.serialInput.length > 0) k.kernel.routingSerialInterrupt();
+      k.kernel.routingService();
+      let lineRead = false;
+      for (let line = takeLine(0); line !== null; line = takeLine(0)) {
+        taken.push(line);
+        lineRead = true;
+      }
+      if (!lineRead && !k.kernel.routingPending() && (k.machine.serialInput.length === 0 || receiveInterrupt() !== 1)) return;
+    }
+    throw new Error("input never went quiet");
+  }
+
+  it("a serial flood several times the ring, read by a program: every line arrives whole, in order, none refused", () => {
+    k.kernel.routingSetReader(0, true);
+    const sent = Array.from({ length: 2000 }, (_, n) => `echo ${n}`);
+    for (const byte of Buffer.from(sent.map((line) => `${line}\r`).join(""), "latin1")) k.machine.serialInput.push(byte);
+    expect(k.machine.serialInput.length).toBeGreaterThan(3 * RING_BYTES);
     k.kernel.routingSerialInterrupt();
-    expect(k.machine.serialInput.length).toBe(0); // everything was read from the UART…
-    expect(k.kernel.routingDropped()).toBe(44); // …and what did not fit is counted
-    expect(k.kernel.routingService()).toBe(256);
+    expect(k.machine.serialInput.length).toBeGreaterThan(0); // the ring filled: the rest waits in the UART…
+    expect(receiveInterrupt()).toBe(0); // …with its receive interrupt off
+    k.kernel.routingService();
+    expect(Boolean(k.kernel.routingPending())).toBe(false); // held back: the queue is full and its program will read
+    const taken: string[] = [];
+    runUntilQuiet(taken);
+    expect(taken).toEqual(sent);
+    expect(k.kernel.routingRefused(0)).toBe(0);
+    expect(k.kernel.routingEntered(0)).toBe(sent.length);
+    expect(k.kernel.routingDropped()).toBe(0);
+    expect(receiveInterrupt()).toBe(1);
+  });
+
+  it("a console no program reads refuses the lines beyond its queue whole and counts them; none is glued", () => {
+    typeSerial(Array.from({ length: 20 }, (_, n) => `line ${n}\r`).join(""));
+    expect(k.kernel.routingEntered(0)).toBe(8);
+    expect(k.kernel.routingRefused(0)).toBe(12);
+    const taken = Array.from({ length: 9 }, () => takeLine(0));
+    expect(taken).toEqual([...Array.from({ length: 8 }, (_, n) => `line ${n}`), null]);
+    expect(k.machine.serialOutput).toContain(`line 8${BELL}\r\n`); // the terminal shows each refusal on a line of its own…
+    expect(k.machine.serialOutput).toContain(`line 19${BELL}\r\n`);
+    expect(k.machine.serialOutput).toMatch(/input: console 1 refused a line whole .*; 8 so far/); // …and the log at the 1st, 2nd, 4th, 8th
+    typeSerial("after\r");
+    expect(takeLine(0)).toBe("after");
+    k.kernel.routingReport();
+    expect(k.result()).toMatch(/^input: console 1: 9 lines entered, 12 refused$/m);
+    expect(k.result()).toMatch(/^input: console 2: 0 lines entered, 0 refused$/m);
+    expect(k.result()).toMatch(/^input: bytes lost: 0 keyboard \(ring full\), 0 serial overruns$/m);
+  });
+
+  it("a UART overrun refuses the line the lost bytes belonged to, after the 16 bytes its FIFO held", () => {
+    k.machine.serialOverrun = true; // seen with the first byte: the FIFO was full, the loss comes after it
+    typeSerial("first line 1234\r" + "ond line\r" + "third\r"); // "sec" was lost
+    expect([takeLine(0), takeLine(0), takeLine(0)]).toEqual(["first line 1234", "third", null]);
+    expect(k.kernel.routingRefused(0)).toBe(1);
+    expect(k.kernel.routingDropped()).toBe(1);
+  });
+
+  it("a keyboard burst beyond its ring: the lines before the loss arrive whole, the cut one is refused, the count kept", () => {
+    k.kernel.routingSetReader(0, true);
+    const x = [0x2d, 0xad];
+    const enter = [0x1c, 0x9c];
+    const line = [...Array.from({ length: 100 }, () => x).flat(), ...enter]; // 202 codes
+    for (let n = 0; n < 21; n++) keyboardBytes.push(...line); // 4242 codes: 20 lines and 28 x's fit
+    k.kernel.routingKeyboardInterrupt();
+    expect(k.kernel.routingDropped()).toBe(21 * 202 - RING_BYTES);
+    const taken: string[] = [];
+    runUntilQuiet(taken);
+    expect(taken).toEqual(Array.from({ length: 20 }, () => "x".repeat(100)));
+    keyboardBytes.push(0x21, 0xa1, 0x17, 0x97, 0x1c, 0x9c); // "fi" Enter: ends the cut line, so it is refused too
+    keyboardBytes.push(0x18, 0x98, 0x25, 0xa5, 0x1c, 0x9c); // "ok" Enter
+    k.kernel.routingKeyboardInterrupt();
+    runUntilQuiet(taken);
+    expect(taken.slice(20)).toEqual(["ok"]);
+    expect(k.kernel.routingRefused(0)).toBe(1);
   });
 });

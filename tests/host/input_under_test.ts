@@ -10,7 +10,8 @@ import { KeyEvent, keyName } from "../../kernel/input/keys";
 import { LineDiscipline } from "../../kernel/input/line_discipline";
 import { ScanCodeDecoder } from "../../kernel/input/scan_codes";
 import { INPUT_HISTORY_LINES, INPUT_LINE_MAX_BYTES, INPUT_QUEUE_LINES } from "../../kernel/params";
-import { inputBytesDropped, inputKeyboardInterrupt, inputKeysEchoed, inputPending, inputSerialInterrupt, inputService } from "../../kernel/input/input";
+import { inputBytesDropped, inputKeyboardInterrupt, inputKeysEchoed, inputPending, inputReport, inputSerialInterrupt, inputService }
+  from "../../kernel/input/input";
 import { activeConsole, virtualConsole, virtualConsolesCreate } from "../../kernel/console/virtual_consoles";
 import { consoleAddOutput } from "../../kernel/console/console";
 
@@ -73,6 +74,8 @@ export function lineTake(): i32 {
 export function lineTakeInto(capacity: i32): i32 { return discipline.takeLine(new StaticArray<u8>(capacity)); }
 export function lineWaiting(): i32 { return discipline.linesWaiting; }
 export function lineRefused(): u32 { return discipline.linesRefused; }
+export function lineEntered(): u32 { return discipline.linesEntered; }
+export function lineFeedLoss(): void { discipline.feedLoss(); }
 export function lineInterrupts(): u32 { return discipline.interrupts; }
 export function lineEchoDropped(): u32 { return discipline.echoDropped; }
 
@@ -115,3 +118,17 @@ export function routingTakeLine(index: i32): i32 {
 }
 export function routingLatencyCount(): u64 { return inputKeysEchoed; }
 export function routingDropped(): u32 { return inputBytesDropped(); }
+/** Marks console `index` as read by a program (programs.ts does so on its first read). */
+export function routingSetReader(index: i32, reads: bool): void { virtualConsole(index).discipline.hasReader = reads; }
+export function routingEntered(index: i32): u32 { return virtualConsole(index).discipline.linesEntered; }
+export function routingRefused(index: i32): u32 { return virtualConsole(index).discipline.linesRefused; }
+/** The `log` report's input lines into `result`, one per line. */
+export function routingReport(): void {
+  report.clear();
+  inputReport(new Text(), appendReportLine);
+}
+const report = new Text(1024);
+function appendReportLine(text: Text): void {
+  report.text(text).char(0x0a);
+  result.clear().text(report);
+}

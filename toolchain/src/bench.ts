@@ -268,6 +268,10 @@ function printPrograms(figures: HandlerFigures | undefined, input: InputFigures 
   if (input) {
     log(`  keystroke → echo (serial interrupt to echo written, ${input.keys} keys): median ${formatNumber(input.echoCycles.median, 0)} cycles, ` +
       `min ${formatNumber(input.echoCycles.minimum, 0)}, max ${formatNumber(input.echoCycles.maximum, 0)}`);
+    const rate = input.lineRate;
+    log(`  line rate (${formatNumber(rate.lines, 0)} \`echo\` lines written at once to the serial console): ` +
+      `${formatNumber(rate.linesPerSecond, 0)} lines/s sustained, guest clock (${formatNumber(rate.ran, 0)} ran, ` +
+      `${formatNumber(rate.refused, 0)} refused, ${formatNumber(rate.seconds, 2)} s)`);
   } else log(`  keystroke → echo not measured: ${inputProblem}`);
 }
 

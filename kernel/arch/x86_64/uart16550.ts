@@ -21,6 +21,7 @@ const LINE_CONTROL_DLAB: u8 = 0x80;
 const FIFO_ENABLE_CLEAR_14: u8 = 0xc7; // enable, clear both FIFOs, 14-byte threshold
 const MODEM_DTR_RTS_OUT2: u8 = 0x0b;
 const LINE_STATUS_DATA_READY: u8 = 0x01;
+const LINE_STATUS_OVERRUN: u8 = 0x02; //    a byte arrived with the receive FIFO full and was lost
 const LINE_STATUS_TRANSMIT_EMPTY: u8 = 0x20;
 const LINE_STATUS_ABSENT: u8 = 0xff; //     what an empty port reads: no UART answers
 const INTERRUPT_ON_RECEIVE: u8 = 0x01; //   IRQ 4 for COM1, reaches the interrupt controller through OUT2
@@ -38,6 +39,8 @@ export function receivedByteWaiting(status: u8): bool {
 
 export class Uart16550 extends ConsoleOutput {
   private lastByte: u8 = 0;
+  /** Overrun errors seen by readByte: received bytes the UART itself lost (its FIFO was full). */
+  overruns: u32 = 0;
 
   constructor(readonly base: u16 = COM1) {
     super();
@@ -75,15 +78,28 @@ export class Uart16550 extends ConsoleOutput {
    * The next received byte (0-255), or -1 when none is waiting. The interrupt path calls it
    * until -1: with the 14-byte FIFO threshold the UART interrupts when 14 bytes arrived or
    * when the line has been quiet for four character times, whichever comes first.
+   * Reading the line status clears its overrun bit, so an overrun it shows is counted here
+   * (`overruns`): the caller compares the count to know that bytes were lost before this one.
    */
   readByte(): i32 {
-    if (!receivedByteWaiting(portRead8(this.base + LINE_STATUS))) return -1;
+    const status = portRead8(this.base + LINE_STATUS);
+    if (status != LINE_STATUS_ABSENT && (status & LINE_STATUS_OVERRUN) != 0) this.overruns++;
+    if (!receivedByteWaiting(status)) return -1;
     return <i32>portRead8(this.base + DATA);
   }
 
   /** Asks for an interrupt (IRQ 4 on COM1) when received data is waiting; call after initialize(). */
   enableReceiveInterrupt(): void {
     portWrite8(this.base + INTERRUPT_ENABLE, INTERRUPT_ON_RECEIVE);
+  }
+
+  /**
+   * Stops the receive interrupt: what arrives waits in the UART's FIFO. Under QEMU the
+   * serial backend then stops reading its input (flow control, nothing is lost); a real
+   * UART overruns once its 16-byte FIFO is full, which readByte counts.
+   */
+  disableReceiveInterrupt(): void {
+    portWrite8(this.base + INTERRUPT_ENABLE, 0);
   }
 
   writeLine(line: Text): void {

@@ -163,6 +163,7 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "BOOT_MODULES_MAX", value: 40, summary: "boot modules the kernel keeps from the loader: the handlers, the initrd, room to spare" },
   { name: "PROGRAMS_MAX", value: 16, summary: "programs in a system's /bin" },
   { name: "FOREGROUND_MAX", value: 4, summary: "foreground programs running at once, one per virtual console" },
+  { name: "COMMAND_LINE_MAX_BYTES", value: 1024, summary: "the kernel command line kept; the rest is cut with a warning at boot" },
   { name: "NAME_MAX_BYTES", value: 32, summary: "a handler or program name" },
   { name: "EVENT_NAME_MAX_BYTES", value: 64, summary: "an app event name" },
   { name: "VERSION_MAX_BYTES", value: 64, summary: "a handler's version string" },

@@ -15,8 +15,6 @@ export const LOW_MEMORY_RESERVED_BYTES: u64 = 1 << 20;
 /** Largest boot-information structure (multiboot2 or PVH) the kernel copies in. */
 export const BOOT_INFORMATION_MAX_BYTES: u32 = 65536;
 
-/** Longest kernel command line kept; the rest is dropped with a warning. */
-export const COMMAND_LINE_MAX_BYTES: i32 = 1024;
 
 /** Most memory-map regions kept from the firmware's tables. */
 export const MEMORY_REGIONS_MAX: i32 = 128;

@@ -116,6 +116,8 @@ export const BOOT_MODULES_MAX: i32 = 40;
 export const PROGRAMS_MAX: i32 = 16;
 /** foreground programs running at once, one per virtual console */
 export const FOREGROUND_MAX: i32 = 4;
+/** the kernel command line kept; the rest is cut with a warning at boot */
+export const COMMAND_LINE_MAX_BYTES: i32 = 1024;
 /** a handler or program name */
 export const NAME_MAX_BYTES: i32 = 32;
 /** an app event name */

@@ -1,7 +1,7 @@
 // What the boot loader told us, in one shape whichever protocol (multiboot2 or PVH) brought us here.
 
+import { COMMAND_LINE_MAX_BYTES } from "../gate/interface";
 import { Framebuffer } from "../console/framebuffer_console";
-import { COMMAND_LINE_MAX_BYTES } from "../params";
 
 // Memory-map region kinds: the same numbers in multiboot2 and in the E820 map PVH passes on.
 export const MEMORY_AVAILABLE: u32 = 1;

@@ -21,8 +21,8 @@
 import { physicalCopyIn, physicalRead8 } from "../arch/x86_64/machine";
 import { FW_CFG_COMMAND_LINE_DATA, FW_CFG_COMMAND_LINE_SIZE, FW_CFG_INITRD_ADDRESS, FW_CFG_INITRD_SIZE, fwCfgByte, fwCfgFindFile,
   fwCfgNext32, fwCfgPresent, fwCfgRead32, fwCfgSelect } from "../arch/x86_64/qemu_fw_cfg";
-import { BOOT_INFORMATION_MAX_BYTES, COMMAND_LINE_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
-import { BOOT_MODULES_MAX } from "../gate/interface";
+import { BOOT_INFORMATION_MAX_BYTES, MEMORY_REGIONS_MAX } from "../params";
+import { BOOT_MODULES_MAX, COMMAND_LINE_MAX_BYTES } from "../gate/interface";
 import { BootInformation, BootModule, MemoryRegion, readCString } from "./boot_information";
 
 export const PVH_BOOT_MAGIC: u32 = 0x336ec578;

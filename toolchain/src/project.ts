@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { limit } from "../../interface/optios.ts";
 
 /** The repository that holds this toolchain (and its node_modules). */
 export const toolchainRepository = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -75,6 +76,7 @@ export function loadProject(root: string = toolchainRepository, systemFile: stri
   if (!existsSync(asconfigPath)) {
     throw new Error(`${asconfigPath}: not found; is ${absoluteRoot} an OptiOS project root?`);
   }
+  checkKernelArguments(kernelArguments);
   return {
     root: absoluteRoot,
     version: readVersion(absoluteRoot),
@@ -83,6 +85,19 @@ export function loadProject(root: string = toolchainRepository, systemFile: stri
     systemFile,
     kernelArguments,
   };
+}
+
+/** Room the GRUB menu adds to the kernel arguments: " generation=N". */
+const GENERATION_ARGUMENT_BYTES = " generation=".length + 10;
+
+/** Kernel arguments must fit the command line the kernel keeps, with the generation the menu appends. */
+export function checkKernelArguments(kernelArguments: string): void {
+  const room = limit("COMMAND_LINE_MAX_BYTES") - GENERATION_ARGUMENT_BYTES;
+  const bytes = Buffer.byteLength(kernelArguments);
+  if (bytes > room) {
+    throw new Error(`--kernel-arguments: ${bytes} bytes; the kernel keeps a ${limit("COMMAND_LINE_MAX_BYTES")}-byte command line ` +
+      `(COMMAND_LINE_MAX_BYTES), ${GENERATION_ARGUMENT_BYTES} of them for " generation=N", so expected at most ${room}`);
+  }
 }
 
 /** RUNTIME_ARENA_BYTES for boot/wasm_runtime.c: the kernel memory's ceiling plus a page for tables. */

@@ -74,3 +74,14 @@ describe("name lengths follow the kernel's limits", () => {
     expect(message).toContain(`events[1]: expected an event name of 1 to ${limit("EVENT_NAME_MAX_BYTES")} lower-case letters`);
   });
 });
+
+describe("the kernel command line", () => {
+  it("kernel arguments that fit the kept command line with the menu's generation are accepted; longer ones are refused", async () => {
+    const { checkKernelArguments } = await import("../../../toolchain/src/project.ts");
+    const room = limit("COMMAND_LINE_MAX_BYTES") - " generation=".length - 10;
+    expect(() => checkKernelArguments("x".repeat(room))).not.toThrow();
+    expect(() => checkKernelArguments("x".repeat(room + 1))).toThrow(
+      `--kernel-arguments: ${room + 1} bytes; the kernel keeps a ${limit("COMMAND_LINE_MAX_BYTES")}-byte command line ` +
+      `(COMMAND_LINE_MAX_BYTES), 22 of them for " generation=N", so expected at most ${room}`);
+  });
+});

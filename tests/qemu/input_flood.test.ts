@@ -6,35 +6,17 @@
 // line make its echo tell apart from the command's output) — or is refused whole and counted
 // in the `log` report's input lines; the two add up to what was sent, no number runs twice,
 // no output is glued to another line, and the shell answers afterwards. No timing is asserted.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
-import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments } from "../../toolchain/src/project.ts";
-import { outputSince, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
+import { describe, expect, test } from "vitest";
+import { outputSince, shellCommand, useSystemAtShell } from "./shell_session.ts";
 
-const SYSTEM = "tests/qemu/systems/shell.toml";
-const BUILD_TIMEOUT_MILLISECONDS = 540_000;
-const BOOT_TIMEOUT_MILLISECONDS = 120_000;
 const FLOOD_TIMEOUT_MILLISECONDS = 600_000;
 const LINES = 3000;
 
-let scratch: ScratchBuild | undefined;
-let machine: Machine;
-
-beforeAll(async () => {
-  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-  machine = startMachine({ iso: scratch.iso, memory: "128M" });
-  await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
-}, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
-
-afterAll(async () => {
-  await stopAllMachines();
-  scratch?.remove();
-});
+const guest = useSystemAtShell("tests/qemu/systems/shell.toml");
 
 /** Console 1's input counters from the `log` report. */
 async function inputCounters(): Promise<{ entered: number; refused: number }> {
-  const report = await shellCommand(machine, "log", /input: bytes lost: .*\r?\n/); // the report's last line
+  const report = await shellCommand(guest(), "log", /input: bytes lost: .*\r?\n/); // the report's last line
   const match = /^input: console 1: (\d+) lines entered, (\d+) refused$/m.exec(report);
   if (!match) throw new Error(`no input line for console 1 in the log report:\n${report}`);
   return { entered: Number(match[1]), refused: Number(match[2]) };
@@ -43,11 +25,11 @@ async function inputCounters(): Promise<{ entered: number; refused: number }> {
 describe.sequential("serial input under load", () => {
   test("flood: every line runs whole or is refused whole and counted; the counts add up; the shell answers", async () => {
     const before = await inputCounters();
-    const from = machine.output.length;
+    const from = guest().output.length;
     const lines = Array.from({ length: LINES }, (_, n) => `echo  flood  ${n}  end\r`).join("");
-    await machine.type(lines + "echo  flood  done  now\r");
-    await machine.waitFor(/flood done now\r?\noptios\$ /, FLOOD_TIMEOUT_MILLISECONDS, from); // and the prompt after it
-    const output = outputSince(machine, from);
+    await guest().type(lines + "echo  flood  done  now\r");
+    await guest().waitFor(/flood done now\r?\noptios\$ /, FLOOD_TIMEOUT_MILLISECONDS, from); // and the prompt after it
+    const output = outputSince(guest(), from);
 
     const ran = new Map<number, number>();
     for (const match of output.matchAll(/flood (\d+) end([\s\S]?)/g)) {
@@ -64,6 +46,6 @@ describe.sequential("serial input under load", () => {
     expect(ran.size + refused).toBe(LINES);
     expect(after.entered - before.entered).toBe(ran.size + 2); // the flood's lines that ran, "done" and this "log"
     // One space: the shell's answer, not the typed line (which may follow the last prompt on its line).
-    expect(await shellCommand(machine, "echo  still  here", /still here\r?\n/)).toMatch(/still here$/m);
+    expect(await shellCommand(guest(), "echo  still  here", /still here\r?\n/)).toMatch(/still here$/m);
   }, FLOOD_TIMEOUT_MILLISECONDS + 60_000);
 });

@@ -4,39 +4,20 @@
 // handler on a 500 ms timer and one answering the app event "greet") into a scratch root,
 // boots it once, and runs one command per test in order, checking what each printed.
 // The last test powers the machine off and expects QEMU to end.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
-import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments } from "../../toolchain/src/project.ts";
-import { COMMAND_TIMEOUT_MILLISECONDS, outputSince, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
+import { describe, expect, test } from "vitest";
+import { COMMAND_TIMEOUT_MILLISECONDS, outputSince, SHELL_PROMPT, shellCommand, useSystemAtShell } from "./shell_session.ts";
 
-const SYSTEM = "tests/qemu/systems/shell.toml";
-const BUILD_TIMEOUT_MILLISECONDS = 540_000;
-const BOOT_TIMEOUT_MILLISECONDS = 120_000;
 const PROMPT = SHELL_PROMPT;
 const ESCAPE = "\u001b";
 
-let scratch: ScratchBuild | undefined;
-let machine: Machine;
-
-beforeAll(async () => {
-  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-  machine = startMachine({ iso: scratch.iso, memory: "128M", monitor: true });
-  await machine.waitFor(PROMPT, BOOT_TIMEOUT_MILLISECONDS);
-}, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
-
-afterAll(async () => {
-  await stopAllMachines();
-  scratch?.remove();
-});
-
-const since = (from: number) => outputSince(machine, from);
-const command = (line: string, until?: RegExp | string) => shellCommand(machine, line, until);
+const guest = useSystemAtShell("tests/qemu/systems/shell.toml", { monitor: true });
+const since = (from: number) => outputSince(guest(), from);
+const command = (line: string, until?: RegExp | string) => shellCommand(guest(), line, until);
 
 /** Waits until the ticker handler has run `count` more times from now (it is on a 500 ms timer). */
 async function tickerRunsAgain(count: number): Promise<void> {
   const runs = Array.from({ length: count }, () => "\\[ticker\\] counter: run \\d+").join("[\\s\\S]*");
-  await machine.waitFor(new RegExp(runs), COMMAND_TIMEOUT_MILLISECONDS, machine.output.length);
+  await guest().waitFor(new RegExp(runs), COMMAND_TIMEOUT_MILLISECONDS, guest().output.length);
 }
 
 /** The counter program's line of `ps`: [turns, cpu milliseconds]. */
@@ -82,7 +63,7 @@ describe.sequential("the shell over serial", () => {
   });
 
   test("handlers shows each handler's version, runs, failures, state bytes, state and last failure", async () => {
-    await machine.waitFor(/\[ticker\] counter: run 2/, COMMAND_TIMEOUT_MILLISECONDS);
+    await guest().waitFor(/\[ticker\] counter: run 2/, COMMAND_TIMEOUT_MILLISECONDS);
     const output = await command("handlers");
     expect(output).toMatch(/NAME\s+VERSION\s+RUNS\s+FAILURES\s+STATE BYTES\s+STATE\s+LAST FAILURE/);
     const ticker = /^ticker\s+1\s+(\d+)\s+0\s+(\d+)\s+running\s+-$/m.exec(output);
@@ -100,7 +81,7 @@ describe.sequential("the shell over serial", () => {
   });
 
   test("reset puts a handler back to its initial state: its run count starts again at 1", async () => {
-    await machine.waitFor(/\[ticker\] counter: run [3-9]/, COMMAND_TIMEOUT_MILLISECONDS);
+    await guest().waitFor(/\[ticker\] counter: run [3-9]/, COMMAND_TIMEOUT_MILLISECONDS);
     const output = await command("reset ticker", /\[ticker\] counter: run 1\r?\n/);
     expect(output).toContain("reset: 'ticker' is back to its initial state");
     expect(output).toContain("handlers: 'ticker' reset to its initial state (version 1)");
@@ -140,15 +121,15 @@ describe.sequential("the shell over serial", () => {
   });
 
   test("ESC 2 on serial shows console 2 with what the counter printed; ESC 1 comes back to the shell", async () => {
-    let from = machine.output.length;
-    await machine.type(`${ESCAPE}2`);
-    await machine.waitFor(/-- console 2 \(Alt\+F2, or ESC 2 on serial\) --\r?\n[\s\S]*?counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from);
-    from = machine.output.length;
-    await machine.waitFor(/counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from); // and it goes on
-    from = machine.output.length;
-    await machine.type(`${ESCAPE}1`);
+    let from = guest().output.length;
+    await guest().type(`${ESCAPE}2`);
+    await guest().waitFor(/-- console 2 \(Alt\+F2, or ESC 2 on serial\) --\r?\n[\s\S]*?counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    from = guest().output.length;
+    await guest().waitFor(/counter: \d+ million\r?\n/, COMMAND_TIMEOUT_MILLISECONDS, from); // and it goes on
+    from = guest().output.length;
+    await guest().type(`${ESCAPE}1`);
     // Console 1's recent output is redrawn, up to the shell's last answer and prompt…
-    await machine.waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r?\n[\s\S]*run: all 2 foreground slots are in use.*\r?\noptios\$ /,
+    await guest().waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r?\n[\s\S]*run: all 2 foreground slots are in use.*\r?\noptios\$ /,
       COMMAND_TIMEOUT_MILLISECONDS, from);
     const shown = since(from);
     expect(shown.slice(shown.indexOf("-- console 1"))).not.toMatch(/counter: \d+ million/); // …and nothing of console 2's
@@ -172,15 +153,15 @@ describe.sequential("the shell over serial", () => {
   });
 
   test("the PS/2 keyboard types into the same shell (QEMU sendkey)", async () => {
-    const from = machine.output.length;
-    for (const key of ["e", "c", "h", "o", "spc", "shift-k", "b", "d", "ret"]) await machine.sendKey(key);
-    await machine.waitFor(/^Kbd$/m, COMMAND_TIMEOUT_MILLISECONDS, from);
+    const from = guest().output.length;
+    for (const key of ["e", "c", "h", "o", "spc", "shift-k", "b", "d", "ret"]) await guest().sendKey(key);
+    await guest().waitFor(/^Kbd$/m, COMMAND_TIMEOUT_MILLISECONDS, from);
     expect(since(from)).toContain("echo Kbd\n");
   });
 
   test("poweroff turns the machine off through ACPI: QEMU ends", async () => {
-    await machine.type("poweroff\r");
-    expect(await machine.waitForExit(COMMAND_TIMEOUT_MILLISECONDS)).toBe(0);
-    expect(machine.output).toMatch(/power: ACPI S5: PM1a_CNT port 0x/);
+    await guest().type("poweroff\r");
+    expect(await guest().waitForExit(COMMAND_TIMEOUT_MILLISECONDS)).toBe(0);
+    expect(guest().output).toMatch(/power: ACPI S5: PM1a_CNT port 0x/);
   });
 });

@@ -6,34 +6,16 @@
 // stopped answering. Checks that the storm is detected and named, that the ticker keeps its
 // schedule (measured on the guest's own clock, through the shell's `uptime`), and that the
 // shell answers.
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
-import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments } from "../../toolchain/src/project.ts";
-import { SHELL_PROMPT, shellCommand } from "./shell_session.ts";
+import { describe, expect, test } from "vitest";
+import { shellCommand, useSystemAtShell } from "./shell_session.ts";
 
-const SYSTEM = "tests/qemu/systems/storm.toml";
-const BUILD_TIMEOUT_MILLISECONDS = 540_000;
 const RUN_TIMEOUT_MILLISECONDS = 120_000;
 const TICKER_PERIOD_SECONDS = 0.5;
 /** Ticker runs counted between two `uptime`s. */
 const TICKER_RUNS = 8;
 
-let scratch: ScratchBuild | undefined;
-let machine: Machine;
-
-beforeAll(async () => {
-  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-  machine = startMachine({ iso: scratch.iso, memory: "128M" });
-  await machine.waitFor(SHELL_PROMPT, RUN_TIMEOUT_MILLISECONDS);
-}, BUILD_TIMEOUT_MILLISECONDS + RUN_TIMEOUT_MILLISECONDS);
-
-afterAll(async () => {
-  await stopAllMachines();
-  scratch?.remove();
-});
-
-const command = (line: string, until?: RegExp | string) => shellCommand(machine, line, until, RUN_TIMEOUT_MILLISECONDS);
+const guest = useSystemAtShell("tests/qemu/systems/storm.toml");
+const command = (line: string, until?: RegExp | string) => shellCommand(guest(), line, until, RUN_TIMEOUT_MILLISECONDS);
 
 /** Seconds since boot, as the guest's `uptime` reports it. */
 async function guestSeconds(): Promise<number> {
@@ -46,19 +28,19 @@ const tickerRuns = (text: string) => [...text.matchAll(/\[ticker\] counter: run 
 
 describe.sequential("a handler that floods itself", () => {
   test("is detected, named in the log, and throttled", async () => {
-    await machine.waitFor(/events: 'storm' is flooding: 64 of its events refused within 1s \(queues full\); throttled to one run per 100ms/,
+    await guest().waitFor(/events: 'storm' is flooding: 64 of its events refused within 1s \(queues full\); throttled to one run per 100ms/,
       RUN_TIMEOUT_MILLISECONDS);
   });
 
   test(`the ticker keeps its ${TICKER_PERIOD_SECONDS * 1000} ms schedule within one period, on the guest's clock`, async () => {
     const before = await guestSeconds();
-    const from = machine.output.length;
-    const first = Math.max(0, ...tickerRuns(machine.output));
-    await machine.waitFor(new RegExp(`\\[ticker\\] counter: run ${first + TICKER_RUNS}\\b`), RUN_TIMEOUT_MILLISECONDS, from);
+    const from = guest().output.length;
+    const first = Math.max(0, ...tickerRuns(guest().output));
+    await guest().waitFor(new RegExp(`\\[ticker\\] counter: run ${first + TICKER_RUNS}\\b`), RUN_TIMEOUT_MILLISECONDS, from);
     const after = await guestSeconds();
     // TICKER_RUNS runs need TICKER_RUNS periods; a starved ticker would need far more.
     expect(after - before).toBeLessThanOrEqual((TICKER_RUNS + 1) * TICKER_PERIOD_SECONDS + TICKER_PERIOD_SECONDS);
-    expect(tickerRuns(machine.output.slice(from))).toEqual(Array.from({ length: TICKER_RUNS }, (_, index) => first + index + 1));
+    expect(tickerRuns(guest().output.slice(from))).toEqual(Array.from({ length: TICKER_RUNS }, (_, index) => first + index + 1));
   });
 
   test("the shell answers while the storm goes on", async () => {
@@ -73,6 +55,6 @@ describe.sequential("a handler that floods itself", () => {
 
   test("a reset ends the storm: the handler is back to its initial state and no longer throttled", async () => {
     expect(await command("reset storm")).toContain("reset: 'storm' is back to its initial state");
-    await machine.waitFor(/events: 'storm' stopped flooding; no longer throttled/, RUN_TIMEOUT_MILLISECONDS);
+    await guest().waitFor(/events: 'storm' stopped flooding; no longer throttled/, RUN_TIMEOUT_MILLISECONDS);
   });
 });

@@ -96,13 +96,14 @@ function uptimeReport(slot: i32): void {
 /** Every handler and running program with what it was granted. */
 function capabilitiesReport(slot: i32): void {
   consoleLine(slot, out.clear().string("MODULE        KIND     CAPABILITIES"));
-  for (let i = 0; i < handlers.length; i++) {
-    consoleLine(slot, describeGrants(out.clear().column(handlers[i].name, 14).string("handler  "), handlers[i].grants));
-  }
-  for (let s = 0; s < programSlots(); s++) {
-    const caller = program(s).module >= 0 ? callerOf(program(s).module) : null;
-    if (caller != null) consoleLine(slot, describeGrants(out.clear().column(caller.name, 14).string("program  "), caller.grants));
-  }
+  for (let i = 0; i < handlers.length; i++) moduleGrantsLine(slot, handlers[i].module, "handler  ");
+  for (let s = 0; s < programSlots(); s++) if (program(s).module >= 0) moduleGrantsLine(slot, program(s).module, "program  ");
+}
+
+/** One line of the capabilities report: the module's name, its kind, what the gate's table grants it. */
+function moduleGrantsLine(slot: i32, module: i32, kind: string): void {
+  const caller = callerOf(module);
+  if (caller != null) consoleLine(slot, describeGrants(out.clear().column(caller.name, 14).string(kind), caller.grants));
 }
 
 /** reset(name, length): the handler named in callArgument back to its initial state. */

@@ -15,7 +15,7 @@ import { physicalRead32, readTsc } from "../arch/x86_64/machine";
 import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleUnload, moduleVersion } from "../arch/x86_64/modules";
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
-import { admitHandler, forgetCaller, Grant } from "../gate/callers";
+import { admitHandler, forgetCaller } from "../gate/callers";
 import { HANDLERS_MAX, loadErrorText, PAYLOAD_MAX_BYTES, QUEUE_DEPTH, trapText } from "../gate/interface";
 import { HandlerSettings, SystemDescriptor } from "../config/boot_descriptor";
 import { savedStateRestore } from "./saved_state";
@@ -38,8 +38,6 @@ export class Handler {
   budget: u64 = HANDLER_DEFAULT_BUDGET_NANOSECONDS;
   /** Whether it gets the boot event (`boot = true`). */
   runsAtBoot: bool = false;
-  /** What it was granted (the boot descriptor's capabilities). */
-  grants: Grant[] = [];
   /** Its memory limit in bytes, for failure reports. */
   memoryBytes: u64 = 0;
   /** Why its last run failed, in words ("" before any failure). */
@@ -113,7 +111,6 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   const handler = new Handler(id, name, readVersion(id));
   handler.runsAtBoot = settings.runsAtBoot;
   handler.budget = settings.budgetNanoseconds > 0 ? settings.budgetNanoseconds : HANDLER_DEFAULT_BUDGET_NANOSECONDS;
-  handler.grants = settings.grants;
   handler.memoryBytes = settings.memoryBytes;
   for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);

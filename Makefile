@@ -1,7 +1,8 @@
 # OptiOS front door: install what is missing, then hand over to the TypeScript toolchain.
 #
 #   make              build build/kernel.elf and build/optios.iso (= make all)
-#   make run          build and boot the ISO in QEMU, serial console on this terminal
+#                     SYSTEM=path/to/system.toml builds another system (default systems/default)
+#   make run          build and boot the ISO in QEMU, serial console on this terminal (SYSTEM= too)
 #                     UEFI=1 (OVMF)  GUI=1 (window)  ACCEL=kvm  MEMORY=64M  USB=1 (ISO as a
 #                     raw disk)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
 #   make test         build, then host + toolchain tests, then QEMU boot tests
@@ -13,7 +14,10 @@
 OPTIOS := node toolchain/bin/optios.js
 ENSURE_DEPENDENCIES := toolchain/scripts/ensure-dependencies.sh
 
-RUN_FLAGS := $(if $(filter 1,$(UEFI)),--uefi) \
+SYSTEM_FLAG := $(if $(SYSTEM),--system '$(SYSTEM)')
+
+RUN_FLAGS := $(SYSTEM_FLAG) \
+             $(if $(filter 1,$(UEFI)),--uefi) \
              $(if $(filter 1,$(GUI)),--gui) \
              $(if $(ACCEL),--accel $(ACCEL)) \
              $(if $(MEMORY),--memory $(MEMORY)) \
@@ -25,7 +29,7 @@ RUN_FLAGS := $(if $(filter 1,$(UEFI)),--uefi) \
 .PHONY: all build run test bench deps clean
 
 all: deps
-	$(OPTIOS) build
+	$(OPTIOS) build $(SYSTEM_FLAG)
 
 build: all
 

@@ -32,12 +32,25 @@ describe("include", () => {
     expect((await load(folder)).config.system.hostname).toBe("box");
   });
 
-  it("reports a scalar conflict naming both files and the key", async () => {
-    const message = await errorOf({
-      "modules/base.toml": `[system]\nversion = "1.0"\nkeep_generations = 3\n`,
-      "system.toml": `include = ["modules/base.toml"]\n[system]\nhostname = "box"\nversion = "2.0"\n`,
+  it("lets a file override what it includes, directly or through another module", async () => {
+    const folder = writeFiles({
+      "modules/base.toml": `[system]\nversion = "1.0"\nkeep_generations = 3\n[foreground]\nmax = 1\n`,
+      "modules/middle.toml": `include = ["base.toml"]\n[foreground]\nmax = 3\n`,
+      "system.toml": `include = ["modules/middle.toml"]\n[system]\nhostname = "box"\nversion = "2.0"\n`,
     });
-    expect(message).toBe(`system.toml:4: [system] version: conflicting values "1.0" in modules/base.toml:2 and "2.0" in system.toml:4; expected one value (set it in one file, or the same in both)`);
+    const { config } = await load(folder);
+    expect(config.system.version).toBe("2.0");
+    expect(config.system.keepGenerations).toBe(3);
+    expect(config.foreground.max).toBe(3);
+  });
+
+  it("reports a scalar conflict between two modules that do not include each other, naming both files and the key", async () => {
+    const message = await errorOf({
+      "modules/a.toml": `[system]\nversion = "1.0"\n`,
+      "modules/b.toml": `[system]\nversion = "2.0"\n`,
+      "system.toml": `include = ["modules/a.toml", "modules/b.toml"]\n[system]\nhostname = "box"\n`,
+    });
+    expect(message).toBe(`modules/b.toml:2: [system] version: conflicting values "1.0" in modules/a.toml:2 and "2.0" in modules/b.toml:2; expected one value (set it in one file, the same in both, or in a file that includes both)`);
   });
 
   it("reports a handler defined in two files, naming both", async () => {

@@ -59,6 +59,8 @@ class IncludeWalker {
   readonly files: string[] = [];
   readonly problems: ConfigProblem[] = [];
   private readonly visited = new Set<string>();
+  /** For each file read (as shown), every file it includes, directly or through others. */
+  readonly includedBy = new Map<string, Set<string>>();
   /** The files being read, outermost first: their real paths (for cycles) and paths as named. */
   private readonly stack: Array<{ real: string; path: string }> = [];
 
@@ -69,7 +71,8 @@ class IncludeWalker {
     return isInside(this.root, path) ? relative(this.root, path).split(sep).join("/") : path;
   }
 
-  walk(path: string, includedFrom: Origin | null): void {
+  /** Reads `path` and what it includes; returns how it is shown (undefined when it could not be read). */
+  walk(path: string, includedFrom: Origin | null): string | undefined {
     const refuse = (problem: string, expected: string) => {
       if (includedFrom === null) this.problems.push({ file: this.display(path), line: 0, message: `${problem}; expected ${expected}` });
       else this.problems.push({ ...includedFrom, message: `include: ${problem}; expected ${expected}` });
@@ -93,15 +96,23 @@ class IncludeWalker {
       refuse(`includes nested more than ${INCLUDE_DEPTH_MAX} deep: ${this.describeChain(path)}`, `at most ${INCLUDE_DEPTH_MAX} levels of include (INCLUDE_DEPTH_MAX)`);
       return;
     }
-    if (this.visited.has(real)) return;
+    if (this.visited.has(real)) return shown;
     this.visited.add(real);
     const fragment = this.read(path, shown, includedFrom === null ? "a system.toml" : "a module file");
     if (fragment === null) return;
     this.stack.push({ real, path });
-    for (const include of fragment.includes) this.walk(include.value, include.origin);
+    const included = new Set<string>();
+    for (const include of fragment.includes) {
+      const child = this.walk(include.value, include.origin);
+      if (child === undefined) continue;
+      included.add(child);
+      for (const below of this.includedBy.get(child) ?? []) included.add(below);
+    }
+    this.includedBy.set(shown, included);
     this.stack.pop();
     this.fragments.push(fragment);
     this.files.push(path);
+    return shown;
   }
 
   /** "system.toml → a.toml → … → z.toml": the open files and `path`, the middle left out when long. */
@@ -135,26 +146,34 @@ function describeOrigin(origin: Origin): string {
 }
 
 /** Takes the first setting; a later one with a different value is a conflict naming both. */
-function mergeScalar<T>(settings: Array<Setting<T> | undefined>, field: string, problems: ConfigProblem[]): T | undefined {
+/**
+ * One value from the files that set it: a file overrides what it includes (directly or not),
+ * so a system can change a setting of a module it includes; two files where neither includes
+ * the other must agree, or it is a conflict naming both.
+ */
+function mergeScalar<T>(settings: Array<Setting<T> | undefined>, field: string, problems: ConfigProblem[],
+  includedBy: Map<string, Set<string>>): T | undefined {
+  const includes = (file: string, other: string) => includedBy.get(file)?.has(other) === true;
   let chosen: Setting<T> | undefined;
   for (const setting of settings) {
     if (setting === undefined) continue;
-    if (chosen === undefined) chosen = setting;
+    if (chosen === undefined || includes(setting.origin.file, chosen.origin.file)) chosen = setting;
+    else if (includes(chosen.origin.file, setting.origin.file)) continue;
     else if (chosen.value !== setting.value) {
-      const message = `${field}: conflicting values ${JSON.stringify(chosen.value)} in ${describeOrigin(chosen.origin)} and ${JSON.stringify(setting.value)} in ${describeOrigin(setting.origin)}; expected one value (set it in one file, or the same in both)`;
+      const message = `${field}: conflicting values ${JSON.stringify(chosen.value)} in ${describeOrigin(chosen.origin)} and ${JSON.stringify(setting.value)} in ${describeOrigin(setting.origin)}; expected one value (set it in one file, the same in both, or in a file that includes both)`;
       problems.push({ ...setting.origin, message });
     }
   }
   return chosen?.value;
 }
 
-function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigProblem[]): SystemConfig {
+function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigProblem[], includedBy: Map<string, Set<string>>): SystemConfig {
   const root = fragments[fragments.length - 1];
   const rootOrigin: Origin = { file: root.file, line: 0 };
-  const hostname = mergeScalar(fragments.map((fragment) => fragment.system.hostname), "[system] hostname", problems);
-  const version = mergeScalar(fragments.map((fragment) => fragment.system.version), "[system] version", problems);
-  const keep = mergeScalar(fragments.map((fragment) => fragment.system.keepGenerations), "[system] keep_generations", problems);
-  const max = mergeScalar(fragments.map((fragment) => fragment.foreground.max), "[foreground] max", problems);
+  const hostname = mergeScalar(fragments.map((fragment) => fragment.system.hostname), "[system] hostname", problems, includedBy);
+  const version = mergeScalar(fragments.map((fragment) => fragment.system.version), "[system] version", problems, includedBy);
+  const keep = mergeScalar(fragments.map((fragment) => fragment.system.keepGenerations), "[system] keep_generations", problems, includedBy);
+  const max = mergeScalar(fragments.map((fragment) => fragment.foreground.max), "[foreground] max", problems, includedBy);
   if (hostname === undefined) problems.push({ ...rootOrigin, message: `[system] hostname: missing in this file and its includes; expected ${HOSTNAME_FORM}` });
   if (version === undefined) problems.push({ ...rootOrigin, message: `[system] version: missing in this file and its includes; expected ${VERSION_FORM}` });
 
@@ -239,7 +258,7 @@ export async function loadSystem(path: string, options: LoadOptions = {}): Promi
   walker.walk(resolve(path), null);
   if (walker.problems.length > 0 || walker.fragments.length === 0) throw new SystemConfigError(walker.problems);
   const rootDirectory = dirname(walker.files[walker.files.length - 1]);
-  const config = merge(walker.fragments, rootDirectory, walker.problems);
+  const config = merge(walker.fragments, rootDirectory, walker.problems, walker.includedBy);
   if (walker.problems.length > 0) throw new SystemConfigError(walker.problems);
   const json = canonicalJson(config);
   const origins = new Map<string, Origin>();

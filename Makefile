@@ -5,7 +5,7 @@
 #   make run          build and boot the ISO in QEMU, serial console on this terminal (SYSTEM= too)
 #                     UEFI=1 (OVMF)  GUI=1 (window)  ACCEL=kvm  MEMORY=64M  USB=1 (ISO as a
 #                     raw disk)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
-#   make test         build, then host + toolchain tests, then QEMU boot tests
+#   make test         build, then host, toolchain and module tests, then QEMU boot tests
 #   make bench        build, then measure (toolchain/src/bench.ts)
 #   make deps         install missing Debian packages (as root) and node_modules
 #   make clean        remove build/
@@ -39,7 +39,7 @@ run: deps
 # Both test runs always happen; the target fails if either failed.
 test: all
 	@status=0; \
-	npx vitest run --project host --project toolchain || status=1; \
+	npx vitest run --project host --project toolchain --project modules || status=1; \
 	npx vitest run --project qemu || status=1; \
 	exit $$status
 

@@ -1,4 +1,4 @@
-// Test tiers: host (kernel sources as wasm in Node), toolchain, and qemu (boots under TCG).
+// Test tiers: host (kernel sources as wasm in Node), toolchain, modules (tests beside handlers and programs), and qemu (boots under TCG).
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +6,8 @@ export default defineConfig({
     projects: [
       { test: { name: "host", include: ["tests/host/**/*.test.ts"], globalSetup: ["tests/host/global_setup.ts"] } },
       { test: { name: "toolchain", include: ["tests/toolchain/**/*.test.ts"], testTimeout: 60_000 } },
+      // Tests that live beside a handler or program (optios new writes one for each).
+      { test: { name: "modules", include: ["handlers/**/*.test.ts", "programs/**/*.test.ts"], passWithNoTests: true, testTimeout: 60_000 } },
       {
         test: {
           name: "qemu",

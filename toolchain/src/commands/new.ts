@@ -44,7 +44,7 @@ const folder = import.meta.dirname;
 it("logs its run count, which persists between runs", async () => {
   let binary: Uint8Array | undefined;
   const { error, stderr } = await asc.main(
-    [join(folder, "handler.ts"), "--lib", join(folder, "../api"), "--noUnsafe", "--runtime", "stub", "--outFile", "handler.wasm"],
+    [join(folder, "handler.ts"), "--lib", join(folder, "../api"), "--noUnsafe", "--runtime", "incremental", "--outFile", "handler.wasm"],
     { writeFile: (file: string, contents: Uint8Array) => { if (file.endsWith(".wasm")) binary = contents; } },
   );
   expect(error, stderr.toString()).toBeNull();
@@ -66,15 +66,54 @@ it("logs its run count, which persists between runs", async () => {
 `;
 }
 
+function programTest(name: string): string {
+  return `// ${name}: compiles the program as the toolchain does and runs its main() against a fake kernel.
+import { join } from "node:path";
+import asc from "assemblyscript/asc";
+import { expect, it } from "vitest";
+
+const folder = import.meta.dirname;
+
+it("answers each line it reads, and ends on an empty one", async () => {
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main(
+    [join(folder, "program.ts"), "--lib", join(folder, "../../handlers/api"), "--noUnsafe", "--runtime", "incremental", "--outFile", "program.wasm"],
+    { writeFile: (file: string, contents: Uint8Array) => { if (file.endsWith(".wasm")) binary = contents; } },
+  );
+  expect(error, stderr.toString()).toBeNull();
+  const typed = ["hello", "world", ""];
+  const printed: string[] = [];
+  let memory: WebAssembly.Memory | undefined;
+  const bytes = () => new Uint8Array(memory!.buffer);
+  const { instance } = await WebAssembly.instantiate(binary!, {
+    env: { abort: () => { throw new Error("abort"); } },
+    // Every call returns an i64 (a BigInt here): a value >= 0, or an error code (interface/optios.ts).
+    optios: {
+      write: (address: number, length: number) => (printed.push(new TextDecoder().decode(bytes().slice(address, address + length))), BigInt(length)),
+      read_line: (destination: number, capacity: number) => {
+        const line = new TextEncoder().encode(typed.shift() ?? "").slice(0, capacity);
+        bytes().set(line, destination);
+        return BigInt(line.length);
+      },
+      log: () => 0n, time: () => 0n, random: () => 4n,
+    },
+  });
+  memory = instance.exports.memory as WebAssembly.Memory;
+  (instance.exports.main as () => void)();
+  expect(printed.join("")).toBe("${name}: type a line, or an empty one to end\\n${name}: hello\\n${name}: world\\n");
+});
+`;
+}
+
 function readme(kind: string, name: string, file: string): string {
   return `# ${name}
 
 A ${kind} for OptiOS, scaffolded by \`optios new ${kind} ${name}\`.
 
 - \`${file}\`: the source. The API is handlers/api/optios.ts (docs/handlers.md, docs/programs.md).
-${kind === "handler" ? `- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
-  Run it with \`npx vitest run ${kind}s/${name}\` once a vitest project includes ${kind}s/**.
-` : ""}${kind === "handler" ? `
+- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
+  Run it with \`npx vitest run ${kind}s/${name}\` (\`make test\` runs it too).
+${kind === "handler" ? `
 Declare it in a system.toml (see docs/system-config.md):
 
 \`\`\`toml
@@ -129,9 +168,9 @@ export const newCommand: Command = {
     const file = kind === "handler" ? "handler.ts" : "program.ts";
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, file), kind === "handler" ? handlerSource(name) : programSource(name));
-    if (kind === "handler") await writeFile(join(folder, "handler.test.ts"), handlerTest(name));
+    await writeFile(join(folder, file.replace(".ts", ".test.ts")), kind === "handler" ? handlerTest(name) : programTest(name));
     await writeFile(join(folder, "README.md"), readme(kind, name, file));
-    process.stdout.write(`created ${kind}s/${name}/: ${file}${kind === "handler" ? ", handler.test.ts" : ""}, README.md\n`);
+    process.stdout.write(`created ${kind}s/${name}/: ${file}, ${file.replace(".ts", ".test.ts")}, README.md\n`);
     return 0;
   }),
 };

@@ -112,3 +112,20 @@ describe("handlers are compiled with --noUnsafe", () => {
     expect(result.stderr).toContain("Operation is unsafe");
   }, 60_000);
 });
+
+describe("a handler whose source is missing", () => {
+  test("fails the build naming the system file and line, the handler and the path", async () => {
+    const { handlersStep } = await import("../../toolchain/src/build/handlers.ts");
+    const { loadProject } = await import("../../toolchain/src/project.ts");
+    const root = mkdtempSync(join(tmpdir(), "optios-missing-"));
+    try {
+      writeFileSync(join(root, "asconfig.json"), JSON.stringify({ targets: { kernel: { maximumMemory: 32 } } }));
+      writeFileSync(join(root, "system.toml"), `[system]\nhostname = "box"\nversion = "1"\n\n[[handlers]]\nname = "ghost"\nsource = "ghost.ts"\nversion = "1"\nboot = true\n`);
+      const project = loadProject(root, "system.toml");
+      await expect(handlersStep.plan({ project, jobs: 1 })).rejects.toThrow(
+        `system.toml:5: handler 'ghost' source: file not found: "ghost.ts" (ghost.ts); expected a path to its source, relative to the system file that declares it`);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -13,7 +13,7 @@
 // reference a 64-bit absolute relocation, so boot/module_loader.c can place the module
 // anywhere in memory. Handler modules reach the kernel as GRUB modules; program modules
 // go into the initrd's /bin (initrd.ts).
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
@@ -111,6 +111,10 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const root = project.root;
   const source = join(dirname(project.systemFile), spec.source);
   const kind = spec.kind;
+  if (!existsSync(join(root, source))) {
+    throw new BuildError(`${kind}s`, `${spec.declaredAt}: ${kind} '${spec.name}' source: file not found: ${JSON.stringify(spec.source)} ` +
+      `(${source}); expected a path to its source, relative to the system file that declares it`);
+  }
   const work = join(kind === "handler" ? paths.handlerModules : paths.programModules, spec.name);
   const wasm = join(work, `${kind}.wasm`);
   const translated = join(work, `${kind}.c`);

@@ -174,6 +174,13 @@ export const ENTRY_FILE: u32 = 1;
 /** directory_entry kind: a directory */
 export const ENTRY_DIRECTORY: u32 = 2;
 
+/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.name carries it. */
+export function eventNameNumber(address: usize, length: i32): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;
+  return hash;
+}
+
 /** a handler's supervision counters, as the status call writes them (40 bytes). */
 @unmanaged export class StatusRecord {
   /** runs that committed or failed */

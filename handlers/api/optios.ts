@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
+import { eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
@@ -61,7 +61,10 @@ export class Event {
   kind: u8 = 0;
   /** Who caused it: a timer's number, or the emitting handler's number. */
   source: u32 = 0;
-  /** For app events, the event's name number (see the system configuration). */
+  /**
+   * For app events, the event's name as a number: compare it with eventNumber("door.opened")
+   * to tell a handler's subscriptions apart. 0 for timers and boot.
+   */
   name: u32 = 0;
   /** When it was posted, in nanoseconds since boot. */
   timestamp: u64 = 0;
@@ -73,6 +76,12 @@ const noPayload = new Uint8Array(0);
 const current = new Event();
 
 let handler: ((event: Event) => void) | null = null;
+
+/** The number an app event called `name` arrives with in Event.name (the same function the kernel uses). */
+export function eventNumber(name: string): u32 {
+  const bytes = String.UTF8.encode(name);
+  return eventNameNumber(changetype<usize>(bytes), bytes.byteLength);
+}
 
 /** Registers the function that handles every event; call it once, at top level. */
 export function on(callback: (event: Event) => void): void {

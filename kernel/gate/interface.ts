@@ -285,6 +285,13 @@ export function loadErrorText(result: i32): string {
   return -result > 0 && -result < LOAD_ERROR_TEXTS.length ? LOAD_ERROR_TEXTS[-result] : "unknown loader error";
 }
 
+/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.name carries it. */
+export function eventNameNumber(address: usize, length: i32): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;
+  return hash;
+}
+
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x5344534f;
 export const DESCRIPTOR_VERSION: u32 = 1;

@@ -14,7 +14,7 @@ import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTER
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, ERROR_BAD_ADDRESS, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -55,7 +55,7 @@ export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, 
   if (fromHandler && !runMayEmit()) return ERROR_EMIT_LIMIT;
   if (!copyIn(module, changetype<usize>(emitted), payload, payloadLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
-  const number = nameNumber();
+  const number = eventNameNumber(changetype<usize>(callArgument), callArgumentLength);
   const source = <u32>(fromHandler ? caller.index : HANDLERS_MAX + caller.index);
   let subscribers = 0;
   let delivered = 0;
@@ -83,12 +83,6 @@ function subscribed(events: string[]): bool {
   return false;
 }
 
-/** A stable number for the event name (FNV-1a), so handlers can tell names apart cheaply. */
-function nameNumber(): u32 {
-  let hash: u32 = 0x811c9dc5;
-  for (let i = 0; i < callArgumentLength; i++) hash = (hash ^ <u32>callArgument[i]) * 0x01000193;
-  return hash;
-}
 
 /** payload(destination, length): the event being handled's payload; the bytes copied. */
 export function payload(caller: Caller, module: i32, destination: u64, length: u64, c: u64, d: u64, e: u64): i64 {

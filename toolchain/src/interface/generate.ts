@@ -67,6 +67,19 @@ function numberConstants(prefix: string, items: Array<{ name: string; value: num
   return items.map((item) => `${item.summary ? `/** ${item.summary} */\n` : ""}export const ${prefix}${item.name}: ${type} = ${item.value};`).join("\n");
 }
 
+/**
+ * The number an app event's name travels as (Event.name): FNV-1a over its bytes. Emitted into
+ * both AssemblyScript views, so the kernel that computes it and the API that lets a handler
+ * compare with it (eventNumber("door.opened")) share one definition.
+ */
+const eventNameNumber = `/** An app event name's number (FNV-1a of its \`length\` bytes at \`address\`), as Event.name carries it. */
+export function eventNameNumber(address: usize, length: i32): u32 {
+  let hash: u32 = 0x811c9dc5;
+  for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;
+  return hash;
+}
+`;
+
 /** Error codes are -1, -2, … without gaps: ERROR_TEXTS is indexed by -code - 1. */
 function checkErrorCodes(): void {
   errors.slice().sort((a, b) => b.code - a.code).forEach((error, index) => {
@@ -133,6 +146,7 @@ export function loadErrorText(result: i32): string {
   return -result > 0 && -result < LOAD_ERROR_TEXTS.length ? LOAD_ERROR_TEXTS[-result] : "unknown loader error";
 }
 
+${eventNameNumber}
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x${DESCRIPTOR_MAGIC.toString(16)};
 export const DESCRIPTOR_VERSION: u32 = ${DESCRIPTOR_VERSION};
@@ -163,6 +177,7 @@ ${numberConstants("", limits, "i32")}
 
 ${numberConstants("", constants, "u32")}
 
+${eventNameNumber}
 ${assemblyScriptRecords("api")}`;
 }
 

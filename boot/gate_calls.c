@@ -71,3 +71,7 @@ uint64_t gate_stop(struct handler_gate* gate, uint32_t console) {
 uint64_t gate_power(struct handler_gate* gate, uint32_t kind) {
   return gate_call(gate, GATE_CALL_POWER, kind, 0, 0, 0, 0);
 }
+
+uint64_t gate_wall_time(struct handler_gate* gate) {
+  return gate_call(gate, GATE_CALL_WALL_TIME, 0, 0, 0, 0, 0);
+}

@@ -25,6 +25,7 @@ enum gate_call {
   GATE_CALL_RUN = 15,
   GATE_CALL_STOP = 16,
   GATE_CALL_POWER = 17,
+  GATE_CALL_WALL_TIME = 18,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -85,6 +86,7 @@ uint64_t gate_reset(struct handler_gate* gate, uint32_t name, uint32_t name_leng
 uint64_t gate_run(struct handler_gate* gate, uint32_t name, uint32_t name_length);
 uint64_t gate_stop(struct handler_gate* gate, uint32_t console);
 uint64_t gate_power(struct handler_gate* gate, uint32_t kind);
+uint64_t gate_wall_time(struct handler_gate* gate);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -105,5 +107,6 @@ uint64_t gate_power(struct handler_gate* gate, uint32_t kind);
   {"Z_optiosZ_run", gate_run}, \
   {"Z_optiosZ_stop", gate_stop}, \
   {"Z_optiosZ_power", gate_power}, \
+  {"Z_optiosZ_wall_time", gate_wall_time}, \
 
 #endif

@@ -76,6 +76,8 @@ export const calls: CallDeclaration[] = [
     summary: "stops the program on a console (1-4); 0" },
   { name: "power", number: 17, caller: "program", capability: "power", arguments: [["kind", "u32"]],
     summary: "reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure" },
+  { name: "wall_time", number: 18, caller: "both", capability: null, arguments: [],
+    summary: "nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -123,6 +125,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "FAILED", code: -10, text: "the operation failed (the kernel said why on the console)" },
   { name: "WRONG_CALLER", code: -11, text: "a handler-only call from a program, or a program-only call from a handler" },
   { name: "UNKNOWN_CALL", code: -12, text: "no such call" },
+  { name: "NO_WALL_CLOCK", code: -14, text: "the machine has no readable real-time clock" },
   { name: "EMIT_LIMIT", code: -13, text: "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)" },
 ];
 

@@ -39,7 +39,8 @@ import { memoryAllocatePages, memoryInitialize, memoryNeededBytes, memoryRefusal
 import { abortKernel, panic, setTestBoot, stopMachine } from "./panic";
 import { PAGE_BYTES } from "./params";
 import { runSelfTests } from "./selftest";
-import { clockCalibrate, clockSetBoot, clockTscHz } from "./time/clock";
+import { clockCalibrate, clockSetBoot, clockSetWall, clockTscHz } from "./time/clock";
+import { rtcUnixSeconds } from "./arch/x86_64/mc146818_rtc";
 
 /** AssemblyScript's abort(): boot/ implements the env.abort import by calling this. */
 export function kernel_abort(message: usize, file: usize, line: u32, column: u32): void {
@@ -70,6 +71,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   phaseEnds[PHASE_MEMORY] = readTsc();
   clockCalibrate();                                            // TSC frequency, against the PIT
   clockSetBoot(entryTsc);
+  clockSetWall(rtcUnixSeconds(), readTsc());                   // the date, from the CMOS clock
   phaseEnds[PHASE_CLOCK] = readTsc();
   printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
   for (let i = 0; i < information.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(information.warnings[i]));

@@ -36,6 +36,8 @@
 @external("optios", "stop") export declare function gateStop(console: u32): i64;
 /** reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure (needs power) */
 @external("optios", "power") export declare function gatePower(kind: u32): i64;
+/** nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since */
+@external("optios", "wall_time") export declare function gateWallTime(): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -61,6 +63,8 @@ export const ERROR_FAILED: i64 = -10;
 export const ERROR_WRONG_CALLER: i64 = -11;
 /** no such call */
 export const ERROR_UNKNOWN_CALL: i64 = -12;
+/** the machine has no readable real-time clock */
+export const ERROR_NO_WALL_CLOCK: i64 = -14;
 /** this run has emitted as many events as one run may (EMITS_PER_RUN_MAX) */
 export const ERROR_EMIT_LIMIT: i64 = -13;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -77,6 +81,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a handler-only call from a program, or a program-only call from a handler",
   "no such call",
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
+  "the machine has no readable real-time clock",
 ];
 
 /** no trap */

@@ -26,7 +26,7 @@
 
 import { eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
-  gateTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
+  gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
@@ -97,6 +97,16 @@ export function log(message: string): void {
 /** Nanoseconds since boot. */
 export function now(): u64 {
   return gateTime();
+}
+
+/**
+ * Nanoseconds since 1970-01-01 00:00 UTC (the real-time clock read at boot, then the TSC), or
+ * 0 when the machine has no readable real-time clock (lastError says so). Unlike now(), it
+ * does not restart at boot: use it for times kept in state across reboots.
+ */
+export function wallTime(): u64 {
+  const nanoseconds = checked(gateWallTime());
+  return nanoseconds < 0 ? 0 : <u64>nanoseconds;
 }
 
 /** A random 64-bit number, drawn fresh on every call (never repeated by a reused snapshot). */

@@ -38,8 +38,10 @@ export const CALL_RUN: u32 = 15;
 export const CALL_STOP: u32 = 16;
 /** reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure */
 export const CALL_POWER: u32 = 17;
+/** nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since */
+export const CALL_WALL_TIME: u32 = 18;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 18;
+export const CALL_SLOTS: i32 = 19;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -59,11 +61,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "run",
   "stop",
   "power",
+  "wall_time",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -120,6 +123,8 @@ export const ERROR_FAILED: i64 = -10;
 export const ERROR_WRONG_CALLER: i64 = -11;
 /** no such call */
 export const ERROR_UNKNOWN_CALL: i64 = -12;
+/** the machine has no readable real-time clock */
+export const ERROR_NO_WALL_CLOCK: i64 = -14;
 /** this run has emitted as many events as one run may (EMITS_PER_RUN_MAX) */
 export const ERROR_EMIT_LIMIT: i64 = -13;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -136,6 +141,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a handler-only call from a program, or a program-only call from a handler",
   "no such call",
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
+  "the machine has no readable real-time clock",
 ];
 /** What an error code means, for log lines. */
 export function errorText(code: i64): string {

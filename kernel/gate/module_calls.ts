@@ -7,14 +7,14 @@ import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
 import { LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
-import { clockNanoseconds } from "../time/clock";
+import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
 import { currentPayload, currentPayloadLength, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
 import { runMayEmit } from "../handlers/dispatcher";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -33,6 +33,12 @@ export function logCall(caller: Caller, module: i32, address: u64, length: u64, 
 
 export function time(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
   return <i64>clockNanoseconds(readTsc());
+}
+
+/** wall_time(): nanoseconds since the Unix epoch, or ERROR_NO_WALL_CLOCK. */
+export function wallTime(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  const nanoseconds = clockWallNanoseconds(readTsc());
+  return nanoseconds < 0 ? ERROR_NO_WALL_CLOCK : nanoseconds;
 }
 
 /** xorshift64*, stirred with the TSC on every call: a reused snapshot never sees the same numbers. */

@@ -4,6 +4,9 @@ import { measureTscHz } from "../arch/x86_64/pit8254";
 import { Text } from "../console/text";
 
 let tscHz: u64 = 0;
+/** The wall-clock time at `wallTsc`, in seconds since the Unix epoch; -1 when unknown. */
+let wallSeconds: i64 = -1;
+let wallTsc: u64 = 0;
 
 /** Measures the TSC frequency against the PIT; 0 if that failed (times then print as cycles). */
 export function clockCalibrate(): u64 {
@@ -39,4 +42,17 @@ export function clockNanoseconds(tsc: u64): u64 {
   if (tscHz == 0) return 0;
   const cycles = tsc - bootTsc;
   return (cycles / tscHz) * 1_000_000_000 + ((cycles % tscHz) * 1_000_000_000) / tscHz;
+}
+
+/** Records the wall-clock time (seconds since the Unix epoch, -1 if unknown) read at TSC `tsc`. */
+export function clockSetWall(unixSeconds: i64, tsc: u64): void {
+  wallSeconds = unixSeconds;
+  wallTsc = tsc;
+}
+
+/** Nanoseconds since the Unix epoch at TSC `tsc`, or -1 when the wall-clock time is unknown. */
+export function clockWallNanoseconds(tsc: u64): i64 {
+  if (wallSeconds < 0 || tscHz == 0) return -1;
+  const elapsed = tsc - wallTsc;
+  return wallSeconds * 1_000_000_000 + <i64>(elapsed / tscHz * 1_000_000_000 + elapsed % tscHz * 1_000_000_000 / tscHz);
 }

@@ -6,7 +6,8 @@
 // a message saying what was expected.
 
 import { emit, ERROR_NOT_GRANTED, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
-  REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop } from "optios";
+  REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop,
+  wallTime } from "optios";
 
 const PROMPT = "optios$ ";
 
@@ -20,6 +21,7 @@ const HELP = `commands:
   emit <event> [payload] send an app event to the handlers subscribed to it
   reset <handler>        put a handler back to its initial state (lifts quarantine)
   uptime                 time since boot
+  date                   the date and time (UTC), from the real-time clock
   mem                    physical memory in use
   log                    the kernel log
   ps                     foreground programs and their consoles
@@ -70,6 +72,7 @@ function execute(words: string[]): void {
     if (count != 1) usage("reset <handler>");
     else refused(command, resetHandler(words[1]));
   } else if (command == "uptime") refused(command, report(REPORT_UPTIME));
+  else if (command == "date") printDate();
   else if (command == "mem") refused(command, report(REPORT_MEMORY));
   else if (command == "log") refused(command, report(REPORT_LOG));
   else if (command == "ps") refused(command, report(REPORT_PROGRAMS));
@@ -117,6 +120,34 @@ function emitEvent(name: string, payload: string): void {
   const bytes = Uint8Array.wrap(String.UTF8.encode(payload));
   if (emit(name, bytes)) print("emitted '" + name + "'\n");
   else print("emit: '" + name + "': " + errorText(lastError) + "\n");
+}
+
+/** Prints the wall-clock time as "2026-11-27 15:20:01 UTC". */
+function printDate(): void {
+  const nanoseconds = wallTime();
+  if (nanoseconds == 0) {
+    print("date: " + errorText(lastError) + "\n");
+    return;
+  }
+  const seconds = <i64>(nanoseconds / 1_000_000_000);
+  const days = seconds / 86400;
+  const time = seconds % 86400;
+  // Howard Hinnant's civil_from_days: the calendar date of a day count since 1970-01-01.
+  const z = days + 719468;
+  const era = (z >= 0 ? z : z - 146096) / 146097;
+  const dayOfEra = z - era * 146097;
+  const yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
+  const dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+  const monthIndex = (5 * dayOfYear + 2) / 153;
+  const day = dayOfYear - (153 * monthIndex + 2) / 5 + 1;
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  print(year.toString() + "-" + twoDigits(month) + "-" + twoDigits(day) + " " + twoDigits(time / 3600) + ":" +
+    twoDigits(time / 60 % 60) + ":" + twoDigits(time % 60) + " UTC\n");
+}
+
+function twoDigits(value: i64): string {
+  return (value < 10 ? "0" : "") + value.toString();
 }
 
 /** "1" … "4" as a number; 0 for anything else. */

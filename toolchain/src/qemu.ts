@@ -31,6 +31,8 @@ export interface QemuOptions {
   append?: string;
   /** A boot filesystem (cpio newc) handed to a kernel booted directly (`-initrd`); only with `kernel`. */
   initrd?: string;
+  /** Start the guest's real-time clock at this UTC time ("2020-01-02T03:04:05") instead of the host's. */
+  rtcBase?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
 }
@@ -57,6 +59,7 @@ export function qemuArguments(options: QemuOptions): string[] {
   const argumentList = ["-accel", accel, "-m", memory, ...(options.reboot ? [] : ["-no-reboot"])];
   if (!options.gui) argumentList.push("-display", "none");
   argumentList.push("-serial", "mon:stdio");
+  if (options.rtcBase !== undefined) argumentList.push("-rtc", `base=${options.rtcBase}`);
   argumentList.push("-device", `isa-debug-exit,iobase=0x${debugExitPort.toString(16)},iosize=0x04`);
   if (options.uefi) {
     argumentList.push(

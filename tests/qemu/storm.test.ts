@@ -40,7 +40,8 @@ describe.sequential("a handler that floods itself", () => {
     const after = await guestSeconds();
     // TICKER_RUNS runs need TICKER_RUNS periods; a starved ticker would need far more.
     expect(after - before).toBeLessThanOrEqual((TICKER_RUNS + 1) * TICKER_PERIOD_SECONDS + TICKER_PERIOD_SECONDS);
-    expect(tickerRuns(guest().output.slice(from))).toEqual(Array.from({ length: TICKER_RUNS }, (_, index) => first + index + 1));
+    // Consecutive runs, none lost (more may have come while `uptime` answered).
+    expect(tickerRuns(guest().output.slice(from)).slice(0, TICKER_RUNS)).toEqual(Array.from({ length: TICKER_RUNS }, (_, index) => first + index + 1));
   });
 
   test("the shell answers while the storm goes on", async () => {

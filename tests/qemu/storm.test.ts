@@ -32,14 +32,15 @@ describe.sequential("a handler that floods itself", () => {
       RUN_TIMEOUT_MILLISECONDS);
   });
 
-  test(`the ticker keeps its ${TICKER_PERIOD_SECONDS * 1000} ms schedule within one period, on the guest's clock`, async () => {
+  test(`the ticker keeps its ${TICKER_PERIOD_SECONDS * 1000} ms schedule within twice its period, on the guest's clock`, async () => {
     const before = await guestSeconds();
     const from = guest().output.length;
     const first = Math.max(0, ...tickerRuns(guest().output));
     await guest().waitFor(new RegExp(`\\[ticker\\] counter: run ${first + TICKER_RUNS}\\b`), RUN_TIMEOUT_MILLISECONDS, from);
     const after = await guestSeconds();
-    // TICKER_RUNS runs need TICKER_RUNS periods; a starved ticker would need far more.
-    expect(after - before).toBeLessThanOrEqual((TICKER_RUNS + 1) * TICKER_PERIOD_SECONDS + TICKER_PERIOD_SECONDS);
+    // TICKER_RUNS runs need TICKER_RUNS periods (plus one for where the first falls); the
+    // tolerance is twice that, for a loaded 2-core emulator. Starved, it ran once in 15 s.
+    expect(after - before).toBeLessThanOrEqual(2 * (TICKER_RUNS + 1) * TICKER_PERIOD_SECONDS);
     // Consecutive runs, none lost (more may have come while `uptime` answered).
     expect(tickerRuns(guest().output.slice(from)).slice(0, TICKER_RUNS)).toEqual(Array.from({ length: TICKER_RUNS }, (_, index) => first + index + 1));
   });

@@ -1,7 +1,8 @@
 // The kernel loop: thread 0's whole life after boot. Handler work first, then programs, then sleep.
 //
 //   ┌─► expire timers → one fair round of handler events (handlers/dispatcher.ts)
-//   │   decode input into the consoles (input/input.ts); reap ended programs; wake readers
+//   │   decode input into the consoles (input/input.ts); Ctrl-C stops a busy program;
+//   │   reap ended programs; wake readers
 //   │   input waiting? ─────────────────────────────────────────────────────────── again
 //   │   a runnable program? switch to it for at most one slice while handlers have
 //   │     work, else until an interrupt, its read or its end ────────────────────── again
@@ -23,7 +24,7 @@ import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts }
 import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
 import { LEVEL_DEBUG, line, log } from "./log/log";
-import { programsReap, programsRunNext, programsWake } from "./programs/programs";
+import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
 
 /** Never returns: the system's main loop once booted. */
@@ -32,6 +33,7 @@ export function kernelLoop(): void {
     expireTimers(clockNanoseconds(readTsc()));
     dispatch();
     inputService();
+    programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();
     if (inputPending()) continue;

@@ -25,7 +25,7 @@ import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { ENTRY_FILE } from "../fs/cpio";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { SystemDescriptor } from "../config/boot_descriptor";
-import { loadErrorText, TRAP_ABORT, trapText } from "../gate/interface";
+import { FOREGROUND_MAX, loadErrorText, TRAP_ABORT, trapText } from "../gate/interface";
 import { INPUT_LINE_MAX_BYTES, PROGRAM_TIME_SLICE_NANOSECONDS } from "../params";
 import { appendMillisecondsNumber, clockNanoseconds } from "../time/clock";
 import { admitProgram, forgetCaller, takeFailure } from "../gate/callers";
@@ -163,6 +163,24 @@ export function programStop(slot: i32): bool {
   threadKill(programs[slot].thread);
   scheduler.end(slot);
   return true;
+}
+
+/** Each console's Ctrl-C count already acted on. */
+const interruptsSeen = new StaticArray<u32>(FOREGROUND_MAX);
+
+/**
+ * Ctrl-C: a program busy on its console (not waiting for a line) is stopped, with a line on
+ * its console; a program at its prompt only sees its line discarded (the line discipline's
+ * part), so Ctrl-C at the shell's prompt never ends the shell.
+ */
+export function programsInterrupt(): void {
+  for (let slot = 0; slot < scheduler.slots; slot++) {
+    const interrupts = virtualConsole(slot).discipline.interrupts;
+    if (interrupts == interruptsSeen[slot]) continue;
+    interruptsSeen[slot] = interrupts;
+    if (scheduler.state(slot) != SLOT_RUNNABLE || !programStop(slot)) continue;
+    consoleLine(slot, line.clear().string("^C: stopping '").text(programs[slot].name).string("'"));
+  }
 }
 
 /** Reaps every program whose thread has ended: reported, and everything it held given back. */

@@ -144,6 +144,22 @@ describe.sequential("the shell over serial", () => {
     await command("stop 2", /programs: 'counter' on console 2 was stopped/);
   });
 
+  test("Ctrl-C stops a busy program on its console; at the shell's prompt it only discards the line", async () => {
+    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+    const from = guest().output.length;
+    await guest().type(`${ESCAPE}2`);
+    await guest().waitFor(/counter: \d+ million/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    await guest().type("\u0003");
+    await guest().waitFor(/\^C: stopping 'counter'/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    await guest().type(`${ESCAPE}1`);
+    await guest().waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    const typed = guest().output.length;
+    await guest().type("echo discarded\u0003");
+    expect(await command("echo alive", /^alive\r?\n/m)).toMatch(/^alive$/m);
+    expect(since(typed)).not.toMatch(/^discarded$/m);
+    expect(await command("ps")).not.toMatch(/counter/);
+  });
+
   test("a program that traps is reported and ended; the shell and the handlers go on", async () => {
     const output = await command("run trapper", /programs: 'trapper' on console 2 trapped \(integer divide by zero\) and was ended/);
     expect(output).toContain("run: started 'trapper' on console 2");

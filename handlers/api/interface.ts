@@ -83,6 +83,11 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
 ];
+/** Words for an error code (a call's negative result). */
+export function errorText(code: i64): string {
+  const index = -code - 1;
+  return index >= 0 && index < <i64>ERROR_TEXTS.length ? ERROR_TEXTS[<i32>index] : "unknown error";
+}
 
 /** no trap */
 export const TRAP_NONE: u32 = 0;

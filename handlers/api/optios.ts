@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, ERROR_TEXTS, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
+import { eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
@@ -39,11 +39,8 @@ export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILIT
  */
 export let lastError: i64 = 0;
 
-/** Words for an error code, such as lastError ("not granted: …"). */
-export function errorText(code: i64): string {
-  const index = <i32>(-code - 1);
-  return index >= 0 && index < ERROR_TEXTS.length ? ERROR_TEXTS[index] : "unknown error";
-}
+/** Words for an error code, such as lastError ("not granted: …"); generated with the codes. */
+export { errorText };
 
 /** Keeps a failed call's code in lastError; the result unchanged. */
 function checked(result: i64): i64 {

@@ -96,23 +96,6 @@ export class EventQueue {
   }
 
   /**
-   * Removes the oldest delivery whose handler is allowed (`allowed[handler]`), copying it like
-   * take(); false when there is none. Skipped deliveries keep their places and order.
-   */
-  takeAllowed(allowed: StaticArray<bool>, into: Delivery, payload: usize): bool {
-    for (let offset = 0; offset < this.count; offset++) {
-      const index = (this.head + offset) % this.capacity;
-      const slot = this.slots[index];
-      if (slot.handler < 0 || slot.handler >= allowed.length || !allowed[slot.handler]) continue;
-      copyDelivery(slot, into);
-      memory.copy(payload, this.payloadAddress(index), slot.payloadLength);
-      this.removeAt(offset);
-      return true;
-    }
-    return false;
-  }
-
-  /**
    * Puts a delivery back at the front (a failed run's event, to be retried before anything
    * posted after it); false (and counted as dropped) when the queue is full.
    */

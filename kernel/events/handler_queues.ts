@@ -128,12 +128,17 @@ export class HandlerQueues {
     return wasThrottled && !storm.throttled ? STORM_ENDED : STORM_UNCHANGED;
   }
 
-  /** Whether a throttled handler may run at `now`; when it may, its next turn is one interval on. */
-  mayRun(handler: i32, now: u64): bool {
+  /** Whether `handler` may run at `now`: it is not throttled, or its throttled turn has come. */
+  turnDue(handler: i32, now: u64): bool {
     const storm = this.storms[handler];
-    if (!storm.throttled) return true;
-    if (now < storm.nextRun) return false;
-    storm.nextRun = now + THROTTLE_INTERVAL_NANOSECONDS;
+    return !storm.throttled || now >= storm.nextRun;
+  }
+
+  /** Takes `handler`'s turn if it is due (turnDue); a throttled handler's next turn is then one interval on. */
+  mayRun(handler: i32, now: u64): bool {
+    if (!this.turnDue(handler, now)) return false;
+    const storm = this.storms[handler];
+    if (storm.throttled) storm.nextRun = now + THROTTLE_INTERVAL_NANOSECONDS;
     return true;
   }
 

@@ -143,7 +143,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
 ];
-/** What an error code means, for log lines. */
+/** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
   const index = -code - 1;
   return index >= 0 && index < <i64>ERROR_TEXTS.length ? ERROR_TEXTS[<i32>index] : "unknown error";

@@ -134,7 +134,7 @@ function settleStorm(index: i32, now: u64): void {
 /** Whether some handler has a delivery it may run now (the loop then gives a program one slice and comes back). */
 export function handlerWorkPending(now: u64): bool {
   for (let i = 0; i < handlers.length; i++) {
-    if (hasRunnableWork(i, now) && (!eventQueues.storm(i).throttled || eventQueues.storm(i).nextRun <= now)) return true;
+    if (hasRunnableWork(i, now) && eventQueues.turnDue(i, now)) return true;
   }
   return false;
 }

@@ -87,8 +87,19 @@ function checkErrorCodes(): void {
   });
 }
 
-export function kernelInterface(): string {
+/** The error codes, their words and errorText(), the same in both AssemblyScript views. */
+function errorDeclarations(): string {
   checkErrorCodes();
+  return `${numberConstants("ERROR_", errors.map((error) => ({ name: error.name, value: error.code, summary: error.text })), "i64")}
+${stringTable("ERROR_TEXTS", errors.slice().sort((a, b) => b.code - a.code).map((error) => error.text))}
+/** Words for an error code (a call's negative result). */
+export function errorText(code: i64): string {
+  const index = -code - 1;
+  return index >= 0 && index < <i64>ERROR_TEXTS.length ? ERROR_TEXTS[<i32>index] : "unknown error";
+}`;
+}
+
+export function kernelInterface(): string {
   const slots = callSlots();
   return `// ${header}
 //
@@ -116,13 +127,7 @@ ${stringTable("CAPABILITY_NAMES", Array.from({ length: Math.max(...capabilities.
 export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [${Array.from({ length: Math.max(...capabilities.map((capability) => capability.number)) + 1 },
     (_, number) => String(capabilities.find((capability) => capability.number === number)?.argument != null)).join(", ")}];
 
-${numberConstants("ERROR_", errors.map((error) => ({ name: error.name, value: error.code, summary: error.text })), "i64")}
-${stringTable("ERROR_TEXTS", errors.slice().sort((a, b) => b.code - a.code).map((error) => error.text))}
-/** What an error code means, for log lines. */
-export function errorText(code: i64): string {
-  const index = -code - 1;
-  return index >= 0 && index < <i64>ERROR_TEXTS.length ? ERROR_TEXTS[<i32>index] : "unknown error";
-}
+${errorDeclarations()}
 
 ${numberConstants("TRAP_", traps.map((trap) => ({ name: trap.name, value: trap.kind, summary: trap.text })), "u32")}
 /** Words for a trap kind, as log lines and the handlers table show it. */
@@ -168,8 +173,7 @@ export function apiInterface(): string {
 
 ${imports}
 
-${numberConstants("ERROR_", errors.map((error) => ({ name: error.name, value: error.code, summary: error.text })), "i64")}
-${stringTable("ERROR_TEXTS", errors.slice().sort((a, b) => b.code - a.code).map((error) => error.text))}
+${errorDeclarations()}
 
 ${numberConstants("TRAP_", traps.map((trap) => ({ name: trap.name, value: trap.kind, summary: trap.text })), "u32")}
 

@@ -3,8 +3,8 @@
 #include "boot.h"
 #include "gate_interface.h"
 
-uint64_t gate_log(struct handler_gate* gate, uint32_t message, uint32_t length) {
-  return gate_call(gate, GATE_CALL_LOG, message, length, 0, 0, 0);
+uint64_t gate_log(struct handler_gate* gate, uint32_t level, uint32_t message, uint32_t length) {
+  return gate_call(gate, GATE_CALL_LOG, level, message, length, 0, 0);
 }
 
 uint64_t gate_time(struct handler_gate* gate) {
@@ -52,16 +52,16 @@ uint64_t gate_directory_entry(struct handler_gate* gate, uint32_t path, uint32_t
   return gate_call(gate, GATE_CALL_DIRECTORY_ENTRY, path, path_length, index, destination, capacity);
 }
 
-uint64_t gate_report(struct handler_gate* gate, uint32_t topic) {
-  return gate_call(gate, GATE_CALL_REPORT, topic, 0, 0, 0, 0);
+uint64_t gate_report(struct handler_gate* gate, uint32_t topic, uint32_t option) {
+  return gate_call(gate, GATE_CALL_REPORT, topic, option, 0, 0, 0);
 }
 
 uint64_t gate_reset(struct handler_gate* gate, uint32_t name, uint32_t name_length) {
   return gate_call(gate, GATE_CALL_RESET, name, name_length, 0, 0, 0);
 }
 
-uint64_t gate_run(struct handler_gate* gate, uint32_t name, uint32_t name_length) {
-  return gate_call(gate, GATE_CALL_RUN, name, name_length, 0, 0, 0);
+uint64_t gate_run(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t arguments, uint32_t arguments_length, uint32_t mode) {
+  return gate_call(gate, GATE_CALL_RUN, name, name_length, arguments, arguments_length, mode);
 }
 
 uint64_t gate_stop(struct handler_gate* gate, uint32_t console) {
@@ -74,4 +74,8 @@ uint64_t gate_power(struct handler_gate* gate, uint32_t kind) {
 
 uint64_t gate_wall_time(struct handler_gate* gate) {
   return gate_call(gate, GATE_CALL_WALL_TIME, 0, 0, 0, 0, 0);
+}
+
+uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_ARGUMENTS, destination, capacity, 0, 0, 0);
 }

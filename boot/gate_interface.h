@@ -26,6 +26,7 @@ enum gate_call {
   GATE_CALL_STOP = 16,
   GATE_CALL_POWER = 17,
   GATE_CALL_WALL_TIME = 18,
+  GATE_CALL_ARGUMENTS = 19,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -69,7 +70,7 @@ enum gate_call {
 /* boot/handler_gate.c: every stub below goes through here, with interrupts off. */
 uint64_t gate_call(struct handler_gate* gate, enum gate_call call, uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e);
 
-uint64_t gate_log(struct handler_gate* gate, uint32_t message, uint32_t length);
+uint64_t gate_log(struct handler_gate* gate, uint32_t level, uint32_t message, uint32_t length);
 uint64_t gate_time(struct handler_gate* gate);
 uint64_t gate_random(struct handler_gate* gate);
 uint64_t gate_emit(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t payload, uint32_t payload_length);
@@ -81,12 +82,13 @@ uint64_t gate_read_line(struct handler_gate* gate, uint32_t destination, uint32_
 uint64_t gate_file_size(struct handler_gate* gate, uint32_t path, uint32_t path_length);
 uint64_t gate_file_read(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint64_t offset, uint32_t destination, uint32_t capacity);
 uint64_t gate_directory_entry(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint32_t index, uint32_t destination, uint32_t capacity);
-uint64_t gate_report(struct handler_gate* gate, uint32_t topic);
+uint64_t gate_report(struct handler_gate* gate, uint32_t topic, uint32_t option);
 uint64_t gate_reset(struct handler_gate* gate, uint32_t name, uint32_t name_length);
-uint64_t gate_run(struct handler_gate* gate, uint32_t name, uint32_t name_length);
+uint64_t gate_run(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t arguments, uint32_t arguments_length, uint32_t mode);
 uint64_t gate_stop(struct handler_gate* gate, uint32_t console);
 uint64_t gate_power(struct handler_gate* gate, uint32_t kind);
 uint64_t gate_wall_time(struct handler_gate* gate);
+uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -108,5 +110,6 @@ uint64_t gate_wall_time(struct handler_gate* gate);
   {"Z_optiosZ_stop", gate_stop}, \
   {"Z_optiosZ_power", gate_power}, \
   {"Z_optiosZ_wall_time", gate_wall_time}, \
+  {"Z_optiosZ_arguments", gate_arguments}, \
 
 #endif

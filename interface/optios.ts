@@ -37,8 +37,10 @@ export interface CallDeclaration {
 
 /** Every call a module can make. The result of every call is an i64: a value ≥ 0, or an error code below. */
 export const calls: CallDeclaration[] = [
-  { name: "log", number: 1, caller: "both", capability: null, arguments: [["message", "address"], ["length", "u32"]],
-    summary: "writes a line to the kernel log, control characters escaped; 0" },
+  { name: "log", number: 1, caller: "both", capability: null,
+    arguments: [["level", "u32"], ["message", "address"], ["length", "u32"]],
+    summary: "writes a line at a LOG_ level to the kernel log, control characters escaped (a handler's lines are held " +
+      "until its run ends, and marked when it rolled back); 0" },
   { name: "time", number: 2, caller: "both", capability: null, arguments: [],
     summary: "nanoseconds since boot" },
   { name: "random", number: 3, caller: "both", capability: null, arguments: [],
@@ -66,18 +68,23 @@ export const calls: CallDeclaration[] = [
   { name: "directory_entry", number: 12, caller: "both", capability: "files",
     arguments: [["path", "address"], ["path_length", "u32"], ["index", "u32"], ["destination", "address"], ["capacity", "u32"]],
     summary: "the index-th entry of a directory: its name into destination; (kind << 32) | name length" },
-  { name: "report", number: 13, caller: "program", capability: "report", arguments: [["topic", "u32"]],
-    summary: "writes a system report (REPORT_ topics) on the program's console; 0" },
+  { name: "report", number: 13, caller: "program", capability: "report", arguments: [["topic", "u32"], ["option", "u32"]],
+    summary: "writes a system report (REPORT_ topics) on the program's console; option: for REPORT_LOG the most " +
+      "verbose LOG_ level shown (0: LOG_INFO); 0" },
   { name: "reset", number: 14, caller: "program", capability: "reset", arguments: [["name", "address"], ["name_length", "u32"]],
     summary: "puts a handler back to its initial state; 0" },
-  { name: "run", number: 15, caller: "program", capability: "programs", arguments: [["name", "address"], ["name_length", "u32"]],
-    summary: "starts program /bin/<name> on the next free console; its console number" },
+  { name: "run", number: 15, caller: "program", capability: "programs",
+    arguments: [["name", "address"], ["name_length", "u32"], ["arguments", "address"], ["arguments_length", "u32"], ["mode", "u32"]],
+    summary: "starts program /bin/<name> with an argument line: RUN_HERE on the caller's console, waiting until it " +
+      "ends (its EXIT_ code); RUN_CONSOLE on the next free console (its console number)" },
   { name: "stop", number: 16, caller: "program", capability: "programs", arguments: [["console", "u32"]],
     summary: "stops the program on a console (1-4); 0" },
   { name: "power", number: 17, caller: "program", capability: "power", arguments: [["kind", "u32"]],
     summary: "reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure" },
   { name: "wall_time", number: 18, caller: "both", capability: null, arguments: [],
     summary: "nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since" },
+  { name: "arguments", number: 19, caller: "program", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
+    summary: "copies the argument line the program was started with (run NAME ARGS…); its whole length" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -127,6 +134,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "UNKNOWN_CALL", code: -12, text: "no such call" },
   { name: "NO_WALL_CLOCK", code: -14, text: "the machine has no readable real-time clock" },
   { name: "EMIT_LIMIT", code: -13, text: "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)" },
+  { name: "BAD_ARGUMENT", code: -15, text: "an argument outside the values the call takes" },
 ];
 
 /** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */
@@ -197,6 +205,15 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
   { name: "ENTRY_FILE", value: 1, summary: "directory_entry kind: a file" },
   { name: "ENTRY_DIRECTORY", value: 2, summary: "directory_entry kind: a directory" },
+  { name: "LOG_ERROR", value: 3, summary: "log level: something failed (syslog's err)" },
+  { name: "LOG_WARNING", value: 4, summary: "log level: something looks wrong" },
+  { name: "LOG_INFO", value: 6, summary: "log level: what happened (the default; shown with the default loglevel=6)" },
+  { name: "LOG_DEBUG", value: 7, summary: "log level: detail, shown with loglevel=7 or the shell's log debug" },
+  { name: "RUN_HERE", value: 1, summary: "run mode: on the caller's console; the caller waits until the program ends" },
+  { name: "RUN_CONSOLE", value: 2, summary: "run mode: on the next free console; the caller goes on" },
+  { name: "EXIT_ENDED", value: 0, summary: "how a program ended: its main() returned" },
+  { name: "EXIT_STOPPED", value: 1, summary: "how a program ended: stopped (Ctrl-C or stop)" },
+  { name: "EXIT_FAILED", value: 2, summary: "how a program ended: it trapped or aborted (its console says why)" },
 ];
 
 /** A field of a record laid out in memory: little-endian, naturally aligned, no padding (checked). */

@@ -21,7 +21,10 @@ export const MEMORY_REGIONS_MAX: i32 = 128;
 // BOOT_MODULES_MAX (boot modules kept) is shared with the toolchain: kernel/gate/interface.ts.
 
 /** Bytes of kernel log kept in the ring; the oldest whole lines are dropped first. */
-export const LOG_RING_BYTES: i32 = 16384;
+export const LOG_RING_BYTES: i32 = 32768;
+
+/** Bytes of log one handler run may hold until it ends (kernel/handlers/run_log.ts); older lines of the run go first. */
+export const RUN_LOG_BYTES: i32 = 2048;
 
 /** Longest single console or log line, in bytes; longer text is cut. */
 export const TEXT_CAPACITY: i32 = 512;

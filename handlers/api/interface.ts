@@ -4,8 +4,8 @@
 // (optios.ts) makes, and the numbers and records they use. Handlers and programs import
 // optios.ts, not this file.
 
-/** writes a line to the kernel log, control characters escaped; 0 */
-@external("optios", "log") export declare function gateLog(message: usize, length: u32): i64;
+/** writes a line at a LOG_ level to the kernel log, control characters escaped (a handler's lines are held until its run ends, and marked when it rolled back); 0 */
+@external("optios", "log") export declare function gateLog(level: u32, message: usize, length: u32): i64;
 /** nanoseconds since boot */
 @external("optios", "time") export declare function gateTime(): i64;
 /** a fresh random 64-bit number (negative values are still random, not errors) */
@@ -26,18 +26,20 @@
 @external("optios", "file_read") export declare function gateFileRead(path: usize, pathLength: u32, offset: u64, destination: usize, capacity: u32): i64;
 /** the index-th entry of a directory: its name into destination; (kind << 32) | name length (needs files) */
 @external("optios", "directory_entry") export declare function gateDirectoryEntry(path: usize, pathLength: u32, index: u32, destination: usize, capacity: u32): i64;
-/** writes a system report (REPORT_ topics) on the program's console; 0 (needs report) */
-@external("optios", "report") export declare function gateReport(topic: u32): i64;
+/** writes a system report (REPORT_ topics) on the program's console; option: for REPORT_LOG the most verbose LOG_ level shown (0: LOG_INFO); 0 (needs report) */
+@external("optios", "report") export declare function gateReport(topic: u32, option: u32): i64;
 /** puts a handler back to its initial state; 0 (needs reset) */
 @external("optios", "reset") export declare function gateReset(name: usize, nameLength: u32): i64;
-/** starts program /bin/<name> on the next free console; its console number (needs programs) */
-@external("optios", "run") export declare function gateRun(name: usize, nameLength: u32): i64;
+/** starts program /bin/<name> with an argument line: RUN_HERE on the caller's console, waiting until it ends (its EXIT_ code); RUN_CONSOLE on the next free console (its console number) (needs programs) */
+@external("optios", "run") export declare function gateRun(name: usize, nameLength: u32, arguments: usize, argumentsLength: u32, mode: u32): i64;
 /** stops the program on a console (1-4); 0 (needs programs) */
 @external("optios", "stop") export declare function gateStop(console: u32): i64;
 /** reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure (needs power) */
 @external("optios", "power") export declare function gatePower(kind: u32): i64;
 /** nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since */
 @external("optios", "wall_time") export declare function gateWallTime(): i64;
+/** copies the argument line the program was started with (run NAME ARGS…); its whole length */
+@external("optios", "arguments") export declare function gateArguments(destination: usize, capacity: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -67,6 +69,8 @@ export const ERROR_UNKNOWN_CALL: i64 = -12;
 export const ERROR_NO_WALL_CLOCK: i64 = -14;
 /** this run has emitted as many events as one run may (EMITS_PER_RUN_MAX) */
 export const ERROR_EMIT_LIMIT: i64 = -13;
+/** an argument outside the values the call takes */
+export const ERROR_BAD_ARGUMENT: i64 = -15;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -82,6 +86,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "no such call",
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
+  "an argument outside the values the call takes",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -183,6 +188,24 @@ export const POWER_OFF: u32 = 2;
 export const ENTRY_FILE: u32 = 1;
 /** directory_entry kind: a directory */
 export const ENTRY_DIRECTORY: u32 = 2;
+/** log level: something failed (syslog's err) */
+export const LOG_ERROR: u32 = 3;
+/** log level: something looks wrong */
+export const LOG_WARNING: u32 = 4;
+/** log level: what happened (the default; shown with the default loglevel=6) */
+export const LOG_INFO: u32 = 6;
+/** log level: detail, shown with loglevel=7 or the shell's log debug */
+export const LOG_DEBUG: u32 = 7;
+/** run mode: on the caller's console; the caller waits until the program ends */
+export const RUN_HERE: u32 = 1;
+/** run mode: on the next free console; the caller goes on */
+export const RUN_CONSOLE: u32 = 2;
+/** how a program ended: its main() returned */
+export const EXIT_ENDED: u32 = 0;
+/** how a program ended: stopped (Ctrl-C or stop) */
+export const EXIT_STOPPED: u32 = 1;
+/** how a program ended: it trapped or aborted (its console says why) */
+export const EXIT_FAILED: u32 = 2;
 
 /** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.name carries it. */
 export function eventNameNumber(address: usize, length: i32): u32 {

@@ -24,11 +24,13 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
+import { EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+  eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
+export { EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
   REPORT_UPTIME };
 
@@ -85,10 +87,38 @@ export function on(callback: (event: Event) => void): void {
   handler = callback;
 }
 
-/** Writes a line to the kernel log (and the console, at info level). */
+/**
+ * Writes a line to the kernel log under the module's name, at info level: shown on the
+ * console with the default loglevel=6. A handler's lines appear when its run ends, marked
+ * "(rolled back)" if the run trapped or overran.
+ */
 export function log(message: string): void {
+  logAt(LOG_INFO, message);
+}
+
+/** log() at debug level: kept in the log (the shell's `log debug`), on the console only with loglevel=7. */
+export function debug(message: string): void {
+  logAt(LOG_DEBUG, message);
+}
+
+/** log() at info level, the same as log(). */
+export function info(message: string): void {
+  logAt(LOG_INFO, message);
+}
+
+/** log() at warning level: something looks wrong. */
+export function warn(message: string): void {
+  logAt(LOG_WARNING, message);
+}
+
+/** log() at error level: something failed. */
+export function error(message: string): void {
+  logAt(LOG_ERROR, message);
+}
+
+function logAt(level: u32, message: string): void {
   const bytes = String.UTF8.encode(message);
-  gateLog(changetype<usize>(bytes), <u32>bytes.byteLength);
+  gateLog(level, changetype<usize>(bytes), <u32>bytes.byteLength);
 }
 
 /** Nanoseconds since boot. */
@@ -211,9 +241,13 @@ export function listDirectory(path: string): DirectoryEntry[] | null {
   return entries;
 }
 
-/** Has the kernel write a report (REPORT_ topics) on this program's console (needs report:<topic>); false if refused. */
-export function report(topic: u32): bool {
-  return checked(gateReport(topic)) == 0;
+/**
+ * Has the kernel write a report (REPORT_ topics) on this program's console (needs
+ * report:<topic>); false if refused. For REPORT_LOG, `level` is the most verbose level shown
+ * (LOG_DEBUG: everything; the default, LOG_INFO, leaves out debug lines).
+ */
+export function report(topic: u32, level: u32 = LOG_INFO): bool {
+  return checked(gateReport(topic, topic == REPORT_LOG ? level : 0)) == 0;
 }
 
 /** Resets handler `name` to its initial state (needs reset:<name>); the kernel says how it went on the console. */
@@ -222,11 +256,42 @@ export function resetHandler(name: string): bool {
   return checked(gateReset(changetype<usize>(bytes), <u32>bytes.byteLength)) == 0;
 }
 
-/** Starts program /bin/<name> on the next free console (needs programs); its console number, or 0 (the kernel says why). */
-export function run(name: string): i32 {
-  const bytes = String.UTF8.encode(name);
-  const result = checked(gateRun(changetype<usize>(bytes), <u32>bytes.byteLength));
-  return result > 0 ? <i32>result : 0;
+/**
+ * Runs program /bin/<name> with an argument line on this program's console and waits until
+ * it ends (needs programs), as a shell runs a command; how it ended (EXIT_ENDED,
+ * EXIT_STOPPED for Ctrl-C, EXIT_FAILED), or -1 when it could not start (the kernel says why).
+ */
+export function run(name: string, argumentLine: string = ""): i32 {
+  return <i32>max<i64>(startProgram(name, argumentLine, RUN_HERE), -1);
+}
+
+/**
+ * Starts program /bin/<name> with an argument line on the next free console and goes on
+ * (needs programs; `[foreground] max` above 1); its console number, or 0 (the kernel says why).
+ */
+export function runOnConsole(name: string, argumentLine: string = ""): i32 {
+  return <i32>max<i64>(startProgram(name, argumentLine, RUN_CONSOLE), 0);
+}
+
+function startProgram(name: string, argumentLine: string, mode: u32): i64 {
+  const nameBytes = String.UTF8.encode(name);
+  const argumentBytes = String.UTF8.encode(argumentLine);
+  return checked(gateRun(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, changetype<usize>(argumentBytes),
+    <u32>argumentBytes.byteLength, mode));
+}
+
+/** The argument line this program was started with ("" for none): `run greet Ada Lovelace` gives "Ada Lovelace". */
+export function argumentLine(): string {
+  const length = <i32>gateArguments(lineBuffer.dataStart, <u32>LINE_MAX_BYTES);
+  return String.UTF8.decodeUnsafe(lineBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), LINE_MAX_BYTES));
+}
+
+/** The words of argumentLine(), separated by spaces: `run greet Ada  Lovelace` gives ["Ada", "Lovelace"]. */
+export function programArguments(): string[] {
+  const words = new Array<string>();
+  const parts = argumentLine().split(" ");
+  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) words.push(parts[i]);
+  return words;
 }
 
 /** Stops the program on console `number` (1-4; needs programs); false if there is none (the kernel says so). */

@@ -4,7 +4,7 @@
 // table (kernel/gate/calls.ts fills it), capabilities, error codes, trap kinds, shared limits
 // and the records that cross the boundary. docs/gate.md explains the scheme.
 
-/** writes a line to the kernel log, control characters escaped; 0 */
+/** writes a line at a LOG_ level to the kernel log, control characters escaped (a handler's lines are held until its run ends, and marked when it rolled back); 0 */
 export const CALL_LOG: u32 = 1;
 /** nanoseconds since boot */
 export const CALL_TIME: u32 = 2;
@@ -28,11 +28,11 @@ export const CALL_FILE_SIZE: u32 = 10;
 export const CALL_FILE_READ: u32 = 11;
 /** the index-th entry of a directory: its name into destination; (kind << 32) | name length */
 export const CALL_DIRECTORY_ENTRY: u32 = 12;
-/** writes a system report (REPORT_ topics) on the program's console; 0 */
+/** writes a system report (REPORT_ topics) on the program's console; option: for REPORT_LOG the most verbose LOG_ level shown (0: LOG_INFO); 0 */
 export const CALL_REPORT: u32 = 13;
 /** puts a handler back to its initial state; 0 */
 export const CALL_RESET: u32 = 14;
-/** starts program /bin/<name> on the next free console; its console number */
+/** starts program /bin/<name> with an argument line: RUN_HERE on the caller's console, waiting until it ends (its EXIT_ code); RUN_CONSOLE on the next free console (its console number) */
 export const CALL_RUN: u32 = 15;
 /** stops the program on a console (1-4); 0 */
 export const CALL_STOP: u32 = 16;
@@ -40,8 +40,10 @@ export const CALL_STOP: u32 = 16;
 export const CALL_POWER: u32 = 17;
 /** nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since */
 export const CALL_WALL_TIME: u32 = 18;
+/** copies the argument line the program was started with (run NAME ARGS…); its whole length */
+export const CALL_ARGUMENTS: u32 = 19;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 19;
+export const CALL_SLOTS: i32 = 20;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -62,11 +64,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "stop",
   "power",
   "wall_time",
+  "arguments",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -127,6 +130,8 @@ export const ERROR_UNKNOWN_CALL: i64 = -12;
 export const ERROR_NO_WALL_CLOCK: i64 = -14;
 /** this run has emitted as many events as one run may (EMITS_PER_RUN_MAX) */
 export const ERROR_EMIT_LIMIT: i64 = -13;
+/** an argument outside the values the call takes */
+export const ERROR_BAD_ARGUMENT: i64 = -15;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -142,6 +147,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "no such call",
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
+  "an argument outside the values the call takes",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -262,6 +268,24 @@ export const POWER_OFF: u32 = 2;
 export const ENTRY_FILE: u32 = 1;
 /** directory_entry kind: a directory */
 export const ENTRY_DIRECTORY: u32 = 2;
+/** log level: something failed (syslog's err) */
+export const LOG_ERROR: u32 = 3;
+/** log level: something looks wrong */
+export const LOG_WARNING: u32 = 4;
+/** log level: what happened (the default; shown with the default loglevel=6) */
+export const LOG_INFO: u32 = 6;
+/** log level: detail, shown with loglevel=7 or the shell's log debug */
+export const LOG_DEBUG: u32 = 7;
+/** run mode: on the caller's console; the caller waits until the program ends */
+export const RUN_HERE: u32 = 1;
+/** run mode: on the next free console; the caller goes on */
+export const RUN_CONSOLE: u32 = 2;
+/** how a program ended: its main() returned */
+export const EXIT_ENDED: u32 = 0;
+/** how a program ended: stopped (Ctrl-C or stop) */
+export const EXIT_STOPPED: u32 = 1;
+/** how a program ended: it trapped or aborted (its console says why) */
+export const EXIT_FAILED: u32 = 2;
 
 /** Each REPORT_ topic's name, as report:<topic> grants it (index = the topic's number). */
 export const REPORT_TOPIC_NAMES: StaticArray<string> = [

@@ -6,15 +6,16 @@
 import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
 import { EVENT_APP } from "../events/event_queue";
-import { LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
 import { currentPayload, currentPayloadLength, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
-import { runMayEmit } from "../handlers/dispatcher";
+import { runMayEmit, runningHandler } from "../handlers/dispatcher";
+import { runLogHold } from "../handlers/run_log";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -23,11 +24,19 @@ const statusRecord = new StaticArray<u8>(STATUS_RECORD_BYTES);
 const logLine = new Text();
 let randomState: u64 = 0x9e3779b97f4a7c15;
 
-/** log(message, length): the line, cut to LOG_MAX_BYTES and escaped, under the caller's name. */
-export function logCall(caller: Caller, module: i32, address: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+/**
+ * log(level, message, length): the line, cut to LOG_MAX_BYTES and escaped, under the
+ * caller's name. A handler's line during a run is held until the run ends (run_log.ts).
+ */
+export function logCall(caller: Caller, module: i32, level: u64, address: u64, length: u64, d: u64, e: u64): i64 {
+  if (level > <u64>LEVEL_DEBUG) return ERROR_BAD_ARGUMENT;
   const shown = min<u64>(length, <u64>LOG_MAX_BYTES);
   if (!copyIn(module, changetype<usize>(message), address, shown)) return ERROR_BAD_ADDRESS;
-  log(LEVEL_INFO, logLine.clear().string("[").string(caller.name).string("] ").escaped(changetype<usize>(message), <i32>shown));
+  if (caller.kind == CALLER_HANDLER && runningHandler >= 0) {
+    runLogHold(<u8>level, logLine.clear().escaped(changetype<usize>(message), <i32>shown));
+    return 0;
+  }
+  log(<u8>level, logLine.clear().string("[").string(caller.name).string("] ").escaped(changetype<usize>(message), <i32>shown));
   return 0;
 }
 

@@ -11,19 +11,20 @@ import { Text } from "../console/text";
 import { inputReport } from "../input/input";
 import { handlerNamed, handlerReset, handlers, handlersReport } from "../handlers/registry";
 import { savedStateSave } from "../handlers/saved_state";
-import { logRing } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_INFO, logRing } from "../log/log";
 import { memoryTotalBytes, memoryUnmanagedBytes, pageAllocator } from "../memory/memory";
 import { PAGE_BYTES } from "../params";
 import { powerOff, reboot } from "../power";
 import { consoleLine, program, programError, programReadLine, programSlots, programStart, programStop, programsReport,
-  programWrite } from "../programs/programs";
+  programWaitChild, programWrite } from "../programs/programs";
 import { clockNanoseconds } from "../time/clock";
 import { Caller, callerOf } from "./callers";
 import { describeGrants } from "./capabilities";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { ERROR_BAD_ADDRESS, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS,
-  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, TRANSFER_MAX_BYTES } from "./interface";
+import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS,
+  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, RUN_CONSOLE, RUN_HERE, TRANSFER_MAX_BYTES, ERROR_TOO_LONG,
+  LINE_MAX_BYTES } from "./interface";
 
 const transfer = new StaticArray<u8>(TRANSFER_MAX_BYTES);
 const out = new Text(256);
@@ -49,13 +50,14 @@ function emitReportLine(text: Text): void {
   consoleLine(reportSlot, text);
 }
 
-/** report(topic): a REPORT_ topic written on the caller's console. */
-export function report(caller: Caller, module: i32, topic: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+/** report(topic, option): a REPORT_ topic written on the caller's console (option: REPORT_LOG's most verbose level). */
+export function report(caller: Caller, module: i32, topic: u64, option: u64, c: u64, d: u64, e: u64): i64 {
   const slot = caller.index;
   reportSlot = slot;
+  if (topic == REPORT_LOG && option > <u64>LEVEL_DEBUG) return ERROR_BAD_ARGUMENT;
   if (topic == REPORT_HANDLERS) handlersReport(out, emitReportLine);
   else if (topic == REPORT_MEMORY) memoryReport(slot);
-  else if (topic == REPORT_LOG) logReport(slot);
+  else if (topic == REPORT_LOG) logReport(slot, option == 0 ? LEVEL_INFO : <u8>option);
   else if (topic == REPORT_PROGRAMS) programsReport(slot, out);
   else if (topic == REPORT_UPTIME) uptimeReport(slot);
   else if (topic == REPORT_CAPABILITIES) capabilitiesReport(slot);
@@ -72,13 +74,21 @@ function memoryReport(slot: i32): void {
   consoleLine(slot, out.string(" (4 KiB pages: ").grouped(allocator.freePages).string(" free)"));
 }
 
-function logReport(slot: i32): void {
+/** The kernel log's lines at `level` or more important, oldest first; then what input refused. */
+function logReport(slot: i32, level: u8): void {
+  let hidden = 0;
   for (let cursor = logRing.first(); logRing.lines > 0 && cursor != logRing.end(); cursor = logRing.next(cursor)) {
+    if (logRing.lineLevel(cursor) > level) {
+      hidden++;
+      continue;
+    }
     out.clear();
     const length = logRing.lineLength(cursor);
     for (let i = 0; i < length; i++) out.char(logRing.lineByte(cursor, i));
     consoleLine(slot, out);
   }
+  if (hidden > 0 && level < LEVEL_DEBUG) consoleLine(slot, out.clear().string("(").decimal(hidden).string(hidden == 1 ? " line" : " lines")
+    .string(" at debug level not shown: log debug shows them)"));
   inputReport(out, emitReportLine); // after the log: each console's entered and refused lines
 }
 
@@ -123,18 +133,36 @@ export function reset(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u6
 
 const name = new StaticArray<u8>(64);
 
-/** run(name, length): /bin/<name> on the next free console; its console number. */
-export function run(caller: Caller, module: i32, address: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+/**
+ * run(name, length, arguments, arguments_length, mode): /bin/<name> with an argument line.
+ * RUN_HERE: on the caller's console, the caller waiting until it ends; how it ended (EXIT_).
+ * RUN_CONSOLE: on the next free console; its console number.
+ */
+export function run(caller: Caller, module: i32, address: u64, length: u64, argumentsAddress: u64, argumentsLength: u64,
+  mode: u64): i64 {
   const slot = caller.index;
-  if (length > <u64>name.length || !copyIn(module, changetype<usize>(name), address, length)) return ERROR_BAD_ADDRESS;
-  const started = programStart(changetype<usize>(name), <i32>length);
+  if (mode != RUN_HERE && mode != RUN_CONSOLE) return ERROR_BAD_ARGUMENT;
+  if (length > <u64>name.length || argumentsLength > <u64>LINE_MAX_BYTES) return ERROR_TOO_LONG;
+  if (!copyIn(module, changetype<usize>(name), address, length)) return ERROR_BAD_ADDRESS;
+  if (!copyIn(module, changetype<usize>(transfer), argumentsAddress, argumentsLength)) return ERROR_BAD_ADDRESS;
+  const started = programStart(changetype<usize>(name), <i32>length, changetype<usize>(transfer), <i32>argumentsLength,
+    mode == RUN_HERE ? slot : -1);
   if (started < 0) {
     consoleLine(slot, out.clear().string("run: ").text(programError));
     return ERROR_FAILED;
   }
+  if (mode == RUN_HERE) return programWaitChild(slot);
   consoleLine(slot, out.clear().string("run: started '").escaped(changetype<usize>(name), <i32>length).string("' on console ")
     .decimal(started + 1).string(" (Alt+F").decimal(started + 1).string(", or ESC ").decimal(started + 1).string(" on serial)"));
   return started + 1;
+}
+
+/** arguments(destination, capacity): the program's argument line; its whole length (only capacity bytes are copied). */
+export function programArguments(caller: Caller, module: i32, destination: u64, capacity: u64, c: u64, d: u64, e: u64): i64 {
+  const text = program(caller.index).arguments;
+  const copied = min<u64>(capacity, <u64>text.length);
+  if (!copyOut(module, destination, text.pointer, copied)) return ERROR_BAD_ADDRESS;
+  return text.length;
 }
 
 /** stop(console): the program on console 1-4. */

@@ -7,9 +7,11 @@
 // the timers, input or the programs from running (docs/handlers.md, "Fair dispatch").
 //
 // A run is a transaction: when it traps or overruns, boot/ rolls back its memory and
-// globals, the events it emitted are withdrawn, and its event goes back to the front of its
-// queue, to be retried once the handler's back-off has passed (or dropped if the handler
-// is quarantined). One run may emit at most EMITS_PER_RUN_MAX events.
+// globals, the events it emitted are withdrawn, its log lines are marked "(rolled back)"
+// (run_log.ts), and its event goes back to the front of its queue, to be retried once the
+// handler's back-off has passed (or dropped if the handler is quarantined). The first
+// failure of a streak is a warning; its retries are logged at debug level, and the run that
+// ends the streak says how many there were. One run may emit at most EMITS_PER_RUN_MAX events.
 //
 // Tickless: after each round the kernel loop arms the local APIC for nextWake() — the
 // earliest of the next timer deadline, the next back-off expiry or throttled turn of a
@@ -24,7 +26,8 @@ import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../ev
 import { takeFailure } from "../gate/callers";
 import { DIRTY_PAGES_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
 import { Text } from "../console/text";
-import { LEVEL_WARNING, line, log } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { runLogRelease } from "./run_log";
 import { HANDLER_STOP_RETRY_NANOSECONDS, PAGE_BYTES } from "../params";
 import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
@@ -101,16 +104,25 @@ function runOne(index: i32): void {
   localApicDisarm();
   runningHandler = -1;
   if (trap == 0) {
+    runLogRelease(handler.name, false, false);
+    const failedBefore = handler.health.consecutiveFailures;
     recordSuccess(handler.health);
+    if (failedBefore > 1) {
+      log(LEVEL_INFO, line.clear().string("handlers: '").string(handler.name).string("' ran again after ").decimal(failedBefore)
+        .string(" failed runs (the repeats are logged at debug level: log debug)"));
+    }
     return;
   }
   // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
   eventQueues.discardPostedSince(firstEmitted);
   const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+  // One failure is news; the retries of the same streak are told at debug level, until the end of it.
+  const repeat = handler.health.consecutiveFailures > 1 && !quarantined;
+  runLogRelease(handler.name, true, repeat);
   if (!quarantined) eventQueues.pushFront(delivery, changetype<usize>(deliveryPayload));
   handler.lastFailure = describeFailure(handler, trap);
-  log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
-    .string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
+  log(repeat ? LEVEL_DEBUG : LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
+    .string(handler.lastFailure).string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
   if (quarantined) {
     eventQueues.discardFor(index);
     handlerTimers.stopFor(index);

@@ -36,6 +36,14 @@ export class LogRing {
     this.lines++;
   }
 
+  /** Forgets every line and the dropped count. */
+  clear(): void {
+    this.oldest = 0;
+    this.used = 0;
+    this.lines = 0;
+    this.dropped = 0;
+  }
+
   /** Cursor of the oldest line; advance with next(); valid while cursor != end(). */
   first(): i32 {
     return this.oldest;

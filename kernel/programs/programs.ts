@@ -1,7 +1,15 @@
-// Foreground programs: started from /bin on the boot filesystem, one per virtual console.
+// Foreground programs: started from /bin on the boot filesystem, one running per virtual console.
 //
-//   run <name> ─► /bin/<name> (a module, read in place) ─► moduleLoad + moduleStart (top level)
-//              ─► threadCreate: main() on a stack of its own, in the first free slot
+//   run <name> <args> ─► /bin/<name> (a module, read in place) ─► moduleLoad + moduleStart (top level)
+//                     ─► threadCreate: main() on a stack of its own
+//
+// RUN_CONSOLE puts the program in the first free slot (its own console). RUN_HERE puts it
+// on the caller's console, above the caller, which waits inside its run call until the
+// program ends and then gets how it ended (EXIT_ codes), as a shell waits for a command:
+//
+//   slot 0:  shell (waits) ◄─parent── greet (runs, reads and writes console 1)
+//
+// A slot's scheduling state is its top program's; Ctrl-C and stop end the top one.
 //
 // The kernel loop (handlers/dispatcher.ts) gives the CPU to programs when no handler work
 // is due: programsRunNext() picks a slot round robin (scheduler.ts), arms the timer for the
@@ -23,9 +31,9 @@ import { NO_DEADLINE } from "../events/timers";
 import { bootFilesystem } from "../fs/boot_filesystem";
 import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { ENTRY_FILE } from "../fs/cpio";
-import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { SystemDescriptor } from "../config/boot_descriptor";
-import { FOREGROUND_MAX, loadErrorText, TRAP_ABORT, trapText } from "../gate/interface";
+import { EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, FOREGROUND_MAX, LINE_MAX_BYTES, loadErrorText, TRAP_ABORT, trapText } from "../gate/interface";
 import { INPUT_LINE_MAX_BYTES, PROGRAM_TIME_SLICE_NANOSECONDS } from "../params";
 import { appendMillisecondsNumber, clockNanoseconds } from "../time/clock";
 import { admitProgram, forgetCaller, takeFailure } from "../gate/callers";
@@ -37,6 +45,12 @@ const PROGRAM_FOLDER = "/bin/";
 
 export class Program {
   readonly name: Text = new Text(64);
+  /** The argument line it was started with (the arguments call copies it). */
+  readonly arguments: Text = new Text(LINE_MAX_BYTES);
+  /** The program waiting for this one to end (RUN_HERE), or null. */
+  parent: Program | null = null;
+  /** How its RUN_HERE child ended (EXIT_ codes), -1 while the child runs. */
+  childExit: i32 = -1;
   module: i32 = -1;
   thread: i32 = -1;
   startedAt: u64 = 0;
@@ -45,7 +59,10 @@ export class Program {
 }
 
 let scheduler = new Scheduler(0);
+/** Each slot's top program: the one that runs on its console. */
 const programs = new Array<Program>();
+/** Program records given back by ended RUN_HERE programs, for the next ones. */
+const spare = new Array<Program>();
 const lineBuffer = new StaticArray<u8>(INPUT_LINE_MAX_BYTES);
 const path = new Text(128);
 /** Why the last programStart failed. */
@@ -76,15 +93,18 @@ export function program(slot: i32): Program {
 }
 
 /**
- * Starts /bin/<name> in the first free slot (its console); returns the slot, or -1 with
- * programError saying why. The name is `length` bytes at `address` in kernel memory.
+ * Starts /bin/<name> with an argument line: in `hereSlot` above the program there (which
+ * then waits for it: programWaitChild), or in the first free slot when `hereSlot` is -1.
+ * Returns the slot, or -1 with programError saying why. Name and arguments are in kernel
+ * memory.
  */
-export function programStart(address: usize, length: i32): i32 {
+export function programStart(address: usize, length: i32, argumentsAddress: usize, argumentsLength: i32, hereSlot: i32): i32 {
   programError.clear();
-  const slot = scheduler.freeSlot();
+  const slot = hereSlot >= 0 ? hereSlot : scheduler.freeSlot();
   if (slot < 0) {
-    programError.string("all ").decimal(scheduler.slots).string(" foreground slots are in use ([foreground] max = ")
-      .decimal(scheduler.slots).string(" in /etc/system.toml); stop one first");
+    programError.string("all ").decimal(scheduler.slots).string(scheduler.slots == 1 ? " console has" : " consoles have")
+      .string(" a program ([foreground] max = ").decimal(scheduler.slots).string("): run it here instead (run NAME), stop one")
+      .string(" (stop N), or raise [foreground] max (at most ").decimal(FOREGROUND_MAX).string(") in the system.toml and rebuild");
     return -1;
   }
   const name = String.UTF8.decodeUnsafe(address, length);
@@ -129,15 +149,36 @@ export function programStart(address: usize, length: i32): i32 {
     programError.string("no thread or stack left for ").text(path);
     return -1;
   }
-  const started = programs[slot];
+  const started = hereSlot >= 0 ? spareProgram() : programs[slot];
+  started.parent = hereSlot >= 0 ? programs[slot] : null;
+  started.childExit = -1;
+  programs[slot] = started;
   started.name.clear().raw(address, length);
+  started.arguments.clear().raw(argumentsAddress, min<i32>(argumentsLength, LINE_MAX_BYTES));
   started.module = module;
   started.thread = thread;
   started.startedAt = clockNanoseconds(readTsc());
   started.cycles = 0;
   scheduler.occupy(slot);
-  log(LEVEL_INFO, line.clear().string("programs: started '").text(started.name).string("' on console ").decimal(slot + 1));
+  log(started.parent != null ? LEVEL_DEBUG : LEVEL_INFO, line.clear().string("programs: started '").text(started.name)
+    .string("' on console ").decimal(slot + 1));
   return slot;
+}
+
+function spareProgram(): Program {
+  return spare.length > 0 ? spare.pop() : new Program();
+}
+
+/**
+ * The calling program (top of `slot`) waits until the RUN_HERE child it just started ends;
+ * returns how it ended (EXIT_ codes). The kernel runs the child meanwhile: the slot's top.
+ */
+export function programWaitChild(slot: i32): i32 {
+  const waiting = programs[slot].parent!;
+  while (waiting.childExit < 0) threadSwitch(0);
+  const exit = waiting.childExit;
+  waiting.childExit = -1;
+  return exit;
 }
 
 /** Starts a program named by a string (the boot configuration's list); logs failures. */
@@ -147,10 +188,10 @@ function shortOfMemory(path: Text, refusals: u32): i32 {
   return -1;
 }
 
-/** Starts /bin/<name> (programStart); logs why when it cannot, and returns whether it started. */
+/** Starts /bin/<name> (programStart) without arguments; logs why when it cannot, and returns whether it started. */
 export function programStartNamed(name: string): bool {
   const nameBytes = new Text(64).string(name);
-  if (programStart(nameBytes.pointer, nameBytes.length) >= 0) return true;
+  if (programStart(nameBytes.pointer, nameBytes.length, 0, 0, -1) >= 0) return true;
   log(LEVEL_WARNING, line.clear().string("programs: cannot start '").string(name).string("': ").text(programError));
   return false;
 }
@@ -169,16 +210,18 @@ export function programStop(slot: i32): bool {
 const interruptsSeen = new StaticArray<u32>(FOREGROUND_MAX);
 
 /**
- * Ctrl-C: a program busy on its console (not waiting for a line) is stopped, with a line on
- * its console; a program at its prompt only sees its line discarded (the line discipline's
- * part), so Ctrl-C at the shell's prompt never ends the shell.
+ * Ctrl-C: a program started with RUN_HERE is stopped, busy or not, and the one that ran it
+ * goes on; a console's first program is stopped when busy (not waiting for a line), and at
+ * its prompt only sees its line discarded (the line discipline's part), so Ctrl-C at the
+ * shell's prompt never ends the shell. Either way with a line on the console.
  */
 export function programsInterrupt(): void {
   for (let slot = 0; slot < scheduler.slots; slot++) {
     const interrupts = virtualConsole(slot).discipline.interrupts;
     if (interrupts == interruptsSeen[slot]) continue;
     interruptsSeen[slot] = interrupts;
-    if (scheduler.state(slot) != SLOT_RUNNABLE || !programStop(slot)) continue;
+    const child = programs[slot].parent != null;
+    if ((!child && scheduler.state(slot) != SLOT_RUNNABLE) || !programStop(slot)) continue;
     consoleLine(slot, line.clear().string("^C: stopping '").text(programs[slot].name).string("'"));
   }
 }
@@ -190,20 +233,31 @@ export function programsReap(): void {
     const ended = programs[slot];
     const result = threadResult(ended.thread);
     if (result < 0) continue;
+    const parent = ended.parent;
     line.clear().string("programs: '").text(ended.name).string("' on console ").decimal(slot + 1);
     if (result == 0) line.string(" ended");
     else if (result == RESULT_STOPPED) line.string(" was stopped");
     else if (result == <i32>TRAP_ABORT) line.string(" aborted (").string(takeFailure(ended.module)).string(") and was ended");
     else line.string(" trapped (").string(trapText(<u32>result)).string(") and was ended");
-    log(result == 0 || result == RESULT_STOPPED ? LEVEL_INFO : LEVEL_WARNING, line);
-    consoleLine(slot, line);
+    const failed = result != 0 && result != RESULT_STOPPED;
+    log(failed ? LEVEL_WARNING : parent != null ? LEVEL_DEBUG : LEVEL_INFO, line);
+    // The program that waits for a RUN_HERE one hears how it ended; its console shows only what went wrong.
+    if (parent == null || result != 0) consoleLine(slot, line);
     threadRelease(ended.thread);
     forgetCaller(ended.module);
     moduleUnload(ended.module);
     ended.module = -1;
     ended.thread = -1;
     virtualConsole(slot).discipline.hasReader = false; // no one reads now: a full queue refuses lines again
-    scheduler.reap(slot);
+    if (parent == null) {
+      scheduler.reap(slot);
+      continue;
+    }
+    parent.childExit = result == 0 ? EXIT_ENDED : result == RESULT_STOPPED ? EXIT_STOPPED : EXIT_FAILED;
+    ended.parent = null;
+    spare.push(ended);
+    programs[slot] = parent;
+    scheduler.resume(slot);
   }
 }
 
@@ -278,19 +332,21 @@ export function consoleLine(slot: i32, text: Text): void {
   virtualConsoleWrite(slot, 0x0a);
 }
 
-/** `ps`: one line per occupied slot, written to the console of `slot`. */
+/** `ps`: one line per program, a console's waiting ones under the one they wait for, written to the console of `slot`. */
 export function programsReport(slot: i32, out: Text): void {
   consoleLine(slot, out.clear().string("CONSOLE  PROGRAM          STATE     TURNS      CPU ms   UPTIME s"));
   const now = clockNanoseconds(readTsc());
   for (let s = 0; s < scheduler.slots; s++) {
     const state = scheduler.state(s);
     if (state == SLOT_FREE) continue;
-    const entry = programs[s];
-    out.clear().decimal(s + 1).padTo(9).text(entry.name).padTo(26)
-      .string(state == SLOT_RUNNABLE ? "running" : state == SLOT_WAITING ? "waiting" : "ended").padTo(36)
-      .decimal(scheduler.turns[s]).padTo(47);
-    appendMillisecondsNumber(out, entry.cycles).padTo(56)
-      .decimal((now - entry.startedAt) / 1_000_000_000);
-    consoleLine(slot, out);
+    for (let entry: Program | null = programs[s]; entry != null; entry = entry.parent) {
+      const top = entry == programs[s];
+      out.clear().decimal(s + 1).padTo(9).text(entry.name).padTo(26)
+        .string(!top ? "parent" : state == SLOT_RUNNABLE ? "running" : state == SLOT_WAITING ? "waiting" : "ended").padTo(36)
+        .decimal(top ? scheduler.turns[s] : 0).padTo(47);
+      appendMillisecondsNumber(out, entry.cycles).padTo(56)
+        .decimal((now - entry.startedAt) / 1_000_000_000);
+      consoleLine(slot, out);
+    }
   }
 }

@@ -63,6 +63,11 @@ export class Scheduler {
     this.states[slot] = SLOT_FREE;
   }
 
+  /** The program in `slot` ended and the one that waited for it there runs again. */
+  resume(slot: i32): void {
+    this.states[slot] = SLOT_RUNNABLE;
+  }
+
   runnableCount(): i32 {
     let count = 0;
     for (let slot = 0; slot < this.slots; slot++) if (this.states[slot] == SLOT_RUNNABLE) count++;

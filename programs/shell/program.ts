@@ -5,7 +5,7 @@
 // to this console. Bad input never ends the shell: unknown commands and wrong arguments get
 // a message saying what was expected.
 
-import { emit, ERROR_NOT_GRANTED, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
+import { emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
   REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop,
   wallTime } from "optios";
 
@@ -23,9 +23,10 @@ const HELP = `commands:
   uptime                 time since boot
   date                   the date and time (UTC), from the real-time clock
   mem                    physical memory in use
-  log                    the kernel log
+  log [debug]            the kernel log (debug: with the debug-level lines)
   ps                     foreground programs and their consoles
-  run <program>          start /bin/<program> on the next free console
+  run <program> [args]   run /bin/<program> here and wait for it (Ctrl-C stops it)
+  run -b <program> [args]  start it on the next free console instead
   stop <console>         stop the program on console 1-4
   reboot                 restart the machine
   poweroff               turn the machine off
@@ -74,12 +75,12 @@ function execute(words: string[]): void {
   } else if (command == "uptime") refused(command, report(REPORT_UPTIME));
   else if (command == "date") printDate();
   else if (command == "mem") refused(command, report(REPORT_MEMORY));
-  else if (command == "log") refused(command, report(REPORT_LOG));
+  else if (command == "log") {
+    if (count > 1 || (count == 1 && words[1] != "debug")) usage("log [debug]");
+    else refused(command, report(REPORT_LOG, count == 1 ? LOG_DEBUG : LOG_INFO));
+  }
   else if (command == "ps") refused(command, report(REPORT_PROGRAMS));
-  else if (command == "run") {
-    if (count != 1) usage("run <program>");
-    else refused(command, run(words[1]) > 0);
-  } else if (command == "stop") {
+  else if (command == "run") runCommand(words); else if (command == "stop") {
     const number = count == 1 ? parseConsole(words[1]) : 0;
     if (number == 0) usage("stop <console>, a console number from 1 to 4 (see: ps)");
     else refused(command, stop(number));
@@ -91,6 +92,20 @@ function execute(words: string[]): void {
     refused(command, false);
   }
   else print(command + ": unknown command (type help for the list)\n");
+}
+
+/** run <program> [args]: here, waiting for it; run -b <program> [args]: on the next free console. */
+function runCommand(words: string[]): void {
+  const background = words.length > 1 && words[1] == "-b";
+  const first = background ? 2 : 1;
+  if (words.length <= first) {
+    usage("run [-b] <program> [args] (see: ls /bin)");
+    return;
+  }
+  const name = words[first];
+  const argumentLine = words.slice(first + 1).join(" ");
+  if (background) refused("run", runOnConsole(name, argumentLine) > 0);
+  else refused("run", run(name, argumentLine) >= 0);
 }
 
 function usage(form: string): void {

@@ -106,8 +106,9 @@ describe.sequential("capabilities, granted and refused", () => {
     expect(output).toMatch(/^shell +program +emit:go, report:log, report:capabilities, report:handlers, files:read, reset:target, programs, power$/m);
   });
 
-  test("programs: a granted run is carried out (here it finds every slot taken)", async () => {
-    expect(await command("run counter")).toContain("run: all 1 foreground slots are in use");
+  test("programs: a granted run is carried out (here, on the shell's console, it ends by itself)", async () => {
+    expect(await command("run counter 10")).toContain("counter: counted to 10 million");
+    expect(await command("run -b counter")).toContain("run: all 1 console has a program ([foreground] max = 1)");
   });
 
   test("power: a granted poweroff turns the machine off", async () => {

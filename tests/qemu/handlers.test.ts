@@ -2,12 +2,12 @@
 //
 // Builds tests/qemu/systems/handlers.toml (one fixture handler per behaviour) into a scratch
 // project root — the sources are symlinked and the main build's outputs copied, so only the
-// fixtures' modules and the ISO are new — boots it once, and reads the log until every
-// failing fixture has been quarantined. Each test then checks one behaviour in that log.
+// fixtures' modules and the ISO are new — boots it once with loglevel=7 (the retries of a
+// failure streak are logged at debug level), and reads the log until every failing fixture
+// has been quarantined. Each test then checks one behaviour in that log.
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 
 const SYSTEM = "tests/qemu/systems/handlers.toml";
 /** The fixtures that fail every run, and the words each failure must be reported with. */
@@ -30,7 +30,7 @@ let scratch: ScratchBuild | undefined;
 let log = "";
 
 beforeAll(async () => {
-  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  scratch = await buildSystemInScratch(SYSTEM, "console=all loglevel=7", BUILD_TIMEOUT_MILLISECONDS);
   const machine = startMachine({ iso: scratch.iso, memory: "128M" });
   for (const [name, report] of Object.entries(FAILING)) {
     await machine.waitFor(new RegExp(`'${name}' ${report.replace(/[()]/g, "\\$&")}; run rolled back, state kept; quarantined`),
@@ -71,12 +71,23 @@ describe("a failing run is rolled back", () => {
     test(`${name}: reported as "${report}", and the state it corrupted before failing is restored`, () => {
       expect(log).toContain(`handlers: '${name}' ${report}; run rolled back, state kept`);
       if (name === "spinner") return; // the spinner's state is its spin count, checked by the budget test
-      const states = [...log.matchAll(new RegExp(`\\[${name}\\] ${name}: state=(-?\\d+)`, "g"))].map((match) => match[1]);
+      const states = [...log.matchAll(new RegExp(`\\[${name}\\] \\(rolled back\\) ${name}: state=(-?\\d+)`, "g"))]
+        .map((match) => match[1]);
       // Every run sets state to -1 before failing; each retry must still see the 42 of the boot run.
       expect(states.length).toBeGreaterThanOrEqual(2);
       expect(new Set(states)).toEqual(new Set(["42"]));
     });
   }
+
+  test("what a rolled-back run logged is marked as such; a committed run's lines are not", () => {
+    // The boot run committed; every later run of a trap fixture trapped after logging its state.
+    expect(log).toContain("[trap-divide] trap-divide: ready state=42");
+    expect(log).not.toMatch(/^\[trap-divide\] trap-divide: state=/m);
+    expect(log).not.toMatch(/^\[counter\] \(rolled back\)/m);
+    // The line appears when the run is over: after nothing else the run did, right before its failure is reported.
+    const marked = indexOf(/^\[trap-divide\] \(rolled back\) trap-divide: state=42$/);
+    expect(lines()[marked + 1]).toMatch(/^handlers: 'trap-divide' trapped \(integer divide by zero\)/);
+  });
 });
 
 describe("budgets and supervision", () => {

@@ -99,13 +99,13 @@ describe.sequential("the shell over serial", () => {
   test("unknown commands and bad arguments get a message, and the shell goes on", async () => {
     expect(await command("frobnicate now")).toContain("frobnicate: unknown command (type help for the list)");
     expect(await command("stop nine")).toContain("usage: stop <console>");
-    expect(await command("run")).toContain("usage: run <program>");
+    expect(await command("run")).toContain("usage: run [-b] <program> [args] (see: ls /bin)");
     expect(await command("run nosuch")).toContain("run: 'nosuch' is not a program of this system (see: ls /bin)");
     expect(await command("echo still here")).toMatch(/^still here$/m);
   });
 
-  test("with max = 2, run starts a second program: both make progress while a handler keeps firing", async () => {
-    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+  test("with max = 2, run -b starts a second program: both make progress while a handler keeps firing", async () => {
+    expect(await command("run -b counter")).toContain("run: started 'counter' on console 2");
     const firstPs = await command("ps");
     expect(firstPs).toMatch(/^1\s+shell\s+/m);
     const [turns, cpu] = counterUsage(firstPs);
@@ -116,8 +116,9 @@ describe.sequential("the shell over serial", () => {
     expect(laterCpu).toBeGreaterThan(cpu);
   });
 
-  test("every slot taken: run says so and starts nothing", async () => {
-    expect(await command("run counter")).toContain("run: all 2 foreground slots are in use ([foreground] max = 2");
+  test("every console taken: run -b says so, how to raise the limit, and starts nothing", async () => {
+    expect(await command("run -b counter")).toContain("run: all 2 consoles have a program ([foreground] max = 2): run it here instead " +
+      "(run NAME), stop one (stop N), or raise [foreground] max (at most 4) in the system.toml and rebuild");
   });
 
   test("ESC 2 on serial shows console 2 with what the counter printed; ESC 1 comes back to the shell", async () => {
@@ -129,7 +130,7 @@ describe.sequential("the shell over serial", () => {
     from = guest().output.length;
     await guest().type(`${ESCAPE}1`);
     // Console 1's recent output is redrawn, up to the shell's last answer and prompt…
-    await guest().waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r?\n[\s\S]*run: all 2 foreground slots are in use.*\r?\noptios\$ /,
+    await guest().waitFor(/-- console 1 \(Alt\+F1, or ESC 1 on serial\) --\r?\n[\s\S]*run: all 2 consoles have a program.*\r?\noptios\$ /,
       COMMAND_TIMEOUT_MILLISECONDS, from);
     const shown = since(from);
     expect(shown.slice(shown.indexOf("-- console 1"))).not.toMatch(/counter: \d+ million/); // …and nothing of console 2's
@@ -140,12 +141,12 @@ describe.sequential("the shell over serial", () => {
     expect(output).toContain("stop: stopping the program on console 2");
     expect(await command("ps")).not.toMatch(/counter/);
     expect(await command("stop 2")).toContain("stop: no other program on console 2");
-    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+    expect(await command("run -b counter")).toContain("run: started 'counter' on console 2");
     await command("stop 2", /programs: 'counter' on console 2 was stopped/);
   });
 
   test("Ctrl-C stops a busy program on its console; at the shell's prompt it only discards the line", async () => {
-    expect(await command("run counter")).toContain("run: started 'counter' on console 2");
+    expect(await command("run -b counter")).toContain("run: started 'counter' on console 2");
     const from = guest().output.length;
     await guest().type(`${ESCAPE}2`);
     await guest().waitFor(/counter: \d+ million/, COMMAND_TIMEOUT_MILLISECONDS, from);
@@ -160,9 +161,51 @@ describe.sequential("the shell over serial", () => {
     expect(await command("ps")).not.toMatch(/counter/);
   });
 
+  test("run passes its arguments and runs the program here: it reads this console's lines, and the shell waits until it ends", async () => {
+    const asked = await command("run asker  one two   three", /your name\? /);
+    expect(asked).toContain("asker: argument line 'one two three', words [one|two|three]");
+    const answered = await command("Ada"); // the line goes to the asker, not to the shell
+    expect(answered).toMatch(/^asker: hello Ada$/m);
+    expect(answered).not.toMatch(/Ada: unknown command/);
+    expect(await command("ps")).not.toMatch(/asker/);
+  });
+
+  test("log leaves out debug-level lines and says how many; log debug shows them", async () => {
+    // A program run here from the shell (the asker, just now) starts and ends at debug level.
+    const info = await command("log");
+    expect(info).not.toContain("programs: started 'asker' on console 1");
+    expect(info).toMatch(/^\(\d+ lines? at debug level not shown: log debug shows them\)$/m);
+    const debug = await command("log debug");
+    expect(debug).toContain("programs: started 'asker' on console 1");
+    expect(debug).toContain("programs: 'asker' on console 1 ended");
+    expect(debug).not.toMatch(/debug level not shown/);
+    expect(await command("log everything")).toContain("usage: log [debug]");
+  });
+
+  test("a program run here ends by itself and the shell comes back; a bad argument gets its usage", async () => {
+    expect(await command("run counter 20")).toMatch(/counter: 10 million\n(.*\n)*counter: counted to 20 million\n/);
+    expect(await command("run counter x")).toContain("usage: counter [millions]");
+  });
+
+  test("Ctrl-C ends a busy program run here, and one that waits for a line; the shell goes on", async () => {
+    let from = guest().output.length;
+    await guest().type("run counter\r");
+    await guest().waitFor(/counter: \d+ million/, COMMAND_TIMEOUT_MILLISECONDS, from);
+    await guest().type("\u0003");
+    await guest().waitFor(/\^C: stopping 'counter'[\s\S]*programs: 'counter' on console 1 was stopped[\s\S]*optios\$ /,
+      COMMAND_TIMEOUT_MILLISECONDS, from);
+    await command("run asker", /your name\? /);
+    from = guest().output.length;
+    await guest().type("half a line\u0003");
+    await guest().waitFor(/\^C: stopping 'asker'[\s\S]*programs: 'asker' on console 1 was stopped[\s\S]*optios\$ /,
+      COMMAND_TIMEOUT_MILLISECONDS, from);
+    expect(since(from)).not.toMatch(/asker: hello/);
+    expect(await command("echo alive")).toMatch(/^alive$/m);
+  });
+
   test("a program that traps is reported and ended; the shell and the handlers go on", async () => {
-    const output = await command("run trapper", /programs: 'trapper' on console 2 trapped \(integer divide by zero\) and was ended/);
-    expect(output).toContain("run: started 'trapper' on console 2");
+    const output = await command("run trapper", /programs: 'trapper' on console 1 trapped \(integer divide by zero\) and was ended/);
+    expect(output).toContain("trapper: about to divide by zero");
     await tickerRunsAgain(1);
     expect(await command("ps")).not.toMatch(/trapper/);
     expect(await command("echo alive")).toMatch(/^alive$/m);

@@ -81,7 +81,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
 
       // A changed handler rebuilds its own module and the ISO that carries it, never the kernel.
       const heartbeat = join(root, "handlers", "heartbeat", "handler.ts");
-      writeFileSync(heartbeat, readFileSync(heartbeat, "utf8").replace('log("heartbeat: run "', 'log("heartbeat: beat "'));
+      writeFileSync(heartbeat, readFileSync(heartbeat, "utf8").replace('"heartbeat: run "', '"heartbeat: beat "'));
       expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 0, generation: 1, grub: 0, iso: 1 });
 
       // A changed program rebuilds its own module and the initrd that carries it in /bin.

@@ -58,7 +58,7 @@ describe("the build-time capability check", () => {
 describe("the build-time signature check", () => {
   const header = (line: string) => `/* import: 'optios' 'log' */\n${line}\n`;
   test("an import declared as the interface declares it passes", () => {
-    expect(() => checkImportSignatures(header("u64 Z_optiosZ_log(struct Z_optios_instance_t*, u32, u32);"),
+    expect(() => checkImportSignatures(header("u64 Z_optiosZ_log(struct Z_optios_instance_t*, u32, u32, u32);"),
       { kind: "handler", name: "x", declaredAt: at })).not.toThrow();
     expect(() => checkImportSignatures(header("u64 Z_optiosZ_file_read(struct Z_optios_instance_t*, u32, u32, u64, u32, u32);"),
       { kind: "handler", name: "x", declaredAt: at })).not.toThrow();
@@ -67,7 +67,7 @@ describe("the build-time signature check", () => {
   test("an import of a call with other parameter types fails the build, naming both signatures", () => {
     expect(() => checkImportSignatures(header("u64 Z_optiosZ_log(struct Z_optios_instance_t*, u64);"),
       { kind: "handler", name: "x", declaredAt: at }))
-      .toThrow(`${at}: handler 'x' imports optios.log as (u64) -> u64, but the kernel's call is (u32, u32) -> u64 (interface/optios.ts)`);
+      .toThrow(`${at}: handler 'x' imports optios.log as (u64) -> u64, but the kernel's call is (u32, u32, u32) -> u64 (interface/optios.ts)`);
   });
 
   test("an import with another result type fails the build", () => {

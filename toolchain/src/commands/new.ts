@@ -54,7 +54,7 @@ it("logs its run count, which persists between runs", async () => {
   const { instance } = await WebAssembly.instantiate(binary!, {
     env: { abort: () => { throw new Error("abort"); } },
     // Every call returns an i64 (a BigInt here): a value >= 0, or an error code (interface/optios.ts).
-    optios: { log: (address: number, length: number) => (lines.push(text(address, length)), 0n), time: () => 0n, random: () => 4n, emit: () => 1n, payload: () => 0n, status: () => -1n },
+    optios: { log: (level: number, address: number, length: number) => (lines.push(text(address, length)), 0n), time: () => 0n, random: () => 4n, emit: () => 1n, payload: () => 0n, status: () => -1n },
   });
   memory = instance.exports.memory as WebAssembly.Memory;
   const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, payloadLength: number) => void;

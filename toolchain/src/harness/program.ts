@@ -1,0 +1,60 @@
+// A program in the harness: main() run on a fresh instance, its input scripted, its console captured.
+//
+// As on the kernel, a program is not a transaction: it runs until main returns, it traps, it
+// asks to power off or reboot, or (here) it reads a line after the test's input ran out.
+import { classifyTrap, HarnessModule, InputExhausted, PowerRequest, type Trap } from "./module.ts";
+import type { World } from "./world.ts";
+
+export interface ProgramRun {
+  /** Everything it printed (and the kernel printed on its console for it: reports, run/stop/reset outcomes). */
+  output: string;
+  /** Why it ended: main returned, the input ran out while it waited for a line, it trapped, or it asked for power off or reboot. */
+  ended: "returned" | "input" | "trap" | "power off" | "reboot";
+  trap: Trap | null;
+  /** What abort() said, when it aborted. */
+  failure: string;
+  logs: string[];
+}
+
+export class ProgramHarness extends HarnessModule {
+  readonly kind = "program";
+  private input: string[] = [];
+  private output = "";
+
+  constructor(name: string, world: World, grants: string[], private readonly compiled: WebAssembly.Module) {
+    super(name, world, grants);
+  }
+
+  /** Starts the program afresh and runs main() with `input` as the lines typed on its console. */
+  run(input: string[] = []): ProgramRun {
+    this.input = [...input];
+    this.output = "";
+    this.logs = [];
+    this.failure = "";
+    this.instantiate(this.compiled);
+    let ended: ProgramRun["ended"] = "returned";
+    let trap: Trap | null = null;
+    try {
+      (this.instance.exports.main as () => void)();
+    } catch (error) {
+      if (error instanceof InputExhausted) ended = "input";
+      else if (error instanceof PowerRequest) ended = error.kind;
+      else {
+        trap = classifyTrap(error);
+        if (trap === null) throw error;
+        ended = "trap";
+      }
+    }
+    return { output: this.output, ended, trap, failure: this.failure, logs: this.logs };
+  }
+
+  override print(text: string): void {
+    this.output += text;
+  }
+
+  override nextInputLine(): string {
+    const line = this.input.shift();
+    if (line === undefined) throw new InputExhausted();
+    return line;
+  }
+}

@@ -71,7 +71,8 @@ async function resolveModule(kind: "handler" | "program", source: string, option
     throw new Error(`${declaredAt}: ${kind} '${name}' is built from ${relative(process.cwd(), declaredSource)}, not ${relative(process.cwd(), resolve(source))}`);
   }
   const handlers: Record<string, OtherHandler> = {};
-  for (const handler of config.handlers) if (handler.name !== name || kind !== "handler") handlers[handler.name] = { events: handler.triggers.events };
+  // Every handler of the system, this one included: it may emit an event it subscribes to itself.
+  for (const handler of config.handlers) handlers[handler.name] = { events: handler.triggers.events };
   return {
     name,
     capabilities: options.capabilities ?? entry.capabilities,

@@ -364,3 +364,9 @@ export function limit(name: string): number {
   if (!found) throw new Error(`interface/optios.ts: no limit ${name}`);
   return found.value;
 }
+
+export function constant(name: string): number {
+  const found = constants.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`interface/optios.ts: no constant ${name}`);
+  return found.value;
+}

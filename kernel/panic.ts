@@ -9,7 +9,7 @@ import { Text } from "./console/text";
 import { logAlways } from "./log/log";
 import { trapText } from "./gate/interface";
 
-let testBoot = false;
+let testBoot: bool = false;
 // Its own line, so a panic raised while another line is being built does not garble it.
 const panicLine = new Text();
 

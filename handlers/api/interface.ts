@@ -5,40 +5,58 @@
 // optios.ts, not this file.
 
 /** writes a line at a LOG_ level to the kernel log, control characters escaped (a handler's lines are held until its run ends, and marked when it rolled back); 0 */
+// @ts-ignore: decorator
 @external("optios", "log") export declare function gateLog(level: u32, message: usize, length: u32): i64;
 /** nanoseconds since boot */
+// @ts-ignore: decorator
 @external("optios", "time") export declare function gateTime(): i64;
 /** a fresh random 64-bit number (negative values are still random, not errors) */
+// @ts-ignore: decorator
 @external("optios", "random") export declare function gateRandom(): i64;
 /** posts an app event to every handler subscribed to it; the number of handlers that took it (needs emit) */
+// @ts-ignore: decorator
 @external("optios", "emit") export declare function gateEmit(name: usize, nameLength: u32, payload: usize, payloadLength: u32): i64;
 /** copies the payload of the event being handled; the bytes copied */
+// @ts-ignore: decorator
 @external("optios", "payload") export declare function gatePayload(destination: usize, length: u32): i64;
 /** writes the named handler's StatusRecord to destination; 0 (needs status) */
+// @ts-ignore: decorator
 @external("optios", "status") export declare function gateStatus(name: usize, nameLength: u32, destination: usize): i64;
 /** writes to the program's own console; the bytes written */
+// @ts-ignore: decorator
 @external("optios", "write") export declare function gateWrite(text: usize, length: u32): i64;
 /** waits for a line typed on the program's console; its length */
+// @ts-ignore: decorator
 @external("optios", "read_line") export declare function gateReadLine(destination: usize, capacity: u32): i64;
 /** the size of a file of the boot filesystem (needs files) */
+// @ts-ignore: decorator
 @external("optios", "file_size") export declare function gateFileSize(path: usize, pathLength: u32): i64;
 /** copies up to capacity bytes of a file from offset; the bytes copied (needs files) */
+// @ts-ignore: decorator
 @external("optios", "file_read") export declare function gateFileRead(path: usize, pathLength: u32, offset: u64, destination: usize, capacity: u32): i64;
 /** the index-th entry of a directory: its name into destination; (kind << 32) | name length (needs files) */
+// @ts-ignore: decorator
 @external("optios", "directory_entry") export declare function gateDirectoryEntry(path: usize, pathLength: u32, index: u32, destination: usize, capacity: u32): i64;
 /** writes a system report (REPORT_ topics) on the program's console; option: for REPORT_LOG the most verbose LOG_ level shown (0: LOG_INFO); 0 (needs report) */
+// @ts-ignore: decorator
 @external("optios", "report") export declare function gateReport(topic: u32, option: u32): i64;
 /** puts a handler back to its initial state; 0 (needs reset) */
+// @ts-ignore: decorator
 @external("optios", "reset") export declare function gateReset(name: usize, nameLength: u32): i64;
 /** starts program /bin/<name> with an argument line: RUN_HERE on the caller's console, waiting until it ends (its EXIT_ code); RUN_CONSOLE on the next free console (its console number) (needs programs) */
+// @ts-ignore: decorator
 @external("optios", "run") export declare function gateRun(name: usize, nameLength: u32, arguments: usize, argumentsLength: u32, mode: u32): i64;
 /** stops the program on a console (1-4); 0 (needs programs) */
+// @ts-ignore: decorator
 @external("optios", "stop") export declare function gateStop(console: u32): i64;
 /** reboots (POWER_REBOOT) or turns the machine off (POWER_OFF); returns only on failure (needs power) */
+// @ts-ignore: decorator
 @external("optios", "power") export declare function gatePower(kind: u32): i64;
 /** nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since */
+// @ts-ignore: decorator
 @external("optios", "wall_time") export declare function gateWallTime(): i64;
 /** copies the argument line the program was started with (run NAME ARGS…); its whole length */
+// @ts-ignore: decorator
 @external("optios", "arguments") export declare function gateArguments(destination: usize, capacity: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */

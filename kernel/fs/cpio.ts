@@ -107,7 +107,7 @@ export class Filesystem {
       while (end < length && <i32>load<u8>(address + end) != CHARACTER_SLASH) end++;
       const size = end - start;
       if (size == 2 && <i32>load<u8>(address + start) == CHARACTER_DOT && <i32>load<u8>(address + start + 1) == CHARACTER_DOT) {
-        const parent = directory.parent;
+        const parent: FilesystemEntry | null = directory.parent;
         if (parent != null) directory = parent;
       } else if (!(size == 0 || (size == 1 && <i32>load<u8>(address + start) == CHARACTER_DOT))) {
         directory = findChildBytes(directory, address + start, size);

@@ -62,7 +62,8 @@ describe("store commands", () => {
 
   it("new handler scaffolds a handler with a test and README, once", async () => {
     const root = mkdtempSync(join(tmpdir(), "optios-new-"));
-    expect((await run("new", ["handler", "doorbell", "--root", root])).output).toBe("created handlers/doorbell/: handler.ts, handler.test.ts, README.md\n");
+    expect((await run("new", ["handler", "doorbell", "--root", root])).output).toBe("created handlers/doorbell/: handler.ts, handler.test.ts, README.md\n" +
+      "created handlers/tsconfig.json, so editors understand AssemblyScript (docs/editors.md)\n");
     expect(readFileSync(join(root, "handlers/doorbell/handler.ts"), "utf8")).toContain(`log("doorbell: run " + runs.toString());`);
     expect(readFileSync(join(root, "handlers/doorbell/README.md"), "utf8")).toContain("The API is handlers/api/optios.ts");
     expect((await run("new", ["handler", "doorbell", "--root", root])).status).toBe(1);

@@ -1,14 +1,18 @@
 // `optios new handler|program <name>`: scaffolds a handler or program with a test and a README.
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
+import { toolchainRepository } from "../project.ts";
 import { NAME_FORM, NAME_PATTERN } from "../system/schema.ts";
 import { guarded, parseOptions, type Command } from "./command.ts";
 
+/** What the scaffolded tests import: the host harness, named relative to the test. */
+const harnessEntry = join(toolchainRepository, "toolchain", "src", "harness", "index.ts");
+
 const help = `usage: optios new handler|program <name> [--root DIR]
 
-Creates handlers/<name>/ (or programs/<name>/) with a source file, a test that compiles it
-with asc and runs it against a fake kernel, and a README. Add the handler to a system.toml
+Creates handlers/<name>/ (or programs/<name>/) with a source file, a test that runs it on
+the host harness (\`optios test <name>\`, docs/testing.md), and a README. Add the handler to a system.toml
 with [[handlers]] name = "<name>", source = "<path to handler.ts>", version = "1" and a trigger.
 
 options:
@@ -32,75 +36,47 @@ on((event: Event): void => {
 `;
 }
 
-function handlerTest(name: string): string {
-  return `// ${name}: compiles the handler as the toolchain does and runs it against a fake kernel.
-import { readFileSync } from "node:fs";
+function handlerTest(name: string, harness: string): string {
+  return `// ${name}: its tests on the host harness (docs/testing.md); run them with \`optios test ${name}\`.
+//
+// The harness compiles handler.ts as the build does and runs it like the kernel: each post(),
+// timer() or boot() is one run, top-level state persists between runs, and a run that traps
+// is rolled back. Grant what the handler needs as system.toml would (capabilities: ["emit:door.*"]),
+// or take its entry from a system: loadHandler(source, { system: "systems/x/system.toml" }).
 import { join } from "node:path";
-import asc from "assemblyscript/asc";
-import { expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
+import { type HandlerHarness, loadHandler } from "${harness}";
 
-const folder = import.meta.dirname;
+let handler: HandlerHarness;
+beforeEach(async () => {
+  handler = await loadHandler(join(import.meta.dirname, "handler.ts"), { capabilities: [] });
+});
 
-it("logs its run count, which persists between runs", async () => {
-  let binary: Uint8Array | undefined;
-  const { error, stderr } = await asc.main(
-    [join(folder, "handler.ts"), "--lib", join(folder, "../api"), "--noUnsafe", "--runtime", "incremental", "--outFile", "handler.wasm"],
-    { writeFile: (file: string, contents: Uint8Array) => { if (file.endsWith(".wasm")) binary = contents; } },
-  );
-  expect(error, stderr.toString()).toBeNull();
-  const lines: string[] = [];
-  let memory: WebAssembly.Memory | undefined;
-  const text = (address: number, length: number) => new TextDecoder().decode(new Uint8Array(memory!.buffer, address, length));
-  const { instance } = await WebAssembly.instantiate(binary!, {
-    env: { abort: () => { throw new Error("abort"); } },
-    // Every call returns an i64 (a BigInt here): a value >= 0, or an error code (interface/optios.ts).
-    optios: { log: (level: number, address: number, length: number) => (lines.push(text(address, length)), 0n), time: () => 0n, random: () => 4n, emit: () => 1n, payload: () => 0n, status: () => -1n },
-  });
-  memory = instance.exports.memory as WebAssembly.Memory;
-  const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, payloadLength: number) => void;
-  handle(1, 0, 0, 0n, 0);
-  handle(2, 0, 0, 1000n, 0);
-  expect(lines).toEqual(["${name}: run 1", "${name}: run 2"]);
-  expect(readFileSync(join(folder, "handler.ts"), "utf8")).toContain("export const version");
+it("logs its run count, which persists between runs", () => {
+  expect(handler.timer().logs).toEqual(["${name}: run 1"]);
+  handler.advance("1s");
+  const second = handler.timer();
+  expect(second.committed).toBe(true);
+  expect(second.logs).toEqual(["${name}: run 2"]);
+  expect(handler.version).toBe("1");
 });
 `;
 }
 
-function programTest(name: string): string {
-  return `// ${name}: compiles the program as the toolchain does and runs its main() against a fake kernel.
+function programTest(name: string, harness: string): string {
+  return `// ${name}: its tests on the host harness (docs/testing.md); run them with \`optios test ${name}\`.
+//
+// run() starts the program afresh and calls main() with the lines given as typed input; it
+// ends when main returns (or when it waits for a line after the last one given).
 import { join } from "node:path";
-import asc from "assemblyscript/asc";
 import { expect, it } from "vitest";
-
-const folder = import.meta.dirname;
+import { loadProgram } from "${harness}";
 
 it("answers each line it reads, and ends on an empty one", async () => {
-  let binary: Uint8Array | undefined;
-  const { error, stderr } = await asc.main(
-    [join(folder, "program.ts"), "--lib", join(folder, "../../handlers/api"), "--noUnsafe", "--runtime", "incremental", "--outFile", "program.wasm"],
-    { writeFile: (file: string, contents: Uint8Array) => { if (file.endsWith(".wasm")) binary = contents; } },
-  );
-  expect(error, stderr.toString()).toBeNull();
-  const typed = ["hello", "world", ""];
-  const printed: string[] = [];
-  let memory: WebAssembly.Memory | undefined;
-  const bytes = () => new Uint8Array(memory!.buffer);
-  const { instance } = await WebAssembly.instantiate(binary!, {
-    env: { abort: () => { throw new Error("abort"); } },
-    // Every call returns an i64 (a BigInt here): a value >= 0, or an error code (interface/optios.ts).
-    optios: {
-      write: (address: number, length: number) => (printed.push(new TextDecoder().decode(bytes().slice(address, address + length))), BigInt(length)),
-      read_line: (destination: number, capacity: number) => {
-        const line = new TextEncoder().encode(typed.shift() ?? "").slice(0, capacity);
-        bytes().set(line, destination);
-        return BigInt(line.length);
-      },
-      log: () => 0n, time: () => 0n, random: () => 4n,
-    },
-  });
-  memory = instance.exports.memory as WebAssembly.Memory;
-  (instance.exports.main as () => void)();
-  expect(printed.join("")).toBe("${name}: type a line, or an empty one to end\\n${name}: hello\\n${name}: world\\n");
+  const program = await loadProgram(join(import.meta.dirname, "program.ts"), { capabilities: [] });
+  const run = program.run(["hello", "world", ""]);
+  expect(run.ended).toBe("returned");
+  expect(run.output).toBe("${name}: type a line, or an empty one to end\\n${name}: hello\\n${name}: world\\n");
 });
 `;
 }
@@ -111,8 +87,9 @@ function readme(kind: string, name: string, file: string): string {
 A ${kind} for OptiOS, scaffolded by \`optios new ${kind} ${name}\`.
 
 - \`${file}\`: the source. The API is handlers/api/optios.ts (docs/handlers.md, docs/programs.md).
-- \`${file.replace(".ts", ".test.ts")}\`: compiles the source with asc and runs it against a fake kernel.
-  Run it with \`npx vitest run ${kind}s/${name}\` (\`make test\` runs it too).
+- \`${file.replace(".ts", ".test.ts")}\`: its tests on the host harness, which compiles the source as
+  the build does and runs it like the kernel (docs/testing.md). Run them with
+  \`optios test ${name}\` (\`make test\` runs them too).
 ${kind === "handler" ? `
 Declare it in a system.toml (see docs/system-config.md):
 
@@ -158,6 +135,21 @@ export function main(): void {
 `;
 }
 
+/**
+ * The tsconfig.json of an AssemblyScript folder (handlers/, programs/): what AssemblyScript's
+ * asinit writes (extend assemblyscript/std/assembly.json), plus the API mapped as "optios",
+ * so an editor knows u32, @external and the imports (docs/editors.md). Tests beside the
+ * modules are Node code, not AssemblyScript, and stay out.
+ */
+export function editorConfig(apiFromFolder: string): string {
+  return `${JSON.stringify({
+    extends: "assemblyscript/std/assembly.json",
+    compilerOptions: { paths: { optios: [`${apiFromFolder}/optios.ts`] } },
+    include: ["./**/*.ts"],
+    exclude: ["./**/*.test.ts"],
+  }, null, 2)}\n`;
+}
+
 export const newCommand: Command = {
   name: "new",
   summary: "scaffold a handler or program with a test",
@@ -173,9 +165,15 @@ export const newCommand: Command = {
     const file = kind === "handler" ? "handler.ts" : "program.ts";
     await mkdir(folder, { recursive: true });
     await writeFile(join(folder, file), kind === "handler" ? handlerSource(name) : programSource(name));
-    await writeFile(join(folder, file.replace(".ts", ".test.ts")), kind === "handler" ? handlerTest(name) : programTest(name));
+    const harness = relative(folder, harnessEntry).split(sep).join("/");
+    await writeFile(join(folder, file.replace(".ts", ".test.ts")), kind === "handler" ? handlerTest(name, harness) : programTest(name, harness));
     await writeFile(join(folder, "README.md"), readme(kind, name, file));
     process.stdout.write(`created ${kind}s/${name}/: ${file}, ${file.replace(".ts", ".test.ts")}, README.md\n`);
+    const editorFile = join(resolve(parsed.values.root ?? "."), `${kind}s`, "tsconfig.json");
+    if (!existsSync(editorFile)) {
+      await writeFile(editorFile, editorConfig(kind === "handler" ? "./api" : "../handlers/api"));
+      process.stdout.write(`created ${kind}s/tsconfig.json, so editors understand AssemblyScript (docs/editors.md)\n`);
+    }
     return 0;
   }),
 };

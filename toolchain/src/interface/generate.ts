@@ -163,6 +163,8 @@ export function apiInterface(): string {
   const imports = calls.filter((call) => (call.module ?? "optios") === "optios").map((call) => {
     const parameters = call.arguments.map(([name, type]) => `${camel(name)}: ${assemblyScriptTypes[type]}`).join(", ");
     return `/** ${call.summary}${call.capability ? ` (needs ${call.capability})` : ""} */\n` +
+      // TypeScript allows no decorator on a function; AssemblyScript's own library marks each one so.
+      "// @ts-ignore: decorator\n" +
       `@external("optios", "${call.name}") export declare function gate${pascal(call.name)}(${parameters}): i64;`;
   }).join("\n");
   return `// ${header}

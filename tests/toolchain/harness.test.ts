@@ -1,0 +1,115 @@
+// The host harness (toolchain/src/harness/): state kept between runs, rollback on trap, the gate's refusals, emits, clocks.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { calls } from "../../interface/optios.ts";
+import { implementations, missingImplementations } from "../../toolchain/src/harness/calls.ts";
+import { loadHandler, loadProgram } from "../../toolchain/src/harness/index.ts";
+import { toolchainRepository } from "../../toolchain/src/project.ts";
+
+const keeperSource = join(import.meta.dirname, "harness/keeper/handler.ts");
+const consoleSource = join(import.meta.dirname, "harness/console/program.ts");
+const grants = ["emit:door.*", "status:keeper"];
+const keeper = (options = {}) => loadHandler(keeperSource, { capabilities: grants, ...options });
+
+describe("the harness implements the interface", () => {
+  it("has an implementation for every call interface/optios.ts declares, taking the declared arguments", () => {
+    expect(missingImplementations()).toEqual([]);
+    for (const call of calls) expect(implementations[call.name].length - 1, call.name).toBeLessThanOrEqual(call.arguments.length);
+  });
+});
+
+describe("a handler in the harness", () => {
+  it("keeps its globals and heap between runs, and reads its declared version", async () => {
+    const handler = await keeper();
+    expect(handler.version).toBe("7");
+    expect(handler.post("add", new Uint8Array([2])).logs).toEqual(["total 2 after 1 adds"]);
+    expect(handler.post("add", new Uint8Array([3])).logs).toEqual(["total 5 after 2 adds"]);
+    expect(handler.logs).toEqual(["total 2 after 1 adds", "total 5 after 2 adds"]);
+  });
+
+  it("rolls a trapping run back: memory and globals as before, its emits withdrawn, the failure counted", async () => {
+    const handler = await keeper();
+    handler.post("add", new Uint8Array([4]));
+    const failed = handler.post("fail");
+    expect(failed).toMatchObject({ committed: false, trap: { name: "ABORT" }, emitted: [] });
+    expect(failed.failure).toMatch(/^aborted: asked to fail at .*keeper\/handler\.ts:\d+:\d+$/);
+    expect(failed.logs).toEqual(["failing with total 999"]);
+    expect(handler.emitted).toEqual([]);
+    expect(handler.post("add", new Uint8Array([1])).logs).toEqual(["total 5 after 2 adds"]);
+    const divided = handler.post("divide");
+    expect(divided.trap?.name).toBe("DIVIDE_BY_ZERO");
+    expect(handler.post("status").logs).toEqual(["runs 4 failures 2"]); // the run asking is not counted yet
+  });
+
+  it("reset() puts it back to its initial state", async () => {
+    const handler = await keeper();
+    handler.post("add", new Uint8Array([9]));
+    handler.reset();
+    expect(handler.logs).toEqual([]);
+    expect(handler.post("add", new Uint8Array([1])).logs).toEqual(["total 1 after 1 adds"]);
+    expect(handler.status.restarts).toBe(1n);
+  });
+
+  it("refuses what is not granted with the interface's error code, and records the kernel's refusal line", async () => {
+    const handler = await keeper({ capabilities: ["emit:door.*", "status:other"] });
+    handler.post("add", new Uint8Array([3]));
+    const opened = handler.post("open");
+    expect(opened.logs).toEqual(["door.opened taken by someone", "window.opened: refused -1"]);
+    expect(opened.emitted.map((event) => [event.name, [...event.payload]])).toEqual([["door.opened", [3]]]);
+    expect(handler.post("status").logs).toEqual(["status refused -1"]);
+    expect(handler.refusals).toEqual([
+      "gate: refused keeper's call emit: it needs the capability emit:window.opened",
+      "gate: refused keeper's call status: it needs the capability status:keeper",
+    ]);
+  });
+
+  it("refuses to load a module the build would refuse (a call whose capability is not granted at all)", async () => {
+    await expect(loadHandler(keeperSource, { capabilities: ["emit:door.*"] })).rejects.toThrow(/calls status, which needs the capability 'status'/);
+  });
+
+  it("counts subscribers as the kernel does: none subscribed is ERROR_NO_SUBSCRIBER", async () => {
+    const handler = await keeper({ handlers: { bell: { events: ["window.opened"] } } });
+    expect(handler.post("open").logs[0]).toBe("door.opened taken by nobody: -8");
+    expect(handler.emitted).toEqual([]);
+  });
+
+  it("advances the monotonic and the wall clock together; a machine without a real-time clock gives 0", async () => {
+    const handler = await keeper({ wallTime: 1_000n });
+    handler.advance("1500ms");
+    expect(handler.post("clock").logs).toEqual(["now 1500000000 wall 1500001000"]);
+    const withoutClock = await keeper({ wallTime: null });
+    expect(withoutClock.post("clock").logs).toEqual(["now 0 wall 0"]);
+  });
+
+  it("takes grants, subscriptions and the other handlers from a system.toml entry", async () => {
+    const ping = await loadHandler(join(toolchainRepository, "handlers/ping/handler.ts"), { system: join(toolchainRepository, "systems/default/system.toml") });
+    expect(ping.grants).toEqual(["emit:ping"]);
+    expect(() => ping.post("ping")).toThrow(/not subscribed to "ping"/);
+    expect(ping.timer().emitted.map((event) => event.name)).toEqual(["ping"]);
+    await expect(loadHandler(keeperSource, { system: join(toolchainRepository, "systems/default/system.toml") })).rejects.toThrow(/declares no handler 'keeper'/);
+  });
+});
+
+describe("a program in the harness", () => {
+  it("runs main() with scripted lines and captures what it prints", async () => {
+    const program = await loadProgram(consoleSource, { capabilities: ["files:read", "programs", "power"], files: { "/etc/motd": "hello", "/etc/os/name": "optios" } });
+    const run = program.run(["hi", "cat /etc/motd", "cat /etc/none", "ls", "run counter", "end"]);
+    expect(run).toMatchObject({ ended: "returned", trap: null });
+    expect(run.output).toBe("you said: hi\nhello\nno file\nmotd\nos/\nrun: started 'counter' on console 2\nconsole 2\n");
+    expect(run.started).toEqual([{ name: "counter", argumentLine: "", here: false }]);
+    expect(program.run(["hi"])).toMatchObject({ ended: "input", output: "you said: hi\n" });
+    expect(program.run(["off"]).ended).toBe("power off");
+  });
+
+  it("gets the kernel's refusal for a capability narrower than the call needs", async () => {
+    const program = await loadProgram(consoleSource, { capabilities: ["files:read", "programs", "power"], foregroundMax: 1 });
+    expect(program.run(["run counter", "end"]).output).toContain("run: all 1 console has a program ([foreground] max = 1)");
+  });
+
+  it("gets its argument line; a program it runs here is recorded with its arguments and answered as ended", async () => {
+    const program = await loadProgram(consoleSource, { capabilities: ["files:read", "programs", "power"], programs: ["counter"] });
+    const run = program.run(["arguments", "here counter", "here nosuch", "end"], { argumentLine: "one two" });
+    expect(run.output).toBe("arguments 'one two'\nexit 0\nrun: 'nosuch' is not a program of this system (see: ls /bin)\nexit -1\n");
+    expect(run.started).toEqual([{ name: "counter", argumentLine: "with arguments", here: true }]);
+  });
+});

@@ -1,0 +1,34 @@
+// keeper: a handler for the harness's own tests — it keeps a total, emits, reads the clocks, and fails on request.
+import { emit, Event, eventNumber, lastError, log, now, on, status, wallTime } from "optios";
+export { handle } from "optios";
+
+export const version = "7";
+
+let total: u32 = 0;
+const history = new Array<u32>();
+
+on((event: Event): void => {
+  if (event.name == eventNumber("add")) {
+    total += event.payload[0];
+    history.push(event.payload[0]);
+    log("total " + total.toString() + " after " + history.length.toString() + " adds");
+  } else if (event.name == eventNumber("fail")) {
+    total = 999;
+    history.push(999);
+    emit("door.opened");
+    log("failing with total " + total.toString());
+    throw new Error("asked to fail");
+  } else if (event.name == eventNumber("open")) {
+    const payload = new Uint8Array(1);
+    payload[0] = <u8>total;
+    log("door.opened taken by " + (emit("door.opened", payload) ? "someone" : "nobody: " + lastError.toString()));
+    log("window.opened: " + (emit("window.opened") ? "sent" : "refused " + lastError.toString()));
+  } else if (event.name == eventNumber("clock")) {
+    log("now " + now().toString() + " wall " + wallTime().toString());
+  } else if (event.name == eventNumber("status")) {
+    const counters = status("keeper");
+    log(counters == null ? "status refused " + lastError.toString() : "runs " + counters.runs.toString() + " failures " + counters.failures.toString());
+  } else if (event.name == eventNumber("divide")) {
+    total = total / (total - total);
+  }
+});

@@ -1,0 +1,137 @@
+// A handler in the harness: events posted to it run as transactions, as kernel/handlers/dispatcher.ts runs them.
+//
+// Each run snapshots the module's memory and globals first. A run that traps is rolled back:
+// memory and globals as they were, its emits withdrawn, its failure counted in the status
+// counters; its log lines stay (the kernel has already shown them). A run that changes
+// more than DIRTY_PAGES_MAX pages fails the same way (TRAP_DIRTY_LIMIT). Not modelled: the
+// run's time budget (TRAP_OVERRUN), back-off and quarantine, and the memory limit's own trap
+// kind (a refused memory.grow shows as the trap the module then makes).
+import { constants, limit } from "../../../interface/optios.ts";
+import { classifyTrap, type Emitted, HarnessModule, type LogLine, type Trap, trapNamed } from "./module.ts";
+import { type HandlerStatus, statusBytes, type World } from "./world.ts";
+
+const DIRTY_PAGES_MAX = limit("DIRTY_PAGES_MAX");
+const PAGE_BYTES = 4096;
+const constant = (name: string) => constants.find((item) => item.name === name)!.value;
+
+/** The number an app event's name travels as (Event.name): FNV-1a of its UTF-8 bytes, as the kernel computes it. */
+export function eventNumber(name: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(name)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash;
+}
+
+/** What one run did. */
+export interface RunResult {
+  /** True when the run completed and its changes were kept. */
+  committed: boolean;
+  /** The trap that rolled it back, or null. */
+  trap: Trap | null;
+  /** The failure in the kernel's words ("aborted: crasher fails on purpose at handlers/crasher/handler.ts:19:5"), or "". */
+  failure: string;
+  /** Lines logged during the run (kept even when it rolled back: the kernel shows them marked "(rolled back)"). */
+  logs: string[];
+  /** The same lines with their levels. */
+  logLines: LogLine[];
+  /** Events it emitted (none when it rolled back: the kernel withdraws them). */
+  emitted: Emitted[];
+}
+
+export class HandlerHarness extends HarnessModule {
+  readonly kind = "handler";
+  /** Every event emitted by committed runs, oldest first. */
+  emitted: Emitted[] = [];
+  readonly status: HandlerStatus = { runs: 0n, failures: 0n, restarts: 0n, lastTrap: 0, consecutiveFailures: 0, quarantined: 0 };
+
+  constructor(name: string, world: World, grants: string[], private readonly compiled: WebAssembly.Module,
+    /** The app events it subscribes to, when known (a system.toml entry): posting another is a mistake in the test. */
+    readonly events: string[] | null) {
+    super(name, world, grants);
+    world.ownStatus = () => statusBytes(this.status);
+    this.instantiate(compiled);
+  }
+
+  /** The version string the handler declares (export const version). */
+  get version(): string {
+    const address = this.instance.exports.version as WebAssembly.Global | undefined;
+    return address ? this.readString(Number(address.value)) : "";
+  }
+
+  /** Posts app event `name` (with `payload`, text or bytes) and runs the handler on it. */
+  post(name: string, payload: string | Uint8Array = new Uint8Array(0), source = 0): RunResult {
+    if (this.events !== null && !this.events.includes(name)) {
+      throw new Error(`harness: handler '${this.name}' is not subscribed to "${name}" (its events: ${JSON.stringify(this.events)}); ` +
+        "the kernel would never run it for that event");
+    }
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    if (bytes.length > limit("PAYLOAD_MAX_BYTES")) throw new Error(`harness: a payload is at most ${limit("PAYLOAD_MAX_BYTES")} bytes`);
+    return this.run(constant("EVENT_APP"), source, eventNumber(name), bytes);
+  }
+
+  /** Runs the handler for its timer `number` (every/after), as the kernel's timer does. */
+  timer(number = 0): RunResult {
+    return this.run(constant("EVENT_TIMER"), number, 0, new Uint8Array(0));
+  }
+
+  /** Runs the handler for the boot event (boot = true). */
+  boot(): RunResult {
+    return this.run(constant("EVENT_BOOT"), 0, 0, new Uint8Array(0));
+  }
+
+  /** Moves now() and wallTime() forward ("1s", "250ms", or nanoseconds). */
+  advance(duration: string | number | bigint): void {
+    this.clock.advance(duration);
+  }
+
+  /** Back to the state the module starts in (as a new version does); logs, emits and counters cleared, restarts counted. */
+  reset(): void {
+    this.instantiate(this.compiled);
+    this.logs = [];
+    this.logLines = [];
+    this.emitted = [];
+    this.refusals = [];
+    this.status.restarts++;
+  }
+
+  private run(kind: number, source: number, name: number, payload: Uint8Array): RunResult {
+    const before = this.snapshot();
+    const firstLog = this.logs.length;
+    this.runEmits = 0;
+    this.runEmitted = [];
+    this.currentPayload = payload;
+    this.failure = "";
+    let trap: Trap | null = null;
+    try {
+      (this.instance.exports.handle as (...values: Array<number | bigint>) => void)(kind, source, name, this.clock.monotonic, payload.length);
+    } catch (error) {
+      trap = classifyTrap(error);
+      if (trap === null) throw error;
+    }
+    if (trap === null && dirtyPages(before.memory, new Uint8Array(this.memory.buffer)) > DIRTY_PAGES_MAX) trap = trapNamed("DIRTY_LIMIT");
+    this.status.runs++;
+    const logs = this.logs.slice(firstLog);
+    const logLines = this.logLines.slice(firstLog);
+    if (trap === null) {
+      this.status.consecutiveFailures = 0;
+      this.emitted.push(...this.runEmitted);
+      return { committed: true, trap: null, failure: "", logs, logLines, emitted: this.runEmitted };
+    }
+    this.restore(before);
+    this.status.failures++;
+    this.status.consecutiveFailures++;
+    this.status.lastTrap = trap.kind;
+    const failure = trap.name === "ABORT" ? `aborted: ${this.failure}` : `trapped (${trap.text})`;
+    return { committed: false, trap, failure, logs, logLines, emitted: [] };
+  }
+}
+
+/** 4 KiB pages that differ between `before` and `after` (pages added by growth count when not zero). */
+function dirtyPages(before: Uint8Array, after: Uint8Array): number {
+  let dirty = 0;
+  for (let offset = 0; offset < after.length; offset += PAGE_BYTES) {
+    const now = after.subarray(offset, offset + PAGE_BYTES);
+    const then = before.subarray(offset, offset + PAGE_BYTES);
+    if (then.length === now.length ? Buffer.compare(then, now) !== 0 : now.some((byte) => byte !== 0)) dirty++;
+  }
+  return dirty;
+}

@@ -47,10 +47,21 @@ describe("grub.cfg", () => {
   const template = readTemplate(toolchainRepository, menuTemplate);
   const menu = "set default=generation-2\n\nmenuentry 'two' --id generation-2 {\n  boot\n}\n";
 
+  /** The menu's setup on BIOS: COM1 beside the screen, as a dumb terminal. */
+  const biosSerialSetup = [
+    'if [ "$grub_platform" = "pc" ]; then',
+    "serial --unit=0 --speed=115200",
+    "terminfo -a -g 80x13 serial dumb",
+    "terminal_input --append serial",
+    "terminal_output --append serial",
+    "set gfxpayload=text",
+    "fi",
+  ];
+
   test("wraps the generation menu; one generation boots at once", () => {
     expect(commandLines(renderMenuConfig(template, menu, 1))).toEqual([
+      ...biosSerialSetup,
       "set timeout=0",
-      'if [ "$grub_platform" = "pc" ]; then set gfxpayload=text; fi',
       "set default=generation-2",
       "menuentry 'two' --id generation-2 {",
       "boot",
@@ -59,12 +70,19 @@ describe("grub.cfg", () => {
   });
 
   test("with several generations the menu waits a few seconds so an older one can be picked", () => {
-    expect(commandLines(renderMenuConfig(template, menu, 2))[0]).toBe(`set timeout=${menuTimeoutSeconds}`);
+    expect(commandLines(renderMenuConfig(template, menu, 2))).toContain(`set timeout=${menuTimeoutSeconds}`);
     expect(menuTimeoutSeconds).toBeGreaterThan(0);
   });
 
-  test("does not put GRUB on the serial port, where it would print before the kernel's banner", () => {
-    expect(commandLines(renderMenuConfig(template, menu, 2)).join("\n")).not.toMatch(/serial|terminal_output/);
+  test("puts the menu on COM1 as well as the screen, as plain text: dumb terminfo before COM1 becomes an output", () => {
+    const lines = commandLines(renderMenuConfig(template, menu, 2));
+    // Set after `terminal_output`, the terminfo would come too late: adding COM1 as a vt100
+    // output already clears the terminal with escape codes.
+    expect(lines.indexOf("terminfo -a -g 80x13 serial dumb")).toBeGreaterThan(lines.indexOf("serial --unit=0 --speed=115200"));
+    expect(lines.indexOf("terminfo -a -g 80x13 serial dumb")).toBeLessThan(lines.indexOf("terminal_output --append serial"));
+    // Inputs and outputs are added to the console's, never replace it: the screen and keyboard keep the menu.
+    expect(lines.filter((line) => /^terminal_(input|output)/.test(line))).toEqual(["terminal_input --append serial", "terminal_output --append serial"]);
+    expect(biosModules).toEqual(expect.arrayContaining(["serial", "terminfo", "echo"]));
   });
 });
 

@@ -1,14 +1,16 @@
 // EventQueue: a bounded FIFO of deliveries with copied payloads; overflow drops and counts.
 //
-// A delivery is one event for one handler. Slots and payload space are allocated once, so
-// posting never allocates and a full queue can only refuse, never corrupt:
+// A delivery is one event for one handler. Each handler has its own EventQueue
+// (events/handler_queues.ts, QUEUE_DEPTH slots), all numbered from one SequenceCounter.
+// Slots and payload space are allocated once, so posting never allocates and a full queue
+// can only refuse, never corrupt:
 //
-//   slot i: ┌ handler ┬ kind ┬ source ┬ name ┬ timestamp ┬ payload length ┐ + PAYLOAD_MAX bytes
-//           └ i32     ┴ u8   ┴ u32    ┴ u32  ┴ u64       ┴ i32            ┘   at i × PAYLOAD_MAX
+//   slot i: ┌ handler ┬ kind ┬ source ┬ name ┬ timestamp ┬ payload length ┬ sequence ┐ + PAYLOAD_MAX bytes
+//           └ i32     ┴ u8   ┴ u32    ┴ u32  ┴ u64       ┴ i32            ┴ u64      ┘   at i × PAYLOAD_MAX
 //
-// Order: deliveries leave in the order they were posted (FIFO overall, so FIFO per source
-// and per handler). `take(handler)` removes the oldest delivery for one handler, for
-// dispatchers that must skip handlers which are waiting out a back-off.
+// Order: deliveries leave in the order they were posted. `pushFront` puts a failed run's
+// delivery back at the head, to be retried before anything posted after it;
+// `discardPostedSince` drops a rolled-back run's emits by sequence number.
 
 import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_TIMER as TIMER } from "../gate/interface";
 

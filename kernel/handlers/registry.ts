@@ -1,4 +1,6 @@
-// Handlers: loading the boot modules that are handler modules, starting them, running their events.
+// Handlers: the table of running handlers — loading, starting, queueing events, resetting.
+//
+// Their events are run by dispatcher.ts; their saved state across reboots is saved_state.ts.
 //
 // A boot module is a handler when its image is an ELF object (boot/module_loader.c checks the
 // rest). GRUB names it (the toolchain writes `module2 /…/pong.module pong`), and the boot

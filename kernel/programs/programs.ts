@@ -11,11 +11,12 @@
 //
 // A slot's scheduling state is its top program's; Ctrl-C and stop end the top one.
 //
-// The kernel loop (handlers/dispatcher.ts) gives the CPU to programs when no handler work
-// is due: programsRunNext() picks a slot round robin (scheduler.ts), arms the timer for the
-// earlier of the next handler deadline and, when another program is runnable too, the end
-// of a time slice, and switches to its thread. Any device interrupt while a program runs
-// brings the CPU back to the kernel (programsPreempt), which does its work and picks again.
+// The kernel loop (loop.ts) gives the CPU to programs between rounds of handler work (one
+// time slice while handlers have work, else until the next deadline): programsRunNext()
+// picks a slot round robin (scheduler.ts), arms the timer for the earlier of that and,
+// when another program is runnable too, the end of a time slice, and switches to its
+// thread. Any device interrupt while a program runs brings the CPU back to the kernel
+// (programsPreempt), which does its work and picks again.
 // A program asking for input that has not arrived waits (its slot is skipped) until its
 // console has a line. A program that returns, traps or is stopped is reaped: reported in
 // the log and on its console, its thread, stack and module given back.

@@ -1,4 +1,4 @@
-// The TSC as the kernel's clock: its frequency, measured once at boot, and conversions.
+// The kernel's clock: the TSC (measured at boot, conversions) and wall time.
 
 import { measureTscHz } from "../arch/x86_64/pit8254";
 import { Text } from "../console/text";

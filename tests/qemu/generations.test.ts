@@ -3,11 +3,14 @@
 // In a scratch root with its own store, builds tests/qemu/generations/system.toml (handler
 // 'versioned' at version "1"), then the same system with the handler at version "2": two
 // generations. The ISO's default entry is the newest, so the boot shows version 2 and
-// `generation=2` on the kernel's command line. After `optios rollback 1` the next build
-// writes the same ISO content with generation 1 as the default: version 1, `generation=1`.
+// `generation=2` on the kernel's command line. GRUB's menu picks generation 1 both from the
+// keyboard (the screen's menu) and over the serial line (as `make run` shows it). After
+// `optios rollback 1` the next build writes the same ISO content with generation 1 as the
+// default: version 1, `generation=1`.
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BANNER_FIRST_LINE, parseBanner } from "../../toolchain/src/bench/banner.ts";
 import { startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildInScratch, createScratchRoot, runInScratch, scratchStore, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments, toolchainRepository } from "../../toolchain/src/project.ts";
@@ -113,6 +116,33 @@ describe("generations on one ISO", () => {
       await stopAllMachines();
     }
   }, 2 * BOOT_TIMEOUT_MILLISECONDS + 30_000);
+
+  test("over the serial line, as `make run` sees it: GRUB's menu as plain text, Down then Enter boots generation 1", async () => {
+    // GRUB lists both generations on COM1 (a dumb terminal: text, no escape codes) and counts
+    // down 3 s. The test waits until the older entry is listed, so GRUB reads the serial line,
+    // then sends a terminal's Down arrow (ESC [ B), which stops the countdown and marks the
+    // older entry with GRUB's '*', and Enter once that mark is shown.
+    const machine = startMachine({ iso: scratch!.iso, memory: "128M" });
+    try {
+      const olderEntry = /[ *]OptiOS 1 - generation 1 \(/;
+      const menuShown = (await machine.waitFor(olderEntry, BOOT_TIMEOUT_MILLISECONDS)).match.index;
+      await machine.type("\x1b[B");
+      await machine.waitFor(/\*OptiOS 1 - generation 1 \(/, BOOT_TIMEOUT_MILLISECONDS, menuShown + 1);
+      await machine.type("\r");
+      await machine.waitFor(/handlers: started 'versioned' version \d+/, BOOT_TIMEOUT_MILLISECONDS);
+      const output = machine.output.replace(/\r/g, "");
+      expect(output).toMatch(/cmdline: .*generation=1/);
+      expect(output).toContain("handlers: started 'versioned' version 1");
+      expect(output).not.toContain("handlers: started 'versioned' version 2");
+      // GRUB wrote only text: no escape sequence reached the serial line before the kernel's banner.
+      const beforeBanner = machine.output.slice(0, BANNER_FIRST_LINE.exec(machine.output)!.index);
+      expect(beforeBanner).toContain("OptiOS 1 - generation 2 (");
+      expect(beforeBanner).not.toContain("\x1b");
+      expect(parseBanner(machine.output).commandLine).toMatch(/ generation=1$/);
+    } finally {
+      await stopAllMachines();
+    }
+  }, 2 * BOOT_TIMEOUT_MILLISECONDS);
 
   test("a warm reboot into the same version resumes the handler's state where it was", async () => {
     const machine = startMachine({ iso: scratch!.iso, memory: "128M", reboot: true });

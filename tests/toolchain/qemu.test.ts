@@ -1,6 +1,7 @@
 // QEMU command lines for each way of booting OptiOS.
 import { describe, expect, test } from "vitest";
-import { qemuArguments } from "../../toolchain/src/qemu.ts";
+import { qemuArguments, runHints } from "../../toolchain/src/qemu.ts";
+import { menuTimeoutSeconds } from "../../toolchain/src/build/grub_config.ts";
 
 /** The value following `flag`, for flags that take one. */
 function valuesOf(argumentList: string[], flag: string): string[] {
@@ -68,5 +69,27 @@ describe("qemuArguments", () => {
     expect(() => qemuArguments({ iso: "x.iso", append: "a" })).toThrow("append is only for a kernel");
     expect(() => qemuArguments({ kernel: "k.elf", uefi: true })).toThrow("does not go through firmware");
     expect(() => qemuArguments({ iso: "x.iso", memory: "lots" })).toThrow('memory must look like "128M"');
+  });
+});
+
+describe("runHints", () => {
+  test("say how to quit (mon:stdio's Ctrl-A X) and switch consoles, true of the command line they come with", () => {
+    const hints = runHints({ iso: "x.iso" }, 1).join("\n");
+    expect(valuesOf(qemuArguments({ iso: "x.iso" }), "-serial")).toEqual(["mon:stdio"]); // what makes Ctrl-A X quit
+    expect(hints).toContain("Ctrl-A X quits QEMU");
+    expect(hints).toContain("ESC then 1…4");
+    expect(hints).toContain("Alt+F1…F4 on the screen, with GUI=1");
+    expect(runHints({ iso: "x.iso", gui: true }, 1).join("\n")).toContain("Alt+F1…F4 in QEMU's window");
+  });
+
+  test("with several generations say how to pick one on GRUB's menu, and within how long", () => {
+    const grub = runHints({ iso: "x.iso" }, 3).at(-1)!;
+    expect(grub).toContain("3 generations on the menu");
+    expect(grub).toContain(`within ${menuTimeoutSeconds} s press ↓ (or v)`);
+    expect(runHints({ iso: "x.iso" }, 1).at(-1)).toContain("GRUB boots it at once");
+  });
+
+  test("a PVH boot has no GRUB menu to mention", () => {
+    expect(runHints({ kernel: "k.elf" }, 3).join("\n")).not.toContain("grub");
   });
 });

@@ -1,6 +1,6 @@
 // `optios <command>`: the OptiOS build tool's command line (build, run, the store commands, help).
 import { spawn } from "node:child_process";
-import { realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,7 +10,7 @@ import { BuildError, quoteCommand } from "./build/process.ts";
 import { checkTools, guiRequirements, runRequirements, uefiRequirements } from "./build/tools.ts";
 import { storeCommands } from "./commands/index.ts";
 import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
-import { defaultMemory, prepareUefiVariables, qemuArguments, type QemuOptions } from "./qemu.ts";
+import { defaultMemory, prepareUefiVariables, qemuArguments, runHints, type QemuOptions } from "./qemu.ts";
 
 type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -56,7 +56,9 @@ options:
     usage: `usage: optios run [options]
 
 Builds, then boots build/optios.iso (or the kernel directly with --pvh) in QEMU.
-The serial port is this terminal: Ctrl-A X quits QEMU, Ctrl-A C toggles its monitor.
+The serial port is this terminal: Ctrl-A X quits QEMU, Ctrl-A C toggles its monitor;
+ESC then 1…4 switches consoles; GRUB's generation menu is here too (↓ or v, Enter).
+These hints are printed before QEMU starts.
 The exit status is QEMU's; a guest writing C to isa-debug-exit makes it (C << 1) | 1.
 
 options:
@@ -189,7 +191,14 @@ async function runQemu(project: Project, options: QemuOptions): Promise<number> 
   if (options.uefi) prepareUefiVariables(resolve(project.root, paths.uefiVariables));
   const command = ["qemu-system-x86_64", ...qemuArguments(options)];
   console.log(`  qemu     ${quoteCommand(command)}`);
+  for (const hint of runHints(options, menuEntries(project.root))) console.log(`  ${hint}`);
   return await runInteractive(command, project.root);
+}
+
+/** How many generations the ISO just built lists on its GRUB menu (its grub.cfg's entries). */
+function menuEntries(root: string): number {
+  const menu = resolve(root, paths.isoRoot, "boot", "grub", "grub.cfg");
+  return existsSync(menu) ? (readFileSync(menu, "utf8").match(/^menuentry /gm) ?? []).length : 0;
 }
 
 /** Runs `command` on this terminal; SIGINT/SIGTERM are passed on and QEMU's status returned. */

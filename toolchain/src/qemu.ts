@@ -9,6 +9,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { paths } from "./project.ts";
+import { menuTimeoutSeconds } from "./build/grub_config.ts";
 import { ovmfCode, ovmfVariablesTemplate } from "./build/tools.ts";
 
 export interface QemuOptions {
@@ -76,6 +77,27 @@ export function qemuArguments(options: QemuOptions): string[] {
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
   return argumentList;
+}
+
+/**
+ * What `optios run` prints before QEMU starts: how to quit, how to switch consoles and, for
+ * a boot through GRUB, how to pick a generation on its menu (`menuEntries`: how many
+ * generations the ISO lists). Each fact is what this file's command line and the ISO make
+ * true: mon:stdio's Ctrl-A keys, the kernel's ESC 1…4 and Alt+F1…F4 (docs/input.md), GRUB's
+ * menu on the serial line (iso/grub.cfg.template) and its timeout (grub_config.ts).
+ */
+export function runHints(options: QemuOptions, menuEntries: number): string[] {
+  const hints = [
+    "serial   this terminal is the guest's serial console: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor and back",
+    `consoles ESC then 1…4 shows console 1…4 here${options.gui ? "; Alt+F1…F4 in QEMU's window" : " (Alt+F1…F4 on the screen, with GUI=1)"}`,
+  ];
+  if (options.kernel) return hints; // PVH: no firmware, no GRUB
+  if (menuEntries > 1) {
+    hints.push(`grub     ${menuEntries} generations on the menu, newest first: within ${menuTimeoutSeconds} s press ↓ (or v) to reach an older one, then Enter`);
+  } else {
+    hints.push("grub     one generation on the menu: GRUB boots it at once (`optios generations`, `optios rollback N` for others)");
+  }
+  return hints;
 }
 
 /**

@@ -6,10 +6,12 @@
 //   cmdline: console=all loglevel=6                     (or "cmdline: (empty)")
 //   boot: entry at 81.92 ms, banner at entry + 1.92 ms (runtime 0.01, ...); TSC 2,995 MHz
 // The patterns below are anchored to line starts, so firmware noise before the banner
-// (OVMF's escape sequences, GRUB's messages) does not matter.
+// (OVMF's escape sequences, GRUB's menu and messages) does not matter. The first line may
+// start with a \r: GRUB writes each newline as \n\r, so after its serial output the
+// kernel's first byte follows a \r.
 
 /** The banner's first line; the match is the moment "the banner was seen". */
-export const BANNER_FIRST_LINE = /^OptiOS (\S+) x86_64, booted by (.+) \((multiboot2|pvh)\)\r?$/m;
+export const BANNER_FIRST_LINE = /^\r?OptiOS (\S+) x86_64, booted by (.+) \((multiboot2|pvh)\)\r?$/m;
 /** The banner's last line: once it is seen, the whole banner has arrived. */
 export const BANNER_LAST_LINE = /^boot: entry at .*\r?\n/m;
 const MEMORY_LINE = /^memory: ([\d.]+) MiB total \(([\d,]+) KiB\), ([\d.]+) MiB free \(([\d,]+) KiB\)\r?$/m;

@@ -11,9 +11,12 @@ import type { Step } from "./step.ts";
 import { toolVersion } from "./tools.ts";
 
 // gzio: the ISO carries kernels and modules gzipped (iso.ts); GRUB unpacks them while loading.
-const commonModules = ["iso9660", "part_msdos", "part_gpt", "search", "search_fs_file", "normal", "configfile", "multiboot2", "test", "gzio"];
+const commonModules = ["iso9660", "part_msdos", "part_gpt", "search", "search_fs_file", "normal", "configfile", "multiboot2", "test", "gzio", "echo"];
 
-export const biosModules = ["biosdisk", ...commonModules];
+// serial, terminfo: grub.cfg puts the menu on COM1 too, as a dumb terminal (BIOS only; under
+// UEFI, OVMF mirrors GRUB's console to the serial port itself). echo: each menu entry starts
+// with one, so the kernel's first line starts a line of its own after GRUB's serial menu.
+export const biosModules = ["biosdisk", "serial", "terminfo", ...commonModules];
 export const efiModules = ["fat", "efi_gop", "efi_uga", "video_fb", ...commonModules];
 
 export function biosImageCommand(): string[] {

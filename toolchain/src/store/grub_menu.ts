@@ -42,7 +42,9 @@ function renderEntry(generation: Generation, options: MenuOptions): string {
   const kernel = generation.entries.find((entry) => entry.role === "kernel" && entry.bootFile !== undefined);
   if (kernel === undefined) throw new Error(`GRUB menu: generation ${generation.number} has no kernel entry with a boot file`);
   const kernelLine = [`${prefix}/${kernel.path}/${kernel.bootFile}`, kernel.arguments ?? options.kernelArguments, `generation=${generation.number}`];
-  const lines = [`menuentry ${grubQuote(menuTitle(generation))} --id generation-${generation.number} {`];
+  // `echo` first: GRUB's menu on a serial terminal leaves the cursor mid-line, and the
+  // kernel's banner should start a line of its own (iso/grub.cfg.template).
+  const lines = [`menuentry ${grubQuote(menuTitle(generation))} --id generation-${generation.number} {`, "  echo"];
   lines.push(`  multiboot2 ${kernelLine.filter((part) => part !== "").join(" ")}`);
   for (const module of generation.entries.filter((entry) => entry.role === "module" && entry.bootFile !== undefined)) {
     lines.push(`  module2 ${prefix}/${module.path}/${module.bootFile} ${module.arguments ?? module.name}`);

@@ -145,7 +145,6 @@ function describeOrigin(origin: Origin): string {
   return `${origin.file}:${origin.line}`;
 }
 
-/** Takes the first setting; a later one with a different value is a conflict naming both. */
 /**
  * One value from the files that set it: a file overrides what it includes (directly or not),
  * so a system can change a setting of a module it includes; two files where neither includes

@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
 const SYSTEM = "tests/qemu/systems/isolation.toml";
@@ -38,7 +37,8 @@ const escape = (text: string) => text.replace(/[()]/g, "\\$&");
 const command = (line: string, until: RegExp | string) => shellCommand(machine, line, until, RUN_TIMEOUT_MILLISECONDS);
 
 beforeAll(async () => {
-  scratch = await buildSystemInScratch(SYSTEM, defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  // loglevel=7: the retries of a failure streak, and what they logged, are at debug level.
+  scratch = await buildSystemInScratch(SYSTEM, "console=all loglevel=7", BUILD_TIMEOUT_MILLISECONDS);
   machine = startMachine({ iso: scratch.iso, memory: "128M" });
   await machine.waitFor(PROMPT, RUN_TIMEOUT_MILLISECONDS);
   for (const name of Object.keys(FIXTURES)) {
@@ -81,7 +81,8 @@ describe("a fault AssemblyScript cannot produce is contained and rolled back", (
       expect(failures.at(-1)).toMatch(/quarantined$/);
       // Every faulting run added 1 to the global and to the memory word before faulting; if a
       // rollback had kept either, a retry would log 43 or more.
-      const runs = [...log.matchAll(new RegExp(`\\[${name}\\] running global=(\\d+) memory=(\\d+)`, "g"))];
+      // What a faulting run logged is shown marked as rolled back.
+      const runs = [...log.matchAll(new RegExp(`\\[${name}\\] \\(rolled back\\) running global=(\\d+) memory=(\\d+)`, "g"))];
       expect(runs).toHaveLength(MAXIMUM_FAILURES);
       for (const run of runs) expect([run[1], run[2]]).toEqual(["42", "42"]);
     });

@@ -6,7 +6,7 @@
 ;; "call-range" logs both, changes both, then faults: if the run is rolled back, each
 ;; retry logs 42 and 42 again.
 (module
-  (import "optios" "log" (func $log (param $message i32) (param $length i32) (result i64)))
+  (import "optios" "log" (func $log (param $level i32) (param $message i32) (param $length i32) (result i64)))
   (type $nothing (func))
   (memory (export "memory") 1 1)
 
@@ -55,7 +55,7 @@
     (local.set $end (call $decimal (i32.add (local.get $end) (i32.const 8)) (global.get $state)))
     (memory.copy (local.get $end) (i32.const 304) (i32.const 8))
     (local.set $end (call $decimal (i32.add (local.get $end) (i32.const 8)) (i32.load (global.get $word))))
-    (drop (call $log (global.get $line) (i32.sub (local.get $end) (global.get $line)))))
+    (drop (call $log (i32.const 6) (global.get $line) (i32.sub (local.get $end) (global.get $line)))))
 
   (func (export "handle") (param $kind i32) (param $source i32) (param $name i32) (param $timestamp i64) (param $length i32)
     (if (i32.eq (local.get $kind) (i32.const 1)) ;; EVENT_BOOT: commit the state every later run must see

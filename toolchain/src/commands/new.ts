@@ -103,14 +103,12 @@ capabilities = []        # what it may do beyond log, time and random, e.g. ["em
 \`\`\`
 ` : `
 Declare it in a system.toml (see docs/system-config.md); it is built into the boot
-filesystem's /bin. Every running program has a console of its own, so the shell's
-\`run ${name}\` starts it beside the shell only when \`[foreground] max\` is 2 or more
-(or list it in \`[foreground] programs\` to start it at boot):
+filesystem's /bin. At the shell, \`run ${name} ARGS…\` runs it on the shell's console with
+its arguments (\`programArguments()\`), and the shell waits until it ends (Ctrl-C stops it).
+\`run -b ${name}\` starts it on a console of its own beside the shell instead, which needs
+\`[foreground] max = 2\` or more; or list it in \`[foreground] programs\` to start it at boot:
 
 \`\`\`toml
-[foreground]
-max = 2                  # the shell and this program at once
-
 [[programs]]
 name = "${name}"
 source = "../../programs/${name}/program.ts"   # relative to the system.toml

@@ -79,3 +79,7 @@ uint64_t gate_wall_time(struct handler_gate* gate) {
 uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity) {
   return gate_call(gate, GATE_CALL_ARGUMENTS, destination, capacity, 0, 0, 0);
 }
+
+uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_EVENT_NAME, destination, capacity, 0, 0, 0);
+}

@@ -27,6 +27,7 @@ enum gate_call {
   GATE_CALL_POWER = 17,
   GATE_CALL_WALL_TIME = 18,
   GATE_CALL_ARGUMENTS = 19,
+  GATE_CALL_EVENT_NAME = 20,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -89,6 +90,7 @@ uint64_t gate_stop(struct handler_gate* gate, uint32_t console);
 uint64_t gate_power(struct handler_gate* gate, uint32_t kind);
 uint64_t gate_wall_time(struct handler_gate* gate);
 uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
+uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -111,5 +113,6 @@ uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_
   {"Z_optiosZ_power", gate_power}, \
   {"Z_optiosZ_wall_time", gate_wall_time}, \
   {"Z_optiosZ_arguments", gate_arguments}, \
+  {"Z_optiosZ_event_name", gate_event_name}, \
 
 #endif

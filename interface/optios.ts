@@ -85,6 +85,8 @@ export const calls: CallDeclaration[] = [
     summary: "nanoseconds since 1970-01-01 00:00 UTC, from the real-time clock read at boot and the TSC since" },
   { name: "arguments", number: 19, caller: "program", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
     summary: "copies the argument line the program was started with (run NAME ARGS…); its whole length" },
+  { name: "event_name", number: 20, caller: "handler", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
+    summary: "copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */

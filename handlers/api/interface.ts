@@ -58,6 +58,9 @@
 /** copies the argument line the program was started with (run NAME ARGS…); its whole length */
 // @ts-ignore: decorator
 @external("optios", "arguments") export declare function gateArguments(destination: usize, capacity: u32): i64;
+/** copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length */
+// @ts-ignore: decorator
+@external("optios", "event_name") export declare function gateEventName(destination: usize, capacity: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -225,7 +228,7 @@ export const EXIT_STOPPED: u32 = 1;
 /** how a program ended: it trapped or aborted (its console says why) */
 export const EXIT_FAILED: u32 = 2;
 
-/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.name carries it. */
+/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.nameNumber carries it. */
 export function eventNameNumber(address: usize, length: i32): u32 {
   let hash: u32 = 0x811c9dc5;
   for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;

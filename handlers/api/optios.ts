@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+import { EVENT_NAME_MAX_BYTES, gateEventName, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
@@ -60,11 +60,25 @@ export class Event {
   kind: u8 = 0;
   /** Who caused it: a timer's number, or the emitting handler's number. */
   source: u32 = 0;
-  /**
-   * For app events, the event's name as a number: compare it with eventNumber("door.opened")
-   * to tell a handler's subscriptions apart. 0 for timers and boot.
-   */
-  name: u32 = 0;
+  /** For app events, the name as a number: eventNumber("door.opened") (a comparison without a kernel call); 0 for timers and boot. */
+  nameNumber: u32 = 0;
+  private knownName: string | null = null;
+  /** The event's name: an app event's ("door.opened"), or "boot", or "timer" (asked of the kernel once a run, on first use). */
+  get name(): string {
+    if (this.knownName == null) {
+      const length = <i32>gateEventName(nameBuffer.dataStart, <u32>EVENT_NAME_MAX_BYTES);
+      this.knownName = String.UTF8.decodeUnsafe(nameBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), EVENT_NAME_MAX_BYTES));
+    }
+    return this.knownName!;
+  }
+  /** A new event for this object (handle() calls it): its name is asked anew. */
+  arrived(kind: u8, source: u32, nameNumber: u32, timestamp: u64): void {
+    this.kind = kind;
+    this.source = source;
+    this.nameNumber = nameNumber;
+    this.timestamp = timestamp;
+    this.knownName = null;
+  }
   /** When it was posted, in nanoseconds since boot. */
   timestamp: u64 = 0;
   /** The event's payload bytes (empty for timers and boot). */
@@ -72,11 +86,12 @@ export class Event {
 }
 
 const noPayload = new Uint8Array(0);
+const nameBuffer = new Uint8Array(EVENT_NAME_MAX_BYTES);
 const current = new Event();
 
 let handler: ((event: Event) => void) | null = null;
 
-/** The number an app event called `name` arrives with in Event.name (the same function the kernel uses). */
+/** The number an app event called `name` arrives with in Event.nameNumber (the same function the kernel uses). */
 export function eventNumber(name: string): u32 {
   const bytes = String.UTF8.encode(name);
   return eventNameNumber(changetype<usize>(bytes), bytes.byteLength);
@@ -169,10 +184,7 @@ export function status(name: string): HandlerStatus | null {
 
 /** The entry point the kernel calls for each event; re-export it from the handler. */
 export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payloadLength: u32): void {
-  current.kind = kind;
-  current.source = source;
-  current.name = name;
-  current.timestamp = timestamp;
+  current.arrived(kind, source, name, timestamp);
   current.payload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
   if (payloadLength > 0) gatePayload(current.payload.dataStart, payloadLength);
   if (handler != null) handler!(current);

@@ -42,8 +42,10 @@ export const CALL_POWER: u32 = 17;
 export const CALL_WALL_TIME: u32 = 18;
 /** copies the argument line the program was started with (run NAME ARGS…); its whole length */
 export const CALL_ARGUMENTS: u32 = 19;
+/** copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length */
+export const CALL_EVENT_NAME: u32 = 20;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 20;
+export const CALL_SLOTS: i32 = 21;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -65,11 +67,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "power",
   "wall_time",
   "arguments",
+  "event_name",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -315,7 +318,7 @@ export function loadErrorText(result: i32): string {
   return -result > 0 && -result < LOAD_ERROR_TEXTS.length ? LOAD_ERROR_TEXTS[-result] : "unknown loader error";
 }
 
-/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.name carries it. */
+/** An app event name's number (FNV-1a of its `length` bytes at `address`), as Event.nameNumber carries it. */
 export function eventNameNumber(address: usize, length: i32): u32 {
   let hash: u32 = 0x811c9dc5;
   for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;

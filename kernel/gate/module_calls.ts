@@ -5,10 +5,10 @@
 
 import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
-import { EVENT_APP } from "../events/event_queue";
+import { EVENT_APP, EVENT_BOOT, EVENT_TIMER } from "../events/event_queue";
 import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
-import { currentPayload, currentPayloadLength, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { currentPayload, currentPayloadLength, delivery, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
 import { runMayEmit, runningHandler } from "../handlers/dispatcher";
 import { runLogHold } from "../handlers/run_log";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
@@ -38,6 +38,25 @@ export function logCall(caller: Caller, module: i32, level: u64, address: u64, l
   }
   log(<u8>level, logLine.clear().string("[").string(caller.name).string("] ").escaped(changetype<usize>(message), <i32>shown));
   return 0;
+}
+
+const eventNameText = new Text();
+
+/** event_name(destination, capacity): the running event's name ("boot", "timer", or the app event's); its whole length. */
+export function eventName(caller: Caller, module: i32, destination: u64, capacity: u64, c: u64, d: u64, e: u64): i64 {
+  const text = eventNameText.clear();
+  if (delivery.kind == EVENT_BOOT) text.string("boot");
+  else if (delivery.kind == EVENT_TIMER) text.string("timer");
+  else {
+    // The queue carries the name's number; the handler's own subscriptions give it back its words.
+    const events = handlers[caller.index].events;
+    for (let i = 0; i < events.length && text.length == 0; i++) {
+      text.string(events[i]);
+      if (eventNameNumber(text.pointer, text.length) != delivery.name) text.clear();
+    }
+  }
+  if (!copyOut(module, destination, text.pointer, min<u64>(capacity, <u64>text.length))) return ERROR_BAD_ADDRESS;
+  return text.length;
 }
 
 export function time(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {

@@ -54,11 +54,12 @@ describe.sequential("capabilities, granted and refused", () => {
   });
 
   test("emit: a granted event reaches its subscriber; an ungranted one is refused and logged, and the handler runs on", async () => {
-    const output = await command("emit go", /caller: done[\s\S]*target: got allowed\.one as allowed\.one/);
+    const output = await command("emit go", /caller: done[\s\S]*target: got allowed\.one as allowed\.one, named allowed\.one/);
     expect(output).toContain("[caller] caller: emit allowed.one -> sent");
     expect(output).toContain(`[caller] caller: emit denied.one -> ${NOT_GRANTED}`);
     expect(output).toContain("gate: refused caller's call emit: it needs the capability emit:denied.one (1 refusal)");
-    expect(output).toContain("[target] target: got allowed.one as allowed.one"); // Event.name == eventNumber("allowed.one")
+    // Event.nameNumber == eventNumber("allowed.one"), and Event.name, from the kernel, is its name.
+    expect(output).toContain("[target] target: got allowed.one as allowed.one, named allowed.one");
     expect(output).not.toContain("target: got denied.one");
   });
 

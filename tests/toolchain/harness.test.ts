@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { calls } from "../../interface/optios.ts";
 import { implementations, missingImplementations } from "../../toolchain/src/harness/calls.ts";
-import { loadHandler, loadProgram } from "../../toolchain/src/harness/index.ts";
+import { eventNumber, loadHandler, loadProgram } from "../../toolchain/src/harness/index.ts";
 import { toolchainRepository } from "../../toolchain/src/project.ts";
 
 const keeperSource = join(import.meta.dirname, "harness/keeper/handler.ts");
@@ -25,6 +25,14 @@ describe("a handler in the harness", () => {
     expect(handler.post("add", new Uint8Array([2])).logs).toEqual(["total 2 after 1 adds"]);
     expect(handler.post("add", new Uint8Array([3])).logs).toEqual(["total 5 after 2 adds"]);
     expect(handler.logs).toEqual(["total 2 after 1 adds", "total 5 after 2 adds"]);
+  });
+
+  it("tells the handler the event's name: an app event's, or timer, or boot; and its number", async () => {
+    const handler = await keeper();
+    const number = eventNumber("names");
+    expect(handler.post("names").logs).toEqual([`event named 'names', number ${number}`]);
+    expect(handler.timer().logs).toEqual(["event named 'timer', number 0"]);
+    expect(handler.boot().logs).toEqual(["event named 'boot', number 0"]);
   });
 
   it("rolls a trapping run back: memory and globals as before, its emits withdrawn, the failure counted", async () => {

@@ -61,6 +61,10 @@ export const implementations: Record<string, CallImplementation> = {
     const copied = payload.subarray(0, Math.min(n(length), payload.length));
     return module.copyOut(destination, copied) ? BigInt(copied.length) : errorCode("BAD_ADDRESS");
   },
+  event_name(module, destination, capacity) {
+    const name = new TextEncoder().encode(module.currentEventName);
+    return module.copyOut(destination, name.subarray(0, n(capacity))) ? BigInt(name.length) : errorCode("BAD_ADDRESS");
+  },
   status(module, name, nameLength, destination) {
     const record = module.world.statusOf(text.decode(module.copyIn(name, nameLength)!), module);
     if (record === null) return errorCode("NOT_FOUND");

@@ -65,17 +65,17 @@ export class HandlerHarness extends HarnessModule {
     }
     const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
     if (bytes.length > limit("PAYLOAD_MAX_BYTES")) throw new Error(`harness: a payload is at most ${limit("PAYLOAD_MAX_BYTES")} bytes`);
-    return this.run(constant("EVENT_APP"), source, eventNumber(name), bytes);
+    return this.run(constant("EVENT_APP"), source, name, bytes);
   }
 
   /** Runs the handler for its timer `number` (every/after), as the kernel's timer does. */
   timer(number = 0): RunResult {
-    return this.run(constant("EVENT_TIMER"), number, 0, new Uint8Array(0));
+    return this.run(constant("EVENT_TIMER"), number, "timer", new Uint8Array(0));
   }
 
   /** Runs the handler for the boot event (boot = true). */
   boot(): RunResult {
-    return this.run(constant("EVENT_BOOT"), 0, 0, new Uint8Array(0));
+    return this.run(constant("EVENT_BOOT"), 0, "boot", new Uint8Array(0));
   }
 
   /** Moves now() and wallTime() forward ("1s", "250ms", or nanoseconds). */
@@ -93,16 +93,19 @@ export class HandlerHarness extends HarnessModule {
     this.status.restarts++;
   }
 
-  private run(kind: number, source: number, name: number, payload: Uint8Array): RunResult {
+  /** One run for an event: `name` is an app event's, or "timer" or "boot" (what event_name gives). */
+  private run(kind: number, source: number, name: string, payload: Uint8Array): RunResult {
     const before = this.snapshot();
     const firstLog = this.logs.length;
     this.runEmits = 0;
     this.runEmitted = [];
     this.currentPayload = payload;
+    this.currentEventName = name;
+    const nameNumber = kind === constant("EVENT_APP") ? eventNumber(name) : 0;
     this.failure = "";
     let trap: Trap | null = null;
     try {
-      (this.instance.exports.handle as (...values: Array<number | bigint>) => void)(kind, source, name, this.clock.monotonic, payload.length);
+      (this.instance.exports.handle as (...values: Array<number | bigint>) => void)(kind, source, nameNumber, this.clock.monotonic, payload.length);
     } catch (error) {
       trap = classifyTrap(error);
       if (trap === null) throw error;

@@ -105,8 +105,9 @@ export abstract class HarnessModule {
   /** Emits of the current run (a handler's are withdrawn if the run traps). */
   runEmits = 0;
   protected runEmitted: Emitted[] = [];
-  /** The payload of the event being handled. */
+  /** The payload of the event being handled, and its name ("boot", "timer", or the app event's). */
   currentPayload: Uint8Array = new Uint8Array(0);
+  currentEventName = "";
   /** Report topics asked for, and handlers reset (programs). */
   reports: string[] = [];
   resets: string[] = [];

@@ -68,11 +68,11 @@ function numberConstants(prefix: string, items: Array<{ name: string; value: num
 }
 
 /**
- * The number an app event's name travels as (Event.name): FNV-1a over its bytes. Emitted into
+ * The number an app event's name travels as (Event.nameNumber): FNV-1a over its bytes. Emitted into
  * both AssemblyScript views, so the kernel that computes it and the API that lets a handler
  * compare with it (eventNumber("door.opened")) share one definition.
  */
-const eventNameNumber = `/** An app event name's number (FNV-1a of its \`length\` bytes at \`address\`), as Event.name carries it. */
+const eventNameNumber = `/** An app event name's number (FNV-1a of its \`length\` bytes at \`address\`), as Event.nameNumber carries it. */
 export function eventNameNumber(address: usize, length: i32): u32 {
   let hash: u32 = 0x811c9dc5;
   for (let i = 0; i < length; i++) hash = (hash ^ <u32>load<u8>(address + <usize>i)) * 0x01000193;

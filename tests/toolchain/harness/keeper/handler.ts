@@ -8,27 +8,29 @@ let total: u32 = 0;
 const history = new Array<u32>();
 
 on((event: Event): void => {
-  if (event.name == eventNumber("add")) {
+  if (event.name == "add") {
     total += event.payload[0];
     history.push(event.payload[0]);
     log("total " + total.toString() + " after " + history.length.toString() + " adds");
-  } else if (event.name == eventNumber("fail")) {
+  } else if (event.name == "fail") {
     total = 999;
     history.push(999);
     emit("door.opened");
     log("failing with total " + total.toString());
     throw new Error("asked to fail");
-  } else if (event.name == eventNumber("open")) {
+  } else if (event.name == "open") {
     const payload = new Uint8Array(1);
     payload[0] = <u8>total;
     log("door.opened taken by " + (emit("door.opened", payload) ? "someone" : "nobody: " + lastError.toString()));
     log("window.opened: " + (emit("window.opened") ? "sent" : "refused " + lastError.toString()));
-  } else if (event.name == eventNumber("clock")) {
+  } else if (event.name == "clock") {
     log("now " + now().toString() + " wall " + wallTime().toString());
-  } else if (event.name == eventNumber("status")) {
+  } else if (event.name == "status") {
     const counters = status("keeper");
     log(counters == null ? "status refused " + lastError.toString() : "runs " + counters.runs.toString() + " failures " + counters.failures.toString());
-  } else if (event.name == eventNumber("divide")) {
+  } else if (event.name == "divide") {
     total = total / (total - total);
+  } else if (event.nameNumber == eventNumber("names") || event.kind != 3) {
+    log("event named '" + event.name + "', number " + event.nameNumber.toString());
   }
 });

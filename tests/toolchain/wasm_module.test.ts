@@ -91,13 +91,13 @@ describe("the isolation fixtures (tests/qemu/handlers/*.wat) in V8", () => {
       const logged: string[] = [];
       let memory: WebAssembly.Memory | undefined;
       const { instance } = await WebAssembly.instantiate(wasm, {
-        optios: { log: (at: number, length: number) => (logged.push(Buffer.from(memory!.buffer, at, length).toString()), 0n) },
+        optios: { log: (level: number, at: number, length: number) => (logged.push(`${level} ${Buffer.from(memory!.buffer, at, length).toString()}`), 0n) },
       });
       memory = instance.exports.memory as WebAssembly.Memory;
       const handle = instance.exports.handle as (kind: number, source: number, name: number, timestamp: bigint, length: number) => void;
       handle(1, 0, 0, 0n, 0);
       expect(() => handle(3, 0, 0, 0n, 0)).toThrow(trap);
-      expect(logged).toEqual(["committed global=42 memory=42", "running global=42 memory=42"]);
+      expect(logged).toEqual(["6 committed global=42 memory=42", "6 running global=42 memory=42"]);
     });
   }
 });

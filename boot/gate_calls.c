@@ -83,3 +83,7 @@ uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_
 uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32_t capacity) {
   return gate_call(gate, GATE_CALL_EVENT_NAME, destination, capacity, 0, 0, 0);
 }
+
+uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t message, uint32_t message_length) {
+  return gate_call(gate, GATE_CALL_POST, name, name_length, message, message_length, 0);
+}

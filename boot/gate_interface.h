@@ -28,6 +28,7 @@ enum gate_call {
   GATE_CALL_WALL_TIME = 18,
   GATE_CALL_ARGUMENTS = 19,
   GATE_CALL_EVENT_NAME = 20,
+  GATE_CALL_POST = 21,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -48,6 +49,7 @@ enum gate_call {
 #define PAYLOAD_MAX_BYTES 256
 #define EMITS_PER_RUN_MAX 16
 #define QUEUE_DEPTH 16
+#define QUEUE_DEPTH_MAX 256
 #define LOG_MAX_BYTES 200
 #define LINE_MAX_BYTES 256
 #define TRANSFER_MAX_BYTES 4096
@@ -91,6 +93,7 @@ uint64_t gate_power(struct handler_gate* gate, uint32_t kind);
 uint64_t gate_wall_time(struct handler_gate* gate);
 uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
 uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
+uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t message, uint32_t message_length);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -114,5 +117,6 @@ uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32
   {"Z_optiosZ_wall_time", gate_wall_time}, \
   {"Z_optiosZ_arguments", gate_arguments}, \
   {"Z_optiosZ_event_name", gate_event_name}, \
+  {"Z_optiosZ_post", gate_post}, \
 
 #endif

@@ -86,7 +86,11 @@ export const calls: CallDeclaration[] = [
   { name: "arguments", number: 19, caller: "program", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
     summary: "copies the argument line the program was started with (run NAME ARGS…); its whole length" },
   { name: "event_name", number: 20, caller: "handler", capability: null, arguments: [["destination", "address"], ["capacity", "u32"]],
-    summary: "copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length" },
+    summary: "copies the name of the event being handled: an app event's (door.opened), a message's sender, or boot or timer; its whole length" },
+  { name: "post", number: 21, caller: "both", capability: "post",
+    arguments: [["name", "address"], ["name_length", "u32"], ["message", "address"], ["message_length", "u32"]],
+    summary: "queues a message for the named handler, which must take messages; a handler's posts are delivered once its run " +
+      "commits (a rolled-back run posts nothing), in order; 0" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -115,10 +119,11 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "files", number: 5, argument: "access", values: ["read"], summary: "read files and list directories of the boot filesystem (files:read)" },
   { name: "programs", number: 6, argument: null, summary: "start and stop foreground programs" },
   { name: "power", number: 7, argument: null, summary: "reboot and turn the machine off" },
+  { name: "post", number: 8, argument: "handler", summary: "post messages to matching handlers that take them (post:counter, post:*)" },
 ];
 
 /** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
-export const reservedCapabilities = ["net", "call", "post", "storage"];
+export const reservedCapabilities = ["net", "call", "storage"];
 
 /** Error codes: every call returns one of these (negative) or a value ≥ 0. */
 export const errors: Array<{ name: string; code: number; text: string }> = [
@@ -137,6 +142,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "NO_WALL_CLOCK", code: -14, text: "the machine has no readable real-time clock" },
   { name: "EMIT_LIMIT", code: -13, text: "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)" },
   { name: "BAD_ARGUMENT", code: -15, text: "an argument outside the values the call takes" },
+  { name: "NOT_ACCEPTING", code: -16, text: "that handler takes no messages (messages = true in its system.toml entry)" },
 ];
 
 /** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */
@@ -182,7 +188,8 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "VERSION_MAX_BYTES", value: 64, summary: "a handler's version string" },
   { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload" },
   { name: "EMITS_PER_RUN_MAX", value: 16, summary: "events one handler run may emit; more are refused with ERROR_EMIT_LIMIT" },
-  { name: "QUEUE_DEPTH", value: 16, summary: "events waiting for one handler; more are refused (ERROR_QUEUE_FULL) and counted" },
+  { name: "QUEUE_DEPTH", value: 16, summary: "events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted" },
+  { name: "QUEUE_DEPTH_MAX", value: 256, summary: "the largest queue a handler may declare (system.toml queue)" },
   { name: "LOG_MAX_BYTES", value: 200, summary: "one log line from a module; longer lines are cut" },
   { name: "LINE_MAX_BYTES", value: 256, summary: "one line typed on a console" },
   { name: "TRANSFER_MAX_BYTES", value: 4096, summary: "bytes a program may write or a file read may copy in one call" },
@@ -202,6 +209,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_BOOT", value: 1, summary: "event kind: the system started" },
   { name: "EVENT_TIMER", value: 2, summary: "event kind: a timer (every/after) fired" },
   { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
+  { name: "EVENT_MESSAGE", value: 4, summary: "event kind: a message posted to this handler (post); Event.name is the sender's name" },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
   { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
@@ -230,7 +238,7 @@ export interface RecordDeclaration {
 }
 
 /** The boot descriptor's format version: the kernel refuses any other. */
-export const DESCRIPTOR_VERSION = 1;
+export const DESCRIPTOR_VERSION = 2;
 /** "OSDS" little-endian: the first four bytes of /etc/system.descriptor. */
 export const DESCRIPTOR_MAGIC = 0x5344534f;
 
@@ -299,6 +307,8 @@ export const records: RecordDeclaration[] = [
       ["firstGrant", "u32", "its capabilities: grantCount grant records from firstGrant"],
       ["grantCount", "u32", ""],
       ["runsAtBoot", "u32", "1: it gets the boot event"],
+      ["queueDepth", "u32", "deliveries its queue holds (QUEUE_DEPTH by default, at most QUEUE_DEPTH_MAX)"],
+      ["acceptsMessages", "u32", "1: other modules may post it messages"],
       ["reserved", "u32", "0"],
     ],
   },

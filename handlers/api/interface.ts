@@ -58,9 +58,12 @@
 /** copies the argument line the program was started with (run NAME ARGS…); its whole length */
 // @ts-ignore: decorator
 @external("optios", "arguments") export declare function gateArguments(destination: usize, capacity: u32): i64;
-/** copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length */
+/** copies the name of the event being handled: an app event's (door.opened), a message's sender, or boot or timer; its whole length */
 // @ts-ignore: decorator
 @external("optios", "event_name") export declare function gateEventName(destination: usize, capacity: u32): i64;
+/** queues a message for the named handler, which must take messages; a handler's posts are delivered once its run commits (a rolled-back run posts nothing), in order; 0 (needs post) */
+// @ts-ignore: decorator
+@external("optios", "post") export declare function gatePost(name: usize, nameLength: u32, message: usize, messageLength: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -92,6 +95,8 @@ export const ERROR_NO_WALL_CLOCK: i64 = -14;
 export const ERROR_EMIT_LIMIT: i64 = -13;
 /** an argument outside the values the call takes */
 export const ERROR_BAD_ARGUMENT: i64 = -15;
+/** that handler takes no messages (messages = true in its system.toml entry) */
+export const ERROR_NOT_ACCEPTING: i64 = -16;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -108,6 +113,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
   "an argument outside the values the call takes",
+  "that handler takes no messages (messages = true in its system.toml entry)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -164,8 +170,10 @@ export const VERSION_MAX_BYTES: i32 = 64;
 export const PAYLOAD_MAX_BYTES: i32 = 256;
 /** events one handler run may emit; more are refused with ERROR_EMIT_LIMIT */
 export const EMITS_PER_RUN_MAX: i32 = 16;
-/** events waiting for one handler; more are refused (ERROR_QUEUE_FULL) and counted */
+/** events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted */
 export const QUEUE_DEPTH: i32 = 16;
+/** the largest queue a handler may declare (system.toml queue) */
+export const QUEUE_DEPTH_MAX: i32 = 256;
 /** one log line from a module; longer lines are cut */
 export const LOG_MAX_BYTES: i32 = 200;
 /** one line typed on a console */
@@ -189,6 +197,8 @@ export const EVENT_BOOT: u32 = 1;
 export const EVENT_TIMER: u32 = 2;
 /** event kind: an app-defined event (emit) */
 export const EVENT_APP: u32 = 3;
+/** event kind: a message posted to this handler (post); Event.name is the sender's name */
+export const EVENT_MESSAGE: u32 = 4;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */

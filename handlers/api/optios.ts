@@ -24,13 +24,13 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { EVENT_NAME_MAX_BYTES, gateEventName, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+import { EVENT_MESSAGE, EVENT_NAME_MAX_BYTES, gateEventName, gatePost, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
-export { EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
+export { EVENT_MESSAGE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
   REPORT_UPTIME };
 
@@ -56,14 +56,17 @@ function checked(result: i64): i64 {
  * you want to keep.
  */
 export class Event {
-  /** EVENT_BOOT, EVENT_TIMER or EVENT_APP. */
+  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP or EVENT_MESSAGE. */
   kind: u8 = 0;
   /** Who caused it: a timer's number, or the emitting handler's number. */
   source: u32 = 0;
   /** For app events, the name as a number: eventNumber("door.opened") (a comparison without a kernel call); 0 for timers and boot. */
   nameNumber: u32 = 0;
   private knownName: string | null = null;
-  /** The event's name: an app event's ("door.opened"), or "boot", or "timer" (asked of the kernel once a run, on first use). */
+  /**
+   * The event's name: an app event's ("door.opened"), a message's sender ("ping"), or "boot",
+   * or "timer" (asked of the kernel once a run, on first use).
+   */
   get name(): string {
     if (this.knownName == null) {
       const length = <i32>gateEventName(nameBuffer.dataStart, <u32>EVENT_NAME_MAX_BYTES);
@@ -165,6 +168,20 @@ export function emit(name: string, payload: Uint8Array | null = null): bool {
   const payloadAddress = payload != null ? payload.dataStart : 0;
   const payloadLength = payload != null ? <u32>payload.byteLength : 0;
   return checked(gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength)) > 0;
+}
+
+/**
+ * Posts a message to handler `name`, which must take messages (`messages = true`; needs
+ * post:<name>). It arrives as an EVENT_MESSAGE whose Event.name is the sender's name. A
+ * handler's posts are delivered once its run commits, in the order posted; a run that rolls
+ * back posts nothing. False when refused, there is no such handler, it takes no messages, or
+ * its queue is full (lastError says which: nothing is ever dropped without the sender knowing).
+ */
+export function post(name: string, message: Uint8Array | null = null): bool {
+  const nameBytes = String.UTF8.encode(name);
+  const messageAddress = message != null ? message.dataStart : 0;
+  const messageLength = message != null ? <u32>message.byteLength : 0;
+  return checked(gatePost(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, messageAddress, messageLength)) == 0;
 }
 
 /** A handler's counters, as the kernel's supervision keeps them (see status()). */

@@ -19,7 +19,7 @@ import { ENTRY_FILE } from "../fs/cpio";
 import { Grant } from "../gate/callers";
 import { CAPABILITIES_MAX, CAPABILITY_FILES, CAPABILITY_POWER, CAPABILITY_REPORT, CAPABILITY_SLOTS, DESCRIPTOR_GRANT_BYTES,
   DESCRIPTOR_HANDLER_BYTES, DESCRIPTOR_HEADER_BYTES, DESCRIPTOR_MAGIC, DESCRIPTOR_PROGRAM_BYTES, DESCRIPTOR_STRING_BYTES,
-  DESCRIPTOR_VERSION, DescriptorGrant, DescriptorHandler, DescriptorHeader, DescriptorProgram, DescriptorString, FOREGROUND_MAX,
+  DESCRIPTOR_VERSION, QUEUE_DEPTH, QUEUE_DEPTH_MAX, DescriptorGrant, DescriptorHandler, DescriptorHeader, DescriptorProgram, DescriptorString, FOREGROUND_MAX,
   HANDLERS_MAX, PROGRAMS_MAX } from "../gate/interface";
 
 export const DESCRIPTOR_PATH = "/etc/system.descriptor";
@@ -34,6 +34,10 @@ export class HandlerSettings {
   afterNanoseconds: u64 = 0;
   memoryBytes: u64 = 0;
   runsAtBoot: bool = false;
+  /** Deliveries its queue holds (system.toml queue). */
+  queueDepth: i32 = QUEUE_DEPTH;
+  /** Whether modules may post it messages (system.toml messages = true). */
+  acceptsMessages: bool = false;
   events: string[] = [];
   grants: Grant[] = [];
 }
@@ -112,6 +116,8 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.afterNanoseconds = record.afterNanoseconds;
     handler.memoryBytes = record.memoryBytes;
     handler.runsAtBoot = record.runsAtBoot != 0;
+    handler.queueDepth = <i32>record.queueDepth;
+    handler.acceptsMessages = record.acceptsMessages != 0;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));
@@ -227,6 +233,9 @@ function checkRecords(layout: Layout, header: DescriptorHeader): string {
       return where + ": its capabilities lie outside the grant table";
     }
     if (record.budgetNanoseconds == 0) return where + ": a budget of 0";
+    if (record.queueDepth < 1 || record.queueDepth > <u32>QUEUE_DEPTH_MAX) {
+      return where + ": a queue of " + record.queueDepth.toString() + " (1 to " + QUEUE_DEPTH_MAX.toString() + ")";
+    }
   }
   for (let i: u32 = 0; i < header.programCount; i++) {
     const record = layout.program(i);

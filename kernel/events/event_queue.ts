@@ -12,12 +12,13 @@
 // delivery back at the head, to be retried before anything posted after it;
 // `discardPostedSince` drops a rolled-back run's emits by sequence number.
 
-import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_TIMER as TIMER } from "../gate/interface";
+import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_MESSAGE as MESSAGE, EVENT_TIMER as TIMER } from "../gate/interface";
 
 // Event kinds, as interface/optios.ts numbers them.
 export const EVENT_BOOT: u8 = <u8>BOOT;
 export const EVENT_TIMER: u8 = <u8>TIMER;
 export const EVENT_APP: u8 = <u8>APP;
+export const EVENT_MESSAGE: u8 = <u8>MESSAGE;
 
 export class Delivery {
   handler: i32 = -1;

@@ -2,7 +2,8 @@
 //
 // Why per handler: with one shared queue, a handler that emits faster than it is served
 // fills every slot, and the heartbeat's timer events, the shell's events and everyone
-// else's are dropped. Here a handler's events can only fill its own queue (QUEUE_DEPTH);
+// else's are dropped. Here a handler's events can only fill its own queue (QUEUE_DEPTH, or
+// the handler's `queue` in system.toml);
 // posts to a full queue are refused and counted against the queue's owner, and the emitter
 // gets ERROR_QUEUE_FULL.
 //
@@ -51,9 +52,9 @@ export class HandlerQueues {
 
   constructor(readonly depth: i32, readonly payloadMax: i32) {}
 
-  /** Makes the queue of the next handler; returns its index (the handler's). */
-  add(): i32 {
-    this.queues.push(new EventQueue(this.depth, this.payloadMax, this.counter));
+  /** Makes the queue of the next handler, `depth` deliveries deep (the default depth unless given); returns its index (the handler's). */
+  add(depth: i32 = 0): i32 {
+    this.queues.push(new EventQueue(depth > 0 ? depth : this.depth, this.payloadMax, this.counter));
     this.storms.push(new StormState());
     return this.queues.length - 1;
   }

@@ -42,10 +42,12 @@ export const CALL_POWER: u32 = 17;
 export const CALL_WALL_TIME: u32 = 18;
 /** copies the argument line the program was started with (run NAME ARGS…); its whole length */
 export const CALL_ARGUMENTS: u32 = 19;
-/** copies the name of the event being handled: an app event's (door.opened), or boot or timer; its whole length */
+/** copies the name of the event being handled: an app event's (door.opened), a message's sender, or boot or timer; its whole length */
 export const CALL_EVENT_NAME: u32 = 20;
+/** queues a message for the named handler, which must take messages; a handler's posts are delivered once its run commits (a rolled-back run posts nothing), in order; 0 */
+export const CALL_POST: u32 = 21;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 21;
+export const CALL_SLOTS: i32 = 22;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -68,11 +70,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "wall_time",
   "arguments",
   "event_name",
+  "post",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -90,8 +93,10 @@ export const CAPABILITY_FILES: u32 = 5;
 export const CAPABILITY_PROGRAMS: u32 = 6;
 /** reboot and turn the machine off */
 export const CAPABILITY_POWER: u32 = 7;
+/** post messages to matching handlers that take them (post:counter, post:*) */
+export const CAPABILITY_POST: u32 = 8;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 8;
+export const CAPABILITY_SLOTS: i32 = 9;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -101,9 +106,10 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "files",
   "programs",
   "power",
+  "post",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -135,6 +141,8 @@ export const ERROR_NO_WALL_CLOCK: i64 = -14;
 export const ERROR_EMIT_LIMIT: i64 = -13;
 /** an argument outside the values the call takes */
 export const ERROR_BAD_ARGUMENT: i64 = -15;
+/** that handler takes no messages (messages = true in its system.toml entry) */
+export const ERROR_NOT_ACCEPTING: i64 = -16;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -151,6 +159,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)",
   "the machine has no readable real-time clock",
   "an argument outside the values the call takes",
+  "that handler takes no messages (messages = true in its system.toml entry)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -226,8 +235,10 @@ export const VERSION_MAX_BYTES: i32 = 64;
 export const PAYLOAD_MAX_BYTES: i32 = 256;
 /** events one handler run may emit; more are refused with ERROR_EMIT_LIMIT */
 export const EMITS_PER_RUN_MAX: i32 = 16;
-/** events waiting for one handler; more are refused (ERROR_QUEUE_FULL) and counted */
+/** events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted */
 export const QUEUE_DEPTH: i32 = 16;
+/** the largest queue a handler may declare (system.toml queue) */
+export const QUEUE_DEPTH_MAX: i32 = 256;
 /** one log line from a module; longer lines are cut */
 export const LOG_MAX_BYTES: i32 = 200;
 /** one line typed on a console */
@@ -251,6 +262,8 @@ export const EVENT_BOOT: u32 = 1;
 export const EVENT_TIMER: u32 = 2;
 /** event kind: an app-defined event (emit) */
 export const EVENT_APP: u32 = 3;
+/** event kind: a message posted to this handler (post); Event.name is the sender's name */
+export const EVENT_MESSAGE: u32 = 4;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */
@@ -327,7 +340,7 @@ export function eventNameNumber(address: usize, length: i32): u32 {
 
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x5344534f;
-export const DESCRIPTOR_VERSION: u32 = 1;
+export const DESCRIPTOR_VERSION: u32 = 2;
 
 /** a handler's supervision counters, as the status call writes them (40 bytes). */
 @unmanaged export class StatusRecord {
@@ -403,7 +416,7 @@ export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
 }
 export const DESCRIPTOR_HEADER_BYTES: u32 = 40;
 
-/** one [[handlers]] entry of the boot descriptor (72 bytes). */
+/** one [[handlers]] entry of the boot descriptor (80 bytes). */
 @unmanaged export class DescriptorHandler {
   /** how long one run may take */
   budgetNanoseconds: u64 = 0;
@@ -427,10 +440,14 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 40;
   grantCount: u32 = 0;
   /** 1: it gets the boot event */
   runsAtBoot: u32 = 0;
+  /** deliveries its queue holds (QUEUE_DEPTH by default, at most QUEUE_DEPTH_MAX) */
+  queueDepth: u32 = 0;
+  /** 1: other modules may post it messages */
+  acceptsMessages: u32 = 0;
   /** 0 */
   reserved: u32 = 0;
 }
-export const DESCRIPTOR_HANDLER_BYTES: u32 = 72;
+export const DESCRIPTOR_HANDLER_BYTES: u32 = 80;
 
 /** one [[programs]] entry of the boot descriptor (32 bytes). */
 @unmanaged export class DescriptorProgram {

@@ -5,17 +5,18 @@
 
 import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
-import { EVENT_APP, EVENT_BOOT, EVENT_TIMER } from "../events/event_queue";
+import { EVENT_APP, EVENT_BOOT, EVENT_MESSAGE, EVENT_TIMER } from "../events/event_queue";
 import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
 import { currentPayload, currentPayloadLength, delivery, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
 import { runMayEmit, runningHandler } from "../handlers/dispatcher";
 import { runLogHold } from "../handlers/run_log";
+import { programSettings } from "../programs/programs";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -47,6 +48,7 @@ export function eventName(caller: Caller, module: i32, destination: u64, capacit
   const text = eventNameText.clear();
   if (delivery.kind == EVENT_BOOT) text.string("boot");
   else if (delivery.kind == EVENT_TIMER) text.string("timer");
+  else if (delivery.kind == EVENT_MESSAGE) senderName(text, delivery.name);
   else {
     // The queue carries the name's number; the handler's own subscriptions give it back its words.
     const events = handlers[caller.index].events;
@@ -57,6 +59,20 @@ export function eventName(caller: Caller, module: i32, destination: u64, capacit
   }
   if (!copyOut(module, destination, text.pointer, min<u64>(capacity, <u64>text.length))) return ERROR_BAD_ADDRESS;
   return text.length;
+}
+
+/** The name of the handler or program whose name's number is `number`, into `text` (empty when it is gone). */
+function senderName(text: Text, number: u32): void {
+  for (let i = 0; i < handlers.length; i++) {
+    text.clear().string(handlers[i].name);
+    if (eventNameNumber(text.pointer, text.length) == number) return;
+  }
+  const programs = programSettings().programs;
+  for (let i = 0; i < programs.length; i++) {
+    text.clear().string(programs[i].name);
+    if (eventNameNumber(text.pointer, text.length) == number) return;
+  }
+  text.clear();
 }
 
 export function time(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
@@ -103,7 +119,30 @@ export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, 
   return delivered > 0 ? delivered : ERROR_QUEUE_FULL;
 }
 
-/** Counts a handler's emit refused for a full queue; a storm of them throttles it, with one log line. */
+/**
+ * post(name, name length, message, message length): a message for the handler named in
+ * callArgument, into its queue (EVENT_MESSAGE; the source as for emit, the name the
+ * sender's). A handler's posts are withdrawn with the rest of its run if it rolls back, and
+ * dispatch rounds run them only after the run is over, so they arrive once it committed.
+ */
+export function post(caller: Caller, module: i32, a: u64, b: u64, message: u64, messageLength: u64, e: u64): i64 {
+  if (messageLength > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
+  const target = handlerNamed(changetype<usize>(callArgument), callArgumentLength);
+  if (target < 0) return ERROR_NOT_FOUND;
+  if (!handlers[target].acceptsMessages) return ERROR_NOT_ACCEPTING;
+  const fromHandler = caller.kind == CALLER_HANDLER;
+  if (fromHandler && !runMayEmit()) return ERROR_EMIT_LIMIT;
+  if (!copyIn(module, changetype<usize>(emitted), message, messageLength)) return ERROR_BAD_ADDRESS;
+  const now = clockNanoseconds(readTsc());
+  const sender = eventNameText.clear().string(caller.name);
+  const source = <u32>(fromHandler ? caller.index : HANDLERS_MAX + caller.index);
+  if (postTo(target, EVENT_MESSAGE, source, eventNameNumber(sender.pointer, sender.length), now, changetype<usize>(emitted),
+    <i32>messageLength)) return 0;
+  if (fromHandler) countRefusal(caller, now);
+  return ERROR_QUEUE_FULL;
+}
+
+/** Counts a handler's emit or post refused for a full queue; a storm of them throttles it, with one log line. */
 function countRefusal(caller: Caller, now: u64): void {
   if (eventQueues.recordRefusal(caller.index, now) != STORM_STARTED) return;
   log(LEVEL_WARNING, logLine.clear().string("events: '").string(caller.name).string("' is flooding: ").decimal(STORM_REFUSALS)

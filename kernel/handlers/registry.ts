@@ -42,13 +42,15 @@ export class Handler {
   runsAtBoot: bool = false;
   /** Its memory limit in bytes, for failure reports. */
   memoryBytes: u64 = 0;
+  /** Whether modules may post it messages (`messages = true`). */
+  acceptsMessages: bool = false;
   /** Why its last run failed, in words ("" before any failure). */
   lastFailure: string = "";
   constructor(readonly module: i32, readonly name: string, readonly version: string) {}
 }
 
 export const handlers = new Array<Handler>();
-/** One queue per handler, same index (events/handler_queues.ts). */
+/** One queue per handler, same index, each as deep as its system.toml queue (events/handler_queues.ts). */
 export const eventQueues = new HandlerQueues(QUEUE_DEPTH, PAYLOAD_MAX_BYTES);
 export const handlerTimers = new TimerSet(HANDLER_TIMERS_MAX);
 /** The delivery being run now and its payload (the gate hands the payload to the handler). */
@@ -114,9 +116,10 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   handler.runsAtBoot = settings.runsAtBoot;
   handler.budget = settings.budgetNanoseconds > 0 ? settings.budgetNanoseconds : HANDLER_DEFAULT_BUDGET_NANOSECONDS;
   handler.memoryBytes = settings.memoryBytes;
+  handler.acceptsMessages = settings.acceptsMessages;
   for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);
-  eventQueues.add();
+  eventQueues.add(settings.queueDepth);
   const now = clockNanoseconds(readTsc());
   addTimer(handler, index, now, settings.everyNanoseconds, settings.everyNanoseconds);
   addTimer(handler, index, now, settings.afterNanoseconds, 0);
@@ -148,7 +151,7 @@ export function postTo(handler: i32, kind: u8, source: u32, name: u32, timestamp
   // Warn on the 1st, 2nd, 4th, 8th... drop for each handler: a flood must not flood the log as well.
   const dropped = eventQueues.queue(handler).dropped;
   if ((dropped & (dropped - 1)) == 0) {
-    log(LEVEL_WARNING, line.clear().string("events: '").string(handlers[handler].name).string("' has ").decimal(QUEUE_DEPTH)
+    log(LEVEL_WARNING, line.clear().string("events: '").string(handlers[handler].name).string("' has ").decimal(eventQueues.queue(handler).capacity)
       .string(" events waiting; dropped one (").decimal(dropped).string(" dropped so far)"));
   }
   return false;

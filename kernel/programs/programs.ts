@@ -81,6 +81,11 @@ export function programsInitialize(declared: SystemDescriptor): void {
   for (let i = programs.length; i < slots; i++) programs.push(new Program());
 }
 
+/** The system's program settings (names, grants), as the boot descriptor gave them. */
+export function programSettings(): SystemDescriptor {
+  return system;
+}
+
 export function programSlots(): i32 {
   return scheduler.slots;
 }

@@ -78,13 +78,13 @@ const SYSTEM: SystemConfig = {
   handlers: [
     {
       name: "doorbell", source: "h.ts", version: "7",
-      triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: null, events: ["door.opened", "door.closed"], boot: true },
-      budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: ["emit:door.*", "status:heartbeat"],
+      triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: null, events: ["door.opened", "door.closed"], boot: true, messages: false },
+      budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: ["emit:door.*", "status:heartbeat", "post:heartbeat"], queueDepth: 16,
     },
     {
       name: "heartbeat", source: "b.ts", version: "1",
-      triggers: { everyNanoseconds: null, afterNanoseconds: 2_000_000_000, events: [], boot: false },
-      budgetNanoseconds: 10_000_000, memoryBytes: 65_536, capabilities: [],
+      triggers: { everyNanoseconds: null, afterNanoseconds: 2_000_000_000, events: [], boot: false, messages: true },
+      budgetNanoseconds: 10_000_000, memoryBytes: 65_536, capabilities: [], queueDepth: 200,
     },
   ],
   programs: [
@@ -110,8 +110,8 @@ describe("the boot descriptor", () => {
     const bytes = encodeDescriptor(SYSTEM);
     expect(text(kernel.descriptorDump(put(bytes)))).toBe([
       "max 2",
-      "handler doorbell version 7 budget 5000000 every 250000000 after 0 memory 131072 boot yes events [door.opened,door.closed] grants [emit:door.*, status:heartbeat]",
-      "handler heartbeat version 1 budget 10000000 every 0 after 2000000000 memory 65536 boot no events [] grants [none]",
+      "handler doorbell version 7 budget 5000000 every 250000000 after 0 memory 131072 boot yes queue 16 messages no events [door.opened,door.closed] grants [emit:door.*, status:heartbeat, post:heartbeat]",
+      "handler heartbeat version 1 budget 10000000 every 0 after 2000000000 memory 65536 boot no queue 200 messages yes events [] grants [none]",
       "program counter memory 262144 console 0 grants [none]",
       "program shell memory 1048576 console 1 grants [report:*, files:read, programs, power]",
       "",
@@ -132,7 +132,7 @@ describe("the boot descriptor", () => {
     ["wrong magic", (b: Buffer) => (b.writeUInt32LE(0x12345678, headerField("magic")), b), true,
       "not a boot descriptor (magic 0x12345678, expected 0x5344534f)"],
     ["wrong version", (b: Buffer) => (b.writeUInt32LE(9, headerField("version")), b), true,
-      "format version 9, but this kernel reads version 1 (build the system and the kernel with the same toolchain)"],
+      "format version 9, but this kernel reads version 2 (build the system and the kernel with the same toolchain)"],
     ["a damaged byte", (b: Buffer) => (b[b.length - 1] ^= 0x20, b), false, "damaged: checksum 0x"],
     ["too many handlers", (b: Buffer) => (b.writeUInt32LE(40, headerField("handlerCount")), b), true,
       "counts out of range: 40 handlers, more than the 32 this kernel runs"],
@@ -145,6 +145,11 @@ describe("the boot descriptor", () => {
       b.writeUInt32LE(10_000, offset);
       return b;
     }, true, "handler #1: its name lies outside the strings"],
+    ["a queue deeper than QUEUE_DEPTH_MAX", (b: Buffer) => {
+      const offset = headerBytes + recordLayout(recordNamed("DescriptorHandler")).offsets.get("queueDepth")!;
+      b.writeUInt32LE(100_000, offset);
+      return b;
+    }, true, "handler #1: a queue of 100000 (1 to 256)"],
     ["an unknown capability", (b: Buffer) => {
       const grants = headerBytes + 2 * recordLayout(recordNamed("DescriptorHandler")).bytes + 2 * recordLayout(recordNamed("DescriptorProgram")).bytes;
       b.writeUInt32LE(99, grants);

@@ -47,7 +47,8 @@ export function descriptorDump(length: u32): i32 {
     const h = system.handlers[i];
     dump += "handler " + h.name + " version " + h.version + " budget " + h.budgetNanoseconds.toString() + " every " +
       h.everyNanoseconds.toString() + " after " + h.afterNanoseconds.toString() + " memory " + h.memoryBytes.toString() +
-      " boot " + (h.runsAtBoot ? "yes" : "no") + " events [" + h.events.join(",") + "] grants [" +
+      " boot " + (h.runsAtBoot ? "yes" : "no") + " queue " + h.queueDepth.toString() + " messages " + (h.acceptsMessages ? "yes" : "no") +
+      " events [" + h.events.join(",") + "] grants [" +
       String.UTF8.decodeUnsafe(describeGrants(grants.clear(), h.grants).pointer, grants.length) + "]\n";
   }
   for (let i = 0; i < system.programs.length; i++) {

@@ -25,6 +25,17 @@ describe("per-handler queues", () => {
     expect(under.kernel.queuesTake(1)).toBe(1000n);
   });
 
+  it("a handler's own queue depth (system.toml queue) bounds its queue alone; the others keep the default", () => {
+    const deep = under.kernel.queuesAdd(10);
+    for (let i = 0; i < 12; i++) under.kernel.queuesPost(deep, i);
+    expect(under.kernel.queuesCount(deep)).toBe(10);
+    expect(under.kernel.queuesDropped(deep)).toBe(2n);
+    for (let i = 0; i < 6; i++) under.kernel.queuesPost(0, i);
+    expect(under.kernel.queuesCount(0)).toBe(4);
+    // Messages and events share the queue in the order they came: a sender's posts stay in order.
+    expect(Array.from({ length: 10 }, () => under.kernel.queuesTake(deep))).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
+  });
+
   it("each queue is first in, first out", () => {
     for (const source of [7, 8, 9]) under.kernel.queuesPost(2, source);
     expect([under.kernel.queuesTake(2), under.kernel.queuesTake(2), under.kernel.queuesTake(2), under.kernel.queuesTake(2)])

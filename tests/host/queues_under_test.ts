@@ -10,6 +10,8 @@ export function queuesCreate(handlers: i32, depth: i32): void {
   queues = new HandlerQueues(depth, 16);
   for (let i = 0; i < handlers; i++) queues.add();
 }
+/** Adds one more handler whose queue is `depth` deep (system.toml queue); its index. */
+export function queuesAdd(depth: i32): i32 { return queues.add(depth); }
 export function queuesPost(handler: i32, source: u32): bool { return queues.post(handler, 3, source, 0, 0, changetype<usize>(payload), 0); }
 export function queuesCount(handler: i32): i32 { return queues.countFor(handler); }
 export function queuesDropped(handler: i32): u64 { return queues.queue(handler).dropped; }

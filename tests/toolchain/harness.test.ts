@@ -8,7 +8,7 @@ import { toolchainRepository } from "../../toolchain/src/project.ts";
 
 const keeperSource = join(import.meta.dirname, "harness/keeper/handler.ts");
 const consoleSource = join(import.meta.dirname, "harness/console/program.ts");
-const grants = ["emit:door.*", "status:keeper"];
+const grants = ["emit:door.*", "status:keeper", "post:inbox"];
 const keeper = (options = {}) => loadHandler(keeperSource, { capabilities: grants, ...options });
 
 describe("the harness implements the interface", () => {
@@ -35,6 +35,14 @@ describe("a handler in the harness", () => {
     expect(handler.boot().logs).toEqual(["event named 'boot', number 0"]);
   });
 
+  it("posts a message to a handler that takes them (kept with the run's emits); one that takes none is refused", async () => {
+    const handler = await keeper({ capabilities: [...grants, "post:*"], handlers: { inbox: { messages: true }, quiet: { messages: false } } });
+    const run = handler.post("post", "hello");
+    expect(run.logs).toEqual(["inbox: queued", "quiet: refused -16"]);
+    expect(run.emitted.map((event) => [event.name, new TextDecoder().decode(event.payload)])).toEqual([["post:inbox", "hello"]]);
+    expect(handler.message("bell", "ding").logs).toEqual(["message from bell: ding"]);
+  });
+
   it("rolls a trapping run back: memory and globals as before, its emits withdrawn, the failure counted", async () => {
     const handler = await keeper();
     handler.post("add", new Uint8Array([4]));
@@ -59,7 +67,7 @@ describe("a handler in the harness", () => {
   });
 
   it("refuses what is not granted with the interface's error code, and records the kernel's refusal line", async () => {
-    const handler = await keeper({ capabilities: ["emit:door.*", "status:other"] });
+    const handler = await keeper({ capabilities: ["emit:door.*", "status:other", "post:nobody"] });
     handler.post("add", new Uint8Array([3]));
     const opened = handler.post("open");
     expect(opened.logs).toEqual(["door.opened taken by someone", "window.opened: refused -1"]);

@@ -88,6 +88,8 @@ export function encodeDescriptor(config: SystemConfig): Buffer {
       firstEvent, eventCount: handler.triggers.events.length,
       ...addGrants(handler.capabilities),
       runsAtBoot: handler.triggers.boot ? 1 : 0,
+      queueDepth: handler.queueDepth,
+      acceptsMessages: handler.triggers.messages ? 1 : 0,
     };
   });
   const programs = config.programs.map((program) => {

@@ -56,6 +56,18 @@ export const implementations: Record<string, CallImplementation> = {
     module.emit(event, bytes);
     return BigInt(subscribers);
   },
+  post(module, name, nameLength, message, messageLength) {
+    if (BigInt(messageLength) > BigInt(PAYLOAD_MAX_BYTES)) return errorCode("TOO_LONG");
+    const target = text.decode(module.copyIn(name, nameLength)!);
+    const problem = module.world.postProblem(target);
+    if (problem !== null) return errorCode(problem);
+    if (module.kind === "handler" && module.runEmits >= EMITS_PER_RUN_MAX) return errorCode("EMIT_LIMIT");
+    if (module.kind === "handler") module.runEmits++;
+    const bytes = module.copyIn(message, messageLength);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    module.queueMessage(target, bytes);
+    return 0n;
+  },
   payload(module, destination, length) {
     const payload = module.currentPayload;
     const copied = payload.subarray(0, Math.min(n(length), payload.length));

@@ -68,6 +68,13 @@ export class HandlerHarness extends HarnessModule {
     return this.run(constant("EVENT_APP"), source, name, bytes);
   }
 
+  /** Delivers a message from `sender` (a handler or program name), as another module's post does. */
+  message(sender: string, payload: string | Uint8Array = new Uint8Array(0)): RunResult {
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    if (bytes.length > limit("PAYLOAD_MAX_BYTES")) throw new Error(`harness: a message is at most ${limit("PAYLOAD_MAX_BYTES")} bytes`);
+    return this.run(constant("EVENT_MESSAGE"), 0, sender, bytes);
+  }
+
   /** Runs the handler for its timer `number` (every/after), as the kernel's timer does. */
   timer(number = 0): RunResult {
     return this.run(constant("EVENT_TIMER"), number, "timer", new Uint8Array(0));
@@ -101,7 +108,7 @@ export class HandlerHarness extends HarnessModule {
     this.runEmitted = [];
     this.currentPayload = payload;
     this.currentEventName = name;
-    const nameNumber = kind === constant("EVENT_APP") ? eventNumber(name) : 0;
+    const nameNumber = kind === constant("EVENT_APP") || kind === constant("EVENT_MESSAGE") ? eventNumber(name) : 0;
     this.failure = "";
     let trap: Trap | null = null;
     try {

@@ -238,6 +238,11 @@ export abstract class HarnessModule {
     this.runEmitted.push({ name, payload });
   }
 
+  /** A message posted to handler `name`: kept with the run's emits, as `post:<name>`, and withdrawn with them. */
+  queueMessage(name: string, payload: Uint8Array): void {
+    this.runEmitted.push({ name: `post:${name}`, payload });
+  }
+
   /** Console output (programs); handlers cannot reach it (ERROR_WRONG_CALLER first). */
   print(text: string): void {
     throw new Error(`harness: ${this.kind} '${this.name}' printed ${JSON.stringify(text)}, but only programs have a console`);

@@ -105,6 +105,8 @@ export class BootFilesystem {
 export interface OtherHandler {
   /** App events it subscribes to: emit counts it as a subscriber of these. */
   events?: string[];
+  /** Whether it takes messages (post); default true for a handler given by name. */
+  messages?: boolean;
   status?: Partial<HandlerStatus>;
 }
 
@@ -143,6 +145,14 @@ export class World {
   subscribersOf(event: string): number {
     if (this.handlers === null) return 1;
     return [...this.handlers.values()].filter((handler) => handler.events?.includes(event)).length;
+  }
+
+  /** Whether a post to `name` may be queued: null when it may, else the error's name. */
+  postProblem(name: string): "NOT_FOUND" | "NOT_ACCEPTING" | null {
+    if (this.handlers === null) return null;
+    const handler = this.handlers.get(name);
+    if (handler === undefined) return "NOT_FOUND";
+    return handler.messages === false ? "NOT_ACCEPTING" : null;
   }
 
   knowsHandler(name: string): boolean {

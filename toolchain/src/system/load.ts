@@ -21,8 +21,9 @@ import { locateKeys } from "./locate.ts";
 import { checkNamedFile, isInside, readNamedFile } from "./files.ts";
 import {
   DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, INCLUDE_DEPTH_MAX, SYSTEM_FILE_MAX_BYTES, VERSION_FORM,
-  type ProgramConfig, type SystemConfig,
+  type HandlerConfig, type ProgramConfig, type SystemConfig,
 } from "./schema.ts";
+import { parseCapability } from "./capabilities.ts";
 import { formatSize } from "./units.ts";
 import { checkFile, type Fragment, type Origin, type Setting } from "./validate.ts";
 import { limit } from "../../../interface/optios.ts";
@@ -180,6 +181,7 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   const programs = mergeNamed(fragments.map((fragment) => fragment.programs), "programs", "program", problems);
   const started = checkStartedPrograms(fragments, programs, max ?? DEFAULT_FOREGROUND_MAX, problems);
   checkModuleCounts(handlers.length, programs.length, max ?? DEFAULT_FOREGROUND_MAX, rootOrigin, problems);
+  checkPostTargets(fragments, handlers, problems);
   const relativeSource = <T extends { source: string }>(item: T): T => ({ ...item, source: relative(rootDirectory, item.source).split(sep).join("/") });
   return {
     system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
@@ -221,6 +223,29 @@ function checkModuleCounts(handlers: number, programs: number, max: number, orig
   }
   if (handlers + 1 > limit("BOOT_MODULES_MAX")) {
     refuse(`${handlers} handlers and the initrd are ${handlers + 1} boot modules; the kernel keeps at most ${limit("BOOT_MODULES_MAX")} (BOOT_MODULES_MAX)`);
+  }
+}
+
+/**
+ * A `post:<name>` grant that names one handler (no `*`) must name a handler that takes
+ * messages: a post there would always be refused at run time, so the build says so now.
+ */
+function checkPostTargets(fragments: Fragment[], handlers: HandlerConfig[], problems: ConfigProblem[]): void {
+  const modules = fragments.flatMap((fragment) => [...fragment.handlers, ...fragment.programs]);
+  for (const { value: module, origin } of modules) {
+    for (const capability of module.capabilities) {
+      const { name, pattern: argument } = parseCapability(capability);
+      if (name !== "post" || argument === "" || argument.includes("*")) continue;
+      const target = handlers.find((handler) => handler.name === argument);
+      const where = `'${module.name}' capabilities: "${capability}"`;
+      if (target === undefined) {
+        const suggestion = closestWord(argument, handlers.map((handler) => handler.name));
+        problems.push({ ...origin, message: `${where} names no handler; expected the name of a [[handlers]] entry` +
+          (suggestion !== null ? ` (did you mean '${suggestion}'?)` : "") });
+      } else if (!target.triggers.messages) {
+        problems.push({ ...origin, message: `${where}: handler '${argument}' takes no messages; add messages = true to its [[handlers]] entry` });
+      }
+    }
   }
 }
 

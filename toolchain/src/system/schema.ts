@@ -16,6 +16,8 @@ export interface HandlerTriggers {
   events: string[];
   /** Whether the handler runs once at boot (`boot = true`). */
   boot: boolean;
+  /** Whether other modules may post it messages (`messages = true`; they need post:<name>). */
+  messages: boolean;
 }
 
 export interface HandlerConfig {
@@ -34,6 +36,8 @@ export interface HandlerConfig {
   memoryBytes: number;
   /** What the handler may do beyond log, time, random and its own events ("emit:door.*", "power"); docs/gate.md. */
   capabilities: string[];
+  /** Events and messages its queue holds (`queue = 64`; QUEUE_DEPTH by default). */
+  queueDepth: number;
 }
 
 /** A foreground program: an AssemblyScript module compiled like a handler, run on a virtual console. */
@@ -89,7 +93,8 @@ export const INCLUDE_DEPTH_MAX = 32;
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
-export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "budget", "memory", "capabilities"] as const;
+export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "queue", "budget", "memory",
+  "capabilities"] as const;
 export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as const;
 
 /** RFC 1123 host name label: letters, digits and '-', 1 to 63, not starting or ending with '-'. */

@@ -206,27 +206,31 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const after = optional("after", `${DURATION_FORM}, greater than zero`, asDuration(1), null);
   const events = "events" in table ? checker.expectList(table.events, field("events").path, field("events").label, EVENT_FORM, EVENT_PATTERN) : [];
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
+  const messages = optional("messages", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
+  const queue = optional("queue", `a whole number from 1 to ${limit("QUEUE_DEPTH_MAX")}`, asInteger(1, limit("QUEUE_DEPTH_MAX")),
+    limit("QUEUE_DEPTH"));
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
   const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
   // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
   const sourceUsable = source === undefined || checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, false);
 
-  const values = [name, source, version, every, after, events, boot, budget, memory, capabilities];
+  const values = [name, source, version, every, after, events, boot, messages, queue, budget, memory, capabilities];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
   if (values.some((value) => value === undefined) || !sourceUsable || unknownKeys > 0) return null;
-  if (every === null && after === null && events!.length === 0 && boot === false) {
-    checker.report(path, `${where}: no trigger; expected at least one of every, after, events or boot = true`);
+  if (every === null && after === null && events!.length === 0 && boot === false && messages === false) {
+    checker.report(path, `${where}: no trigger; expected at least one of every, after, events, boot = true or messages = true`);
     return null;
   }
   return {
     name: name!,
     source: resolve(directory, source!),
     version: version!,
-    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot! },
+    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot!, messages: messages! },
     budgetNanoseconds: budget!,
     memoryBytes: memory!,
     capabilities: capabilities!,
+    queueDepth: queue!,
   };
 }
 

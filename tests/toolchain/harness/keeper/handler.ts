@@ -1,5 +1,5 @@
 // keeper: a handler for the harness's own tests — it keeps a total, emits, reads the clocks, and fails on request.
-import { emit, Event, eventNumber, lastError, log, now, on, status, wallTime } from "optios";
+import { emit, Event, EVENT_MESSAGE, eventNumber, lastError, post, log, now, on, status, wallTime } from "optios";
 export { handle } from "optios";
 
 export const version = "7";
@@ -28,6 +28,11 @@ on((event: Event): void => {
   } else if (event.name == "status") {
     const counters = status("keeper");
     log(counters == null ? "status refused " + lastError.toString() : "runs " + counters.runs.toString() + " failures " + counters.failures.toString());
+  } else if (event.kind == EVENT_MESSAGE) {
+    log("message from " + event.name + ": " + String.UTF8.decode(event.payload.buffer));
+  } else if (event.name == "post") {
+    log("inbox: " + (post("inbox", event.payload) ? "queued" : "refused " + lastError.toString()));
+    log("quiet: " + (post("quiet", event.payload) ? "queued" : "refused " + lastError.toString()));
   } else if (event.name == "divide") {
     total = total / (total - total);
   } else if (event.nameNumber == eventNumber("names") || event.kind != 3) {

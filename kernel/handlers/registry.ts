@@ -189,13 +189,14 @@ export function handlerNamed(address: usize, length: i32): i32 {
 
 /** Writes the `handlers` table, a line at a time, through `emit`; every column keeps its place whatever the text. */
 export function handlersReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  STATE        LAST FAILURE"));
+  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  QUEUE    STATE        LAST FAILURE"));
   for (let i = 0; i < handlers.length; i++) {
     const handler = handlers[i];
     const health = handler.health;
     out.clear().column(handler.name, 14).column(handler.version, 23).decimal(health.runs).padTo(33)
       .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
-      .padTo(56).column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 69)
+      .padTo(56).decimal(eventQueues.countFor(i)).string("/").decimal(eventQueues.queue(i).capacity).padTo(65)
+      .column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 78)
       .string(health.lastTrap == 0 ? "-" : handler.lastFailure.length > 0 ? handler.lastFailure : trapText(health.lastTrap));
     emit(out);
   }

@@ -18,6 +18,8 @@ export interface RebuildTime {
   /** What the build reports for its own steps (its last line). */
   buildMilliseconds: number;
   stepsRun: string;
+  /** Each step that ran, with its own time (from the build's step lines). */
+  steps: Array<{ name: string; milliseconds: number }>;
 }
 
 export interface RebuildFigures {
@@ -32,7 +34,9 @@ async function timedBuild(run: () => Promise<string>): Promise<RebuildTime> {
   const summary = /done\s+kernel\.elf .*\((.*), ([\d.]+) (ms|s)\)\s*$/m.exec(output);
   if (!summary) throw new Error(`no summary line in the build's output:\n${output}`);
   const value = Number(summary[2]);
-  return { wallMilliseconds, buildMilliseconds: summary[3] === "s" ? value * 1000 : value, stepsRun: summary[1] };
+  const steps = [...output.matchAll(/^\s+(\w+)\s+\S+\s+([\d.]+) (ms|s)\b/gm)]
+    .map((match) => ({ name: match[1], milliseconds: Number(match[2]) * (match[3] === "s" ? 1000 : 1) }));
+  return { wallMilliseconds, buildMilliseconds: summary[3] === "s" ? value * 1000 : value, stepsRun: summary[1], steps };
 }
 
 export async function measureRebuilds(): Promise<RebuildFigures> {

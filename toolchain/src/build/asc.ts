@@ -20,7 +20,7 @@ export const ascStep: Step = {
       throw new BuildError("asc", `${compilerBinary} not found; run \`npm ci\` (or \`make deps\`) first`);
     }
     const command = [
-      relative(root, compilerBinary) || compilerBinary,
+      ascProgram(root),
       paths.kernelEntry,
       "--config",
       paths.asconfig,
@@ -43,6 +43,16 @@ export const ascStep: Step = {
     ];
   },
 };
+
+/**
+ * asc as a command line names it, relative to the project root: the root's own
+ * node_modules/.bin/asc when it has one (so the command, and the stamps that hash it, are
+ * the same in every checkout of the project), else the toolchain repository's.
+ */
+export function ascProgram(root: string): string {
+  const own = join("node_modules", ".bin", "asc");
+  return existsSync(join(root, own)) ? own : relative(root, compilerBinary) || compilerBinary;
+}
 
 /** The assemblyscript package version, read from its manifest rather than by starting asc. */
 function compilerVersion(): string {

@@ -14,11 +14,11 @@
 // anywhere in memory. Handler modules reach the kernel as GRUB modules; program modules
 // go into the initrd's /bin (initrd.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
-import { listSources } from "./asc.ts";
+import { ascProgram, listSources } from "./asc.ts";
 import { capabilityNamed } from "../../../interface/optios.ts";
 import { allowsCall, callByImport } from "../system/capabilities.ts";
 import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
@@ -31,7 +31,6 @@ import { mergeTranslatedDataSegments } from "./wasm2c.ts";
 import { wasmMemoryLimits, wasmVersion } from "./wasm_module.ts";
 
 const wasmPageBytes = 65536;
-const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
 
 /** build/handlers/<name>.module */
 export function modulePath(name: string): string {
@@ -53,7 +52,7 @@ export function projectSystem(project: Project): Promise<LoadedSystem> {
 
 export function ascCommand(root: string, source: string, output: string, memoryBytes: number): string[] {
   return [
-    relative(root, compilerBinary) || compilerBinary, source,
+    ascProgram(root), source,
     "--lib", paths.handlerApi, "--noUnsafe",
     "--runtime", "incremental", "-O3", "--disable", "simd",
     "--exportStart", "start",

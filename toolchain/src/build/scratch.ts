@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 
-const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "asconfig.json", "package.json"];
+// node_modules too: commands name node_modules/.bin/asc relative to the root, so the stamps
+// copied from build/ match and the kernel and modules are not compiled again.
+const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "node_modules", "asconfig.json", "package.json"];
 
 export interface ScratchBuild {
   root: string;

@@ -83,7 +83,16 @@ export async function storeArtifacts(store: Store, project: Project, system: Loa
 /** The generation the build's artifacts make: recorded when new, else the newest one (nothing written). */
 export async function recordBuild(store: Store, project: Project, system: LoadedSystem): Promise<{ generation: Generation; created: boolean }> {
   const entries = await storeArtifacts(store, project, system);
-  return recordGeneration(store, entries, { config: system.config, canonicalJson: system.canonicalJson, tools: await generationToolVersions() });
+  return recordGeneration(store, entries, { config: system.config, canonicalJson: system.canonicalJson, tools: await generationToolVersions() }, generationDate(project));
+}
+
+/**
+ * When the generation was made, in milliseconds: SOURCE_DATE_EPOCH when the environment sets
+ * it (the reproducible-builds convention: the ISO's menu shows this date, so two builds with
+ * the same SOURCE_DATE_EPOCH give the same menu), else now.
+ */
+export function generationDate(project: Project, environment: NodeJS.ProcessEnv = process.env): number {
+  return environment.SOURCE_DATE_EPOCH !== undefined && environment.SOURCE_DATE_EPOCH !== "" ? project.sourceDateEpoch * 1000 : Date.now();
 }
 
 /** Whether every entry of the newest generation still hashes to what was recorded. */

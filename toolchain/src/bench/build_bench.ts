@@ -54,7 +54,11 @@ export function printGarbageCollection(runs: GarbageCollectionRun[] | undefined,
 export function printRebuilds(figures: RebuildFigures | undefined, problem: string | undefined, log: (line: string) => void): void {
   log("\nRebuilds (milliseconds: whole `optios build` process / the build's own steps; then each step that ran)");
   if (!figures) return log(`  not measured: ${problem}`);
-  for (const [label, time] of Object.entries({ "no-op rebuild": figures.noOp, "after changing one handler": figures.oneHandlerChanged })) {
+  const runs = {
+    "no-op rebuild": figures.noOp, "first handler change (asc server may start)": figures.firstHandlerChange,
+    "after changing one handler (warm)": figures.oneHandlerChanged, "after changing a kernel file": figures.kernelFileChanged,
+  };
+  for (const [label, time] of Object.entries(runs)) {
     log(`  ${label}: ${formatNumber(time.wallMilliseconds, 0)} / ${formatNumber(time.buildMilliseconds, 0)}  (${time.stepsRun})`);
     const share = (milliseconds: number) => `${formatNumber((100 * milliseconds) / time.wallMilliseconds, 0)}%`;
     const rows = time.steps.map((step) => [`    ${step.name}`, formatNumber(step.milliseconds, 0), share(step.milliseconds)]);

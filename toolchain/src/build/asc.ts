@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 import { BuildError, runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
+import { runAsc } from "./asc_server.ts";
 
 const compilerPackage = join(toolchainRepository, "node_modules", "assemblyscript");
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -37,7 +38,7 @@ export const ascStep: Step = {
         },
         outputs: [paths.kernelWasm],
         run: async () => {
-          await runStepCommand("asc", command, { cwd: root });
+          await runStepCommand("asc", command, { cwd: root, runner: runAsc });
         },
       },
     ];

@@ -19,6 +19,7 @@ import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
 import { ascProgram, listSources } from "./asc.ts";
+import { runAsc } from "./asc_server.ts";
 import { capabilityNamed } from "../../../interface/optios.ts";
 import { allowsCall, callByImport } from "../system/capabilities.ts";
 import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
@@ -145,7 +146,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
     run: async () => {
       mkdirSync(join(root, work), { recursive: true });
       if (spec.version !== undefined && !text) checkDeclaredVersion(root, source, spec.name, spec.version);
-      await runStepCommand(step, commands[0], { cwd: root });
+      await runStepCommand(step, commands[0], { cwd: root, ...(text ? {} : { runner: runAsc }) });
       if (text) checkTextModule(step, source, readFileSync(join(root, wasm)), spec);
       checkImports(readFileSync(join(root, wasm)), spec);
       const translation = await runCommand(commands[1], { cwd: root });

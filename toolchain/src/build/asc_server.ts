@@ -1,0 +1,95 @@
+// asc without its start-up: compiles sent to a warm compiler process, started once per checkout.
+//
+// Most of a handler's asc run is start-up: Node loads the compiler and binaryen (about 1 s
+// here) and runs their code cold (the first compile about 2 s, the next ones 0.3–0.6 s). So
+// the first asc command of a build starts toolchain/bin/asc-server.js detached: it loads the
+// compiler once, compiles the requests sent over a Unix socket one at a time, and exits
+// after IDLE_MILLISECONDS without one. Later builds (the edit → build loop) find it warm.
+//
+// The output is the one `asc` would give: the server runs asc.main with the same arguments
+// and `--baseDir` the project root (tests/toolchain/asc_server.test.ts compares the bytes).
+// Commands and stamps are unchanged: the command line is still `node_modules/.bin/asc …`.
+// When the server cannot be started or reached, or dies mid-compile (asc calls
+// process.exit when it crashes), the command runs as a process, as before.
+// OPTIOS_ASC_SERVER=0 turns the server off.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { toolchainRepository } from "../project.ts";
+import { runCommand, type CommandResult } from "./process.ts";
+
+const IDLE_MILLISECONDS = 10 * 60 * 1000;
+const STARTUP_MILLISECONDS = 20_000;
+const serverScript = join(toolchainRepository, "toolchain", "bin", "asc-server.js");
+
+/** One server per checkout, compiler version and server script: a change to any starts a new one. */
+export function serverSocketPath(): string {
+  const version = JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version as string;
+  const key = createHash("sha256").update(`${toolchainRepository}\0${version}\0${readFileSync(serverScript, "utf8")}`).digest("hex").slice(0, 16);
+  return join(tmpdir(), `optios-asc-${userInfo().uid}-${key}.sock`);
+}
+
+/** Sends one compile; resolves undefined when no server answers (not running, or died). */
+function request(socketPath: string, argv: readonly string[], baseDir: string): Promise<CommandResult | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("connect", () => socket.write(`${JSON.stringify({ argv, baseDir })}\n`));
+    socket.on("data", (chunk) => (received += chunk));
+    socket.on("error", () => resolve(undefined));
+    socket.on("close", () => {
+      try {
+        resolve(JSON.parse(received) as CommandResult);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+}
+
+let starting: Promise<boolean> | undefined;
+
+/** Starts the server (once per build process) and waits until it answers a connection. */
+function startServer(socketPath: string): Promise<boolean> {
+  starting ??= (async () => {
+    rmSync(socketPath, { force: true });
+    const child = spawn(process.execPath, [serverScript, socketPath, String(IDLE_MILLISECONDS)], {
+      cwd: toolchainRepository, detached: true, stdio: "ignore",
+    });
+    child.unref();
+    const deadline = Date.now() + STARTUP_MILLISECONDS;
+    while (Date.now() < deadline) {
+      if (existsSync(socketPath) && (await canConnect(socketPath))) return true;
+      await sleep(50);
+    }
+    return false;
+  })();
+  return starting;
+}
+
+function canConnect(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(socketPath);
+    socket.on("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on("error", () => resolve(false));
+  });
+}
+
+/** Runs an asc command line (`node_modules/.bin/asc …`) in `cwd`: on the warm server when possible. */
+export async function runAsc(command: readonly string[], cwd: string): Promise<CommandResult> {
+  if (process.env.OPTIOS_ASC_SERVER !== "0") {
+    const socketPath = serverSocketPath();
+    const answered = (await request(socketPath, command.slice(1), cwd)) ??
+      ((await startServer(socketPath)) ? await request(socketPath, command.slice(1), cwd) : undefined);
+    if (answered !== undefined) return answered;
+  }
+  return runCommand(command, { cwd });
+}

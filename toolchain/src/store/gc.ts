@@ -5,10 +5,11 @@
 // so gc never lists the buckets. Collection has two phases:
 //
 //   1. out of the store: one transaction removes the old generations and names every dead
-//      entry in the trash table (with a fresh folder name and its pool files); then each
+//      entry in the trash table (with a fresh folder name); then each
 //      entry folder is renamed into .trash/<folder> (atomic: it leaves the store whole).
 //   2. deletion: each trash folder is deleted (in parallel), then the pool files only it
-//      linked; one transaction then forgets the entries' rows and the trash rows.
+//      linked (its entry_files rows say which); one transaction then forgets the entries'
+//      rows and the trash rows.
 //
 // Both phases are idempotent and driven by the trash table, so a gc killed anywhere is
 // finished by the next command that opens the store (recovery.ts calls finishCollection).
@@ -18,7 +19,7 @@ import { readdir, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { CRASH_POINTS, crashPoint } from "./crash_point.ts";
 import { GENERATION_RECORDS_FOLDER } from "./metadata.ts";
-import { FILES_FOLDER, TRASH_FOLDER, poolFilePath } from "./layout.ts";
+import { TRASH_FOLDER, poolFilePath } from "./layout.ts";
 import { removeTree, type Store } from "./store.ts";
 
 export interface CollectResult {
@@ -76,7 +77,6 @@ export interface CollectOptions {
 interface TrashRow {
   folder: string;
   entry: string;
-  pool: string;
 }
 
 /**
@@ -90,12 +90,9 @@ export function moveDeadEntriesToTrash(store: Store, keep?: number): { removedGe
   const result = database.transaction(() => {
     const removedGenerations = keep === undefined ? [] : removeGenerationRows(store, keep);
     const dead = database.prepare("SELECT path, size FROM entries WHERE refcount = 0 AND path NOT IN (SELECT entry FROM trash)").all() as Array<{ path: string; size: number }>;
-    const filesOf = database.prepare("SELECT DISTINCT hash, executable FROM entry_files WHERE entry = ?");
-    const insert = database.prepare("INSERT INTO trash (folder, entry, pool) VALUES (?, ?, ?)");
-    for (const row of dead) {
-      const pool = (filesOf.all(row.path) as Array<{ hash: string; executable: number }>).map((file) => basename(poolFilePath(store.root, file.hash, file.executable === 1)));
-      insert.run(`${randomBytes(6).toString("hex")}-${basename(row.path)}`, row.path, JSON.stringify(pool));
-    }
+    const insert = database.prepare("INSERT INTO trash (folder, entry) VALUES (?, ?)");
+    const prefix = randomBytes(6).toString("hex");
+    for (const [index, row] of dead.entries()) insert.run(`${prefix}-${index}-${basename(row.path)}`, row.path);
     return { removedGenerations, dead };
   })();
   removeGenerationRecords(store, result.removedGenerations);
@@ -121,13 +118,14 @@ function moveNamedEntries(store: Store): void {
 
 /** Phase 2: deletes every trash folder, the pool files nothing else links, then the entries' rows and the trash rows. */
 export async function deleteTrash(store: Store, parallelism = 4): Promise<void> {
-  const rows = store.metadata.prepare("SELECT folder, entry, pool FROM trash").all() as TrashRow[];
+  const rows = store.metadata.prepare("SELECT folder, entry FROM trash").all() as TrashRow[];
+  const filesOf = store.metadata.prepare("SELECT DISTINCT hash, executable FROM entry_files WHERE entry = ?");
   const forgetEntry = store.metadata.prepare("DELETE FROM entries WHERE path = ? AND refcount = 0");
   const forget = store.metadata.prepare("DELETE FROM trash WHERE folder = ?");
   await forEachInParallel(rows, parallelism, async (row) => {
     await removeTree(join(store.root, TRASH_FOLDER, row.folder));
-    for (const name of JSON.parse(row.pool) as string[]) {
-      const pool = join(store.root, FILES_FOLDER, name);
+    for (const file of filesOf.all(row.entry) as Array<{ hash: string; executable: number }>) {
+      const pool = poolFilePath(store.root, file.hash, file.executable === 1);
       const info = await stat(pool).catch(() => null);
       if (info !== null && info.nlink <= 1) await unlink(pool);
     }

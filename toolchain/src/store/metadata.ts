@@ -28,8 +28,7 @@ CREATE TABLE pending_entries (
 );
 CREATE TABLE trash (
   folder TEXT PRIMARY KEY,             -- its name under .trash/
-  entry TEXT NOT NULL,                 -- the entry path it had in the store
-  pool TEXT NOT NULL                   -- JSON list of its pool file names, unlinked when unshared
+  entry TEXT NOT NULL                  -- the entry path it had in the store (its rows stay until deleted)
 );
 `;
 

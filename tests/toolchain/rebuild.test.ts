@@ -1,12 +1,12 @@
 // Incremental rebuilds miss nothing and redo nothing (#14): one change each to a handler, a
 // kernel file, a program and the system file, in a scratch root with its own copies of
 // them, and after each the exact set of steps (and tasks) that ran, and what the new generation changed.
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchRoot, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments, toolchainRepository } from "../../toolchain/src/project.ts";
-import { runOptios } from "./store/helpers.ts";
+import type { ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { runOptios, scratchWithOwnCopies, setHostname } from "./store/helpers.ts";
 
 const EDITABLE = ["handlers", "programs", "kernel", "systems"];
 let scratch: ScratchBuild;
@@ -33,11 +33,7 @@ function edit(path: string, from: string | RegExp, to: string): void {
 }
 
 beforeAll(async () => {
-  scratch = createScratchRoot();
-  for (const folder of EDITABLE) {
-    rmSync(join(scratch.root, folder));
-    cpSync(join(toolchainRepository, folder), join(scratch.root, folder), { recursive: true });
-  }
+  scratch = scratchWithOwnCopies(EDITABLE);
   await rebuild();
 }, 600_000);
 afterAll(() => scratch?.remove());
@@ -65,7 +61,7 @@ describe("a rebuild after one change", () => {
   }, 300_000);
 
   it("to the system file repacks the initrd and records the new config, compiling nothing", async () => {
-    edit("systems/default/system.toml", /^hostname = ".*"$/m, 'hostname = "rebuilt"');
+    setHostname(scratch.root, "rebuilt");
     expect(await rebuild()).toEqual({ ran: { initrd: "ran", generation: "ran", iso: "ran" }, summary: "changed config system; changed module initrd" });
   }, 300_000);
 });

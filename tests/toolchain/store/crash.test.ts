@@ -1,15 +1,15 @@
 // The real `optios gc` and `optios build` killed (SIGKILL) at each crash point and at random
 // instants: whatever they left, the next command finishes or repairs, and `store verify` passes.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchRoot, type ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments, toolchainRepository } from "../../../toolchain/src/project.ts";
+import type { ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../../toolchain/src/project.ts";
 import { CRASH_POINTS } from "../../../toolchain/src/store/crash_point.ts";
 import { recordGeneration } from "../../../toolchain/src/store/generations.ts";
 import { Store } from "../../../toolchain/src/store/store.ts";
-import { runOptios, systemWith, textFiles } from "./helpers.ts";
+import { runOptios, scratchWithOwnCopies, setHostname, systemWith, textFiles } from "./helpers.ts";
 
 /** A real store of `generations` generations with `perGeneration` entries each, none shared. */
 async function storeWithGenerations(generations: number, perGeneration: number): Promise<string> {
@@ -72,17 +72,14 @@ describe("build killed part-way", () => {
     runOptios(["build", "--root", scratch.root, "--system", system, "--kernel-arguments", defaultKernelArguments], options);
 
   beforeAll(async () => {
-    scratch = createScratchRoot();
-    rmSync(join(scratch.root, "systems"));
-    cpSync(join(toolchainRepository, "systems"), join(scratch.root, "systems"), { recursive: true });
+    scratch = scratchWithOwnCopies(["systems"]);
     expect((await build()).status).toBe(0);
   }, 300_000);
   afterAll(() => scratch?.remove());
 
   for (const point of [CRASH_POINTS.entryPending, CRASH_POINTS.entryRenamed, CRASH_POINTS.generationCommitted]) {
     it(`at ${point}: the store verifies after the next command, and the next build records the generation`, async () => {
-      const file = join(scratch.root, system);
-      writeFileSync(file, readFileSync(file, "utf8").replace(/^hostname = ".*"$/m, `hostname = "${point}"`));
+      setHostname(scratch.root, point);
       const killed = await build({ environment: { OPTIOS_CRASH_AT: point } });
       expect(killed.signal).toBe("SIGKILL");
       await verify(join(scratch.root, "store"));
@@ -98,8 +95,7 @@ describe("build killed part-way", () => {
 
   it("at random instants: the store verifies after each kill, and the last build succeeds", async () => {
     for (const [index, milliseconds] of [300, 600, 900, 1200, 1500].entries()) {
-      const file = join(scratch.root, system);
-      writeFileSync(file, readFileSync(file, "utf8").replace(/^hostname = ".*"$/m, `hostname = "random-${index}"`));
+      setHostname(scratch.root, `random-${index}`);
       await build({ killAfterMilliseconds: milliseconds });
       await verify(join(scratch.root, "store"));
     }

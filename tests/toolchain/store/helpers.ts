@@ -1,12 +1,13 @@
 // Temporary stores for the store tests; each test gets its own folder.
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Store, type EntryFile } from "../../../toolchain/src/store/store.ts";
 import type { SystemConfig } from "../../../toolchain/src/system/schema.ts";
 import { canonicalJson } from "../../../toolchain/src/system/canonical.ts";
 import { toolchainRepository } from "../../../toolchain/src/project.ts";
+import { createScratchRoot, type ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
 
 export async function temporaryStore(): Promise<Store> {
   return Store.open(join(mkdtempSync(join(tmpdir(), "optios-store-")), "store"));
@@ -58,4 +59,20 @@ export function runOptios(argv: readonly string[], options: { environment?: Reco
       resolve({ status, signal, stdout, stderr });
     });
   });
+}
+
+/** A scratch project root (build/ copied, so only what changes is built) with its own copies of `folders`, to edit. */
+export function scratchWithOwnCopies(folders: readonly string[]): ScratchBuild {
+  const scratch = createScratchRoot();
+  for (const folder of folders) {
+    rmSync(join(scratch.root, folder));
+    cpSync(join(toolchainRepository, folder), join(scratch.root, folder), { recursive: true });
+  }
+  return scratch;
+}
+
+/** Gives the default system another hostname: a new system.json and initrd, so a new generation. */
+export function setHostname(root: string, hostname: string): void {
+  const file = join(root, "systems", "default", "system.toml");
+  writeFileSync(file, readFileSync(file, "utf8").replace(/^hostname = ".*"$/m, `hostname = "${hostname}"`));
 }

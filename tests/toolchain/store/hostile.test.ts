@@ -2,36 +2,21 @@
 // in a scratch project root (the repository's build/ copied, so only the generation and iso
 // steps run) and checks that nothing damaged reaches an image and every failure says what to do.
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { mkdtempSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchRoot, type ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
-import { defaultKernelArguments, paths, toolchainRepository } from "../../../toolchain/src/project.ts";
+import type { ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments, paths } from "../../../toolchain/src/project.ts";
 import type { Generation } from "../../../toolchain/src/store/generations.ts";
-import { runOptios } from "./helpers.ts";
+import { runOptios, scratchWithOwnCopies, setHostname } from "./helpers.ts";
 
 const SYSTEM = "systems/default/system.toml";
 let scratch: ScratchBuild;
 let store: string;
 
-/** A scratch root with its own copy of systems/, so a test can change the system file. */
-function scratchWithOwnSystems(): ScratchBuild {
-  const created = createScratchRoot();
-  rmSync(join(created.root, "systems"));
-  cpSync(join(toolchainRepository, "systems"), join(created.root, "systems"), { recursive: true });
-  return created;
-}
-
-/** Gives the system another hostname: a new system.json and initrd, so a new generation. */
-export function renameHost(root: string, hostname: string): void {
-  const file = join(root, SYSTEM);
-  writeFileSync(file, readFileSync(file, "utf8").replace(/^hostname = ".*"$/m, `hostname = "${hostname}"`));
-}
-
-export function build(root: string, environment?: Record<string, string>) {
+function build(root: string, environment?: Record<string, string>) {
   return runOptios(["build", "--root", root, "--system", SYSTEM, "--kernel-arguments", defaultKernelArguments], { environment });
 }
 
@@ -55,7 +40,7 @@ function fileOnIso(iso: string, path: string): Buffer {
 }
 
 beforeAll(async () => {
-  scratch = scratchWithOwnSystems();
+  scratch = scratchWithOwnCopies(["systems"]);
   store = join(scratch.root, "store");
   const first = await build(scratch.root);
   expect(first.stderr).toBe("");
@@ -87,7 +72,7 @@ describe("a store that cannot be fooled", () => {
   }, 300_000);
 
   it("an older generation's deleted entry does not break the build: that generation is left off the ISO, by name", async () => {
-    renameHost(scratch.root, "second");
+    setHostname(scratch.root, "second");
     expect((await build(scratch.root)).status).toBe(0);
     const [newest, older] = await generations();
     const onlyOlder = older.entries.find((entry) => !newest.entries.some((other) => other.path === entry.path))!;
@@ -145,7 +130,7 @@ describe("a store that cannot be fooled", () => {
 
   it("gc run during builds waits for the store's lock: every build succeeds", async () => {
     for (const hostname of ["third", "fourth"]) {
-      renameHost(scratch.root, hostname);
+      setHostname(scratch.root, hostname);
       const building = build(scratch.root);
       const collections = [];
       for (let round = 0; round < 4; round++) collections.push(await runOptios(["gc", "--keep", "1", "--store", store]));

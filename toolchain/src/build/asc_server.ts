@@ -3,8 +3,9 @@
 // Most of a handler's asc run is start-up: Node loads the compiler and binaryen (about 1 s
 // here) and runs their code cold (the first compile about 2 s, the next ones 0.3–0.6 s). So
 // the first asc command of a build starts toolchain/bin/asc-server.js detached: it loads the
-// compiler once, compiles the requests sent over a Unix socket one at a time, and exits
-// after IDLE_MILLISECONDS without one. Later builds (the edit → build loop) find it warm.
+// compiler once, compiles the requests sent over a Unix socket (in a folder of the temporary
+// folder only this user may enter) one at a time, and exits after IDLE_MILLISECONDS without
+// one. Later builds (the edit → build loop) find it warm.
 //
 // The output is the one `asc` would give: the server runs asc.main with the same arguments
 // and `--baseDir` the project root (tests/toolchain/asc_server.test.ts compares the bytes).
@@ -14,7 +15,7 @@
 // OPTIOS_ASC_SERVER=0 turns the server off.
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -26,11 +27,19 @@ const IDLE_MILLISECONDS = 10 * 60 * 1000;
 const STARTUP_MILLISECONDS = 20_000;
 const serverScript = join(toolchainRepository, "toolchain", "bin", "asc-server.js");
 
-/** One server per checkout, compiler version and server script: a change to any starts a new one. */
-export function serverSocketPath(): string {
+/**
+ * One server per checkout, compiler version and server script (a change to any starts a new
+ * one), in a folder only this user can enter: another user cannot put a server of their own
+ * at the path. Undefined when that folder is not ours alone (the command then runs as a process).
+ */
+export function serverSocketPath(): string | undefined {
   const version = JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version as string;
   const key = createHash("sha256").update(`${toolchainRepository}\0${version}\0${readFileSync(serverScript, "utf8")}`).digest("hex").slice(0, 16);
-  return join(tmpdir(), `optios-asc-${userInfo().uid}-${key}.sock`);
+  const folder = join(tmpdir(), `optios-${userInfo().uid}`);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  const info = lstatSync(folder);
+  if (!info.isDirectory() || info.uid !== userInfo().uid || (info.mode & 0o077) !== 0) return undefined;
+  return join(folder, `asc-${key}.sock`);
 }
 
 /** Sends one compile; resolves undefined when no server answers (not running, or died). */
@@ -54,22 +63,47 @@ function request(socketPath: string, argv: readonly string[], baseDir: string): 
 
 let starting: Promise<boolean> | undefined;
 
-/** Starts the server (once per build process) and waits until it answers a connection. */
+/**
+ * Starts the server (once per build process) and waits until it answers a connection. Two
+ * builds starting at once (the tests run several) must not start two servers on one path:
+ * the starter holds <socket>.starting (created with O_EXCL); the other one only waits.
+ */
 function startServer(socketPath: string): Promise<boolean> {
   starting ??= (async () => {
-    rmSync(socketPath, { force: true });
-    const child = spawn(process.execPath, [serverScript, socketPath, String(IDLE_MILLISECONDS)], {
-      cwd: toolchainRepository, detached: true, stdio: "ignore",
-    });
-    child.unref();
-    const deadline = Date.now() + STARTUP_MILLISECONDS;
-    while (Date.now() < deadline) {
-      if (existsSync(socketPath) && (await canConnect(socketPath))) return true;
-      await sleep(50);
+    const startLock = `${socketPath}.starting`;
+    const isStarter = takeStartLock(startLock);
+    try {
+      if (isStarter) {
+        rmSync(socketPath, { force: true });
+        spawn(process.execPath, [serverScript, socketPath, String(IDLE_MILLISECONDS)], { cwd: toolchainRepository, detached: true, stdio: "ignore" }).unref();
+      }
+      const deadline = Date.now() + STARTUP_MILLISECONDS;
+      while (Date.now() < deadline) {
+        if (existsSync(socketPath) && (await canConnect(socketPath))) return true;
+        await sleep(50);
+      }
+      return false;
+    } finally {
+      if (isStarter) rmSync(startLock, { force: true });
     }
-    return false;
   })();
   return starting;
+}
+
+/** True when this process may start the server; a start lock older than the start-up time is stale and taken over. */
+function takeStartLock(path: string): boolean {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(path, "wx"));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+      const age = Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age < STARTUP_MILLISECONDS) return false;
+      rmSync(path, { force: true });
+    }
+  }
+  return false;
 }
 
 function canConnect(socketPath: string): Promise<boolean> {
@@ -87,7 +121,7 @@ function canConnect(socketPath: string): Promise<boolean> {
 export async function runAsc(command: readonly string[], cwd: string): Promise<CommandResult> {
   if (process.env.OPTIOS_ASC_SERVER !== "0") {
     const socketPath = serverSocketPath();
-    const answered = (await request(socketPath, command.slice(1), cwd)) ??
+    const answered = socketPath === undefined ? undefined : (await request(socketPath, command.slice(1), cwd)) ??
       ((await startServer(socketPath)) ? await request(socketPath, command.slice(1), cwd) : undefined);
     if (answered !== undefined) return answered;
   }

@@ -13,14 +13,14 @@ export interface EntryProblem {
   problem: string;
 }
 
-/** An entry folder's files, recursively: relative path and permission bits, sorted. */
-async function listFiles(folder: string, prefix = ""): Promise<Array<{ path: string; mode: number }>> {
-  const files: Array<{ path: string; mode: number }> = [];
+/** An entry folder's files, recursively: relative path, permission bits and size, sorted. */
+export async function listFiles(folder: string, prefix = ""): Promise<Array<{ path: string; mode: number; size: number }>> {
+  const files: Array<{ path: string; mode: number; size: number }> = [];
   for (const name of (await readdir(folder)).sort()) {
     const info = await stat(join(folder, name));
     const path = prefix === "" ? name : `${prefix}/${name}`;
     if (info.isDirectory()) files.push(...(await listFiles(join(folder, name), path)));
-    else files.push({ path, mode: info.mode & 0o777 });
+    else files.push({ path, mode: info.mode & 0o777, size: info.size });
   }
   return files;
 }

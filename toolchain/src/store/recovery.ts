@@ -15,9 +15,10 @@
 // lost or damaged: every entry folder describes itself (its name is the hash of its
 // listing, which is re-computed from its files), and every generation from its record.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { withLockFile } from "../build/lock.ts";
+import { listFiles } from "./entry_check.ts";
 import { finishCollection } from "./gc.ts";
 import { blake3File, entryHash, type ListedFile } from "./hash.ts";
 import { METADATA_FILE, parseEntryPath } from "./layout.ts";
@@ -101,16 +102,10 @@ export interface RecoveryReport {
 }
 
 /** An entry folder's files as its listing sees them, with sizes. */
-async function describeFolder(folder: string, prefix = ""): Promise<Array<ListedFile & { size: number }>> {
-  const files: Array<ListedFile & { size: number }> = [];
-  for (const name of (await readdir(folder)).sort()) {
-    const path = join(folder, name);
-    const info = await stat(path);
-    const relative = prefix === "" ? name : `${prefix}/${name}`;
-    if (info.isDirectory()) files.push(...(await describeFolder(path, relative)));
-    else files.push({ path: relative, executable: (info.mode & 0o111) !== 0, hash: await blake3File(path), size: info.size });
-  }
-  return files;
+async function describeFolder(folder: string): Promise<Array<ListedFile & { size: number }>> {
+  return Promise.all((await listFiles(folder)).map(async (file) => ({
+    path: file.path, executable: (file.mode & 0o111) !== 0, hash: await blake3File(join(folder, file.path)), size: file.size,
+  })));
 }
 
 /**

@@ -5,7 +5,9 @@
 // the first asc command of a build starts toolchain/bin/asc-server.js detached: it loads the
 // compiler once, compiles the requests sent over a Unix socket (in a folder of the temporary
 // folder only this user may enter) one at a time, and exits after IDLE_MILLISECONDS without
-// one. Later builds (the edit → build loop) find it warm.
+// one. Later builds (the edit → build loop) find it warm. There is one server per core
+// (a slot); each compile goes to the slot with the fewest compiles in flight from this
+// build, started on first use, so a build's modules compile in parallel as before.
 //
 // The output is the one `asc` would give: the server runs asc.main with the same arguments
 // and `--baseDir` the project root (tests/toolchain/asc_server.test.ts compares the bytes).
@@ -17,7 +19,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir, userInfo } from "node:os";
+import { availableParallelism, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { toolchainRepository } from "../project.ts";
@@ -32,14 +34,14 @@ const serverScript = join(toolchainRepository, "toolchain", "bin", "asc-server.j
  * one), in a folder only this user can enter: another user cannot put a server of their own
  * at the path. Undefined when that folder is not ours alone (the command then runs as a process).
  */
-export function serverSocketPath(): string | undefined {
+export function serverSocketPath(slot: number): string | undefined {
   const version = JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version as string;
   const key = createHash("sha256").update(`${toolchainRepository}\0${version}\0${readFileSync(serverScript, "utf8")}`).digest("hex").slice(0, 16);
   const folder = join(tmpdir(), `optios-${userInfo().uid}`);
   mkdirSync(folder, { recursive: true, mode: 0o700 });
   const info = lstatSync(folder);
   if (!info.isDirectory() || info.uid !== userInfo().uid || (info.mode & 0o077) !== 0) return undefined;
-  return join(folder, `asc-${key}.sock`);
+  return join(folder, `asc-${key}-${slot}.sock`);
 }
 
 /** Sends one compile; resolves undefined when no server answers (not running, or died). */
@@ -61,7 +63,8 @@ function request(socketPath: string, argv: readonly string[], baseDir: string): 
   });
 }
 
-let starting: Promise<boolean> | undefined;
+/** Per socket path: the start of its server in this process, begun once. */
+const starting = new Map<string, Promise<boolean>>();
 
 /**
  * Starts the server (once per build process) and waits until it answers a connection. Two
@@ -69,7 +72,7 @@ let starting: Promise<boolean> | undefined;
  * the starter holds <socket>.starting (created with O_EXCL); the other one only waits.
  */
 function startServer(socketPath: string): Promise<boolean> {
-  starting ??= (async () => {
+  if (!starting.has(socketPath)) starting.set(socketPath, (async () => {
     const startLock = `${socketPath}.starting`;
     const isStarter = takeStartLock(startLock);
     try {
@@ -86,8 +89,8 @@ function startServer(socketPath: string): Promise<boolean> {
     } finally {
       if (isStarter) rmSync(startLock, { force: true });
     }
-  })();
-  return starting;
+  })());
+  return starting.get(socketPath)!;
 }
 
 /** True when this process may start the server; a start lock older than the start-up time is stale and taken over. */
@@ -117,13 +120,22 @@ function canConnect(socketPath: string): Promise<boolean> {
   });
 }
 
-/** Runs an asc command line (`node_modules/.bin/asc …`) in `cwd`: on the warm server when possible. */
+/** Compiles in flight from this process, per server slot: one server per core, the least busy chosen. */
+const inFlight: number[] = Array.from({ length: availableParallelism() }, () => 0);
+
+/** Runs an asc command line (`node_modules/.bin/asc …`) in `cwd`: on a warm server when possible. */
 export async function runAsc(command: readonly string[], cwd: string): Promise<CommandResult> {
   if (process.env.OPTIOS_ASC_SERVER !== "0") {
-    const socketPath = serverSocketPath();
-    const answered = socketPath === undefined ? undefined : (await request(socketPath, command.slice(1), cwd)) ??
-      ((await startServer(socketPath)) ? await request(socketPath, command.slice(1), cwd) : undefined);
-    if (answered !== undefined) return answered;
+    const slot = inFlight.indexOf(Math.min(...inFlight));
+    const socketPath = serverSocketPath(slot);
+    inFlight[slot]++;
+    try {
+      const answered = socketPath === undefined ? undefined : (await request(socketPath, command.slice(1), cwd)) ??
+        ((await startServer(socketPath)) ? await request(socketPath, command.slice(1), cwd) : undefined);
+      if (answered !== undefined) return answered;
+    } finally {
+      inFlight[slot]--;
+    }
   }
   return runCommand(command, { cwd });
 }

@@ -39,8 +39,6 @@ export interface StoredEntry {
 export interface WriteHooks {
   /** Called after each file is in the temporary folder; tests use it to crash mid-write. */
   afterFile?(path: string): void | Promise<void>;
-  /** Called once the entry is recorded as pending, just before the rename (tests crash there). */
-  beforeRename?(): void | Promise<void>;
 }
 
 /** fsync a file or folder by path (a folder's fsync makes its new names durable). */
@@ -163,7 +161,6 @@ export class Store {
       // Recorded as pending first: a crash after the rename leaves a tracked entry, one before
       // it a pending row with no folder; the next command settles either (recovery.ts).
       this.recordEntry(relativePath, parseEntryPath(relativePath)!.hash, name, size, listed, true);
-      await hooks.beforeRename?.();
       crashPoint(CRASH_POINTS.entryPending);
       const written = await rename(staging, final).then(() => true, (error: NodeJS.ErrnoException) => {
         if (error.code === "ENOTEMPTY" || error.code === "EEXIST") return false;

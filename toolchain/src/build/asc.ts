@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 import { BuildError, runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
-import { runAsc } from "./asc_server.ts";
+import { runAsc, warmAscServer } from "./asc_server.ts";
 
 const compilerPackage = join(toolchainRepository, "node_modules", "assemblyscript");
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -20,6 +20,7 @@ export const ascStep: Step = {
     if (!existsSync(compilerBinary)) {
       throw new BuildError("asc", `${compilerBinary} not found; run \`npm ci\` (or \`make deps\`) first`);
     }
+    await warmAscServer();
     const command = [
       ascProgram(root),
       paths.kernelEntry,

@@ -78,7 +78,7 @@ function startServer(socketPath: string): Promise<boolean> {
     try {
       if (isStarter) {
         rmSync(socketPath, { force: true });
-        spawn(process.execPath, [serverScript, socketPath, String(IDLE_MILLISECONDS)], { cwd: toolchainRepository, detached: true, stdio: "ignore" }).unref();
+        spawnServer(socketPath);
       }
       const deadline = Date.now() + STARTUP_MILLISECONDS;
       while (Date.now() < deadline) {
@@ -118,6 +118,25 @@ function canConnect(socketPath: string): Promise<boolean> {
     });
     socket.on("error", () => resolve(false));
   });
+}
+
+/**
+ * Starts the first server in the background if it is not running, without waiting for it:
+ * every build calls this (the asc step's plan), so that the compile after the next edit
+ * finds a warm server even when this build compiles nothing.
+ */
+export async function warmAscServer(): Promise<void> {
+  if (process.env.OPTIOS_ASC_SERVER === "0") return;
+  const socketPath = serverSocketPath(0);
+  if (socketPath === undefined || (existsSync(socketPath) && (await canConnect(socketPath)))) return;
+  const startLock = `${socketPath}.starting`;
+  if (!takeStartLock(startLock)) return;
+  rmSync(socketPath, { force: true });
+  spawnServer(socketPath); // which removes the start lock once it listens
+}
+
+function spawnServer(socketPath: string): void {
+  spawn(process.execPath, [serverScript, socketPath, String(IDLE_MILLISECONDS)], { cwd: toolchainRepository, detached: true, stdio: "ignore" }).unref();
 }
 
 /** Compiles in flight from this process, per server slot: one server per core, the least busy chosen. */

@@ -17,7 +17,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { withLockFile } from "../build/lock.ts";
+import { withLockFile, type LockOptions } from "../build/lock.ts";
 import { listFiles } from "./entry_check.ts";
 import { finishCollection } from "./gc.ts";
 import { blake3File, entryHash, type ListedFile } from "./hash.ts";
@@ -73,6 +73,11 @@ export async function finishInterrupted(store: Store): Promise<void> {
   for (const number of numbers) if (!recorded.includes(`${number}.json`)) writeGenerationRecord(store, number);
 }
 
+/** Says once, on stderr, what a command waiting for the store's lock waits for. */
+function announceWait(root: string): LockOptions {
+  return { onWait: (owner) => process.stderr.write(`  waiting  for process ${owner} (a build or gc) to release ${join(root, STORE_LOCK_FILE)}\n`) };
+}
+
 /** Opens the store at `root` under its lock, finishes interrupted work, runs `work`, and always closes it. */
 export async function withStoreAt<Result>(root: string, work: (store: Store) => Promise<Result> | Result): Promise<Result> {
   await mkdir(root, { recursive: true });
@@ -84,13 +89,13 @@ export async function withStoreAt<Result>(root: string, work: (store: Store) => 
     } finally {
       store.close();
     }
-  });
+  }, announceWait(root));
 }
 
 /** Runs `work` holding the store's lock, without opening its database (recovery, the build). */
 export async function withStoreLock<Result>(root: string, work: () => Promise<Result>): Promise<Result> {
   await mkdir(root, { recursive: true });
-  return withLockFile(join(root, STORE_LOCK_FILE), work);
+  return withLockFile(join(root, STORE_LOCK_FILE), work, announceWait(root));
 }
 
 export interface RecoveryReport {

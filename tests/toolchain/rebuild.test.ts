@@ -11,14 +11,14 @@ import { runOptios, scratchWithOwnCopies, setHostname } from "./store/helpers.ts
 const EDITABLE = ["handlers", "programs", "kernel", "systems"];
 let scratch: ScratchBuild;
 
-/** Builds the scratch root; returns each step that ran with what it says ("1 of 4 rebuilt"), and the newest generation's summary. */
+/** Builds the scratch root; returns each step that ran with what it says ("1 of 4 rebuilt", "…, 1 from cache"), and the newest generation's summary. */
 async function rebuild(): Promise<{ ran: Record<string, string>; summary: string }> {
   const built = await runOptios(["build", "--root", scratch.root, "--kernel-arguments", defaultKernelArguments]);
   expect(built.stderr).toBe("");
   expect(built.status).toBe(0);
   const ran: Record<string, string> = {};
   for (const [, step, rest] of built.stdout.matchAll(/^ {2}(\w+)\s+(.*)$/gm)) {
-    if (step !== "done" && !rest.startsWith("up to date")) ran[step] = /(\d+ of \d+ rebuilt)/.exec(rest)?.[1] ?? "ran";
+    if (step !== "done" && !rest.startsWith("up to date")) ran[step] = /(\d+ of \d+ rebuilt(?:, \d+ from cache)?)/.exec(rest)?.[1] ?? "ran";
   }
   const generations = JSON.parse((await runOptios(["generations", "--json", "--store", join(scratch.root, "store")])).stdout) as Array<{ summary: string }>;
   return { ran, summary: generations[0].summary };
@@ -58,6 +58,13 @@ describe("a rebuild after one change", () => {
   it("to a program recompiles that program and repacks the initrd", async () => {
     edit("programs/counter/program.ts", '" million\\n"', '" millions\\n"');
     expect(await rebuild()).toEqual({ ran: { programs: "1 of 2 rebuilt", initrd: "ran", generation: "ran", iso: "ran" }, summary: "changed module initrd" });
+  }, 300_000);
+
+  it("undone, a handler change restores the earlier module from the output cache, compiling nothing", async () => {
+    edit("handlers/heartbeat/handler.ts", 'log("heartbeat: beat "', 'log("heartbeat: tick "');
+    expect((await rebuild()).ran).toEqual({ handlers: "1 of 4 rebuilt", generation: "ran", iso: "ran" });
+    edit("handlers/heartbeat/handler.ts", 'log("heartbeat: tick "', 'log("heartbeat: beat "');
+    expect(await rebuild()).toEqual({ ran: { handlers: "1 of 4 rebuilt, 1 from cache", generation: "ran", iso: "ran" }, summary: "changed module heartbeat" });
   }, 300_000);
 
   it("to the system file repacks the initrd and records the new config, compiling nothing", async () => {

@@ -32,6 +32,7 @@ export const ascStep: Step = {
     return [
       {
         key: "asc",
+        cached: true,
         inputs: {
           files: [...listSources(root, paths.kernelSources, ".ts"), paths.asconfig],
           commands: [command],

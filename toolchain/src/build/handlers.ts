@@ -133,6 +133,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const step = `${kind}s`;
   return {
     key: `${kind}-${spec.name}`,
+    cached: true,
     inputs: {
       files: [
         ...(text ? [source] : [...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts")]),

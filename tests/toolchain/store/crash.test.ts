@@ -8,12 +8,19 @@ import type { ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments } from "../../../toolchain/src/project.ts";
 import { CRASH_POINTS } from "../../../toolchain/src/store/crash_point.ts";
 import { recordGeneration } from "../../../toolchain/src/store/generations.ts";
-import { Store } from "../../../toolchain/src/store/store.ts";
+import { Store, removeTree } from "../../../toolchain/src/store/store.ts";
 import { runOptios, scratchWithOwnCopies, setHostname, systemWith, textFiles } from "./helpers.ts";
+
+const folders: string[] = [];
+afterAll(async () => {
+  for (const folder of folders) await removeTree(folder); // entries are read-only folders
+});
 
 /** A real store of `generations` generations with `perGeneration` entries each, none shared. */
 async function storeWithGenerations(generations: number, perGeneration: number): Promise<string> {
-  const root = join(mkdtempSync(join(tmpdir(), "optios-crash-")), "store");
+  const folder = mkdtempSync(join(tmpdir(), "optios-crash-"));
+  folders.push(folder);
+  const root = join(folder, "store");
   const store = await Store.open(root);
   for (let number = 1; number <= generations; number++) {
     const entries = [];

@@ -34,9 +34,13 @@ async function expectIntact(): Promise<void> {
 
 /** A file's bytes as the ISO holds them. */
 function fileOnIso(iso: string, path: string): Buffer {
-  const out = join(mkdtempSync(join(tmpdir(), "optios-iso-")), "extracted");
-  execFileSync("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", path, out], { stdio: "ignore" });
-  return readFileSync(out);
+  const folder = mkdtempSync(join(tmpdir(), "optios-iso-"));
+  try {
+    execFileSync("xorriso", ["-osirrox", "on", "-indev", iso, "-extract", path, join(folder, "extracted")], { stdio: "ignore" });
+    return readFileSync(join(folder, "extracted"));
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 beforeAll(async () => {

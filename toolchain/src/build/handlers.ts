@@ -172,7 +172,9 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
           "a run that traps could not be rolled back, because a handler's snapshot holds its memory and globals, not its tables");
       }
       writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
-      for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
+      // The module's C and its descriptor compile side by side; ld then joins them.
+      await Promise.all(commands.slice(2, 4).map((command) => runStepCommand(step, command, { cwd: root })));
+      await runStepCommand(step, commands[4], { cwd: root });
     },
   };
 }

@@ -110,7 +110,8 @@ describe("a store that cannot be fooled", () => {
 
     const recovered = await runOptios(["store", "recover", "--store", store]);
     expect(recovered.status).toBe(0);
-    expect(recovered.stdout).toContain(`generations ${before.map((generation) => generation.number).reverse().join(", ")}`);
+    const numbers = before.map((generation) => generation.number).reverse();
+    expect(recovered.stdout).toContain(`generation${numbers.length === 1 ? "" : "s"} ${numbers.join(", ")}`);
     const after = await generations();
     expect(after.map(({ number, contentHash, entries, tools }) => ({ number, contentHash, entries, tools })))
       .toEqual(before.map(({ number, contentHash, entries, tools }) => ({ number, contentHash, entries, tools })));

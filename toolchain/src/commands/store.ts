@@ -30,7 +30,8 @@ export const storeCommand: Command = {
       const report = await recoverMetadata(resolve(parsed.values.store ?? "store"));
       if (report.keptDamaged !== undefined) process.stdout.write(`kept the old database as ${report.keptDamaged}\n`);
       for (const problem of report.problems) process.stdout.write(`${problem}\n`);
-      const generations = report.generations.length === 0 ? "no generations" : `generations ${report.generations.join(", ")}`;
+      const count = report.generations.length;
+      const generations = count === 0 ? "no generations" : `generation${count === 1 ? "" : "s"} ${report.generations.join(", ")}`;
       process.stdout.write(`recovered ${report.entries} entries and ${generations}\n`);
       return 0;
     }

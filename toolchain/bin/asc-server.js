@@ -34,6 +34,9 @@ async function compile({ argv, baseDir }) {
   }
 }
 
+// Stopped (kill, logout): close the server, which also removes its socket file.
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"]) process.on(signal, () => server.close(() => process.exit(0)));
+
 let idle;
 const stayAwhile = () => {
   clearTimeout(idle);

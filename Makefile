@@ -7,6 +7,7 @@
 #                     raw disk)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
 #   make test         build, then host, toolchain and module tests, then QEMU boot tests
 #   make bench        build, then measure (toolchain/src/bench.ts)
+#   make bench-build  only the toolchain figures: gc at three store sizes, rebuild times (no QEMU)
 #   make deps         install missing Debian packages (as root) and node_modules
 #   make clean        remove build/
 # The steps themselves live in toolchain/src/build/; see docs/build.md.
@@ -26,7 +27,7 @@ RUN_FLAGS := $(SYSTEM_FLAG) \
              $(if $(APPEND),--append '$(APPEND)')
 
 .DEFAULT_GOAL := all
-.PHONY: all build run test bench deps clean
+.PHONY: all build run test bench bench-build deps clean
 
 all: deps
 	$(OPTIOS) build $(SYSTEM_FLAG)
@@ -45,6 +46,9 @@ test: all
 
 bench: all
 	node --import tsx toolchain/src/bench.ts
+
+bench-build: all
+	node --import tsx toolchain/src/bench/build_bench.ts
 
 deps:
 	@$(ENSURE_DEPENDENCIES)

@@ -12,13 +12,13 @@ import { join } from "node:path";
 import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
 import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
 import { measureInput, type InputFigures } from "./bench/input_bench.ts";
-import { measureRebuilds, type RebuildFigures } from "./bench/rebuild_bench.ts";
+import { measureRebuilds } from "./bench/rebuild_bench.ts";
+import { buildTargets, measureGarbageCollection, printGarbageCollection, printRebuilds } from "./bench/build_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
 import { KERNEL_BUDGET_BYTES } from "./build/link.ts";
 import { buildSystemInScratch } from "./build/scratch.ts";
 import { defaultKernelArguments, paths } from "./project.ts";
-import { benchmarkGarbageCollection, type GcBenchmarkResult } from "./store/gc_bench.ts";
 import { formatBytes, formatNumber, formatTable, statisticsRow, summarize, targetRows, type Statistics, type Target } from "./bench/report.ts";
 
 const { build: BUILD, kernelElf: KERNEL, iso: ISO, kernelWasm: KERNEL_WASM } = paths;
@@ -28,8 +28,7 @@ const MEMORY = "64M";
 const DEFAULT_RUNS = 5;
 const TARGETS = {
   pvhBootMilliseconds: 150, kernelKibibytes: KERNEL_BUDGET_BYTES / 1024, isoMebibytes: 2, memoryMebibytes: 16,
-  emptyRunCycles: 2000, rollbackOnePageCycles: 5000, idleHandlerKibibytes: 64, garbageCollectionRatio: 10,
-  noOpRebuildMilliseconds: 1000, oneHandlerRebuildMilliseconds: 5000,
+  emptyRunCycles: 2000, rollbackOnePageCycles: 5000, idleHandlerKibibytes: 64,
 };
 
 interface Boots {
@@ -77,8 +76,7 @@ async function main(): Promise<void> {
   const input = await attempt(measureInput);
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
   const rebuilds = await attempt(measureRebuilds);
-  log("bench: garbage collection on a synthetic store (10,000 entries, 100 generations, 1% garbage)");
-  const garbageCollection = await attempt(() => benchmarkGarbageCollection());
+  const garbageCollection = await attempt(() => measureGarbageCollection(log));
 
   const statistics = {
     pvh: summarizeBoots(pvhBoots),
@@ -93,15 +91,15 @@ async function main(): Promise<void> {
   };
   const targets = [
     ...evaluateTargets(statistics.pvh.optios.wall.median, sizes, smallestMemory, smallestShellMemory),
-    ...handlerTargets(handlers.value, garbageCollection.value),
-    ...rebuildTargets(rebuilds.value),
+    ...handlerTargets(handlers.value),
+    ...buildTargets(garbageCollection.value, rebuilds.value),
   ];
 
   printReport(runs, statistics, derived, sizes, { smallestMemory, probes, smallestShellMemory, shellProbes }, floorIsoProblem);
   printHandlers(handlers.value, handlers.problem);
   printPrograms(handlers.value, input.value, handlers.problem, input.problem);
-  printGarbageCollection(garbageCollection.value, garbageCollection.problem);
-  printRebuilds(rebuilds.value, rebuilds.problem);
+  printGarbageCollection(garbageCollection.value, garbageCollection.problem, log);
+  printRebuilds(rebuilds.value, rebuilds.problem, log);
   log("\nTargets (informational)");
   formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
   const result = {
@@ -275,35 +273,7 @@ function printPrograms(figures: HandlerFigures | undefined, input: InputFigures 
   } else log(`  keystroke → echo not measured: ${inputProblem}`);
 }
 
-function printGarbageCollection(result: GcBenchmarkResult | undefined, problem: string | undefined): void {
-  log("\nGarbage collection (milliseconds)");
-  if (!result) return log(`  not measured: ${problem}`);
-  formatTable([
-    [`reference counted (${result.garbageEntries} of ${result.entries} entries dead)`, formatNumber(result.referenceCountedMilliseconds)],
-    ["full mark-and-sweep of the same store", formatNumber(result.markAndSweepMilliseconds)],
-    ["ratio", `${formatNumber(result.ratio)}×`],
-  ]).forEach((line) => log(`  ${line}`));
-}
-
-function printRebuilds(figures: RebuildFigures | undefined, problem: string | undefined): void {
-  log("\nRebuilds (milliseconds: whole `optios build` process / the build's own steps)");
-  if (!figures) return log(`  not measured: ${problem}`);
-  formatTable([
-    ["no-op rebuild", `${formatNumber(figures.noOp.wallMilliseconds, 0)} / ${formatNumber(figures.noOp.buildMilliseconds, 0)}`, figures.noOp.stepsRun],
-    ["after changing one handler", `${formatNumber(figures.oneHandlerChanged.wallMilliseconds, 0)} / ${formatNumber(figures.oneHandlerChanged.buildMilliseconds, 0)}`, figures.oneHandlerChanged.stepsRun],
-  ]).forEach((line) => log(`  ${line}`));
-}
-
-function rebuildTargets(figures: RebuildFigures | undefined): Target[] {
-  return [
-    { name: "no-op rebuild (whole process)", goal: `≤ ${TARGETS.noOpRebuildMilliseconds} ms`,
-      value: figures ? `${formatNumber(figures.noOp.wallMilliseconds, 0)} ms` : "n/a", met: !!figures && figures.noOp.wallMilliseconds <= TARGETS.noOpRebuildMilliseconds },
-    { name: "rebuild after one handler changed", goal: `≤ ${TARGETS.oneHandlerRebuildMilliseconds} ms`,
-      value: figures ? `${formatNumber(figures.oneHandlerChanged.wallMilliseconds, 0)} ms` : "n/a", met: !!figures && figures.oneHandlerChanged.wallMilliseconds <= TARGETS.oneHandlerRebuildMilliseconds },
-  ];
-}
-
-function handlerTargets(figures: HandlerFigures | undefined, garbageCollection: GcBenchmarkResult | undefined): Target[] {
+function handlerTargets(figures: HandlerFigures | undefined): Target[] {
   const idle = figures ? (figures.idleHandlerBytes.image + figures.idleHandlerBytes.instance + figures.idleHandlerBytes.memory) / 1024 : undefined;
   const smallestRollback = figures?.rollback[0];
   return [
@@ -313,8 +283,6 @@ function handlerTargets(figures: HandlerFigures | undefined, garbageCollection: 
       value: smallestRollback ? `${formatNumber(smallestRollback.cyclesMedian, 0)} cycles` : "n/a", met: !!smallestRollback && smallestRollback.pages <= 1 && smallestRollback.cyclesMedian <= TARGETS.rollbackOnePageCycles },
     { name: "memory per idle handler", goal: `≤ ${TARGETS.idleHandlerKibibytes} KiB`,
       value: idle === undefined ? "n/a" : `${formatNumber(idle)} KiB`, met: idle !== undefined && idle <= TARGETS.idleHandlerKibibytes },
-    { name: "reference-counted GC vs full scan", goal: `≥ ${TARGETS.garbageCollectionRatio}× faster`,
-      value: garbageCollection ? `${formatNumber(garbageCollection.ratio)}×` : "n/a", met: !!garbageCollection && garbageCollection.ratio >= TARGETS.garbageCollectionRatio },
   ];
 }
 

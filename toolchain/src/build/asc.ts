@@ -4,6 +4,7 @@ import { join, relative } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 import { BuildError, runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
+import { runAsc, warmAscServer } from "./asc_server.ts";
 
 const compilerPackage = join(toolchainRepository, "node_modules", "assemblyscript");
 const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
@@ -19,8 +20,9 @@ export const ascStep: Step = {
     if (!existsSync(compilerBinary)) {
       throw new BuildError("asc", `${compilerBinary} not found; run \`npm ci\` (or \`make deps\`) first`);
     }
+    await warmAscServer();
     const command = [
-      relative(root, compilerBinary) || compilerBinary,
+      ascProgram(root),
       paths.kernelEntry,
       "--config",
       paths.asconfig,
@@ -30,6 +32,7 @@ export const ascStep: Step = {
     return [
       {
         key: "asc",
+        cached: true,
         inputs: {
           files: [...listSources(root, paths.kernelSources, ".ts"), paths.asconfig],
           commands: [command],
@@ -37,12 +40,22 @@ export const ascStep: Step = {
         },
         outputs: [paths.kernelWasm],
         run: async () => {
-          await runStepCommand("asc", command, { cwd: root });
+          await runStepCommand("asc", command, { cwd: root, runner: runAsc });
         },
       },
     ];
   },
 };
+
+/**
+ * asc as a command line names it, relative to the project root: the root's own
+ * node_modules/.bin/asc when it has one (so the command, and the stamps that hash it, are
+ * the same in every checkout of the project), else the toolchain repository's.
+ */
+export function ascProgram(root: string): string {
+  const own = join("node_modules", ".bin", "asc");
+  return existsSync(join(root, own)) ? own : relative(root, compilerBinary) || compilerBinary;
+}
 
 /** The assemblyscript package version, read from its manifest rather than by starting asc. */
 function compilerVersion(): string {

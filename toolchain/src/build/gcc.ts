@@ -92,6 +92,7 @@ export const gccStep: Step = {
       const command = ["gcc", ...flags, "-c", source, "-o", object];
       return {
         key: `gcc-${basename(source)}`,
+        cached: true,
         inputs: { files: [source, ...headers], commands: [command], tools: [version] },
         outputs: [object],
         run: async () => {

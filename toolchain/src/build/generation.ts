@@ -11,18 +11,23 @@
 // checked, the plan compares that file with the store: when the store's newest generation
 // is no longer the one the file names (the store was removed, or another system was built
 // into it since), the file is deleted, which forces the task to run and record again.
-// A no-op rebuild therefore costs one small SQLite query, and writes nothing.
+// The plan also re-hashes the newest generation's entries (under a megabyte): a damaged one
+// forces the task too, and storing the outputs again replaces it (Store.addEntry).
+// A no-op rebuild therefore costs one small SQLite query and that hash, and writes nothing.
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Project } from "../project.ts";
 import { paths } from "../project.ts";
 import { recordGeneration, type Generation, type GenerationEntry } from "../store/generations.ts";
 import { handlerModuleArguments } from "../store/grub_menu.ts";
-import { withStoreAt, type Store } from "../store/store.ts";
+import { withStoreAt } from "../store/recovery.ts";
+import type { Store } from "../store/store.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { modulePath, projectSystem } from "./handlers.ts";
 import { initrdArchive } from "./initrd.ts";
 import type { Step } from "./step.ts";
+import { generationToolVersions } from "./tools.ts";
+import { damagedEntries } from "../store/verify.ts";
 
 /** The project's store, relative to the project root. */
 export const storeFolder = "store";
@@ -78,7 +83,24 @@ export async function storeArtifacts(store: Store, project: Project, system: Loa
 /** The generation the build's artifacts make: recorded when new, else the newest one (nothing written). */
 export async function recordBuild(store: Store, project: Project, system: LoadedSystem): Promise<{ generation: Generation; created: boolean }> {
   const entries = await storeArtifacts(store, project, system);
-  return recordGeneration(store, entries, { config: system.config, canonicalJson: system.canonicalJson });
+  return recordGeneration(store, entries, { config: system.config, canonicalJson: system.canonicalJson, tools: await generationToolVersions() }, generationDate(project));
+}
+
+/**
+ * When the generation was made, in milliseconds: SOURCE_DATE_EPOCH when the environment sets
+ * it (the reproducible-builds convention: the ISO's menu shows this date, so two builds with
+ * the same SOURCE_DATE_EPOCH give the same menu), else now.
+ */
+export function generationDate(project: Project, environment: NodeJS.ProcessEnv = process.env): number {
+  return environment.SOURCE_DATE_EPOCH !== undefined && environment.SOURCE_DATE_EPOCH !== "" ? project.sourceDateEpoch * 1000 : Date.now();
+}
+
+/** Whether every entry of the newest generation still hashes to what was recorded. */
+async function newestIsIntact(store: Store): Promise<boolean> {
+  const newest = newestRecorded(store);
+  if (newest === undefined) return false;
+  const references = store.metadata.prepare("SELECT entry FROM generation_references WHERE generation = ?").all(newest.number) as Array<{ entry: string }>;
+  return (await damagedEntries(store, references.map((row) => row.entry))).size === 0;
 }
 
 export const generationStep: Step = {
@@ -90,8 +112,13 @@ export const generationStep: Step = {
     const system = await projectSystem(project);
     const recorded = readGenerationRecord(root);
     if (recorded !== undefined) {
-      const newest = existsSync(join(root, storeFolder)) ? await withProjectStore(project, newestRecorded) : undefined;
-      if (newest?.number !== recorded.number || newest.contentHash !== recorded.contentHash) rmSync(join(root, generationRecord), { force: true });
+      // A damaged entry in the newest generation (a changed byte, a deleted folder) makes the
+      // task run again: storing the build's outputs rewrites exactly the damaged entries.
+      const current = existsSync(join(root, storeFolder)) && await withProjectStore(project, async (store) => {
+        const newest = newestRecorded(store);
+        return newest?.number === recorded.number && newest.contentHash === recorded.contentHash && await newestIsIntact(store);
+      });
+      if (!current) rmSync(join(root, generationRecord), { force: true });
     }
     return [
       {

@@ -14,11 +14,12 @@
 // anywhere in memory. Handler modules reach the kernel as GRUB modules; program modules
 // go into the initrd's /bin (initrd.ts).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join } from "node:path";
 import { paths, toolchainRepository, type Project } from "../project.ts";
 import { loadSystem, type LoadedSystem } from "../system/load.ts";
 import type { HandlerConfig } from "../system/schema.ts";
-import { listSources } from "./asc.ts";
+import { ascProgram, listSources } from "./asc.ts";
+import { runAsc } from "./asc_server.ts";
 import { capabilityNamed } from "../../../interface/optios.ts";
 import { allowsCall, callByImport } from "../system/capabilities.ts";
 import { dataSegmentPassVersion, DataSegmentShapeError } from "./data_segments.ts";
@@ -31,7 +32,6 @@ import { mergeTranslatedDataSegments } from "./wasm2c.ts";
 import { wasmMemoryLimits, wasmVersion } from "./wasm_module.ts";
 
 const wasmPageBytes = 65536;
-const compilerBinary = join(toolchainRepository, "node_modules", ".bin", "asc");
 
 /** build/handlers/<name>.module */
 export function modulePath(name: string): string {
@@ -53,7 +53,7 @@ export function projectSystem(project: Project): Promise<LoadedSystem> {
 
 export function ascCommand(root: string, source: string, output: string, memoryBytes: number): string[] {
   return [
-    relative(root, compilerBinary) || compilerBinary, source,
+    ascProgram(root), source,
     "--lib", paths.handlerApi, "--noUnsafe",
     "--runtime", "incremental", "-O3", "--disable", "simd",
     "--exportStart", "start",
@@ -133,6 +133,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const step = `${kind}s`;
   return {
     key: `${kind}-${spec.name}`,
+    cached: true,
     inputs: {
       files: [
         ...(text ? [source] : [...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts")]),
@@ -146,7 +147,7 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
     run: async () => {
       mkdirSync(join(root, work), { recursive: true });
       if (spec.version !== undefined && !text) checkDeclaredVersion(root, source, spec.name, spec.version);
-      await runStepCommand(step, commands[0], { cwd: root });
+      await runStepCommand(step, commands[0], { cwd: root, ...(text ? {} : { runner: runAsc }) });
       if (text) checkTextModule(step, source, readFileSync(join(root, wasm)), spec);
       checkImports(readFileSync(join(root, wasm)), spec);
       const translation = await runCommand(commands[1], { cwd: root });
@@ -171,7 +172,9 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
           "a run that traps could not be rolled back, because a handler's snapshot holds its memory and globals, not its tables");
       }
       writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
-      for (const command of commands.slice(2)) await runStepCommand(step, command, { cwd: root });
+      // The module's C and its descriptor compile side by side; ld then joins them.
+      await Promise.all(commands.slice(2, 4).map((command) => runStepCommand(step, command, { cwd: root })));
+      await runStepCommand(step, commands[4], { cwd: root });
     },
   };
 }

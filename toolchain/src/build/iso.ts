@@ -10,8 +10,8 @@
 //                                handler modules, config), at the paths the menu names
 //   efi.img                      FAT image holding EFI/BOOT/BOOTX64.EFI (El Torito + GPT)
 // An entry shared by several generations (an unchanged kernel) is one folder, so once on the ISO.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { gzipSync } from "node:zlib";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { dirname, join } from "node:path";
 import { paths } from "../project.ts";
 import type { Generation } from "../store/generations.ts";
@@ -21,7 +21,9 @@ import type { Store } from "../store/store.ts";
 import { markerName, menuTemplate, readTemplate, renderMenuConfig } from "./grub_config.ts";
 import { storeFolder, withProjectStore } from "./generation.ts";
 import { modulePath, projectSystem } from "./handlers.ts";
-import { runStepCommand } from "./process.ts";
+import { BuildError, runStepCommand } from "./process.ts";
+import { damagedEntries } from "../store/verify.ts";
+import { blake3Hex } from "../store/hash.ts";
 import type { Step } from "./step.ts";
 import { hybridBootRecord, toolVersion } from "./tools.ts";
 
@@ -61,11 +63,11 @@ export function isoCommands(efiApplicationBytes: number, epochSeconds: number): 
 export const ISO_BUDGET_BYTES = 2 * 1024 * 1024;
 
 /** The menu and the store files for a list of generations. */
-function menuFor(root: string, kernelArguments: string, store: Store, listed: readonly Generation[]): { menuConfig: string; storeFiles: string[] } {
+function menuFor(root: string, kernelArguments: string, store: Store, listed: readonly Generation[]): { menuConfig: string; storeFiles: StoreFile[] } {
   const menu = renderGenerationMenu({ generations: [...listed], kernelArguments });
   return {
     menuConfig: renderMenuConfig(readTemplate(root, menuTemplate), menu, listed.length),
-    storeFiles: referencedFiles(store, listed).map((file) => file.path),
+    storeFiles: referencedFiles(store, listed),
   };
 }
 
@@ -87,15 +89,67 @@ export function menuGenerations(generations: readonly Generation[], keep: number
   return listed;
 }
 
-/** Each store file the listed generations reference: its path on the ISO (= in the store) and size. */
-export function referencedFiles(store: Store, generations: readonly Generation[]): { path: string; size: number }[] {
+/** A store file going onto the ISO: its path there (= in the store), size and recorded BLAKE3. */
+interface StoreFile {
+  path: string;
+  size: number;
+  hash: string;
+}
+
+/** Each store file the listed generations reference. */
+export function referencedFiles(store: Store, generations: readonly Generation[]): StoreFile[] {
   const entries = new Set(generations.flatMap((generation) => generation.entries.map((entry) => entry.path)));
-  const files = store.metadata.prepare("SELECT path, size FROM entry_files WHERE entry = ? ORDER BY path");
+  const files = store.metadata.prepare("SELECT path, size, hash FROM entry_files WHERE entry = ? ORDER BY path");
   return [...entries].sort().flatMap((entry) => {
-    const rows = files.all(entry) as { path: string; size: number }[];
+    const rows = files.all(entry) as StoreFile[];
     if (rows.length === 0) throw new Error(`store: generation entry ${entry} has no recorded files; run \`optios store verify\``);
-    return rows.map((row) => ({ path: `${entry}/${row.path}`, size: row.size }));
+    return rows.map((row) => ({ path: `${entry}/${row.path}`, size: row.size, hash: row.hash }));
   });
+}
+
+/**
+ * The generations whose every entry is intact (re-hashed now): only verified bytes go into
+ * an image. An older generation with a damaged or missing entry is left off the menu, named
+ * on stderr; the build never depends on it. A damaged newest or default generation fails
+ * the build by name (the generation step has already rewritten what this build produced).
+ */
+export async function intactGenerations(store: Store, listed: readonly Generation[]): Promise<Generation[]> {
+  const damaged = await damagedEntries(store, listed.flatMap((generation) => generation.entries.map((entry) => entry.path)));
+  const newest = Math.max(...listed.map((generation) => generation.number));
+  const kept: Generation[] = [];
+  for (const generation of listed) {
+    const broken = generation.entries.find((entry) => damaged.has(entry.path));
+    if (broken === undefined) {
+      kept.push(generation);
+      continue;
+    }
+    const what = `generation ${generation.number}'s entry ${storeFolder}/${broken.path} is damaged (${damaged.get(broken.path)})`;
+    if (generation.number === newest || generation.isDefault) {
+      throw new BuildError("iso", `${what}; it cannot go into the ISO. Rebuild it (\`optios build\` rewrites the newest generation's entries), ` +
+        "or roll back to another generation (`optios rollback N`); `optios store verify` lists every damaged entry");
+    }
+    process.stderr.write(`  iso: ${what}; generation ${generation.number} is left off the ISO (\`optios gc\` removes it)\n`);
+  }
+  return kept;
+}
+
+/**
+ * `bytes` gzipped at level 9, kept in build/cache/gzip/<BLAKE3>.gz: an unchanged kernel is
+ * not compressed again on every build (about 50 ms here). A kept file is used only if it
+ * unpacks to bytes with that hash, so a damaged cache can never put other bytes on the ISO.
+ */
+async function gzipped(root: string, bytes: Buffer, hash: string): Promise<Buffer> {
+  const kept = join(root, paths.build, "cache", "gzip", `${hash}.gz`);
+  if (existsSync(kept)) {
+    const packed = readFileSync(kept);
+    const intact = await (async () => (await blake3Hex(gunzipSync(packed))) === hash)().catch(() => false);
+    if (intact) return packed;
+  }
+  const packed = gzipSync(bytes, { level: 9 });
+  mkdirSync(dirname(kept), { recursive: true });
+  writeFileSync(`${kept}.${process.pid}`, packed);
+  renameSync(`${kept}.${process.pid}`, kept);
+  return packed;
 }
 
 export const isoStep: Step = {
@@ -107,14 +161,14 @@ export const isoStep: Step = {
     const marker = markerName(kernelImage);
     const system = await projectSystem(project);
     const handlers = system.config.handlers;
-    const { listed, menuConfig, storeFiles } = await withProjectStore(project, (store) => {
-      const all = menuGenerations(listGenerations(store), system.config.system.keepGenerations);
+    const { listed, menuConfig, storeFiles } = await withProjectStore(project, async (store) => {
+      const all = await intactGenerations(store, menuGenerations(listGenerations(store), system.config.system.keepGenerations));
       return { listed: all, ...menuFor(root, project.kernelArguments, store, all) };
     });
     const commands = isoCommands(statSync(join(root, paths.efiApplication)).size, project.sourceDateEpoch);
     // mtools and xorriso take their timestamps from SOURCE_DATE_EPOCH: same inputs, same ISO.
     const environment = { ...process.env, SOURCE_DATE_EPOCH: String(project.sourceDateEpoch) };
-    const assemble = async (config: string, files: string[]): Promise<number> => {
+    const assemble = async (config: string, files: StoreFile[]): Promise<number> => {
       const stage = join(root, paths.isoRoot);
       rmSync(stage, { recursive: true, force: true });
       rmSync(join(root, paths.iso), { force: true });
@@ -125,9 +179,13 @@ export const isoStep: Step = {
       // Only entries a listed generation references: gc may delete any other at any time.
       // Gzipped: GRUB's gzio (embedded in both images) unpacks multiboot2 kernels and
       // module2 files as it loads them, so a menu of several generations still fits.
+      // The bytes are hashed again as they are read: what goes into the image is what was recorded.
       for (const file of files) {
-        mkdirSync(dirname(join(stage, storeFolder, file)), { recursive: true });
-        writeFileSync(join(stage, storeFolder, file), gzipSync(readFileSync(join(root, storeFolder, file)), { level: 9 }));
+        const bytes = readFileSync(join(root, storeFolder, file.path));
+        const hash = await blake3Hex(bytes);
+        if (hash !== file.hash) throw new BuildError("iso", `${storeFolder}/${file.path}: content changed while building (hash ${hash}, expected ${file.hash}); run the build again`);
+        mkdirSync(dirname(join(stage, storeFolder, file.path)), { recursive: true });
+        writeFileSync(join(stage, storeFolder, file.path), await gzipped(root, bytes, hash));
       }
       for (const command of commands) await runStepCommand("iso", command, { cwd: root, environment });
       return statSync(join(root, paths.iso)).size;

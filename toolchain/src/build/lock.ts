@@ -1,10 +1,13 @@
-// The build lock: one build at a time per project, so concurrent builds never share build/.
+// Locks: one build at a time per project (build/.lock), one writer at a time per store (<store>/.lock).
 //
 // `make test`, the bench and a developer's `make run` can start together and would
-// otherwise write the same files in build/.
+// otherwise write the same files in build/; `optios gc` during a build would delete the
+// entries the build just stored (refcount 0 until its generation is recorded).
 //
-// The lock is build/.lock holding the owner's process id. A lock whose owner is gone
-// (killed mid-build) is taken over; a live owner is waited for.
+// A lock is a file holding the owner's process id, created with O_EXCL. A lock whose owner
+// is gone (killed mid-build) is taken over; a live owner is waited for. Within one process
+// a lock is re-entrant: the build holds the store lock, and each step that opens the store
+// takes it again without waiting for itself.
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -24,9 +27,25 @@ export function lockPath(root: string): string {
 }
 
 /** Runs `work` while holding the project's build lock. */
-export async function withBuildLock<Result>(root: string, work: () => Promise<Result>, options: LockOptions = {}): Promise<Result> {
-  const path = lockPath(root);
+export function withBuildLock<Result>(root: string, work: () => Promise<Result>, options: LockOptions = {}): Promise<Result> {
   mkdirSync(join(root, paths.build), { recursive: true });
+  return withLockFile(lockPath(root), work, options);
+}
+
+/** Locks this process holds, with how many times each is held (re-entrant). */
+const held = new Map<string, number>();
+
+/** Runs `work` while holding the lock file `path` (its folder must exist). */
+export async function withLockFile<Result>(path: string, work: () => Promise<Result>, options: LockOptions = {}): Promise<Result> {
+  const depth = held.get(path) ?? 0;
+  if (depth > 0) {
+    held.set(path, depth + 1);
+    try {
+      return await work();
+    } finally {
+      held.set(path, held.get(path)! - 1);
+    }
+  }
   const deadline = Date.now() + (options.patienceMilliseconds ?? defaultPatienceMilliseconds);
   let announced = false;
   while (!tryAcquire(path)) {
@@ -38,12 +57,14 @@ export async function withBuildLock<Result>(root: string, work: () => Promise<Re
     }
     if (!announced && owner !== "unknown") options.onWait?.(owner);
     announced ||= owner !== "unknown";
-    if (Date.now() > deadline) throw new Error(`${path}: another build (process ${owner}) has held the lock too long`);
+    if (Date.now() > deadline) throw new Error(`${path}: process ${owner} has held the lock too long; if it is stuck, stop it`);
     await sleep(pollMilliseconds);
   }
+  held.set(path, 1);
   try {
     return await work();
   } finally {
+    held.delete(path);
     rmSync(path, { force: true });
   }
 }

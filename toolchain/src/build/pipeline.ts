@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { paths, type Project } from "../project.ts";
 import { ascStep } from "./asc.ts";
 import { gccStep } from "./gcc.ts";
-import { generationStep } from "./generation.ts";
+import { generationStep, storeFolder } from "./generation.ts";
+import { withStoreLock } from "../store/recovery.ts";
 import { handlersStep, programsStep } from "./handlers.ts";
 import { initrdStep } from "./initrd.ts";
 import { interfaceStep } from "./interface.ts";
@@ -53,7 +54,9 @@ export interface BuildResult {
 export async function build(project: Project, options: BuildOptions = {}): Promise<BuildResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   checkTools("tools", [...buildRequirements, ...initrdRequirements], options.tools);
-  return await withBuildLock(project.root, () => runSteps(project, options, log), {
+  // The store's lock too, for the whole build: a gc in between would collect the entries
+  // this build stores before its generation references them.
+  return await withBuildLock(project.root, () => withStoreLock(join(project.root, storeFolder), () => runSteps(project, options, log)), {
     onWait: (owner) => log(`  waiting  for another build of this project (process ${owner})`),
   });
 }

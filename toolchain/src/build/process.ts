@@ -36,6 +36,8 @@ export interface CommandResult {
 export interface CommandOptions {
   cwd: string;
   environment?: NodeJS.ProcessEnv;
+  /** Runs the command instead of spawning it (asc on its warm server, asc_server.ts). */
+  runner?: (command: readonly string[], cwd: string) => Promise<CommandResult>;
 }
 
 /** Runs `command` to completion and returns its status and output; never throws on status. */
@@ -67,7 +69,7 @@ export async function runStepCommand(
 ): Promise<CommandResult> {
   let result: CommandResult;
   try {
-    result = await runCommand(command, options);
+    result = await (options.runner?.(command, options.cwd) ?? runCommand(command, options));
   } catch (error) {
     throw new BuildError(step, `could not start ${command[0]}: ${(error as Error).message}`, command);
   }

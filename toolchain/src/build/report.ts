@@ -15,12 +15,14 @@ export function formatDuration(milliseconds: number): string {
 
 /**
  * `  wasm2c   build/kernel/kernel.c          41 ms   312.4 KiB`, or `  gcc      up to date`;
- * a step that redid only some of its tasks says how many (`3 of 11 rebuilt`).
+ * a step that redid only some of its tasks says how many (`3 of 11 rebuilt`), and how many
+ * of those came from the output cache (`1 of 4 rebuilt, 1 from cache`).
  */
 export function formatStepLine(report: StepReport): string {
   const name = report.name.padEnd(10); // the longest step name, "generation"
   if (report.tasksRun === 0) return `  ${name} up to date`;
-  const partial = report.tasksTotal > 1 ? `   ${report.tasksRun} of ${report.tasksTotal} rebuilt` : "";
+  const restored = report.tasksRestored > 0 ? `${report.tasksTotal > 1 ? ", " : "   "}${report.tasksRestored} from cache` : "";
+  const partial = `${report.tasksTotal > 1 ? `   ${report.tasksRun} of ${report.tasksTotal} rebuilt` : ""}${restored}`;
   return (
     `  ${name} ${report.artifact.padEnd(28)} ${formatDuration(report.milliseconds).padStart(8)}` +
     `  ${formatBytes(report.bytes).padStart(10)}${partial}`

@@ -11,7 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
 
-const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "asconfig.json", "package.json"];
+// node_modules too: commands name node_modules/.bin/asc relative to the root, so the stamps
+// copied from build/ match and the kernel and modules are not compiled again.
+const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "node_modules", "asconfig.json", "package.json"];
 
 export interface ScratchBuild {
   root: string;
@@ -19,12 +21,12 @@ export interface ScratchBuild {
   remove(): void;
 }
 
-/** A fresh scratch root: the repository's sources symlinked, a copy of build/, no store yet. */
-export function createScratchRoot(): ScratchBuild {
+/** A fresh scratch root: the repository's sources symlinked, a copy of build/ (unless `clean`), no store yet. */
+export function createScratchRoot(options: { clean?: boolean } = {}): ScratchBuild {
   const root = mkdtempSync(join(tmpdir(), "optios-system-"));
   for (const entry of SOURCES) symlinkSync(join(toolchainRepository, entry), join(root, entry));
   const build = join(toolchainRepository, paths.build);
-  if (existsSync(build)) cpSync(build, join(root, paths.build), { recursive: true });
+  if (existsSync(build) && options.clean !== true) cpSync(build, join(root, paths.build), { recursive: true });
   return { root, iso: join(root, paths.iso), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 

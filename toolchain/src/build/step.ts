@@ -8,6 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Project } from "../project.ts";
 import { BuildError } from "./process.ts";
+import { keepOutputs, restoreOutputs } from "./output_cache.ts";
 import { hashInputs, isUpToDate, removeStamp, writeStamp, type TaskInputs } from "./stamp.ts";
 
 export interface BuildContext {
@@ -22,6 +23,8 @@ export interface Task {
   inputs: TaskInputs;
   /** Files it writes, relative to the project root; a missing one forces a rerun. */
   outputs: readonly string[];
+  /** Keep its outputs by inputs hash, and restore them instead of running (output_cache.ts). */
+  cached?: boolean;
   run(): Promise<void>;
 }
 
@@ -39,6 +42,8 @@ export interface StepReport {
   name: string;
   artifact: string;
   tasksRun: number;
+  /** Of tasksRun, how many were restored from the output cache instead of run. */
+  tasksRestored: number;
   tasksTotal: number;
   milliseconds: number;
   bytes: number;
@@ -54,11 +59,17 @@ export async function runStep(context: BuildContext, step: Step): Promise<StepRe
     const hash = hashTask(step, root, task);
     if (!isUpToDate(root, task.key, hash, task.outputs)) pending.push({ task, hash });
   }
+  let tasksRestored = 0;
   await runConcurrently(pending, context.jobs, async ({ task, hash }) => {
     removeStamp(root, task.key);
-    await task.run();
-    const missing = task.outputs.filter((output) => !existsSync(join(root, output)));
-    if (missing.length > 0) throw new BuildError(step.name, `expected output ${missing.join(", ")} was not written`);
+    if (task.cached === true && restoreOutputs(root, task.key, hash, task.outputs)) {
+      tasksRestored++;
+    } else {
+      await task.run();
+      const missing = task.outputs.filter((output) => !existsSync(join(root, output)));
+      if (missing.length > 0) throw new BuildError(step.name, `expected output ${missing.join(", ")} was not written`);
+      if (task.cached === true) keepOutputs(root, task.key, hash, task.outputs);
+    }
     writeStamp(root, task.key, hash);
   });
   const files = step.artifactFiles?.(context) ?? [step.artifact];
@@ -66,6 +77,7 @@ export async function runStep(context: BuildContext, step: Step): Promise<StepRe
     name: step.name,
     artifact: step.artifact,
     tasksRun: pending.length,
+    tasksRestored,
     tasksTotal: tasks.length,
     milliseconds: performance.now() - started,
     bytes: files.reduce((total, file) => total + fileSize(join(root, file)), 0),

@@ -2,8 +2,9 @@
 //
 // toolchain/scripts/ensure-dependencies.sh keeps the same table in shell so `make` can
 // install what is missing before Node runs; change both together.
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { toolchainRepository } from "../project.ts";
 import { BuildError, runCommand } from "./process.ts";
 
 export interface ToolRequirement {
@@ -134,6 +135,14 @@ export function toolVersion(tool: string): Promise<string> {
     versions.set(tool, version);
   }
   return version;
+}
+
+/** The versions of every tool whose output goes into a generation, as recorded with it. */
+export async function generationToolVersions(): Promise<Record<string, string>> {
+  const assemblyscript = JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version as string;
+  const tools: Record<string, string> = { node: process.version, assemblyscript };
+  for (const tool of ["wasm2c", "wat2wasm", "gcc", "ld", "objcopy", "cpio"]) tools[tool] = await toolVersion(tool);
+  return tools;
 }
 
 /** What making the initrd (toolchain/src/build/initrd.ts) needs: the real cpio, for the newc archive. */

@@ -1,7 +1,8 @@
 // What every store command shares: its shape, option parsing with --help, and opening the store.
 import { resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { withStoreAt, type Store } from "../store/store.ts";
+import { withStoreAt } from "../store/recovery.ts";
+import type { Store } from "../store/store.ts";
 
 /** A command of the `optios` CLI, registered by toolchain/src/cli.ts. */
 export interface Command {

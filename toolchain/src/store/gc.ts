@@ -1,17 +1,25 @@
-// Reference-counted garbage collection: deletes only the entries whose count reached zero.
+// Reference-counted garbage collection: cost follows the garbage, never the size of the store.
 //
 // Removing a generation lowers the count of each entry it referenced, in one transaction.
 // The dead entries are then found through the partial index entries_dead (refcount = 0),
-// so the cost is proportional to what is deleted, not to the size of the store: gc never
-// lists the buckets. Each dead entry is renamed into .trash/ (one atomic step: it vanishes
-// from the store whole), the trash is deleted in parallel, pool files that no other entry
-// links any more (link count 1) are unlinked, and the rows go last, so a crash anywhere
-// leaves rows with refcount 0 that the next gc simply collects again.
+// so gc never lists the buckets. Collection has two phases:
+//
+//   1. out of the store: one transaction removes the old generations and names every dead
+//      entry in the trash table (with a fresh folder name); then each
+//      entry folder is renamed into .trash/<folder> (atomic: it leaves the store whole).
+//   2. deletion: each trash folder is deleted (in parallel), then the pool files only it
+//      linked (its entry_files rows say which); one transaction then forgets the entries'
+//      rows and the trash rows.
+//
+// Both phases are idempotent and driven by the trash table, so a gc killed anywhere is
+// finished by the next command that opens the store (recovery.ts calls finishCollection).
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { chmod, readdir, rename, stat, unlink } from "node:fs/promises";
+import { chmodSync, renameSync, rmSync } from "node:fs";
+import { readdir, stat, unlink } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { poolFilePath, TRASH_FOLDER } from "./layout.ts";
+import { CRASH_POINTS, crashPoint } from "./crash_point.ts";
+import { GENERATION_RECORDS_FOLDER } from "./metadata.ts";
+import { TRASH_FOLDER, poolFilePath } from "./layout.ts";
 import { removeTree, type Store } from "./store.ts";
 
 export interface CollectResult {
@@ -25,19 +33,29 @@ export interface CollectResult {
  * target is never removed). Lowers the reference counts of their entries. Returns the numbers removed.
  */
 export function removeOldGenerations(store: Store, keep: number): number[] {
+  const removed = store.metadata.transaction(() => removeGenerationRows(store, keep))();
+  removeGenerationRecords(store, removed);
+  return removed;
+}
+
+/** removeOldGenerations' database half, inside the caller's transaction. */
+function removeGenerationRows(store: Store, keep: number): number[] {
   if (!Number.isInteger(keep) || keep < 1) throw new Error(`gc: keep ${keep}: expected a whole number of generations, at least 1`);
   const database = store.metadata;
-  return database.transaction(() => {
-    const all = database.prepare("SELECT number, pinned FROM generations ORDER BY number DESC").all() as Array<{ number: number; pinned: number }>;
-    const removable = all.filter((row, index) => index >= keep && row.pinned === 0).map((row) => row.number);
-    const lower = database.prepare("UPDATE entries SET refcount = refcount - 1 WHERE path IN (SELECT DISTINCT entry FROM generation_references WHERE generation = ?)");
-    const remove = database.prepare("DELETE FROM generations WHERE number = ?");
-    for (const number of removable) {
-      lower.run(number);
-      remove.run(number);
-    }
-    return removable;
-  })();
+  const all = database.prepare("SELECT number, pinned FROM generations ORDER BY number DESC").all() as Array<{ number: number; pinned: number }>;
+  const removable = all.filter((row, index) => index >= keep && row.pinned === 0).map((row) => row.number);
+  const lower = database.prepare("UPDATE entries SET refcount = refcount - 1 WHERE path IN (SELECT DISTINCT entry FROM generation_references WHERE generation = ?)");
+  const remove = database.prepare("DELETE FROM generations WHERE number = ?");
+  for (const number of removable) {
+    lower.run(number);
+    remove.run(number);
+  }
+  return removable;
+}
+
+/** After the commit: a record left by a crash here names a generation the database no longer has, which the next open removes. */
+function removeGenerationRecords(store: Store, numbers: readonly number[]): void {
+  for (const number of numbers) rmSync(join(store.root, GENERATION_RECORDS_FOLDER, `${number}.json`), { force: true });
 }
 
 /** Runs `work` on every item, at most `parallelism` at a time. */
@@ -56,32 +74,85 @@ export interface CollectOptions {
   parallelism?: number;
 }
 
-/** Collects every entry with reference count zero. */
-export async function collectGarbage(store: Store, options: CollectOptions = {}): Promise<CollectResult> {
-  const removedGenerations = options.keep === undefined ? [] : removeOldGenerations(store, options.keep);
-  const trash = join(store.root, TRASH_FOLDER);
-  const leftovers = (await readdir(trash)).map((name) => join(trash, name));
-  const dead = store.metadata.prepare("SELECT path, size FROM entries WHERE refcount = 0").all() as Array<{ path: string; size: number }>;
-  const filesOf = store.metadata.prepare("SELECT DISTINCT hash, executable FROM entry_files WHERE entry = ?");
-  const poolFiles = new Map<string, boolean>();
-  const trashed: string[] = [...leftovers];
-  for (const entry of dead) {
-    for (const file of filesOf.all(entry.path) as Array<{ hash: string; executable: number }>) poolFiles.set(poolFilePath(store.root, file.hash, file.executable === 1), true);
-    const folder = store.absolutePath(entry.path);
-    if (!existsSync(folder)) continue;
-    const destination = join(trash, `${randomBytes(4).toString("hex")}-${basename(folder)}`);
-    await chmod(folder, 0o755);
-    await rename(folder, destination);
-    trashed.push(destination);
-  }
-  await forEachInParallel(trashed, options.parallelism ?? 4, removeTree);
-  await forEachInParallel([...poolFiles.keys()], options.parallelism ?? 4, async (pool) => {
-    const info = await stat(pool).catch(() => null);
-    if (info !== null && info.nlink <= 1) await unlink(pool);
-  });
-  const forget = store.metadata.prepare("DELETE FROM entries WHERE path = ? AND refcount = 0");
-  store.metadata.transaction(() => {
-    for (const entry of dead) forget.run(entry.path);
+interface TrashRow {
+  folder: string;
+  entry: string;
+}
+
+/**
+ * Phase 1, in one transaction (one fsync): the old generations removed (when `keep` is
+ * given) and every dead entry named in the trash table with its pool files. Then each named
+ * folder is renamed into .trash/. The entries' rows stay until phase 2 deletes their
+ * folders: a crash anywhere leaves trash rows that finishCollection completes.
+ */
+export function moveDeadEntriesToTrash(store: Store, keep?: number): { removedGenerations: number[]; dead: Array<{ path: string; size: number }> } {
+  const database = store.metadata;
+  const result = database.transaction(() => {
+    const removedGenerations = keep === undefined ? [] : removeGenerationRows(store, keep);
+    const dead = database.prepare("SELECT path, size FROM entries WHERE refcount = 0 AND path NOT IN (SELECT entry FROM trash)").all() as Array<{ path: string; size: number }>;
+    const insert = database.prepare("INSERT INTO trash (folder, entry) VALUES (?, ?)");
+    const prefix = randomBytes(6).toString("hex");
+    for (const [index, row] of dead.entries()) insert.run(`${prefix}-${index}-${basename(row.path)}`, row.path);
+    return { removedGenerations, dead };
   })();
+  removeGenerationRecords(store, result.removedGenerations);
+  crashPoint(CRASH_POINTS.gcNamed);
+  moveNamedEntries(store);
+  return result;
+}
+
+/** Renames each entry the trash table names, still in the store, into .trash/. */
+function moveNamedEntries(store: Store): void {
+  const named = store.metadata.prepare("SELECT folder, entry FROM trash").all() as TrashRow[];
+  for (const [index, row] of named.entries()) {
+    // Synchronous on purpose: thousands of small renames, each a single system call.
+    try {
+      chmodSync(store.absolutePath(row.entry), 0o755);
+      renameSync(store.absolutePath(row.entry), join(store.root, TRASH_FOLDER, row.folder));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error; // moved before a crash
+    }
+    if (index === 0) crashPoint(CRASH_POINTS.gcMoved);
+  }
+}
+
+/** Phase 2: deletes every trash folder, the pool files nothing else links, then the entries' rows and the trash rows. */
+export async function deleteTrash(store: Store, parallelism = 4): Promise<void> {
+  const rows = store.metadata.prepare("SELECT folder, entry FROM trash").all() as TrashRow[];
+  const filesOf = store.metadata.prepare("SELECT DISTINCT hash, executable FROM entry_files WHERE entry = ?");
+  const forgetEntry = store.metadata.prepare("DELETE FROM entries WHERE path = ? AND refcount = 0");
+  const forget = store.metadata.prepare("DELETE FROM trash WHERE folder = ?");
+  await forEachInParallel(rows, parallelism, async (row) => {
+    await removeTree(join(store.root, TRASH_FOLDER, row.folder));
+    for (const file of filesOf.all(row.entry) as Array<{ hash: string; executable: number }>) {
+      const pool = poolFilePath(store.root, file.hash, file.executable === 1);
+      const info = await stat(pool).catch(() => null);
+      if (info !== null && info.nlink <= 1) await unlink(pool);
+    }
+    crashPoint(CRASH_POINTS.gcDeleting);
+  });
+  store.metadata.transaction(() => {
+    for (const row of rows) {
+      forgetEntry.run(row.entry);
+      forget.run(row.folder);
+    }
+  })();
+  // Folders no row names: left by an older toolchain's gc, or by addEntry's damaged-entry removal.
+  const named = new Set(rows.map((row) => row.folder));
+  const leftovers = (await readdir(join(store.root, TRASH_FOLDER))).filter((name) => !named.has(name));
+  await forEachInParallel(leftovers, parallelism, (name) => removeTree(join(store.root, TRASH_FOLDER, name)));
+}
+
+/** Finishes whatever collection a killed gc left: both phases, for the rows in the trash table. */
+export async function finishCollection(store: Store): Promise<void> {
+  const unfinished = store.metadata.prepare("SELECT 1 FROM trash LIMIT 1").get() !== undefined;
+  if (unfinished) moveNamedEntries(store);
+  if (unfinished || (await readdir(join(store.root, TRASH_FOLDER))).length > 0) await deleteTrash(store);
+}
+
+/** Collects every entry with reference count zero: out of the store first, then deleted. */
+export async function collectGarbage(store: Store, options: CollectOptions = {}): Promise<CollectResult> {
+  const { removedGenerations, dead } = moveDeadEntriesToTrash(store, options.keep);
+  await deleteTrash(store, options.parallelism ?? 4);
   return { removedGenerations, deletedEntries: dead.map((entry) => entry.path), freedBytes: dead.reduce((total, entry) => total + entry.size, 0) };
 }

@@ -1,18 +1,26 @@
 // Benchmark: reference-counted gc against a full mark-and-sweep scan of the same synthetic store.
 //
-// The synthetic store has `entries` entries (one small file each, pooled like real ones)
-// spread evenly over `generations` generations, each entry referenced by one generation.
+// The synthetic store has `entries` entries spread evenly over `generations` generations,
+// each entry referenced by one generation. The oldest generation's entries (the garbage)
+// are real: a read-only folder with one file, pooled. The live ones are empty read-only
+// folders, all a scan needs, so that a 100,000-entry store takes seconds to build, not minutes
+// (the metadata has every row either way).
 // Keeping all but the oldest generation turns 1/generations of the entries into garbage
-// (1% for the default 10,000 entries and 100 generations). Two identical stores are built;
-// one is collected by collectGarbage, the other by mark-and-sweep: list every bucket and
-// the whole pool, mark what a kept generation references, delete the rest. Both must
-// delete the same entries; the result is the ratio of their times (`make bench` prints it).
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+// (1% with 100 generations). Both collectors move dead entries out of the store first and
+// delete them after, so phase 1 compares like with like: the time until the store holds no
+// dead entry and its metadata agrees (what a command waits for).
+//   - mark-and-sweep: list every bucket, mark what a kept generation references, move the
+//     rest into the trash. Measured first, then undone (folders renamed back, the metadata
+//     file restored), so the same store serves both: building it is the slow part.
+//   - reference counting: collectGarbage's phase 1, then its phase 2 (deletion) timed too.
+// Mark-and-sweep's phase 2 would delete the same trash and then stat the whole pool to
+// find unlinked files; that pool scan is timed on its own. Both must find the same entries.
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { collectGarbage } from "./gc.ts";
-import { FILES_FOLDER, entryRelativePath, poolFilePath } from "./layout.ts";
+import { basename, join } from "node:path";
+import { deleteTrash, moveDeadEntriesToTrash } from "./gc.ts";
+import { FILES_FOLDER, METADATA_FILE, TRASH_FOLDER, entryRelativePath, poolFilePath } from "./layout.ts";
 import { Store, removeTree } from "./store.ts";
 
 export interface GcBenchmarkOptions {
@@ -26,14 +34,24 @@ export interface GcBenchmarkResult {
   entries: number;
   generations: number;
   garbageEntries: number;
+  /** Reference counting, phase 1: dead entries found through the index and moved out of the store. */
   referenceCountedMilliseconds: number;
+  /** Reference counting, phase 2: the trash and the unshared pool files deleted. */
+  referenceCountedDeletionMilliseconds: number;
+  /** Mark-and-sweep, phase 1: every bucket listed, dead entries moved out of the store. */
   markAndSweepMilliseconds: number;
-  /** markAndSweepMilliseconds / referenceCountedMilliseconds: how many times faster refcounting is. */
+  /** Mark-and-sweep's extra work in phase 2: a stat of every pool file (the trash deletion is the same). */
+  poolScanMilliseconds: number;
+  /** markAndSweepMilliseconds / referenceCountedMilliseconds: how many times sooner the store is clean. */
   ratio: number;
+  /** The same for both phases together. */
+  totalRatio: number;
+  /** Building the synthetic store (not part of either collection). */
+  setupMilliseconds: number;
 }
 
 /** Writes the synthetic store straight to disk and metadata (no fsync per file: it is a benchmark fixture). */
-async function buildSyntheticStore(root: string, entries: number, generations: number): Promise<Store> {
+export async function buildSyntheticStore(root: string, entries: number, generations: number): Promise<Store> {
   const store = await Store.open(root);
   const perGeneration = Math.ceil(entries / generations);
   const insertEntry = store.metadata.prepare("INSERT INTO entries (path, hash, name, size, refcount, created) VALUES (?, ?, ?, ?, 1, 0)");
@@ -41,6 +59,7 @@ async function buildSyntheticStore(root: string, entries: number, generations: n
   const insertGeneration = store.metadata.prepare("INSERT INTO generations (number, created, content_hash, size, summary, system_version, config) VALUES (?, 0, ?, 0, 'synthetic', '0', '{}')");
   const insertReference = store.metadata.prepare("INSERT INTO generation_references (generation, entry, role, name) VALUES (?, ?, 'module', ?)");
   const rows: Array<{ path: string; hash: string; fileHash: string; generation: number; index: number }> = [];
+  const buckets = new Set<string>();
   for (let index = 0; index < entries; index++) {
     const content = `synthetic entry ${index}`;
     // Any 64 hex digits will do for names here; SHA-256 from node:crypto is the quickest to hand.
@@ -48,11 +67,21 @@ async function buildSyntheticStore(root: string, entries: number, generations: n
     const hash = createHash("sha256").update(`listing ${index}`).digest("hex");
     const path = entryRelativePath(hash, `entry-${index}`);
     const folder = join(root, path);
-    mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, "data"), content, { mode: 0o444 });
-    linkSync(join(folder, "data"), poolFilePath(root, fileHash, false));
-    chmodSync(folder, 0o555);
-    rows.push({ path, hash, fileHash, generation: Math.floor(index / perGeneration) + 1, index });
+    const bucket = join(root, path.slice(0, 5));
+    if (!buckets.has(bucket)) mkdirSync(bucket, { recursive: true });
+    buckets.add(bucket);
+    const generation = Math.floor(index / perGeneration) + 1;
+    if (generation === 1) {
+      // Garbage-to-be: a real entry, a read-only folder with a file linked into the pool.
+      mkdirSync(folder);
+      writeFileSync(join(folder, "data"), content, { mode: 0o444 });
+      linkSync(join(folder, "data"), poolFilePath(root, fileHash, false));
+      chmodSync(folder, 0o555);
+    } else {
+      // Live entries only need to exist for the scan: an empty read-only folder, one system call.
+      mkdirSync(folder, 0o555);
+    }
+    rows.push({ path, hash, fileHash, generation, index });
   }
   store.metadata.transaction(() => {
     for (let number = 1; number <= generations; number++) insertGeneration.run(number, `generation ${number}`);
@@ -62,37 +91,54 @@ async function buildSyntheticStore(root: string, entries: number, generations: n
       insertReference.run(row.generation, row.path, `entry-${row.index}`);
     }
   })();
+  // Otherwise the first transaction timed would pay for copying the whole WAL into the database.
+  store.metadata.pragma("wal_checkpoint(TRUNCATE)");
   return store;
 }
 
-/** The baseline: delete the oldest generation, then scan every bucket and the pool for what is unmarked. */
-async function markAndSweep(store: Store, keep: number): Promise<string[]> {
+/** The baseline, phase 1: delete the oldest generation, then scan every bucket and move what is unmarked into the trash. */
+function markAndMove(store: Store, keep: number): string[] {
   const database = store.metadata;
   database.transaction(() => {
     database.prepare("DELETE FROM generations WHERE number NOT IN (SELECT number FROM generations ORDER BY number DESC LIMIT ?)").run(keep);
   })();
   const live = new Set((database.prepare("SELECT DISTINCT entry FROM generation_references").all() as Array<{ entry: string }>).map((row) => row.entry));
-  const deleted: string[] = [];
+  const moved: string[] = [];
   for (const first of readdirSync(store.root).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
     for (const second of readdirSync(join(store.root, first))) {
       for (const name of readdirSync(join(store.root, first, second))) {
         const path = `${first}/${second}/${name}`;
         if (live.has(path)) continue;
-        await removeTree(join(store.root, path));
-        deleted.push(path);
+        chmodSync(join(store.root, path), 0o755);
+        renameSync(join(store.root, path), join(store.root, TRASH_FOLDER, name));
+        moved.push(path);
       }
     }
   }
-  for (const name of readdirSync(join(store.root, FILES_FOLDER))) {
-    const pool = join(store.root, FILES_FOLDER, name);
-    if (statSync(pool).nlink <= 1) unlinkSync(pool);
-  }
   const forget = database.prepare("DELETE FROM entries WHERE path = ?");
-  database.transaction(() => deleted.forEach((path) => forget.run(path)))();
-  return deleted;
+  database.transaction(() => moved.forEach((path) => forget.run(path)))();
+  return moved;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; milliseconds: number }> {
+/** What mark-and-sweep's phase 2 adds to deleting the trash: a stat of every pool file. */
+function scanPool(store: Store): number {
+  let unlinked = 0;
+  for (const name of readdirSync(join(store.root, FILES_FOLDER))) if (statSync(join(store.root, FILES_FOLDER, name)).nlink <= 1) unlinked++;
+  return unlinked;
+}
+
+/** Puts the entries markAndMove moved back where they were, and the metadata as it was before. */
+async function undoMarkAndMove(root: string, moved: readonly string[], savedMetadata: string): Promise<Store> {
+  for (const path of moved) {
+    renameSync(join(root, TRASH_FOLDER, basename(path)), join(root, path));
+    chmodSync(join(root, path), 0o555);
+  }
+  for (const suffix of ["-wal", "-shm"]) rmSync(join(root, METADATA_FILE + suffix), { force: true });
+  copyFileSync(savedMetadata, join(root, METADATA_FILE));
+  return Store.open(root);
+}
+
+async function timed<T>(work: () => Promise<T> | T): Promise<{ value: T; milliseconds: number }> {
   const start = performance.now();
   const value = await work();
   return { value, milliseconds: performance.now() - start };
@@ -103,23 +149,35 @@ export async function benchmarkGarbageCollection(options: GcBenchmarkOptions = {
   const generations = options.generations ?? 100;
   const folder = options.folder ?? mkdtempSync(join(tmpdir(), "optios-gc-bench-"));
   try {
-    const counted = await buildSyntheticStore(join(folder, "reference-counted"), entries, generations);
-    const scanned = await buildSyntheticStore(join(folder, "mark-and-sweep"), entries, generations);
-    const referenceCounted = await timed(() => collectGarbage(counted, { keep: generations - 1 }));
-    const markedAndSwept = await timed(() => markAndSweep(scanned, generations - 1));
-    const countedSet = [...referenceCounted.value.deletedEntries].sort();
-    if (countedSet.join("\n") !== [...markedAndSwept.value].sort().join("\n")) {
-      throw new Error("gc benchmark: reference counting and mark-and-sweep deleted different entries");
-    }
-    counted.close();
+    const root = join(folder, "store");
+    const setup = await timed(() => buildSyntheticStore(root, entries, generations));
+    setup.value.close();
+    const savedMetadata = join(folder, "metadata.saved");
+    copyFileSync(join(root, METADATA_FILE), savedMetadata);
+    const scanned = await Store.open(root);
+    const markedAndMoved = await timed(() => markAndMove(scanned, generations - 1));
     scanned.close();
+    const store = await undoMarkAndMove(root, markedAndMoved.value, savedMetadata);
+    const referenceCounted = await timed(() => moveDeadEntriesToTrash(store, generations - 1).dead.map((entry) => entry.path));
+    const countedDeletion = await timed(() => deleteTrash(store));
+    const poolScan = await timed(() => scanPool(store));
+    store.close();
+    const countedSet = [...referenceCounted.value].sort();
+    if (countedSet.join("\n") !== [...markedAndMoved.value].sort().join("\n")) {
+      throw new Error("gc benchmark: reference counting and mark-and-sweep found different garbage");
+    }
+    if (poolScan.value !== 0) throw new Error(`gc benchmark: reference counting left ${poolScan.value} pool files nothing links`);
     return {
       entries,
       generations,
       garbageEntries: countedSet.length,
       referenceCountedMilliseconds: referenceCounted.milliseconds,
-      markAndSweepMilliseconds: markedAndSwept.milliseconds,
-      ratio: markedAndSwept.milliseconds / referenceCounted.milliseconds,
+      referenceCountedDeletionMilliseconds: countedDeletion.milliseconds,
+      markAndSweepMilliseconds: markedAndMoved.milliseconds,
+      poolScanMilliseconds: poolScan.milliseconds,
+      ratio: markedAndMoved.milliseconds / referenceCounted.milliseconds,
+      totalRatio: (markedAndMoved.milliseconds + countedDeletion.milliseconds + poolScan.milliseconds) / (referenceCounted.milliseconds + countedDeletion.milliseconds),
+      setupMilliseconds: setup.milliseconds,
     };
   } finally {
     if (options.folder === undefined) await removeTree(folder).catch(() => rmSync(folder, { recursive: true, force: true }));

@@ -8,6 +8,8 @@ import { canonicalJson } from "../system/canonical.ts";
 import type { SystemConfig } from "../system/schema.ts";
 import { blake3Hex } from "./hash.ts";
 import type { GenerationRow, ReferenceRow } from "./metadata.ts";
+import { CRASH_POINTS, crashPoint } from "./crash_point.ts";
+import { writeGenerationRecord } from "./recovery.ts";
 import type { Store } from "./store.ts";
 
 /** One entry as a generation uses it. */
@@ -35,12 +37,16 @@ export interface Generation {
   pinned: boolean;
   /** Whether GRUB boots this one by default: the pinned one, else the newest. */
   isDefault: boolean;
+  /** The versions of the tools that built it (node, assemblyscript, gcc, …); empty for older generations. */
+  tools: Record<string, string>;
   entries: GenerationEntry[];
 }
 
 export interface RecordedSystem {
   config: SystemConfig;
   canonicalJson: string;
+  /** The versions of the tools that built it; recorded, not part of the content hash. */
+  tools?: Record<string, string>;
 }
 
 function toGeneration(row: GenerationRow, references: ReferenceRow[], defaultNumber: number | null): Generation {
@@ -53,7 +59,8 @@ function toGeneration(row: GenerationRow, references: ReferenceRow[], defaultNum
   }));
   return {
     number: row.number, created: row.created, contentHash: row.content_hash, size: row.size, summary: row.summary,
-    systemVersion: row.system_version, pinned: row.pinned === 1, isDefault: row.number === defaultNumber, entries,
+    systemVersion: row.system_version, pinned: row.pinned === 1, isDefault: row.number === defaultNumber,
+    tools: JSON.parse(row.tools ?? "{}") as Record<string, string>, entries,
   };
 }
 
@@ -121,6 +128,7 @@ export async function recordGeneration(store: Store, entries: readonly Generatio
   const summary = describeChanges(newest, sorted, system.config);
   const database = store.metadata;
   const number = (newest?.number ?? 0) + 1;
+  const unpinned = database.prepare("SELECT number FROM generations WHERE pinned = 1").all() as Array<{ number: number }>;
   database.transaction(() => {
     const paths = [...new Set(sorted.map((entry) => entry.path))];
     const size = paths.reduce((total, path) => {
@@ -129,13 +137,16 @@ export async function recordGeneration(store: Store, entries: readonly Generatio
       return total + row.size;
     }, 0);
     database.prepare("UPDATE generations SET pinned = 0 WHERE pinned = 1").run();
-    database.prepare("INSERT INTO generations (number, created, content_hash, size, summary, system_version, config, pinned) VALUES (?, ?, ?, ?, ?, ?, ?, 0)")
-      .run(number, now, contentHash, size, summary, system.config.system.version, system.canonicalJson);
+    database.prepare("INSERT INTO generations (number, created, content_hash, size, summary, system_version, config, pinned, tools) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)")
+      .run(number, now, contentHash, size, summary, system.config.system.version, system.canonicalJson, canonicalJson(system.tools ?? {}));
     const insert = database.prepare("INSERT INTO generation_references (generation, entry, role, name, boot_file, arguments) VALUES (?, ?, ?, ?, ?, ?)");
     for (const entry of sorted) insert.run(number, entry.path, entry.role, entry.name, entry.bootFile ?? null, entry.arguments ?? null);
     const raise = database.prepare("UPDATE entries SET refcount = refcount + 1 WHERE path = ?");
     for (const path of paths) raise.run(path);
   })();
+  crashPoint(CRASH_POINTS.generationCommitted);
+  for (const previous of unpinned) writeGenerationRecord(store, previous.number);
+  writeGenerationRecord(store, number);
   return { generation: listGenerations(store).find((item) => item.number === number)!, created: true };
 }
 
@@ -149,9 +160,11 @@ export function rollback(store: Store, number?: number): Generation {
   if (!generations.some((generation) => generation.number === target)) {
     throw new Error(`rollback: no generation ${target}; expected one of ${generations.map((generation) => generation.number).join(", ")}`);
   }
+  const pinned = generations.filter((generation) => generation.pinned).map((generation) => generation.number);
   store.metadata.transaction(() => {
     store.metadata.prepare("UPDATE generations SET pinned = 0 WHERE pinned = 1").run();
     store.metadata.prepare("UPDATE generations SET pinned = 1 WHERE number = ?").run(target);
   })();
+  for (const number of [...pinned, target]) writeGenerationRecord(store, number);
   return listGenerations(store).find((generation) => generation.number === target)!;
 }

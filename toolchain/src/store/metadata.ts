@@ -5,11 +5,32 @@
 // leaves either the old state or the new one. WAL with synchronous=FULL makes a committed
 // transaction survive power loss too. Reference counts are kept in the entries table and
 // a partial index over refcount = 0 lets gc find dead entries without reading live ones.
+//
+// Two small tables make interrupted work resumable without a scan (recovery.ts):
+// pending_entries names entries whose folder is being renamed into place, and trash names
+// entries gc moved (or is moving) into .trash/ but has not finished deleting.
+//
+// A damaged database is refused by file name with what to do: an empty or missing file in a
+// store that holds entries (it was truncated or deleted; the history is in the store's own
+// generation records, see recovery.ts), and a file SQLite finds malformed.
 import Database from "better-sqlite3";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 
 export type MetadataDatabase = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+
+/** What version 2 added to version 1 (besides generations.tools). */
+const SCHEMA_2_TABLES = `
+CREATE TABLE pending_entries (
+  path TEXT PRIMARY KEY                -- an entry recorded before its folder is renamed into place
+);
+CREATE TABLE trash (
+  folder TEXT PRIMARY KEY,             -- its name under .trash/
+  entry TEXT NOT NULL                  -- the entry path it had in the store (its rows stay until deleted)
+);
+`;
 
 const SCHEMA = `
 CREATE TABLE entries (
@@ -37,7 +58,8 @@ CREATE TABLE generations (
   summary TEXT NOT NULL,               -- what changed since the generation before it
   system_version TEXT NOT NULL,
   config TEXT NOT NULL,                -- the system's canonical JSON
-  pinned INTEGER NOT NULL DEFAULT 0    -- 1 for the generation rollback made the default
+  pinned INTEGER NOT NULL DEFAULT 0,   -- 1 for the generation rollback made the default
+  tools TEXT NOT NULL DEFAULT '{}'     -- JSON: the versions of the tools that built it
 );
 CREATE TABLE generation_references (
   generation INTEGER NOT NULL REFERENCES generations(number) ON DELETE CASCADE,
@@ -55,26 +77,76 @@ CREATE TABLE cache (
   created INTEGER NOT NULL
 );
 CREATE INDEX cache_entry ON cache(entry);
-`;
+${SCHEMA_2_TABLES}`;
 
-/** Opens (creating when new) the metadata database at `path`. */
-export function openMetadata(path: string): MetadataDatabase {
-  const database = new Database(path);
-  database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = FULL");
-  database.pragma("foreign_keys = ON");
-  database.pragma("busy_timeout = 5000");
+
+/** The damaged-database error: names the file, what is wrong, and the command that repairs it. */
+export class DamagedMetadataError extends Error {
+  constructor(readonly path: string, problem: string) {
+    const store = dirname(path);
+    super(`${path}: ${problem}. The store's entries and generation records (${join(basename(store), ".generations")}/) still describe its history: ` +
+      `run \`optios store recover --store ${store}\` to rebuild ${basename(path)} from them (the damaged file is kept beside it)`);
+  }
+}
+
+/** SQLite's own words for a file that is not (or no longer) a sound database. */
+export function isDamageError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_CORRUPT") || code.startsWith("SQLITE_NOTADB"));
+}
+
+/** Whether the store folder holds entries or generation records, which a new database would forget. */
+function storeHasHistory(storeRoot: string): boolean {
+  const records = join(storeRoot, GENERATION_RECORDS_FOLDER);
+  if (existsSync(records) && readdirSync(records).some((name) => name.endsWith(".json"))) return true;
+  return existsSync(storeRoot) && readdirSync(storeRoot).some((name) => /^[0-9a-f]{2}$/.test(name));
+}
+
+/** Where each generation describes itself, beside the database (recovery.ts). */
+export const GENERATION_RECORDS_FOLDER = ".generations";
+
+/**
+ * Opens (creating when new) the metadata database at `path`. A new database in a store
+ * that already holds entries is refused unless `allowNewInUsedStore` (recovery does that).
+ */
+export function openMetadata(path: string, allowNewInUsedStore = false): MetadataDatabase {
+  const missingOrEmpty = !existsSync(path) || statSync(path).size === 0;
+  if (missingOrEmpty && !allowNewInUsedStore && storeHasHistory(dirname(path))) {
+    throw new DamagedMetadataError(path, existsSync(path) ? "empty (0 bytes), but the store holds entries: the database was truncated" : "missing, but the store holds entries: the database was deleted");
+  }
+  let database: MetadataDatabase | undefined;
+  try {
+    database = new Database(path);
+    database.pragma("journal_mode = WAL");
+    database.pragma("synchronous = FULL");
+    database.pragma("foreign_keys = ON");
+    database.pragma("busy_timeout = 5000");
+    const check = database.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw new DamagedMetadataError(path, `damaged (SQLite's quick_check: ${String(check)})`);
+    migrate(database, path);
+    return database;
+  } catch (error) {
+    database?.close();
+    if (isDamageError(error)) throw new DamagedMetadataError(path, `damaged (SQLite: ${(error as Error).message})`);
+    throw error;
+  }
+}
+
+function migrate(database: MetadataDatabase, path: string): void {
   const version = database.pragma("user_version", { simple: true }) as number;
   if (version === 0) {
     database.transaction(() => {
       database.exec(SCHEMA);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
+  } else if (version === 1) {
+    database.transaction(() => {
+      database.exec(`ALTER TABLE generations ADD COLUMN tools TEXT NOT NULL DEFAULT '{}';${SCHEMA_2_TABLES}`);
+      database.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   } else if (version !== SCHEMA_VERSION) {
-    database.close();
-    throw new Error(`${path}: metadata schema version ${version}; this toolchain reads version ${SCHEMA_VERSION}`);
+    throw new Error(`${path}: metadata schema version ${version}; this toolchain reads version ${SCHEMA_VERSION} (a newer toolchain wrote it)`);
   }
-  return database;
 }
 
 export interface EntryRow {
@@ -103,6 +175,8 @@ export interface GenerationRow {
   system_version: string;
   config: string;
   pinned: number;
+  /** JSON object: tool → version. */
+  tools: string;
 }
 
 export interface ReferenceRow {

@@ -5,10 +5,9 @@
 // (paths, modes, file hashes) no longer hashes to the hash in its folder name; each file
 // whose bytes, mode or presence differ from the recorded listing is named. Folders in the
 // buckets that the metadata does not know, and recorded entries that are gone, are reported too.
-import { existsSync } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { blake3File, entryHash, type ListedFile } from "./hash.ts";
+import { checkEntryFolder } from "./entry_check.ts";
 import { parseEntryPath } from "./layout.ts";
 import type { EntryFileRow, EntryRow } from "./metadata.ts";
 import type { Store } from "./store.ts";
@@ -25,42 +24,32 @@ export interface VerifyReport {
   problems: VerifyProblem[];
 }
 
-/** Lists an entry folder's files: relative path, executable bit, size (not hashed). */
-async function listFiles(folder: string, prefix = ""): Promise<Array<{ path: string; mode: number }>> {
-  const files: Array<{ path: string; mode: number }> = [];
-  for (const name of (await readdir(folder)).sort()) {
-    const info = await stat(join(folder, name));
-    const path = prefix === "" ? name : `${prefix}/${name}`;
-    if (info.isDirectory()) files.push(...(await listFiles(join(folder, name), path)));
-    else files.push({ path, mode: info.mode & 0o777 });
-  }
-  return files;
+async function verifyEntry(store: Store, entry: EntryRow, recorded: EntryFileRow[], report: VerifyReport): Promise<void> {
+  const expected = recorded.map((file) => ({ path: file.path, executable: file.executable === 1, hash: file.hash }));
+  const { problems, filesChecked } = await checkEntryFolder(store.absolutePath(entry.path), expected, entry.hash);
+  report.filesChecked += filesChecked;
+  for (const { file, problem } of problems) report.problems.push({ path: file === "" ? entry.path : `${entry.path}/${file}`, problem });
 }
 
-async function verifyEntry(store: Store, entry: EntryRow, recorded: EntryFileRow[], report: VerifyReport): Promise<void> {
-  const folder = store.absolutePath(entry.path);
-  if (!existsSync(folder)) {
-    report.problems.push({ path: entry.path, problem: "missing: recorded in the metadata but not in the store" });
-    return;
+/**
+ * The problems of the given entries (each re-hashed once), by entry path; an entry absent
+ * from the result is intact. What a build checks before an entry goes into an image.
+ */
+export async function damagedEntries(store: Store, paths: Iterable<string>): Promise<Map<string, string>> {
+  const damaged = new Map<string, string>();
+  const rowOf = store.metadata.prepare("SELECT * FROM entries WHERE path = ?");
+  const files = store.metadata.prepare("SELECT * FROM entry_files WHERE entry = ?");
+  for (const path of new Set(paths)) {
+    const entry = rowOf.get(path) as EntryRow | undefined;
+    if (entry === undefined) {
+      damaged.set(path, "not recorded in the metadata");
+      continue;
+    }
+    const report: VerifyReport = { entriesChecked: 0, filesChecked: 0, problems: [] };
+    await verifyEntry(store, entry, files.all(path) as EntryFileRow[], report);
+    if (report.problems.length > 0) damaged.set(path, report.problems.map((item) => `${item.path}: ${item.problem}`).join("; "));
   }
-  const expected = new Map(recorded.map((file) => [file.path, file]));
-  const listed: ListedFile[] = [];
-  for (const file of await listFiles(folder)) {
-    const hash = await blake3File(join(folder, file.path));
-    const executable = (file.mode & 0o111) !== 0;
-    listed.push({ path: file.path, executable, hash });
-    report.filesChecked++;
-    const where = `${entry.path}/${file.path}`;
-    const record = expected.get(file.path);
-    expected.delete(file.path);
-    if (record === undefined) report.problems.push({ path: where, problem: "unexpected file: not in the entry's recorded listing" });
-    else if (record.hash !== hash) report.problems.push({ path: where, problem: `content changed: hash ${hash}, expected ${record.hash}` });
-    if (file.mode !== 0o444 && file.mode !== 0o555) report.problems.push({ path: where, problem: `mode ${file.mode.toString(8)}, expected 444 or 555 (entries are read-only)` });
-    else if (record !== undefined && (record.executable === 1) !== executable) report.problems.push({ path: where, problem: `mode ${file.mode.toString(8)}, expected ${record.executable === 1 ? "555" : "444"}` });
-  }
-  for (const missing of expected.keys()) report.problems.push({ path: `${entry.path}/${missing}`, problem: "missing file" });
-  const actual = await entryHash(listed);
-  if (actual !== entry.hash) report.problems.push({ path: entry.path, problem: `entry hash ${actual} does not match its name (${entry.hash})` });
+  return damaged;
 }
 
 /** Folders under the buckets ("ab/cd/<hash>-<name>") that are not recorded in the metadata. */

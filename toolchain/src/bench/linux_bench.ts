@@ -5,7 +5,8 @@
 // an initrd, and the same -m. OptiOS is build/kernel.elf with the build's initrd and is timed
 // to its shell's prompt (its first program ready); Linux is linux_guest.ts's vmlinux and
 // initramfs with `console=ttyS0 quiet loglevel=0`, timed to its /init's marker, after which
-// the same boot runs the pipe ping-pong. One warm-up boot of each is not counted.
+// the same boot runs the pipe ping-pong. One warm-up boot of each is not counted. Then the
+// smallest -m at which each gets there: OptiOS to a working shell, Linux to the marker.
 //
 // Round trips are compared in guest TSC cycles, which under TCG run at the host's rate in
 // both guests. OptiOS has no synchronous handler call yet (issue #12 adds one): the rows
@@ -19,16 +20,19 @@ import { BANNER_FIRST_LINE } from "./banner.ts";
 import type { HandlerFigures } from "./handlers_bench.ts";
 import { prepareLinuxGuest, type LinuxGuest } from "./linux_guest.ts";
 import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
-import { BOOT_TIMEOUT_MILLISECONDS } from "./measure.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, findSmallestMemory, PROBE_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellGoal, type MemoryGoal, type MemoryProbe } from "./measure.ts";
 import { formatNumber, formatTable, summarize, type Statistics } from "./report.ts";
 
 /** The kernel command line the Linux guest boots with: serial console, no boot messages. */
 export const LINUX_COMMAND_LINE = "console=ttyS0 quiet loglevel=0";
 /** Guest RAM for both guests: Linux + busybox needs 83 MB here (DESIGN.md §5). */
 export const COMPARISON_MEMORY = "128M";
+/** Where to bisect for the smallest -m: Linux + busybox needed 83 MB here (DESIGN.md §5). */
+const LINUX_MEMORY_SEARCH_MEBIBYTES = { smallest: 32, largest: 128 };
+/** Where to bisect for OptiOS's: the default system's shell needed 5 MiB through PVH (docs/benchmarks.md). */
+const OPTIOS_MEMORY_SEARCH_MEBIBYTES = { smallest: 1, largest: 64 };
 /** Longest the ping-pong may take once userspace has started. */
 const PING_PONG_TIMEOUT_MILLISECONDS = 120_000;
-const OPTIOS_SHELL_PROMPT = "optios$ ";
 
 const MARKER_LINE = /^linux-guest: userspace at tsc (\d+)\r?$/m;
 const PING_PONG_LINE = /^pingpong: (\d+) round trips p50 (\d+) p99 (\d+) cycles, mean (\d+) ns, tsc (\d+) MHz\r?$/m;
@@ -88,7 +92,7 @@ export async function runLinuxGuest(guest: LinuxGuest, memory = COMPARISON_MEMOR
 export async function runOptios(kernel: string, initrd: string, memory = COMPARISON_MEMORY): Promise<OptiosRun> {
   return withMachine({ kernel, initrd, memory }, async (machine) => {
     const banner = await machine.waitFor(BANNER_FIRST_LINE, BOOT_TIMEOUT_MILLISECONDS);
-    const shell = await machine.waitFor(OPTIOS_SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+    const shell = await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
     return { bannerMilliseconds: banner.at, shellMilliseconds: shell.at };
   });
 }
@@ -103,9 +107,17 @@ async function withMachine<T>(options: MachineOptions, use: (machine: Machine) =
   }
 }
 
+export interface SmallestMemory {
+  /** Whole MiB; undefined when even the largest probe failed. */
+  mebibytes?: number;
+  probes: MemoryProbe[];
+}
+
 export interface LinuxComparison {
   guest: { key: string; packages: string[]; memory: string; built: boolean };
   rounds: number;
+  /** The smallest -m at which OptiOS (PVH, with its initrd) reaches a working shell and Linux its /init marker. */
+  smallestMemory: { optios: SmallestMemory; linux: SmallestMemory };
   optios: { banner: Statistics; shell: Statistics };
   linux: { userspace: Statistics; userspaceGuest: Statistics; pingPongP50: Statistics; pingPongP99: Statistics; pingPongMeanNanoseconds: Statistics; roundTrips: number };
 }
@@ -126,9 +138,14 @@ export async function compareWithLinux(
     log(`  Linux comparison round ${round}/${rounds}: OptiOS shell after ${last.shellMilliseconds.toFixed(1)} ms, ` +
       `Linux userspace after ${lastLinux.wallMilliseconds.toFixed(1)} ms, pipe round trip p50 ${lastLinux.pingPong.p50Cycles} cycles`);
   }
+  const smallestMemory = {
+    optios: await bisectMemory(shellGoal({ kernel: optios.kernel, initrd: optios.initrd }), OPTIOS_MEMORY_SEARCH_MEBIBYTES),
+    linux: await bisectMemory(linuxMemoryGoal(guest), LINUX_MEMORY_SEARCH_MEBIBYTES),
+  };
   return {
     guest: { key: guest.key, packages: guest.packages, memory: COMPARISON_MEMORY, built: guest.built },
     rounds,
+    smallestMemory,
     optios: { banner: summarize(optiosRuns.map((run) => run.bannerMilliseconds)), shell: summarize(optiosRuns.map((run) => run.shellMilliseconds)) },
     linux: {
       userspace: summarize(linuxRuns.map((run) => run.wallMilliseconds)),
@@ -139,6 +156,24 @@ export async function compareWithLinux(
       roundTrips: linuxRuns[0].pingPong.roundTrips,
     },
   };
+}
+
+/**
+ * Linux booted to its /init marker. `panic=-1` makes a kernel that runs out of memory reboot,
+ * which -no-reboot turns into QEMU's exit: with loglevel=0 a panic prints nothing, and
+ * without it a failing probe would wait for its whole timeout.
+ */
+export function linuxMemoryGoal(guest: LinuxGuest): MemoryGoal {
+  const { memory: _, ...boot } = linuxGuestMachine(guest);
+  return {
+    boot: { ...boot, append: `${LINUX_COMMAND_LINE} panic=-1` },
+    reach: async (machine) => void (await machine.waitFor(MARKER_LINE, PROBE_TIMEOUT_MILLISECONDS)),
+  };
+}
+
+async function bisectMemory(goal: MemoryGoal, range: { smallest: number; largest: number }): Promise<SmallestMemory> {
+  const probes: MemoryProbe[] = [];
+  return { mebibytes: await findSmallestMemory(goal, probes, range), probes };
 }
 
 /** An OptiOS figure set beside a Linux one: "Linux ÷ OptiOS" above 1 means OptiOS is cheaper. */
@@ -157,10 +192,14 @@ export function roundTripRows(
   optios: { emptyRunCycles?: number; switchRoundTripCycles?: number; callRoundTripCycles?: number },
 ): ComparisonRow[] {
   return [
-    { label: "OptiOS handler call round trip vs Linux pipe round trip", optios: optios.callRoundTripCycles, linux: linuxPingPongP50 },
-    { label: "OptiOS event posted → handler → committed vs Linux pipe round trip", optios: optios.emptyRunCycles, linux: linuxPingPongP50 },
-    { label: "OptiOS kernel → waiting program → kernel vs Linux pipe round trip", optios: optios.switchRoundTripCycles, linux: linuxPingPongP50 },
+    { label: "handler call round trip (#12)", optios: optios.callRoundTripCycles, linux: linuxPingPongP50 },
+    { label: "event posted → handler → committed", optios: optios.emptyRunCycles, linux: linuxPingPongP50 },
+    { label: "kernel → waiting program → kernel", optios: optios.switchRoundTripCycles, linux: linuxPingPongP50 },
   ];
+}
+
+function probeList(smallest: SmallestMemory): string {
+  return smallest.probes.map((probe) => `${probe.mebibytes} ${probe.booted ? "ok" : "no"}`).join(", ");
 }
 
 /** Linux ÷ OptiOS, or undefined when either side is missing. */
@@ -192,13 +231,16 @@ export function formatLinuxComparison(comparison: LinuxComparison | undefined, p
     ["", "OptiOS", "Linux", "Linux ÷ OptiOS"],
     row("boot, ms: spawn → OptiOS shell prompt / Linux /init marker", optios.shell.median, linux.userspace.median, 1),
     row("boot, ms: spawn → OptiOS banner / Linux /init marker", optios.banner.median, linux.userspace.median, 1),
-    ...roundTrips.map((trip) => row(`round trip p50, cycles: ${trip.label}`, trip.optios, trip.linux, 0)),
+    ...roundTrips.map((trip) => row(`round trip p50, cycles: OptiOS ${trip.label} / Linux pipe`, trip.optios, trip.linux, 0)),
+    row("smallest -m, MiB: OptiOS working shell / Linux /init marker",
+      comparison.smallestMemory.optios.mebibytes, comparison.smallestMemory.linux.mebibytes, 0),
   ]);
   return [
     ...table.map((line) => `  ${line}`),
     `  Linux: machine start → /init marker (guest) ${formatNumber(linux.userspaceGuest.median)} ms; pipe round trip p99 ` +
       `${formatNumber(linux.pingPongP99.median, 0)} cycles, mean ${formatNumber(linux.pingPongMeanNanoseconds.median / 1000)} µs ` +
       `(${formatNumber(linux.roundTrips, 0)} round trips a boot)`,
+    `  smallest -m probes (MiB): OptiOS ${probeList(comparison.smallestMemory.optios)}; Linux ${probeList(comparison.smallestMemory.linux)}`,
     `  guest ${comparison.guest.key} (${comparison.guest.packages.join(", ")}), ${comparison.guest.built ? "built now" : "from the cache"}; ` +
       `OptiOS round trips from the handler bench's boot${handlers ? "" : " (not measured)"}`,
   ];

@@ -1,13 +1,13 @@
 // The bench's Linux comparison guest, without network or QEMU: pins, vmlinux extraction, initramfs, cache key, helpers.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLinuxGuestOutput, ratio, roundTripRows } from "../../toolchain/src/bench/linux_bench.ts";
 import {
-  BUSYBOX_PACKAGE, currentGuestInputs, extractVmlinux, fetchPackage, guestCacheKey, HELPERS, KERNEL_PACKAGE, verifyPackage,
+  BUSYBOX_PACKAGE, currentGuestInputs, extractVmlinux, fetchPackage, guestCacheKey, HELPERS, KERNEL_PACKAGE, prepareLinuxGuest, verifyPackage,
   type GuestInputs, type PinnedPackage,
 } from "../../toolchain/src/bench/linux_guest.ts";
 import { initramfsEntries, writeNewcArchive } from "../../toolchain/src/bench/linux_initramfs.ts";
@@ -45,6 +45,43 @@ describe("pinned packages", () => {
     writeFileSync(cached, contents);
     expect(fetchPackage(pin, directory, (line) => log.push(line))).toBe(cached);
     expect(log).toEqual([]);
+  });
+
+  describe("downloads, with a fake apt-get on PATH that writes what $FAKE_DEB holds", () => {
+    const fakeBin = join(scratch, "fake-bin");
+    const originalPath = process.env.PATH;
+    beforeAll(() => {
+      execFileSync("mkdir", ["-p", fakeBin]);
+      // apt-get download NAME=VERSION writes NAME_VERSION_amd64.deb (epoch colon as %3a) into its folder.
+      writeFileSync(join(fakeBin, "apt-get"), '#!/bin/sh\n[ "$1" = download ] || exit 0\n' +
+        'name=$(printf %s "$3" | sed "s/=/_/; s/:/%3a/")\ncp "$FAKE_DEB" "${name}_amd64.deb"\n');
+      chmodSync(join(fakeBin, "apt-get"), 0o755);
+      process.env.PATH = `${fakeBin}:${originalPath}`;
+    });
+    afterAll(() => {
+      process.env.PATH = originalPath;
+      delete process.env.FAKE_DEB;
+    });
+
+    test("a cached .deb that no longer matches is downloaded again", () => {
+      const directory = join(scratch, "redownload");
+      execFileSync("mkdir", ["-p", directory]);
+      writeFileSync(join(directory, "example_1%3a2.0-1_amd64.deb"), "stale");
+      process.env.FAKE_DEB = join(scratch, "good.deb");
+      writeFileSync(process.env.FAKE_DEB, contents);
+      const log: string[] = [];
+      const deb = fetchPackage(pin, directory, (line) => log.push(line));
+      expect(readFileSync(deb).equals(contents)).toBe(true);
+      expect(log.join("\n")).toMatch(/does not match the pinned sha256[\s\S]*apt-get download example=1:2.0-1/);
+    });
+
+    test("a download that does not match its pin is refused, naming the file and both hashes", () => {
+      const directory = join(scratch, "refused");
+      process.env.FAKE_DEB = join(scratch, "evil.deb");
+      writeFileSync(process.env.FAKE_DEB, "evil");
+      expect(() => fetchPackage(pin, directory)).toThrow(
+        `${join(directory, "example_1%3a2.0-1_amd64.deb")}: sha256 ${sha256(Buffer.from("evil"))} does not match the pinned sha256 ${pin.sha256}`);
+    });
   });
 
   test("the pins are exact versions with full sha256 digests", () => {
@@ -143,6 +180,19 @@ describe("the cache key", () => {
     const keys = changed.map(guestCacheKey);
     for (const other of keys) expect(other).not.toBe(key);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test("a guest cached under the current key is reused without building or fetching anything", () => {
+    const directory = join(scratch, "cache");
+    const key = guestCacheKey(currentGuestInputs());
+    execFileSync("mkdir", ["-p", join(directory, key)]);
+    writeFileSync(join(directory, key, "vmlinux"), "ELF");
+    writeFileSync(join(directory, key, "initramfs.cpio"), "CPIO");
+    const log: string[] = [];
+    const guest = prepareLinuxGuest(directory, (line) => log.push(line));
+    expect(guest).toMatchObject({ key, built: false, vmlinux: join(directory, key, "vmlinux"), initramfs: join(directory, key, "initramfs.cpio") });
+    expect(guest.packages).toEqual([`${KERNEL_PACKAGE.name} ${KERNEL_PACKAGE.version}`, `${BUSYBOX_PACKAGE.name} ${BUSYBOX_PACKAGE.version}`]);
+    expect(log).toEqual([]);
   });
 
   test("covers this checkout's helpers and init script, which runs each helper from /bench", () => {

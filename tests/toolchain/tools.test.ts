@@ -13,6 +13,7 @@ import {
   findMissing,
   guiRequirements,
   initrdRequirements,
+  linuxGuestRequirements,
   runRequirements,
   uefiRequirements,
 } from "../../toolchain/src/build/tools.ts";
@@ -103,7 +104,8 @@ describe("ensure-dependencies.sh", () => {
     const script = readFileSync(join(toolchainRepository, "toolchain/scripts/ensure-dependencies.sh"), "utf8");
     const table = script.slice(script.indexOf("requirements=("), script.indexOf("\n)\n"));
     const fromScript = [...table.matchAll(/^\s*"(command|file)\s+(\S+)\s+(\S+)"$/gm)].map(([, kind, name, debianPackage]) => `${kind} ${name} ${debianPackage}`);
-    const fromTools = [...buildRequirements, ...installRequirements, ...runRequirements, ...uefiRequirements, ...initrdRequirements].map(
+    const fromTools = [...buildRequirements, ...installRequirements, ...runRequirements, ...uefiRequirements, ...initrdRequirements,
+      ...linuxGuestRequirements].map(
       (requirement) => `${requirement.kind} ${requirement.name} ${requirement.packages.join(",")}`,
     );
     expect(fromScript.sort()).toEqual(fromTools.sort());

@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 # kind  name                                         Debian package
-# (g++, make and python3 are for npm ci: better-sqlite3 compiles from source with node-gyp.)
+# (g++, make and python3 are for npm ci: better-sqlite3 compiles from source with node-gyp;
+# apt-get to libc6-dev are for make bench's Linux comparison guest: toolchain/src/bench/linux_guest.ts.)
 requirements=(
   "command wasm2c                                    wabt"
   "command wat2wasm                                  wabt"
@@ -31,6 +32,11 @@ requirements=(
   "file    /usr/share/OVMF/OVMF_CODE_4M.fd           ovmf"
   "file    /usr/share/OVMF/OVMF_VARS_4M.fd           ovmf"
   "command cpio                                      cpio"
+  "command apt-get                                   apt"
+  "command dpkg-deb                                  dpkg"
+  "command tar                                       tar"
+  "command xz                                        xz-utils"
+  "file    /usr/lib/x86_64-linux-gnu/libc.a          libc6-dev"
 )
 
 missing_packages=()

@@ -14,6 +14,7 @@ import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts"
 import { measureInput, type InputFigures } from "./bench/input_bench.ts";
 import { measureRebuilds } from "./bench/rebuild_bench.ts";
 import { buildTargets, measureGarbageCollection, printGarbageCollection, printRebuilds } from "./bench/build_bench.ts";
+import { COMPARISON_MEMORY, formatLinuxComparison, measureLinuxComparison } from "./bench/linux_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
 import { KERNEL_BUDGET_BYTES } from "./build/link.ts";
@@ -26,6 +27,8 @@ const SCRATCH = join(BUILD, "bench");
 /** Guest RAM for the timed boots (the memory probes choose their own). */
 const MEMORY = "64M";
 const DEFAULT_RUNS = 5;
+/** Rounds of the Linux comparison (OptiOS then Linux); a Linux boot and its ping-pong take seconds. */
+const LINUX_ROUNDS = 3;
 const TARGETS = {
   pvhBootMilliseconds: 150, kernelKibibytes: KERNEL_BUDGET_BYTES / 1024, isoMebibytes: 2, memoryMebibytes: 16,
   emptyRunCycles: 2000, rollbackOnePageCycles: 5000, idleHandlerKibibytes: 64,
@@ -77,6 +80,8 @@ async function main(): Promise<void> {
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
   const rebuilds = await attempt(measureRebuilds);
   const garbageCollection = await attempt(() => measureGarbageCollection(log));
+  log(`bench: Linux comparison: ${LINUX_ROUNDS} rounds alternating OptiOS and the Debian kernel + busybox guest (PVH, -m ${COMPARISON_MEMORY})`);
+  const linux = await attempt(() => measureLinuxComparison(kernel, SCRATCH, LINUX_ROUNDS, log));
 
   const statistics = {
     pvh: summarizeBoots(pvhBoots),
@@ -100,6 +105,8 @@ async function main(): Promise<void> {
   printPrograms(handlers.value, input.value, handlers.problem, input.problem);
   printGarbageCollection(garbageCollection.value, garbageCollection.problem, log);
   printRebuilds(rebuilds.value, rebuilds.problem, log);
+  log(`\nLinux comparison (medians of ${LINUX_ROUNDS} alternating rounds; PVH, -m ${COMPARISON_MEMORY}; docs/benchmarks.md)`);
+  formatLinuxComparison(linux.value, linux.problem, handlers.value).forEach((line) => log(line));
   log("\nTargets (informational)");
   formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
   const result = {
@@ -115,6 +122,7 @@ async function main(): Promise<void> {
     input: input.value ?? { problem: input.problem },
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
+    linuxComparison: linux.value ?? { problem: linux.problem },
     targets,
   };
   writeFileSync(join(BUILD, "bench.json"), JSON.stringify(result, null, 2) + "\n");

@@ -6,10 +6,10 @@
 // its configuration and modules are exactly those of the real ISO: the difference
 // between the two ISO boots is the time spent loading and running our kernel.
 
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runTool as run } from "./run_tool.ts";
 
 const SOURCE_DIRECTORY = dirname(fileURLToPath(import.meta.url));
 /** What the floor guest prints; seeing it means the guest's first instruction ran. */
@@ -49,13 +49,4 @@ function findKernelPath(iso: string, directory: string): string {
     if (kernel) return kernel[1];
   }
   throw new Error(`no "multiboot2 /path" line in the GRUB configuration of ${iso} (${configPaths.join(", ") || "no grub.cfg"})`);
-}
-
-function run(command: string, args: string[]): string {
-  try {
-    return execFileSync(command, args, { encoding: "latin1", stdio: ["ignore", "pipe", "pipe"] });
-  } catch (error) {
-    const failure = error as { stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(" ")} failed: ${failure.stderr?.trim() || failure.message}`);
-  }
 }

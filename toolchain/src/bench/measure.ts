@@ -78,14 +78,19 @@ export function bannerGoal(kernel: string): MemoryGoal {
   return { boot: { kernel }, reach: async (machine) => void (await machine.waitFor(BANNER_LAST_LINE, PROBE_TIMEOUT_MILLISECONDS)) };
 }
 
-const SHELL_PROMPT = "optios$ ";
+export const SHELL_PROMPT = "optios$ ";
 /** What the kernel prints when the shell cannot start: the probe fails at once instead of at its timeout. */
 const SHELL_MISSING = /memory: this machine needs more memory|boot: no shell to start|programs: cannot start 'shell'/;
 
 /** The ISO (SeaBIOS, GRUB) booted to a shell that answers `mem` with its memory line. */
 export function isoShellGoal(iso: string): MemoryGoal {
+  return shellGoal({ iso });
+}
+
+/** `boot` (an ISO, or a kernel with its initrd) to a shell that answers `mem` with its memory line. */
+export function shellGoal(boot: Omit<MachineOptions, "memory" | "failOn">): MemoryGoal {
   return {
-    boot: { iso, failOn: new RegExp(`^PANIC|${SHELL_MISSING.source}`, "m") },
+    boot: { ...boot, failOn: new RegExp(`^PANIC|${SHELL_MISSING.source}`, "m") },
     reach: async (machine) => {
       await machine.waitFor(SHELL_PROMPT, PROBE_TIMEOUT_MILLISECONDS);
       const from = machine.output.length;
@@ -97,9 +102,10 @@ export function isoShellGoal(iso: string): MemoryGoal {
 
 /**
  * Bisects for the smallest `-m` (whole MiB) at which `goal` is reached, assuming that more
- * memory never hurts. Returns undefined if even the largest fails.
+ * memory never hurts. Returns undefined if even the largest fails. `range` defaults to 1–64 MiB.
  */
-export async function findSmallestMemory(goal: MemoryGoal, probes: MemoryProbe[]): Promise<number | undefined> {
+export async function findSmallestMemory(goal: MemoryGoal, probes: MemoryProbe[],
+  range: { smallest: number; largest: number } = MEMORY_SEARCH_MEBIBYTES): Promise<number | undefined> {
   const probe = async (mebibytes: number): Promise<boolean> => {
     const machine = startMachine({ ...goal.boot, memory: `${mebibytes}M` });
     let booted = true;
@@ -114,8 +120,8 @@ export async function findSmallestMemory(goal: MemoryGoal, probes: MemoryProbe[]
     probes.push({ mebibytes, booted });
     return booted;
   };
-  let failing = MEMORY_SEARCH_MEBIBYTES.smallest - 1; // largest size known (or assumed) to fail
-  let booting = MEMORY_SEARCH_MEBIBYTES.largest; // smallest size known to boot
+  let failing = range.smallest - 1; // largest size known (or assumed) to fail
+  let booting = range.largest; // smallest size known to boot
   if (!(await probe(booting))) return undefined;
   while (booting - failing > 1) {
     const middle = Math.floor((failing + booting) / 2);

@@ -147,3 +147,15 @@ export async function generationToolVersions(): Promise<Record<string, string>> 
 
 /** What making the initrd (toolchain/src/build/initrd.ts) needs: the real cpio, for the newc archive. */
 export const initrdRequirements: readonly ToolRequirement[] = [command("cpio", "cpio")];
+
+/**
+ * What `make bench` needs to build its Linux comparison guest (toolchain/src/bench/linux_guest.ts):
+ * apt and dpkg fetch and open the pinned packages, xz unpacks the kernel, and gcc -static needs libc.a.
+ */
+export const linuxGuestRequirements: readonly ToolRequirement[] = [
+  command("apt-get", "apt"),
+  command("dpkg-deb", "dpkg"),
+  command("tar", "tar"),
+  command("xz", "xz-utils"),
+  file("/usr/lib/x86_64-linux-gnu/libc.a", "libc6-dev"),
+];

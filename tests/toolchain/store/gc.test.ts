@@ -2,7 +2,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { collectGarbage, removeOldGenerations } from "../../../toolchain/src/store/gc.ts";
+import { collectGarbage, deleteTrash, nameDeadEntries, removeOldGenerations } from "../../../toolchain/src/store/gc.ts";
 import { listGenerations, recordGeneration, rollback } from "../../../toolchain/src/store/generations.ts";
 import { verifyStore } from "../../../toolchain/src/store/verify.ts";
 import { systemWith, temporaryStore, textFiles } from "./helpers.ts";
@@ -46,6 +46,36 @@ describe("gc", () => {
     expect(result.deletedEntries).toEqual([entry.path]);
     expect(readdirSync(join(store.root, ".trash"))).toEqual([]);
     expect(store.entry(entry.path)).toBeUndefined();
+    store.close();
+  });
+
+  it("phase 1 only changes the database: the dead entry is named in trash, and phase 2 moves and deletes it", async () => {
+    const store = await temporaryStore();
+    const old = await store.addEntry("handler", textFiles({ "h.module": "version 1" }));
+    await recordGeneration(store, [{ role: "module", name: "h", path: old.path }], systemWith("1.0", "1"));
+    const current = await store.addEntry("handler", textFiles({ "h.module": "version 2" }));
+    await recordGeneration(store, [{ role: "module", name: "h", path: current.path }], systemWith("1.0", "2"));
+    const named = nameDeadEntries(store, 1);
+    expect(named.removedGenerations).toEqual([1]);
+    expect(named.dead.map((entry) => entry.path)).toEqual([old.path]);
+    expect(existsSync(store.absolutePath(old.path))).toBe(true); // no rename yet
+    expect(store.metadata.prepare("SELECT entry FROM trash").all()).toEqual([{ entry: old.path }]);
+    expect(store.metadata.prepare("SELECT count(*) AS count FROM generation_references WHERE generation = 1").get()).toEqual({ count: 0 });
+    // Out of the live store: writing it again before phase 2 is refused, not silently reused.
+    await expect(store.addEntry("handler", textFiles({ "h.module": "version 1" }))).rejects.toThrow(`addEntry: ${old.path} is named in the trash table`);
+    await deleteTrash(store);
+    expect(existsSync(store.absolutePath(old.path))).toBe(false);
+    expect(readdirSync(join(store.root, ".trash"))).toEqual([]);
+    expect(store.entry(old.path)).toBeUndefined();
+    expect((await verifyStore(store)).problems).toEqual([]);
+    expect((await store.addEntry("handler", textFiles({ "h.module": "version 1" }))).written).toBe(true);
+    store.close();
+  });
+
+  it("removes a generation's references as one key range, without a scan", async () => {
+    const store = await temporaryStore();
+    const plan = store.metadata.prepare("EXPLAIN QUERY PLAN DELETE FROM generation_references WHERE generation = 1").all() as Array<{ detail: string }>;
+    expect(plan.map((step) => step.detail).join("\n")).toMatch(/SEARCH generation_references USING PRIMARY KEY \(generation=\?\)/);
     store.close();
   });
 

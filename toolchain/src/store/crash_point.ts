@@ -14,7 +14,7 @@ export const CRASH_POINTS = {
   entryRenamed: "entry-renamed",
   /** generations.ts: a generation committed, its record file not yet written. */
   generationCommitted: "generation-committed",
-  /** gc.ts: dead entries named in the trash table and their rows forgotten, none moved yet. */
+  /** gc.ts: dead entries named in the trash table (phase 1 committed), none moved yet. */
   gcNamed: "gc-named",
   /** gc.ts: the first dead entry moved into .trash/, the others still in the store. */
   gcMoved: "gc-moved",

@@ -4,12 +4,16 @@
 // The dead entries are then found through the partial index entries_dead (refcount = 0),
 // so gc never lists the buckets. Collection has two phases:
 //
-//   1. out of the store: one transaction removes the old generations and names every dead
-//      entry in the trash table (with a fresh folder name); then each
-//      entry folder is renamed into .trash/<folder> (atomic: it leaves the store whole).
-//   2. deletion: each trash folder is deleted (in parallel), then the pool files only it
-//      linked (its entry_files rows say which); one transaction then forgets the entries'
-//      rows and the trash rows.
+//   1. out of the live store: one transaction removes the old generations (one key range of
+//      generation_references each) and names every dead entry in the trash table (with a
+//      fresh folder name). Once committed, an entry named in trash is gone from the live
+//      store: no generation references it, and no reader ever sees the row, because every
+//      command finishes phase 2 under the store's lock before its own work (recovery.ts),
+//      and gc runs phase 2 right after phase 1. addEntry checks that invariant.
+//   2. deletion: each named entry folder still in the store is renamed into .trash/<folder>
+//      (atomic: it leaves the store whole), each trash folder is deleted (in parallel), then
+//      the pool files only it linked (its entry_files rows say which); one transaction then
+//      forgets the entries' rows and the trash rows.
 //
 // Both phases are idempotent and driven by the trash table, so a gc killed anywhere is
 // finished by the next command that opens the store (recovery.ts calls finishCollection).
@@ -80,24 +84,23 @@ interface TrashRow {
 }
 
 /**
- * Phase 1, in one transaction (one fsync): the old generations removed (when `keep` is
- * given) and every dead entry named in the trash table with its pool files. Then each named
- * folder is renamed into .trash/. The entries' rows stay until phase 2 deletes their
- * folders: a crash anywhere leaves trash rows that finishCollection completes.
+ * Phase 1, one transaction (one fsync) and no file system work but removing the generation
+ * records: the old generations removed (when `keep` is given) and every dead entry named in
+ * the trash table. The entries' rows stay until phase 2 deletes their folders: a crash
+ * anywhere leaves trash rows that finishCollection completes.
  */
-export function moveDeadEntriesToTrash(store: Store, keep?: number): { removedGenerations: number[]; dead: Array<{ path: string; size: number }> } {
+export function nameDeadEntries(store: Store, keep?: number): { removedGenerations: number[]; dead: Array<{ path: string; size: number }> } {
   const database = store.metadata;
   const result = database.transaction(() => {
     const removedGenerations = keep === undefined ? [] : removeGenerationRows(store, keep);
     const dead = database.prepare("SELECT path, size FROM entries WHERE refcount = 0 AND path NOT IN (SELECT entry FROM trash)").all() as Array<{ path: string; size: number }>;
-    const insert = database.prepare("INSERT INTO trash (folder, entry) VALUES (?, ?)");
+    const insert = database.prepare("INSERT INTO trash (entry, folder) VALUES (?, ?)");
     const prefix = randomBytes(6).toString("hex");
-    for (const [index, row] of dead.entries()) insert.run(`${prefix}-${index}-${basename(row.path)}`, row.path);
+    for (const row of dead) insert.run(row.path, `${prefix}-${basename(row.path)}`);
     return { removedGenerations, dead };
   })();
   removeGenerationRecords(store, result.removedGenerations);
   crashPoint(CRASH_POINTS.gcNamed);
-  moveNamedEntries(store);
   return result;
 }
 
@@ -116,12 +119,16 @@ function moveNamedEntries(store: Store): void {
   }
 }
 
-/** Phase 2: deletes every trash folder, the pool files nothing else links, then the entries' rows and the trash rows. */
+/**
+ * Phase 2: moves every named entry still in the store into .trash/, deletes every trash
+ * folder and the pool files nothing else links, then the entries' rows and the trash rows.
+ */
 export async function deleteTrash(store: Store, parallelism = 4): Promise<void> {
+  moveNamedEntries(store);
   const rows = store.metadata.prepare("SELECT folder, entry FROM trash").all() as TrashRow[];
   const filesOf = store.metadata.prepare("SELECT DISTINCT hash, executable FROM entry_files WHERE entry = ?");
   const forgetEntry = store.metadata.prepare("DELETE FROM entries WHERE path = ? AND refcount = 0");
-  const forget = store.metadata.prepare("DELETE FROM trash WHERE folder = ?");
+  const forget = store.metadata.prepare("DELETE FROM trash WHERE entry = ?");
   await forEachInParallel(rows, parallelism, async (row) => {
     await removeTree(join(store.root, TRASH_FOLDER, row.folder));
     for (const file of filesOf.all(row.entry) as Array<{ hash: string; executable: number }>) {
@@ -134,7 +141,7 @@ export async function deleteTrash(store: Store, parallelism = 4): Promise<void> 
   store.metadata.transaction(() => {
     for (const row of rows) {
       forgetEntry.run(row.entry);
-      forget.run(row.folder);
+      forget.run(row.entry);
     }
   })();
   // Folders no row names: left by an older toolchain's gc, or by addEntry's damaged-entry removal.
@@ -146,13 +153,12 @@ export async function deleteTrash(store: Store, parallelism = 4): Promise<void> 
 /** Finishes whatever collection a killed gc left: both phases, for the rows in the trash table. */
 export async function finishCollection(store: Store): Promise<void> {
   const unfinished = store.metadata.prepare("SELECT 1 FROM trash LIMIT 1").get() !== undefined;
-  if (unfinished) moveNamedEntries(store);
   if (unfinished || (await readdir(join(store.root, TRASH_FOLDER))).length > 0) await deleteTrash(store);
 }
 
-/** Collects every entry with reference count zero: out of the store first, then deleted. */
+/** Collects every entry with reference count zero: out of the live store first, then deleted. */
 export async function collectGarbage(store: Store, options: CollectOptions = {}): Promise<CollectResult> {
-  const { removedGenerations, dead } = moveDeadEntriesToTrash(store, options.keep);
+  const { removedGenerations, dead } = nameDeadEntries(store, options.keep);
   await deleteTrash(store, options.parallelism ?? 4);
   return { removedGenerations, deletedEntries: dead.map((entry) => entry.path), freedBytes: dead.reduce((total, entry) => total + entry.size, 0) };
 }

@@ -6,21 +6,23 @@
 // folders, all a scan needs, so that a 100,000-entry store takes seconds to build, not minutes
 // (the metadata has every row either way).
 // Keeping all but the oldest generation turns 1/generations of the entries into garbage
-// (1% with 100 generations). Both collectors move dead entries out of the store first and
-// delete them after, so phase 1 compares like with like: the time until the store holds no
-// dead entry and its metadata agrees (what a command waits for).
-//   - mark-and-sweep: list every bucket, mark what a kept generation references, move the
-//     rest into the trash. Measured first, then undone (folders renamed back, the metadata
-//     file restored), so the same store serves both: building it is the slow part.
-//   - reference counting: collectGarbage's phase 1, then its phase 2 (deletion) timed too.
-// Mark-and-sweep's phase 2 would delete the same trash and then stat the whole pool to
-// find unlinked files; that pool scan is timed on its own. Both must find the same entries.
-import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+// (1% with 100 generations). Both collectors take dead entries out of the live store first
+// and delete them after, so phase 1 compares like with like: the time until the metadata
+// names every dead entry in the trash table, in one committed transaction (what a command
+// waits for; from then on no generation references them and no reader sees them).
+//   - mark-and-sweep: list every bucket, mark what a kept generation references, name the
+//     rest in the trash table. Measured first, then undone (the metadata file restored: it
+//     moved no folder), so the same store serves both: building it is the slow part.
+//   - reference counting: collectGarbage's phase 1, then its phase 2 timed too: the named
+//     folders renamed into .trash/ (one rename each), deleted, their unshared pool files unlinked.
+// Mark-and-sweep's phase 2 would do the same and then stat the whole pool to find unlinked
+// files; that pool scan is timed on its own. Both must find the same entries.
+import { chmodSync, copyFileSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { deleteTrash, moveDeadEntriesToTrash } from "./gc.ts";
-import { FILES_FOLDER, METADATA_FILE, TRASH_FOLDER, entryRelativePath, poolFilePath } from "./layout.ts";
+import { deleteTrash, nameDeadEntries } from "./gc.ts";
+import { FILES_FOLDER, METADATA_FILE, entryRelativePath, poolFilePath } from "./layout.ts";
 import { Store, removeTree } from "./store.ts";
 
 export interface GcBenchmarkOptions {
@@ -34,15 +36,15 @@ export interface GcBenchmarkResult {
   entries: number;
   generations: number;
   garbageEntries: number;
-  /** Reference counting, phase 1: dead entries found through the index and moved out of the store. */
+  /** Reference counting, phase 1: generations removed, dead entries found through the index and named in trash, one commit. */
   referenceCountedMilliseconds: number;
-  /** Reference counting, phase 2: the trash and the unshared pool files deleted. */
+  /** Reference counting, phase 2: the named folders renamed into .trash/, deleted, and the unshared pool files unlinked. */
   referenceCountedDeletionMilliseconds: number;
-  /** Mark-and-sweep, phase 1: every bucket listed, dead entries moved out of the store. */
+  /** Mark-and-sweep, phase 1: every bucket listed, dead entries named in trash, one commit. */
   markAndSweepMilliseconds: number;
-  /** Mark-and-sweep's extra work in phase 2: a stat of every pool file (the trash deletion is the same). */
+  /** Mark-and-sweep's extra work in phase 2: a stat of every pool file (the renames and deletion are the same). */
   poolScanMilliseconds: number;
-  /** markAndSweepMilliseconds / referenceCountedMilliseconds: how many times sooner the store is clean. */
+  /** markAndSweepMilliseconds / referenceCountedMilliseconds: how many times sooner the dead entries leave the live store. */
   ratio: number;
   /** The same for both phases together. */
   totalRatio: number;
@@ -96,28 +98,28 @@ export async function buildSyntheticStore(root: string, entries: number, generat
   return store;
 }
 
-/** The baseline, phase 1: delete the oldest generation, then scan every bucket and move what is unmarked into the trash. */
-function markAndMove(store: Store, keep: number): string[] {
+/**
+ * The baseline, phase 1, in one transaction like nameDeadEntries: delete the oldest
+ * generation, then scan every bucket and name what no kept generation marks in the trash table.
+ */
+function markAndName(store: Store, keep: number): string[] {
   const database = store.metadata;
-  database.transaction(() => {
+  const insert = database.prepare("INSERT INTO trash (entry, folder) VALUES (?, ?)");
+  return database.transaction(() => {
     database.prepare("DELETE FROM generations WHERE number NOT IN (SELECT number FROM generations ORDER BY number DESC LIMIT ?)").run(keep);
-  })();
-  const live = new Set((database.prepare("SELECT DISTINCT entry FROM generation_references").all() as Array<{ entry: string }>).map((row) => row.entry));
-  const moved: string[] = [];
-  for (const first of readdirSync(store.root).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
-    for (const second of readdirSync(join(store.root, first))) {
-      for (const name of readdirSync(join(store.root, first, second))) {
-        const path = `${first}/${second}/${name}`;
-        if (live.has(path)) continue;
-        chmodSync(join(store.root, path), 0o755);
-        renameSync(join(store.root, path), join(store.root, TRASH_FOLDER, name));
-        moved.push(path);
+    const live = new Set((database.prepare("SELECT DISTINCT entry FROM generation_references").all() as Array<{ entry: string }>).map((row) => row.entry));
+    const dead: string[] = [];
+    for (const first of readdirSync(store.root).filter((name) => /^[0-9a-f]{2}$/.test(name))) {
+      for (const second of readdirSync(join(store.root, first))) {
+        for (const name of readdirSync(join(store.root, first, second))) {
+          const path = `${first}/${second}/${name}`;
+          if (!live.has(path)) dead.push(path);
+        }
       }
     }
-  }
-  const forget = database.prepare("DELETE FROM entries WHERE path = ?");
-  database.transaction(() => moved.forEach((path) => forget.run(path)))();
-  return moved;
+    for (const path of dead) insert.run(path, `scan-${basename(path)}`);
+    return dead;
+  })();
 }
 
 /** What mark-and-sweep's phase 2 adds to deleting the trash: a stat of every pool file. */
@@ -127,12 +129,8 @@ function scanPool(store: Store): number {
   return unlinked;
 }
 
-/** Puts the entries markAndMove moved back where they were, and the metadata as it was before. */
-async function undoMarkAndMove(root: string, moved: readonly string[], savedMetadata: string): Promise<Store> {
-  for (const path of moved) {
-    renameSync(join(root, TRASH_FOLDER, basename(path)), join(root, path));
-    chmodSync(join(root, path), 0o555);
-  }
+/** Puts the metadata back as it was before markAndName (it moved no folder). */
+async function restoreMetadata(root: string, savedMetadata: string): Promise<Store> {
   for (const suffix of ["-wal", "-shm"]) rmSync(join(root, METADATA_FILE + suffix), { force: true });
   copyFileSync(savedMetadata, join(root, METADATA_FILE));
   return Store.open(root);
@@ -155,15 +153,15 @@ export async function benchmarkGarbageCollection(options: GcBenchmarkOptions = {
     const savedMetadata = join(folder, "metadata.saved");
     copyFileSync(join(root, METADATA_FILE), savedMetadata);
     const scanned = await Store.open(root);
-    const markedAndMoved = await timed(() => markAndMove(scanned, generations - 1));
+    const markedAndNamed = await timed(() => markAndName(scanned, generations - 1));
     scanned.close();
-    const store = await undoMarkAndMove(root, markedAndMoved.value, savedMetadata);
-    const referenceCounted = await timed(() => moveDeadEntriesToTrash(store, generations - 1).dead.map((entry) => entry.path));
+    const store = await restoreMetadata(root, savedMetadata);
+    const referenceCounted = await timed(() => nameDeadEntries(store, generations - 1).dead.map((entry) => entry.path));
     const countedDeletion = await timed(() => deleteTrash(store));
     const poolScan = await timed(() => scanPool(store));
     store.close();
     const countedSet = [...referenceCounted.value].sort();
-    if (countedSet.join("\n") !== [...markedAndMoved.value].sort().join("\n")) {
+    if (countedSet.join("\n") !== [...markedAndNamed.value].sort().join("\n")) {
       throw new Error("gc benchmark: reference counting and mark-and-sweep found different garbage");
     }
     if (poolScan.value !== 0) throw new Error(`gc benchmark: reference counting left ${poolScan.value} pool files nothing links`);
@@ -173,10 +171,10 @@ export async function benchmarkGarbageCollection(options: GcBenchmarkOptions = {
       garbageEntries: countedSet.length,
       referenceCountedMilliseconds: referenceCounted.milliseconds,
       referenceCountedDeletionMilliseconds: countedDeletion.milliseconds,
-      markAndSweepMilliseconds: markedAndMoved.milliseconds,
+      markAndSweepMilliseconds: markedAndNamed.milliseconds,
       poolScanMilliseconds: poolScan.milliseconds,
-      ratio: markedAndMoved.milliseconds / referenceCounted.milliseconds,
-      totalRatio: (markedAndMoved.milliseconds + countedDeletion.milliseconds + poolScan.milliseconds) / (referenceCounted.milliseconds + countedDeletion.milliseconds),
+      ratio: markedAndNamed.milliseconds / referenceCounted.milliseconds,
+      totalRatio: (markedAndNamed.milliseconds + countedDeletion.milliseconds + poolScan.milliseconds) / (referenceCounted.milliseconds + countedDeletion.milliseconds),
       setupMilliseconds: setup.milliseconds,
     };
   } finally {

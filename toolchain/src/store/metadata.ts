@@ -8,7 +8,7 @@
 //
 // Two small tables make interrupted work resumable without a scan (recovery.ts):
 // pending_entries names entries whose folder is being renamed into place, and trash names
-// entries gc moved (or is moving) into .trash/ but has not finished deleting.
+// entries gc took out of the live store (phase 1) but has not finished moving and deleting.
 //
 // A damaged database is refused by file name with what to do: an empty or missing file in a
 // store that holds entries (it was truncated or deleted; the history is in the store's own
@@ -19,17 +19,51 @@ import { basename, dirname, join } from "node:path";
 
 export type MetadataDatabase = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
-/** What version 2 added to version 1 (besides generations.tools). */
+/** What version 2 added to version 1 (besides generations.tools and a trash table, TRASH_2). */
 const SCHEMA_2_TABLES = `
 CREATE TABLE pending_entries (
   path TEXT PRIMARY KEY                -- an entry recorded before its folder is renamed into place
 );
+`;
+
+/**
+ * What version 3 changed, for gc's first phase (docs/store.md): a generation's references are
+ * one contiguous key range (WITHOUT ROWID, keyed by generation first), so removing a
+ * generation deletes one range of one b-tree. They no longer carry a foreign key to entries,
+ * nor the index on entry that the key needed: an entry row is deleted only at refcount 0
+ * (no generation references it), and recordGeneration refuses a reference to an unknown entry.
+ * The trash table is keyed by entry (one b-tree; what addEntry and gc look up).
+ */
+const SCHEMA_3_TABLES = `
+CREATE TABLE generation_references (
+  generation INTEGER NOT NULL REFERENCES generations(number) ON DELETE CASCADE,
+  entry TEXT NOT NULL,                 -- an entries path (no foreign key: see above)
+  role TEXT NOT NULL,                  -- "kernel", "module", "config", …
+  name TEXT NOT NULL,                  -- what the entry is within the generation ("heartbeat")
+  boot_file TEXT,                      -- the file GRUB loads from the entry, if any
+  arguments TEXT,                      -- its GRUB command line after the path, if any
+  PRIMARY KEY (generation, entry, role, name)
+) WITHOUT ROWID;
 CREATE TABLE trash (
-  folder TEXT PRIMARY KEY,             -- its name under .trash/
-  entry TEXT NOT NULL                  -- the entry path it had in the store (its rows stay until deleted)
-);
+  entry TEXT PRIMARY KEY,              -- the entry path: out of the live store once named here
+  folder TEXT NOT NULL                 -- its name under .trash/ (its rows stay until deleted)
+) WITHOUT ROWID;
+`;
+
+/** The trash table as version 2 had it (what a version 1 database migrates through). */
+const TRASH_2 = "CREATE TABLE trash (folder TEXT PRIMARY KEY, entry TEXT NOT NULL);";
+
+/** Version 2 → 3: both tables rebuilt, their rows kept (a trash row may be an unfinished gc's). */
+const MIGRATE_2_TO_3 = `
+ALTER TABLE generation_references RENAME TO generation_references_2;
+ALTER TABLE trash RENAME TO trash_2;
+${SCHEMA_3_TABLES}
+INSERT INTO generation_references SELECT generation, entry, role, name, boot_file, arguments FROM generation_references_2;
+INSERT INTO trash (entry, folder) SELECT entry, min(folder) FROM trash_2 GROUP BY entry;
+DROP TABLE generation_references_2;
+DROP TABLE trash_2;
 `;
 
 const SCHEMA = `
@@ -61,23 +95,13 @@ CREATE TABLE generations (
   pinned INTEGER NOT NULL DEFAULT 0,   -- 1 for the generation rollback made the default
   tools TEXT NOT NULL DEFAULT '{}'     -- JSON: the versions of the tools that built it
 );
-CREATE TABLE generation_references (
-  generation INTEGER NOT NULL REFERENCES generations(number) ON DELETE CASCADE,
-  entry TEXT NOT NULL REFERENCES entries(path),
-  role TEXT NOT NULL,                  -- "kernel", "module", "config", …
-  name TEXT NOT NULL,                  -- what the entry is within the generation ("heartbeat")
-  boot_file TEXT,                      -- the file GRUB loads from the entry, if any
-  arguments TEXT,                      -- its GRUB command line after the path, if any
-  PRIMARY KEY (generation, entry, role, name)
-);
-CREATE INDEX generation_references_entry ON generation_references(entry);
 CREATE TABLE cache (
   inputs_key TEXT PRIMARY KEY,         -- BLAKE3 of a build's inputs
   entry TEXT NOT NULL REFERENCES entries(path) ON DELETE CASCADE,
   created INTEGER NOT NULL
 );
 CREATE INDEX cache_entry ON cache(entry);
-${SCHEMA_2_TABLES}`;
+${SCHEMA_2_TABLES}${SCHEMA_3_TABLES}`;
 
 
 /** The damaged-database error: names the file, what is wrong, and the command that repairs it. */
@@ -139,9 +163,10 @@ function migrate(database: MetadataDatabase, path: string): void {
       database.exec(SCHEMA);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
-  } else if (version === 1) {
+  } else if (version === 1 || version === 2) {
     database.transaction(() => {
-      database.exec(`ALTER TABLE generations ADD COLUMN tools TEXT NOT NULL DEFAULT '{}';${SCHEMA_2_TABLES}`);
+      if (version === 1) database.exec(`ALTER TABLE generations ADD COLUMN tools TEXT NOT NULL DEFAULT '{}';${SCHEMA_2_TABLES}${TRASH_2}`);
+      database.exec(MIGRATE_2_TO_3);
       database.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   } else if (version !== SCHEMA_VERSION) {

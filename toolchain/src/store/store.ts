@@ -109,6 +109,11 @@ export class Store {
     const hash = await entryHash(hashed);
     const relativePath = entryRelativePath(hash, name);
     const final = this.absolutePath(relativePath);
+    // An entry named in trash has left the live store though its folder may still be here;
+    // gc finishes its phase 2 before any command writes (gc.ts), so this never holds.
+    if (this.metadata.prepare("SELECT 1 FROM trash WHERE entry = ?").get(relativePath) !== undefined) {
+      throw new Error(`addEntry: ${relativePath} is named in the trash table: gc's phase 2 must finish before the store is written (finishCollection)`);
+    }
     if (existsSync(final)) {
       const { problems } = await checkEntryFolder(final, hashed, hash);
       if (problems.length === 0) {

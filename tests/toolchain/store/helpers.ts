@@ -1,5 +1,6 @@
 // Temporary stores for the store tests; each test gets its own folder.
 import { spawn } from "node:child_process";
+import { afterAll } from "vitest";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,8 +10,16 @@ import { canonicalJson } from "../../../toolchain/src/system/canonical.ts";
 import { toolchainRepository } from "../../../toolchain/src/project.ts";
 import { createScratchRoot, type ScratchBuild } from "../../../toolchain/src/build/scratch.ts";
 
+/** Folders made by temporaryStore in this test file, removed after its last test. */
+const temporaryFolders: string[] = [];
+afterAll(() => {
+  for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
 export async function temporaryStore(): Promise<Store> {
-  return Store.open(join(mkdtempSync(join(tmpdir(), "optios-store-")), "store"));
+  const folder = mkdtempSync(join(tmpdir(), "optios-store-"));
+  temporaryFolders.push(folder);
+  return Store.open(join(folder, "store"));
 }
 
 export function textFiles(files: Record<string, string>): EntryFile[] {

@@ -87,3 +87,11 @@ uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32
 uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t message, uint32_t message_length) {
   return gate_call(gate, GATE_CALL_POST, name, name_length, message, message_length, 0);
 }
+
+uint64_t gate_handler_call(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t request, uint32_t request_length, uint32_t reply) {
+  return gate_call(gate, GATE_CALL_HANDLER_CALL, name, name_length, request, request_length, reply);
+}
+
+uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length) {
+  return gate_call(gate, GATE_CALL_REPLY, data, length, 0, 0, 0);
+}

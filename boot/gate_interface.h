@@ -29,6 +29,8 @@ enum gate_call {
   GATE_CALL_ARGUMENTS = 19,
   GATE_CALL_EVENT_NAME = 20,
   GATE_CALL_POST = 21,
+  GATE_CALL_HANDLER_CALL = 22,
+  GATE_CALL_REPLY = 23,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -94,6 +96,8 @@ uint64_t gate_wall_time(struct handler_gate* gate);
 uint64_t gate_arguments(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
 uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
 uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t message, uint32_t message_length);
+uint64_t gate_handler_call(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t request, uint32_t request_length, uint32_t reply);
+uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -118,5 +122,7 @@ uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_lengt
   {"Z_optiosZ_arguments", gate_arguments}, \
   {"Z_optiosZ_event_name", gate_event_name}, \
   {"Z_optiosZ_post", gate_post}, \
+  {"Z_optiosZ_handler_call", gate_handler_call}, \
+  {"Z_optiosZ_reply", gate_reply}, \
 
 #endif

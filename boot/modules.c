@@ -178,12 +178,26 @@ static void call_handle(void* context) {
                                         arguments->name, arguments->timestamp, arguments->payload_length);
 }
 
+/*
+ * The modules a run's transaction spans besides the one that runs: the handlers it called
+ * (module_call). Their changes commit or roll back with the run's own.
+ */
+static struct module* callees[MODULES_MAX];
+static uint32_t callee_count;
+
+static int called_in_this_run(struct module* module) {
+  for (uint32_t i = 0; i < callee_count; i++)
+    if (callees[i] == module) return 1;
+  return 0;
+}
+
 u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind, u32 source, u32 name, u64 timestamp,
                               u32 payload_length) {
   struct module* module = module_at(id);
   if (!module || !module->descriptor->handle) return WASM_RT_TRAP_CALL_INDIRECT;
   struct handle_arguments arguments = {module, kind, source, name, payload_length, timestamp};
   snapshot_begin(module->snapshot);
+  callee_count = 0;
   running = module;
   stop_requested = 0;
   /* Interrupts on for the run only: the budget timer must be able to reach the handler. */
@@ -192,9 +206,45 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   __asm__ volatile("cli" ::: "memory");
   running = NULL;
   uint64_t snapshot_start = read_tsc();
+  /* One transaction: the run and every handler it called commit together, or roll back together. */
+  for (uint32_t i = 0; i < callee_count; i++) {
+    if (trap == WASM_RT_TRAP_NONE) snapshot_commit(callees[i]->snapshot);
+    else snapshot_rollback(callees[i]->snapshot);
+  }
+  callee_count = 0;
   if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
   else snapshot_rollback(module->snapshot);
   module->snapshot_cycles = read_tsc() - snapshot_start;
+  return trap;
+}
+
+/*
+ * A synchronous call from the running handler (inside its gate call, interrupts off): the
+ * handler `id` runs for one event nested in the caller's run, as a sub-transaction. Its
+ * changes are kept open: a trap undoes them at once (back to the savepoint taken here), and
+ * otherwise they commit or roll back with the caller's run (module_handle). The budget is
+ * the caller's: an overrun stops whichever of the two is running. Returns the callee's trap.
+ */
+u32 Z_hardwareZ_module_call(struct Z_hardware_instance_t* h, u32 id, u32 kind, u32 source, u32 name, u64 timestamp,
+                            u32 payload_length) {
+  struct module* callee = module_at(id);
+  struct module* caller = running;
+  if (!callee || !callee->descriptor->handle || !callee->snapshot || !caller || callee == caller)
+    return WASM_RT_TRAP_CALL_INDIRECT;
+  if (!called_in_this_run(callee)) {
+    snapshot_begin(callee->snapshot);
+    callees[callee_count++] = callee;
+  }
+  snapshot_savepoint(callee->snapshot);
+  snapshot_track(callee->snapshot);
+  struct handle_arguments arguments = {callee, kind, source, name, payload_length, timestamp};
+  running = callee;
+  __asm__ volatile("sti" ::: "memory");
+  wasm_rt_trap_t trap = guarded(callee, call_handle, &arguments);
+  __asm__ volatile("cli" ::: "memory");
+  running = caller;
+  if (trap != WASM_RT_TRAP_NONE) snapshot_rollback_to_savepoint(callee->snapshot);
+  snapshot_track(caller->snapshot);
   return trap;
 }
 

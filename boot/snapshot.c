@@ -37,7 +37,7 @@ static void give_undo_page(void* page) {
 }
 
 struct snapshot* snapshot_create(uint8_t* memory, uint64_t memory_bytes, void* instance, uint64_t instance_bytes) {
-  struct snapshot* snapshot = runtime_allocate(sizeof *snapshot + instance_bytes);
+  struct snapshot* snapshot = runtime_allocate(sizeof *snapshot + 2 * instance_bytes);
   if (!snapshot) return NULL;
   memset(snapshot, 0, sizeof *snapshot);
   snapshot->memory = memory;
@@ -53,12 +53,40 @@ struct snapshot* snapshot_create(uint8_t* memory, uint64_t memory_bytes, void* i
 void snapshot_destroy(struct snapshot* snapshot) {
   if (!snapshot) return;
   paging_set_writable((uint64_t)snapshot->memory, snapshot->memory_bytes, 1);
-  runtime_release(snapshot, sizeof *snapshot + snapshot->instance_bytes);
+  runtime_release(snapshot, sizeof *snapshot + 2 * snapshot->instance_bytes);
 }
 
 void snapshot_begin(struct snapshot* snapshot) {
   snapshot->dirty_count = 0;
+  snapshot->savepoint = 0;
   tracking = snapshot;
+}
+
+void snapshot_track(struct snapshot* snapshot) {
+  tracking = snapshot;
+}
+
+void snapshot_savepoint(struct snapshot* snapshot) {
+  for (uint32_t i = 0; i < snapshot->dirty_count; i++) paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
+  snapshot->savepoint = snapshot->dirty_count;
+  memcpy(snapshot->committed_instance + snapshot->instance_bytes, snapshot->instance, snapshot->instance_bytes);
+}
+
+/* Copies undo entries [from, dirty_count) back, newest first (a page may have two: the oldest must win), and frees them. */
+static void undo_since(struct snapshot* snapshot, uint32_t from) {
+  for (uint32_t i = snapshot->dirty_count; i > from; i--) {
+    memcpy(snapshot->dirty_pages[i - 1], snapshot->undo_pages[i - 1], PAGE_BYTES);
+    paging_set_writable((uint64_t)snapshot->dirty_pages[i - 1], PAGE_BYTES, 0);
+    give_undo_page(snapshot->undo_pages[i - 1]);
+  }
+  snapshot->dirty_count = from;
+}
+
+void snapshot_rollback_to_savepoint(struct snapshot* snapshot) {
+  uint32_t undone = snapshot->dirty_count - snapshot->savepoint;
+  undo_since(snapshot, snapshot->savepoint);
+  memcpy(snapshot->instance, snapshot->committed_instance + snapshot->instance_bytes, snapshot->instance_bytes);
+  snapshot->pages_rolled_back += undone;
 }
 
 int snapshot_write_fault(uint64_t address, uint64_t error_code) {
@@ -90,13 +118,11 @@ void snapshot_commit(struct snapshot* snapshot) {
 }
 
 void snapshot_rollback(struct snapshot* snapshot) {
-  for (uint32_t i = 0; i < snapshot->dirty_count; i++) {
-    memcpy(snapshot->dirty_pages[i], snapshot->undo_pages[i], PAGE_BYTES);
-    paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
-    give_undo_page(snapshot->undo_pages[i]);
-  }
+  uint32_t undone = snapshot->dirty_count;
+  undo_since(snapshot, 0);
+  snapshot->dirty_count = undone; /* still reported as the run's dirtied pages (module_last_dirty_pages) */
   memcpy(snapshot->instance, snapshot->committed_instance, snapshot->instance_bytes);
   snapshot->rollbacks++;
-  snapshot->pages_rolled_back += snapshot->dirty_count;
+  snapshot->pages_rolled_back += undone;
   tracking = NULL;
 }

@@ -16,7 +16,10 @@ struct snapshot {
   uint8_t* dirty_pages[SNAPSHOT_DIRTY_PAGES_MAX];
   void* undo_pages[SNAPSHOT_DIRTY_PAGES_MAX];
   uint64_t commits, rollbacks, pages_committed, pages_rolled_back;
-  uint8_t committed_instance[]; /* instance_bytes: the globals as of the last commit */
+  /* A savepoint inside the open transaction (a nested call): undo entries from here on belong to it. */
+  uint32_t savepoint;
+  /* instance_bytes twice: the globals as of the last commit, then as of the savepoint. */
+  uint8_t committed_instance[];
 };
 
 /* Protects `memory` and records the instance as committed; NULL when out of memory. */
@@ -25,6 +28,12 @@ void snapshot_destroy(struct snapshot* snapshot);
 void snapshot_begin(struct snapshot* snapshot);
 void snapshot_commit(struct snapshot* snapshot);
 void snapshot_rollback(struct snapshot* snapshot);
+/* Tracks this snapshot's writes from now on (another snapshot of the same transaction may have been tracked). */
+void snapshot_track(struct snapshot* snapshot);
+/* Opens a savepoint: the pages dirtied so far are protected again, so a later write records a second undo copy. */
+void snapshot_savepoint(struct snapshot* snapshot);
+/* Undoes everything since the savepoint (the transaction stays open). */
+void snapshot_rollback_to_savepoint(struct snapshot* snapshot);
 /* Called for page faults: 1 when it was a tracked first write (resume), 0 when it is not ours. */
 int snapshot_write_fault(uint64_t address, uint64_t error_code);
 

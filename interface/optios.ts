@@ -91,6 +91,12 @@ export const calls: CallDeclaration[] = [
     arguments: [["name", "address"], ["name_length", "u32"], ["message", "address"], ["message_length", "u32"]],
     summary: "queues a message for the named handler, which must take messages; a handler's posts are delivered once its run " +
       "commits (a rolled-back run posts nothing), in order; 0" },
+  { name: "handler_call", number: 22, caller: "handler", capability: "call",
+    arguments: [["name", "address"], ["name_length", "u32"], ["request", "address"], ["request_length", "u32"], ["reply", "address"]],
+    summary: "runs the named handler (calls = true) for an EVENT_CALL nested in this run, as a sub-transaction, and copies its " +
+      "reply (at most PAYLOAD_MAX_BYTES) to reply; the reply's length" },
+  { name: "reply", number: 23, caller: "handler", capability: null, arguments: [["data", "address"], ["length", "u32"]],
+    summary: "sets the reply of the EVENT_CALL being handled (the last one given wins); 0" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -120,10 +126,11 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "programs", number: 6, argument: null, summary: "start and stop foreground programs" },
   { name: "power", number: 7, argument: null, summary: "reboot and turn the machine off" },
   { name: "post", number: 8, argument: "handler", summary: "post messages to matching handlers that take them (post:counter, post:*)" },
+  { name: "call", number: 9, argument: "handler", summary: "call matching handlers that take calls, and wait for their reply (call:counter, call:*)" },
 ];
 
 /** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
-export const reservedCapabilities = ["net", "call", "storage"];
+export const reservedCapabilities = ["net", "storage"];
 
 /** Error codes: every call returns one of these (negative) or a value ≥ 0. */
 export const errors: Array<{ name: string; code: number; text: string }> = [
@@ -143,6 +150,11 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "EMIT_LIMIT", code: -13, text: "this run has emitted as many events as one run may (EMITS_PER_RUN_MAX)" },
   { name: "BAD_ARGUMENT", code: -15, text: "an argument outside the values the call takes" },
   { name: "NOT_ACCEPTING", code: -16, text: "that handler takes no messages (messages = true in its system.toml entry)" },
+  { name: "NOT_CALLABLE", code: -17, text: "that handler takes no calls (calls = true in its system.toml entry)" },
+  { name: "CALL_FAILED", code: -18, text: "the called handler trapped or overran; its changes were rolled back" },
+  { name: "CALL_DEPTH", code: -19, text: "a handler answering a call may not call another (calls nest one deep)" },
+  { name: "CALL_CYCLE", code: -20, text: "a handler may not call itself" },
+  { name: "NOT_IN_CALL", code: -21, text: "reply outside the handling of a call (EVENT_CALL)" },
 ];
 
 /** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */
@@ -209,6 +221,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_BOOT", value: 1, summary: "event kind: the system started" },
   { name: "EVENT_TIMER", value: 2, summary: "event kind: a timer (every/after) fired" },
   { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
+  { name: "EVENT_CALL", value: 5, summary: "event kind: a synchronous call (call); Event.name is the caller's name; answer with reply()" },
   { name: "EVENT_MESSAGE", value: 4, summary: "event kind: a message posted to this handler (post); Event.name is the sender's name" },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
@@ -309,7 +322,7 @@ export const records: RecordDeclaration[] = [
       ["runsAtBoot", "u32", "1: it gets the boot event"],
       ["queueDepth", "u32", "deliveries its queue holds (QUEUE_DEPTH by default, at most QUEUE_DEPTH_MAX)"],
       ["acceptsMessages", "u32", "1: other modules may post it messages"],
-      ["reserved", "u32", "0"],
+      ["acceptsCalls", "u32", "1: other handlers may call it"],
     ],
   },
   {

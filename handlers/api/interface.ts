@@ -64,6 +64,12 @@
 /** queues a message for the named handler, which must take messages; a handler's posts are delivered once its run commits (a rolled-back run posts nothing), in order; 0 (needs post) */
 // @ts-ignore: decorator
 @external("optios", "post") export declare function gatePost(name: usize, nameLength: u32, message: usize, messageLength: u32): i64;
+/** runs the named handler (calls = true) for an EVENT_CALL nested in this run, as a sub-transaction, and copies its reply (at most PAYLOAD_MAX_BYTES) to reply; the reply's length (needs call) */
+// @ts-ignore: decorator
+@external("optios", "handler_call") export declare function gateHandlerCall(name: usize, nameLength: u32, request: usize, requestLength: u32, reply: usize): i64;
+/** sets the reply of the EVENT_CALL being handled (the last one given wins); 0 */
+// @ts-ignore: decorator
+@external("optios", "reply") export declare function gateReply(data: usize, length: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -97,6 +103,16 @@ export const ERROR_EMIT_LIMIT: i64 = -13;
 export const ERROR_BAD_ARGUMENT: i64 = -15;
 /** that handler takes no messages (messages = true in its system.toml entry) */
 export const ERROR_NOT_ACCEPTING: i64 = -16;
+/** that handler takes no calls (calls = true in its system.toml entry) */
+export const ERROR_NOT_CALLABLE: i64 = -17;
+/** the called handler trapped or overran; its changes were rolled back */
+export const ERROR_CALL_FAILED: i64 = -18;
+/** a handler answering a call may not call another (calls nest one deep) */
+export const ERROR_CALL_DEPTH: i64 = -19;
+/** a handler may not call itself */
+export const ERROR_CALL_CYCLE: i64 = -20;
+/** reply outside the handling of a call (EVENT_CALL) */
+export const ERROR_NOT_IN_CALL: i64 = -21;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -114,6 +130,11 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "the machine has no readable real-time clock",
   "an argument outside the values the call takes",
   "that handler takes no messages (messages = true in its system.toml entry)",
+  "that handler takes no calls (calls = true in its system.toml entry)",
+  "the called handler trapped or overran; its changes were rolled back",
+  "a handler answering a call may not call another (calls nest one deep)",
+  "a handler may not call itself",
+  "reply outside the handling of a call (EVENT_CALL)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -197,6 +218,8 @@ export const EVENT_BOOT: u32 = 1;
 export const EVENT_TIMER: u32 = 2;
 /** event kind: an app-defined event (emit) */
 export const EVENT_APP: u32 = 3;
+/** event kind: a synchronous call (call); Event.name is the caller's name; answer with reply() */
+export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
 /** report topic: handlers */

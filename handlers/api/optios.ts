@@ -24,13 +24,13 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { EVENT_MESSAGE, EVENT_NAME_MAX_BYTES, gateEventName, gatePost, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+import { EVENT_CALL, EVENT_MESSAGE, EVENT_NAME_MAX_BYTES, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
-export { EVENT_MESSAGE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
+export { EVENT_CALL, EVENT_MESSAGE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
   REPORT_UPTIME };
 
@@ -56,7 +56,7 @@ function checked(result: i64): i64 {
  * you want to keep.
  */
 export class Event {
-  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP or EVENT_MESSAGE. */
+  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE or EVENT_CALL. */
   kind: u8 = 0;
   /** Who caused it: a timer's number, or the emitting handler's number. */
   source: u32 = 0;
@@ -64,7 +64,7 @@ export class Event {
   nameNumber: u32 = 0;
   private knownName: string | null = null;
   /**
-   * The event's name: an app event's ("door.opened"), a message's sender ("ping"), or "boot",
+   * The event's name: an app event's ("door.opened"), a message's or call's sender ("ping"), or "boot",
    * or "timer" (asked of the kernel once a run, on first use).
    */
   get name(): string {
@@ -182,6 +182,32 @@ export function post(name: string, message: Uint8Array | null = null): bool {
   const messageAddress = message != null ? message.dataStart : 0;
   const messageLength = message != null ? <u32>message.byteLength : 0;
   return checked(gatePost(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, messageAddress, messageLength)) == 0;
+}
+
+const replyBuffer = new Uint8Array(PAYLOAD_MAX_BYTES);
+
+/**
+ * Calls handler `name` (which must take calls: `calls = true`; needs call:<name>) and waits
+ * for its reply: it runs for an EVENT_CALL (Event.name is the caller's name, Event.payload
+ * the request) nested in this run, and answers with reply(). One transaction: if the callee
+ * fails, its changes are undone and this returns null (lastError ERROR_CALL_FAILED) while
+ * this run goes on; if this run later fails, the callee's changes are undone with it.
+ * Handlers only; a handler answering a call may not call another. The reply is a new array
+ * (at most PAYLOAD_MAX_BYTES); null when refused or failed (lastError says which).
+ */
+export function call(name: string, request: Uint8Array | null = null): Uint8Array | null {
+  const nameBytes = String.UTF8.encode(name);
+  const requestAddress = request != null ? request.dataStart : 0;
+  const requestLength = request != null ? <u32>request.byteLength : 0;
+  const length = checked(gateHandlerCall(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, requestAddress, requestLength,
+    replyBuffer.dataStart));
+  if (length < 0) return null;
+  return replyBuffer.slice(0, <i32>length);
+}
+
+/** Answers the EVENT_CALL being handled with `data` (at most PAYLOAD_MAX_BYTES; the last reply given wins). */
+export function reply(data: Uint8Array): bool {
+  return checked(gateReply(data.dataStart, <u32>data.byteLength)) == 0;
 }
 
 /** A handler's counters, as the kernel's supervision keeps them (see status()). */

@@ -38,6 +38,8 @@ export class HandlerSettings {
   queueDepth: i32 = QUEUE_DEPTH;
   /** Whether modules may post it messages (system.toml messages = true). */
   acceptsMessages: bool = false;
+  /** Whether handlers may call it (system.toml calls = true). */
+  acceptsCalls: bool = false;
   events: string[] = [];
   grants: Grant[] = [];
 }
@@ -118,6 +120,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.runsAtBoot = record.runsAtBoot != 0;
     handler.queueDepth = <i32>record.queueDepth;
     handler.acceptsMessages = record.acceptsMessages != 0;
+    handler.acceptsCalls = record.acceptsCalls != 0;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));

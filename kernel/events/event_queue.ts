@@ -12,13 +12,14 @@
 // delivery back at the head, to be retried before anything posted after it;
 // `discardPostedSince` drops a rolled-back run's emits by sequence number.
 
-import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_MESSAGE as MESSAGE, EVENT_TIMER as TIMER } from "../gate/interface";
+import { EVENT_APP as APP, EVENT_BOOT as BOOT, EVENT_CALL as CALL, EVENT_MESSAGE as MESSAGE, EVENT_TIMER as TIMER } from "../gate/interface";
 
 // Event kinds, as interface/optios.ts numbers them.
 export const EVENT_BOOT: u8 = <u8>BOOT;
 export const EVENT_TIMER: u8 = <u8>TIMER;
 export const EVENT_APP: u8 = <u8>APP;
 export const EVENT_MESSAGE: u8 = <u8>MESSAGE;
+export const EVENT_CALL: u8 = <u8>CALL;
 
 export class Delivery {
   handler: i32 = -1;
@@ -29,6 +30,16 @@ export class Delivery {
   payloadLength: i32 = 0;
   /** Order of posting; smaller was posted earlier. */
   sequence: u64 = 0;
+
+  copyFrom(other: Delivery): void {
+    this.handler = other.handler;
+    this.kind = other.kind;
+    this.source = other.source;
+    this.name = other.name;
+    this.timestamp = other.timestamp;
+    this.payloadLength = other.payloadLength;
+    this.sequence = other.sequence;
+  }
 }
 
 /** Where posting order comes from: one counter shared by every queue that must agree on "posted before". */

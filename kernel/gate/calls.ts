@@ -6,10 +6,10 @@
 
 import { Caller } from "./callers";
 import { fileRead, fileSize, directoryEntry } from "./file_calls";
-import { CALL_ABORT, CALL_ARGUMENTS, CALL_EVENT_NAME, CALL_POST, CALL_DIRECTORY_ENTRY, CALL_EMIT, CALL_FILE_READ, CALL_FILE_SIZE, CALL_LOG, CALL_PAYLOAD, CALL_POWER,
+import { CALL_ABORT, CALL_ARGUMENTS, CALL_HANDLER_CALL, CALL_EVENT_NAME, CALL_POST, CALL_REPLY, CALL_DIRECTORY_ENTRY, CALL_EMIT, CALL_FILE_READ, CALL_FILE_SIZE, CALL_LOG, CALL_PAYLOAD, CALL_POWER,
   CALL_RANDOM, CALL_READ_LINE, CALL_REPORT, CALL_RESET, CALL_RUN, CALL_SLOTS, CALL_STATUS, CALL_STOP, CALL_TIME, CALL_WALL_TIME, CALL_WRITE,
   ERROR_UNKNOWN_CALL } from "./interface";
-import { abortCall, emit, eventName, logCall, post, payload, random, status, time, wallTime } from "./module_calls";
+import { abortCall, callCall, emit, eventName, logCall, post, replyCall, payload, random, status, time, wallTime } from "./module_calls";
 import { power, programArguments, readLine, report, reset, run, stop, write } from "./program_calls";
 
 export type CallImplementation = (caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64) => i64;
@@ -42,6 +42,8 @@ CALL_TABLE[CALL_WALL_TIME] = wallTime;
 CALL_TABLE[CALL_ARGUMENTS] = programArguments;
 CALL_TABLE[CALL_EVENT_NAME] = eventName;
 CALL_TABLE[CALL_POST] = post;
+CALL_TABLE[CALL_HANDLER_CALL] = callCall;
+CALL_TABLE[CALL_REPLY] = replyCall;
 
 /** Whether `call` has an implementation (a host test checks every declared call has one, and only those). */
 export function callImplemented(call: i32): bool {

@@ -46,8 +46,12 @@ export const CALL_ARGUMENTS: u32 = 19;
 export const CALL_EVENT_NAME: u32 = 20;
 /** queues a message for the named handler, which must take messages; a handler's posts are delivered once its run commits (a rolled-back run posts nothing), in order; 0 */
 export const CALL_POST: u32 = 21;
+/** runs the named handler (calls = true) for an EVENT_CALL nested in this run, as a sub-transaction, and copies its reply (at most PAYLOAD_MAX_BYTES) to reply; the reply's length */
+export const CALL_HANDLER_CALL: u32 = 22;
+/** sets the reply of the EVENT_CALL being handled (the last one given wins); 0 */
+export const CALL_REPLY: u32 = 23;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 22;
+export const CALL_SLOTS: i32 = 24;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -71,11 +75,13 @@ export const CALL_NAMES: StaticArray<string> = [
   "arguments",
   "event_name",
   "post",
+  "handler_call",
+  "reply",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -95,8 +101,10 @@ export const CAPABILITY_PROGRAMS: u32 = 6;
 export const CAPABILITY_POWER: u32 = 7;
 /** post messages to matching handlers that take them (post:counter, post:*) */
 export const CAPABILITY_POST: u32 = 8;
+/** call matching handlers that take calls, and wait for their reply (call:counter, call:*) */
+export const CAPABILITY_CALL: u32 = 9;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 9;
+export const CAPABILITY_SLOTS: i32 = 10;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -107,9 +115,10 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "programs",
   "power",
   "post",
+  "call",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -143,6 +152,16 @@ export const ERROR_EMIT_LIMIT: i64 = -13;
 export const ERROR_BAD_ARGUMENT: i64 = -15;
 /** that handler takes no messages (messages = true in its system.toml entry) */
 export const ERROR_NOT_ACCEPTING: i64 = -16;
+/** that handler takes no calls (calls = true in its system.toml entry) */
+export const ERROR_NOT_CALLABLE: i64 = -17;
+/** the called handler trapped or overran; its changes were rolled back */
+export const ERROR_CALL_FAILED: i64 = -18;
+/** a handler answering a call may not call another (calls nest one deep) */
+export const ERROR_CALL_DEPTH: i64 = -19;
+/** a handler may not call itself */
+export const ERROR_CALL_CYCLE: i64 = -20;
+/** reply outside the handling of a call (EVENT_CALL) */
+export const ERROR_NOT_IN_CALL: i64 = -21;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -160,6 +179,11 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "the machine has no readable real-time clock",
   "an argument outside the values the call takes",
   "that handler takes no messages (messages = true in its system.toml entry)",
+  "that handler takes no calls (calls = true in its system.toml entry)",
+  "the called handler trapped or overran; its changes were rolled back",
+  "a handler answering a call may not call another (calls nest one deep)",
+  "a handler may not call itself",
+  "reply outside the handling of a call (EVENT_CALL)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -262,6 +286,8 @@ export const EVENT_BOOT: u32 = 1;
 export const EVENT_TIMER: u32 = 2;
 /** event kind: an app-defined event (emit) */
 export const EVENT_APP: u32 = 3;
+/** event kind: a synchronous call (call); Event.name is the caller's name; answer with reply() */
+export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
 /** report topic: handlers */
@@ -444,8 +470,8 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 40;
   queueDepth: u32 = 0;
   /** 1: other modules may post it messages */
   acceptsMessages: u32 = 0;
-  /** 0 */
-  reserved: u32 = 0;
+  /** 1: other handlers may call it */
+  acceptsCalls: u32 = 0;
 }
 export const DESCRIPTOR_HANDLER_BYTES: u32 = 80;
 

@@ -5,18 +5,20 @@
 
 import { readTsc } from "../arch/x86_64/machine";
 import { equalsBytes, Text } from "../console/text";
-import { EVENT_APP, EVENT_BOOT, EVENT_MESSAGE, EVENT_TIMER } from "../events/event_queue";
+import { Delivery, EVENT_APP, EVENT_BOOT, EVENT_CALL, EVENT_MESSAGE, EVENT_TIMER } from "../events/event_queue";
 import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
-import { currentPayload, currentPayloadLength, delivery, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
-import { runMayEmit, runningHandler } from "../handlers/dispatcher";
-import { runLogHold } from "../handlers/run_log";
+import { currentPayload, currentPayloadLength, delivery, deliveryPayload, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { describeFailure, runMayEmit, runningHandler, setRunningHandler } from "../handlers/dispatcher";
+import { moduleCall } from "../arch/x86_64/modules";
+import { runLogHold, runLogMark, runLogRollBackSince } from "../handlers/run_log";
 import { programSettings } from "../programs/programs";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
+  ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -34,7 +36,7 @@ export function logCall(caller: Caller, module: i32, level: u64, address: u64, l
   const shown = min<u64>(length, <u64>LOG_MAX_BYTES);
   if (!copyIn(module, changetype<usize>(message), address, shown)) return ERROR_BAD_ADDRESS;
   if (caller.kind == CALLER_HANDLER && runningHandler >= 0) {
-    runLogHold(<u8>level, logLine.clear().escaped(changetype<usize>(message), <i32>shown));
+    runLogHold(<u8>level, caller.name, logLine.clear().escaped(changetype<usize>(message), <i32>shown));
     return 0;
   }
   log(<u8>level, logLine.clear().string("[").string(caller.name).string("] ").escaped(changetype<usize>(message), <i32>shown));
@@ -48,7 +50,7 @@ export function eventName(caller: Caller, module: i32, destination: u64, capacit
   const text = eventNameText.clear();
   if (delivery.kind == EVENT_BOOT) text.string("boot");
   else if (delivery.kind == EVENT_TIMER) text.string("timer");
-  else if (delivery.kind == EVENT_MESSAGE) senderName(text, delivery.name);
+  else if (delivery.kind == EVENT_MESSAGE || delivery.kind == EVENT_CALL) senderName(text, delivery.name);
   else {
     // The queue carries the name's number; the handler's own subscriptions give it back its words.
     const events = handlers[caller.index].events;
@@ -140,6 +142,84 @@ export function post(caller: Caller, module: i32, a: u64, b: u64, message: u64, 
     <i32>messageLength)) return 0;
   if (fromHandler) countRefusal(caller, now);
   return ERROR_QUEUE_FULL;
+}
+
+const request = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+const replyBytes = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+const callerPayload = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+const callerDelivery = new Delivery();
+let replyLength: i32 = 0;
+/** The handler answering a call now, -1 when none. */
+let answering: i32 = -1;
+
+/**
+ * call(name, name length, request, request length, reply): runs the handler named in
+ * callArgument (calls = true) for an EVENT_CALL nested in the running handler's run, and
+ * copies its reply (at most PAYLOAD_MAX_BYTES) to `reply`; the reply's length.
+ *
+ * One transaction: boot/modules.c keeps the callee's changes open under a savepoint. A
+ * callee that traps or overruns is undone at once (its emits and posts withdrawn, its log
+ * lines marked) and the caller gets ERROR_CALL_FAILED and goes on; otherwise its changes
+ * commit, or roll back, with the caller's run. Calls nest one deep, and the budget is the
+ * caller's. The callee's event stands in for the caller's while it runs.
+ */
+export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAddress: u64, requestLength: u64, replyAddress: u64): i64 {
+  if (answering >= 0) return ERROR_CALL_DEPTH;
+  if (requestLength > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
+  const target = handlerNamed(changetype<usize>(callArgument), callArgumentLength);
+  if (target < 0) return ERROR_NOT_FOUND;
+  if (target == caller.index) return ERROR_CALL_CYCLE;
+  const callee = handlers[target];
+  if (!callee.acceptsCalls) return ERROR_NOT_CALLABLE;
+  if (callee.health.quarantined) {
+    log(LEVEL_WARNING, logLine.clear().string("handlers: call from '").string(caller.name).string("' to '").string(callee.name)
+      .string("' refused: it is quarantined (reset it)"));
+    return ERROR_CALL_FAILED;
+  }
+  if (!copyIn(module, changetype<usize>(request), requestAddress, requestLength)) return ERROR_BAD_ADDRESS;
+  const now = clockNanoseconds(readTsc());
+  const callerName = eventNameText.clear().string(caller.name);
+  const nameNumber = eventNameNumber(callerName.pointer, callerName.length);
+  callerDelivery.copyFrom(delivery);
+  memory.copy(changetype<usize>(callerPayload), changetype<usize>(deliveryPayload), <usize>delivery.payloadLength);
+  delivery.kind = EVENT_CALL;
+  delivery.source = <u32>caller.index;
+  delivery.name = nameNumber;
+  delivery.timestamp = now;
+  delivery.payloadLength = <i32>requestLength;
+  memory.copy(changetype<usize>(deliveryPayload), changetype<usize>(request), <usize>requestLength);
+  const postedMark = eventQueues.nextSequence;
+  const logMark = runLogMark();
+  replyLength = 0;
+  answering = target;
+  setRunningHandler(target);
+  const trap = moduleCall(callee.module, EVENT_CALL, <u32>caller.index, nameNumber, now, <u32>requestLength);
+  setRunningHandler(caller.index);
+  answering = -1;
+  delivery.copyFrom(callerDelivery);
+  memory.copy(changetype<usize>(deliveryPayload), changetype<usize>(callerPayload), <usize>delivery.payloadLength);
+  callee.health.runs++;
+  if (trap != 0) {
+    eventQueues.discardPostedSince(postedMark);
+    runLogRollBackSince(logMark);
+    callee.health.failures++;
+    callee.health.lastTrap = trap;
+    callee.lastFailure = trap == TRAP_OVERRUN ? "overran the budget of the run that called it" : describeFailure(callee, trap);
+    log(LEVEL_WARNING, logLine.clear().string("handlers: call from '").string(caller.name).string("' to '").string(callee.name)
+      .string("' failed: ").string(callee.lastFailure).string("; the call's changes were rolled back"));
+    return ERROR_CALL_FAILED;
+  }
+  if (!copyOut(module, replyAddress, changetype<usize>(replyBytes), <u64>replyLength)) return ERROR_BAD_ADDRESS;
+  return replyLength;
+}
+
+/** reply(data, length): the reply of the call being answered (the last one given wins). */
+export function replyCall(caller: Caller, module: i32, data: u64, length: u64, c: u64, d: u64, e: u64): i64 {
+  if (answering != caller.index) return ERROR_NOT_IN_CALL;
+  if (length > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
+  if (!copyIn(module, changetype<usize>(replyBytes), data, length)) return ERROR_BAD_ADDRESS;
+  replyLength = <i32>length;
+  return 0;
 }
 
 /** Counts a handler's emit or post refused for a full queue; a storm of them throttles it, with one log line. */

@@ -129,6 +129,11 @@ function runOne(index: i32): void {
   }
 }
 
+/** Which handler runs now: a synchronous call (gate/module_calls.ts) runs the callee inside the caller's run. */
+export function setRunningHandler(index: i32): void {
+  runningHandler = index;
+}
+
 /** Whether the running handler's run may emit one more event (and counts it). */
 export function runMayEmit(): bool {
   if (runEmits >= EMITS_PER_RUN_MAX) return false;

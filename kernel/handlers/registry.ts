@@ -44,6 +44,8 @@ export class Handler {
   memoryBytes: u64 = 0;
   /** Whether modules may post it messages (`messages = true`). */
   acceptsMessages: bool = false;
+  /** Whether handlers may call it (`calls = true`). */
+  acceptsCalls: bool = false;
   /** Why its last run failed, in words ("" before any failure). */
   lastFailure: string = "";
   constructor(readonly module: i32, readonly name: string, readonly version: string) {}
@@ -117,6 +119,7 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   handler.budget = settings.budgetNanoseconds > 0 ? settings.budgetNanoseconds : HANDLER_DEFAULT_BUDGET_NANOSECONDS;
   handler.memoryBytes = settings.memoryBytes;
   handler.acceptsMessages = settings.acceptsMessages;
+  handler.acceptsCalls = settings.acceptsCalls;
   for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);
   eventQueues.add(settings.queueDepth);

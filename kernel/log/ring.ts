@@ -61,6 +61,10 @@ export class LogRing {
     return this.buffer[cursor];
   }
 
+  setLineLevel(cursor: i32, level: u8): void {
+    this.buffer[cursor] = level;
+  }
+
   lineLength(cursor: i32): i32 {
     const low = <i32>this.buffer[(cursor + 1) % this.capacity];
     const high = <i32>this.buffer[(cursor + 2) % this.capacity];

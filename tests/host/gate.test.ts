@@ -78,12 +78,12 @@ const SYSTEM: SystemConfig = {
   handlers: [
     {
       name: "doorbell", source: "h.ts", version: "7",
-      triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: null, events: ["door.opened", "door.closed"], boot: true, messages: false },
+      triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: null, events: ["door.opened", "door.closed"], boot: true, messages: false, calls: false },
       budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: ["emit:door.*", "status:heartbeat", "post:heartbeat"], queueDepth: 16,
     },
     {
       name: "heartbeat", source: "b.ts", version: "1",
-      triggers: { everyNanoseconds: null, afterNanoseconds: 2_000_000_000, events: [], boot: false, messages: true },
+      triggers: { everyNanoseconds: null, afterNanoseconds: 2_000_000_000, events: [], boot: false, messages: true, calls: true },
       budgetNanoseconds: 10_000_000, memoryBytes: 65_536, capabilities: [], queueDepth: 200,
     },
   ],
@@ -110,8 +110,8 @@ describe("the boot descriptor", () => {
     const bytes = encodeDescriptor(SYSTEM);
     expect(text(kernel.descriptorDump(put(bytes)))).toBe([
       "max 2",
-      "handler doorbell version 7 budget 5000000 every 250000000 after 0 memory 131072 boot yes queue 16 messages no events [door.opened,door.closed] grants [emit:door.*, status:heartbeat, post:heartbeat]",
-      "handler heartbeat version 1 budget 10000000 every 0 after 2000000000 memory 65536 boot no queue 200 messages yes events [] grants [none]",
+      "handler doorbell version 7 budget 5000000 every 250000000 after 0 memory 131072 boot yes queue 16 messages no calls no events [door.opened,door.closed] grants [emit:door.*, status:heartbeat, post:heartbeat]",
+      "handler heartbeat version 1 budget 10000000 every 0 after 2000000000 memory 65536 boot no queue 200 messages yes calls yes events [] grants [none]",
       "program counter memory 262144 console 0 grants [none]",
       "program shell memory 1048576 console 1 grants [report:*, files:read, programs, power]",
       "",

@@ -47,7 +47,7 @@ export function descriptorDump(length: u32): i32 {
     const h = system.handlers[i];
     dump += "handler " + h.name + " version " + h.version + " budget " + h.budgetNanoseconds.toString() + " every " +
       h.everyNanoseconds.toString() + " after " + h.afterNanoseconds.toString() + " memory " + h.memoryBytes.toString() +
-      " boot " + (h.runsAtBoot ? "yes" : "no") + " queue " + h.queueDepth.toString() + " messages " + (h.acceptsMessages ? "yes" : "no") +
+      " boot " + (h.runsAtBoot ? "yes" : "no") + " queue " + h.queueDepth.toString() + " messages " + (h.acceptsMessages ? "yes" : "no") + " calls " + (h.acceptsCalls ? "yes" : "no") +
       " events [" + h.events.join(",") + "] grants [" +
       String.UTF8.decodeUnsafe(describeGrants(grants.clear(), h.grants).pointer, grants.length) + "]\n";
   }

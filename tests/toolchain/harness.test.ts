@@ -8,7 +8,7 @@ import { toolchainRepository } from "../../toolchain/src/project.ts";
 
 const keeperSource = join(import.meta.dirname, "harness/keeper/handler.ts");
 const consoleSource = join(import.meta.dirname, "harness/console/program.ts");
-const grants = ["emit:door.*", "status:keeper", "post:inbox"];
+const grants = ["emit:door.*", "status:keeper", "post:inbox", "call:bank"];
 const keeper = (options = {}) => loadHandler(keeperSource, { capabilities: grants, ...options });
 
 describe("the harness implements the interface", () => {
@@ -43,6 +43,18 @@ describe("a handler in the harness", () => {
     expect(handler.message("bell", "ding").logs).toEqual(["message from bell: ding"]);
   });
 
+  it("answers a call with reply(), and calls another handler through the answer the test gives", async () => {
+    const handler = await keeper({
+      handlers: { bank: { answer: (request: Uint8Array) => (new TextDecoder().decode(request) === "broke" ? null : "ok") } },
+    });
+    handler.post("add", new Uint8Array([4]));
+    const answered = handler.call("teller", "how much?");
+    expect(new TextDecoder().decode(answered.reply!)).toBe("total 4 for teller");
+    expect(handler.post("ask", "fine").logs).toEqual(["bank said ok"]);
+    expect(handler.post("ask", "broke").logs).toEqual(["ask failed -18"]); // ERROR_CALL_FAILED
+    expect(handler.calls.map((made) => made.name)).toEqual(["bank", "bank"]);
+  });
+
   it("rolls a trapping run back: memory and globals as before, its emits withdrawn, the failure counted", async () => {
     const handler = await keeper();
     handler.post("add", new Uint8Array([4]));
@@ -67,7 +79,7 @@ describe("a handler in the harness", () => {
   });
 
   it("refuses what is not granted with the interface's error code, and records the kernel's refusal line", async () => {
-    const handler = await keeper({ capabilities: ["emit:door.*", "status:other", "post:nobody"] });
+    const handler = await keeper({ capabilities: ["emit:door.*", "status:other", "post:nobody", "call:nobody"] });
     handler.post("add", new Uint8Array([3]));
     const opened = handler.post("open");
     expect(opened.logs).toEqual(["door.opened taken by someone", "window.opened: refused -1"]);

@@ -17,6 +17,10 @@
 // @ts-ignore: decorator
 @external("hardware", "module_handle") export declare function moduleHandle(module: i32, kind: u32, source: u32, name: u32,
   timestamp: u64, payloadLength: u32): u32;
+/** A synchronous call: handler `module` runs nested in the running handler's transaction (boot/modules.c); its trap. */
+// @ts-ignore: decorator
+@external("hardware", "module_call") export declare function moduleCall(module: i32, kind: u32, source: u32, name: u32,
+  timestamp: u64, payloadLength: u32): u32;
 // @ts-ignore: decorator
 @external("hardware", "module_version") export declare function moduleVersion(module: i32, destination: usize, capacity: u32): u32;
 // @ts-ignore: decorator

@@ -22,7 +22,7 @@ describe("a handler that takes messages", () => {
 
   it("a handler with no trigger at all is still refused, and the message names messages = true", async () => {
     expect(await errorOf({ "system.toml": SYSTEM + receiver(), "h.ts": "" }))
-      .toContain("no trigger; expected at least one of every, after, events, boot = true or messages = true");
+      .toContain("no trigger; expected at least one of every, after, events, boot = true, messages = true or calls = true");
   });
 });
 
@@ -40,5 +40,28 @@ describe("post:<name> grants", () => {
   it("accept a pattern without checking it (post:* may name handlers that take none)", async () => {
     const folder = writeFiles({ "system.toml": SYSTEM + receiver("boot = true\n") + sender("post:*"), "h.ts": "" });
     expect((await load(folder)).config.handlers).toHaveLength(2);
+  });
+});
+
+describe("call:<name> grants", () => {
+  const callee = (extra = "") => `[[handlers]]\nname = "ledger"\nsource = "h.ts"\nversion = "1"\n${extra}`;
+  const caller = (capabilities: string, extra = "") => `[[handlers]]\nname = "client"\nsource = "h.ts"\nversion = "1"\nboot = true\n` +
+    `capabilities = [${capabilities}]\n${extra}`;
+
+  it("accept a handler that takes calls (calls = true is a trigger of its own)", async () => {
+    const folder = writeFiles({ "system.toml": SYSTEM + callee("calls = true\n") + caller(`"call:ledger"`), "h.ts": "" });
+    expect((await load(folder)).config.handlers[0]).toMatchObject({ name: "ledger", triggers: { calls: true } });
+  });
+
+  it("refuse a handler that takes no calls, saying what to add", async () => {
+    expect(await errorOf({ "system.toml": SYSTEM + callee("boot = true\n") + caller(`"call:ledger"`), "h.ts": "" }))
+      .toContain(`'client' capabilities: "call:ledger": handler 'ledger' takes no calls; add calls = true to its [[handlers]] entry`);
+  });
+
+  it("refuse a handler calling itself, and a handler that takes calls holding a call grant (calls nest one deep)", async () => {
+    expect(await errorOf({ "system.toml": SYSTEM + callee("calls = true\n") + caller(`"call:client"`), "h.ts": "" }))
+      .toContain(`'client' capabilities: "call:client": a handler may not call itself`);
+    expect(await errorOf({ "system.toml": SYSTEM + callee(`calls = true\ncapabilities = ["call:*"]\n`), "h.ts": "" }))
+      .toContain(`'ledger' capabilities: "call:*": 'ledger' takes calls, and a handler answering a call may not call another`);
   });
 });

@@ -90,6 +90,7 @@ export function encodeDescriptor(config: SystemConfig): Buffer {
       runsAtBoot: handler.triggers.boot ? 1 : 0,
       queueDepth: handler.queueDepth,
       acceptsMessages: handler.triggers.messages ? 1 : 0,
+      acceptsCalls: handler.triggers.calls ? 1 : 0,
     };
   });
   const programs = config.programs.map((program) => {

@@ -68,6 +68,28 @@ export const implementations: Record<string, CallImplementation> = {
     module.queueMessage(target, bytes);
     return 0n;
   },
+  handler_call(module, name, nameLength, request, requestLength, replyAddress) {
+    if (module.answering) return errorCode("CALL_DEPTH");
+    if (BigInt(requestLength) > BigInt(PAYLOAD_MAX_BYTES)) return errorCode("TOO_LONG");
+    const target = text.decode(module.copyIn(name, nameLength)!);
+    const problem = module.world.callProblem(target, module.name);
+    if (problem !== null) return errorCode(problem);
+    const bytes = module.copyIn(request, requestLength);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    const reply = module.world.answerCall(target, bytes, module.name);
+    module.calls.push({ name: target, request: bytes, reply });
+    if (reply === null) return errorCode("CALL_FAILED");
+    const kept = reply.subarray(0, PAYLOAD_MAX_BYTES);
+    return module.copyOut(replyAddress, kept) ? BigInt(kept.length) : errorCode("BAD_ADDRESS");
+  },
+  reply(module, data, length) {
+    if (!module.answering) return errorCode("NOT_IN_CALL");
+    if (BigInt(length) > BigInt(PAYLOAD_MAX_BYTES)) return errorCode("TOO_LONG");
+    const bytes = module.copyIn(data, length);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    module.reply = bytes;
+    return 0n;
+  },
   payload(module, destination, length) {
     const payload = module.currentPayload;
     const copied = payload.subarray(0, Math.min(n(length), payload.length));

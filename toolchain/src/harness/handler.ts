@@ -68,6 +68,24 @@ export class HandlerHarness extends HarnessModule {
     return this.run(constant("EVENT_APP"), source, name, bytes);
   }
 
+  /**
+   * Calls the handler as handler `caller` would (an EVENT_CALL with `request`), as one run;
+   * the result's `reply` is what it answered (null if it gave none). The harness runs this one
+   * handler: the caller's side of the transaction is the test's.
+   */
+  call(caller: string, request: string | Uint8Array = new Uint8Array(0)): RunResult & { reply: Uint8Array | null } {
+    const bytes = typeof request === "string" ? new TextEncoder().encode(request) : request;
+    if (bytes.length > limit("PAYLOAD_MAX_BYTES")) throw new Error(`harness: a request is at most ${limit("PAYLOAD_MAX_BYTES")} bytes`);
+    this.answering = true;
+    this.reply = null;
+    try {
+      const result = this.run(constant("EVENT_CALL"), 0, caller, bytes);
+      return { ...result, reply: result.committed ? this.reply : null };
+    } finally {
+      this.answering = false;
+    }
+  }
+
   /** Delivers a message from `sender` (a handler or program name), as another module's post does. */
   message(sender: string, payload: string | Uint8Array = new Uint8Array(0)): RunResult {
     const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
@@ -108,7 +126,8 @@ export class HandlerHarness extends HarnessModule {
     this.runEmitted = [];
     this.currentPayload = payload;
     this.currentEventName = name;
-    const nameNumber = kind === constant("EVENT_APP") || kind === constant("EVENT_MESSAGE") ? eventNumber(name) : 0;
+    const nameNumber = kind === constant("EVENT_APP") || kind === constant("EVENT_MESSAGE") || kind === constant("EVENT_CALL")
+      ? eventNumber(name) : 0;
     this.failure = "";
     let trap: Trap | null = null;
     try {

@@ -72,7 +72,9 @@ async function resolveModule(kind: "handler" | "program", source: string, option
   }
   const handlers: Record<string, OtherHandler> = {};
   // Every handler of the system, this one included: it may emit an event it subscribes to itself.
-  for (const handler of config.handlers) handlers[handler.name] = { events: handler.triggers.events, messages: handler.triggers.messages };
+  for (const handler of config.handlers) {
+    handlers[handler.name] = { events: handler.triggers.events, messages: handler.triggers.messages, calls: handler.triggers.calls };
+  }
   return {
     name,
     capabilities: options.capabilities ?? entry.capabilities,

@@ -96,6 +96,11 @@ export abstract class HarnessModule {
   logLines: LogLine[] = [];
   /** The argument line a program was started with (the arguments call). */
   argumentLine = "";
+  /** Calls it made (and what each answered: null when the callee failed). */
+  calls: Array<{ name: string; request: Uint8Array; reply: Uint8Array | null }> = [];
+  /** While it answers a call: true, and the reply it gave. */
+  answering = false;
+  reply: Uint8Array | null = null;
   /** Programs it started with run or runOnConsole. */
   started: Started[] = [];
   /** The kernel's line for each refused call ("gate: refused ping's call emit: it needs the capability emit:ping"). */

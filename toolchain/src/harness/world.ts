@@ -107,6 +107,10 @@ export interface OtherHandler {
   events?: string[];
   /** Whether it takes messages (post); default true for a handler given by name. */
   messages?: boolean;
+  /** Whether it takes calls (call); default true when it has an `answer`. */
+  calls?: boolean;
+  /** How it answers a call: its reply, or null when it fails (the caller then gets ERROR_CALL_FAILED). */
+  answer?: (request: Uint8Array, caller: string) => Uint8Array | string | null;
   status?: Partial<HandlerStatus>;
 }
 
@@ -153,6 +157,24 @@ export class World {
     const handler = this.handlers.get(name);
     if (handler === undefined) return "NOT_FOUND";
     return handler.messages === false ? "NOT_ACCEPTING" : null;
+  }
+
+  /** Whether `caller` may call `name`: null when it may, else the error's name. */
+  callProblem(name: string, caller: string): "NOT_FOUND" | "NOT_CALLABLE" | "CALL_CYCLE" | null {
+    if (name === caller) return "CALL_CYCLE";
+    const handler = this.handlers?.get(name);
+    if (handler === undefined) return "NOT_FOUND";
+    return handler.calls === false || (handler.calls === undefined && handler.answer === undefined) ? "NOT_CALLABLE" : null;
+  }
+
+  /** The reply handler `name` gives, or null when it fails. */
+  answerCall(name: string, request: Uint8Array, caller: string): Uint8Array | null {
+    const answer = this.handlers?.get(name)?.answer;
+    if (answer === undefined) {
+      throw new Error(`harness: '${caller}' calls '${name}': give the harness its answer, as handlers: { ${name}: { answer: (request) => reply } }`);
+    }
+    const reply = answer(request, caller);
+    return typeof reply === "string" ? new TextEncoder().encode(reply) : reply;
   }
 
   knowsHandler(name: string): boolean {

@@ -227,23 +227,37 @@ function checkModuleCounts(handlers: number, programs: number, max: number, orig
 }
 
 /**
- * A `post:<name>` grant that names one handler (no `*`) must name a handler that takes
- * messages: a post there would always be refused at run time, so the build says so now.
+ * A `post:<name>` or `call:<name>` grant that names one handler (no `*`) must name a handler
+ * that takes messages or calls: anything else would always be refused at run time, so the
+ * build says so now. Calls nest one deep and a handler cannot call itself, so a handler that
+ * takes calls may hold no `call:` grant, and none may name itself.
  */
 function checkPostTargets(fragments: Fragment[], handlers: HandlerConfig[], problems: ConfigProblem[]): void {
-  const modules = fragments.flatMap((fragment) => [...fragment.handlers, ...fragment.programs]);
-  for (const { value: module, origin } of modules) {
-    for (const capability of module.capabilities) {
-      const { name, pattern: argument } = parseCapability(capability);
-      if (name !== "post" || argument === "" || argument.includes("*")) continue;
-      const target = handlers.find((handler) => handler.name === argument);
-      const where = `'${module.name}' capabilities: "${capability}"`;
-      if (target === undefined) {
-        const suggestion = closestWord(argument, handlers.map((handler) => handler.name));
-        problems.push({ ...origin, message: `${where} names no handler; expected the name of a [[handlers]] entry` +
-          (suggestion !== null ? ` (did you mean '${suggestion}'?)` : "") });
-      } else if (!target.triggers.messages) {
-        problems.push({ ...origin, message: `${where}: handler '${argument}' takes no messages; add messages = true to its [[handlers]] entry` });
+  const takes = { post: { key: "messages", what: "messages" }, call: { key: "calls", what: "calls" } } as const;
+  for (const fragment of fragments) {
+    const modules = [...fragment.handlers.map((entry) => ({ ...entry, handler: true })), ...fragment.programs.map((entry) => ({ ...entry, handler: false }))];
+    for (const { value: module, origin, handler: isHandler } of modules) {
+      for (const capability of module.capabilities) {
+        const { name, pattern: argument } = parseCapability(capability);
+        if (name !== "post" && name !== "call") continue;
+        const where = `'${module.name}' capabilities: "${capability}"`;
+        if (name === "call" && isHandler && (module as HandlerConfig).triggers.calls) {
+          problems.push({ ...origin, message: `${where}: '${module.name}' takes calls, and a handler answering a call may not call another (calls nest one deep); remove the grant or calls = true` });
+          continue;
+        }
+        if (argument === "" || argument.includes("*")) continue;
+        if (name === "call" && argument === module.name) {
+          problems.push({ ...origin, message: `${where}: a handler may not call itself` });
+          continue;
+        }
+        const target = handlers.find((candidate) => candidate.name === argument);
+        if (target === undefined) {
+          const suggestion = closestWord(argument, handlers.map((candidate) => candidate.name));
+          problems.push({ ...origin, message: `${where} names no handler; expected the name of a [[handlers]] entry` +
+            (suggestion !== null ? ` (did you mean '${suggestion}'?)` : "") });
+        } else if (!target.triggers[takes[name].key]) {
+          problems.push({ ...origin, message: `${where}: handler '${argument}' takes no ${takes[name].what}; add ${takes[name].key} = true to its [[handlers]] entry` });
+        }
       }
     }
   }

@@ -18,6 +18,8 @@ export interface HandlerTriggers {
   boot: boolean;
   /** Whether other modules may post it messages (`messages = true`; they need post:<name>). */
   messages: boolean;
+  /** Whether other handlers may call it (`calls = true`; they need call:<name>). */
+  calls: boolean;
 }
 
 export interface HandlerConfig {
@@ -93,7 +95,7 @@ export const INCLUDE_DEPTH_MAX = 32;
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
-export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "queue", "budget", "memory",
+export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "queue", "budget", "memory",
   "capabilities"] as const;
 export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as const;
 

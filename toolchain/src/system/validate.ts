@@ -207,6 +207,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const events = "events" in table ? checker.expectList(table.events, field("events").path, field("events").label, EVENT_FORM, EVENT_PATTERN) : [];
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const messages = optional("messages", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
+  const calls = optional("calls", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const queue = optional("queue", `a whole number from 1 to ${limit("QUEUE_DEPTH_MAX")}`, asInteger(1, limit("QUEUE_DEPTH_MAX")),
     limit("QUEUE_DEPTH"));
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
@@ -215,18 +216,18 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
   const sourceUsable = source === undefined || checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, false);
 
-  const values = [name, source, version, every, after, events, boot, messages, queue, budget, memory, capabilities];
+  const values = [name, source, version, every, after, events, boot, messages, calls, queue, budget, memory, capabilities];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
   if (values.some((value) => value === undefined) || !sourceUsable || unknownKeys > 0) return null;
-  if (every === null && after === null && events!.length === 0 && boot === false && messages === false) {
-    checker.report(path, `${where}: no trigger; expected at least one of every, after, events, boot = true or messages = true`);
+  if (every === null && after === null && events!.length === 0 && boot === false && messages === false && calls === false) {
+    checker.report(path, `${where}: no trigger; expected at least one of every, after, events, boot = true, messages = true or calls = true`);
     return null;
   }
   return {
     name: name!,
     source: resolve(directory, source!),
     version: version!,
-    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot!, messages: messages! },
+    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot!, messages: messages!, calls: calls! },
     budgetNanoseconds: budget!,
     memoryBytes: memory!,
     capabilities: capabilities!,

@@ -1,5 +1,5 @@
 // keeper: a handler for the harness's own tests — it keeps a total, emits, reads the clocks, and fails on request.
-import { emit, Event, EVENT_MESSAGE, eventNumber, lastError, post, log, now, on, status, wallTime } from "optios";
+import { call, emit, Event, EVENT_CALL, EVENT_MESSAGE, eventNumber, lastError, post, reply, log, now, on, status, wallTime } from "optios";
 export { handle } from "optios";
 
 export const version = "7";
@@ -28,6 +28,11 @@ on((event: Event): void => {
   } else if (event.name == "status") {
     const counters = status("keeper");
     log(counters == null ? "status refused " + lastError.toString() : "runs " + counters.runs.toString() + " failures " + counters.failures.toString());
+  } else if (event.kind == EVENT_CALL) {
+    reply(Uint8Array.wrap(String.UTF8.encode("total " + total.toString() + " for " + event.name)));
+  } else if (event.name == "ask") {
+    const answer = call("bank", event.payload);
+    log(answer == null ? "ask failed " + lastError.toString() : "bank said " + String.UTF8.decode(answer.buffer));
   } else if (event.kind == EVENT_MESSAGE) {
     log("message from " + event.name + ": " + String.UTF8.decode(event.payload.buffer));
   } else if (event.name == "post") {

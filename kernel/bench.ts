@@ -9,6 +9,9 @@
 //   bench: commit <pages> pages p50 <cycles>        (one line per size)
 //   bench: rollback <pages> pages p50 <cycles>      (one line per size)
 //   bench: idle handler image <bytes> instance <bytes> memory <bytes> reserved <bytes>
+//   bench: call round trip p50 <cycles> p99 <cycles> (caller's call -> callee's reply -> caller, <n> calls)
+//
+// the last from bench-caller, whose every run makes one call to bench-callee (calls = true);
 //
 // and, when the system has the shell program (runProgramBench):
 //
@@ -27,6 +30,7 @@ import { EVENT_APP } from "./events/event_queue";
 import { dispatch } from "./handlers/dispatcher";
 import { delivery, deliveryPayload, handlers, postTo } from "./handlers/registry";
 import { logAlways } from "./log/log";
+import { callsCompleted, lastCallCycles } from "./gate/module_calls";
 import { clockTscHz } from "./time/clock";
 
 const RUNS: i32 = 10_000;
@@ -106,6 +110,30 @@ export function runHandlerBench(): bool {
   logAlways(report.clear().string("bench: idle handler image ").decimal(moduleFootprint(module, 0)).string(" instance ")
     .decimal(moduleFootprint(module, 1)).string(" memory ").decimal(moduleFootprint(module, 2)).string(" reserved ")
     .decimal(moduleFootprint(module, 3)));
+  return measureCalls();
+}
+
+/** Synchronous calls: bench-caller's runs each make one call; the kernel times each (gate/module_calls.ts). */
+function measureCalls(): bool {
+  const caller = findHandler("bench-caller");
+  if (caller < 0 || findHandler("bench-callee") < 0) {
+    logAlways(report.clear().string("bench: this system lacks bench-caller or bench-callee"));
+    return false;
+  }
+  const samples = new Uint64Array(RUNS);
+  for (let i = -100; i < RUNS; i++) { // the first 100 calls warm up and are not counted
+    const calls = callsCompleted;
+    postTo(caller, EVENT_APP, 0, 0, 0, 0, 0);
+    dispatch();
+    if (callsCompleted != calls + 1) {
+      logAlways(report.clear().string("bench: warning: a call did not complete; figures are unreliable"));
+      return false;
+    }
+    if (i >= 0) samples[i] = lastCallCycles;
+  }
+  samples.sort();
+  logAlways(report.clear().string("bench: call round trip p50 ").decimal(percentile(samples, 0.5)).string(" p99 ")
+    .decimal(percentile(samples, 0.99)).string(" (caller's call -> callee's reply -> caller, ").decimal(RUNS).string(" calls)"));
   return true;
 }
 

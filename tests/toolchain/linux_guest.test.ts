@@ -223,7 +223,7 @@ describe("the helpers and their output", () => {
     expect(() => parseLinuxGuestOutput("pingpong: 1 round trips p50 1 p99 1 cycles, mean 1 ns, tsc 1 MHz\n")).toThrow(/no marker line/);
   });
 
-  test("round-trip rows: the handler call is not measured until #12 reports it; ratios are Linux ÷ OptiOS", () => {
+  test("round-trip rows: a figure the handler bench did not report is not compared; ratios are Linux ÷ OptiOS", () => {
     const rows = roundTripRows(100_000, { emptyRunCycles: 25_000, switchRoundTripCycles: 6_000 });
     expect(rows.map(ratio)).toEqual([undefined, 4, 100_000 / 6_000]);
     expect(ratio(roundTripRows(100_000, { callRoundTripCycles: 1_000 })[0])).toBe(100);

@@ -247,6 +247,8 @@ function printHandlers(figures: HandlerFigures | undefined, problem: string | un
     ["", "p50", "p99"],
     [`event posted → handler entry (${formatNumber(figures.runs, 0)} runs)`, formatNumber(figures.dispatchCycles.p50, 0), formatNumber(figures.dispatchCycles.p99, 0)],
     ["empty handler, posted → committed", formatNumber(figures.emptyRunCycles.p50, 0), formatNumber(figures.emptyRunCycles.p99, 0)],
+    [`synchronous call round trip, caller → callee → reply (${formatNumber(figures.calls, 0)} calls)`,
+      formatNumber(figures.callRoundTripCycles.p50, 0), formatNumber(figures.callRoundTripCycles.p99, 0)],
   ]).forEach((line) => log(`  ${line}`));
   log(`  handler runs per second: ${formatNumber(figures.runsPerSecond, 0)} (TSC ${formatNumber(figures.tscMegahertz, 0)} MHz); an empty run dirties ${figures.emptyRunPages} pages`);
   const costs = (label: string, list: { pages: number; cyclesMedian: number }[]) =>

@@ -14,6 +14,9 @@ export interface SnapshotCost {
 export interface HandlerFigures {
   dispatchCycles: { p50: number; p99: number };
   emptyRunCycles: { p50: number; p99: number };
+  /** A synchronous handler call, timed by the kernel from the caller's call to its reply (interface: handler_call). */
+  callRoundTripCycles: { p50: number; p99: number };
+  calls: number;
   runsPerSecond: number;
   /** Pages an empty run dirties (and so commits): the API's and runtime's own writes. */
   emptyRunPages: number;
@@ -43,6 +46,7 @@ export function parseHandlerBench(output: string): HandlerFigures {
   const dispatch = find(/bench: dispatch p50 (\d+) p99 (\d+) \(posted -> handler entry, (\d+) runs\)/, "dispatch");
   const empty = find(/bench: empty run p50 (\d+) p99 (\d+) \(posted -> committed\); (\d+) runs\/s; (\d+) pages dirtied per run/, "empty run");
   if (/bench: warning:/.test(output)) throw new Error(`the kernel found the handler figures unreliable: ${/bench: warning: (.*)/.exec(output)![1]}`);
+  const calls = find(/bench: call round trip p50 (\d+) p99 (\d+) \(caller's call -> callee's reply -> caller, (\d+) calls\)/, "call round trip");
   const idle = find(/bench: idle handler image (\d+) instance (\d+) memory (\d+) reserved (\d+)/, "idle handler");
   const tsc = find(/TSC ([\d,]+) MHz/, "TSC frequency");
   const costs = (label: string) =>
@@ -66,6 +70,8 @@ export function parseHandlerBench(output: string): HandlerFigures {
     emptyRunCycles: { p50: Number(empty[1]), p99: Number(empty[2]) },
     runsPerSecond: Number(empty[3]),
     emptyRunPages: Number(empty[4]),
+    callRoundTripCycles: { p50: Number(calls[1]), p99: Number(calls[2]) },
+    calls: Number(calls[3]),
     runs: Number(dispatch[3]),
     commit: costs("commit"),
     rollback: costs("rollback"),

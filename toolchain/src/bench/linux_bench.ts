@@ -9,9 +9,8 @@
 // smallest -m at which each gets there: OptiOS to a working shell, Linux to the marker.
 //
 // Round trips are compared in guest TSC cycles, which under TCG run at the host's rate in
-// both guests. OptiOS has no synchronous handler call yet (issue #12 adds one): the rows
-// compare the closest figures it has, named for what they are, and roundTripRows() already
-// has the call's own row, shown as not measured until the handler bench reports it.
+// both guests: the Linux pipe ping-pong against OptiOS's synchronous handler call (the
+// issue's comparison), and beside it the event and context-switch round trips.
 
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
@@ -183,16 +182,13 @@ export interface ComparisonRow {
   linux?: number;
 }
 
-/**
- * The round-trip rows, from the handler bench's p50 figures (cycles). The hook for issue #12:
- * add `callRoundTripCycles` (caller → callee → reply → caller) here when the kernel measures it.
- */
+/** The round-trip rows, from the handler bench's p50 figures (cycles). */
 export function roundTripRows(
   linuxPingPongP50: number | undefined,
   optios: { emptyRunCycles?: number; switchRoundTripCycles?: number; callRoundTripCycles?: number },
 ): ComparisonRow[] {
   return [
-    { label: "handler call round trip (#12)", optios: optios.callRoundTripCycles, linux: linuxPingPongP50 },
+    { label: "synchronous handler call round trip", optios: optios.callRoundTripCycles, linux: linuxPingPongP50 },
     { label: "event posted → handler → committed", optios: optios.emptyRunCycles, linux: linuxPingPongP50 },
     { label: "kernel → waiting program → kernel", optios: optios.switchRoundTripCycles, linux: linuxPingPongP50 },
   ];
@@ -226,6 +222,7 @@ export function formatLinuxComparison(comparison: LinuxComparison | undefined, p
   };
   const roundTrips = roundTripRows(linux.pingPongP50.median, {
     emptyRunCycles: handlers?.emptyRunCycles.p50, switchRoundTripCycles: handlers?.programs.switchRoundTripCycles.p50,
+    callRoundTripCycles: handlers?.callRoundTripCycles.p50,
   });
   const table = formatTable([
     ["", "OptiOS", "Linux", "Linux ÷ OptiOS"],

@@ -155,6 +155,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "CALL_DEPTH", code: -19, text: "a handler answering a call may not call another (calls nest one deep)" },
   { name: "CALL_CYCLE", code: -20, text: "a handler may not call itself" },
   { name: "NOT_IN_CALL", code: -21, text: "reply outside the handling of a call (EVENT_CALL)" },
+  { name: "NOT_IN_RUN", code: -22, text: "a call outside a run (from a handler's start code): calls belong to a run's transaction" },
 ];
 
 /** Why a run or a program ended: wasm2c's wasm_rt_trap_t kinds (0-8), then the kernel's own. */

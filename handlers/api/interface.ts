@@ -113,6 +113,8 @@ export const ERROR_CALL_DEPTH: i64 = -19;
 export const ERROR_CALL_CYCLE: i64 = -20;
 /** reply outside the handling of a call (EVENT_CALL) */
 export const ERROR_NOT_IN_CALL: i64 = -21;
+/** a call outside a run (from a handler's start code): calls belong to a run's transaction */
+export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
   "not granted: the module's capabilities do not allow this call",
   "an address or length outside the module's memory",
@@ -135,6 +137,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a handler answering a call may not call another (calls nest one deep)",
   "a handler may not call itself",
   "reply outside the handling of a call (EVENT_CALL)",
+  "a call outside a run (from a handler's start code): calls belong to a run's transaction",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {

@@ -18,7 +18,7 @@ import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
 import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
-  ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
+  ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, ERROR_NOT_IN_RUN, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
@@ -168,6 +168,8 @@ export let lastCallCycles: u64 = 0;
  */
 export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAddress: u64, requestLength: u64, replyAddress: u64): i64 {
   if (answering >= 0) return ERROR_CALL_DEPTH;
+  // Calls belong to a run's transaction: a handler's start code (outside any run) has none.
+  if (runningHandler != caller.index) return ERROR_NOT_IN_RUN;
   if (requestLength > <u64>PAYLOAD_MAX_BYTES) return ERROR_TOO_LONG;
   const target = handlerNamed(changetype<usize>(callArgument), callArgumentLength);
   if (target < 0) return ERROR_NOT_FOUND;

@@ -70,6 +70,7 @@ export const implementations: Record<string, CallImplementation> = {
   },
   handler_call(module, name, nameLength, request, requestLength, replyAddress) {
     if (module.answering) return errorCode("CALL_DEPTH");
+    if (!module.inRun) return errorCode("NOT_IN_RUN");
     if (BigInt(requestLength) > BigInt(PAYLOAD_MAX_BYTES)) return errorCode("TOO_LONG");
     const target = text.decode(module.copyIn(name, nameLength)!);
     const problem = module.world.callProblem(target, module.name);

@@ -130,11 +130,14 @@ export class HandlerHarness extends HarnessModule {
       ? eventNumber(name) : 0;
     this.failure = "";
     let trap: Trap | null = null;
+    this.inRun = true;
     try {
       (this.instance.exports.handle as (...values: Array<number | bigint>) => void)(kind, source, nameNumber, this.clock.monotonic, payload.length);
     } catch (error) {
       trap = classifyTrap(error);
       if (trap === null) throw error;
+    } finally {
+      this.inRun = false;
     }
     if (trap === null && dirtyPages(before.memory, new Uint8Array(this.memory.buffer)) > DIRTY_PAGES_MAX) trap = trapNamed("DIRTY_LIMIT");
     this.status.runs++;

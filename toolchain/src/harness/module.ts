@@ -98,6 +98,8 @@ export abstract class HarnessModule {
   argumentLine = "";
   /** Calls it made (and what each answered: null when the callee failed). */
   calls: Array<{ name: string; request: Uint8Array; reply: Uint8Array | null }> = [];
+  /** Whether a handler run is in progress (calls belong to a run; start code has none). */
+  inRun = false;
   /** While it answers a call: true, and the reply it gave. */
   answering = false;
   reply: Uint8Array | null = null;

@@ -101,7 +101,7 @@ export class EventQueue {
       const index = (this.head + offset) % this.capacity;
       const slot = this.slots[index];
       if (handler != -1 && slot.handler != handler) continue;
-      copyDelivery(slot, into);
+      into.copyFrom(slot);
       memory.copy(payload, this.payloadAddress(index), slot.payloadLength);
       this.removeAt(offset);
       return true;
@@ -119,7 +119,7 @@ export class EventQueue {
       return false;
     }
     this.head = (this.head + this.capacity - 1) % this.capacity;
-    copyDelivery(from, this.slots[this.head]);
+    this.slots[this.head].copyFrom(from);
     memory.copy(this.payloadAddress(this.head), payload, from.payloadLength);
     this.count++;
     return true;
@@ -169,20 +169,10 @@ export class EventQueue {
     for (let i = offset; i > 0; i--) {
       const to = (this.head + i) % this.capacity;
       const from = (this.head + i - 1) % this.capacity;
-      copyDelivery(this.slots[from], this.slots[to]);
+      this.slots[to].copyFrom(this.slots[from]);
       memory.copy(this.payloadAddress(to), this.payloadAddress(from), this.slots[from].payloadLength);
     }
     this.head = (this.head + 1) % this.capacity;
     this.count--;
   }
-}
-
-function copyDelivery(from: Delivery, to: Delivery): void {
-  to.handler = from.handler;
-  to.kind = from.kind;
-  to.source = from.source;
-  to.name = from.name;
-  to.timestamp = from.timestamp;
-  to.payloadLength = from.payloadLength;
-  to.sequence = from.sequence;
 }

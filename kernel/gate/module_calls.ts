@@ -44,37 +44,41 @@ export function logCall(caller: Caller, module: i32, level: u64, address: u64, l
 }
 
 const eventNameText = new Text();
+const nameScratch = new Text();
 
-/** event_name(destination, capacity): the running event's name ("boot", "timer", or the app event's); its whole length. */
+/** The number a name travels as in a delivery (eventNameNumber of its bytes). */
+function nameNumber(name: string): u32 {
+  const text = nameScratch.clear().string(name);
+  return eventNameNumber(text.pointer, text.length);
+}
+
+/** A delivery's source: the handler's index, or HANDLERS_MAX + slot for a program. */
+function sourceOf(caller: Caller): u32 {
+  return <u32>(caller.kind == CALLER_HANDLER ? caller.index : HANDLERS_MAX + caller.index);
+}
+
+/** event_name(destination, capacity): the running event's name ("boot", "timer", the app event's or the sender's); its whole length. */
 export function eventName(caller: Caller, module: i32, destination: u64, capacity: u64, c: u64, d: u64, e: u64): i64 {
-  const text = eventNameText.clear();
-  if (delivery.kind == EVENT_BOOT) text.string("boot");
-  else if (delivery.kind == EVENT_TIMER) text.string("timer");
-  else if (delivery.kind == EVENT_MESSAGE || delivery.kind == EVENT_CALL) senderName(text, delivery.name);
+  let name = "";
+  if (delivery.kind == EVENT_BOOT) name = "boot";
+  else if (delivery.kind == EVENT_TIMER) name = "timer";
+  else if (delivery.kind == EVENT_MESSAGE || delivery.kind == EVENT_CALL) name = senderName(delivery.name);
   else {
     // The queue carries the name's number; the handler's own subscriptions give it back its words.
     const events = handlers[caller.index].events;
-    for (let i = 0; i < events.length && text.length == 0; i++) {
-      text.string(events[i]);
-      if (eventNameNumber(text.pointer, text.length) != delivery.name) text.clear();
-    }
+    for (let i = 0; i < events.length && name.length == 0; i++) if (nameNumber(events[i]) == delivery.name) name = events[i];
   }
+  const text = eventNameText.clear().string(name);
   if (!copyOut(module, destination, text.pointer, min<u64>(capacity, <u64>text.length))) return ERROR_BAD_ADDRESS;
   return text.length;
 }
 
-/** The name of the handler or program whose name's number is `number`, into `text` (empty when it is gone). */
-function senderName(text: Text, number: u32): void {
-  for (let i = 0; i < handlers.length; i++) {
-    text.clear().string(handlers[i].name);
-    if (eventNameNumber(text.pointer, text.length) == number) return;
-  }
+/** The name of the handler or program whose name's number is `number` ("" when it is gone). */
+function senderName(number: u32): string {
+  for (let i = 0; i < handlers.length; i++) if (nameNumber(handlers[i].name) == number) return handlers[i].name;
   const programs = programSettings().programs;
-  for (let i = 0; i < programs.length; i++) {
-    text.clear().string(programs[i].name);
-    if (eventNameNumber(text.pointer, text.length) == number) return;
-  }
-  text.clear();
+  for (let i = 0; i < programs.length; i++) if (nameNumber(programs[i].name) == number) return programs[i].name;
+  return "";
 }
 
 export function time(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
@@ -108,7 +112,7 @@ export function emit(caller: Caller, module: i32, a: u64, b: u64, payload: u64, 
   if (!copyIn(module, changetype<usize>(emitted), payload, payloadLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
   const number = eventNameNumber(changetype<usize>(callArgument), callArgumentLength);
-  const source = <u32>(fromHandler ? caller.index : HANDLERS_MAX + caller.index);
+  const source = sourceOf(caller);
   let subscribers = 0;
   let delivered = 0;
   for (let i = 0; i < handlers.length; i++) {
@@ -136,9 +140,7 @@ export function post(caller: Caller, module: i32, a: u64, b: u64, message: u64, 
   if (fromHandler && !runMayEmit()) return ERROR_EMIT_LIMIT;
   if (!copyIn(module, changetype<usize>(emitted), message, messageLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
-  const sender = eventNameText.clear().string(caller.name);
-  const source = <u32>(fromHandler ? caller.index : HANDLERS_MAX + caller.index);
-  if (postTo(target, EVENT_MESSAGE, source, eventNameNumber(sender.pointer, sender.length), now, changetype<usize>(emitted),
+  if (postTo(target, EVENT_MESSAGE, sourceOf(caller), nameNumber(caller.name), now, changetype<usize>(emitted),
     <i32>messageLength)) return 0;
   if (fromHandler) countRefusal(caller, now);
   return ERROR_QUEUE_FULL;
@@ -184,13 +186,12 @@ export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAdd
   const start = readTsc();
   if (!copyIn(module, changetype<usize>(request), requestAddress, requestLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(start);
-  const callerName = eventNameText.clear().string(caller.name);
-  const nameNumber = eventNameNumber(callerName.pointer, callerName.length);
+  const callerNumber = nameNumber(caller.name);
   callerDelivery.copyFrom(delivery);
   memory.copy(changetype<usize>(callerPayload), changetype<usize>(deliveryPayload), <usize>delivery.payloadLength);
   delivery.kind = EVENT_CALL;
   delivery.source = <u32>caller.index;
-  delivery.name = nameNumber;
+  delivery.name = callerNumber;
   delivery.timestamp = now;
   delivery.payloadLength = <i32>requestLength;
   memory.copy(changetype<usize>(deliveryPayload), changetype<usize>(request), <usize>requestLength);
@@ -199,7 +200,7 @@ export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAdd
   replyLength = 0;
   answering = target;
   setRunningHandler(target);
-  const trap = moduleCall(callee.module, EVENT_CALL, <u32>caller.index, nameNumber, now, <u32>requestLength);
+  const trap = moduleCall(callee.module, EVENT_CALL, <u32>caller.index, callerNumber, now, <u32>requestLength);
   setRunningHandler(caller.index);
   answering = -1;
   delivery.copyFrom(callerDelivery);

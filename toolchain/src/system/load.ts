@@ -181,7 +181,7 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   const programs = mergeNamed(fragments.map((fragment) => fragment.programs), "programs", "program", problems);
   const started = checkStartedPrograms(fragments, programs, max ?? DEFAULT_FOREGROUND_MAX, problems);
   checkModuleCounts(handlers.length, programs.length, max ?? DEFAULT_FOREGROUND_MAX, rootOrigin, problems);
-  checkPostTargets(fragments, handlers, problems);
+  checkPostAndCallGrants(fragments, handlers, problems);
   const relativeSource = <T extends { source: string }>(item: T): T => ({ ...item, source: relative(rootDirectory, item.source).split(sep).join("/") });
   return {
     system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
@@ -232,7 +232,7 @@ function checkModuleCounts(handlers: number, programs: number, max: number, orig
  * build says so now. Calls nest one deep and a handler cannot call itself, so a handler that
  * takes calls may hold no `call:` grant, and none may name itself.
  */
-function checkPostTargets(fragments: Fragment[], handlers: HandlerConfig[], problems: ConfigProblem[]): void {
+function checkPostAndCallGrants(fragments: Fragment[], handlers: HandlerConfig[], problems: ConfigProblem[]): void {
   const takes = { post: { key: "messages", what: "messages" }, call: { key: "calls", what: "calls" } } as const;
   for (const fragment of fragments) {
     const modules = [...fragment.handlers.map((entry) => ({ ...entry, handler: true })), ...fragment.programs.map((entry) => ({ ...entry, handler: false }))];

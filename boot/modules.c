@@ -307,14 +307,13 @@ u64 Z_hardwareZ_module_state_save(struct Z_hardware_instance_t* h, u32 id, u64 d
 }
 
 /*
- * The reverse, right after start: the memory grows to `memory_bytes` and takes the saved
- * contents, the globals are overwritten, and that becomes the committed snapshot. The
- * caller checked the version and globals layout. Returns 0, or 1 when the state does not
- * fit the module (wrong globals size, more memory than its maximum).
+ * Makes `globals` and the `memory_bytes` of wasm memory at `memory_source` the module's
+ * committed state, right after its start: the memory grows to fit and takes the contents,
+ * the globals are overwritten, and that becomes the committed snapshot. Returns 0, or 1 when
+ * the state does not fit the module (wrong globals size, more memory than its maximum).
  */
-u32 Z_hardwareZ_module_state_restore(struct Z_hardware_instance_t* h, u32 id, u64 source, u32 globals_bytes,
-                                     u64 memory_bytes) {
-  struct module* module = module_at(id);
+static uint32_t adopt_state(struct module* module, const void* globals, uint32_t globals_bytes, const void* memory_source,
+                            uint64_t memory_bytes) {
   if (!module || module == running || !module->snapshot) return 1;
   const struct module_descriptor* descriptor = module->descriptor;
   wasm_rt_memory_t* memory = module_memory(module);
@@ -323,11 +322,29 @@ u32 Z_hardwareZ_module_state_restore(struct Z_hardware_instance_t* h, u32 id, u6
     return 1;
   snapshot_destroy(module->snapshot); /* the memory is writable again */
   if (memory_bytes > memory->size) wasm_rt_grow_memory(memory, (uint32_t)((memory_bytes - memory->size) / 65536));
-  memcpy(memory->data, (const void*)(source + globals_bytes), memory_bytes);
-  memcpy((uint8_t*)module->instance + descriptor->globals_offset, (const void*)source, globals_bytes);
+  memcpy(memory->data, memory_source, memory_bytes);
+  memcpy((uint8_t*)module->instance + descriptor->globals_offset, globals, globals_bytes);
   module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
                                      descriptor->instance_bytes);
   return module->snapshot ? 0 : 1;
+}
+
+/* The reverse of module_state_save, right after start; the caller checked the version and globals layout. */
+u32 Z_hardwareZ_module_state_restore(struct Z_hardware_instance_t* h, u32 id, u64 source, u32 globals_bytes,
+                                     u64 memory_bytes) {
+  return adopt_state(module_at(id), (const void*)source, globals_bytes, (const void*)(source + globals_bytes), memory_bytes);
+}
+
+/*
+ * A live upgrade that keeps the state: module `from`'s committed globals and memory become
+ * module `to`'s, right after `to` started. The caller checked the version and globals layout.
+ */
+u32 Z_hardwareZ_module_state_copy(struct Z_hardware_instance_t* h, u32 from, u32 to) {
+  struct module* source = module_at(from);
+  if (!source || source == running || !source->snapshot) return 1;
+  wasm_rt_memory_t* memory = module_memory(source);
+  return adopt_state(module_at(to), (uint8_t*)source->instance + source->descriptor->globals_offset,
+                     source->descriptor->globals_bytes, memory->data, memory->size);
 }
 
 /* The hash of the module's globals layout (toolchain/src/build/handler_descriptor.ts). */

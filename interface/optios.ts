@@ -209,6 +209,7 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "PATH_MAX_BYTES", value: 256, summary: "a path in the boot filesystem" },
   { name: "CAPABILITIES_MAX", value: 32, summary: "capabilities one module may be granted" },
   { name: "FAILURE_TEXT_MAX_BYTES", value: 160, summary: "the text kept of a module's last failure (abort message and place)" },
+  { name: "DEPLOY_MODULE_MAX_BYTES", value: 1024 * 1024, summary: "a handler module sent to a running machine by optios deploy" },
   { name: "DIRTY_PAGES_MAX", value: 1024, summary: "4 KiB pages one handler run may change (its snapshot's undo space)" },
   {
     name: "MODULE_MEMORY_MAX_BYTES", value: 256 * 1024 * 1024,
@@ -224,6 +225,11 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
   { name: "EVENT_CALL", value: 5, summary: "event kind: a synchronous call (call); Event.name is the caller's name; answer with reply()" },
   { name: "EVENT_MESSAGE", value: 4, summary: "event kind: a message posted to this handler (post); Event.name is the sender's name" },
+  {
+    name: "EVENT_UPGRADE", value: 6,
+    summary: "event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; " +
+      "a trap keeps the previous version running",
+  },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
   { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
@@ -252,9 +258,13 @@ export interface RecordDeclaration {
 }
 
 /** The boot descriptor's format version: the kernel refuses any other. */
-export const DESCRIPTOR_VERSION = 2;
+export const DESCRIPTOR_VERSION = 3;
 /** "OSDS" little-endian: the first four bytes of /etc/system.descriptor. */
 export const DESCRIPTOR_MAGIC = 0x5344534f;
+/** "ODPL" little-endian: the first four bytes of a transfer on the deploy port (DeployHeader). */
+export const DEPLOY_MAGIC = 0x4c50444f;
+/** The deploy port's transfer format version: the kernel refuses any other. */
+export const DEPLOY_VERSION = 1;
 
 export const records: RecordDeclaration[] = [
   {
@@ -303,6 +313,8 @@ export const records: RecordDeclaration[] = [
       ["eventCount", "u32", "DescriptorString records (subscribed event names) after the grants"],
       ["stringBytes", "u32", "bytes of UTF-8 text after the events; string offsets count from there"],
       ["foregroundMax", "u32", "foreground programs running at once (1-4)"],
+      ["deployPort", "u32", "1: take new handler versions on the deploy port, COM2 ([system] deploy = true)"],
+      ["reserved", "u32", "0"],
     ],
   },
   {
@@ -324,6 +336,8 @@ export const records: RecordDeclaration[] = [
       ["queueDepth", "u32", "deliveries its queue holds (QUEUE_DEPTH by default, at most QUEUE_DEPTH_MAX)"],
       ["acceptsMessages", "u32", "1: other modules may post it messages"],
       ["acceptsCalls", "u32", "1: other handlers may call it"],
+      ["moduleCrc", "u32", "CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against"],
+      ["reserved", "u32", "0"],
     ],
   },
   {
@@ -344,6 +358,18 @@ export const records: RecordDeclaration[] = [
       ["capability", "u32", "the capability's number (CAPABILITY_ constants)"],
       ["patternOffset", "u32", "its argument in the strings: a name, or a prefix ending in '*'; empty for none"],
       ["patternLength", "u32", ""],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DeployHeader", for: ["kernel"],
+    summary: "a transfer on the deploy port (docs/upgrade.md): this, then the handler's name, the new generation's descriptor, the module",
+    fields: [
+      ["magic", "u32", "DEPLOY_MAGIC"],
+      ["version", "u32", "DEPLOY_VERSION"],
+      ["nameBytes", "u32", "bytes of the handler's name after the header (1 to NAME_MAX_BYTES)"],
+      ["descriptorBytes", "u32", "bytes of the generation's boot descriptor after the name"],
+      ["moduleBytes", "u32", "bytes of the handler's module after the descriptor (at most DEPLOY_MODULE_MAX_BYTES)"],
       ["reserved", "u32", "0"],
     ],
   },

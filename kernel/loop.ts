@@ -1,7 +1,8 @@
 // The kernel loop: thread 0's whole life after boot. Handler work first, then programs, then sleep.
 //
 //   ┌─► expire timers → one fair round of handler events (handlers/dispatcher.ts)
-//   │   decode input into the consoles (input/input.ts); Ctrl-C stops a busy program;
+//   │   decode input into the consoles (input/input.ts); a deploy (handlers/deploy.ts);
+//   │   Ctrl-C stops a busy program;
 //   │   reap ended programs; wake readers
 //   │   input waiting? ─────────────────────────────────────────────────────────── again
 //   │   a runnable program? switch to it for at most one slice while handlers have
@@ -23,6 +24,7 @@ import { NO_DEADLINE } from "./events/timers";
 import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts } from "./handlers/dispatcher";
 import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
+import { deployService } from "./handlers/deploy";
 import { LEVEL_DEBUG, line, log } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
@@ -33,6 +35,7 @@ export function kernelLoop(): void {
     expireTimers(clockNanoseconds(readTsc()));
     dispatch();
     inputService();
+    deployService();                                           // a new handler version, swapped between rounds
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();

@@ -23,10 +23,11 @@ import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
 import { gateCall } from "./gate/gate";
 import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
+import { deployInitialize, deployInterrupt } from "./handlers/deploy";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
-import { IRQ_COM1, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
+import { IRQ_COM1, IRQ_COM2, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
 import { bootInformationKeep } from "./boot/current";
 import { loadDescriptor } from "./config/boot_descriptor";
 import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from "./input/input";
@@ -91,6 +92,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   inputInitialize();                                           // keyboard and COM1 interrupt on input
   picUnmask(IRQ_KEYBOARD);
   picUnmask(IRQ_COM1);
+  deployInitialize(system.deployPort);                         // COM2, when the system takes live deploys
   handlersPostBoot();                                          // each gets the boot event
   const refusals = memoryRefusals;
   let wanted = 0;
@@ -154,6 +156,7 @@ export function kernel_interrupt(vector: u32): void {
   if (vector == TIMER_VECTOR) dispatcherTimerInterrupt();
   else if (vector == picVector(IRQ_KEYBOARD)) inputKeyboardInterrupt();
   else if (vector == picVector(IRQ_COM1)) inputSerialInterrupt();
+  else if (vector == picVector(IRQ_COM2)) deployInterrupt();
   else log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
   programsPreempt();                                           // a program was running: the kernel has work
 }

@@ -210,6 +210,8 @@ export const PATH_MAX_BYTES: i32 = 256;
 export const CAPABILITIES_MAX: i32 = 32;
 /** the text kept of a module's last failure (abort message and place) */
 export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
+/** a handler module sent to a running machine by optios deploy */
+export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
 export const DIRTY_PAGES_MAX: i32 = 1024;
 /** one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give */
@@ -225,6 +227,8 @@ export const EVENT_APP: u32 = 3;
 export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
+/** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
+export const EVENT_UPGRADE: u32 = 6;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */

@@ -24,13 +24,13 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { EVENT_CALL, EVENT_MESSAGE, EVENT_NAME_MAX_BYTES, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+import { EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
-export { EVENT_CALL, EVENT_MESSAGE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
+export { EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
   REPORT_UPTIME };
 
@@ -56,7 +56,7 @@ function checked(result: i64): i64 {
  * you want to keep.
  */
 export class Event {
-  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE or EVENT_CALL. */
+  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE or EVENT_CALL (EVENT_UPGRADE goes to migrate()). */
   kind: u8 = 0;
   /** Who caused it: a timer's number, or the emitting handler's number. */
   source: u32 = 0;
@@ -93,6 +93,7 @@ const nameBuffer = new Uint8Array(EVENT_NAME_MAX_BYTES);
 const current = new Event();
 
 let handler: ((event: Event) => void) | null = null;
+let migrator: ((previousVersion: string) => void) | null = null;
 
 /** The number an app event called `name` arrives with in Event.nameNumber (the same function the kernel uses). */
 export function eventNumber(name: string): u32 {
@@ -103,6 +104,18 @@ export function eventNumber(name: string): u32 {
 /** Registers the function that handles every event; call it once, at top level. */
 export function on(callback: (event: Event) => void): void {
   handler = callback;
+}
+
+/**
+ * Registers what this version does when it is deployed live over a running one (`optios
+ * deploy`, docs/upgrade.md): `callback` gets the previous version string, in a run of its
+ * own, before any other event. It starts from the state a new version starts from (or, with
+ * the same version and globals, the running one's). If it throws or traps, the previous
+ * version keeps running, untouched. Call it once, at top level; without it an upgrade just
+ * swaps.
+ */
+export function migrate(callback: (previousVersion: string) => void): void {
+  migrator = callback;
 }
 
 /**
@@ -230,7 +243,9 @@ export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payload
   current.arrived(kind, source, name, timestamp);
   current.payload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
   if (payloadLength > 0) gatePayload(current.payload.dataStart, payloadLength);
-  if (handler != null) handler!(current);
+  if (kind == <u8>EVENT_UPGRADE) {
+    if (migrator != null) migrator!(String.UTF8.decode(current.payload.buffer));
+  } else if (handler != null) handler!(current);
 }
 
 // ---- Programs (and, with files:read, handlers) ----

@@ -40,6 +40,8 @@ export class HandlerSettings {
   acceptsMessages: bool = false;
   /** Whether handlers may call it (system.toml calls = true). */
   acceptsCalls: bool = false;
+  /** CRC-32 of its module file, which a live deploy's module must match (0: not recorded). */
+  moduleCrc: u32 = 0;
   events: string[] = [];
   grants: Grant[] = [];
 }
@@ -54,6 +56,8 @@ export class ProgramSettings {
 
 export class SystemDescriptor {
   foregroundMax: i32 = 1;
+  /** Whether new handler versions are taken on the deploy port ([system] deploy = true). */
+  deployPort: bool = false;
   handlers: HandlerSettings[] = [];
   programs: ProgramSettings[] = [];
   /** "" when read; otherwise what was wrong, and the rest describes the safe system. */
@@ -107,6 +111,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
   const header = changetype<DescriptorHeader>(base);
   const system = new SystemDescriptor();
   system.foregroundMax = <i32>header.foregroundMax;
+  system.deployPort = header.deployPort != 0;
   const layout = new Layout(base, header);
   for (let i: u32 = 0; i < header.handlerCount; i++) {
     const record = layout.handler(i);
@@ -121,6 +126,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.queueDepth = <i32>record.queueDepth;
     handler.acceptsMessages = record.acceptsMessages != 0;
     handler.acceptsCalls = record.acceptsCalls != 0;
+    handler.moduleCrc = record.moduleCrc;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));
@@ -267,9 +273,12 @@ function inside(offset: u32, length: u32, size: u32): bool {
   return <u64>offset + <u64>length <= <u64>size;
 }
 
-/** CRC-32 (IEEE 802.3, reflected, as zlib computes it) of `length` bytes at `address`. */
-export function crc32(address: usize, length: u32): u32 {
-  let crc: u32 = 0xffffffff;
+/**
+ * CRC-32 (IEEE 802.3, reflected, as zlib computes it) of `length` bytes at `address`; pass
+ * the CRC of the bytes before them as `previous` to go on (zlib's crc32(data, previous)).
+ */
+export function crc32(address: usize, length: u32, previous: u32 = 0): u32 {
+  let crc: u32 = ~previous;
   for (let i: u32 = 0; i < length; i++) {
     crc ^= <u32>load<u8>(address + i);
     for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & (0 - (crc & 1)));

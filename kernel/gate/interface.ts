@@ -278,6 +278,8 @@ export const PATH_MAX_BYTES: i32 = 256;
 export const CAPABILITIES_MAX: i32 = 32;
 /** the text kept of a module's last failure (abort message and place) */
 export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
+/** a handler module sent to a running machine by optios deploy */
+export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
 export const DIRTY_PAGES_MAX: i32 = 1024;
 /** one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give */
@@ -293,6 +295,8 @@ export const EVENT_APP: u32 = 3;
 export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
+/** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
+export const EVENT_UPGRADE: u32 = 6;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */
@@ -369,7 +373,9 @@ export function eventNameNumber(address: usize, length: i32): u32 {
 
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x5344534f;
-export const DESCRIPTOR_VERSION: u32 = 2;
+export const DESCRIPTOR_VERSION: u32 = 3;
+export const DEPLOY_MAGIC: u32 = 0x4c50444f;
+export const DEPLOY_VERSION: u32 = 1;
 
 /** a handler's supervision counters, as the status call writes them (40 bytes). */
 @unmanaged export class StatusRecord {
@@ -420,7 +426,7 @@ export const SAVED_STATE_HEADER_BYTES: u32 = 32;
 }
 export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
 
-/** the boot descriptor's header (/etc/system.descriptor, written by the toolchain) (40 bytes). */
+/** the boot descriptor's header (/etc/system.descriptor, written by the toolchain) (48 bytes). */
 @unmanaged export class DescriptorHeader {
   /** DESCRIPTOR_MAGIC */
   magic: u32 = 0;
@@ -442,10 +448,14 @@ export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
   stringBytes: u32 = 0;
   /** foreground programs running at once (1-4) */
   foregroundMax: u32 = 0;
+  /** 1: take new handler versions on the deploy port, COM2 ([system] deploy = true) */
+  deployPort: u32 = 0;
+  /** 0 */
+  reserved: u32 = 0;
 }
-export const DESCRIPTOR_HEADER_BYTES: u32 = 40;
+export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
 
-/** one [[handlers]] entry of the boot descriptor (80 bytes). */
+/** one [[handlers]] entry of the boot descriptor (88 bytes). */
 @unmanaged export class DescriptorHandler {
   /** how long one run may take */
   budgetNanoseconds: u64 = 0;
@@ -475,8 +485,12 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 40;
   acceptsMessages: u32 = 0;
   /** 1: other handlers may call it */
   acceptsCalls: u32 = 0;
+  /** CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against */
+  moduleCrc: u32 = 0;
+  /** 0 */
+  reserved: u32 = 0;
 }
-export const DESCRIPTOR_HANDLER_BYTES: u32 = 80;
+export const DESCRIPTOR_HANDLER_BYTES: u32 = 88;
 
 /** one [[programs]] entry of the boot descriptor (32 bytes). */
 @unmanaged export class DescriptorProgram {
@@ -506,6 +520,23 @@ export const DESCRIPTOR_PROGRAM_BYTES: u32 = 32;
   reserved: u32 = 0;
 }
 export const DESCRIPTOR_GRANT_BYTES: u32 = 16;
+
+/** a transfer on the deploy port (docs/upgrade.md): this, then the handler's name, the new generation's descriptor, the module (24 bytes). */
+@unmanaged export class DeployHeader {
+  /** DEPLOY_MAGIC */
+  magic: u32 = 0;
+  /** DEPLOY_VERSION */
+  version: u32 = 0;
+  /** bytes of the handler's name after the header (1 to NAME_MAX_BYTES) */
+  nameBytes: u32 = 0;
+  /** bytes of the generation's boot descriptor after the name */
+  descriptorBytes: u32 = 0;
+  /** bytes of the handler's module after the descriptor (at most DEPLOY_MODULE_MAX_BYTES) */
+  moduleBytes: u32 = 0;
+  /** 0 */
+  reserved: u32 = 0;
+}
+export const DEPLOY_HEADER_BYTES: u32 = 24;
 
 /** a string of the descriptor's string area (8 bytes). */
 @unmanaged export class DescriptorString {

@@ -17,7 +17,7 @@ import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTER
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { CALLER_HANDLER, eventNameNumber, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
+import { CALLER_HANDLER, errorText, eventNameNumber, EVENT_UPGRADE, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
   ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, ERROR_NOT_IN_RUN, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
   HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
@@ -62,6 +62,7 @@ export function eventName(caller: Caller, module: i32, destination: u64, capacit
   let name = "";
   if (delivery.kind == EVENT_BOOT) name = "boot";
   else if (delivery.kind == EVENT_TIMER) name = "timer";
+  else if (delivery.kind == EVENT_UPGRADE) name = "upgrade";
   else if (delivery.kind == EVENT_MESSAGE || delivery.kind == EVENT_CALL) name = senderName(delivery.name);
   else {
     // The queue carries the name's number; the handler's own subscriptions give it back its words.
@@ -169,6 +170,19 @@ export let lastCallCycles: u64 = 0;
  * caller's. The callee's event stands in for the caller's while it runs.
  */
 export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAddress: u64, requestLength: u64, replyAddress: u64): i64 {
+  const result = callHandler(caller, module, requestAddress, requestLength, replyAddress);
+  if (caller.kind != CALLER_HANDLER) return result;
+  const handler = handlers[caller.index];
+  handler.callsMade++;
+  if (result < 0) {
+    // Kept for `handlers`: the callee, and why (a failed run says more in callee.lastFailure).
+    const text = logLine.clear().string("to '").raw(changetype<usize>(callArgument), callArgumentLength).string("': ").string(errorText(result));
+    handler.lastCallError = String.UTF8.decodeUnsafe(text.pointer, text.length);
+  }
+  return result;
+}
+
+function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLength: u64, replyAddress: u64): i64 {
   if (answering >= 0) return ERROR_CALL_DEPTH;
   // Calls belong to a run's transaction: a handler's start code (outside any run) has none.
   if (runningHandler != caller.index) return ERROR_NOT_IN_RUN;
@@ -219,6 +233,7 @@ export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAdd
   if (!copyOut(module, replyAddress, changetype<usize>(replyBytes), <u64>replyLength)) return ERROR_BAD_ADDRESS;
   lastCallCycles = readTsc() - start;
   callsCompleted++;
+  callee.callsServed++;
   return replyLength;
 }
 

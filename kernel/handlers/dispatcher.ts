@@ -22,6 +22,7 @@ import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/
 import { readTsc } from "../arch/x86_64/machine";
 import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
+import { EVENT_UPGRADE } from "../gate/interface";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
 import { takeFailure } from "../gate/callers";
 import { DIRTY_PAGES_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
@@ -91,18 +92,44 @@ function hasRunnableWork(index: i32, now: u64): bool {
   return runnable(handlers[index].health, now) && eventQueues.countFor(index) > 0;
 }
 
+/** Runs `delivery` on `module` as handler `index`'s transaction, within its budget; the trap that ended it (0: committed). */
+function runModule(index: i32, module: i32): u32 {
+  const budget = handlers[index].budget;
+  runningHandler = index;
+  runEmits = 0;
+  runningBudgetEnd = clockNanoseconds(readTsc()) + budget;
+  localApicArm(budget);
+  const trap = moduleHandle(module, delivery.kind, delivery.source, delivery.name, delivery.timestamp, delivery.payloadLength);
+  localApicDisarm();
+  runningHandler = -1;
+  return trap;
+}
+
+/**
+ * A live upgrade's first run (handlers/upgrade.ts): `module`, the new version of handler
+ * `index`, gets EVENT_UPGRADE with the previous version as payload, as a transaction of
+ * its own. A trap withdraws what it emitted and posted and marks its log lines; the caller
+ * then keeps the old version. Returns the trap (0: committed).
+ */
+export function runMigration(index: i32, module: i32, previousVersion: string): u32 {
+  const firstEmitted = eventQueues.nextSequence;
+  const length = String.UTF8.encodeUnsafe(changetype<usize>(previousVersion), previousVersion.length, changetype<usize>(deliveryPayload));
+  delivery.kind = <u8>EVENT_UPGRADE;
+  delivery.source = <u32>index;
+  delivery.name = 0;
+  delivery.timestamp = clockNanoseconds(readTsc());
+  delivery.payloadLength = <i32>length;
+  const trap = runModule(index, module);
+  if (trap != 0) eventQueues.discardPostedSince(firstEmitted);
+  runLogRelease(handlers[index].name, trap != 0, false);
+  return trap;
+}
+
 /** Runs `delivery` (just taken from handler `index`'s queue) as a transaction. */
 function runOne(index: i32): void {
   const handler = handlers[index];
   const firstEmitted = eventQueues.nextSequence;
-  runningHandler = index;
-  runEmits = 0;
-  runningBudgetEnd = clockNanoseconds(readTsc()) + handler.budget;
-  localApicArm(handler.budget);
-  const trap = moduleHandle(handler.module, delivery.kind, delivery.source, delivery.name, delivery.timestamp,
-    delivery.payloadLength);
-  localApicDisarm();
-  runningHandler = -1;
+  const trap = runModule(index, handler.module);
   if (trap == 0) {
     runLogRelease(handler.name, false, false);
     const failedBefore = handler.health.consecutiveFailures;
@@ -168,12 +195,12 @@ export function nextWake(): u64 {
 
 const failure = new Text();
 
-/** A failed run in words: what the module said when it aborted, or which limit it hit. */
-export function describeFailure(handler: Handler, trap: u32): string {
+/** A failed run of `module` (by default the handler's) in words: what the module said when it aborted, or which limit it hit. */
+export function describeFailure(handler: Handler, trap: u32, module: i32 = handler.module): string {
   failure.clear();
   if (trap == TRAP_OVERRUN) failure.string("overran its ").duration(handler.budget).string(" budget");
-  else if (trap == TRAP_ABORT) failure.string("aborted: ").string(takeFailure(handler.module));
-  else if (trap == TRAP_MEMORY_LIMIT) failure.string("memory limit ").size(moduleFootprint(handler.module, 3)).string(" reached");
+  else if (trap == TRAP_ABORT) failure.string("aborted: ").string(takeFailure(module));
+  else if (trap == TRAP_MEMORY_LIMIT) failure.string("memory limit ").size(moduleFootprint(module, 3)).string(" reached");
   else if (trap == TRAP_DIRTY_LIMIT) {
     failure.string("changed more than ").decimal(DIRTY_PAGES_MAX).string(" pages (").size(<u64>DIRTY_PAGES_MAX * PAGE_BYTES)
       .string(") in one run, the snapshot's dirty-page cap");

@@ -48,7 +48,16 @@ export class Handler {
   acceptsCalls: bool = false;
   /** Why its last run failed, in words ("" before any failure). */
   lastFailure: string = "";
-  constructor(readonly module: i32, readonly name: string, readonly version: string) {}
+  /** Calls it made to other handlers, and calls it answered. */
+  callsMade: u64 = 0;
+  callsServed: u64 = 0;
+  /** Its last call that failed, in words ("" before any): callee and why. */
+  lastCallError: string = "";
+  /**
+   * `module` and `version` change when a new version is deployed live (upgrade.ts); `settings`
+   * is its boot descriptor entry, the one a deploy is checked against.
+   */
+  constructor(public module: i32, readonly name: string, public version: string, public settings: HandlerSettings) {}
 }
 
 export const handlers = new Array<Handler>();
@@ -114,7 +123,7 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
       .string(trapText(trap)).string("); not running it"));
     return;
   }
-  const handler = new Handler(id, name, readVersion(id));
+  const handler = new Handler(id, name, readVersion(id), settings);
   handler.runsAtBoot = settings.runsAtBoot;
   handler.budget = settings.budgetNanoseconds > 0 ? settings.budgetNanoseconds : HANDLER_DEFAULT_BUDGET_NANOSECONDS;
   handler.memoryBytes = settings.memoryBytes;
@@ -136,7 +145,8 @@ function addTimer(handler: Handler, index: i32, now: u64, delay: u64, period: u6
     .decimal(HANDLER_TIMERS_MAX).string(" timers in the system; timer not set"));
 }
 
-function readVersion(id: i32): string {
+/** The version string module `id` exports. */
+export function readVersion(id: i32): string {
   const buffer = new StaticArray<u8>(VERSION_MAX_BYTES);
   const length = moduleVersion(id, changetype<usize>(buffer), VERSION_MAX_BYTES);
   return String.UTF16.decodeUnsafe(changetype<usize>(buffer), length & ~1);
@@ -190,17 +200,26 @@ export function handlerNamed(address: usize, length: i32): i32 {
   return -1;
 }
 
-/** Writes the `handlers` table, a line at a time, through `emit`; every column keeps its place whatever the text. */
+/**
+ * Writes the `handlers` table, a line at a time, through `emit`; every column keeps its place
+ * whatever the text. CALLS is calls made/served; under the table, each handler whose last
+ * call failed says to whom and why.
+ */
 export function handlersReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  QUEUE    STATE        LAST FAILURE"));
+  emit(out.clear().string("NAME          VERSION  RUNS      FAILURES  STATE BYTES  QUEUE    CALLS      STATE        LAST FAILURE"));
   for (let i = 0; i < handlers.length; i++) {
     const handler = handlers[i];
     const health = handler.health;
     out.clear().column(handler.name, 14).column(handler.version, 23).decimal(health.runs).padTo(33)
       .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
       .padTo(56).decimal(eventQueues.countFor(i)).string("/").decimal(eventQueues.queue(i).capacity).padTo(65)
-      .column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 78)
+      .decimal(handler.callsMade).string("/").decimal(handler.callsServed).padTo(76)
+      .column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 89)
       .string(health.lastTrap == 0 ? "-" : handler.lastFailure.length > 0 ? handler.lastFailure : trapText(health.lastTrap));
     emit(out);
+  }
+  for (let i = 0; i < handlers.length; i++) {
+    if (handlers[i].lastCallError.length == 0) continue;
+    emit(out.clear().string(handlers[i].name).string(": last failed call ").string(handlers[i].lastCallError));
   }
 }

@@ -111,16 +111,65 @@ export class ByteRing {
   }
 }
 
+/**
+ * A UART's received bytes, moved by its interrupt into a ring the kernel loop drains. A full
+ * ring turns the receive interrupt off, so under QEMU the backend stops reading (flow control,
+ * nothing lost) and a real UART overruns, which is counted and marked as a loss in the ring;
+ * resume() turns it back on once the ring is half empty. COM1 (the console) and COM2 (the
+ * deploy port, handlers/deploy.ts) each have one.
+ */
+export class SerialReceiver {
+  readonly ring: ByteRing;
+  private throttled: bool = false;
+
+  constructor(readonly uart: Uart16550, capacity: i32) {
+    this.ring = new ByteRing(capacity);
+  }
+
+  /** Asks for receive interrupts when a UART answers; false when none does. */
+  start(): bool {
+    if (!this.uart.present()) return false;
+    this.uart.enableReceiveInterrupt();
+    return true;
+  }
+
+  /** The interrupt: moves what waits in the UART into the ring, until the UART is empty or the ring full. */
+  receive(): void {
+    const now = readTsc();
+    let untilLoss = -1; // after an overrun: bytes still to store before the place of the loss
+    while (!this.ring.full) {
+      const overruns = this.uart.overruns;
+      const byte = this.uart.readByte();
+      if (this.uart.overruns != overruns) untilLoss = UART_FIFO_BYTES;
+      if (byte < 0) break;
+      this.ring.push(<u8>byte, now);
+      if (untilLoss > 0 && --untilLoss == 0) this.ring.markLoss();
+    }
+    if (untilLoss > 0) this.ring.markLoss();
+    if (this.ring.full && !this.throttled) {
+      this.throttled = true;
+      this.uart.disableReceiveInterrupt();
+    }
+  }
+
+  /** After the loop took bytes: the receive interrupt back on once the ring is half empty. */
+  resume(): void {
+    if (!this.throttled || this.ring.length > this.ring.capacity / 2) return;
+    this.throttled = false;
+    this.uart.enableReceiveInterrupt();
+    this.receive(); // what waited in the UART: its interrupt may not come again for it
+  }
+}
+
 const keyboardRing = new ByteRing(INPUT_RING_BYTES);
-const serialRing = new ByteRing(INPUT_RING_BYTES);
 const keyboard = new Ps2Keyboard();
 const serial = new Uart16550();
+const serialInput = new SerialReceiver(serial, INPUT_RING_BYTES);
+const serialRing = serialInput.ring;
 const decoder = new ScanCodeDecoder();
 const key = new KeyEvent();
 let keyboardReady = false;
 let serialAfterEscape = false;
-/** The serial ring was full: the receive interrupt is off until the ring is half empty. */
-let serialThrottled = false;
 /** Keys whose echo was written (each also logs its latency at debug level). */
 export let inputKeysEchoed: u64 = 0;
 
@@ -129,7 +178,7 @@ export function inputInitialize(): void {
   const problem = keyboard.initialize();
   keyboardReady = problem.length == 0;
   if (!keyboardReady) log(LEVEL_WARNING, line.clear().string("input: keyboard off: ").string(problem));
-  if (serial.present()) serial.enableReceiveInterrupt();
+  serialInput.start();
 }
 
 export function inputKeyboardInterrupt(): void {
@@ -139,30 +188,8 @@ export function inputKeyboardInterrupt(): void {
 }
 
 export function inputSerialInterrupt(): void {
-  receiveSerial();
+  serialInput.receive();
   picEndOfInterrupt();
-}
-
-/**
- * Moves what waits in the UART into the serial ring, until the UART is empty or the ring
- * full; a full ring turns the receive interrupt off (inputService turns it back on).
- */
-function receiveSerial(): void {
-  const now = readTsc();
-  let untilLoss = -1; // after an overrun: bytes still to store before the place of the loss
-  while (!serialRing.full) {
-    const overruns = serial.overruns;
-    const byte = serial.readByte();
-    if (serial.overruns != overruns) untilLoss = UART_FIFO_BYTES;
-    if (byte < 0) break;
-    serialRing.push(<u8>byte, now);
-    if (untilLoss > 0 && --untilLoss == 0) serialRing.markLoss();
-  }
-  if (untilLoss > 0) serialRing.markLoss();
-  if (serialRing.full && !serialThrottled) {
-    serialThrottled = true;
-    serial.disableReceiveInterrupt();
-  }
 }
 
 /** Input bytes dropped so far because the keyboard's ring was full, plus serial overruns seen. */
@@ -186,7 +213,7 @@ export function inputService(): i32 {
   let taken = 0;
   if (virtualConsoleCount() == 0) { // no console to type into: drop the bytes, or the loop would spin on them
     while (keyboardRing.take() >= 0 || serialRing.take() >= 0) taken++;
-    resumeSerial();
+    serialInput.resume();
     return taken;
   }
   const keyboardArrival = keyboardRing.firstArrival;
@@ -209,18 +236,11 @@ export function inputService(): i32 {
     drainEcho(serialArrival);
     noteRefusal(refused);
   }
-  resumeSerial();
+  serialInput.resume();
   return taken;
 }
 
 /** Once the serial ring is at most half full again, the receive interrupt goes back on (and the UART is read now). */
-function resumeSerial(): void {
-  if (!serialThrottled || serialRing.length > serialRing.capacity / 2) return;
-  serialThrottled = false;
-  serial.enableReceiveInterrupt();
-  receiveSerial(); // what waited in the UART: its interrupt may not come again for it
-}
-
 function activeDiscipline(): LineDiscipline {
   return virtualConsole(activeConsole()).discipline;
 }

@@ -62,15 +62,15 @@ describe.sequential("the shell over serial", () => {
     expect(await command("cat")).toContain("usage: cat <file>");
   });
 
-  test("handlers shows each handler's version, runs, failures, state bytes, state and last failure", async () => {
+  test("handlers shows each handler's version, runs, failures, state bytes, queue, calls, state and last failure", async () => {
     await guest().waitFor(/\[ticker\] counter: run 2/, COMMAND_TIMEOUT_MILLISECONDS);
     const output = await command("handlers");
-    expect(output).toMatch(/NAME\s+VERSION\s+RUNS\s+FAILURES\s+STATE BYTES\s+QUEUE\s+STATE\s+LAST FAILURE/);
-    const ticker = /^ticker\s+1\s+(\d+)\s+0\s+(\d+)\s+\d+\/16\s+running\s+-$/m.exec(output);
+    expect(output).toMatch(/NAME\s+VERSION\s+RUNS\s+FAILURES\s+STATE BYTES\s+QUEUE\s+CALLS\s+STATE\s+LAST FAILURE/);
+    const ticker = /^ticker\s+1\s+(\d+)\s+0\s+(\d+)\s+\d+\/16\s+0\/0\s+running\s+-$/m.exec(output);
     expect(ticker, output).not.toBeNull();
     expect(Number(ticker![1])).toBeGreaterThan(0);
     expect(Number(ticker![2])).toBeGreaterThanOrEqual(65536); // at least one wasm page of state
-    expect(output).toMatch(/^greeter\s+1\s+0\s+0\s+\d+\s+0\/16\s+running\s+-$/m);
+    expect(output).toMatch(/^greeter\s+1\s+0\s+0\s+\d+\s+0\/16\s+0\/0\s+running\s+-$/m);
   });
 
   test("emit sends an app event with a payload to the handler subscribed to it", async () => {

@@ -79,10 +79,11 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
       expect(tasksRun(afterComment)).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 1, ld: 0, handlers: 0, programs: 0, initrd: 0, generation: 0, grub: 0, iso: 0 });
       expect(afterComment.steps.find((step) => step.name === "gcc")!.tasksTotal).toBe(objectCount);
 
-      // A changed handler rebuilds its own module and the ISO that carries it, never the kernel.
+      // A changed handler rebuilds its own module, the initrd (whose descriptor records the module's
+      // CRC-32, for live deploys) and the ISO that carries them, never the kernel.
       const heartbeat = join(root, "handlers", "heartbeat", "handler.ts");
       writeFileSync(heartbeat, readFileSync(heartbeat, "utf8").replace('"heartbeat: run "', '"heartbeat: beat "'));
-      expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 0, generation: 1, grub: 0, iso: 1 });
+      expect(tasksRun(await build(project, quiet))).toEqual({ interface: 0, asc: 0, wasm2c: 0, gcc: 0, ld: 0, handlers: 1, programs: 0, initrd: 1, generation: 1, grub: 0, iso: 1 });
 
       // A changed program rebuilds its own module and the initrd that carries it in /bin.
       const counter = join(root, "programs", "counter", "program.ts");

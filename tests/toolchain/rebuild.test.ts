@@ -43,9 +43,11 @@ describe("a rebuild after one change", () => {
     expect(await rebuild()).toMatchObject({ ran: {} });
   }, 120_000);
 
-  it("to a handler recompiles that handler only, then records and packs it", async () => {
+  it("to a handler recompiles that handler only, then records and packs it (the descriptor in the initrd records its CRC-32)", async () => {
     edit("handlers/heartbeat/handler.ts", '"heartbeat: run "', '"heartbeat: beat "');
-    expect(await rebuild()).toEqual({ ran: { handlers: "1 of 4 rebuilt", generation: "ran", iso: "ran" }, summary: "changed module heartbeat" });
+    expect(await rebuild()).toEqual({
+      ran: { handlers: "1 of 4 rebuilt", initrd: "ran", generation: "ran", iso: "ran" }, summary: "changed module heartbeat; changed module initrd",
+    });
   }, 300_000);
 
   it("to a kernel file recompiles the kernel and nothing of the modules", async () => {
@@ -62,9 +64,12 @@ describe("a rebuild after one change", () => {
 
   it("undone, a handler change restores the earlier module from the output cache, compiling nothing", async () => {
     edit("handlers/heartbeat/handler.ts", '"heartbeat: beat "', '"heartbeat: tick "');
-    expect((await rebuild()).ran).toEqual({ handlers: "1 of 4 rebuilt", generation: "ran", iso: "ran" });
+    expect((await rebuild()).ran).toEqual({ handlers: "1 of 4 rebuilt", initrd: "ran", generation: "ran", iso: "ran" });
     edit("handlers/heartbeat/handler.ts", '"heartbeat: tick "', '"heartbeat: beat "');
-    expect(await rebuild()).toEqual({ ran: { handlers: "1 of 4 rebuilt, 1 from cache", generation: "ran", iso: "ran" }, summary: "changed module heartbeat" });
+    expect(await rebuild()).toEqual({
+      ran: { handlers: "1 of 4 rebuilt, 1 from cache", initrd: "ran", generation: "ran", iso: "ran" },
+      summary: "changed module heartbeat; changed module initrd",
+    });
   }, 300_000);
 
   it("to the system file repacks the initrd and records the new config, compiling nothing", async () => {

@@ -11,6 +11,8 @@ import { checkTools, guiRequirements, runRequirements, uefiRequirements } from "
 import { storeCommands } from "./commands/index.ts";
 import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
 import { defaultMemory, prepareUefiVariables, qemuArguments, runHints, type QemuOptions } from "./qemu.ts";
+import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "./deploy.ts";
+import { projectSystem } from "./build/handlers.ts";
 
 type OptionValues = Record<string, string | boolean | undefined>;
 
@@ -18,7 +20,8 @@ interface Command {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig["options"]>;
-  run(values: OptionValues): Promise<number>;
+  /** `positionals`: the arguments after the options (only deploy takes any; build's system.toml is folded into values). */
+  run(values: OptionValues, positionals: string[]): Promise<number>;
 }
 
 const commonOptions = {
@@ -90,6 +93,37 @@ options:
       return await runQemu(project, options);
     },
   },
+  deploy: {
+    summary: "build, then send new versions of handlers to the running machine (no reboot)",
+    usage: `usage: optios deploy [options] [handler…]
+
+Builds (a new generation, as optios build does), then sends each named handler (default:
+every handler of the system) to the machine \`optios run\` started, over its deploy port
+(COM2, build/deploy.sock). The machine checks each against the new generation and the
+running system, swaps it between two runs and answers with one line; queued events are
+kept. A version that needs more capabilities or other settings is refused: reboot into the
+new generation instead. The system must say [system] deploy = true. See docs/upgrade.md.
+The exit status is 0 when every handler was upgraded, 1 otherwise.
+
+options:
+  --socket PATH      the deploy socket (default: ${deploySocketPath} under the root)${commonHelp}`,
+    options: { ...commonOptions, socket: { type: "string" } },
+    async run(values, positionals) {
+      const project = await buildProject(values);
+      const system = await projectSystem(project);
+      const known = system.config.handlers.map((handler) => handler.name);
+      const names = positionals.length > 0 ? positionals : known;
+      const unknown = names.filter((name) => !known.includes(name));
+      if (unknown.length > 0) throw new Error(`no handler ${unknown.map((name) => `'${name}'`).join(", ")} in ${project.systemFile}`);
+      if (!system.config.system.deploy) {
+        console.log(`  note     ${project.systemFile} does not say [system] deploy = true: a machine running it takes no deploys`);
+      }
+      const socket = resolve(project.root, typeof values.socket === "string" ? values.socket : deploySocketPath);
+      const answers = await sendTransfers(socket, names.map((name) => buildTransfer(project.root, name)));
+      for (const answer of answers) console.log(`  ${answer}`);
+      return answers.every(deployed) ? 0 : 1;
+    },
+  },
 };
 
 /** The store, generation and scaffolding commands (toolchain/src/commands/): each parses its own options. */
@@ -131,12 +165,14 @@ export async function main(argv: readonly string[]): Promise<number> {
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) return usageError(`optios: unknown command "${name}"`, "optios --help");
   let values: OptionValues;
+  let positionals: string[] = [];
   try {
-    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: name === "build", strict: true });
+    const parsed = parseArgs({ args: [...rest], options: command.options, allowPositionals: name === "build" || name === "deploy", strict: true });
     values = parsed.values as OptionValues; // No option is declared `multiple`.
+    if (name === "deploy") positionals = parsed.positionals;
     // `optios build [system.toml]`: the system may also be named without --system.
-    if (parsed.positionals.length > 1) throw new TypeError(`expected at most one system.toml, got ${parsed.positionals.join(", ")}`);
-    if (parsed.positionals.length === 1) {
+    else if (parsed.positionals.length > 1) throw new TypeError(`expected at most one system.toml, got ${parsed.positionals.join(", ")}`);
+    if (name === "build" && parsed.positionals.length === 1) {
       if (typeof values.system === "string") throw new TypeError("name the system once: either as an argument or with --system");
       values.system = parsed.positionals[0];
     }
@@ -145,7 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   if (values.help) return printUsage(command.usage, true);
   try {
-    return await command.run(values);
+    return await command.run(values, positionals);
   } catch (error) {
     if (error instanceof BuildError) console.error(error.describe());
     else console.error(`optios ${name}: ${(error as Error).message}`);
@@ -180,6 +216,7 @@ function qemuOptions(values: OptionValues): QemuOptions {
     uefi: Boolean(values.uefi),
     gui: Boolean(values.gui),
     reboot: true, // the shell's `reboot` reboots; Ctrl-A X quits
+    deploySocket: deploySocketPath, // COM2: `optios deploy` (a system without [system] deploy = true ignores it)
     accel,
     memory: values.memory as string | undefined,
   };

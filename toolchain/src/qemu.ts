@@ -36,6 +36,8 @@ export interface QemuOptions {
   rtcBase?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
+  /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
+  deploySocket?: string;
 }
 
 export const defaultMemory = "128M";
@@ -60,6 +62,7 @@ export function qemuArguments(options: QemuOptions): string[] {
   const argumentList = ["-accel", accel, "-m", memory, ...(options.reboot ? [] : ["-no-reboot"])];
   if (!options.gui) argumentList.push("-display", "none");
   argumentList.push("-serial", "mon:stdio");
+  if (options.deploySocket !== undefined) argumentList.push("-serial", `unix:${options.deploySocket},server=on,wait=off`);
   if (options.rtcBase !== undefined) argumentList.push("-rtc", `base=${options.rtcBase}`);
   argumentList.push("-device", `isa-debug-exit,iobase=0x${debugExitPort.toString(16)},iosize=0x04`);
   if (options.uefi) {
@@ -91,6 +94,9 @@ export function runHints(options: QemuOptions, menuEntries: number): string[] {
     "serial   this terminal is the guest's serial console: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor and back",
     `consoles ESC then 1…4 shows console 1…4 here${options.gui ? "; Alt+F1…F4 in QEMU's window" : " (Alt+F1…F4 on the screen, with GUI=1)"}`,
   ];
+  if (options.deploySocket !== undefined) {
+    hints.push(`deploy   optios deploy NAME… sends new handler versions to this machine over ${options.deploySocket} (docs/upgrade.md)`);
+  }
   if (options.kernel) return hints; // PVH: no firmware, no GRUB
   if (menuEntries > 1) {
     hints.push(`grub     ${menuEntries} generations on the menu, newest first: within ${menuTimeoutSeconds} s press ↓ (or v) to reach an older one, then Enter`);

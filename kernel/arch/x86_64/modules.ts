@@ -62,5 +62,9 @@
 // @ts-ignore: decorator
 @external("hardware", "module_state_restore") export declare function moduleStateRestore(module: i32, source: u64, globalsBytes: u32,
   memoryBytes: u64): u32;
+// A live upgrade keeping the state: module `from`'s committed globals and memory become `to`'s, right after
+// `to` started (0, or 1 if they do not fit it).
+// @ts-ignore: decorator
+@external("hardware", "module_state_copy") export declare function moduleStateCopy(from: i32, to: i32): u32;
 // @ts-ignore: decorator
 @external("hardware", "module_globals_layout") export declare function moduleGlobalsLayout(module: i32): u32;

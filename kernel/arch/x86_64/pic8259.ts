@@ -1,7 +1,7 @@
 // Intel 8259A PICs: moved off the exception vectors (to 32-47) and masked, then the legacy lines we use unmasked.
 //
 // The local APIC's timer is the clock (vector 32, which IRQ 0 would share: IRQ 0 stays
-// masked). The keyboard (IRQ 1 → vector 33) and COM1 (IRQ 4 → vector 36) come through the
+// masked). The keyboard (IRQ 1 → vector 33), COM2 (IRQ 3 → 35) and COM1 (IRQ 4 → 36) come through the
 // PIC, which reaches the CPU through the local APIC's LINT0 in virtual-wire mode.
 
 import { portWrite8 } from "./machine";
@@ -21,6 +21,8 @@ const END_OF_INTERRUPT: u8 = 0x20;
 
 export const IRQ_KEYBOARD: u8 = 1;
 export const IRQ_COM1: u8 = 4;
+/** COM2, the deploy port (handlers/deploy.ts). */
+export const IRQ_COM2: u8 = 3;
 
 /** The vector a primary-PIC line arrives on. */
 export function picVector(irq: u8): u32 {

@@ -1,4 +1,4 @@
-// 16550 UART on COM1: the serial console (115200 8N1), polled output, bytes in.
+// 16550 UART: COM1 is the serial console, COM2 the deploy port (115200 8N1), polled output, bytes in.
 
 import { ConsoleOutput } from "../../console/console";
 import { Text } from "../../console/text";
@@ -6,6 +6,8 @@ import { portRead8, portWrite8 } from "./machine";
 
 // Registers, as offsets from the port base (DLAB = divisor latch access bit in LINE_CONTROL).
 const COM1: u16 = 0x3f8;
+/** The second serial port: the deploy port (handlers/deploy.ts), IRQ 3. */
+export const COM2: u16 = 0x2f8;
 const DATA: u16 = 0; //               read: receive buffer; write: transmit holding (DLAB=0)
 const INTERRUPT_ENABLE: u16 = 1; //   DLAB=0
 const DIVISOR_LOW: u16 = 0; //        DLAB=1

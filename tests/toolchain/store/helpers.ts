@@ -28,7 +28,7 @@ export function textFiles(files: Record<string, string>): EntryFile[] {
 
 export function systemWith(version: string, handlerVersion = "1"): { config: SystemConfig; canonicalJson: string } {
   const config: SystemConfig = {
-    system: { hostname: "box", version, keepGenerations: 5 },
+    system: { hostname: "box", version, keepGenerations: 5, deploy: false },
     foreground: { max: 1, programs: [] },
     handlers: [{
       name: "heartbeat", source: "heartbeat.ts", version: handlerVersion,

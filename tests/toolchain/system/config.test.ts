@@ -35,7 +35,7 @@ describe("a valid system.toml", () => {
     });
     const { config, canonicalJson, hash } = await load(folder);
     expect(config).toEqual({
-      system: { hostname: "kitchen-box", version: "2.1", keepGenerations: 3 },
+      system: { hostname: "kitchen-box", version: "2.1", keepGenerations: 3, deploy: false },
       foreground: { max: 2, programs: ["shell"] },
       handlers: [{
         name: "heartbeat", source: "handlers/heartbeat.ts", version: "1",
@@ -90,7 +90,7 @@ describe("each mistake has its exact message", () => {
     ["a misspelt handler key", `${SYSTEM}${HANDLER}every = "1s"\n${HANDLER.replace("heartbeat", "pulse")}evrey = "250ms"\n`,
       "system.toml:13: unknown key 'evrey' in [[handlers]] #2 (name 'pulse'); did you mean 'every'?"],
     ["an unknown top-level key", `sytem = 1\n${SYSTEM}`, "system.toml:1: unknown key 'sytem' at the top level; did you mean 'system'?"],
-    ["an unknown key with nothing close", `${SYSTEM}colour = "red"\n`, "system.toml:4: unknown key 'colour' in [system]; expected one of: hostname, version, keep_generations"],
+    ["an unknown key with nothing close", `${SYSTEM}colour = "red"\n`, "system.toml:4: unknown key 'colour' in [system]; expected one of: hostname, version, keep_generations, deploy"],
     ["a bad hostname", `[system]\nhostname = "my_box"\nversion = "1"\n`,
       `system.toml:2: [system] hostname: expected an RFC 1123 label (1 to 63 letters, digits or '-', not starting or ending with '-'), got "my_box"`],
     ["a missing version", `[system]\nhostname = "box"\n`, "system.toml: [system] version: missing in this file and its includes; expected a version string of 1 to 64 printable characters without spaces"],

@@ -9,7 +9,7 @@ const EXAMPLE = "systems/kitchen/system.toml";
 describe("the documented complete example", () => {
   it("loads: it overrides what base.toml sets and adds a doorbell that may emit door events", async () => {
     const { config } = await loadSystem(join(toolchainRepository, EXAMPLE), { root: toolchainRepository });
-    expect(config.system).toEqual({ hostname: "kitchen", version: "0.2.0", keepGenerations: 5 });
+    expect(config.system).toEqual({ hostname: "kitchen", version: "0.2.0", keepGenerations: 5, deploy: false });
     expect(config.foreground).toEqual({ max: 2, programs: ["shell", "counter"] });
     expect(config.handlers.map((handler) => handler.name)).toEqual(["heartbeat", "doorbell"]);
     expect(config.handlers[1].capabilities).toEqual(["emit:door.*"]);

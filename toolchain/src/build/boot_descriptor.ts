@@ -50,7 +50,11 @@ class Strings {
   }
 }
 
-export function encodeDescriptor(config: SystemConfig): Buffer {
+/**
+ * `moduleCrcs` gives each handler's module file's CRC-32 (handlers without one get 0): the
+ * kernel checks a module deployed live against it (docs/upgrade.md).
+ */
+export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<string, number> = new Map()): Buffer {
   const header = recordNamed("DescriptorHeader");
   const handlerRecord = recordNamed("DescriptorHandler");
   const programRecord = recordNamed("DescriptorProgram");
@@ -91,6 +95,7 @@ export function encodeDescriptor(config: SystemConfig): Buffer {
       queueDepth: handler.queueDepth,
       acceptsMessages: handler.triggers.messages ? 1 : 0,
       acceptsCalls: handler.triggers.calls ? 1 : 0,
+      moduleCrc: moduleCrcs.get(handler.name) ?? 0,
     };
   });
   const programs = config.programs.map((program) => {
@@ -123,7 +128,7 @@ export function encodeDescriptor(config: SystemConfig): Buffer {
     magic: DESCRIPTOR_MAGIC, version: DESCRIPTOR_VERSION, totalBytes: total,
     checksum: crc32(bytes.subarray(sizes[0])),
     handlerCount: handlers.length, programCount: programs.length, grantCount: grants.length, eventCount: events.length,
-    stringBytes: text.length, foregroundMax: config.foreground.max,
+    stringBytes: text.length, foregroundMax: config.foreground.max, deployPort: config.system.deploy ? 1 : 0,
   });
   return bytes;
 }

@@ -11,14 +11,15 @@
 // so the same system always gives the same archive byte for byte. GRUB hands the archive
 // to the kernel as a boot module; kernel/fs/cpio.ts reads it in place (docs/filesystem.md).
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { crc32 } from "node:zlib";
 import { stringify } from "smol-toml";
 import type { Project } from "../project.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { formatDuration, formatSize } from "../system/units.ts";
 import { encodeDescriptor } from "./boot_descriptor.ts";
-import { programModulePath, projectSystem } from "./handlers.ts";
+import { modulePath, programModulePath, projectSystem } from "./handlers.ts";
 import { BuildError, type CommandResult } from "./process.ts";
 import type { Step } from "./step.ts";
 import { checkTools, initrdRequirements, toolVersion } from "./tools.ts";
@@ -42,7 +43,8 @@ export const cpioCommand: readonly string[] = [
 export function renderSystemToml(system: LoadedSystem, systemFile: string): string {
   const { config } = system;
   const document: Record<string, unknown> = {
-    system: { hostname: config.system.hostname, version: config.system.version, keep_generations: config.system.keepGenerations },
+    system: { hostname: config.system.hostname, version: config.system.version, keep_generations: config.system.keepGenerations,
+      ...(config.system.deploy ? { deploy: true } : {}) },
     foreground: { max: config.foreground.max, programs: config.foreground.programs },
   };
   // An empty list of tables would render as `handlers = []`; leaving it out means the same.
@@ -79,7 +81,7 @@ export async function makeInitrd(project: Project, system: LoadedSystem): Promis
   mkdirSync(join(staging, "etc"), { recursive: true });
   writeFileSync(join(staging, "etc", "system.toml"), renderSystemToml(system, project.systemFile));
   writeFileSync(join(staging, "etc", "system.json"), system.canonicalJson);
-  writeFileSync(join(staging, "etc", "system.descriptor"), encodeDescriptor(system.config));
+  writeFileSync(join(staging, "etc", "system.descriptor"), encodeDescriptor(system.config, handlerModuleCrcs(project, system)));
   if (system.config.programs.length > 0) mkdirSync(join(staging, "bin"));
   for (const program of system.config.programs) {
     const module = programModulePath(program.name);
@@ -96,6 +98,16 @@ export async function makeInitrd(project: Project, system: LoadedSystem): Promis
       `${result.stdout}${result.stderr}`);
   }
   return names;
+}
+
+/** Each handler's module file's CRC-32 (step handlers built them), for the descriptor. */
+export function handlerModuleCrcs(project: Project, system: LoadedSystem): Map<string, number> {
+  const crcs = new Map<string, number>();
+  for (const handler of system.config.handlers) {
+    const file = join(project.root, modulePath(handler.name));
+    if (existsSync(file)) crcs.set(handler.name, crc32(readFileSync(file)));
+  }
+  return crcs;
 }
 
 /** Every file and folder under `folder`, relative to the staging root, sorted by bytes (as LC_ALL=C). */
@@ -147,10 +159,11 @@ export const initrdStep: Step = {
         files: [
           ...system.files.map((file) => relative(project.root, file)),
           ...system.config.programs.map((program) => programModulePath(program.name)),
+          ...system.config.handlers.map((handler) => modulePath(handler.name)),
         ],
         commands: [cpioCommand],
         tools: [`cpio ${await toolVersion("cpio")}`],
-        values: [system.canonicalJson, renderSystemToml(system, project.systemFile), encodeDescriptor(system.config).toString("base64"),
+        values: [system.canonicalJson, renderSystemToml(system, project.systemFile), encodeDescriptor(system.config, handlerModuleCrcs(project, system)).toString("base64"),
           String(project.sourceDateEpoch)],
       },
       outputs: [initrdArchive],

@@ -103,6 +103,15 @@ export class HandlerHarness extends HarnessModule {
     return this.run(constant("EVENT_BOOT"), 0, "boot", new Uint8Array(0));
   }
 
+  /**
+   * Runs the handler as the new version deployed live over `previousVersion` (EVENT_UPGRADE,
+   * the previous version as payload): its migrate(), if it registered one. On the kernel a
+   * trap here keeps the previous version running (docs/upgrade.md).
+   */
+  upgrade(previousVersion: string): RunResult {
+    return this.run(constant("EVENT_UPGRADE"), 0, "upgrade", new TextEncoder().encode(previousVersion));
+  }
+
   /** Moves now() and wallTime() forward ("1s", "250ms", or nanoseconds). */
   advance(duration: string | number | bigint): void {
     this.clock.advance(duration);

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type CallDeclaration, calls, capabilities, constants, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
+  type CallDeclaration, calls, capabilities, constants, DEPLOY_MAGIC, DEPLOY_VERSION, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
   loadErrors, recordLayout, records, reportTopics, traps,
 } from "../../../interface/optios.ts";
 
@@ -155,6 +155,8 @@ ${eventNameNumber}
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x${DESCRIPTOR_MAGIC.toString(16)};
 export const DESCRIPTOR_VERSION: u32 = ${DESCRIPTOR_VERSION};
+export const DEPLOY_MAGIC: u32 = 0x${DEPLOY_MAGIC.toString(16)};
+export const DEPLOY_VERSION: u32 = ${DEPLOY_VERSION};
 
 ${assemblyScriptRecords("kernel")}`;
 }

@@ -173,6 +173,7 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   const hostname = mergeScalar(fragments.map((fragment) => fragment.system.hostname), "[system] hostname", problems, includedBy);
   const version = mergeScalar(fragments.map((fragment) => fragment.system.version), "[system] version", problems, includedBy);
   const keep = mergeScalar(fragments.map((fragment) => fragment.system.keepGenerations), "[system] keep_generations", problems, includedBy);
+  const deploy = mergeScalar(fragments.map((fragment) => fragment.system.deploy), "[system] deploy", problems, includedBy);
   const max = mergeScalar(fragments.map((fragment) => fragment.foreground.max), "[foreground] max", problems, includedBy);
   if (hostname === undefined) problems.push({ ...rootOrigin, message: `[system] hostname: missing in this file and its includes; expected ${HOSTNAME_FORM}` });
   if (version === undefined) problems.push({ ...rootOrigin, message: `[system] version: missing in this file and its includes; expected ${VERSION_FORM}` });
@@ -184,7 +185,7 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   checkPostAndCallGrants(fragments, handlers, problems);
   const relativeSource = <T extends { source: string }>(item: T): T => ({ ...item, source: relative(rootDirectory, item.source).split(sep).join("/") });
   return {
-    system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS },
+    system: { hostname: hostname ?? "", version: version ?? "", keepGenerations: keep ?? DEFAULT_KEEP_GENERATIONS, deploy: deploy ?? false },
     foreground: { max: max ?? DEFAULT_FOREGROUND_MAX, programs: started },
     handlers: handlers.map(relativeSource),
     programs: programs.map(relativeSource),

@@ -60,6 +60,8 @@ export interface SystemConfig {
     version: string;
     /** How many generations `gc` keeps and the boot menu lists. */
     keepGenerations: number;
+    /** Whether the running machine takes new handler versions on its deploy port, COM2 (`optios deploy`; docs/upgrade.md). */
+    deploy: boolean;
   };
   foreground: {
     /** How many foreground programs may run at once, time-sliced (1 to 4). */
@@ -93,7 +95,7 @@ export const INCLUDE_DEPTH_MAX = 32;
 
 /** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
-export const SYSTEM_KEYS = ["hostname", "version", "keep_generations"] as const;
+export const SYSTEM_KEYS = ["hostname", "version", "keep_generations", "deploy"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
 export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "queue", "budget", "memory",
   "capabilities"] as const;

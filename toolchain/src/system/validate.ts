@@ -30,7 +30,7 @@ export interface Setting<T> {
 export interface Fragment {
   file: string;
   includes: Setting<string>[];
-  system: { hostname?: Setting<string>; version?: Setting<string>; keepGenerations?: Setting<number> };
+  system: { hostname?: Setting<string>; version?: Setting<string>; keepGenerations?: Setting<number>; deploy?: Setting<boolean> };
   foreground: { max?: Setting<number>; programs: Setting<string>[] };
   handlers: Setting<HandlerConfig>[];
   programs: Setting<ProgramConfig>[];
@@ -153,6 +153,10 @@ function checkSystem(checker: FileChecker, table: Table, fragment: Fragment): vo
     const expected = `a whole number from 1 to ${MAXIMUM_KEEP_GENERATIONS}`;
     const keep = checker.expect(table.keep_generations, "system.keep_generations", `${where} keep_generations`, expected, asInteger(1, MAXIMUM_KEEP_GENERATIONS));
     if (keep !== undefined) fragment.system.keepGenerations = { value: keep, origin: checker.origin("system.keep_generations") };
+  }
+  if ("deploy" in table) {
+    const deploy = checker.expect(table.deploy, "system.deploy", `${where} deploy`, "true or false", (value) => (typeof value === "boolean" ? value : null));
+    if (deploy !== undefined) fragment.system.deploy = { value: deploy, origin: checker.origin("system.deploy") };
   }
 }
 

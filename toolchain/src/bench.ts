@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
 import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
 import { measureInput, type InputFigures } from "./bench/input_bench.ts";
+import { measureUpgrades, type UpgradeFigures } from "./bench/upgrade_bench.ts";
 import { measureRebuilds } from "./bench/rebuild_bench.ts";
 import { buildTargets, measureGarbageCollection, printGarbageCollection, printRebuilds } from "./bench/build_bench.ts";
 import { COMPARISON_MEMORY, formatLinuxComparison, measureLinuxComparison } from "./bench/linux_bench.ts";
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
   const sizes = measure.measureSizes(KERNEL, ISO, KERNEL_WASM);
   log("bench: building and booting the handler bench system (test=bench)");
   const handlers = await attempt(measureHandlers);
+  log("bench: live upgrades (optios deploy of the heartbeat handler, again and again)");
+  const upgrades = await attempt(measureUpgrades);
   log("bench: typing at the shell over serial (keystroke -> echo, loglevel=7)");
   const input = await attempt(measureInput);
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
   printReport(runs, statistics, derived, sizes, { smallestMemory, probes, smallestShellMemory, shellProbes }, floorIsoProblem);
   printHandlers(handlers.value, handlers.problem);
   printPrograms(handlers.value, input.value, handlers.problem, input.problem);
+  printUpgrades(upgrades.value, upgrades.problem);
   printGarbageCollection(garbageCollection.value, garbageCollection.problem, log);
   printRebuilds(rebuilds.value, rebuilds.problem, log);
   log(`\nLinux comparison (medians of ${LINUX_ROUNDS} alternating rounds; PVH, -m ${COMPARISON_MEMORY}; docs/benchmarks.md)`);
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     memory: { smallestMebibytes: smallestMemory, probes, isoShell: { smallestMebibytes: smallestShellMemory, probes: shellProbes } },
     handlers: handlers.value ?? { problem: handlers.problem },
     input: input.value ?? { problem: input.problem },
+    upgrades: upgrades.value ?? { problem: upgrades.problem },
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
     linuxComparison: linux.value ?? { problem: linux.problem },
@@ -281,6 +286,21 @@ function printPrograms(figures: HandlerFigures | undefined, input: InputFigures 
       `${formatNumber(rate.linesPerSecond, 0)} lines/s sustained, guest clock (${formatNumber(rate.ran, 0)} ran, ` +
       `${formatNumber(rate.refused, 0)} refused, ${formatNumber(rate.seconds, 2)} s)`);
   } else log(`  keystroke → echo not measured: ${inputProblem}`);
+}
+
+function printUpgrades(figures: UpgradeFigures | undefined, problem: string | undefined): void {
+  log("\nLive upgrades (optios deploy; docs/upgrade.md)");
+  if (!figures) {
+    log(`  not measured: ${problem}`);
+    return;
+  }
+  formatTable([
+    ["", "median", "min", "max"],
+    [`swap in the kernel, guest TSC cycles (${figures.deploys} deploys of ${figures.handler})`, formatNumber(figures.swapCycles.median, 0),
+      formatNumber(figures.swapCycles.minimum, 0), formatNumber(figures.swapCycles.maximum, 0)],
+    [`deploy, send → answer, host ms (${formatBytes(figures.transferBytes)} over COM2)`, formatNumber(figures.deployMilliseconds.median),
+      formatNumber(figures.deployMilliseconds.minimum), formatNumber(figures.deployMilliseconds.maximum)],
+  ]).forEach((line) => log(`  ${line}`));
 }
 
 function handlerTargets(figures: HandlerFigures | undefined): Target[] {

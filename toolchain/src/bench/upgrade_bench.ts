@@ -1,0 +1,51 @@
+// `make bench`: the time to swap a handler version live (optios deploy; docs/upgrade.md).
+//
+// Boots the default system's ISO (built in a scratch root) with its deploy port on a unix
+// socket, then deploys the heartbeat handler DEPLOYS times, one after the other. Each is a
+// whole upgrade: the kernel checks the transfer against the descriptor, links and starts the
+// module, copies the state (same version), runs its migrate and unloads the old one. The
+// kernel's answer gives that swap in TSC cycles; the host's clock gives the deploy from the
+// first byte sent to the answer, which is mostly the transfer through QEMU's serial port.
+import { join } from "node:path";
+import { buildSystemInScratch } from "../build/scratch.ts";
+import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "../deploy.ts";
+import { defaultKernelArguments, paths } from "../project.ts";
+import { startMachine, stopAllMachines } from "./machine.ts";
+import { summarize, type Statistics } from "./report.ts";
+
+const DEPLOYS = 10;
+const HANDLER = "heartbeat";
+
+export interface UpgradeFigures {
+  handler: string;
+  deploys: number;
+  transferBytes: number;
+  /** The kernel's swap: checks, link, start, state copy, migrate, unload (guest TSC cycles). */
+  swapCycles: Statistics;
+  /** optios deploy's send → answer on the host: transfer over the serial port plus the swap. */
+  deployMilliseconds: Statistics;
+}
+
+export async function measureUpgrades(): Promise<UpgradeFigures> {
+  const scratch = await buildSystemInScratch(paths.system, defaultKernelArguments, 900_000);
+  try {
+    const socket = join(scratch.root, deploySocketPath);
+    const machine = startMachine({ iso: scratch.iso, memory: "128M", deploySocket: socket });
+    await machine.waitFor("optios$ ", 120_000);
+    const transfer = buildTransfer(scratch.root, HANDLER);
+    const cycles: number[] = [];
+    const milliseconds: number[] = [];
+    for (let i = 0; i < DEPLOYS; i++) {
+      const started = performance.now();
+      const [answer] = await sendTransfers(socket, [transfer]);
+      milliseconds.push(performance.now() - started);
+      const swap = /\(([\d,]+) cycles\)/.exec(answer);
+      if (!deployed(answer) || !swap) throw new Error(`deploy ${i + 1} of ${HANDLER}: ${answer}`);
+      cycles.push(Number(swap[1].replace(/,/g, "")));
+    }
+    return { handler: HANDLER, deploys: DEPLOYS, transferBytes: transfer.length, swapCycles: summarize(cycles), deployMilliseconds: summarize(milliseconds) };
+  } finally {
+    await stopAllMachines();
+    scratch.remove();
+  }
+}

@@ -231,11 +231,12 @@ u32 Z_hardwareZ_module_call(struct Z_hardware_instance_t* h, u32 id, u32 kind, u
   struct module* caller = running;
   if (!callee || !callee->descriptor->handle || !callee->snapshot || !caller || callee == caller)
     return WASM_RT_TRAP_CALL_INDIRECT;
-  if (!called_in_this_run(callee)) {
+  int first = !called_in_this_run(callee);
+  if (first) {
     snapshot_begin(callee->snapshot);
     callees[callee_count++] = callee;
   }
-  snapshot_savepoint(callee->snapshot);
+  snapshot_savepoint(callee->snapshot, first); /* the first call's savepoint is the transaction's start */
   snapshot_track(callee->snapshot);
   struct handle_arguments arguments = {callee, kind, source, name, payload_length, timestamp};
   running = callee;

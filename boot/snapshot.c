@@ -8,6 +8,12 @@
  * Both cost in proportion to the pages the run dirtied, never to the memory's size. The
  * globals (and the memory's current size) live in the module instance, which is small and
  * copied whole. Undo pages are recycled through a free list.
+ *
+ * A fault is the expensive part (an exception, the full register and SSE save, a TLB
+ * refill), and most runs write the same first page: an AssemblyScript module's shadow stack.
+ * So a commit remembers the first SNAPSHOT_HOT_PAGES pages the run wrote, and the next begin
+ * takes them at once, undo copy and all, as a fault would: a run that writes them again
+ * does so without faulting; one that does not pays a copy it did not need.
  */
 #include "boot.h"
 #include "snapshot.h"
@@ -56,19 +62,33 @@ void snapshot_destroy(struct snapshot* snapshot) {
   runtime_release(snapshot, sizeof *snapshot + 2 * snapshot->instance_bytes);
 }
 
+/* Records `page`'s undo copy and makes it writable (a first write, by fault or ahead of one); 0 when there is no room. */
+static int take_page(struct snapshot* snapshot, uint64_t page) {
+  void* undo = snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? take_undo_page() : NULL;
+  if (!undo) return 0;
+  memcpy(undo, (void*)page, PAGE_BYTES);
+  snapshot->dirty_pages[snapshot->dirty_count] = (uint8_t*)page;
+  snapshot->undo_pages[snapshot->dirty_count] = undo;
+  snapshot->dirty_count++;
+  paging_set_writable(page, PAGE_BYTES, 1);
+  return 1;
+}
+
 void snapshot_begin(struct snapshot* snapshot) {
   snapshot->dirty_count = 0;
   snapshot->savepoint = 0;
   tracking = snapshot;
+  for (uint32_t i = 0; i < snapshot->hot_count; i++) take_page(snapshot, (uint64_t)snapshot->hot_pages[i]);
 }
 
 void snapshot_track(struct snapshot* snapshot) {
   tracking = snapshot;
 }
 
-void snapshot_savepoint(struct snapshot* snapshot) {
-  for (uint32_t i = 0; i < snapshot->dirty_count; i++) paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
-  snapshot->savepoint = snapshot->dirty_count;
+void snapshot_savepoint(struct snapshot* snapshot, int at_begin) {
+  if (!at_begin)
+    for (uint32_t i = 0; i < snapshot->dirty_count; i++) paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
+  snapshot->savepoint = at_begin ? 0 : snapshot->dirty_count;
   memcpy(snapshot->committed_instance + snapshot->instance_bytes, snapshot->instance, snapshot->instance_bytes);
 }
 
@@ -94,15 +114,9 @@ int snapshot_write_fault(uint64_t address, uint64_t error_code) {
   const uint64_t present_and_write = 0x3;
   if (!snapshot || (error_code & present_and_write) != present_and_write) return 0;
   if (address < (uint64_t)snapshot->memory || address >= (uint64_t)snapshot->memory + snapshot->memory_bytes) return 0;
-  uint64_t page = address & ~(PAGE_BYTES - 1);
-  void* undo = snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? take_undo_page() : NULL;
   /* No room to keep the run undoable: end it (it rolls back), saying why. */
-  if (!undo) wasm_rt_trap(snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? WASM_RT_TRAP_OOB : (wasm_rt_trap_t)MODULE_TRAP_DIRTY_LIMIT);
-  memcpy(undo, (void*)page, PAGE_BYTES);
-  snapshot->dirty_pages[snapshot->dirty_count] = (uint8_t*)page;
-  snapshot->undo_pages[snapshot->dirty_count] = undo;
-  snapshot->dirty_count++;
-  paging_set_writable(page, PAGE_BYTES, 1);
+  if (!take_page(snapshot, address & ~(PAGE_BYTES - 1)))
+    wasm_rt_trap(snapshot->dirty_count < SNAPSHOT_DIRTY_PAGES_MAX ? WASM_RT_TRAP_OOB : (wasm_rt_trap_t)MODULE_TRAP_DIRTY_LIMIT);
   return 1;
 }
 
@@ -111,6 +125,8 @@ void snapshot_commit(struct snapshot* snapshot) {
     paging_set_writable((uint64_t)snapshot->dirty_pages[i], PAGE_BYTES, 0);
     give_undo_page(snapshot->undo_pages[i]);
   }
+  snapshot->hot_count = snapshot->dirty_count < SNAPSHOT_HOT_PAGES ? snapshot->dirty_count : SNAPSHOT_HOT_PAGES;
+  for (uint32_t i = 0; i < snapshot->hot_count; i++) snapshot->hot_pages[i] = snapshot->dirty_pages[i];
   memcpy(snapshot->committed_instance, snapshot->instance, snapshot->instance_bytes);
   snapshot->commits++;
   snapshot->pages_committed += snapshot->dirty_count;

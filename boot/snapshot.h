@@ -6,6 +6,8 @@
 
 /* Pages one run may dirty; a run that needs more traps (MODULE_TRAP_DIRTY_LIMIT) and is rolled back. */
 #define SNAPSHOT_DIRTY_PAGES_MAX DIRTY_PAGES_MAX /* interface/optios.ts */
+/* Pages the last committed run wrote first, made writable (with their undo copies) when the next run begins. */
+#define SNAPSHOT_HOT_PAGES 2
 
 struct snapshot {
   uint8_t* memory;
@@ -18,6 +20,9 @@ struct snapshot {
   uint64_t commits, rollbacks, pages_committed, pages_rolled_back;
   /* A savepoint inside the open transaction (a nested call): undo entries from here on belong to it. */
   uint32_t savepoint;
+  /* The first pages the last committed run wrote (its stack's, for AssemblyScript): taken at begin, without a fault. */
+  uint32_t hot_count;
+  uint8_t* hot_pages[SNAPSHOT_HOT_PAGES];
   /* instance_bytes twice: the globals as of the last commit, then as of the savepoint. */
   uint8_t committed_instance[];
 };
@@ -30,8 +35,12 @@ void snapshot_commit(struct snapshot* snapshot);
 void snapshot_rollback(struct snapshot* snapshot);
 /* Tracks this snapshot's writes from now on (another snapshot of the same transaction may have been tracked). */
 void snapshot_track(struct snapshot* snapshot);
-/* Opens a savepoint: the pages dirtied so far are protected again, so a later write records a second undo copy. */
-void snapshot_savepoint(struct snapshot* snapshot);
+/*
+ * Opens a savepoint: the pages dirtied so far are protected again, so a later write records a
+ * second undo copy. `at_begin`: nothing ran since snapshot_begin, so the undo copies taken so
+ * far (the hot pages) already hold the savepoint's contents and stay writable.
+ */
+void snapshot_savepoint(struct snapshot* snapshot, int at_begin);
 /* Undoes everything since the savepoint (the transaction stays open). */
 void snapshot_rollback_to_savepoint(struct snapshot* snapshot);
 /* Called for page faults: 1 when it was a tracked first write (resume), 0 when it is not ours. */

@@ -50,46 +50,57 @@ function checked(result: i64): i64 {
   return result;
 }
 
+// The event being handled lives in module globals, not in an object's fields: globals are
+// part of the instance, which the kernel copies as a whole, while every page of linear
+// memory a run writes costs a write fault and a 4 KiB undo copy (docs/handlers.md). So an
+// event without a payload reaches the handler without writing a page.
+const noPayload = new Uint8Array(0);
+const nameBuffer = new Uint8Array(EVENT_NAME_MAX_BYTES);
+let runningKind: u8 = 0;
+let runningSource: u32 = 0;
+let runningNameNumber: u32 = 0;
+let runningTimestamp: u64 = 0;
+let runningName: string | null = null;
+let runningPayload: Uint8Array = noPayload;
+
 /**
- * The event being handled. One Event object serves every run (allocating one per run would
- * dirty heap pages that the kernel must then commit): read it during the run, and copy what
- * you want to keep.
+ * The event being handled. One Event object serves every run: read it during the run, and
+ * copy what you want to keep.
  */
 export class Event {
   /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE or EVENT_CALL (EVENT_UPGRADE goes to migrate()). */
-  kind: u8 = 0;
+  get kind(): u8 {
+    return runningKind;
+  }
   /** Who caused it: a timer's number, or the emitting handler's number. */
-  source: u32 = 0;
+  get source(): u32 {
+    return runningSource;
+  }
   /** For app events, the name as a number: eventNumber("door.opened") (a comparison without a kernel call); 0 for timers and boot. */
-  nameNumber: u32 = 0;
-  private knownName: string | null = null;
+  get nameNumber(): u32 {
+    return runningNameNumber;
+  }
   /**
    * The event's name: an app event's ("door.opened"), a message's or call's sender ("ping"), or "boot",
    * or "timer" (asked of the kernel once a run, on first use).
    */
   get name(): string {
-    if (this.knownName == null) {
+    if (runningName == null) {
       const length = <i32>gateEventName(nameBuffer.dataStart, <u32>EVENT_NAME_MAX_BYTES);
-      this.knownName = String.UTF8.decodeUnsafe(nameBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), EVENT_NAME_MAX_BYTES));
+      runningName = String.UTF8.decodeUnsafe(nameBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), EVENT_NAME_MAX_BYTES));
     }
-    return this.knownName!;
-  }
-  /** A new event for this object (handle() calls it): its name is asked anew. */
-  arrived(kind: u8, source: u32, nameNumber: u32, timestamp: u64): void {
-    this.kind = kind;
-    this.source = source;
-    this.nameNumber = nameNumber;
-    this.timestamp = timestamp;
-    this.knownName = null;
+    return runningName!;
   }
   /** When it was posted, in nanoseconds since boot. */
-  timestamp: u64 = 0;
+  get timestamp(): u64 {
+    return runningTimestamp;
+  }
   /** The event's payload bytes (empty for timers and boot). */
-  payload: Uint8Array = noPayload;
+  get payload(): Uint8Array {
+    return runningPayload;
+  }
 }
 
-const noPayload = new Uint8Array(0);
-const nameBuffer = new Uint8Array(EVENT_NAME_MAX_BYTES);
 const current = new Event();
 
 let handler: ((event: Event) => void) | null = null;
@@ -223,6 +234,27 @@ export function reply(data: Uint8Array): bool {
   return checked(gateReply(data.dataStart, <u32>data.byteLength)) == 0;
 }
 
+/** call() with a UTF-8 text request and reply: null when refused or failed (lastError says which). */
+export function callText(name: string, request: string): string | null {
+  const answer = call(name, Uint8Array.wrap(String.UTF8.encode(request)));
+  return answer == null ? null : String.UTF8.decode(answer.buffer);
+}
+
+/** reply() with UTF-8 text. */
+export function replyText(text: string): bool {
+  return reply(Uint8Array.wrap(String.UTF8.encode(text)));
+}
+
+/** post() with a UTF-8 text message. */
+export function postText(name: string, text: string): bool {
+  return post(name, Uint8Array.wrap(String.UTF8.encode(text)));
+}
+
+/** The event's payload as UTF-8 text (a message's, a call's request, an app event's payload). */
+export function payloadText(event: Event): string {
+  return String.UTF8.decode(event.payload.buffer);
+}
+
 /** A handler's counters, as the kernel's supervision keeps them (see status()). */
 export type HandlerStatus = StatusRecord;
 
@@ -240,11 +272,15 @@ export function status(name: string): HandlerStatus | null {
 
 /** The entry point the kernel calls for each event; re-export it from the handler. */
 export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payloadLength: u32): void {
-  current.arrived(kind, source, name, timestamp);
-  current.payload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
-  if (payloadLength > 0) gatePayload(current.payload.dataStart, payloadLength);
+  runningKind = kind;
+  runningSource = source;
+  runningNameNumber = name;
+  runningTimestamp = timestamp;
+  runningName = null; // asked anew, on first use
+  runningPayload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
+  if (payloadLength > 0) gatePayload(runningPayload.dataStart, payloadLength);
   if (kind == <u8>EVENT_UPGRADE) {
-    if (migrator != null) migrator!(String.UTF8.decode(current.payload.buffer));
+    if (migrator != null) migrator!(String.UTF8.decode(runningPayload.buffer));
   } else if (handler != null) handler!(current);
 }
 

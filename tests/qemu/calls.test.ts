@@ -48,4 +48,21 @@ describe.sequential("calls between handlers", () => {
     expect(output).toContain("client: nobody -> failed: not granted: the module's capabilities do not allow this call");
     expect(output).toContain("gate: refused client's call handler_call: it needs the capability call:nobody");
   });
+
+  test("handlers shows calls made and served, and each handler's last failed call", async () => {
+    const output = await shellCommand(guest(), "handlers");
+    // client: at least the 9 asks above, "self" and "nobody" included (a failed run's retries, before
+    // its reset, call again), none served; ledger: none made, at least the 5 calls that succeeded.
+    const client = /^client\s+1\s+\d+\s+\d+\s+\d+\s+0\/16\s+(\d+)\/(\d+)\s/m.exec(output);
+    const ledger = /^ledger\s+1\s+\d+\s+\d+\s+\d+\s+0\/16\s+(\d+)\/(\d+)\s/m.exec(output);
+    expect(client, output).not.toBeNull();
+    expect(ledger, output).not.toBeNull();
+    expect(Number(client![1])).toBeGreaterThanOrEqual(9);
+    expect(Number(client![2])).toBe(0);
+    expect(Number(ledger![1])).toBe(0);
+    expect(Number(ledger![2])).toBeGreaterThanOrEqual(5);
+    // A call the gate refuses (call:nobody not granted) never reaches the callee: the gate logs it,
+    // naming the capability; the last call that failed past the gate was the call to itself.
+    expect(output).toContain("client: last failed call to 'client': a handler may not call itself");
+  });
 });

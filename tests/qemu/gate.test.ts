@@ -87,7 +87,7 @@ describe.sequential("capabilities, granted and refused", () => {
     expect(await command("mem")).toContain(`mem: ${NOT_GRANTED}`);
     expect(await command("uptime")).toContain(`uptime: ${NOT_GRANTED}`);
     expect(await command("log")).toContain("gate: refused caller's call emit");
-    expect(await command("handlers")).toMatch(/^caller +1 +\d+ +0 +\d+ +\d+\/16 +running +-$/m);
+    expect(await command("handlers")).toMatch(/^caller +1 +\d+ +0 +\d+ +\d+\/16 +0\/0 +running +-$/m);
   });
 
   test("reset: the granted handler is reset; another is refused", async () => {

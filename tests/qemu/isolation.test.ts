@@ -108,8 +108,8 @@ describe("the kernel and every other module are intact", () => {
     for (const [name, trap] of Object.entries(FIXTURES)) {
       // name, version, runs (the boot run and the failures), failures, state bytes, queue (waiting/depth), state, last failure
       expect(table).toMatch(new RegExp(
-        `^${name}\\s+1\\s+${MAXIMUM_FAILURES + 1}\\s+${MAXIMUM_FAILURES}\\s+\\d+\\s+0\/16\\s+quarantined\\s+trapped \\(${escape(trap)}\\)$`, "m"));
+        `^${name}\\s+1\\s+${MAXIMUM_FAILURES + 1}\\s+${MAXIMUM_FAILURES}\\s+\\d+\\s+0\/16\\s+0\/0\\s+quarantined\\s+trapped \\(${escape(trap)}\\)$`, "m"));
     }
-    expect(table).toMatch(/^ticker\s+1\s+\d+\s+0\s+\d+\s+\d+\/16\s+running\s+-$/m);
+    expect(table).toMatch(/^ticker\s+1\s+\d+\s+0\s+\d+\s+\d+\/16\s+0\/0\s+running\s+-$/m);
   });
 });

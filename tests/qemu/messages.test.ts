@@ -34,7 +34,7 @@ describe.sequential("post between handlers", () => {
     expect(output).toContain("[poster] poster: post #6 refused: the event queue is full");
     expect(output).not.toMatch(/inbox: got 'batch 3 #5/);
     // The handlers table shows each queue's depth (system.toml queue) and what waits in it.
-    expect(await command("handlers", /^ticker .*$/m)).toMatch(/^inbox\s+1\s+\d+\s+0\s+\d+\s+0\/4\s+running\s+-$/m);
+    expect(await command("handlers", /^ticker .*$/m)).toMatch(/^inbox\s+1\s+\d+\s+0\s+\d+\s+0\/4\s+0\/0\s+running\s+-$/m);
   });
 
   test("a run that rolls back posts nothing, however often it is retried; the queue works on after", async () => {

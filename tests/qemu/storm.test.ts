@@ -51,8 +51,8 @@ describe.sequential("a handler that floods itself", () => {
 
   test("handlers shows the storm throttled and the ticker running", async () => {
     const table = await command("handlers");
-    expect(table).toMatch(/^storm +1 +\d+ +0 +\d+ +\d+\/16 +throttled +-$/m);
-    expect(table).toMatch(/^ticker +1 +\d+ +0 +\d+ +\d+\/16 +running +-$/m);
+    expect(table).toMatch(/^storm +1 +\d+ +0 +\d+ +\d+\/16 +0\/0 +throttled +-$/m);
+    expect(table).toMatch(/^ticker +1 +\d+ +0 +\d+ +\d+\/16 +0\/0 +running +-$/m);
   });
 
   test("a reset ends the storm: the handler is back to its initial state and no longer throttled", async () => {

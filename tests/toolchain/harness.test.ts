@@ -69,6 +69,17 @@ describe("a handler in the harness", () => {
     expect(handler.post("status").logs).toEqual(["runs 4 failures 2"]); // the run asking is not counted yet
   });
 
+  it("runs migrate() for a live upgrade, and rolls a failing one back like any run", async () => {
+    const handler = await keeper();
+    handler.post("add", new Uint8Array([4]));
+    const failed = handler.upgrade("broken");
+    expect(failed).toMatchObject({ committed: false, logs: ["migrating from version broken"] });
+    expect(failed.failure).toMatch(/^aborted: cannot migrate from a broken version at /);
+    expect(handler.post("add", new Uint8Array([1])).logs).toEqual(["total 5 after 2 adds"]); // its state as before
+    expect(handler.upgrade("6").logs).toEqual(["migrating from version 6"]);
+    expect(handler.post("add", new Uint8Array([1])).logs).toEqual(["total 1001 after 3 adds"]); // migrate's change committed
+  });
+
   it("reset() puts it back to its initial state", async () => {
     const handler = await keeper();
     handler.post("add", new Uint8Array([9]));

@@ -2,7 +2,7 @@
 // one message to itself in flight. The shell's "go" posts message 1; message n posts n + 1.
 // So between any two of its runs exactly one message waits in its queue: an upgrade always
 // finds one queued event to hand to the new version.
-import { Event, EVENT_MESSAGE, log, on, post } from "optios";
+import { Event, EVENT_MESSAGE, log, on, payloadText, postText } from "optios";
 export { handle } from "optios";
 
 export const version = "1";
@@ -12,10 +12,10 @@ let relayed: u32 = 0;
 on((event: Event): void => {
   if (event.kind != EVENT_MESSAGE) {
     log("relay 1: chain started");
-    post("relay", Uint8Array.wrap(String.UTF8.encode("1")));
+    postText("relay", "1");
     return;
   }
-  const n = I32.parseInt(String.UTF8.decode(event.payload.buffer));
+  const n = I32.parseInt(payloadText(event));
   relayed++;
-  post("relay", Uint8Array.wrap(String.UTF8.encode((n + 1).toString())));
+  postText("relay", (n + 1).toString());
 });

@@ -1,7 +1,7 @@
 // Test fixture for live upgrades (tests/qemu/upgrade.test.ts), version 2 of relay.ts: its
 // migrate says what it replaced, and the first chain message it gets (the one queued for
 // version 1 when the swap happened) ends the chain.
-import { Event, EVENT_MESSAGE, log, migrate, on } from "optios";
+import { Event, EVENT_MESSAGE, log, migrate, on, payloadText } from "optios";
 export { handle } from "optios";
 
 export const version = "2";
@@ -15,5 +15,5 @@ migrate((previousVersion: string): void => {
 on((event: Event): void => {
   if (event.kind != EVENT_MESSAGE || took) return;
   took = true;
-  log("relay 2: took over the chain at message " + String.UTF8.decode(event.payload.buffer) + "; ending it");
+  log("relay 2: took over the chain at message " + payloadText(event) + "; ending it");
 });

@@ -89,7 +89,7 @@ export const gccStep: Step = {
     const flags = compilerFlags(project);
     return units.map((source): Task => {
       const object = objectPath(source);
-      const command = ["gcc", ...unitFlags(flags, source), "-c", source, "-o", object];
+      const command = ["gcc", ...flags, "-c", source, "-o", object];
       return {
         key: `gcc-${basename(source)}`,
         cached: true,
@@ -103,15 +103,6 @@ export const gccStep: Step = {
     });
   },
 };
-
-/**
- * The translated kernel is compiled for size (-Os), boot/ for speed (-O2): kernel.c is 90% of
- * the image, and -Os made it 47 KB smaller at no measured cost to dispatch, calls or boot
- * (docs/build.md, "The kernel's size").
- */
-export function unitFlags(flags: readonly string[], source: string): string[] {
-  return source === paths.kernelC ? flags.map((flag) => (flag === "-O2" ? "-Os" : flag)) : [...flags];
-}
 
 function checkDistinctObjects(units: readonly string[]): void {
   const seen = new Map<string, string>();

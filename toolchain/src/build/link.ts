@@ -14,8 +14,13 @@ import { formatBytes } from "./report.ts";
 import type { Step } from "./step.ts";
 import { toolVersion } from "./tools.ts";
 
-/** The most build/kernel.elf may weigh (DESIGN.md §5: small enough for embedded use). */
-export const KERNEL_BUDGET_BYTES = 256 * 1024;
+/**
+ * The most build/kernel.elf may weigh (DESIGN.md §5: small enough for embedded use). 256 KiB
+ * until live upgrades (the deploy port and the swap, about 18 KiB) took the kernel to 273 KiB;
+ * compiling kernel.c with -Os instead would have made it 227 KiB but dispatch and calls a third
+ * to two times slower (docs/build.md, "The kernel's size"), so the budget grew instead.
+ */
+export const KERNEL_BUDGET_BYTES = 288 * 1024;
 
 /**
  * -z max-page-size=0x1000   keeps the 1 MiB load address from being padded to 2 MiB pages

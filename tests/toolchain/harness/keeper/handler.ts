@@ -1,11 +1,18 @@
 // keeper: a handler for the harness's own tests — it keeps a total, emits, reads the clocks, and fails on request.
-import { call, emit, Event, EVENT_CALL, EVENT_MESSAGE, eventNumber, lastError, post, reply, log, now, on, status, wallTime } from "optios";
+import { call, emit, Event, EVENT_CALL, EVENT_MESSAGE, eventNumber, lastError, migrate, post, reply, log, now, on, status, wallTime } from "optios";
 export { handle } from "optios";
 
 export const version = "7";
 
 let total: u32 = 0;
 const history = new Array<u32>();
+
+// A live upgrade over version "broken" fails; over any other, it records where it came from.
+migrate((previousVersion: string): void => {
+  total = 1000;
+  log("migrating from version " + previousVersion);
+  if (previousVersion == "broken") throw new Error("cannot migrate from a broken version");
+});
 
 on((event: Event): void => {
   if (event.name == "add") {

@@ -5,7 +5,7 @@
 // this table on every call. A module can neither see nor change it. Indexed by the module
 // number boot/modules.c hands out (0 .. MODULES_MAX-1), which is reused after an unload.
 
-import { CALLER_HANDLER, CALLER_PROGRAM, MODULES_MAX } from "./interface";
+import { CALLER_HANDLER, CALLER_PROGRAM, eventNameNumber, MODULES_MAX } from "./interface";
 
 /** One capability granted to a module: its number, and the name or prefix ('*' last) its argument must match. */
 export class Grant {
@@ -18,6 +18,8 @@ export class Caller {
   /** The handler's index in the registry, or the program's slot. */
   index: i32 = -1;
   name: string = "";
+  /** The number its name travels as in a delivery it sends (eventNameNumber of the name's UTF-8 bytes). */
+  nameNumber: u32 = 0;
   grants: Grant[] = [];
   /** Calls refused so far (their log lines are rate-limited by it). */
   refusals: u32 = 0;
@@ -42,6 +44,8 @@ function admit(module: i32, kind: u8, index: i32, name: string, grants: Grant[])
   caller.kind = kind;
   caller.index = index;
   caller.name = name;
+  const bytes = String.UTF8.encode(name);
+  caller.nameNumber = eventNameNumber(changetype<usize>(bytes), bytes.byteLength);
   caller.grants = grants;
   callers[module] = caller;
 }

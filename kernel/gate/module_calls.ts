@@ -141,7 +141,7 @@ export function post(caller: Caller, module: i32, a: u64, b: u64, message: u64, 
   if (fromHandler && !runMayEmit()) return ERROR_EMIT_LIMIT;
   if (!copyIn(module, changetype<usize>(emitted), message, messageLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(readTsc());
-  if (postTo(target, EVENT_MESSAGE, sourceOf(caller), nameNumber(caller.name), now, changetype<usize>(emitted),
+  if (postTo(target, EVENT_MESSAGE, sourceOf(caller), caller.nameNumber, now, changetype<usize>(emitted),
     <i32>messageLength)) return 0;
   if (fromHandler) countRefusal(caller, now);
   return ERROR_QUEUE_FULL;
@@ -200,7 +200,7 @@ function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLe
   const start = readTsc();
   if (!copyIn(module, changetype<usize>(request), requestAddress, requestLength)) return ERROR_BAD_ADDRESS;
   const now = clockNanoseconds(start);
-  const callerNumber = nameNumber(caller.name);
+  const callerNumber = caller.nameNumber;
   callerDelivery.copyFrom(delivery);
   memory.copy(changetype<usize>(callerPayload), changetype<usize>(deliveryPayload), <usize>delivery.payloadLength);
   delivery.kind = EVENT_CALL;

@@ -1,7 +1,6 @@
 // Host-test entry for the gate (kernel/gate/) and the boot descriptor reader, driven by tests/host/gate.test.ts.
 //
-// Bytes from JavaScript arrive in `input`; text results land in `output` (UTF-8), each call
-// returning their length.
+// Bytes and text travel through exchange.ts's buffers.
 
 import { checkDescriptor, crc32, readDescriptor } from "../../kernel/config/boot_descriptor";
 import { callImplemented } from "../../kernel/gate/calls";
@@ -11,18 +10,8 @@ import { describeGrants } from "../../kernel/gate/capabilities";
 import { CALL_CAPABILITY, CALL_SLOTS } from "../../kernel/gate/interface";
 import { Text } from "../../kernel/console/text";
 
-const input = new StaticArray<u8>(65536);
-const output = new StaticArray<u8>(65536);
-
-export function inputPointer(): usize { return changetype<usize>(input); }
-export function outputPointer(): usize { return changetype<usize>(output); }
-
-function put(text: string): i32 {
-  const bytes = String.UTF8.encode(text);
-  const length = min(bytes.byteLength, output.length);
-  memory.copy(changetype<usize>(output), changetype<usize>(bytes), <usize>length);
-  return length;
-}
+import { input, put } from "./exchange";
+export { inputPointer, outputPointer } from "./exchange";
 
 export function callSlots(): i32 { return CALL_SLOTS; }
 export function isImplemented(call: i32): bool { return callImplemented(call); }

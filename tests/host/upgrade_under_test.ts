@@ -2,8 +2,7 @@
 // and the checks of a new version's entry against the running one (kernel/handlers/upgrade.ts),
 // driven by tests/host/upgrade.test.ts.
 //
-// Bytes from JavaScript arrive in `input`; text results land in `output` (UTF-8), each call
-// returning their length.
+// Bytes and text travel through exchange.ts's buffers.
 
 import { readDescriptor } from "../../kernel/config/boot_descriptor";
 import { Text } from "../../kernel/console/text";
@@ -11,19 +10,8 @@ import { describeGrants } from "../../kernel/gate/capabilities";
 import { DeployTransfer, TRANSFER_COMPLETE, TRANSFER_FAILED } from "../../kernel/handlers/deploy";
 import { changedSetting, widerGrant } from "../../kernel/handlers/upgrade";
 import { INPUT_LOST } from "../../kernel/input/input";
-
-const input = new StaticArray<u8>(65536);
-const output = new StaticArray<u8>(65536);
-
-export function inputPointer(): usize { return changetype<usize>(input); }
-export function outputPointer(): usize { return changetype<usize>(output); }
-
-function put(text: string): i32 {
-  const bytes = String.UTF8.encode(text);
-  const length = min(bytes.byteLength, output.length);
-  memory.copy(changetype<usize>(output), changetype<usize>(bytes), <usize>length);
-  return length;
-}
+import { input, put } from "./exchange";
+export { inputPointer, outputPointer } from "./exchange";
 
 /**
  * Two descriptors in `input` (the running one's `runningLength` bytes, then the new one's):

@@ -100,7 +100,7 @@ export const calls: CallDeclaration[] = [
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
-export const reportTopics = ["handlers", "memory", "log", "programs", "uptime", "capabilities"];
+export const reportTopics = ["handlers", "memory", "log", "programs", "uptime", "capabilities", "disks"];
 
 /**
  * A capability's argument narrows it: `emit:door.opened`, `emit:door.*`, `status:*`. Kinds
@@ -209,6 +209,7 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "PATH_MAX_BYTES", value: 256, summary: "a path in the boot filesystem" },
   { name: "CAPABILITIES_MAX", value: 32, summary: "capabilities one module may be granted" },
   { name: "FAILURE_TEXT_MAX_BYTES", value: 160, summary: "the text kept of a module's last failure (abort message and place)" },
+  { name: "DATA_LABEL_MAX_BYTES", value: 32, summary: "a data disk's label (optios disk create --label)" },
   { name: "DEPLOY_MODULE_MAX_BYTES", value: 1024 * 1024, summary: "a handler module sent to a running machine by optios deploy" },
   { name: "DIRTY_PAGES_MAX", value: 1024, summary: "4 KiB pages one handler run may change (its snapshot's undo space)" },
   {
@@ -265,6 +266,10 @@ export const DESCRIPTOR_MAGIC = 0x5344534f;
 export const DEPLOY_MAGIC = 0x4c50444f;
 /** The deploy port's transfer format version: the kernel refuses any other. */
 export const DEPLOY_VERSION = 1;
+/** "ODAT" little-endian: the first four bytes of a data disk's superblock (DataSuperblock; docs/storage.md). */
+export const DATA_MAGIC = 0x5441444f;
+/** The data disk's format version: the kernel leaves a disk of any other alone. */
+export const DATA_FORMAT = 1;
 
 export const records: RecordDeclaration[] = [
   {
@@ -371,6 +376,19 @@ export const records: RecordDeclaration[] = [
       ["descriptorBytes", "u32", "bytes of the generation's boot descriptor after the name"],
       ["moduleBytes", "u32", "bytes of the handler's module after the descriptor (at most DEPLOY_MODULE_MAX_BYTES)"],
       ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "DataSuperblock", for: ["kernel"],
+    summary: "a data disk's superblock, in sectors 0 and 1 (two copies; the valid one with the higher sequence counts); the label follows it",
+    fields: [
+      ["magic", "u32", "DATA_MAGIC"],
+      ["format", "u32", "DATA_FORMAT"],
+      ["sequence", "u64", "bumped by every superblock write, which goes to the other copy"],
+      ["sectors", "u64", "the disk's size when it was formatted, in 512-byte sectors"],
+      ["createdSeconds", "u64", "when it was formatted, seconds since 1970 (0: unknown)"],
+      ["labelBytes", "u32", "bytes of the label after this record (1 to DATA_LABEL_MAX_BYTES)"],
+      ["checksum", "u32", "CRC-32 (IEEE) of the 512-byte sector with this field 0"],
     ],
   },
   {

@@ -24,6 +24,7 @@ import { gateCall } from "./gate/gate";
 import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { deployInitialize, deployInterrupt } from "./handlers/deploy";
+import { dataDiskInitialize, disksInterrupt, isDiskVector } from "./storage/data_disk";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
@@ -82,6 +83,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   picRemapAndMask();                                           // legacy PICs off the exception vectors
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
   bootInformationKeep(information);
+  dataDiskInitialize();                                        // the disk labelled as OptiOS's, if any
   bootFilesystemMount(information);                            // the initrd, read-only at /
   const system = loadDescriptor();                             // /etc/system.descriptor from it
   if (system.error.length > 0) log(LEVEL_WARNING, line.clear().string("boot descriptor: ").string(system.error)
@@ -157,6 +159,7 @@ export function kernel_interrupt(vector: u32): void {
   else if (vector == picVector(IRQ_KEYBOARD)) inputKeyboardInterrupt();
   else if (vector == picVector(IRQ_COM1)) inputSerialInterrupt();
   else if (vector == picVector(IRQ_COM2)) deployInterrupt();
+  else if (isDiskVector(vector)) disksInterrupt(vector);
   else log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
   programsPreempt();                                           // a program was running: the kernel has work
 }

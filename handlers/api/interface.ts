@@ -210,6 +210,8 @@ export const PATH_MAX_BYTES: i32 = 256;
 export const CAPABILITIES_MAX: i32 = 32;
 /** the text kept of a module's last failure (abort message and place) */
 export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
+/** a data disk's label (optios disk create --label) */
+export const DATA_LABEL_MAX_BYTES: i32 = 32;
 /** a handler module sent to a running machine by optios deploy */
 export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
@@ -241,6 +243,8 @@ export const REPORT_PROGRAMS: u32 = 4;
 export const REPORT_UPTIME: u32 = 5;
 /** report topic: capabilities */
 export const REPORT_CAPABILITIES: u32 = 6;
+/** report topic: disks */
+export const REPORT_DISKS: u32 = 7;
 /** power kind: restart the machine */
 export const POWER_REBOOT: u32 = 1;
 /** power kind: turn the machine off */

@@ -278,6 +278,8 @@ export const PATH_MAX_BYTES: i32 = 256;
 export const CAPABILITIES_MAX: i32 = 32;
 /** the text kept of a module's last failure (abort message and place) */
 export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
+/** a data disk's label (optios disk create --label) */
+export const DATA_LABEL_MAX_BYTES: i32 = 32;
 /** a handler module sent to a running machine by optios deploy */
 export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
@@ -309,6 +311,8 @@ export const REPORT_PROGRAMS: u32 = 4;
 export const REPORT_UPTIME: u32 = 5;
 /** report topic: capabilities */
 export const REPORT_CAPABILITIES: u32 = 6;
+/** report topic: disks */
+export const REPORT_DISKS: u32 = 7;
 /** power kind: restart the machine */
 export const POWER_REBOOT: u32 = 1;
 /** power kind: turn the machine off */
@@ -345,6 +349,7 @@ export const REPORT_TOPIC_NAMES: StaticArray<string> = [
   "programs",
   "uptime",
   "capabilities",
+  "disks",
 ];
 
 export const LOAD_ERROR_TEXTS: StaticArray<string> = [
@@ -376,6 +381,8 @@ export const DESCRIPTOR_MAGIC: u32 = 0x5344534f;
 export const DESCRIPTOR_VERSION: u32 = 3;
 export const DEPLOY_MAGIC: u32 = 0x4c50444f;
 export const DEPLOY_VERSION: u32 = 1;
+export const DATA_MAGIC: u32 = 0x5441444f;
+export const DATA_FORMAT: u32 = 1;
 
 /** a handler's supervision counters, as the status call writes them (40 bytes). */
 @unmanaged export class StatusRecord {
@@ -537,6 +544,25 @@ export const DESCRIPTOR_GRANT_BYTES: u32 = 16;
   reserved: u32 = 0;
 }
 export const DEPLOY_HEADER_BYTES: u32 = 24;
+
+/** a data disk's superblock, in sectors 0 and 1 (two copies; the valid one with the higher sequence counts); the label follows it (40 bytes). */
+@unmanaged export class DataSuperblock {
+  /** DATA_MAGIC */
+  magic: u32 = 0;
+  /** DATA_FORMAT */
+  format: u32 = 0;
+  /** bumped by every superblock write, which goes to the other copy */
+  sequence: u64 = 0;
+  /** the disk's size when it was formatted, in 512-byte sectors */
+  sectors: u64 = 0;
+  /** when it was formatted, seconds since 1970 (0: unknown) */
+  createdSeconds: u64 = 0;
+  /** bytes of the label after this record (1 to DATA_LABEL_MAX_BYTES) */
+  labelBytes: u32 = 0;
+  /** CRC-32 (IEEE) of the 512-byte sector with this field 0 */
+  checksum: u32 = 0;
+}
+export const DATA_SUPERBLOCK_BYTES: u32 = 40;
 
 /** a string of the descriptor's string area (8 bytes). */
 @unmanaged export class DescriptorString {

@@ -22,6 +22,13 @@ describe("qemuArguments", () => {
     expect(argumentList.join(" ")).not.toContain("pflash");
   });
 
+  test("a data disk is a virtio-blk disk that keeps its writes even under -snapshot; the deploy port is COM2 on a unix socket", () => {
+    const argumentList = qemuArguments({ iso: "x.iso", dataDisk: "build/data.img", deploySocket: "build/deploy.sock" });
+    expect(valuesOf(argumentList, "-drive")).toEqual(["file=build/data.img,if=none,id=data,format=raw,snapshot=off"]);
+    expect(valuesOf(argumentList, "-device")).toContain("virtio-blk-pci,drive=data");
+    expect(valuesOf(argumentList, "-serial")).toEqual(["mon:stdio", "unix:build/deploy.sock,server=on,wait=off"]); // COM1, then COM2
+  });
+
   test("reboot lets the guest reboot (no -no-reboot), for the shell's reboot under optios run", () => {
     expect(qemuArguments({ iso: "x.iso", reboot: true })).not.toContain("-no-reboot");
     expect(qemuArguments({ iso: "x.iso", reboot: false })).toContain("-no-reboot");

@@ -12,6 +12,7 @@ import { storeCommands } from "./commands/index.ts";
 import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
 import { defaultMemory, prepareUefiVariables, qemuArguments, runHints, type QemuOptions } from "./qemu.ts";
 import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "./deploy.ts";
+import { createDataDisk, DEFAULT_DATA_DISK_BYTES, runDataDiskPath } from "./disk.ts";
 import { projectSystem } from "./build/handlers.ts";
 
 type OptionValues = Record<string, string | boolean | undefined>;
@@ -217,6 +218,7 @@ function qemuOptions(values: OptionValues): QemuOptions {
     gui: Boolean(values.gui),
     reboot: true, // the shell's `reboot` reboots; Ctrl-A X quits
     deploySocket: deploySocketPath, // COM2: `optios deploy` (a system without [system] deploy = true ignores it)
+    dataDisk: runDataDiskPath, // made on first use (runQemu)
     accel,
     memory: values.memory as string | undefined,
   };
@@ -226,6 +228,10 @@ function qemuOptions(values: OptionValues): QemuOptions {
 
 async function runQemu(project: Project, options: QemuOptions): Promise<number> {
   if (options.uefi) prepareUefiVariables(resolve(project.root, paths.uefiVariables));
+  if (options.dataDisk !== undefined && !existsSync(resolve(project.root, options.dataDisk))) {
+    createDataDisk(resolve(project.root, options.dataDisk), DEFAULT_DATA_DISK_BYTES);
+    console.log(`  disk     made ${options.dataDisk} (${DEFAULT_DATA_DISK_BYTES / 1024 / 1024} MiB), the data disk`);
+  }
   const command = ["qemu-system-x86_64", ...qemuArguments(options)];
   console.log(`  qemu     ${quoteCommand(command)}`);
   for (const hint of runHints(options, menuEntries(project.root))) console.log(`  ${hint}`);

@@ -36,6 +36,8 @@ export interface QemuOptions {
   rtcBase?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
+  /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md). */
+  dataDisk?: string;
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
   deploySocket?: string;
 }
@@ -79,6 +81,10 @@ export function qemuArguments(options: QemuOptions): string[] {
   }
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
+  if (options.dataDisk !== undefined) {
+    // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
+    argumentList.push("-drive", `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off`, "-device", "virtio-blk-pci,drive=data");
+  }
   return argumentList;
 }
 
@@ -94,6 +100,7 @@ export function runHints(options: QemuOptions, menuEntries: number): string[] {
     "serial   this terminal is the guest's serial console: Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor and back",
     `consoles ESC then 1…4 shows console 1…4 here${options.gui ? "; Alt+F1…F4 in QEMU's window" : " (Alt+F1…F4 on the screen, with GUI=1)"}`,
   ];
+  if (options.dataDisk !== undefined) hints.push(`disk     ${options.dataDisk} is the data disk (virtio-blk): the shell's df shows it`);
   if (options.deploySocket !== undefined) {
     hints.push(`deploy   optios deploy NAME… sends new handler versions to this machine over ${options.deploySocket} (docs/upgrade.md)`);
   }

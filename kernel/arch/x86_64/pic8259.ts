@@ -24,21 +24,30 @@ export const IRQ_COM1: u8 = 4;
 /** COM2, the deploy port (handlers/deploy.ts). */
 export const IRQ_COM2: u8 = 3;
 
-/** The vector a primary-PIC line arrives on. */
+const CASCADE_IRQ: u8 = 2;
+
+/** The vector a line arrives on: 32-39 for the primary PIC's, 40-47 for the secondary's (IRQ 8-15). */
 export function picVector(irq: u8): u32 {
-  return <u32>PRIMARY_VECTOR_BASE + irq;
+  return irq < 8 ? <u32>PRIMARY_VECTOR_BASE + irq : <u32>SECONDARY_VECTOR_BASE + irq - 8;
 }
 
 let primaryMask: u8 = MASK_ALL;
+let secondaryMask: u8 = MASK_ALL;
 
-/** Lets one primary-PIC line (0-7) interrupt. */
+/** Lets one line (0-15) interrupt; a secondary line (a PCI device's, usually) opens the cascade too. */
 export function picUnmask(irq: u8): void {
+  if (irq >= 8) {
+    secondaryMask &= ~(<u8>1 << (irq - 8));
+    portWrite8(SECONDARY_DATA, secondaryMask);
+    irq = CASCADE_IRQ;
+  }
   primaryMask &= ~(<u8>1 << irq);
   portWrite8(PRIMARY_DATA, primaryMask);
 }
 
-/** Acknowledges a primary-PIC interrupt, so the line can interrupt again. */
-export function picEndOfInterrupt(): void {
+/** Acknowledges line `irq`'s interrupt (both PICs for a secondary line), so it can interrupt again. */
+export function picEndOfInterrupt(irq: u8 = 0): void {
+  if (irq >= 8) portWrite8(SECONDARY_COMMAND, END_OF_INTERRUPT);
   portWrite8(PRIMARY_COMMAND, END_OF_INTERRUPT);
 }
 

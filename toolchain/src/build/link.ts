@@ -16,11 +16,13 @@ import { toolVersion } from "./tools.ts";
 
 /**
  * The most build/kernel.elf may weigh (DESIGN.md §5: small enough for embedded use). 256 KiB
- * until live upgrades (the deploy port and the swap, about 18 KiB) took the kernel to 273 KiB;
- * compiling kernel.c with -Os instead would have made it 227 KiB but dispatch and calls a third
- * to two times slower (docs/build.md, "The kernel's size"), so the budget grew instead.
+ * until live upgrades (about 18 KiB) and the disk drivers (PCI, virtio, virtio-blk, the data
+ * disk: about 19 KiB) took the kernel to 292 KiB; -Os for kernel.c would have made it far
+ * smaller but dispatch and calls a third to two times slower (docs/build.md, "The kernel's
+ * size"). The next 22 KiB are the kernel's own bench and self-tests, which belong in a test
+ * build of the kernel, not in every image: that is the planned way back under.
  */
-export const KERNEL_BUDGET_BYTES = 288 * 1024;
+export const KERNEL_BUDGET_BYTES = 320 * 1024;
 
 /**
  * -z max-page-size=0x1000   keeps the 1 MiB load address from being padded to 2 MiB pages

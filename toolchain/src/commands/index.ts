@@ -1,4 +1,5 @@
 // The store, scaffolding and module-test commands, in the order `optios help` lists them.
+import { diskCommand } from "./disk.ts";
 import { gcCommand } from "./gc.ts";
 import { generationsCommand } from "./generations.ts";
 import { infoCommand } from "./info.ts";
@@ -8,5 +9,5 @@ import { storeCommand } from "./store.ts";
 import { testCommand } from "./test.ts";
 import type { Command } from "./command.ts";
 
-export const storeCommands: Command[] = [generationsCommand, rollbackCommand, gcCommand, storeCommand, infoCommand, newCommand, testCommand];
+export const storeCommands: Command[] = [generationsCommand, rollbackCommand, gcCommand, storeCommand, infoCommand, newCommand, testCommand, diskCommand];
 export type { Command };

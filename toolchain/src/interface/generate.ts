@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type CallDeclaration, calls, capabilities, constants, DEPLOY_MAGIC, DEPLOY_VERSION, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
+  type CallDeclaration, calls, capabilities, constants, DATA_FORMAT, DATA_MAGIC, DEPLOY_MAGIC, DEPLOY_VERSION, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
   loadErrors, recordLayout, records, reportTopics, traps,
 } from "../../../interface/optios.ts";
 
@@ -157,6 +157,8 @@ export const DESCRIPTOR_MAGIC: u32 = 0x${DESCRIPTOR_MAGIC.toString(16)};
 export const DESCRIPTOR_VERSION: u32 = ${DESCRIPTOR_VERSION};
 export const DEPLOY_MAGIC: u32 = 0x${DEPLOY_MAGIC.toString(16)};
 export const DEPLOY_VERSION: u32 = ${DEPLOY_VERSION};
+export const DATA_MAGIC: u32 = 0x${DATA_MAGIC.toString(16)};
+export const DATA_FORMAT: u32 = ${DATA_FORMAT};
 
 ${assemblyScriptRecords("kernel")}`;
 }

@@ -1,0 +1,209 @@
+// The data disk: the one disk OptiOS writes, known by its label, never by being first (docs/storage.md).
+//
+// At boot every virtio-blk disk is looked at (sectors 0 and 1, the superblock's two copies):
+//   an OptiOS data disk (DataSuperblock, valid magic, format and CRC)  → the data disk
+//   blank (both sectors all zeros)                                     → formatted as one, said in the log
+//   anything else (a partition table, a file system, a damaged label)  → left alone, said in the log
+// The first labelled disk wins; a blank disk is formatted only when no disk is labelled.
+// Without a data disk the system runs on, its handler state in RAM (and across warm reboots).
+//
+// Two superblock copies: a rewrite goes to the copy that is not the newest, and is flushed
+// before it counts, so a write torn by a power cut leaves the other copy valid.
+
+import { physicalCopyIn, physicalCopyOut, physicalFill32 } from "../arch/x86_64/machine";
+import { PciDevice, pciDevices } from "../arch/x86_64/pci";
+import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
+import { crc32 } from "../config/boot_descriptor";
+import { Text } from "../console/text";
+import { DATA_FORMAT, DATA_LABEL_MAX_BYTES, DATA_MAGIC, DATA_SUPERBLOCK_BYTES, DataSuperblock } from "../gate/interface";
+import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { memoryAllocatePages } from "../memory/memory";
+import { clockWallNanoseconds } from "../time/clock";
+import { readTsc } from "../arch/x86_64/machine";
+import { SECTOR_BYTES, VIRTIO_BLOCK_ID, VirtioBlock } from "./virtio_blk";
+
+/** The label a blank disk gets when the kernel formats it. */
+export const DEFAULT_LABEL = "optios-data";
+const LABEL_OFFSET: u32 = DATA_SUPERBLOCK_BYTES; // the label follows the record
+const SUPERBLOCK_COPIES: i32 = 2;
+
+export const SUPERBLOCK_VALID: i32 = 0;
+export const SUPERBLOCK_BLANK: i32 = 1;
+export const SUPERBLOCK_FOREIGN: i32 = 2;
+
+/** The data disk in use, once found. */
+export class DataDisk {
+  constructor(readonly disk: VirtioBlock, readonly pci: PciDevice, public label: string, public sequence: u64,
+    readonly createdSeconds: u64) {}
+}
+
+let data: DataDisk | null = null;
+/** Every virtio-blk disk seen at boot, and what became of it, for `df`. */
+const seen = new Array<string>();
+const sectors = new StaticArray<u8>(<i32>SECTOR_BYTES * SUPERBLOCK_COPIES);
+const disks = new Array<VirtioBlock>();
+
+export function dataDisk(): DataDisk | null {
+  return data;
+}
+
+/** The disks' interrupt (they share the handler: each acknowledges its own status). */
+export function disksInterrupt(vector: u32): bool {
+  let ours = false;
+  for (let i = 0; i < disks.length; i++) {
+    if (32 + <u32>disks[i].device.pci.interruptLine != vector) continue;
+    disks[i].interrupt();
+    ours = true;
+  }
+  return ours;
+}
+
+/** Whether `vector` is a disk's interrupt. */
+export function isDiskVector(vector: u32): bool {
+  for (let i = 0; i < disks.length; i++) if (32 + <u32>disks[i].device.pci.interruptLine == vector) return true;
+  return false;
+}
+
+/** Finds the data disk among the virtio-blk disks, formatting a blank one if none is labelled; logs what it found. */
+export function dataDiskInitialize(): void {
+  const buffer = memoryAllocatePages(1);
+  const blank = new Array<i32>();
+  const devices = pciDevices();
+  for (let i = 0; i < devices.length; i++) {
+    const pci = devices[i];
+    if (pci.vendor != VIRTIO_VENDOR || (pci.device != VIRTIO_BLOCK_ID && pci.device != 0x1042)) continue;
+    const why = new StaticArray<string>(1);
+    const disk = VirtioBlock.open(pci, why);
+    if (disk == null) {
+      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" not used: ").string(why[0]));
+      continue;
+    }
+    disks.push(disk);
+    const problem = buffer == 0 ? "no memory to read it" : disk.read(0, SUPERBLOCK_COPIES, buffer);
+    if (problem.length > 0) {
+      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" not used: reading its superblock: ").string(problem));
+      continue;
+    }
+    physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
+    const newest = newestCopy(changetype<usize>(sectors));
+    if (newest >= 0 && data == null) {
+      const superblock = superblockAt(changetype<usize>(sectors), newest);
+      data = new DataDisk(disk, pci, labelOf(changetype<usize>(sectors), newest), superblock.sequence, superblock.createdSeconds);
+      describe(data!, "");
+    } else if (newest >= 0) {
+      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" is data disk '")
+        .string(labelOf(changetype<usize>(sectors), newest)).string("' too; only the first is used"));
+    } else if (classify(changetype<usize>(sectors), 0) == SUPERBLOCK_BLANK && classify(changetype<usize>(sectors), 1) == SUPERBLOCK_BLANK) {
+      blank.push(disks.length - 1);
+    } else {
+      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" (").size(disk.sectors * SECTOR_BYTES)
+        .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(changetype<usize>(sectors))).string("); left alone"));
+    }
+  }
+  if (data == null && blank.length > 0) format(disks[blank[0]], buffer);
+  if (data == null && seen.length == 0) note(LEVEL_INFO, line.clear().string("none: no virtio-blk disk; handler state is kept in RAM only"));
+  else if (data == null) note(LEVEL_WARNING, line.clear().string("none usable; handler state is kept in RAM only"));
+}
+
+function describe(found: DataDisk, how: string): void {
+  note(LEVEL_INFO, line.clear().string(how).string("'").string(found.label).string("' on virtio-blk ").string(found.pci.location)
+    .string(", ").size(found.disk.sectors * SECTOR_BYTES).string(", format ").decimal(DATA_FORMAT)
+    .string(found.disk.flushes ? ", write cache flushed on commit" : ", no write cache"));
+}
+
+const noted = new Text();
+
+function note(level: u8, text: Text): void {
+  seen.push(String.UTF8.decodeUnsafe(text.pointer, text.length));
+  log(level, noted.clear().string("data disk: ").text(text));
+}
+
+/** Formats `disk` (blank) as a data disk: both superblock copies written, then flushed. */
+function format(disk: VirtioBlock, buffer: u64): void {
+  const created = clockWallNanoseconds(readTsc());
+  const createdSeconds = created > 0 ? <u64>(created / 1_000_000_000) : 0;
+  for (let copy = 0; copy < SUPERBLOCK_COPIES; copy++) {
+    encodeSuperblock(changetype<usize>(sectors) + <usize>copy * SECTOR_BYTES, DEFAULT_LABEL, <u64>copy + 1, disk.sectors, createdSeconds);
+  }
+  physicalFill32(buffer, 0, 1024);
+  physicalCopyOut(buffer, changetype<usize>(sectors), SECTOR_BYTES * SUPERBLOCK_COPIES);
+  let problem = disk.write(0, SUPERBLOCK_COPIES, buffer);
+  if (problem.length == 0) problem = disk.flush();
+  const pci = disk.device.pci;
+  if (problem.length > 0) {
+    note(LEVEL_WARNING, line.clear().string("formatting the blank virtio-blk ").string(pci.location).string(" failed: ").string(problem));
+    return;
+  }
+  data = new DataDisk(disk, pci, DEFAULT_LABEL, SUPERBLOCK_COPIES, createdSeconds);
+  describe(data!, "formatted the blank disk as ");
+}
+
+function superblockAt(base: usize, copy: i32): DataSuperblock {
+  return changetype<DataSuperblock>(base + <usize>copy * SECTOR_BYTES);
+}
+
+/** SUPERBLOCK_VALID, _BLANK (all zeros) or _FOREIGN, for the copy in sector `copy` of the sectors at `base`. */
+export function classify(base: usize, copy: i32): i32 {
+  const sector = base + <usize>copy * SECTOR_BYTES;
+  const superblock = superblockAt(base, copy);
+  if (superblock.magic == DATA_MAGIC && superblock.format == DATA_FORMAT && superblock.labelBytes >= 1 &&
+      superblock.labelBytes <= <u32>DATA_LABEL_MAX_BYTES && superblock.checksum == sectorChecksum(sector)) return SUPERBLOCK_VALID;
+  for (let i: u32 = 0; i < SECTOR_BYTES; i += 4) if (load<u32>(sector + i) != 0) return SUPERBLOCK_FOREIGN;
+  return SUPERBLOCK_BLANK;
+}
+
+/** The valid copy with the higher sequence (0 or 1), or -1 when neither is valid. */
+export function newestCopy(base: usize): i32 {
+  let newest = -1;
+  for (let copy = 0; copy < SUPERBLOCK_COPIES; copy++) {
+    if (classify(base, copy) != SUPERBLOCK_VALID) continue;
+    if (newest < 0 || superblockAt(base, copy).sequence > superblockAt(base, newest).sequence) newest = copy;
+  }
+  return newest;
+}
+
+export function labelOf(base: usize, copy: i32): string {
+  return String.UTF8.decodeUnsafe(base + <usize>copy * SECTOR_BYTES + LABEL_OFFSET, superblockAt(base, copy).labelBytes);
+}
+
+/** Writes a superblock copy into the 512 bytes at `sector` (kernel memory), checksum last. */
+export function encodeSuperblock(sector: usize, label: string, sequence: u64, diskSectors: u64, createdSeconds: u64): void {
+  memory.fill(sector, 0, SECTOR_BYTES);
+  const superblock = changetype<DataSuperblock>(sector);
+  superblock.magic = DATA_MAGIC;
+  superblock.format = DATA_FORMAT;
+  superblock.sequence = sequence;
+  superblock.sectors = diskSectors;
+  superblock.createdSeconds = createdSeconds;
+  superblock.labelBytes = <u32>String.UTF8.encodeUnsafe(changetype<usize>(label), min(label.length, DATA_LABEL_MAX_BYTES), sector + LABEL_OFFSET);
+  superblock.checksum = sectorChecksum(sector);
+}
+
+/** CRC-32 of the sector with the checksum field taken as 0. */
+function sectorChecksum(sector: usize): u32 {
+  const superblock = changetype<DataSuperblock>(sector);
+  const kept = superblock.checksum;
+  superblock.checksum = 0;
+  const sum = crc32(sector, SECTOR_BYTES);
+  superblock.checksum = kept;
+  return sum;
+}
+
+function firstBytes(base: usize): string {
+  const text = new Text();
+  for (let i = 0; i < 8; i++) text.hex(load<u8>(base + i), 2).char(0x20);
+  text.string("...");
+  return String.UTF8.decodeUnsafe(text.pointer, text.length);
+}
+
+/** Writes the `df` table, a line at a time, through `emit`. */
+export function disksReport(out: Text, emit: (text: Text) => void): void {
+  emit(out.clear().string("DISK                SIZE        LABEL                             FORMAT  CACHE     REQUESTS"));
+  if (data != null) {
+    const found = data!;
+    out.clear().column("virtio-blk " + found.pci.location, 20).size(found.disk.sectors * SECTOR_BYTES).padTo(32).column(found.label, 66)
+      .decimal(DATA_FORMAT).padTo(74).column(found.disk.flushes ? "flushed" : "none", 84).decimal(found.disk.requests);
+    emit(out);
+  }
+  for (let i = 0; i < seen.length; i++) emit(out.clear().string("data disk: ").string(seen[i]));
+}

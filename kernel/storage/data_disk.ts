@@ -1,6 +1,7 @@
 // The data disk: the one disk OptiOS writes, known by its label, never by being first (docs/storage.md).
 //
-// At boot every virtio-blk disk is looked at (sectors 0 and 1, the superblock's two copies):
+// At boot every disk is looked at (virtio-blk, and the disks behind AHCI controllers), in PCI
+// order; sectors 0 and 1 hold the superblock's two copies:
 //   an OptiOS data disk (DataSuperblock, valid magic, format and CRC)  → the data disk
 //   blank (both sectors all zeros)                                     → formatted as one, said in the log
 //   anything else (a partition table, a file system, a damaged label)  → left alone, said in the log
@@ -10,8 +11,9 @@
 // Two superblock copies: a rewrite goes to the copy that is not the newest, and is flushed
 // before it counts, so a write torn by a power cut leaves the other copy valid.
 
-import { physicalCopyIn, physicalCopyOut, physicalFill32 } from "../arch/x86_64/machine";
-import { PciDevice, pciDevices } from "../arch/x86_64/pci";
+import { physicalCopyIn, physicalCopyOut, physicalFill32, readTsc } from "../arch/x86_64/machine";
+import { picEndOfInterrupt, picVector } from "../arch/x86_64/pic8259";
+import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
 import { crc32 } from "../config/boot_descriptor";
 import { Text } from "../console/text";
@@ -19,8 +21,9 @@ import { DATA_FORMAT, DATA_LABEL_MAX_BYTES, DATA_MAGIC, DATA_SUPERBLOCK_BYTES, D
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { memoryAllocatePages } from "../memory/memory";
 import { clockWallNanoseconds } from "../time/clock";
-import { readTsc } from "../arch/x86_64/machine";
-import { SECTOR_BYTES, VIRTIO_BLOCK_ID, VirtioBlock } from "./virtio_blk";
+import { AHCI_CLASS, ahciDisks } from "./ahci";
+import { BlockDevice, SECTOR_BYTES } from "./block_device";
+import { VIRTIO_BLOCK_ID, VIRTIO_BLOCK_MODERN_ID, VirtioBlock } from "./virtio_blk";
 
 /** The label a blank disk gets when the kernel formats it. */
 export const DEFAULT_LABEL = "optios-data";
@@ -33,80 +36,85 @@ export const SUPERBLOCK_FOREIGN: i32 = 2;
 
 /** The data disk in use, once found. */
 export class DataDisk {
-  constructor(readonly disk: VirtioBlock, readonly pci: PciDevice, public label: string, public sequence: u64,
-    readonly createdSeconds: u64) {}
+  constructor(readonly disk: BlockDevice, public label: string, public sequence: u64, readonly createdSeconds: u64) {}
 }
 
 let data: DataDisk | null = null;
-/** Every virtio-blk disk seen at boot, and what became of it, for `df`. */
+/** Every disk seen at boot, and what became of it, for `df`. */
 const seen = new Array<string>();
 const sectors = new StaticArray<u8>(<i32>SECTOR_BYTES * SUPERBLOCK_COPIES);
-const disks = new Array<VirtioBlock>();
+const disks = new Array<BlockDevice>();
 
 export function dataDisk(): DataDisk | null {
   return data;
 }
 
-/** The disks' interrupt (they share the handler: each acknowledges its own status). */
-export function disksInterrupt(vector: u32): bool {
-  let ours = false;
+/** A disk's interrupt: every disk on that line acknowledges its own status, then the PIC gets one EOI. */
+export function disksInterrupt(vector: u32): void {
+  let line: u8 = 0;
   for (let i = 0; i < disks.length; i++) {
-    if (32 + <u32>disks[i].device.pci.interruptLine != vector) continue;
+    if (picVector(disks[i].interruptLine) != vector) continue;
     disks[i].interrupt();
-    ours = true;
+    line = disks[i].interruptLine;
   }
-  return ours;
+  picEndOfInterrupt(line);
 }
 
 /** Whether `vector` is a disk's interrupt. */
 export function isDiskVector(vector: u32): bool {
-  for (let i = 0; i < disks.length; i++) if (32 + <u32>disks[i].device.pci.interruptLine == vector) return true;
+  for (let i = 0; i < disks.length; i++) if (picVector(disks[i].interruptLine) == vector) return true;
   return false;
 }
 
-/** Finds the data disk among the virtio-blk disks, formatting a blank one if none is labelled; logs what it found. */
+/** Finds the disks, and among them the data disk, formatting a blank one if none is labelled; logs what it found. */
 export function dataDiskInitialize(): void {
-  const buffer = memoryAllocatePages(1);
-  const blank = new Array<i32>();
+  const problems = new Array<string>();
   const devices = pciDevices();
   for (let i = 0; i < devices.length; i++) {
     const pci = devices[i];
-    if (pci.vendor != VIRTIO_VENDOR || (pci.device != VIRTIO_BLOCK_ID && pci.device != 0x1042)) continue;
-    const why = new StaticArray<string>(1);
-    const disk = VirtioBlock.open(pci, why);
-    if (disk == null) {
-      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" not used: ").string(why[0]));
-      continue;
+    if (pci.vendor == VIRTIO_VENDOR && (pci.device == VIRTIO_BLOCK_ID || pci.device == VIRTIO_BLOCK_MODERN_ID)) {
+      const why = new StaticArray<string>(1);
+      const disk = VirtioBlock.open(pci, why);
+      if (disk != null) disks.push(disk);
+      else problems.push("virtio-blk " + pci.location + ": " + why[0]);
+    } else if (pci.classCode == AHCI_CLASS) {
+      const found = ahciDisks(pci, problems);
+      for (let d = 0; d < found.length; d++) disks.push(found[d]);
     }
-    disks.push(disk);
+  }
+  for (let i = 0; i < problems.length; i++) note(LEVEL_WARNING, line.clear().string(problems[i]).string("; not used"));
+  const buffer = memoryAllocatePages(1);
+  let blank: BlockDevice | null = null;
+  for (let i = 0; i < disks.length; i++) {
+    const disk = disks[i];
     const problem = buffer == 0 ? "no memory to read it" : disk.read(0, SUPERBLOCK_COPIES, buffer);
     if (problem.length > 0) {
-      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" not used: reading its superblock: ").string(problem));
+      note(LEVEL_WARNING, line.clear().string(disk.name).string(" not used: reading its superblock: ").string(problem));
       continue;
     }
     physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
-    const newest = newestCopy(changetype<usize>(sectors));
+    const base = changetype<usize>(sectors);
+    const newest = newestCopy(base);
     if (newest >= 0 && data == null) {
-      const superblock = superblockAt(changetype<usize>(sectors), newest);
-      data = new DataDisk(disk, pci, labelOf(changetype<usize>(sectors), newest), superblock.sequence, superblock.createdSeconds);
+      const superblock = superblockAt(base, newest);
+      data = new DataDisk(disk, labelOf(base, newest), superblock.sequence, superblock.createdSeconds);
       describe(data!, "");
     } else if (newest >= 0) {
-      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" is data disk '")
-        .string(labelOf(changetype<usize>(sectors), newest)).string("' too; only the first is used"));
-    } else if (classify(changetype<usize>(sectors), 0) == SUPERBLOCK_BLANK && classify(changetype<usize>(sectors), 1) == SUPERBLOCK_BLANK) {
-      blank.push(disks.length - 1);
+      note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));
+    } else if (classify(base, 0) == SUPERBLOCK_BLANK && classify(base, 1) == SUPERBLOCK_BLANK) {
+      if (blank == null) blank = disk;
     } else {
-      note(LEVEL_WARNING, line.clear().string("virtio-blk ").string(pci.location).string(" (").size(disk.sectors * SECTOR_BYTES)
-        .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(changetype<usize>(sectors))).string("); left alone"));
+      note(LEVEL_WARNING, line.clear().string(disk.name).string(" (").size(disk.sectors * SECTOR_BYTES)
+        .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(base)).string("); left alone"));
     }
   }
-  if (data == null && blank.length > 0) format(disks[blank[0]], buffer);
-  if (data == null && seen.length == 0) note(LEVEL_INFO, line.clear().string("none: no virtio-blk disk; handler state is kept in RAM only"));
+  if (data == null && blank != null) format(blank, buffer);
+  if (data == null && disks.length == 0 && problems.length == 0) note(LEVEL_INFO, line.clear().string("none: no disk; handler state is kept in RAM only"));
   else if (data == null) note(LEVEL_WARNING, line.clear().string("none usable; handler state is kept in RAM only"));
 }
 
 function describe(found: DataDisk, how: string): void {
-  note(LEVEL_INFO, line.clear().string(how).string("'").string(found.label).string("' on virtio-blk ").string(found.pci.location)
+  note(LEVEL_INFO, line.clear().string(how).string("'").string(found.label).string("' on ").string(found.disk.name)
     .string(", ").size(found.disk.sectors * SECTOR_BYTES).string(", format ").decimal(DATA_FORMAT)
     .string(found.disk.flushes ? ", write cache flushed on commit" : ", no write cache"));
 }
@@ -119,7 +127,7 @@ function note(level: u8, text: Text): void {
 }
 
 /** Formats `disk` (blank) as a data disk: both superblock copies written, then flushed. */
-function format(disk: VirtioBlock, buffer: u64): void {
+function format(disk: BlockDevice, buffer: u64): void {
   const created = clockWallNanoseconds(readTsc());
   const createdSeconds = created > 0 ? <u64>(created / 1_000_000_000) : 0;
   for (let copy = 0; copy < SUPERBLOCK_COPIES; copy++) {
@@ -129,12 +137,11 @@ function format(disk: VirtioBlock, buffer: u64): void {
   physicalCopyOut(buffer, changetype<usize>(sectors), SECTOR_BYTES * SUPERBLOCK_COPIES);
   let problem = disk.write(0, SUPERBLOCK_COPIES, buffer);
   if (problem.length == 0) problem = disk.flush();
-  const pci = disk.device.pci;
   if (problem.length > 0) {
-    note(LEVEL_WARNING, line.clear().string("formatting the blank virtio-blk ").string(pci.location).string(" failed: ").string(problem));
+    note(LEVEL_WARNING, line.clear().string("formatting the blank ").string(disk.name).string(" failed: ").string(problem));
     return;
   }
-  data = new DataDisk(disk, pci, DEFAULT_LABEL, SUPERBLOCK_COPIES, createdSeconds);
+  data = new DataDisk(disk, DEFAULT_LABEL, SUPERBLOCK_COPIES, createdSeconds);
   describe(data!, "formatted the blank disk as ");
 }
 
@@ -198,11 +205,11 @@ function firstBytes(base: usize): string {
 
 /** Writes the `df` table, a line at a time, through `emit`. */
 export function disksReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("DISK                SIZE        LABEL                             FORMAT  CACHE     REQUESTS"));
+  emit(out.clear().string("DISK                     SIZE        LABEL                             FORMAT  CACHE     REQUESTS"));
   if (data != null) {
     const found = data!;
-    out.clear().column("virtio-blk " + found.pci.location, 20).size(found.disk.sectors * SECTOR_BYTES).padTo(32).column(found.label, 66)
-      .decimal(DATA_FORMAT).padTo(74).column(found.disk.flushes ? "flushed" : "none", 84).decimal(found.disk.requests);
+    out.clear().column(found.disk.name, 25).size(found.disk.sectors * SECTOR_BYTES).padTo(37).column(found.label, 71)
+      .decimal(DATA_FORMAT).padTo(79).column(found.disk.flushes ? "flushed" : "none", 89).decimal(found.disk.requests);
     emit(out);
   }
   for (let i = 0; i < seen.length; i++) emit(out.clear().string("data disk: ").string(seen[i]));

@@ -15,29 +15,35 @@ const initrd = join(directory, "initrd.cpio");
 copyFileSync("build/initrd.cpio", initrd); // a copy: a rebuild during the tests cannot change it
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Boots with `disk` as the data disk (or none) to the shell; the machine. */
-async function bootWith(disk: string | undefined) {
-  const machine = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M", dataDisk: disk });
+/** Boots with `disk` as the data disk (or none) on `bus` to the shell; the machine. */
+async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" = "virtio") {
+  const machine = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M", dataDisk: disk, dataDiskBus: bus });
   await machine.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
   return machine;
 }
 
-describe("the data disk", () => {
+// How the log and df name each kind of disk, and the requests df counts after the superblock read.
+const buses = [
+  { bus: "virtio" as const, name: String.raw`virtio-blk 00:0\d\.0`, readRequests: 1 },
+  { bus: "ahci" as const, name: String.raw`ahci 00:0\d\.0 port 0`, readRequests: 2 }, // IDENTIFY DEVICE, then the read
+];
+
+describe.each(buses)("the data disk on $bus", ({ bus, name, readRequests }) => {
   test("a disk made by optios disk create is the data disk, by its label; df shows it", async () => {
-    const image = join(directory, "labelled.img");
+    const image = join(directory, `labelled-${bus}.img`);
     createDataDisk(image, 16 * 1024 * 1024, "kitchen-data");
-    const machine = await bootWith(image);
-    expect(machine.output).toMatch(/data disk: 'kitchen-data' on virtio-blk 00:0\d\.0, 16\.0 MiB, format 1, write cache flushed on commit\r?\n/);
+    const machine = await bootWith(image, bus);
+    expect(machine.output).toMatch(new RegExp(`data disk: 'kitchen-data' on ${name}, 16\\.0 MiB, format 1, write cache flushed on commit\\r?\\n`));
     const df = await shellCommand(machine, "df");
     expect(df).toMatch(/^DISK\s+SIZE\s+LABEL\s+FORMAT\s+CACHE\s+REQUESTS$/m);
-    expect(df).toMatch(/^virtio-blk 00:0\d\.0\s+16\.0 MiB\s+kitchen-data\s+1\s+flushed\s+1\r?$/m); // one request: the superblock read
+    expect(df).toMatch(new RegExp(`^${name}\\s+16\\.0 MiB\\s+kitchen-data\\s+1\\s+flushed\\s+${readRequests}\\r?$`, "m"));
   });
 
   test("a blank disk is formatted at first boot, with a log line, and is the data disk from then on", async () => {
-    const image = join(directory, "blank.img");
+    const image = join(directory, `blank-${bus}.img`);
     writeFileSync(image, Buffer.alloc(8 * 1024 * 1024));
-    const first = await bootWith(image);
-    expect(first.output).toMatch(/data disk: formatted the blank disk as 'optios-data' on virtio-blk 00:0\d\.0, 8\.0 MiB, format 1/);
+    const first = await bootWith(image, bus);
+    expect(first.output).toMatch(new RegExp(`data disk: formatted the blank disk as 'optios-data' on ${name}, 8\\.0 MiB, format 1`));
     await first.type("poweroff\r");
     expect(await first.waitForExit(BANNER_TIMEOUT_MILLISECONDS)).toBe(0);
     // Written and flushed: the image now holds both superblock copies, as optios disk create writes them.
@@ -45,25 +51,27 @@ describe("the data disk", () => {
     const created = written.readBigUInt64LE(24);
     expect(written.subarray(0, 512)).toEqual(encodeSuperblock("optios-data", 1n, 16384n, created));
     expect(written.subarray(512, 1024)).toEqual(encodeSuperblock("optios-data", 2n, 16384n, created));
-    const second = await bootWith(image);
-    expect(second.output).toMatch(/data disk: 'optios-data' on virtio-blk 00:0\d\.0, 8\.0 MiB/);
+    const second = await bootWith(image, bus);
+    expect(second.output).toMatch(new RegExp(`data disk: 'optios-data' on ${name}, 8\\.0 MiB`));
     expect(second.output).not.toContain("formatted");
   });
 
   test("a disk of another format is left alone, byte for byte, and the system runs on without a data disk", async () => {
-    const image = join(directory, "foreign.img");
+    const image = join(directory, `foreign-${bus}.img`);
     const bootSector = Buffer.concat([Buffer.from([0xeb, 0x3c, 0x90]), Buffer.from("MSDOS5.0"), Buffer.alloc(8 * 1024 * 1024 - 11, 0x42)]);
     writeFileSync(image, bootSector);
-    const machine = await bootWith(image);
-    expect(machine.output).toMatch(/data disk: virtio-blk 00:0\d\.0 \(8\.0 MiB\) is not an OptiOS data disk \(it starts with eb 3c 90 4d 53 44 4f 53 \.\.\.\); left alone\r?\n/);
+    const machine = await bootWith(image, bus);
+    expect(machine.output).toMatch(new RegExp(`data disk: ${name} \\(8\\.0 MiB\\) is not an OptiOS data disk \\(it starts with eb 3c 90 4d 53 44 4f 53 \\.\\.\\.\\); left alone\\r?\\n`));
     expect(machine.output).toMatch(/data disk: none usable; handler state is kept in RAM only\r?\n/);
     expect(await shellCommand(machine, "echo still here")).toContain("still here");
     expect(readFileSync(image).equals(bootSector)).toBe(true);
   });
+});
 
-  test("without a disk: one line, and the system runs on", async () => {
+describe("without a disk", () => {
+  test("one line, and the system runs on", async () => {
     const machine = await bootWith(undefined);
-    expect(machine.output).toMatch(/data disk: none: no virtio-blk disk; handler state is kept in RAM only\r?\n/);
-    expect(await shellCommand(machine, "df")).toMatch(/^data disk: none: no virtio-blk disk/m);
+    expect(machine.output).toMatch(/data disk: none: no disk; handler state is kept in RAM only\r?\n/);
+    expect(await shellCommand(machine, "df")).toMatch(/^data disk: none: no disk/m);
   });
 });

@@ -27,6 +27,9 @@ describe("qemuArguments", () => {
     expect(valuesOf(argumentList, "-drive")).toEqual(["file=build/data.img,if=none,id=data,format=raw,snapshot=off"]);
     expect(valuesOf(argumentList, "-device")).toContain("virtio-blk-pci,drive=data");
     expect(valuesOf(argumentList, "-serial")).toEqual(["mon:stdio", "unix:build/deploy.sock,server=on,wait=off"]); // COM1, then COM2
+    const sata = qemuArguments({ iso: "x.iso", dataDisk: "d.img", dataDiskBus: "ahci" });
+    expect(valuesOf(sata, "-device")).toEqual(expect.arrayContaining(["ahci,id=ahci", "ide-hd,drive=data,bus=ahci.0"]));
+    expect(valuesOf(sata, "-device")).not.toContain("virtio-blk-pci,drive=data");
   });
 
   test("reboot lets the guest reboot (no -no-reboot), for the shell's reboot under optios run", () => {

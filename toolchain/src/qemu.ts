@@ -36,8 +36,9 @@ export interface QemuOptions {
   rtcBase?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
-  /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md). */
+  /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or as a SATA disk with `dataDiskBus: "ahci"`. */
   dataDisk?: string;
+  dataDiskBus?: "virtio" | "ahci";
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
   deploySocket?: string;
 }
@@ -83,7 +84,9 @@ export function qemuArguments(options: QemuOptions): string[] {
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
   if (options.dataDisk !== undefined) {
     // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
-    argumentList.push("-drive", `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off`, "-device", "virtio-blk-pci,drive=data");
+    argumentList.push("-drive", `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off`);
+    if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
+    else argumentList.push("-device", "virtio-blk-pci,drive=data");
   }
   return argumentList;
 }

@@ -100,7 +100,7 @@ export const calls: CallDeclaration[] = [
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
-export const reportTopics = ["handlers", "memory", "log", "programs", "uptime", "capabilities", "disks"];
+export const reportTopics = ["handlers", "memory", "log", "programs", "uptime", "capabilities", "disks", "network"];
 
 /**
  * A capability's argument narrows it: `emit:door.opened`, `emit:door.*`, `status:*`. Kinds

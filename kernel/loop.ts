@@ -25,6 +25,7 @@ import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts }
 import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
 import { deployService } from "./handlers/deploy";
+import { networkService } from "./net/network";
 import { LEVEL_DEBUG, line, log } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
@@ -36,6 +37,7 @@ export function kernelLoop(): void {
     dispatch();
     inputService();
     deployService();                                           // a new handler version, swapped between rounds
+    networkService();                                          // frames received and sent
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();

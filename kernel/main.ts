@@ -25,10 +25,11 @@ import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { deployInitialize, deployInterrupt } from "./handlers/deploy";
 import { dataDiskInitialize, disksInterrupt, isDiskVector } from "./storage/data_disk";
+import { isNetworkVector, networkInitialize, networkInterrupt } from "./net/network";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
-import { IRQ_COM1, IRQ_COM2, IRQ_KEYBOARD, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
+import { IRQ_COM1, IRQ_COM2, IRQ_KEYBOARD, picEndOfInterrupt, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
 import { bootInformationKeep } from "./boot/current";
 import { loadDescriptor } from "./config/boot_descriptor";
 import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from "./input/input";
@@ -84,6 +85,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
   bootInformationKeep(information);
   dataDiskInitialize();                                        // the disk labelled as OptiOS's, if any
+  networkInitialize();                                         // the NICs, their receive rings filled
   bootFilesystemMount(information);                            // the initrd, read-only at /
   const system = loadDescriptor();                             // /etc/system.descriptor from it
   if (system.error.length > 0) log(LEVEL_WARNING, line.clear().string("boot descriptor: ").string(system.error)
@@ -159,7 +161,13 @@ export function kernel_interrupt(vector: u32): void {
   else if (vector == picVector(IRQ_KEYBOARD)) inputKeyboardInterrupt();
   else if (vector == picVector(IRQ_COM1)) inputSerialInterrupt();
   else if (vector == picVector(IRQ_COM2)) deployInterrupt();
-  else if (isDiskVector(vector)) disksInterrupt(vector);
+  else if (isDiskVector(vector) || isNetworkVector(vector)) {
+    // A PCI line may be shared (QEMU routes several devices to IRQ 10 and 11): every device on it
+    // acknowledges its own status, then the PIC gets one EOI.
+    disksInterrupt(vector);
+    networkInterrupt(vector);
+    picEndOfInterrupt(<u8>(vector - picVector(0)));
+  }
   else log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
   programsPreempt();                                           // a program was running: the kernel has work
 }

@@ -245,6 +245,8 @@ export const REPORT_UPTIME: u32 = 5;
 export const REPORT_CAPABILITIES: u32 = 6;
 /** report topic: disks */
 export const REPORT_DISKS: u32 = 7;
+/** report topic: network */
+export const REPORT_NETWORK: u32 = 8;
 /** power kind: restart the machine */
 export const POWER_REBOOT: u32 = 1;
 /** power kind: turn the machine off */

@@ -6,6 +6,7 @@
 // caller's console, so the shell prints nothing itself for them.
 
 import { disksReport } from "../storage/data_disk";
+import { networkReport } from "../net/network";
 import { readTsc } from "../arch/x86_64/machine";
 import { bootInformation } from "../boot/current";
 import { Text } from "../console/text";
@@ -23,7 +24,7 @@ import { Caller, callerOf } from "./callers";
 import { describeGrants } from "./capabilities";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
-import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS,
+import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK,
   REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, RUN_CONSOLE, RUN_HERE, TRANSFER_MAX_BYTES, ERROR_TOO_LONG,
   LINE_MAX_BYTES } from "./interface";
 
@@ -63,6 +64,7 @@ export function report(caller: Caller, module: i32, topic: u64, option: u64, c: 
   else if (topic == REPORT_UPTIME) uptimeReport(slot);
   else if (topic == REPORT_CAPABILITIES) capabilitiesReport(slot);
   else if (topic == REPORT_DISKS) disksReport(out, emitReportLine);
+  else if (topic == REPORT_NETWORK) networkReport(out, emitReportLine);
   else return ERROR_NOT_FOUND;
   return 0;
 }

@@ -12,7 +12,7 @@
 // before it counts, so a write torn by a power cut leaves the other copy valid.
 
 import { physicalCopyIn, physicalCopyOut, physicalFill32, readTsc } from "../arch/x86_64/machine";
-import { picEndOfInterrupt, picVector } from "../arch/x86_64/pic8259";
+import { picVector } from "../arch/x86_64/pic8259";
 import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
 import { crc32 } from "../config/boot_descriptor";
@@ -49,15 +49,9 @@ export function dataDisk(): DataDisk | null {
   return data;
 }
 
-/** A disk's interrupt: every disk on that line acknowledges its own status, then the PIC gets one EOI. */
+/** A PCI interrupt on `vector`: every disk on that line acknowledges its own status (the caller sends the EOI). */
 export function disksInterrupt(vector: u32): void {
-  let line: u8 = 0;
-  for (let i = 0; i < disks.length; i++) {
-    if (picVector(disks[i].interruptLine) != vector) continue;
-    disks[i].interrupt();
-    line = disks[i].interruptLine;
-  }
-  picEndOfInterrupt(line);
+  for (let i = 0; i < disks.length; i++) if (picVector(disks[i].interruptLine) == vector) disks[i].interrupt();
 }
 
 /** Whether `vector` is a disk's interrupt. */

@@ -6,7 +6,7 @@
 // a message saying what was expected.
 
 import { emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
-  REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop,
+  REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop,
   wallTime } from "optios";
 
 const PROMPT = "optios$ ";
@@ -18,6 +18,7 @@ const HELP = `commands:
   echo <text>            print the text
   handlers               every handler: version, runs, failures, state bytes, queue, calls, state, last failure
   df                     the data disk: size, label, format, write cache, requests; every disk seen at boot
+  net                    the network cards: MAC, frames received, dropped and sent; every card seen at boot
   capabilities           what each handler and running program may do
   emit <event> [payload] send an app event to the handlers subscribed to it
   reset <handler>        put a handler back to its initial state (lifts quarantine)
@@ -77,6 +78,7 @@ function execute(words: string[]): void {
   else if (command == "date") printDate();
   else if (command == "mem") refused(command, report(REPORT_MEMORY));
   else if (command == "df") refused(command, report(REPORT_DISKS));
+  else if (command == "net") refused(command, report(REPORT_NETWORK));
   else if (command == "log") {
     if (count > 1 || (count == 1 && words[1] != "debug")) usage("log [debug]");
     else refused(command, report(REPORT_LOG, count == 1 ? LOG_DEBUG : LOG_INFO));

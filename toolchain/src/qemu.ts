@@ -39,6 +39,8 @@ export interface QemuOptions {
   /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or as a SATA disk with `dataDiskBus: "ahci"`. */
   dataDisk?: string;
   dataDiskBus?: "virtio" | "ahci";
+  /** A `-nic` specification ("none", "user,model=virtio-net-pci", "socket,connect=127.0.0.1:N,model=virtio-net-pci"); QEMU's default NIC without it. */
+  nic?: string;
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
   deploySocket?: string;
 }
@@ -82,6 +84,7 @@ export function qemuArguments(options: QemuOptions): string[] {
   }
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
+  if (options.nic !== undefined) argumentList.push("-nic", options.nic);
   if (options.dataDisk !== undefined) {
     // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
     argumentList.push("-drive", `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off`);

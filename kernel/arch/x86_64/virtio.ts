@@ -10,7 +10,7 @@
 // line; reading ISR_STATUS acknowledges it. x86 keeps stores in order, and every access here
 // is a call into boot/ (volatile), so no barrier instruction is needed.
 
-import { physicalFill32, physicalRead16, physicalRead32, physicalWrite16, physicalWrite32, physicalWrite64, portRead16, portRead32,
+import { physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalWrite16, physicalWrite32, physicalWrite64, portRead16, portRead32,
   portRead8, portWrite16, portWrite32, portWrite8 } from "./machine";
 import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_IO, PciDevice } from "./pci";
 import { memoryAllocatePages } from "../../memory/memory";
@@ -169,11 +169,25 @@ export class Virtqueue {
     return head;
   }
 
+  /** The bytes the device wrote into the chain take() returned last. */
+  lastUsedLength: u32 = 0;
+
+  /** Whether the device has finished chains take() has not returned yet. */
+  get waiting(): bool {
+    return physicalRead16(this.used + 2) != this.usedIndex;
+  }
+
+  /** The buffer address in descriptor `index` (a chain's head, from take(), before it is offered again). */
+  bufferAddress(index: u16): u64 {
+    return physicalRead64(this.descriptor(index));
+  }
+
   /** The head of the next chain the device finished with (its descriptors freed), or -1 when none is waiting. */
   take(): i32 {
-    if (physicalRead16(this.used + 2) == this.usedIndex) return -1;
+    if (!this.waiting) return -1;
     const entry = this.used + 4 + 8 * <u64>(this.usedIndex % this.size);
     const head = <u16>physicalRead32(entry);
+    this.lastUsedLength = physicalRead32(entry + 4);
     this.usedIndex++;
     // Give the chain back to the free list: walk to its last descriptor, link it to the old head.
     let last = head;

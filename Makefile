@@ -8,6 +8,7 @@
 #   make test         build, then host, toolchain and module tests, then QEMU boot tests
 #   make bench        build, then measure (toolchain/src/bench.ts)
 #   make bench-build  only the toolchain figures: gc at three store sizes, rebuild times (no QEMU)
+#   make crash-test   the power-cut test with 300 kills of QEMU instead of make test's 25
 #   make deps         install missing Debian packages (as root) and node_modules
 #   make clean        remove build/
 # The steps themselves live in toolchain/src/build/; see docs/build.md.
@@ -27,7 +28,7 @@ RUN_FLAGS := $(SYSTEM_FLAG) \
              $(if $(APPEND),--append '$(APPEND)')
 
 .DEFAULT_GOAL := all
-.PHONY: all build run test bench bench-build deps clean
+.PHONY: all build run test bench bench-build crash-test deps clean
 
 all: deps
 	$(OPTIOS) build $(SYSTEM_FLAG)
@@ -46,6 +47,9 @@ test: all
 
 bench: all
 	node --import tsx toolchain/src/bench.ts
+
+crash-test: all
+	POWER_CUTS=300 npx vitest run --project qemu tests/qemu/power_cut.test.ts
 
 bench-build: all
 	node --import tsx toolchain/src/bench/build_bench.ts

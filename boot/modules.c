@@ -276,6 +276,30 @@ u32 Z_hardwareZ_module_last_dirty_pages(struct Z_hardware_instance_t* h, u32 id)
   return module && module->snapshot ? module->snapshot->dirty_count : 0;
 }
 
+/*
+ * For the state log (kernel/storage/state_log.ts), between runs: the offset in the module's
+ * wasm memory of the `index`-th page its last transaction dirtied (a run, or the calls made
+ * to it in one), or ~0 past the last; the memory's address; and its globals, copied to
+ * physical `destination` (their size; 0 when they exceed `capacity`).
+ */
+u64 Z_hardwareZ_module_dirty_page(struct Z_hardware_instance_t* h, u32 id, u32 index) {
+  struct module* module = module_at(id);
+  if (!module || !module->snapshot || index >= module->snapshot->dirty_count) return ~0ull;
+  return (uint64_t)(module->snapshot->dirty_pages[index] - module->snapshot->memory);
+}
+
+u64 Z_hardwareZ_module_memory_address(struct Z_hardware_instance_t* h, u32 id) {
+  struct module* module = module_at(id);
+  return module ? (uint64_t)module_memory(module)->data : 0;
+}
+
+u32 Z_hardwareZ_module_globals_save(struct Z_hardware_instance_t* h, u32 id, u64 destination, u32 capacity) {
+  struct module* module = module_at(id);
+  if (!module || module == running || module->descriptor->globals_bytes > capacity) return 0;
+  memcpy((void*)destination, (uint8_t*)module->instance + module->descriptor->globals_offset, module->descriptor->globals_bytes);
+  return module->descriptor->globals_bytes;
+}
+
 /* The module's version string (UTF-16LE bytes, as AssemblyScript stores it) into kernel memory. */
 u32 Z_hardwareZ_module_version(struct Z_hardware_instance_t* h, u32 id, u32 destination, u32 capacity) {
   struct module* module = module_at(id);

@@ -226,6 +226,9 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_APP", value: 3, summary: "event kind: an app-defined event (emit)" },
   { name: "EVENT_CALL", value: 5, summary: "event kind: a synchronous call (call); Event.name is the caller's name; answer with reply()" },
   { name: "EVENT_MESSAGE", value: 4, summary: "event kind: a message posted to this handler (post); Event.name is the sender's name" },
+  { name: "LOG_DELTA", value: 1, summary: "state log record kind: the pages one committed run changed" },
+  { name: "LOG_CHECKPOINT", value: 2, summary: "state log record kind: a handler's whole state" },
+  { name: "LOG_WRAP", value: 3, summary: "state log record kind: the log continues at its first sector" },
   {
     name: "EVENT_UPGRADE", value: 6,
     summary: "event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; " +
@@ -270,6 +273,10 @@ export const DEPLOY_VERSION = 1;
 export const DATA_MAGIC = 0x5441444f;
 /** The data disk's format version: the kernel leaves a disk of any other alone. */
 export const DATA_FORMAT = 1;
+/** "OREC" little-endian: the first four bytes of a state log record (LogRecord). */
+export const LOG_MAGIC = 0x4345524f;
+/** The first sector of the state log: after the superblock's two copies and room to grow. */
+export const LOG_START_SECTOR = 8;
 
 export const records: RecordDeclaration[] = [
   {
@@ -342,7 +349,7 @@ export const records: RecordDeclaration[] = [
       ["acceptsMessages", "u32", "1: other modules may post it messages"],
       ["acceptsCalls", "u32", "1: other handlers may call it"],
       ["moduleCrc", "u32", "CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against"],
-      ["reserved", "u32", "0"],
+      ["durability", "u32", "0: each committed run is written to the data disk and flushed before the next (\"commit\"); 1: not written (\"none\")"],
     ],
   },
   {
@@ -387,8 +394,28 @@ export const records: RecordDeclaration[] = [
       ["sequence", "u64", "bumped by every superblock write, which goes to the other copy"],
       ["sectors", "u64", "the disk's size when it was formatted, in 512-byte sectors"],
       ["createdSeconds", "u64", "when it was formatted, seconds since 1970 (0: unknown)"],
+      ["logTail", "u64", "the state log's oldest live record, a sector number (docs/storage.md)"],
+      ["logSequence", "u64", "that record's sequence number"],
       ["labelBytes", "u32", "bytes of the label after this record (1 to DATA_LABEL_MAX_BYTES)"],
       ["checksum", "u32", "CRC-32 (IEEE) of the 512-byte sector with this field 0"],
+    ],
+  },
+  {
+    name: "LogRecord", for: ["kernel"],
+    summary: "a record of the data disk's state log, in its first sector: then the handler's name (32 bytes), version (64) and, for a delta, its page table (u32s); the payload (globals, pages) follows in whole sectors",
+    fields: [
+      ["magic", "u32", "LOG_MAGIC"],
+      ["kind", "u32", "LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use) or LOG_WRAP (continue at the log's start)"],
+      ["sequence", "u64", "one more than the record before it"],
+      ["sectors", "u32", "the record's size, header included"],
+      ["pageCount", "u32", "pages in the payload"],
+      ["globalsBytes", "u32", "bytes of globals at the payload's start (then padded to a sector)"],
+      ["globalsLayout", "u32", "the hash of the module's globals layout"],
+      ["memoryBytes", "u64", "the wasm memory in use after the run"],
+      ["nameBytes", "u32", ""],
+      ["versionBytes", "u32", ""],
+      ["payloadChecksum", "u32", "CRC-32 of the payload"],
+      ["headerChecksum", "u32", "CRC-32 of this 512-byte sector with this field 0"],
     ],
   },
   {

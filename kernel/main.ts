@@ -25,6 +25,7 @@ import { dispatcherTimerInterrupt } from "./handlers/dispatcher";
 import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { deployInitialize, deployInterrupt } from "./handlers/deploy";
 import { dataDiskInitialize, disksInterrupt, isDiskVector } from "./storage/data_disk";
+import { stateLogRecover } from "./storage/state_log";
 import { isNetworkVector, networkInitialize, networkInterrupt } from "./net/network";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
@@ -92,6 +93,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
     .string("; starting a safe system: no handlers, the shell"));
   programsInitialize(system);                                  // one slot and console per program
   handlersLoad(information, system);                           // handler modules GRUB handed over
+  stateLogRecover();                                           // each handler's last durable state, from the data disk
   if (options.test == TEST_BENCH) stopMachine(runHandlerBench() && runProgramBench());
   inputInitialize();                                           // keyboard and COM1 interrupt on input
   picUnmask(IRQ_KEYBOARD);

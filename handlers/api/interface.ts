@@ -229,6 +229,12 @@ export const EVENT_APP: u32 = 3;
 export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
+/** state log record kind: the pages one committed run changed */
+export const LOG_DELTA: u32 = 1;
+/** state log record kind: a handler's whole state */
+export const LOG_CHECKPOINT: u32 = 2;
+/** state log record kind: the log continues at its first sector */
+export const LOG_WRAP: u32 = 3;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
 /** report topic: handlers */

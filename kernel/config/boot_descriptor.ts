@@ -42,6 +42,8 @@ export class HandlerSettings {
   acceptsCalls: bool = false;
   /** CRC-32 of its module file, which a live deploy's module must match (0: not recorded). */
   moduleCrc: u32 = 0;
+  /** durability = "none": its state is not written to the data disk. */
+  durabilityNone: bool = false;
   events: string[] = [];
   grants: Grant[] = [];
 }
@@ -127,6 +129,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.acceptsMessages = record.acceptsMessages != 0;
     handler.acceptsCalls = record.acceptsCalls != 0;
     handler.moduleCrc = record.moduleCrc;
+    handler.durabilityNone = record.durability == 1;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));
@@ -284,4 +287,18 @@ export function crc32(address: usize, length: u32, previous: u32 = 0): u32 {
     for (let bit = 0; bit < 8; bit++) crc = (crc >>> 1) ^ (0xedb88320 & (0 - (crc & 1)));
   }
   return ~crc;
+}
+
+const crcChunk = new StaticArray<u8>(4096);
+
+/** crc32 of `length` bytes of physical memory at `address`, a chunk at a time; `previous` goes on from earlier bytes. */
+export function physicalCrc32(address: u64, length: u64, previous: u32 = 0): u32 {
+  let crc = previous;
+  for (let done: u64 = 0; done < length;) {
+    const part = <u32>min<u64>(length - done, <u64>crcChunk.length);
+    physicalCopyIn(changetype<usize>(crcChunk), address + done, part);
+    crc = crc32(changetype<usize>(crcChunk), part, crc);
+    done += part;
+  }
+  return crc;
 }

@@ -297,6 +297,12 @@ export const EVENT_APP: u32 = 3;
 export const EVENT_CALL: u32 = 5;
 /** event kind: a message posted to this handler (post); Event.name is the sender's name */
 export const EVENT_MESSAGE: u32 = 4;
+/** state log record kind: the pages one committed run changed */
+export const LOG_DELTA: u32 = 1;
+/** state log record kind: a handler's whole state */
+export const LOG_CHECKPOINT: u32 = 2;
+/** state log record kind: the log continues at its first sector */
+export const LOG_WRAP: u32 = 3;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
 /** report topic: handlers */
@@ -386,6 +392,8 @@ export const DEPLOY_MAGIC: u32 = 0x4c50444f;
 export const DEPLOY_VERSION: u32 = 1;
 export const DATA_MAGIC: u32 = 0x5441444f;
 export const DATA_FORMAT: u32 = 1;
+export const LOG_MAGIC: u32 = 0x4345524f;
+export const LOG_START_SECTOR: u64 = 8;
 
 /** a handler's supervision counters, as the status call writes them (40 bytes). */
 @unmanaged export class StatusRecord {
@@ -497,8 +505,8 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
   acceptsCalls: u32 = 0;
   /** CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against */
   moduleCrc: u32 = 0;
-  /** 0 */
-  reserved: u32 = 0;
+  /** 0: each committed run is written to the data disk and flushed before the next ("commit"); 1: not written ("none") */
+  durability: u32 = 0;
 }
 export const DESCRIPTOR_HANDLER_BYTES: u32 = 88;
 
@@ -548,7 +556,7 @@ export const DESCRIPTOR_GRANT_BYTES: u32 = 16;
 }
 export const DEPLOY_HEADER_BYTES: u32 = 24;
 
-/** a data disk's superblock, in sectors 0 and 1 (two copies; the valid one with the higher sequence counts); the label follows it (40 bytes). */
+/** a data disk's superblock, in sectors 0 and 1 (two copies; the valid one with the higher sequence counts); the label follows it (56 bytes). */
 @unmanaged export class DataSuperblock {
   /** DATA_MAGIC */
   magic: u32 = 0;
@@ -560,12 +568,43 @@ export const DEPLOY_HEADER_BYTES: u32 = 24;
   sectors: u64 = 0;
   /** when it was formatted, seconds since 1970 (0: unknown) */
   createdSeconds: u64 = 0;
+  /** the state log's oldest live record, a sector number (docs/storage.md) */
+  logTail: u64 = 0;
+  /** that record's sequence number */
+  logSequence: u64 = 0;
   /** bytes of the label after this record (1 to DATA_LABEL_MAX_BYTES) */
   labelBytes: u32 = 0;
   /** CRC-32 (IEEE) of the 512-byte sector with this field 0 */
   checksum: u32 = 0;
 }
-export const DATA_SUPERBLOCK_BYTES: u32 = 40;
+export const DATA_SUPERBLOCK_BYTES: u32 = 56;
+
+/** a record of the data disk's state log, in its first sector: then the handler's name (32 bytes), version (64) and, for a delta, its page table (u32s); the payload (globals, pages) follows in whole sectors (56 bytes). */
+@unmanaged export class LogRecord {
+  /** LOG_MAGIC */
+  magic: u32 = 0;
+  /** LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use) or LOG_WRAP (continue at the log's start) */
+  kind: u32 = 0;
+  /** one more than the record before it */
+  sequence: u64 = 0;
+  /** the record's size, header included */
+  sectors: u32 = 0;
+  /** pages in the payload */
+  pageCount: u32 = 0;
+  /** bytes of globals at the payload's start (then padded to a sector) */
+  globalsBytes: u32 = 0;
+  /** the hash of the module's globals layout */
+  globalsLayout: u32 = 0;
+  /** the wasm memory in use after the run */
+  memoryBytes: u64 = 0;
+  nameBytes: u32 = 0;
+  versionBytes: u32 = 0;
+  /** CRC-32 of the payload */
+  payloadChecksum: u32 = 0;
+  /** CRC-32 of this 512-byte sector with this field 0 */
+  headerChecksum: u32 = 0;
+}
+export const LOG_RECORD_BYTES: u32 = 56;
 
 /** a string of the descriptor's string area (8 bytes). */
 @unmanaged export class DescriptorString {

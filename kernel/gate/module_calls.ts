@@ -9,7 +9,7 @@ import { Delivery, EVENT_APP, EVENT_BOOT, EVENT_CALL, EVENT_MESSAGE, EVENT_TIMER
 import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
 import { currentPayload, currentPayloadLength, delivery, deliveryPayload, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
-import { describeFailure, runMayEmit, runningHandler, setRunningHandler } from "../handlers/dispatcher";
+import { describeFailure, noteCallee, runMayEmit, runningHandler, setRunningHandler } from "../handlers/dispatcher";
 import { moduleCall } from "../arch/x86_64/modules";
 import { runLogHold, runLogMark, runLogRollBackSince } from "../handlers/run_log";
 import { programSettings } from "../programs/programs";
@@ -213,6 +213,7 @@ function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLe
   const logMark = runLogMark();
   replyLength = 0;
   answering = target;
+  noteCallee(target);
   setRunningHandler(target);
   const trap = moduleCall(callee.module, EVENT_CALL, <u32>caller.index, callerNumber, now, <u32>requestLength);
   setRunningHandler(caller.index);

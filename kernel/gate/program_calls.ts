@@ -5,6 +5,7 @@
 // Reports and the outcome of reset/run/stop/power are written by the kernel straight to the
 // caller's console, so the shell prints nothing itself for them.
 
+import { stateLogCommitted, stateLogForget } from "../storage/state_log";
 import { disksReport } from "../storage/data_disk";
 import { networkReport } from "../net/network";
 import { readTsc } from "../arch/x86_64/machine";
@@ -130,6 +131,10 @@ export function reset(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u6
     return ERROR_NOT_FOUND;
   }
   const trap = handlerReset(index);
+  if (trap == 0) {
+    stateLogForget(index); // the initial state, written whole: a reset outlives a power cut too
+    stateLogCommitted(index);
+  }
   out.clear().string("reset: '").string(handlers[index].name).string("'");
   consoleLine(slot, out.string(trap == 0 ? " is back to its initial state" : " trapped while restarting; quarantined"));
   return trap == 0 ? 0 : ERROR_FAILED;

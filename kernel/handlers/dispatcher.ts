@@ -23,6 +23,7 @@ import { readTsc } from "../arch/x86_64/machine";
 import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
 import { EVENT_UPGRADE } from "../gate/interface";
+import { stateLogCommitted } from "../storage/state_log";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
 import { takeFailure } from "../gate/callers";
 import { DIRTY_PAGES_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
@@ -97,6 +98,7 @@ function runModule(index: i32, module: i32): u32 {
   const budget = handlers[index].budget;
   runningHandler = index;
   runEmits = 0;
+  runCallees.length = 0;
   runningBudgetEnd = clockNanoseconds(readTsc()) + budget;
   localApicArm(budget);
   const trap = moduleHandle(module, delivery.kind, delivery.source, delivery.name, delivery.timestamp, delivery.payloadLength);
@@ -132,6 +134,9 @@ function runOne(index: i32): void {
   const trap = runModule(index, handler.module);
   if (trap == 0) {
     runLogRelease(handler.name, false, false);
+    // Durable before the next run (durability "commit"): this handler's changes, and those of every handler it called.
+    stateLogCommitted(index);
+    for (let i = 0; i < runCallees.length; i++) stateLogCommitted(runCallees[i]);
     const failedBefore = handler.health.consecutiveFailures;
     recordSuccess(handler.health);
     if (failedBefore > 1) {
@@ -154,6 +159,14 @@ function runOne(index: i32): void {
     eventQueues.discardFor(index);
     handlerTimers.stopFor(index);
   }
+}
+
+/** The handlers the running run called (each once): their changes commit with its own. */
+const runCallees = new Array<i32>();
+
+/** Notes that the running run called handler `index` (gate/module_calls.ts). */
+export function noteCallee(index: i32): void {
+  if (!runCallees.includes(index)) runCallees.push(index);
 }
 
 /** Which handler runs now: a synchronous call (gate/module_calls.ts) runs the callee inside the caller's run. */

@@ -20,8 +20,8 @@
 //      to the module, so the events waiting for the old version are the new one's to handle.
 
 import { moduleGlobalsLayout, moduleIsProgram, moduleLoad, moduleStart, moduleStateCopy, moduleUnload } from "../arch/x86_64/modules";
-import { physicalCopyIn, readTsc } from "../arch/x86_64/machine";
-import { HandlerSettings, readDescriptor, crc32 } from "../config/boot_descriptor";
+import { readTsc } from "../arch/x86_64/machine";
+import { HandlerSettings, physicalCrc32, readDescriptor } from "../config/boot_descriptor";
 import { Text } from "../console/text";
 import { restart } from "../events/supervision";
 import { admitHandler, forgetCaller, Grant } from "../gate/callers";
@@ -30,9 +30,9 @@ import { loadErrorText, trapText } from "../gate/interface";
 import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { appendMilliseconds, clockNanoseconds } from "../time/clock";
 import { describeFailure, runMigration } from "./dispatcher";
+import { stateLogCommitted, stateLogForget } from "../storage/state_log";
 import { eventQueues, handlers, handlerTimers, readVersion } from "./registry";
 
-const chunk = new StaticArray<u8>(4096);
 const patternBytes = new Text();
 
 /**
@@ -99,6 +99,8 @@ export function upgradeHandler(name: string, descriptor: usize, descriptorLength
   handler.version = version;
   handler.settings = settings;
   dropModule(old);
+  stateLogForget(index); // another module: its state goes to the data disk whole
+  stateLogCommitted(index);
   if (handler.health.quarantined) handlerTimers.restartFor(index, clockNanoseconds(readTsc()));
   if (handler.health.quarantined || handler.health.consecutiveFailures > 0) restart(handler.health); // a fix runs at once
   const cycles = readTsc() - started;
@@ -126,18 +128,6 @@ function dropModule(id: i32): void {
 function handlerIndex(name: string): i32 {
   for (let i = 0; i < handlers.length; i++) if (handlers[i].name == name) return i;
   return -1;
-}
-
-/** CRC-32 of `length` bytes of physical memory at `address`, a chunk at a time. */
-function physicalCrc32(address: u64, length: u32): u32 {
-  let crc: u32 = 0;
-  for (let done: u32 = 0; done < length;) {
-    const part = min<u32>(length - done, <u32>chunk.length);
-    physicalCopyIn(changetype<usize>(chunk), address + done, part);
-    crc = crc32(changetype<usize>(chunk), part, crc);
-    done += part;
-  }
-  return crc;
 }
 
 /**

@@ -17,7 +17,7 @@ import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
 import { crc32 } from "../config/boot_descriptor";
 import { Text } from "../console/text";
-import { DATA_FORMAT, DATA_LABEL_MAX_BYTES, DATA_MAGIC, DATA_SUPERBLOCK_BYTES, DataSuperblock } from "../gate/interface";
+import { DATA_FORMAT, DATA_LABEL_MAX_BYTES, DATA_MAGIC, DATA_SUPERBLOCK_BYTES, DataSuperblock, LOG_START_SECTOR } from "../gate/interface";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { memoryAllocatePages } from "../memory/memory";
 import { clockWallNanoseconds } from "../time/clock";
@@ -36,7 +36,32 @@ export const SUPERBLOCK_FOREIGN: i32 = 2;
 
 /** The data disk in use, once found. */
 export class DataDisk {
+  /** The state log's oldest live record (a sector) and its sequence, as the newest superblock copy says. */
+  logTail: u64 = LOG_START_SECTOR;
+  logSequence: u64 = 1;
+  /** Which copy (0 or 1) is the newest: the next superblock write goes to the other. */
+  newest: i32 = 1;
+  /** A page for the superblock's writes. */
+  buffer: u64 = 0;
   constructor(readonly disk: BlockDevice, public label: string, public sequence: u64, readonly createdSeconds: u64) {}
+
+  /**
+   * Records a new log tail: the copy that is not the newest gets the next sequence and is
+   * flushed before it counts, so a torn write leaves the other copy (the old tail) valid.
+   */
+  moveLogTail(tail: u64, tailSequence: u64): string {
+    const copy = 1 - this.newest;
+    encodeSuperblock(changetype<usize>(sectors), this.label, this.sequence + 1, this.disk.sectors, this.createdSeconds, tail, tailSequence);
+    physicalCopyOut(this.buffer, changetype<usize>(sectors), SECTOR_BYTES);
+    let problem = this.disk.write(<u64>copy, 1, this.buffer);
+    if (problem.length == 0) problem = this.disk.flush();
+    if (problem.length > 0) return problem;
+    this.sequence++;
+    this.newest = copy;
+    this.logTail = tail;
+    this.logSequence = tailSequence;
+    return "";
+  }
 }
 
 let data: DataDisk | null = null;
@@ -92,6 +117,10 @@ export function dataDiskInitialize(): void {
     if (newest >= 0 && data == null) {
       const superblock = superblockAt(base, newest);
       data = new DataDisk(disk, labelOf(base, newest), superblock.sequence, superblock.createdSeconds);
+      data!.logTail = superblock.logTail;
+      data!.logSequence = superblock.logSequence;
+      data!.newest = newest;
+      data!.buffer = buffer;
       describe(data!, "");
     } else if (newest >= 0) {
       note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));
@@ -136,6 +165,7 @@ function format(disk: BlockDevice, buffer: u64): void {
     return;
   }
   data = new DataDisk(disk, DEFAULT_LABEL, SUPERBLOCK_COPIES, createdSeconds);
+  data!.buffer = buffer;
   describe(data!, "formatted the blank disk as ");
 }
 
@@ -168,7 +198,8 @@ export function labelOf(base: usize, copy: i32): string {
 }
 
 /** Writes a superblock copy into the 512 bytes at `sector` (kernel memory), checksum last. */
-export function encodeSuperblock(sector: usize, label: string, sequence: u64, diskSectors: u64, createdSeconds: u64): void {
+export function encodeSuperblock(sector: usize, label: string, sequence: u64, diskSectors: u64, createdSeconds: u64,
+  logTail: u64 = LOG_START_SECTOR, logSequence: u64 = 1): void {
   memory.fill(sector, 0, SECTOR_BYTES);
   const superblock = changetype<DataSuperblock>(sector);
   superblock.magic = DATA_MAGIC;
@@ -176,6 +207,8 @@ export function encodeSuperblock(sector: usize, label: string, sequence: u64, di
   superblock.sequence = sequence;
   superblock.sectors = diskSectors;
   superblock.createdSeconds = createdSeconds;
+  superblock.logTail = logTail;
+  superblock.logSequence = logSequence;
   superblock.labelBytes = <u32>String.UTF8.encodeUnsafe(changetype<usize>(label), min(label.length, DATA_LABEL_MAX_BYTES), sector + LABEL_OFFSET);
   superblock.checksum = sectorChecksum(sector);
 }

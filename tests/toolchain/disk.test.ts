@@ -21,10 +21,11 @@ describe("data disk images", () => {
     expect(bytes.readBigUInt64LE(8)).toBe(1n); // sequence of copy 0; copy 1 has 2
     expect(bytes.readBigUInt64LE(512 + 8)).toBe(2n);
     expect(bytes.readBigUInt64LE(16)).toBe(32768n); // sectors
-    expect(bytes.subarray(40, 47).toString()).toBe("kitchen");
+    expect(bytes.readBigUInt64LE(32)).toBe(8n); // the state log's tail: its first sector, empty
+    expect(bytes.subarray(56, 63).toString()).toBe("kitchen");
     const sector = Buffer.from(bytes.subarray(0, 512));
-    const checksum = sector.readUInt32LE(36);
-    sector.writeUInt32LE(0, 36);
+    const checksum = sector.readUInt32LE(52);
+    sector.writeUInt32LE(0, 52);
     expect(crc32(sector)).toBe(checksum);
     expect(bytes.subarray(1024).every((byte) => byte === 0)).toBe(true);
   });

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
-import { DATA_FORMAT, DATA_MAGIC, limit, recordLayout, recordNamed } from "../../interface/optios.ts";
+import { DATA_FORMAT, DATA_MAGIC, limit, LOG_START_SECTOR, recordLayout, recordNamed } from "../../interface/optios.ts";
 
 export const SECTOR_BYTES = 512;
 /** The data disk `optios run` attaches, relative to the project root; made on first use. */
@@ -29,6 +29,8 @@ export function encodeSuperblock(label: string, sequence: bigint, sectors: bigin
   sector.writeBigUInt64LE(sequence, offsets.get("sequence")!);
   sector.writeBigUInt64LE(sectors, offsets.get("sectors")!);
   sector.writeBigUInt64LE(createdSeconds, offsets.get("createdSeconds")!);
+  sector.writeBigUInt64LE(BigInt(LOG_START_SECTOR), offsets.get("logTail")!); // an empty state log
+  sector.writeBigUInt64LE(1n, offsets.get("logSequence")!);
   sector.writeUInt32LE(labelBytes.length, offsets.get("labelBytes")!);
   labelBytes.copy(sector, bytes);
   sector.writeUInt32LE(crc32(sector), offsets.get("checksum")!);

@@ -66,5 +66,13 @@
 // `to` started (0, or 1 if they do not fit it).
 // @ts-ignore: decorator
 @external("hardware", "module_state_copy") export declare function moduleStateCopy(from: i32, to: i32): u32;
+// For the state log (storage/state_log.ts): the offset of the index-th page the last transaction dirtied
+// (~0 past the last), the wasm memory's address, and the globals copied to physical memory (their size, 0 if too big).
+// @ts-ignore: decorator
+@external("hardware", "module_dirty_page") export declare function moduleDirtyPage(module: i32, index: u32): u64;
+// @ts-ignore: decorator
+@external("hardware", "module_memory_address") export declare function moduleMemoryAddress(module: i32): u64;
+// @ts-ignore: decorator
+@external("hardware", "module_globals_save") export declare function moduleGlobalsSave(module: i32, destination: u64, capacity: u32): u32;
 // @ts-ignore: decorator
 @external("hardware", "module_globals_layout") export declare function moduleGlobalsLayout(module: i32): u32;

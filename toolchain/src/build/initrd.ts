@@ -15,6 +15,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSy
 import { join, relative, sep } from "node:path";
 import { crc32 } from "node:zlib";
 import { stringify } from "smol-toml";
+import { limit } from "../../../interface/optios.ts";
 import type { Project } from "../project.ts";
 import type { LoadedSystem } from "../system/load.ts";
 import { formatDuration, formatSize } from "../system/units.ts";
@@ -57,8 +58,12 @@ export function renderSystemToml(system: LoadedSystem, systemFile: string): stri
       ...(handler.triggers.afterNanoseconds === null ? {} : { after: formatDuration(handler.triggers.afterNanoseconds) }),
       events: handler.triggers.events,
       boot: handler.triggers.boot,
+      ...(handler.triggers.messages ? { messages: true } : {}),
+      ...(handler.triggers.calls ? { calls: true } : {}),
+      ...(handler.queueDepth === limit("QUEUE_DEPTH") ? {} : { queue: handler.queueDepth }),
       budget: formatDuration(handler.budgetNanoseconds),
       memory: formatSize(handler.memoryBytes),
+      ...(handler.durability === "none" ? { durability: "none" } : {}),
       capabilities: handler.capabilities,
     }));
   }

@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  type CallDeclaration, calls, capabilities, constants, DATA_FORMAT, DATA_MAGIC, DEPLOY_MAGIC, DEPLOY_VERSION, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
+  type CallDeclaration, calls, capabilities, constants, DATA_FORMAT, DATA_MAGIC, LOG_MAGIC, LOG_START_SECTOR, DEPLOY_MAGIC, DEPLOY_VERSION, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, errors, limits,
   loadErrors, recordLayout, records, reportTopics, traps,
 } from "../../../interface/optios.ts";
 
@@ -159,6 +159,8 @@ export const DEPLOY_MAGIC: u32 = 0x${DEPLOY_MAGIC.toString(16)};
 export const DEPLOY_VERSION: u32 = ${DEPLOY_VERSION};
 export const DATA_MAGIC: u32 = 0x${DATA_MAGIC.toString(16)};
 export const DATA_FORMAT: u32 = ${DATA_FORMAT};
+export const LOG_MAGIC: u32 = 0x${LOG_MAGIC.toString(16)};
+export const LOG_START_SECTOR: u64 = ${LOG_START_SECTOR};
 
 ${assemblyScriptRecords("kernel")}`;
 }

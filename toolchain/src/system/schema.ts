@@ -40,6 +40,8 @@ export interface HandlerConfig {
   capabilities: string[];
   /** Events and messages its queue holds (`queue = 64`; QUEUE_DEPTH by default). */
   queueDepth: number;
+  /** `durability = "none"`: its state is not written to the data disk (absent: "commit", each committed run flushed). */
+  durability?: "none";
 }
 
 /** A foreground program: an AssemblyScript module compiled like a handler, run on a virtual console. */
@@ -97,7 +99,7 @@ export const INCLUDE_DEPTH_MAX = 32;
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations", "deploy"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
-export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "queue", "budget", "memory",
+export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "queue", "budget", "memory", "durability",
   "capabilities"] as const;
 export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as const;
 

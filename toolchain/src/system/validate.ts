@@ -215,12 +215,14 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const queue = optional("queue", `a whole number from 1 to ${limit("QUEUE_DEPTH_MAX")}`, asInteger(1, limit("QUEUE_DEPTH_MAX")),
     limit("QUEUE_DEPTH"));
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
+  const durability = optional("durability", '"commit" (each committed run written to the data disk and flushed) or "none"; ' +
+    '"interval:…" (group commit) is not supported yet', (value) => (value === "commit" || value === "none" ? value : null), "commit");
   const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
   // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
   const sourceUsable = source === undefined || checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, false);
 
-  const values = [name, source, version, every, after, events, boot, messages, calls, queue, budget, memory, capabilities];
+  const values = [name, source, version, every, after, events, boot, messages, calls, queue, budget, memory, capabilities, durability];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
   if (values.some((value) => value === undefined) || !sourceUsable || unknownKeys > 0) return null;
   if (every === null && after === null && events!.length === 0 && boot === false && messages === false && calls === false) {
@@ -236,6 +238,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
     memoryBytes: memory!,
     capabilities: capabilities!,
     queueDepth: queue!,
+    ...(durability === "none" ? { durability: "none" as const } : {}),
   };
 }
 

@@ -1,0 +1,422 @@
+// Handler state on the data disk: a log of committed transactions, so that a handler resumes
+// where it was after a power cut (docs/storage.md).
+//
+//   sectors 0-1 superblock copies (logTail, logSequence) │ 2-7 spare │ 8…end the log, circular
+//   a record: header sector (LogRecord, name, version, a delta's page table) │ globals │ pages
+//
+//   a handler's transaction commits ─► a DELTA of the pages it changed, or a CHECKPOINT (every
+//     page in use) when the handler has none since the tail or changed more than a delta
+//     holds ─► written at the head ─► flushed ─► "durable" (debug level) ─► the next run
+//   more than half the log in use ─► a CHECKPOINT of every handler, flushed; then the tail
+//     moves to the first of them (the superblock's other copy, flushed): older records are dead
+//   boot ─► from the tail, while each record's magic, sequence and checksums hold: each
+//     handler's state rebuilt in RAM from its last checkpoint and the deltas after it, and
+//     restored when its version and globals layout are the running module's
+//
+// A record counts only once it is whole: a torn write fails its checksum and ends the scan
+// there, so what recovery finds is exactly a prefix of what was flushed, in commit order.
+// A handler with `durability = "none"` is not logged.
+
+import { moduleDirtyPage, moduleFootprint, moduleGlobalsLayout, moduleGlobalsSave, moduleMemoryAddress, moduleStateRestore } from "../arch/x86_64/modules";
+import { physicalCopyIn, physicalCopyOut, physicalMove } from "../arch/x86_64/machine";
+import { crc32, physicalCrc32 } from "../config/boot_descriptor";
+import { equalsBytes, Text } from "../console/text";
+import { LOG_CHECKPOINT, LOG_DELTA, LOG_MAGIC, LOG_RECORD_BYTES, LOG_START_SECTOR, LOG_WRAP, LogRecord } from "../gate/interface";
+import { handlers } from "../handlers/registry";
+import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
+import { memoryAllocatePages, pageAllocator } from "../memory/memory";
+import { SECTOR_BYTES } from "./block_device";
+import { DataDisk, dataDisk } from "./data_disk";
+
+const NAME_FIELD: u32 = 32;
+const VERSION_FIELD: u32 = 64;
+const TABLE_OFFSET: u32 = LOG_RECORD_BYTES + NAME_FIELD + VERSION_FIELD;
+/** Pages a delta's header sector can list; a transaction that changed more is logged as a checkpoint. */
+export const DELTA_PAGES_MAX: u32 = (SECTOR_BYTES - TABLE_OFFSET) / 4;
+const GLOBALS_MAX_BYTES: u32 = 16384;
+const PAGE_BYTES: u64 = 4096;
+const SECTORS_PER_PAGE: u64 = PAGE_BYTES / SECTOR_BYTES;
+/** Header, globals and a full delta: the staging area every record is built in. */
+const STAGING_BYTES: u64 = SECTOR_BYTES + GLOBALS_MAX_BYTES + <u64>DELTA_PAGES_MAX * PAGE_BYTES;
+/** A checkpoint's memory goes to the disk in requests of at most this. */
+const CHUNK_BYTES: u64 = 1024 * 1024;
+
+/** Per handler: whether the live log holds a checkpoint of it, and whether it is logged at all. */
+class Logged {
+  checkpointed: bool = false;
+  off: bool = false;
+}
+
+/** A handler's state being rebuilt at boot: globals, then its memory, in physical pages. */
+class Image {
+  address: u64 = 0;
+  pages: u64 = 0;
+  globalsBytes: u32 = 0;
+  memoryBytes: u64 = 0;
+  layout: u32 = 0;
+  version: string = "";
+  whole: bool = false;
+  records: u32 = 0;
+}
+
+const header = new StaticArray<u8>(<i32>SECTOR_BYTES);
+const table = new StaticArray<u32>(<i32>DELTA_PAGES_MAX);
+const note = new Text();
+
+let data: DataDisk | null = null;
+let staging: u64 = 0;
+/** Where the next record goes, and its sequence number. */
+let head: u64 = 0;
+let sequence: u64 = 0;
+let start: u64 = LOG_START_SECTOR;
+let end: u64 = 0;
+let failed = false;
+const logged = new Array<Logged>();
+/** Records written, and the last one's cycles of writing and flushing (make bench). */
+export let recordsWritten: u64 = 0;
+
+/** Whether handler state is being written to the data disk. */
+export function stateLogActive(): bool {
+  return data != null && !failed;
+}
+
+/**
+ * At boot, once the handlers run: reads the log from the tail the superblock names and gives
+ * each handler the state of its last durable transaction.
+ */
+export function stateLogRecover(): void {
+  data = dataDisk();
+  if (data == null) return;
+  const disk = data!.disk;
+  end = disk.sectors;
+  for (let i = 0; i < handlers.length; i++) {
+    const entry = new Logged();
+    entry.off = handlers[i].settings.durabilityNone;
+    logged.push(entry);
+  }
+  staging = memoryAllocatePages(STAGING_BYTES / PAGE_BYTES);
+  if (staging == 0 || end < start + 2 * (STAGING_BYTES / SECTOR_BYTES)) {
+    stop(staging == 0 ? "no memory for the state log" : "the data disk is too small for a state log");
+    return;
+  }
+  const images = new Array<Image | null>(handlers.length);
+  let position = data!.logTail;
+  let expected = data!.logSequence;
+  let records: u32 = 0;
+  const why = new Text();
+  while (true) {
+    if (position >= end) position = start;
+    if (disk.read(position, 1, staging).length > 0) break;
+    physicalCopyIn(changetype<usize>(header), staging, SECTOR_BYTES);
+    const record = changetype<LogRecord>(changetype<usize>(header));
+    if (!headerValid(record, expected, position)) break;
+    if (record.kind == LOG_WRAP) {
+      position = start;
+      expected++;
+      continue;
+    }
+    const index = handlerIndex(record);
+    const image = index >= 0 ? imageFor(images, index) : null;
+    if (!readPayload(record, position, image)) break;
+    records++;
+    position += record.sectors;
+    expected++;
+  }
+  head = position;
+  sequence = expected;
+  for (let i = 0; i < images.length; i++) {
+    const image = images[i];
+    if (image != null) {
+      resume(i, image, why);
+      pageAllocator().free(image.address, image.pages);
+    }
+  }
+  log(LEVEL_INFO, note.clear().string("data disk: state log: ").decimal(records).string(" records from sector ").decimal(data!.logTail)
+    .string(", next at ").decimal(head));
+}
+
+/** Whether the header sector is the record expected at `position`: magic, sequence, size, checksum. */
+function headerValid(record: LogRecord, expected: u64, position: u64): bool {
+  if (record.magic != LOG_MAGIC || record.sequence != expected) return false;
+  if (record.kind != LOG_DELTA && record.kind != LOG_CHECKPOINT && record.kind != LOG_WRAP) return false;
+  if (record.sectors == 0 || position + <u64>record.sectors > end) return false;
+  if (record.nameBytes > NAME_FIELD || record.versionBytes > VERSION_FIELD || record.globalsBytes > GLOBALS_MAX_BYTES) return false;
+  if (record.kind == LOG_DELTA && record.pageCount > DELTA_PAGES_MAX) return false;
+  const kept = record.headerChecksum;
+  record.headerChecksum = 0;
+  const sum = crc32(changetype<usize>(header), SECTOR_BYTES);
+  record.headerChecksum = kept;
+  return sum == kept;
+}
+
+function handlerIndex(record: LogRecord): i32 {
+  const name = changetype<usize>(header) + LOG_RECORD_BYTES;
+  for (let i = 0; i < handlers.length; i++) if (equalsBytes(handlers[i].name, name, <i32>record.nameBytes)) return i;
+  return -1;
+}
+
+function imageFor(images: Array<Image | null>, index: i32): Image | null {
+  if (images[index] != null) return images[index];
+  const image = new Image();
+  image.pages = (<u64>GLOBALS_MAX_BYTES + handlers[index].memoryBytes) / PAGE_BYTES + 1;
+  image.address = memoryAllocatePages(image.pages);
+  if (image.address == 0) return null;
+  images[index] = image;
+  return image;
+}
+
+/**
+ * Reads and checks a record's payload, then applies it to `image` (null: a handler that no
+ * longer runs, or no memory: checked, not applied). False when it is not whole.
+ */
+function readPayload(record: LogRecord, position: u64, image: Image | null): bool {
+  const disk = data!.disk;
+  const globalsSectors = sectorsFor(record.globalsBytes);
+  const payloadSectors = <u64>record.sectors - 1;
+  if (record.kind == LOG_DELTA) {
+    if (payloadSectors != globalsSectors + <u64>record.pageCount * SECTORS_PER_PAGE) return false;
+    if (disk.read(position + 1, <u32>payloadSectors, staging + SECTOR_BYTES).length > 0) return false;
+    if (physicalCrc32(staging + SECTOR_BYTES, payloadSectors * SECTOR_BYTES) != record.payloadChecksum) return false;
+    if (image == null || !image.whole || image.globalsBytes != record.globalsBytes || record.memoryBytes + record.globalsBytes > image.pages * PAGE_BYTES) {
+      return true; // whole, but nothing to apply it to: a delta counts only on top of its checkpoint
+    }
+    physicalMove(image.address, staging + SECTOR_BYTES, record.globalsBytes);
+    const tableAt = changetype<usize>(header) + TABLE_OFFSET;
+    for (let i: u32 = 0; i < record.pageCount; i++) {
+      const page = <u64>load<u32>(tableAt + i * 4);
+      if ((page + 1) * PAGE_BYTES > record.memoryBytes) continue;
+      physicalMove(image.address + record.globalsBytes + page * PAGE_BYTES,
+        staging + SECTOR_BYTES + globalsSectors * SECTOR_BYTES + <u64>i * PAGE_BYTES, PAGE_BYTES);
+    }
+    adopt(image, record);
+    return true;
+  }
+  // A checkpoint: checked a chunk at a time, then (whole) read again into the image.
+  if (payloadSectors != globalsSectors + record.memoryBytes / SECTOR_BYTES) return false;
+  let crc: u32 = 0;
+  const chunkSectors = STAGING_BYTES / SECTOR_BYTES - 1;
+  for (let done: u64 = 0; done < payloadSectors;) {
+    const part = min<u64>(chunkSectors, payloadSectors - done);
+    if (disk.read(position + 1 + done, <u32>part, staging + SECTOR_BYTES).length > 0) return false;
+    crc = physicalCrc32(staging + SECTOR_BYTES, part * SECTOR_BYTES, crc);
+    done += part;
+  }
+  if (crc != record.payloadChecksum) return false;
+  if (image == null || record.memoryBytes + record.globalsBytes > image.pages * PAGE_BYTES) return true;
+  for (let done: u64 = 0; done < payloadSectors;) {
+    const part = min<u64>(chunkSectors, payloadSectors - done);
+    if (disk.read(position + 1 + done, <u32>part, staging + SECTOR_BYTES).length > 0) return false;
+    // The payload is the globals (padded to a sector) then the memory; the image is globals then memory, unpadded.
+    copyCheckpointPart(image, record, done * SECTOR_BYTES, part * SECTOR_BYTES, globalsSectors * SECTOR_BYTES);
+    done += part;
+  }
+  image.whole = true;
+  adopt(image, record);
+  return true;
+}
+
+/** Copies payload bytes [from, from + length) from the staging area to where they belong in the image. */
+function copyCheckpointPart(image: Image, record: LogRecord, from: u64, length: u64, memoryOffset: u64): void {
+  for (let at = from; at < from + length;) {
+    const source = staging + SECTOR_BYTES + (at - from);
+    if (at < memoryOffset) {
+      const part = min<u64>(memoryOffset, from + length) - at;
+      if (at < record.globalsBytes) physicalMove(image.address + at, source, min<u64>(part, record.globalsBytes - at));
+      at += part;
+    } else {
+      const part = from + length - at;
+      physicalMove(image.address + record.globalsBytes + (at - memoryOffset), source, part);
+      at += part;
+    }
+  }
+}
+
+/** The image now holds the record's state; a checkpoint also says whose version it is (a delta keeps its checkpoint's). */
+function adopt(image: Image, record: LogRecord): void {
+  image.globalsBytes = record.globalsBytes;
+  image.memoryBytes = record.memoryBytes;
+  image.layout = record.globalsLayout;
+  if (record.kind == LOG_CHECKPOINT) {
+    image.version = String.UTF8.decodeUnsafe(changetype<usize>(header) + LOG_RECORD_BYTES + NAME_FIELD, record.versionBytes);
+  }
+  image.records++;
+}
+
+/** Gives handler `index` the state its image rebuilt, when it understands it. */
+function resume(index: i32, image: Image, why: Text): void {
+  const handler = handlers[index];
+  if (!image.whole) return;
+  const entry = logged[index];
+  if (image.version != handler.version || image.layout != moduleGlobalsLayout(handler.module)) {
+    log(LEVEL_INFO, note.clear().string("data disk: '").string(handler.name).string("' is version ").string(handler.version)
+      .string(", its state on the disk version ").string(image.version).string(image.version == handler.version ? " with other globals" : "")
+      .string(": starting from its initial state"));
+    return;
+  }
+  if (moduleStateRestore(handler.module, image.address, image.globalsBytes, image.memoryBytes) != 0) {
+    log(LEVEL_WARNING, note.clear().string("data disk: '").string(handler.name).string("': its state on the disk does not fit the module; starting from its initial state"));
+    return;
+  }
+  entry.checkpointed = true;
+  log(LEVEL_INFO, note.clear().string("data disk: '").string(handler.name).string("' resumed its last durable state (version ")
+    .string(image.version).string(", ").size(image.memoryBytes).string(", ").decimal(image.records).string(" records)"));
+}
+
+/**
+ * After handler `index`'s transaction committed (a run, the calls made to it, a reset, a new
+ * version): its changes written to the log and flushed. Compacts the log when it passed half.
+ */
+export function stateLogCommitted(index: i32): void {
+  if (data == null || failed || index >= logged.length || logged[index].off) return;
+  const kind = logged[index].checkpointed ? LOG_DELTA : LOG_CHECKPOINT;
+  let problem = append(index, kind);
+  if (problem.length == 0) problem = data!.disk.flush();
+  if (problem.length > 0) {
+    stop(problem);
+    return;
+  }
+  log(LEVEL_DEBUG, note.clear().string("data disk: durable '").string(handlers[index].name).string("' record ").decimal(sequence - 1));
+  if (used() > (end - start) / 2) compact();
+}
+
+/** A handler's next record is a checkpoint (its module was replaced or reset). */
+export function stateLogForget(index: i32): void {
+  if (index < logged.length) logged[index].checkpointed = false;
+}
+
+/** Sectors between the tail and the head, wrapped. */
+function used(): u64 {
+  const tail = data!.logTail;
+  return head >= tail ? head - tail : (end - tail) + (head - start);
+}
+
+/** Writes every handler's checkpoint, then moves the tail to the first: the records before it are dead. */
+function compact(): void {
+  let first: u64 = 0;
+  let firstSequence: u64 = 0;
+  for (let i = 0; i < handlers.length; i++) {
+    if (logged[i].off) continue;
+    const problem = append(i, LOG_CHECKPOINT);
+    if (problem.length > 0) {
+      stop("compacting the state log: " + problem);
+      return;
+    }
+    if (firstSequence == 0) {
+      first = lastRecordAt;
+      firstSequence = sequence - 1;
+    }
+  }
+  if (firstSequence == 0) return;
+  let problem = data!.disk.flush();
+  if (problem.length == 0) problem = data!.moveLogTail(first, firstSequence);
+  if (problem.length > 0) stop("compacting the state log: " + problem);
+  else log(LEVEL_DEBUG, note.clear().string("data disk: state log compacted; tail at sector ").decimal(first));
+}
+
+let lastRecordAt: u64 = 0;
+
+/** Builds and writes one record of handler `index` at the head (wrapping first if it does not fit); "" or what failed. */
+function append(index: i32, kind: u32): string {
+  const handler = handlers[index];
+  const module = handler.module;
+  const globalsBytes = moduleGlobalsSave(module, staging + SECTOR_BYTES, GLOBALS_MAX_BYTES);
+  if (globalsBytes == 0) {
+    logged[index].off = true;
+    log(LEVEL_WARNING, note.clear().string("data disk: '").string(handler.name).string("' has no globals the log can hold; its state is not written"));
+    return "";
+  }
+  const memoryBytes = moduleFootprint(module, 2);
+  const memory = moduleMemoryAddress(module);
+  const globalsSectors = sectorsFor(globalsBytes);
+  let pages: u32 = 0;
+  if (kind == LOG_DELTA) {
+    for (let i: u32 = 0; ; i++) {
+      const offset = moduleDirtyPage(module, i);
+      if (offset == ~(<u64>0)) break;
+      const page = <u32>(offset / PAGE_BYTES);
+      let listed = false;
+      for (let p: u32 = 0; p < pages && !listed; p++) listed = table[p] == page; // a savepoint lists a page twice
+      if (listed) continue;
+      if (pages == DELTA_PAGES_MAX) {
+        kind = LOG_CHECKPOINT;
+        break;
+      }
+      table[pages] = page;
+      physicalMove(staging + SECTOR_BYTES + globalsSectors * SECTOR_BYTES + <u64>pages * PAGE_BYTES, memory + offset, PAGE_BYTES);
+      pages++;
+    }
+  }
+  if (kind == LOG_CHECKPOINT) pages = <u32>(memoryBytes / PAGE_BYTES);
+  const payloadSectors = globalsSectors + <u64>pages * SECTORS_PER_PAGE;
+  const sectors = 1 + payloadSectors;
+  if (!makeRoom(sectors)) return "the state log is full";
+  let payloadCrc = physicalCrc32(staging + SECTOR_BYTES, (kind == LOG_DELTA ? payloadSectors : globalsSectors) * SECTOR_BYTES);
+  if (kind == LOG_CHECKPOINT) payloadCrc = physicalCrc32(memory, memoryBytes, payloadCrc);
+  buildHeader(kind, sequence, <u32>sectors, pages, globalsBytes, moduleGlobalsLayout(module), memoryBytes, payloadCrc, handler.name, handler.version);
+  physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
+  const disk = data!.disk;
+  let problem = disk.write(head, <u32>(kind == LOG_DELTA ? sectors : 1 + globalsSectors), staging);
+  if (kind == LOG_CHECKPOINT) {
+    for (let done: u64 = 0; done < memoryBytes && problem.length == 0; done += CHUNK_BYTES) {
+      const part = min<u64>(CHUNK_BYTES, memoryBytes - done);
+      problem = disk.write(head + 1 + globalsSectors + done / SECTOR_BYTES, <u32>(part / SECTOR_BYTES), memory + done);
+    }
+  }
+  if (problem.length > 0) return problem;
+  lastRecordAt = head;
+  head += sectors;
+  sequence++;
+  recordsWritten++;
+  if (kind == LOG_CHECKPOINT) logged[index].checkpointed = true;
+  return "";
+}
+
+/** Makes sure `sectors` fit at the head without reaching the tail, wrapping to the start when they do not fit before the end. */
+function makeRoom(sectors: u64): bool {
+  const size = end - start;
+  if (head + sectors > end) {
+    const waste = end - head;
+    if (used() + waste + sectors >= size) return false;
+    if (waste > 0) {
+      buildHeader(LOG_WRAP, sequence, <u32>waste, 0, 0, 0, 0, 0, "", "");
+      physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
+      if (data!.disk.write(head, 1, staging).length > 0) return false;
+      sequence++;
+    }
+    head = start;
+  }
+  return used() + sectors < size;
+}
+
+function buildHeader(kind: u32, number: u64, sectors: u32, pages: u32, globalsBytes: u32, layout: u32, memoryBytes: u64,
+  payloadCrc: u32, name: string, version: string): void {
+  const base = changetype<usize>(header);
+  memory.fill(base, 0, SECTOR_BYTES);
+  const record = changetype<LogRecord>(base);
+  record.magic = LOG_MAGIC;
+  record.kind = kind;
+  record.sequence = number;
+  record.sectors = sectors;
+  record.pageCount = pages;
+  record.globalsBytes = globalsBytes;
+  record.globalsLayout = layout;
+  record.memoryBytes = memoryBytes;
+  record.nameBytes = <u32>String.UTF8.encodeUnsafe(changetype<usize>(name), min(name.length, <i32>NAME_FIELD), base + LOG_RECORD_BYTES);
+  // Versions are printable ASCII (toolchain/src/system/schema.ts), a byte a character.
+  record.versionBytes = <u32>String.UTF8.encodeUnsafe(changetype<usize>(version), min(version.length, <i32>VERSION_FIELD),
+    base + LOG_RECORD_BYTES + NAME_FIELD);
+  record.payloadChecksum = payloadCrc;
+  if (kind == LOG_DELTA) for (let i: u32 = 0; i < pages; i++) store<u32>(base + TABLE_OFFSET + i * 4, table[i]);
+  record.headerChecksum = crc32(base, SECTOR_BYTES);
+}
+
+function sectorsFor(bytes: u32): u64 {
+  return (<u64>bytes + SECTOR_BYTES - 1) / SECTOR_BYTES;
+}
+
+/** Stops writing handler state, saying why once: the handlers run on, their state in RAM. */
+function stop(why: string): void {
+  failed = true;
+  log(LEVEL_WARNING, note.clear().string("data disk: handler state is no longer written: ").string(why)
+    .string("; it is kept in RAM (and across warm reboots)"));
+}

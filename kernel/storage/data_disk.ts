@@ -74,6 +74,32 @@ export function dataDisk(): DataDisk | null {
   return data;
 }
 
+/**
+ * Makes `disk` the data disk when its sectors 0-1 (already read into `sectors`) hold a valid
+ * superblock; `buffer` is a physical page for its later superblock writes. Returns it, or null.
+ */
+function adoptLabelled(disk: BlockDevice, buffer: u64): DataDisk | null {
+  const base = changetype<usize>(sectors);
+  const newest = newestCopy(base);
+  if (newest < 0) return null;
+  const superblock = superblockAt(base, newest);
+  const found = new DataDisk(disk, labelOf(base, newest), superblock.sequence, superblock.createdSeconds);
+  found.logTail = superblock.logTail;
+  found.logSequence = superblock.logSequence;
+  found.newest = newest;
+  found.buffer = buffer;
+  return found;
+}
+
+/** Makes `disk` the data disk if it is labelled as one (host tests: a disk in memory); whether it was. */
+export function dataDiskOpen(disk: BlockDevice): bool {
+  const buffer = memoryAllocatePages(1);
+  if (buffer == 0 || disk.read(0, SUPERBLOCK_COPIES, buffer).length > 0) return false;
+  physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
+  data = adoptLabelled(disk, buffer);
+  return data != null;
+}
+
 /** A PCI interrupt on `vector`: every disk on that line acknowledges its own status (the caller sends the EOI). */
 export function disksInterrupt(vector: u32): void {
   for (let i = 0; i < disks.length; i++) if (picVector(disks[i].interruptLine) == vector) disks[i].interrupt();
@@ -115,12 +141,7 @@ export function dataDiskInitialize(): void {
     const base = changetype<usize>(sectors);
     const newest = newestCopy(base);
     if (newest >= 0 && data == null) {
-      const superblock = superblockAt(base, newest);
-      data = new DataDisk(disk, labelOf(base, newest), superblock.sequence, superblock.createdSeconds);
-      data!.logTail = superblock.logTail;
-      data!.logSequence = superblock.logSequence;
-      data!.newest = newest;
-      data!.buffer = buffer;
+      data = adoptLabelled(disk, buffer);
       describe(data!, "");
     } else if (newest >= 0) {
       note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));

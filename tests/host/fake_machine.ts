@@ -47,6 +47,8 @@ export class FakeMachine {
   kernelImageEnd = 0x200000n;
   readonly exceptionRegisters: bigint[] = Array.from({ length: 22 }, (_, index) => BigInt(index) * 0x1111n);
   readonly controlRegisters: bigint[] = [0x80000011n, 0n, 0x4000000000n, 0x117000n, 0x620n];
+  /** Fakes a test gives for hardware imports this file does not model (the module primitives, say), by import name. */
+  readonly hardwareFakes: Record<string, (...values: never[]) => unknown> = {};
   private readonly pages = new Map<number, Uint8Array>();
   private lineControl = 0;
   private scratch = 0;
@@ -174,7 +176,12 @@ export class FakeMachine {
         exception_register: (index: number) => machine.exceptionRegisters[index] ?? 0n,
         control_register: (number: number) => machine.controlRegisters[number] ?? 0n,
       } as Record<string, unknown>, {
-        get: (fakes, name: string) => fakes[name] ?? (() => { throw new Error(`hardware.${name} is not faked by tests/host/fake_machine.ts`); }),
+        get: (fakes, name: string) => fakes[name] ??
+          ((...values: never[]) => {
+            const fake = machine.hardwareFakes[name];
+            if (!fake) throw new Error(`hardware.${name} is not faked by tests/host/fake_machine.ts`);
+            return fake(...values);
+          }),
       }),
     };
   }

@@ -1,0 +1,120 @@
+// Host-test entry for the state log (kernel/storage/state_log.ts) on a disk in memory, driven by
+// tests/host/state_log.test.ts: commits written, every write journaled (so the test can build
+// the disk a power cut at any point would leave), and recovery from such a disk.
+//
+// The disk lives in fake physical memory at DISK_BASE; every write's data is also copied to
+// the journal at JOURNAL_BASE. The module primitives the log calls are faked by the test.
+
+import { physicalMove } from "../../kernel/arch/x86_64/machine";
+import { BootInformation, MEMORY_AVAILABLE, MemoryRegion } from "../../kernel/boot/boot_information";
+import { HandlerSettings } from "../../kernel/config/boot_descriptor";
+import { Handler, handlers } from "../../kernel/handlers/registry";
+import { memoryInitialize } from "../../kernel/memory/memory";
+import { BlockDevice, SECTOR_BYTES } from "../../kernel/storage/block_device";
+import { dataDiskOpen } from "../../kernel/storage/data_disk";
+import { stateLogActive, stateLogCommitted, stateLogForget, stateLogRecover } from "../../kernel/storage/state_log";
+
+const DISK_BASE: u64 = 0x2000000;
+const JOURNAL_BASE: u64 = 0x3000000;
+
+class MemoryDisk extends BlockDevice {
+  /** Each write: sector, count, and where its data sits in the journal; a flush has count 0. */
+  readonly journalSectors: u64[] = [];
+  readonly journalCounts: u32[] = [];
+  readonly journalData: u64[] = [];
+  private journalEnd: u64 = JOURNAL_BASE;
+
+  constructor(sectors: u64) {
+    super();
+    this.sectors = sectors;
+    this.flushes = true;
+  }
+
+  get name(): string {
+    return "memory";
+  }
+
+  get interruptLine(): u8 {
+    return 0;
+  }
+
+  interrupt(): void {}
+
+  completed(): bool {
+    return true;
+  }
+
+  read(sector: u64, count: u32, buffer: u64): string {
+    const refused = this.refusal(sector, count, false);
+    if (refused.length > 0) return refused;
+    physicalMove(buffer, DISK_BASE + sector * SECTOR_BYTES, <u64>count * SECTOR_BYTES);
+    return "";
+  }
+
+  write(sector: u64, count: u32, buffer: u64): string {
+    const refused = this.refusal(sector, count, true);
+    if (refused.length > 0) return refused;
+    physicalMove(DISK_BASE + sector * SECTOR_BYTES, buffer, <u64>count * SECTOR_BYTES);
+    physicalMove(this.journalEnd, buffer, <u64>count * SECTOR_BYTES);
+    this.journalSectors.push(sector);
+    this.journalCounts.push(count);
+    this.journalData.push(this.journalEnd);
+    this.journalEnd += <u64>count * SECTOR_BYTES;
+    return "";
+  }
+
+  flush(): string {
+    this.journalSectors.push(0);
+    this.journalCounts.push(0);
+    this.journalData.push(0);
+    return "";
+  }
+}
+
+let disk: MemoryDisk | null = null;
+
+/** Page allocation over 256 MiB of fake RAM, and the disk in memory (its image already at DISK_BASE); whether it is labelled. */
+export function setUp(sectors: u64): bool {
+  const information = new BootInformation();
+  information.regions.push(new MemoryRegion(0, 256 * 1024 * 1024, MEMORY_AVAILABLE));
+  memoryInitialize(information);
+  disk = new MemoryDisk(sectors);
+  return dataDiskOpen(disk!);
+}
+
+/** A handler called `tally` (version "1", module 0, `memory` bytes at most), as the registry would hold it. */
+export function addHandler(memoryBytes: u64): void {
+  const settings = new HandlerSettings();
+  settings.name = "tally";
+  settings.version = "1";
+  settings.memoryBytes = memoryBytes;
+  const handler = new Handler(0, "tally", "1", settings);
+  handler.memoryBytes = memoryBytes;
+  handlers.push(handler);
+}
+
+export function recover(): void {
+  stateLogRecover();
+}
+
+export function commit(checkpoint: bool): bool {
+  if (checkpoint) stateLogForget(0);
+  stateLogCommitted(0);
+  return stateLogActive();
+}
+
+export function journalLength(): i32 {
+  return disk!.journalCounts.length;
+}
+
+export function journalSector(i: i32): u64 {
+  return disk!.journalSectors[i];
+}
+
+export function journalCount(i: i32): u32 {
+  return disk!.journalCounts[i];
+}
+
+export function journalData(i: i32): u64 {
+  return disk!.journalData[i];
+}

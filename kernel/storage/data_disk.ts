@@ -22,6 +22,7 @@ import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { memoryAllocatePages } from "../memory/memory";
 import { clockWallNanoseconds } from "../time/clock";
 import { AHCI_CLASS, ahciDisks } from "./ahci";
+import { stateLogReport } from "./state_log";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
 import { VIRTIO_BLOCK_ID, VIRTIO_BLOCK_MODERN_ID, VirtioBlock } from "./virtio_blk";
 
@@ -260,5 +261,6 @@ export function disksReport(out: Text, emit: (text: Text) => void): void {
       .decimal(DATA_FORMAT).padTo(79).column(found.disk.flushes ? "flushed" : "none", 89).decimal(found.disk.requests);
     emit(out);
   }
+  stateLogReport(out, emit);
   for (let i = 0; i < seen.length; i++) emit(out.clear().string("data disk: ").string(seen[i]));
 }

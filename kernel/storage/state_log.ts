@@ -18,7 +18,8 @@
 // A handler with `durability = "none"` is not logged.
 
 import { moduleDirtyPage, moduleFootprint, moduleGlobalsLayout, moduleGlobalsSave, moduleMemoryAddress, moduleStateRestore } from "../arch/x86_64/modules";
-import { physicalCopyIn, physicalCopyOut, physicalMove } from "../arch/x86_64/machine";
+import { physicalCopyIn, physicalCopyOut, physicalMove, readTsc } from "../arch/x86_64/machine";
+import { appendMilliseconds } from "../time/clock";
 import { crc32, physicalCrc32 } from "../config/boot_descriptor";
 import { equalsBytes, Text } from "../console/text";
 import { LOG_CHECKPOINT, LOG_DELTA, LOG_MAGIC, LOG_RECORD_BYTES, LOG_START_SECTOR, LOG_WRAP, LogRecord } from "../gate/interface";
@@ -72,8 +73,16 @@ let start: u64 = LOG_START_SECTOR;
 let end: u64 = 0;
 let failed = false;
 const logged = new Array<Logged>();
-/** Records written, and the last one's cycles of writing and flushing (make bench). */
+/** Records written. */
 export let recordsWritten: u64 = 0;
+/** The last SAMPLES durable commits, in TSC cycles: the whole commit (write and flush), and the flush alone. */
+const SAMPLES: i32 = 256;
+const commitCycles = new StaticArray<u64>(SAMPLES);
+const flushCycles = new StaticArray<u64>(SAMPLES);
+let samples: i32 = 0;
+/** Cycles the last boot's recovery took, and the records it read. */
+let recoveryCycles: u64 = 0;
+let recoveredRecords: u32 = 0;
 
 /** Whether handler state is being written to the data disk. */
 export function stateLogActive(): bool {
@@ -87,6 +96,7 @@ export function stateLogActive(): bool {
 export function stateLogRecover(): void {
   data = dataDisk();
   if (data == null) return;
+  const began = readTsc();
   const disk = data!.disk;
   end = disk.sectors;
   for (let i = 0; i < handlers.length; i++) {
@@ -131,8 +141,11 @@ export function stateLogRecover(): void {
       pageAllocator().free(image.address, image.pages);
     }
   }
-  log(LEVEL_INFO, note.clear().string("data disk: state log: ").decimal(records).string(" records from sector ").decimal(data!.logTail)
-    .string(", next at ").decimal(head));
+  recoveryCycles = readTsc() - began;
+  recoveredRecords = records;
+  appendMilliseconds(note.clear().string("data disk: state log: ").decimal(records).string(" records from sector ").decimal(data!.logTail)
+    .string(", next at ").decimal(head).string(", read in "), recoveryCycles);
+  log(LEVEL_INFO, note);
 }
 
 /** Whether the header sector is the record expected at `position`: magic, sequence, size, checksum. */
@@ -269,14 +282,48 @@ function resume(index: i32, image: Image, why: Text): void {
 export function stateLogCommitted(index: i32): void {
   if (data == null || failed || index >= logged.length || logged[index].off) return;
   const kind = logged[index].checkpointed ? LOG_DELTA : LOG_CHECKPOINT;
+  const began = readTsc();
   let problem = append(index, kind);
+  const written = readTsc();
   if (problem.length == 0) problem = data!.disk.flush();
   if (problem.length > 0) {
     stop(problem);
     return;
   }
+  const done = readTsc();
+  commitCycles[samples % SAMPLES] = done - began;
+  flushCycles[samples % SAMPLES] = done - written;
+  samples++;
   log(LEVEL_DEBUG, note.clear().string("data disk: durable '").string(handlers[index].name).string("' record ").decimal(sequence - 1));
   if (used() > (end - start) / 2) compact();
+}
+
+/** The state log's lines of `df`: records, and the durable commits' cost (p50/p99 of the last 256, and the flush's share). */
+export function stateLogReport(out: Text, emit: (text: Text) => void): void {
+  if (data == null) return;
+  out.clear().string("state log: ").decimal(recordsWritten).string(" records written since boot, ").decimal(recoveredRecords)
+    .string(" read at boot in ");
+  emit(appendMilliseconds(out, recoveryCycles).string(failed ? "; stopped (see log)" : ""));
+  const count = min<i32>(samples, SAMPLES);
+  if (count == 0) return;
+  const commits = sortedCopy(commitCycles, count, sortedCommits);
+  const flushes = sortedCopy(flushCycles, count, sortedFlushes);
+  emit(out.clear().string("durable commit (").decimal(count).string(" latest), cycles: p50 ").grouped(commits[count / 2]).string(" p99 ")
+    .grouped(commits[min<i32>(count - 1, count * 99 / 100)]).string("; flush p50 ").grouped(flushes[count / 2]));
+}
+
+const sortedCommits = new StaticArray<u64>(SAMPLES);
+const sortedFlushes = new StaticArray<u64>(SAMPLES);
+
+/** The first `count` of `values`, sorted, in `into` (insertion sort: at most SAMPLES, and no allocation). */
+function sortedCopy(values: StaticArray<u64>, count: i32, into: StaticArray<u64>): StaticArray<u64> {
+  for (let i = 0; i < count; i++) {
+    const value = values[i];
+    let j = i;
+    for (; j > 0 && into[j - 1] > value; j--) into[j] = into[j - 1];
+    into[j] = value;
+  }
+  return into;
 }
 
 /** A handler's next record is a checkpoint (its module was replaced or reset). */

@@ -13,6 +13,7 @@ import { buildFloorIso, buildFloorKernel } from "./bench/floor.ts";
 import { measureHandlers, type HandlerFigures } from "./bench/handlers_bench.ts";
 import { measureInput, type InputFigures } from "./bench/input_bench.ts";
 import { measureUpgrades, type UpgradeFigures } from "./bench/upgrade_bench.ts";
+import { measureDurability, type DurableFigures } from "./bench/durable_bench.ts";
 import { measureRebuilds } from "./bench/rebuild_bench.ts";
 import { buildTargets, measureGarbageCollection, printGarbageCollection, printRebuilds } from "./bench/build_bench.ts";
 import { COMPARISON_MEMORY, formatLinuxComparison, measureLinuxComparison } from "./bench/linux_bench.ts";
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   const handlers = await attempt(measureHandlers);
   log("bench: live upgrades (optios deploy of the heartbeat handler, again and again)");
   const upgrades = await attempt(measureUpgrades);
+  log("bench: durable commits on a data disk, then the log's recovery at the next boot");
+  const durability = await attempt(measureDurability);
   log("bench: typing at the shell over serial (keystroke -> echo, loglevel=7)");
   const input = await attempt(measureInput);
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
@@ -107,6 +110,7 @@ async function main(): Promise<void> {
   printHandlers(handlers.value, handlers.problem);
   printPrograms(handlers.value, input.value, handlers.problem, input.problem);
   printUpgrades(upgrades.value, upgrades.problem);
+  printDurability(durability.value, durability.problem);
   printGarbageCollection(garbageCollection.value, garbageCollection.problem, log);
   printRebuilds(rebuilds.value, rebuilds.problem, log);
   log(`\nLinux comparison (medians of ${LINUX_ROUNDS} alternating rounds; PVH, -m ${COMPARISON_MEMORY}; docs/benchmarks.md)`);
@@ -125,6 +129,7 @@ async function main(): Promise<void> {
     handlers: handlers.value ?? { problem: handlers.problem },
     input: input.value ?? { problem: input.problem },
     upgrades: upgrades.value ?? { problem: upgrades.problem },
+    durability: durability.value ?? { problem: durability.problem },
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
     linuxComparison: linux.value ?? { problem: linux.problem },
@@ -301,6 +306,21 @@ function printUpgrades(figures: UpgradeFigures | undefined, problem: string | un
     [`deploy, send → answer, host ms (${formatBytes(figures.transferBytes)} over COM2)`, formatNumber(figures.deployMilliseconds.median),
       formatNumber(figures.deployMilliseconds.minimum), formatNumber(figures.deployMilliseconds.maximum)],
   ]).forEach((line) => log(`  ${line}`));
+}
+
+function printDurability(figures: DurableFigures | undefined, problem: string | undefined): void {
+  log("\nDurability (a handler committing every 5 ms on a virtio-blk data disk; docs/storage.md)");
+  if (!figures) {
+    log(`  not measured: ${problem}`);
+    return;
+  }
+  formatTable([
+    ["", "p50", "p99"],
+    ["durable commit, write + flush, guest TSC cycles (the last 256)", formatNumber(figures.commitCycles.p50, 0), formatNumber(figures.commitCycles.p99, 0)],
+    ["  of which the flush", formatNumber(figures.flushCycles.p50, 0), ""],
+  ]).forEach((line) => log(`  ${line}`));
+  log(`  ${formatNumber(figures.recordsWritten, 0)} records written in the run; the next boot read ${formatNumber(figures.recovery.records, 0)} ` +
+    `records in ${formatNumber(figures.recovery.milliseconds, 2)} ms (guest clock)`);
 }
 
 function handlerTargets(figures: HandlerFigures | undefined): Target[] {

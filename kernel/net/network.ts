@@ -1,8 +1,8 @@
 // The network: the NICs found at boot and what arrived on them (the shell's `net`; docs/network.md).
 //
-// At boot every virtio-net function is set up (virtio_net.ts); an Intel e1000 (QEMU's default
-// NIC on `-M pc`) is named as not driven yet. A NIC that is absent or fails is one log line,
-// and the system runs on without it. The interrupt only acknowledges; the kernel loop takes
+// At boot every virtio-net function (virtio_net.ts) and Intel 8254x (e1000.ts, QEMU's default
+// NIC on `-M pc`) is set up. A NIC that is absent or fails is one log line, and the system
+// runs on without it. The interrupt only acknowledges; the kernel loop takes
 // the frames (networkService). The TCP/IP stack that will consume them is #10's next part.
 
 import { picVector } from "../arch/x86_64/pic8259";
@@ -10,13 +10,11 @@ import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
 import { Text } from "../console/text";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
+import { E1000, E1000_IDS, INTEL_VENDOR } from "./e1000";
+import { NetworkCard } from "./network_card";
 import { VIRTIO_NET_ID, VIRTIO_NET_MODERN_ID, VirtioNet } from "./virtio_net";
 
-const INTEL_VENDOR: u16 = 0x8086;
-/** The 8254x family QEMU and many PCs have (82540EM is QEMU's `e1000`). */
-const E1000_IDS: u16[] = [0x100e, 0x100f, 0x1004, 0x10d3];
-
-const nics = new Array<VirtioNet>();
+const nics = new Array<NetworkCard>();
 const seen = new Array<string>();
 
 /** Sets every virtio-net NIC up; logs each NIC found, or that there is none. */
@@ -24,16 +22,20 @@ export function networkInitialize(): void {
   const devices = pciDevices();
   for (let i = 0; i < devices.length; i++) {
     const pci = devices[i];
+    const why = new StaticArray<string>(1);
+    let kind = "";
+    let nic: NetworkCard | null = null;
     if (pci.vendor == VIRTIO_VENDOR && (pci.device == VIRTIO_NET_ID || pci.device == VIRTIO_NET_MODERN_ID)) {
-      const why = new StaticArray<string>(1);
-      const nic = VirtioNet.open(pci, why);
-      if (nic == null) note(LEVEL_WARNING, line.clear().string("virtio-net ").string(pci.location).string(" not used: ").string(why[0]));
-      else {
-        nics.push(nic);
-        note(LEVEL_INFO, line.clear().string("eth").decimal(nics.length - 1).string(": ").string(nic.name).string(", MAC ").text(mac(nic)));
-      }
+      kind = "virtio-net";
+      nic = VirtioNet.open(pci, why);
     } else if (pci.vendor == INTEL_VENDOR && E1000_IDS.includes(pci.device)) {
-      note(LEVEL_INFO, line.clear().string("e1000 ").string(pci.location).string(" is not driven yet; not used"));
+      kind = "e1000";
+      nic = E1000.open(pci, why);
+    } else continue;
+    if (nic == null) note(LEVEL_WARNING, line.clear().string(kind).string(" ").string(pci.location).string(" not used: ").string(why[0]));
+    else {
+      nics.push(nic);
+      note(LEVEL_INFO, line.clear().string("eth").decimal(nics.length - 1).string(": ").string(nic.name).string(", MAC ").text(mac(nic)));
     }
   }
   if (seen.length == 0) note(LEVEL_INFO, line.clear().string("no network card; running without a network"));
@@ -41,7 +43,7 @@ export function networkInitialize(): void {
 
 const macText = new Text(32);
 
-function mac(nic: VirtioNet): Text {
+function mac(nic: NetworkCard): Text {
   macText.clear();
   for (let i = 0; i < 6; i++) {
     if (i > 0) macText.char(0x3a);

@@ -13,6 +13,7 @@ import { picUnmask } from "../arch/x86_64/pic8259";
 import { PciDevice } from "../arch/x86_64/pci";
 import { DESCRIPTOR_WRITE, Virtqueue, VirtioDevice } from "../arch/x86_64/virtio";
 import { memoryAllocatePages } from "../memory/memory";
+import { NetworkCard } from "./network_card";
 
 export const VIRTIO_NET_ID: u16 = 0x1000;
 export const VIRTIO_NET_MODERN_ID: u16 = 0x1041;
@@ -21,24 +22,15 @@ const FEATURE_MAC: u32 = 1 << 5;
 const HEADER_BYTES: u32 = 10;
 const BUFFER_BYTES: u32 = 2048;
 const RECEIVE_BUFFERS: i32 = 32;
-const ETHERNET_HEADER_BYTES: u32 = 14;
-/** 1,500 bytes of payload, the 14-byte header and a 4-byte 802.1Q tag: more cannot be one frame. */
-const ETHERNET_FRAME_MAX_BYTES: u32 = 1518;
 
-export class VirtioNet {
-  readonly mac: StaticArray<u8> = new StaticArray<u8>(6);
-  framesReceived: u64 = 0;
-  bytesReceived: u64 = 0;
-  /** Frames dropped on arrival, by reason. */
-  droppedTruncated: u64 = 0;
-  droppedOversize: u64 = 0;
-  framesSent: u64 = 0;
-  interrupts: u64 = 0;
+export class VirtioNet extends NetworkCard {
   private readonly addresses: StaticArray<u64> = new StaticArray<u64>(1);
   private readonly lengths: StaticArray<u32> = new StaticArray<u32>(1);
   private readonly flags: StaticArray<u16> = new StaticArray<u16>(1);
 
-  constructor(readonly device: VirtioDevice, readonly receive: Virtqueue, readonly transmit: Virtqueue, readonly buffers: u64) {}
+  constructor(readonly device: VirtioDevice, readonly receive: Virtqueue, readonly transmit: Virtqueue, readonly buffers: u64) {
+    super();
+  }
 
   /** Sets the NIC at `pci` up with its receive buffers posted; null, with the reason in `why`, when it cannot be used. */
   static open(pci: PciDevice, why: StaticArray<string>): VirtioNet | null {
@@ -89,13 +81,7 @@ export class VirtioNet {
     let taken = 0;
     for (let head = this.receive.take(); head >= 0; head = this.receive.take()) {
       const buffer = this.receive.bufferAddress(<u16>head);
-      const length = this.receive.lastUsedLength > HEADER_BYTES ? this.receive.lastUsedLength - HEADER_BYTES : 0;
-      if (length < ETHERNET_HEADER_BYTES) this.droppedTruncated++;
-      else if (length > ETHERNET_FRAME_MAX_BYTES) this.droppedOversize++;
-      else {
-        this.framesReceived++;
-        this.bytesReceived += length;
-      }
+      this.count(this.receive.lastUsedLength > HEADER_BYTES ? this.receive.lastUsedLength - HEADER_BYTES : 0);
       this.post(<i32>((buffer - this.buffers) / BUFFER_BYTES));
       taken++;
     }

@@ -16,11 +16,11 @@ const initrd = join(directory, "initrd.cpio");
 copyFileSync("build/initrd.cpio", initrd);
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-/** An Ethernet frame of `bytes` bytes: broadcast, from 52:54:00:00:00:01, IPv4's type, then zeros. */
+/** An Ethernet frame of `bytes` bytes: broadcast, from 52:54:00:00:00:01, IPv4's type, then zeros (as much of it as fits). */
 function frame(bytes: number): Buffer {
   const data = Buffer.alloc(bytes);
+  data.fill(0xff, 0, Math.min(bytes, 6));
   if (bytes >= 14) {
-    data.fill(0xff, 0, 6);
     Buffer.from([0x52, 0x54, 0x00, 0x00, 0x00, 0x01]).copy(data, 6);
     data.writeUInt16BE(0x0800, 12);
   }
@@ -36,24 +36,36 @@ async function wire(): Promise<{ server: Server; port: number; connected: Promis
   return { server, port: (server.address() as { port: number }).port, connected };
 }
 
-describe("the network card", () => {
-  test("virtio-net: frames from the wire are counted; a short and a long one are dropped and counted by reason", async () => {
+// The same seven frames (60, 60, 10, 1514, 1600, 60 and 100 bytes) for each model: five whole ones
+// (1,794 bytes), a runt and a giant. virtio-net hands every frame over and the driver drops the bad
+// two. QEMU's e1000 pads the runt to 60 bytes (a real one would drop it and count it in RUC, which
+// the driver adds up) and drops the giant itself, counting it in ROC, which the driver adds up.
+const models = [
+  { model: "virtio-net-pci", name: "virtio-net", frames: 5, bytes: 1794, short: 1, long: 1 },
+  { model: "e1000", name: "e1000", frames: 6, bytes: 1854, short: 0, long: 1 },
+];
+
+describe.each(models)("the network card: $name", ({ model, name, frames, bytes, short, long }) => {
+  test("frames from the wire are counted; bad ones are dropped and counted by reason", async () => {
     const { server, port, connected } = await wire();
     try {
       const machine = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M",
-        nic: `socket,connect=127.0.0.1:${port},model=virtio-net-pci,mac=52:54:00:12:34:56` });
+        nic: `socket,connect=127.0.0.1:${port},model=${model},mac=52:54:00:12:34:56` });
       await machine.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
-      expect(machine.output).toMatch(/net: eth0: virtio-net 00:0\d\.0, MAC 52:54:00:12:34:56\r?\n/);
+      expect(machine.output).toMatch(new RegExp(`net: eth0: ${name} 00:0\\d\\.0, MAC 52:54:00:12:34:56\\r?\\n`));
       const socket = await connected;
       for (const bytes of [60, 60, 10, 1514, 1600, 60, 100]) {
         const length = Buffer.alloc(4);
         length.writeUInt32BE(bytes);
         socket.write(Buffer.concat([length, frame(bytes)]));
       }
-      // Five whole frames (60 + 60 + 1514 + 60 + 100 bytes); the 10-byte one is short, the 1,600-byte one long.
-      const row = /^eth0\s+virtio-net 00:0\d\.0\s+52:54:00:12:34:56\s+5\s+1794\s+2 \(1\/1\)\s+0\r?$/m;
+      const row = new RegExp(`^eth0\\s+${name} 00:0\\d\\.0\\s+52:54:00:12:34:56\\s+${frames}\\s+${bytes}\\s+${short + long} \\(${short}\\/${long}\\)\\s+0\\r?$`, "m");
+      // The frames arrive once the link is up (an e1000 autonegotiates for about half a second after its reset).
       let output = "";
-      for (let attempt = 0; attempt < 50 && !row.test(output); attempt++) output = await shellCommand(machine, "net");
+      for (const deadline = Date.now() + 20_000; !row.test(output) && Date.now() < deadline;) {
+        output = await shellCommand(machine, "net");
+        if (!row.test(output)) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect(output).toMatch(/^NIC\s+DEVICE\s+MAC\s+RX FRAMES\s+RX BYTES\s+DROPPED \(SHORT\/LONG\)\s+TX FRAMES$/m);
       expect(output).toMatch(row);
       expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
@@ -62,10 +74,10 @@ describe("the network card", () => {
     }
   });
 
-  test("QEMU's default NIC, an e1000, is named as not driven; without any NIC, one line", async () => {
-    const withDefault = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M" });
-    await withDefault.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
-    expect(withDefault.output).toMatch(/net: e1000 00:0\d\.0 is not driven yet; not used\r?\n/);
+});
+
+describe("without a network card", () => {
+  test("one line, and the system runs on", async () => {
     const without = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M", nic: "none" });
     await without.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
     expect(without.output).toMatch(/net: no network card; running without a network\r?\n/);

@@ -1,0 +1,190 @@
+// Intel 8254x (e1000): QEMU's default NIC on `-M pc` and the card of many PCs, driven through its
+// memory-mapped registers with a receive and a transmit descriptor ring, interrupt-driven
+// (Intel's PCI/PCI-X Family of Gigabit Ethernet Controllers Software Developer's Manual).
+//
+//   reset ─► link up ─► MAC from RAL0/RAH0 (the EEPROM's, loaded at reset) ─► multicast table cleared
+//   receive ring: RECEIVE_DESCRIPTORS × 16-byte descriptors, each a 2 KiB buffer; RDT is one behind
+//     the next descriptor the driver will look at, so the card never fills the one being read
+//   transmit ring: set up, for the sends to come
+//   interrupts: a frame received (RXT0), the ring running low (RXDMT0), an overrun (RXO), link change;
+//     reading ICR acknowledges them
+//
+// The card drops what it cannot take (a runt, a frame longer than 1,522 bytes without
+// long-packet mode) and counts it in its statistics registers; service() adds those to the
+// card's drops, so `net` shows them as it shows virtio-net's.
+
+import { physicalFill32, physicalRead16, physicalRead32, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8, readTsc } from "../arch/x86_64/machine";
+import { picUnmask } from "../arch/x86_64/pic8259";
+import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
+import { memoryAllocatePages } from "../memory/memory";
+import { clockNanoseconds } from "../time/clock";
+import { NetworkCard } from "./network_card";
+
+export const INTEL_VENDOR: u16 = 0x8086;
+/** 82540EM (QEMU's `e1000`), 82545EM, 82543GC, 82574L. */
+export const E1000_IDS: u16[] = [0x100e, 0x100f, 0x1004, 0x10d3];
+
+const CTRL: u64 = 0x0000;
+const ICR: u64 = 0x00c0;
+const IMS: u64 = 0x00d0;
+const IMC: u64 = 0x00d8;
+const RCTL: u64 = 0x0100;
+const TCTL: u64 = 0x0400;
+const TIPG: u64 = 0x0410;
+const RDBAL: u64 = 0x2800;
+const RDBAH: u64 = 0x2804;
+const RDLEN: u64 = 0x2808;
+const RDH: u64 = 0x2810;
+const RDT: u64 = 0x2818;
+const TDBAL: u64 = 0x3800;
+const TDBAH: u64 = 0x3804;
+const TDLEN: u64 = 0x3808;
+const TDH: u64 = 0x3810;
+const TDT: u64 = 0x3818;
+const MTA: u64 = 0x5200;
+const RAL0: u64 = 0x5400;
+const RAH0: u64 = 0x5404;
+/** Statistics, cleared when read: receive undersize, oversize; missed packets (no descriptor). */
+const RUC: u64 = 0x40a4;
+const ROC: u64 = 0x40ac;
+const MPC: u64 = 0x4010;
+
+const CTRL_SET_LINK_UP: u32 = 1 << 6;
+const CTRL_RESET: u32 = 1 << 26;
+const RCTL_ENABLE: u32 = 1 << 1;
+const RCTL_BROADCAST: u32 = 1 << 15;
+const RCTL_STRIP_CRC: u32 = 1 << 26; // BSIZE 00: 2,048-byte buffers
+const TCTL_ENABLE: u32 = 1 << 1;
+const TCTL_PAD_SHORT: u32 = 1 << 3;
+const TCTL_COLLISION: u32 = (0x10 << 4) | (0x40 << 12);
+const INTERRUPTS: u32 = (1 << 0) | (1 << 2) | (1 << 4) | (1 << 6) | (1 << 7); // TXDW, LSC, RXDMT0, RXO, RXT0
+const DESCRIPTOR_DONE: u8 = 1 << 0;
+const ICR_LINK_CHANGE: u32 = 1 << 2;
+
+const RECEIVE_DESCRIPTORS: u32 = 32;
+const TRANSMIT_DESCRIPTORS: u32 = 16;
+const BUFFER_BYTES: u64 = 2048;
+const RESET_NANOSECONDS: u64 = 100_000_000;
+
+export class E1000 extends NetworkCard {
+  /** The receive descriptor the driver looks at next. */
+  private next: u32 = 0;
+
+  constructor(readonly pci: PciDevice, readonly registers: u64, readonly receiveRing: u64, readonly transmitRing: u64, readonly buffers: u64) {
+    super();
+  }
+
+  /** Resets and sets up the card at `pci`; null, with the reason in `why`, when it cannot be used. */
+  static open(pci: PciDevice, why: StaticArray<string>): E1000 | null {
+    const bar = pci.bar(0);
+    if ((bar & 1) != 0 || (bar & ~0xf) == 0) {
+      why[0] = "its BAR 0 is not memory-mapped registers";
+      return null;
+    }
+    if (pci.interruptLine >= 16) {
+      why[0] = "it has no interrupt line";
+      return null;
+    }
+    const rings = memoryAllocatePages(2);
+    const buffers = memoryAllocatePages(<u64>RECEIVE_DESCRIPTORS * BUFFER_BYTES / 4096);
+    if (rings == 0 || buffers == 0) {
+      why[0] = "no memory for its rings";
+      return null;
+    }
+    pci.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
+    const card = new E1000(pci, <u64>(bar & ~0xf), rings, rings + 4096, buffers);
+    const problem = card.setUp();
+    if (problem.length > 0) {
+      why[0] = problem;
+      return null;
+    }
+    picUnmask(pci.interruptLine);
+    return card;
+  }
+
+  get name(): string {
+    return "e1000 " + this.pci.location;
+  }
+
+  get interruptLine(): u8 {
+    return this.pci.interruptLine;
+  }
+
+  interrupt(): void {
+    const cause = this.read(ICR); // reading acknowledges
+    // The link came up (after the autonegotiation a reset starts): give the tail again, so a card
+    // that held frames back while the link was down (QEMU's does) takes them now.
+    if ((cause & ICR_LINK_CHANGE) != 0) this.write(RDT, (this.next + RECEIVE_DESCRIPTORS - 1) % RECEIVE_DESCRIPTORS);
+    this.interrupts++;
+  }
+
+  get pending(): bool {
+    return (physicalRead8(this.receiveDescriptor(this.next) + 12) & DESCRIPTOR_DONE) != 0;
+  }
+
+  service(): i32 {
+    let taken = 0;
+    while (this.pending) {
+      const descriptor = this.receiveDescriptor(this.next);
+      this.count(<u32>physicalRead16(descriptor + 8));
+      physicalWrite8(descriptor + 12, 0); // status: the card may fill it again
+      this.write(RDT, this.next); // handed back: the tail is now this descriptor
+      this.next = (this.next + 1) % RECEIVE_DESCRIPTORS;
+      taken++;
+    }
+    // What the card dropped itself, by its statistics (each read clears them): frames too short and
+    // too long. Frames missed for want of a descriptor (MPC) are read to clear, not counted as bad.
+    this.droppedTruncated += this.read(RUC);
+    this.droppedOversize += this.read(ROC);
+    this.read(MPC);
+    return taken;
+  }
+
+  private setUp(): string {
+    this.write(IMC, 0xffffffff);
+    this.write(CTRL, this.read(CTRL) | CTRL_RESET);
+    const deadline = clockNanoseconds(readTsc()) + RESET_NANOSECONDS;
+    while ((this.read(CTRL) & CTRL_RESET) != 0) if (clockNanoseconds(readTsc()) >= deadline) return "it did not come out of reset";
+    this.write(IMC, 0xffffffff);
+    this.write(CTRL, this.read(CTRL) | CTRL_SET_LINK_UP);
+    const low = this.read(RAL0);
+    const high = this.read(RAH0);
+    for (let i = 0; i < 4; i++) this.mac[i] = <u8>(low >> (8 * i));
+    for (let i = 0; i < 2; i++) this.mac[4 + i] = <u8>(high >> (8 * i));
+    this.write(RAH0, high | (1 << 31)); // address valid: frames to this MAC are taken
+    for (let i: u64 = 0; i < 128; i++) this.write(MTA + 4 * i, 0);
+    physicalFill32(this.receiveRing, 0, 2048);
+    for (let i: u32 = 0; i < RECEIVE_DESCRIPTORS; i++) physicalWrite64(this.receiveDescriptor(i), this.buffers + <u64>i * BUFFER_BYTES);
+    this.write(RDBAL, <u32>this.receiveRing);
+    this.write(RDBAH, <u32>(this.receiveRing >> 32));
+    this.write(RDLEN, RECEIVE_DESCRIPTORS * 16);
+    this.write(RDH, 0);
+    this.write(RDT, RECEIVE_DESCRIPTORS - 1);
+    this.write(RCTL, RCTL_ENABLE | RCTL_BROADCAST | RCTL_STRIP_CRC);
+    this.write(TDBAL, <u32>this.transmitRing);
+    this.write(TDBAH, <u32>(this.transmitRing >> 32));
+    this.write(TDLEN, TRANSMIT_DESCRIPTORS * 16);
+    this.write(TDH, 0);
+    this.write(TDT, 0);
+    this.write(TCTL, TCTL_ENABLE | TCTL_PAD_SHORT | TCTL_COLLISION);
+    this.write(TIPG, 0x0060200a);
+    this.read(RUC);
+    this.read(ROC);
+    this.read(MPC);
+    this.read(ICR);
+    this.write(IMS, INTERRUPTS);
+    return "";
+  }
+
+  private receiveDescriptor(index: u32): u64 {
+    return this.receiveRing + <u64>index * 16;
+  }
+
+  private read(register: u64): u32 {
+    return physicalRead32(this.registers + register);
+  }
+
+  private write(register: u64, value: u32): void {
+    physicalWrite32(this.registers + register, value);
+  }
+}

@@ -11,7 +11,7 @@
 
 import { picUnmask } from "../arch/x86_64/pic8259";
 import { PciDevice } from "../arch/x86_64/pci";
-import { DESCRIPTOR_WRITE, Virtqueue, VirtioDevice } from "../arch/x86_64/virtio";
+import { DESCRIPTOR_WRITE, openVirtioDevice, Virtqueue, VirtioDevice } from "../arch/x86_64/virtio";
 import { memoryAllocatePages } from "../memory/memory";
 import { NetworkCard } from "./network_card";
 
@@ -34,16 +34,8 @@ export class VirtioNet extends NetworkCard {
 
   /** Sets the NIC at `pci` up with its receive buffers posted; null, with the reason in `why`, when it cannot be used. */
   static open(pci: PciDevice, why: StaticArray<string>): VirtioNet | null {
-    const device = VirtioDevice.open(pci);
-    if (device == null) {
-      why[0] = "it offers no legacy interface (a modern-only device)";
-      return null;
-    }
-    if (pci.interruptLine >= 16) {
-      device.fail();
-      why[0] = "it has no interrupt line";
-      return null;
-    }
+    const device = openVirtioDevice(pci, why);
+    if (device == null) return null;
     const offered = device.features;
     device.accept(offered & FEATURE_MAC);
     const receive = device.queue(0);

@@ -7,7 +7,7 @@
 import { physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/machine";
 import { picUnmask } from "../arch/x86_64/pic8259";
 import { PciDevice } from "../arch/x86_64/pci";
-import { DESCRIPTOR_WRITE, Virtqueue, VirtioDevice } from "../arch/x86_64/virtio";
+import { DESCRIPTOR_WRITE, openVirtioDevice, Virtqueue, VirtioDevice } from "../arch/x86_64/virtio";
 import { memoryAllocatePages } from "../memory/memory";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
 
@@ -36,16 +36,8 @@ export class VirtioBlock extends BlockDevice {
 
   /** Sets the disk at `pci` up; null, with the reason in `why`, when it cannot be used. */
   static open(pci: PciDevice, why: StaticArray<string>): VirtioBlock | null {
-    const device = VirtioDevice.open(pci);
-    if (device == null) {
-      why[0] = "it offers no legacy interface (a modern-only device; QEMU's default virtio-blk-pci has one)";
-      return null;
-    }
-    if (pci.interruptLine >= 16) {
-      device.fail();
-      why[0] = "it has no interrupt line";
-      return null;
-    }
+    const device = openVirtioDevice(pci, why);
+    if (device == null) return null;
     const offered = device.features;
     device.accept(offered & (FEATURE_FLUSH | FEATURE_READ_ONLY));
     const queue = device.queue(0);

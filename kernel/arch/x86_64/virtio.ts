@@ -117,6 +117,24 @@ export class VirtioDevice {
   }
 }
 
+/**
+ * A virtio device at `pci` for a driver that needs its interrupt: opened (see VirtioDevice.open),
+ * or null with the reason in `why` (no legacy interface, or no interrupt line).
+ */
+export function openVirtioDevice(pci: PciDevice, why: StaticArray<string>): VirtioDevice | null {
+  const device = VirtioDevice.open(pci);
+  if (device == null) {
+    why[0] = "it offers no legacy interface (a modern-only device; QEMU's default virtio-*-pci devices have one)";
+    return null;
+  }
+  if (pci.interruptLine >= 16) {
+    device.fail();
+    why[0] = "it has no interrupt line";
+    return null;
+  }
+  return device;
+}
+
 /** Bytes of a legacy virtqueue of `size` entries: descriptors and available ring, aligned, then the used ring. */
 export function queueBytes(size: u32): u64 {
   return alignPage(16 * <u64>size + 6 + 2 * <u64>size) + alignPage(6 + 8 * <u64>size);

@@ -349,7 +349,8 @@ export const records: RecordDeclaration[] = [
       ["acceptsMessages", "u32", "1: other modules may post it messages"],
       ["acceptsCalls", "u32", "1: other handlers may call it"],
       ["moduleCrc", "u32", "CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against"],
-      ["durability", "u32", "0: each committed run is written to the data disk and flushed before the next (\"commit\"); 1: not written (\"none\")"],
+      ["durability", "u32", "0: each committed run is written to the data disk and flushed before the next (\"commit\"); 1: not written (\"none\"); 2: written, flushed within durabilityInterval (\"interval:…\", group commit)"],
+      ["durabilityInterval", "u64", "with durability 2: the longest a written commit waits for its flush, in nanoseconds"],
     ],
   },
   {

@@ -26,6 +26,7 @@ import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
 import { deployService } from "./handlers/deploy";
 import { networkService } from "./net/network";
+import { stateLogFlushDue, stateLogService } from "./storage/state_log";
 import { LEVEL_DEBUG, line, log } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
@@ -38,13 +39,14 @@ export function kernelLoop(): void {
     inputService();
     deployService();                                           // a new handler version, swapped between rounds
     networkService();                                          // frames received and sent
+    stateLogService(clockNanoseconds(readTsc()));              // group commits whose interval is up, flushed
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();
     if (inputPending()) continue;
     const now = clockNanoseconds(readTsc());
     const work = handlerWorkPending(now);
-    const wake = nextWake();
+    const wake = min<u64>(nextWake(), stateLogFlushDue());
     const slice = work ? PROGRAM_TIME_SLICE_NANOSECONDS : wake == NO_DEADLINE ? NO_DEADLINE : wake > now ? wake - now : 0;
     if (slice > 0 && programsRunNext(slice)) continue;
     if (work || wake <= now) continue;

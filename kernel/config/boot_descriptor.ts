@@ -44,6 +44,8 @@ export class HandlerSettings {
   moduleCrc: u32 = 0;
   /** durability = "none": its state is not written to the data disk. */
   durabilityNone: bool = false;
+  /** durability = "interval:…": a written commit waits at most this long for its flush (0: "commit", flushed at once). */
+  durabilityIntervalNanoseconds: u64 = 0;
   events: string[] = [];
   grants: Grant[] = [];
 }
@@ -130,6 +132,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.acceptsCalls = record.acceptsCalls != 0;
     handler.moduleCrc = record.moduleCrc;
     handler.durabilityNone = record.durability == 1;
+    handler.durabilityIntervalNanoseconds = record.durability == 2 ? record.durabilityInterval : 0;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));

@@ -473,7 +473,7 @@ export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
 }
 export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
 
-/** one [[handlers]] entry of the boot descriptor (88 bytes). */
+/** one [[handlers]] entry of the boot descriptor (96 bytes). */
 @unmanaged export class DescriptorHandler {
   /** how long one run may take */
   budgetNanoseconds: u64 = 0;
@@ -505,10 +505,12 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
   acceptsCalls: u32 = 0;
   /** CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against */
   moduleCrc: u32 = 0;
-  /** 0: each committed run is written to the data disk and flushed before the next ("commit"); 1: not written ("none") */
+  /** 0: each committed run is written to the data disk and flushed before the next ("commit"); 1: not written ("none"); 2: written, flushed within durabilityInterval ("interval:…", group commit) */
   durability: u32 = 0;
+  /** with durability 2: the longest a written commit waits for its flush, in nanoseconds */
+  durabilityInterval: u64 = 0;
 }
-export const DESCRIPTOR_HANDLER_BYTES: u32 = 88;
+export const DESCRIPTOR_HANDLER_BYTES: u32 = 96;
 
 /** one [[programs]] entry of the boot descriptor (32 bytes). */
 @unmanaged export class DescriptorProgram {

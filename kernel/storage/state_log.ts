@@ -15,11 +15,12 @@
 //
 // A record counts only once it is whole: a torn write fails its checksum and ends the scan
 // there, so what recovery finds is exactly a prefix of what was flushed, in commit order.
-// A handler with `durability = "none"` is not logged.
+// A handler with `durability = "none"` is not logged; one with "interval:…" has its records
+// written at commit and flushed within the interval (group commit: stateLogService).
 
 import { moduleDirtyPage, moduleFootprint, moduleGlobalsLayout, moduleGlobalsSave, moduleMemoryAddress, moduleStateRestore } from "../arch/x86_64/modules";
 import { physicalCopyIn, physicalCopyOut, physicalMove, readTsc } from "../arch/x86_64/machine";
-import { appendMilliseconds } from "../time/clock";
+import { appendMilliseconds, clockNanoseconds } from "../time/clock";
 import { crc32, physicalCrc32 } from "../config/boot_descriptor";
 import { equalsBytes, Text } from "../console/text";
 import { LOG_CHECKPOINT, LOG_DELTA, LOG_MAGIC, LOG_RECORD_BYTES, LOG_START_SECTOR, LOG_WRAP, LogRecord } from "../gate/interface";
@@ -42,10 +43,14 @@ const STAGING_BYTES: u64 = SECTOR_BYTES + GLOBALS_MAX_BYTES + <u64>DELTA_PAGES_M
 /** A checkpoint's memory goes to the disk in requests of at most this. */
 const CHUNK_BYTES: u64 = 1024 * 1024;
 
-/** Per handler: whether the live log holds a checkpoint of it, and whether it is logged at all. */
+/** Per handler: whether the live log holds a checkpoint of it, whether it is logged at all, and its group commit. */
 class Logged {
   checkpointed: bool = false;
   off: bool = false;
+  /** durability = "interval:…": how long a written record may wait for its flush (0: flushed at once). */
+  interval: u64 = 0;
+  /** Its last record written and not flushed yet (0: none). */
+  unflushed: u64 = 0;
 }
 
 /** A handler's state being rebuilt at boot: globals, then its memory, in physical pages. */
@@ -102,6 +107,7 @@ export function stateLogRecover(): void {
   for (let i = 0; i < handlers.length; i++) {
     const entry = new Logged();
     entry.off = handlers[i].settings.durabilityNone;
+    entry.interval = handlers[i].settings.durabilityIntervalNanoseconds;
     logged.push(entry);
   }
   staging = memoryAllocatePages(STAGING_BYTES / PAGE_BYTES);
@@ -275,27 +281,64 @@ function resume(index: i32, image: Image, why: Text): void {
     .string(image.version).string(", ").size(image.memoryBytes).string(", ").decimal(image.records).string(" records)"));
 }
 
+/** When the records written for group commit must be flushed (NO_FLUSH: none waits). */
+const NO_FLUSH: u64 = 0xffffffffffffffff;
+let flushDue: u64 = NO_FLUSH;
+
 /**
  * After handler `index`'s transaction committed (a run, the calls made to it, a reset, a new
- * version): its changes written to the log and flushed. Compacts the log when it passed half.
+ * version): its changes written to the log and, unless the handler groups its commits
+ * (durability = "interval:…"), flushed. Compacts the log when it passed half.
  */
 export function stateLogCommitted(index: i32): void {
   if (data == null || failed || index >= logged.length || logged[index].off) return;
-  const kind = logged[index].checkpointed ? LOG_DELTA : LOG_CHECKPOINT;
+  const entry = logged[index];
+  const kind = entry.checkpointed ? LOG_DELTA : LOG_CHECKPOINT;
   const began = readTsc();
-  let problem = append(index, kind);
-  const written = readTsc();
-  if (problem.length == 0) problem = data!.disk.flush();
+  const problem = append(index, kind);
   if (problem.length > 0) {
     stop(problem);
     return;
   }
-  const done = readTsc();
-  commitCycles[samples % SAMPLES] = done - began;
-  flushCycles[samples % SAMPLES] = done - written;
-  samples++;
-  log(LEVEL_DEBUG, note.clear().string("data disk: durable '").string(handlers[index].name).string("' record ").decimal(sequence - 1));
+  entry.unflushed = sequence - 1;
+  if (entry.interval > 0) {
+    const due = clockNanoseconds(readTsc()) + entry.interval;
+    if (due < flushDue) flushDue = due;
+  } else {
+    const written = readTsc();
+    if (!flushAndReport()) return;
+    const done = readTsc();
+    commitCycles[samples % SAMPLES] = done - began;
+    flushCycles[samples % SAMPLES] = done - written;
+    samples++;
+  }
   if (used() > (end - start) / 2) compact();
+}
+
+/** The kernel loop: flushes the grouped commits once the first of them has waited its interval. */
+export function stateLogService(now: u64): void {
+  if (flushDue != NO_FLUSH && now >= flushDue) flushAndReport();
+}
+
+/** When stateLogService has a flush to make (for the loop's next wake), or NO_FLUSH. */
+export function stateLogFlushDue(): u64 {
+  return flushDue;
+}
+
+/** Flushes the disk; every record written before is durable, which the log says per handler (debug). False when it failed. */
+function flushAndReport(): bool {
+  const problem = data!.disk.flush();
+  if (problem.length > 0) {
+    stop(problem);
+    return false;
+  }
+  flushDue = NO_FLUSH;
+  for (let i = 0; i < logged.length; i++) {
+    if (logged[i].unflushed == 0) continue;
+    log(LEVEL_DEBUG, note.clear().string("data disk: durable '").string(handlers[i].name).string("' record ").decimal(logged[i].unflushed));
+    logged[i].unflushed = 0;
+  }
+  return true;
 }
 
 /** The state log's lines of `df`: records, and the durable commits' cost (p50/p99 of the last 256, and the flush's share). */
@@ -353,9 +396,8 @@ function compact(): void {
       firstSequence = sequence - 1;
     }
   }
-  if (firstSequence == 0) return;
-  let problem = data!.disk.flush();
-  if (problem.length == 0) problem = data!.moveLogTail(first, firstSequence);
+  if (firstSequence == 0 || !flushAndReport()) return;
+  const problem = data!.moveLogTail(first, firstSequence);
   if (problem.length > 0) stop("compacting the state log: " + problem);
   else log(LEVEL_DEBUG, note.clear().string("data disk: state log compacted; tail at sector ").decimal(first));
 }

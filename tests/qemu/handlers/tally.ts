@@ -1,5 +1,5 @@
 // Test fixture for the power-cut test (tests/qemu/power_cut.test.ts): counts its commits and
-// says so in every run; at boot it says where it resumed.
+// says so in every run; at boot it says where it resumed. The log names the handler (tally, batch).
 import { Event, EVENT_BOOT, log, on } from "optios";
 export { handle } from "optios";
 

@@ -85,6 +85,19 @@ describe("a valid system.toml", () => {
   });
 });
 
+describe("durability", () => {
+  it.each([
+    ["commit", {}],
+    ["none", { durability: "none" }],
+    ["interval:250ms", { durability: "interval", durabilityIntervalNanoseconds: 250_000_000 }],
+  ])("durability = %j", async (value, expected) => {
+    const { config } = await load(writeFiles({ "handlers/heartbeat.ts": "", "system.toml": `${SYSTEM}${HANDLER}boot = true\ndurability = "${value}"\n` }));
+    const handler = config.handlers[0];
+    expect({ durability: handler.durability, durabilityIntervalNanoseconds: handler.durabilityIntervalNanoseconds })
+      .toEqual({ durability: undefined, durabilityIntervalNanoseconds: undefined, ...expected });
+  });
+});
+
 describe("each mistake has its exact message", () => {
   const cases: Array<[string, string, string]> = [
     ["a misspelt handler key", `${SYSTEM}${HANDLER}every = "1s"\n${HANDLER.replace("heartbeat", "pulse")}evrey = "250ms"\n`,
@@ -98,6 +111,12 @@ describe("each mistake has its exact message", () => {
     ["a fractional max", `${SYSTEM}[foreground]\nmax = 1.5\n`, "system.toml:5: [foreground] max: expected a whole number from 1 to 4, got 1.5"],
     ["a bad duration", `${SYSTEM}${HANDLER}every = "1.5s"\n`,
       `system.toml:8: [[handlers]] #1 (name 'heartbeat') every: expected a whole number followed by ns, us, ms, s, m or h (for example "250ms"), greater than zero, got "1.5s"`],
+    ["a durability of no known kind", `${SYSTEM}${HANDLER}boot = true\ndurability = "sometimes"\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') durability: expected "commit" (each committed run written to the data disk and flushed before the next), ` +
+      `"interval:DURATION" (written at each commit, flushed within DURATION, 1ms to 60s: group commit) or "none", got "sometimes"`],
+    ["a group commit interval out of range", `${SYSTEM}${HANDLER}boot = true\ndurability = "interval:2m"\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') durability: expected "commit" (each committed run written to the data disk and flushed before the next), ` +
+      `"interval:DURATION" (written at each commit, flushed within DURATION, 1ms to 60s: group commit) or "none", got "interval:2m"`],
     ["a zero budget", `${SYSTEM}${HANDLER}boot = true\nbudget = "0ms"\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') budget: expected a whole number followed by ns, us, ms, s, m or h (for example "250ms"), greater than zero, got "0ms"`],
     ["memory not page-granular", `${SYSTEM}${HANDLER}boot = true\nmemory = "100KiB"\n`,

@@ -96,7 +96,8 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
       acceptsMessages: handler.triggers.messages ? 1 : 0,
       acceptsCalls: handler.triggers.calls ? 1 : 0,
       moduleCrc: moduleCrcs.get(handler.name) ?? 0,
-      durability: handler.durability === "none" ? 1 : 0,
+      durability: handler.durability === "none" ? 1 : handler.durability === "interval" ? 2 : 0,
+      durabilityInterval: BigInt(handler.durabilityIntervalNanoseconds ?? 0),
     };
   });
   const programs = config.programs.map((program) => {

@@ -64,6 +64,7 @@ export function renderSystemToml(system: LoadedSystem, systemFile: string): stri
       budget: formatDuration(handler.budgetNanoseconds),
       memory: formatSize(handler.memoryBytes),
       ...(handler.durability === "none" ? { durability: "none" } : {}),
+      ...(handler.durability === "interval" ? { durability: `interval:${formatDuration(handler.durabilityIntervalNanoseconds!)}` } : {}),
       capabilities: handler.capabilities,
     }));
   }

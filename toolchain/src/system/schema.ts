@@ -40,8 +40,13 @@ export interface HandlerConfig {
   capabilities: string[];
   /** Events and messages its queue holds (`queue = 64`; QUEUE_DEPTH by default). */
   queueDepth: number;
-  /** `durability = "none"`: its state is not written to the data disk (absent: "commit", each committed run flushed). */
-  durability?: "none";
+  /**
+   * `durability = "none"`: its state is not written to the data disk; `"interval:1s"`: written at
+   * each commit, flushed within the interval (group commit). Absent: "commit", each committed run flushed.
+   */
+  durability?: "none" | "interval";
+  /** With `durability: "interval"`: the interval, in nanoseconds. */
+  durabilityIntervalNanoseconds?: number;
 }
 
 /** A foreground program: an AssemblyScript module compiled like a handler, run on a virtual console. */

@@ -195,6 +195,14 @@ function describeArrayTable(array: string, table: Table, index: number): string 
   return `[[${array}]] #${index + 1}${named}`;
 }
 
+/** "commit", "none", or "interval:DURATION" (1 ms to 60 s) as its nanoseconds; null for anything else. */
+function asDurability(value: unknown): "commit" | "none" | number | null {
+  if (value === "commit" || value === "none") return value;
+  if (typeof value !== "string" || !value.startsWith("interval:")) return null;
+  const nanoseconds = parseDuration(value.slice("interval:".length));
+  return nanoseconds !== null && nanoseconds >= 1_000_000 && nanoseconds <= 60_000_000_000 ? nanoseconds : null;
+}
+
 /** Validates `[[handlers]]` #index (0-based); returns the normalised handler or null. */
 function checkHandler(checker: FileChecker, table: Table, index: number, directory: string): HandlerConfig | null {
   const path = `handlers.${index}`;
@@ -215,8 +223,8 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const queue = optional("queue", `a whole number from 1 to ${limit("QUEUE_DEPTH_MAX")}`, asInteger(1, limit("QUEUE_DEPTH_MAX")),
     limit("QUEUE_DEPTH"));
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
-  const durability = optional("durability", '"commit" (each committed run written to the data disk and flushed) or "none"; ' +
-    '"interval:…" (group commit) is not supported yet', (value) => (value === "commit" || value === "none" ? value : null), "commit");
+  const durability = optional("durability", '"commit" (each committed run written to the data disk and flushed before the next), ' +
+    '"interval:DURATION" (written at each commit, flushed within DURATION, 1ms to 60s: group commit) or "none"', asDurability, "commit");
   const memory = checkMemory(checker, table, path, where);
   const capabilities = checkCapabilities(checker, table, path, where);
   // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
@@ -239,6 +247,7 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
     capabilities: capabilities!,
     queueDepth: queue!,
     ...(durability === "none" ? { durability: "none" as const } : {}),
+    ...(typeof durability === "number" ? { durability: "interval" as const, durabilityIntervalNanoseconds: durability } : {}),
   };
 }
 

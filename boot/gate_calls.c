@@ -95,3 +95,7 @@ uint64_t gate_handler_call(struct handler_gate* gate, uint32_t name, uint32_t na
 uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length) {
   return gate_call(gate, GATE_CALL_REPLY, data, length, 0, 0, 0);
 }
+
+uint64_t gate_sync(struct handler_gate* gate) {
+  return gate_call(gate, GATE_CALL_SYNC, 0, 0, 0, 0, 0);
+}

@@ -31,6 +31,7 @@ enum gate_call {
   GATE_CALL_POST = 21,
   GATE_CALL_HANDLER_CALL = 22,
   GATE_CALL_REPLY = 23,
+  GATE_CALL_SYNC = 24,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -100,6 +101,7 @@ uint64_t gate_event_name(struct handler_gate* gate, uint32_t destination, uint32
 uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t message, uint32_t message_length);
 uint64_t gate_handler_call(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t request, uint32_t request_length, uint32_t reply);
 uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length);
+uint64_t gate_sync(struct handler_gate* gate);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -126,5 +128,6 @@ uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length);
   {"Z_optiosZ_post", gate_post}, \
   {"Z_optiosZ_handler_call", gate_handler_call}, \
   {"Z_optiosZ_reply", gate_reply}, \
+  {"Z_optiosZ_sync", gate_sync}, \
 
 #endif

@@ -97,6 +97,8 @@ export const calls: CallDeclaration[] = [
       "reply (at most PAYLOAD_MAX_BYTES) to reply; the reply's length" },
   { name: "reply", number: 23, caller: "handler", capability: null, arguments: [["data", "address"], ["length", "u32"]],
     summary: "sets the reply of the EVENT_CALL being handled (the last one given wins); 0" },
+  { name: "sync", number: 24, caller: "program", capability: null, arguments: [],
+    summary: "flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -155,6 +157,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "CALL_DEPTH", code: -19, text: "a handler answering a call may not call another (calls nest one deep)" },
   { name: "CALL_CYCLE", code: -20, text: "a handler may not call itself" },
   { name: "NOT_IN_CALL", code: -21, text: "reply outside the handling of a call (EVENT_CALL)" },
+  { name: "NO_DATA_DISK", code: -23, text: "there is no data disk, or its state log stopped (see: df)" },
   { name: "NOT_IN_RUN", code: -22, text: "a call outside a run (from a handler's start code): calls belong to a run's transaction" },
 ];
 

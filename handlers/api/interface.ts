@@ -70,6 +70,9 @@
 /** sets the reply of the EVENT_CALL being handled (the last one given wins); 0 */
 // @ts-ignore: decorator
 @external("optios", "reply") export declare function gateReply(data: usize, length: u32): i64;
+/** flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK */
+// @ts-ignore: decorator
+@external("optios", "sync") export declare function gateSync(): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -113,6 +116,8 @@ export const ERROR_CALL_DEPTH: i64 = -19;
 export const ERROR_CALL_CYCLE: i64 = -20;
 /** reply outside the handling of a call (EVENT_CALL) */
 export const ERROR_NOT_IN_CALL: i64 = -21;
+/** there is no data disk, or its state log stopped (see: df) */
+export const ERROR_NO_DATA_DISK: i64 = -23;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -138,6 +143,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a handler may not call itself",
   "reply outside the handling of a call (EVENT_CALL)",
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
+  "there is no data disk, or its state log stopped (see: df)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {

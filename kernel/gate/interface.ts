@@ -50,8 +50,10 @@ export const CALL_POST: u32 = 21;
 export const CALL_HANDLER_CALL: u32 = 22;
 /** sets the reply of the EVENT_CALL being handled (the last one given wins); 0 */
 export const CALL_REPLY: u32 = 23;
+/** flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK */
+export const CALL_SYNC: u32 = 24;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 24;
+export const CALL_SLOTS: i32 = 25;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -77,11 +79,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "post",
   "handler_call",
   "reply",
+  "sync",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -162,6 +165,8 @@ export const ERROR_CALL_DEPTH: i64 = -19;
 export const ERROR_CALL_CYCLE: i64 = -20;
 /** reply outside the handling of a call (EVENT_CALL) */
 export const ERROR_NOT_IN_CALL: i64 = -21;
+/** there is no data disk, or its state log stopped (see: df) */
+export const ERROR_NO_DATA_DISK: i64 = -23;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -187,6 +192,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a handler may not call itself",
   "reply outside the handling of a call (EVENT_CALL)",
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
+  "there is no data disk, or its state log stopped (see: df)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {

@@ -5,7 +5,7 @@
 // Reports and the outcome of reset/run/stop/power are written by the kernel straight to the
 // caller's console, so the shell prints nothing itself for them.
 
-import { stateLogCommitted, stateLogForget } from "../storage/state_log";
+import { stateLogCommitted, stateLogForget, stateLogSync } from "../storage/state_log";
 import { disksReport } from "../storage/data_disk";
 import { networkReport } from "../net/network";
 import { readTsc } from "../arch/x86_64/machine";
@@ -26,7 +26,7 @@ import { describeGrants } from "./capabilities";
 import { copyIn, copyOut } from "./copy";
 import { callArgument, callArgumentLength } from "./argument";
 import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_FAILED, ERROR_NOT_FOUND, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK,
-  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, RUN_CONSOLE, RUN_HERE, TRANSFER_MAX_BYTES, ERROR_TOO_LONG,
+  REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, ERROR_NO_DATA_DISK, RUN_CONSOLE, RUN_HERE, TRANSFER_MAX_BYTES, ERROR_TOO_LONG,
   LINE_MAX_BYTES } from "./interface";
 
 const transfer = new StaticArray<u8>(TRANSFER_MAX_BYTES);
@@ -197,4 +197,9 @@ export function power(caller: Caller, module: i32, kind: u64, b: u64, c: u64, d:
   const problem = kind == POWER_OFF ? powerOff(bootInformation()) : reboot(bootInformation());
   consoleLine(slot, out.clear().string(kind == POWER_OFF ? "poweroff: " : "reboot: ").string(problem));
   return ERROR_FAILED;
+}
+
+/** sync(): the data disk flushed, so every handler state written to it is durable (`sync` in the shell); 0 or ERROR_NO_DATA_DISK. */
+export function syncCall(caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64): i64 {
+  return stateLogSync() ? 0 : ERROR_NO_DATA_DISK;
 }

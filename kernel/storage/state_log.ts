@@ -315,6 +315,11 @@ export function stateLogCommitted(index: i32): void {
   if (used() > (end - start) / 2) compact();
 }
 
+/** The shell's `sync`: flushes now, so every record written is durable; false without a working log. */
+export function stateLogSync(): bool {
+  return data != null && !failed && flushAndReport();
+}
+
 /** The kernel loop: flushes the grouped commits once the first of them has waited its interval. */
 export function stateLogService(now: u64): void {
   if (flushDue != NO_FLUSH && now >= flushDue) flushAndReport();

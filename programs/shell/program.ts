@@ -6,7 +6,7 @@
 // a message saying what was expected.
 
 import { emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
-  REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop,
+  REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop, sync,
   wallTime } from "optios";
 
 const PROMPT = "optios$ ";
@@ -19,6 +19,7 @@ const HELP = `commands:
   handlers               every handler: version, runs, failures, state bytes, queue, calls, state, last failure
   df                     the data disk: size, label, format, write cache, requests; every disk seen at boot
   net                    the network cards: MAC, frames received, dropped and sent; every card seen at boot
+  sync                   flush the data disk: every handler state written to it is durable
   capabilities           what each handler and running program may do
   emit <event> [payload] send an app event to the handlers subscribed to it
   reset <handler>        put a handler back to its initial state (lifts quarantine)
@@ -79,6 +80,7 @@ function execute(words: string[]): void {
   else if (command == "mem") refused(command, report(REPORT_MEMORY));
   else if (command == "df") refused(command, report(REPORT_DISKS));
   else if (command == "net") refused(command, report(REPORT_NETWORK));
+  else if (command == "sync") print(sync() ? "sync: every handler state written to the data disk is durable\n" : "sync: " + errorText(lastError) + "\n");
   else if (command == "log") {
     if (count > 1 || (count == 1 && words[1] != "debug")) usage("log [debug]");
     else refused(command, report(REPORT_LOG, count == 1 ? LOG_DEBUG : LOG_INFO));

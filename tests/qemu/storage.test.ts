@@ -38,6 +38,8 @@ describe.each(buses)("the data disk on $bus", ({ bus, name, readRequests }) => {
     const df = await shellCommand(machine, "df");
     expect(df).toMatch(/^DISK\s+SIZE\s+LABEL\s+FORMAT\s+CACHE\s+REQUESTS$/m);
     expect(df).toMatch(new RegExp(`^${name}\\s+16\\.0 MiB\\s+kitchen-data\\s+1\\s+flushed\\s+${readRequests}\\r?$`, "m"));
+    expect(await shellCommand(machine, "sync")).toContain("sync: every handler state written to the data disk is durable");
+    expect(await shellCommand(machine, "df")).toMatch(new RegExp(`^${name}\\s+16\\.0 MiB\\s+kitchen-data\\s+1\\s+flushed\\s+${readRequests + 1}\\r?$`, "m"));
   });
 
   test("a blank disk is formatted at first boot, with a log line, and is the data disk from then on", async () => {
@@ -74,5 +76,6 @@ describe("without a disk", () => {
     const machine = await bootWith(undefined);
     expect(machine.output).toMatch(/data disk: none: no disk; handler state is kept in RAM only\r?\n/);
     expect(await shellCommand(machine, "df")).toMatch(/^data disk: none: no disk/m);
+    expect(await shellCommand(machine, "sync")).toContain("sync: there is no data disk, or its state log stopped (see: df)");
   });
 });

@@ -202,6 +202,9 @@ export const implementations: Record<string, CallImplementation> = {
     module.print(`stop: stopping the program on console ${n(console)}\n`);
     return 0n;
   },
+  sync() {
+    return errorCode("NO_DATA_DISK"); // the harness has no disk: state lives in the test
+  },
   power(module, kind) {
     const wanted = n(kind) === 1 ? "reboot" : n(kind) === 2 ? "power off" : null;
     if (wanted === null) return errorCode("NOT_FOUND");

@@ -22,9 +22,9 @@ import { moduleDirtyPage, moduleFootprint, moduleGlobalsLayout, moduleGlobalsSav
 import { physicalCopyIn, physicalCopyOut, physicalMove, readTsc } from "../arch/x86_64/machine";
 import { appendMilliseconds, clockNanoseconds } from "../time/clock";
 import { crc32, physicalCrc32 } from "../config/boot_descriptor";
-import { equalsBytes, Text } from "../console/text";
+import { Text } from "../console/text";
 import { LOG_CHECKPOINT, LOG_DELTA, LOG_MAGIC, LOG_RECORD_BYTES, LOG_START_SECTOR, LOG_WRAP, LogRecord } from "../gate/interface";
-import { handlers } from "../handlers/registry";
+import { handlerNamed, handlers } from "../handlers/registry";
 import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
 import { memoryAllocatePages, pageAllocator } from "../memory/memory";
 import { SECTOR_BYTES } from "./block_device";
@@ -131,7 +131,7 @@ export function stateLogRecover(): void {
       expected++;
       continue;
     }
-    const index = handlerIndex(record);
+    const index = handlerNamed(changetype<usize>(header) + LOG_RECORD_BYTES, <i32>record.nameBytes);
     const image = index >= 0 ? imageFor(images, index) : null;
     if (!readPayload(record, position, image)) break;
     records++;
@@ -166,12 +166,6 @@ function headerValid(record: LogRecord, expected: u64, position: u64): bool {
   const sum = crc32(changetype<usize>(header), SECTOR_BYTES);
   record.headerChecksum = kept;
   return sum == kept;
-}
-
-function handlerIndex(record: LogRecord): i32 {
-  const name = changetype<usize>(header) + LOG_RECORD_BYTES;
-  for (let i = 0; i < handlers.length; i++) if (equalsBytes(handlers[i].name, name, <i32>record.nameBytes)) return i;
-  return -1;
 }
 
 function imageFor(images: Array<Image | null>, index: i32): Image | null {

@@ -99,3 +99,35 @@ uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length) {
 uint64_t gate_sync(struct handler_gate* gate) {
   return gate_call(gate, GATE_CALL_SYNC, 0, 0, 0, 0, 0);
 }
+
+uint64_t gate_handler_name(struct handler_gate* gate, uint32_t index, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_HANDLER_NAME, index, destination, capacity, 0, 0);
+}
+
+uint64_t gate_net_config(struct handler_gate* gate, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_NET_CONFIG, destination, capacity, 0, 0, 0);
+}
+
+uint64_t gate_net_transmit(struct handler_gate* gate, uint32_t frame, uint32_t length) {
+  return gate_call(gate, GATE_CALL_NET_TRANSMIT, frame, length, 0, 0, 0);
+}
+
+uint64_t gate_net_deliver(struct handler_gate* gate, uint32_t header, uint32_t data, uint32_t length) {
+  return gate_call(gate, GATE_CALL_NET_DELIVER, header, data, length, 0, 0);
+}
+
+uint64_t gate_net_state(struct handler_gate* gate, uint32_t state, uint32_t length) {
+  return gate_call(gate, GATE_CALL_NET_STATE, state, length, 0, 0, 0);
+}
+
+uint64_t gate_udp_send(struct handler_gate* gate, uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length) {
+  return gate_call(gate, GATE_CALL_UDP_SEND, address, port, local_port, data, length);
+}
+
+uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length) {
+  return gate_call(gate, GATE_CALL_TCP_SEND, connection, data, length, 0, 0);
+}
+
+uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection) {
+  return gate_call(gate, GATE_CALL_TCP_CLOSE, connection, 0, 0, 0, 0);
+}

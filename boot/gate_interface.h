@@ -32,6 +32,14 @@ enum gate_call {
   GATE_CALL_HANDLER_CALL = 22,
   GATE_CALL_REPLY = 23,
   GATE_CALL_SYNC = 24,
+  GATE_CALL_HANDLER_NAME = 32,
+  GATE_CALL_NET_CONFIG = 25,
+  GATE_CALL_NET_TRANSMIT = 26,
+  GATE_CALL_NET_DELIVER = 27,
+  GATE_CALL_NET_STATE = 28,
+  GATE_CALL_UDP_SEND = 29,
+  GATE_CALL_TCP_SEND = 30,
+  GATE_CALL_TCP_CLOSE = 31,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -50,6 +58,11 @@ enum gate_call {
 #define EVENT_NAME_MAX_BYTES 64
 #define VERSION_MAX_BYTES 64
 #define PAYLOAD_MAX_BYTES 256
+#define NET_DATA_MAX_BYTES 1472
+#define NET_PAYLOAD_MAX_BYTES 1536
+#define NET_HOSTNAME_MAX_BYTES 64
+#define NET_HANDLER_PORTS_MAX 4
+#define NET_PORTS_MAX 8
 #define EMITS_PER_RUN_MAX 16
 #define QUEUE_DEPTH 16
 #define QUEUE_DEPTH_MAX 256
@@ -102,6 +115,14 @@ uint64_t gate_post(struct handler_gate* gate, uint32_t name, uint32_t name_lengt
 uint64_t gate_handler_call(struct handler_gate* gate, uint32_t name, uint32_t name_length, uint32_t request, uint32_t request_length, uint32_t reply);
 uint64_t gate_reply(struct handler_gate* gate, uint32_t data, uint32_t length);
 uint64_t gate_sync(struct handler_gate* gate);
+uint64_t gate_handler_name(struct handler_gate* gate, uint32_t index, uint32_t destination, uint32_t capacity);
+uint64_t gate_net_config(struct handler_gate* gate, uint32_t destination, uint32_t capacity);
+uint64_t gate_net_transmit(struct handler_gate* gate, uint32_t frame, uint32_t length);
+uint64_t gate_net_deliver(struct handler_gate* gate, uint32_t header, uint32_t data, uint32_t length);
+uint64_t gate_net_state(struct handler_gate* gate, uint32_t state, uint32_t length);
+uint64_t gate_udp_send(struct handler_gate* gate, uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length);
+uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length);
+uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -129,5 +150,13 @@ uint64_t gate_sync(struct handler_gate* gate);
   {"Z_optiosZ_handler_call", gate_handler_call}, \
   {"Z_optiosZ_reply", gate_reply}, \
   {"Z_optiosZ_sync", gate_sync}, \
+  {"Z_optiosZ_handler_name", gate_handler_name}, \
+  {"Z_optiosZ_net_config", gate_net_config}, \
+  {"Z_optiosZ_net_transmit", gate_net_transmit}, \
+  {"Z_optiosZ_net_deliver", gate_net_deliver}, \
+  {"Z_optiosZ_net_state", gate_net_state}, \
+  {"Z_optiosZ_udp_send", gate_udp_send}, \
+  {"Z_optiosZ_tcp_send", gate_tcp_send}, \
+  {"Z_optiosZ_tcp_close", gate_tcp_close}, \
 
 #endif

@@ -99,6 +99,31 @@ export const calls: CallDeclaration[] = [
     summary: "sets the reply of the EVENT_CALL being handled (the last one given wins); 0" },
   { name: "sync", number: 24, caller: "program", capability: null, arguments: [],
     summary: "flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK" },
+  { name: "handler_name", number: 32, caller: "both", capability: "status",
+    arguments: [["index", "u32"], ["destination", "address"], ["capacity", "u32"]],
+    summary: "copies the name of the index-th handler (0, 1, …; needs status:<its name>); the name's length, or ERROR_NOT_FOUND past the last" },
+  // The network stack's calls (services/network/stack.c, the handler "net"; docs/network.md).
+  { name: "net_config", number: 25, caller: "handler", capability: "net.stack", arguments: [["destination", "address"], ["capacity", "u32"]],
+    summary: "writes the network configuration: a NetConfig record, then the hostname (NET_HOSTNAME_MAX_BYTES) and the UDP and " +
+      "TCP ports handlers listen on (u16 × NET_PORTS_MAX each); the bytes written" },
+  { name: "net_transmit", number: 26, caller: "handler", capability: "net.stack", arguments: [["frame", "address"], ["length", "u32"]],
+    summary: "hands one Ethernet frame to the network card; 0, ERROR_QUEUE_FULL when its transmit ring is full, ERROR_TOO_LONG" },
+  { name: "net_deliver", number: 27, caller: "handler", capability: "net.stack",
+    arguments: [["header", "address"], ["data", "address"], ["length", "u32"]],
+    summary: "queues what arrived for a handler (a NetDelivery header: a datagram, a connection opened, data, a close) to the " +
+      "handler listening on its port; 0, ERROR_QUEUE_FULL (offer it again later), ERROR_NOT_FOUND" },
+  { name: "net_state", number: 28, caller: "handler", capability: "net.stack", arguments: [["state", "address"], ["length", "u32"]],
+    summary: "reports the stack's NetState (address, DHCP, counters) and when it next needs a timer event; 0" },
+  { name: "udp_send", number: 29, caller: "handler", capability: "net.udp",
+    arguments: [["address", "u32"], ["port", "u32"], ["local_port", "u32"], ["data", "address"], ["length", "u32"]],
+    summary: "sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from " +
+      "local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0" },
+  { name: "tcp_send", number: 30, caller: "handler", capability: "net.tcp",
+    arguments: [["connection", "u32"], ["data", "address"], ["length", "u32"]],
+    summary: "writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it " +
+      "leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's" },
+  { name: "tcp_close", number: 31, caller: "handler", capability: "net.tcp", arguments: [["connection", "u32"]],
+    summary: "closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -113,7 +138,7 @@ export interface CapabilityDeclaration {
   /** Number used in the boot descriptor's grants and the kernel's tables (1-based, stable). */
   number: number;
   /** What the argument names, or null for a capability without one. */
-  argument: "event" | "handler" | "topic" | "access" | null;
+  argument: "event" | "handler" | "topic" | "access" | "port" | null;
   values?: string[];
   summary: string;
 }
@@ -129,10 +154,17 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "power", number: 7, argument: null, summary: "reboot and turn the machine off" },
   { name: "post", number: 8, argument: "handler", summary: "post messages to matching handlers that take them (post:counter, post:*)" },
   { name: "call", number: 9, argument: "handler", summary: "call matching handlers that take calls, and wait for their reply (call:counter, call:*)" },
+  { name: "net.stack", number: 10, argument: null,
+    summary: "be the network stack: frames from and to the network card, delivering to the handlers that listen (the built-in handler net)" },
+  { name: "net.udp", number: 11, argument: "port",
+    summary: "take UDP datagrams to the port (with udp = [port] in the entry) and send from it (net.udp:7)" },
+  { name: "net.tcp", number: 12, argument: "port",
+    summary: "accept TCP connections to the port (with tcp = [port] in the entry), write to them and close them (net.tcp:80)" },
+  { name: "net.send", number: 13, argument: null, summary: "send UDP datagrams from any free port (udp_send with local port 0)" },
 ];
 
 /** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
-export const reservedCapabilities = ["net", "storage"];
+export const reservedCapabilities = ["storage"];
 
 /** Error codes: every call returns one of these (negative) or a value ≥ 0. */
 export const errors: Array<{ name: string; code: number; text: string }> = [
@@ -158,6 +190,7 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "CALL_CYCLE", code: -20, text: "a handler may not call itself" },
   { name: "NOT_IN_CALL", code: -21, text: "reply outside the handling of a call (EVENT_CALL)" },
   { name: "NO_DATA_DISK", code: -23, text: "there is no data disk, or its state log stopped (see: df)" },
+  { name: "NO_NETWORK", code: -24, text: "there is no network: no [network] in system.toml, or no network card (see: net)" },
   { name: "NOT_IN_RUN", code: -22, text: "a call outside a run (from a handler's start code): calls belong to a run's transaction" },
 ];
 
@@ -202,7 +235,12 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "NAME_MAX_BYTES", value: 32, summary: "a handler or program name" },
   { name: "EVENT_NAME_MAX_BYTES", value: 64, summary: "an app event name" },
   { name: "VERSION_MAX_BYTES", value: 64, summary: "a handler's version string" },
-  { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload" },
+  { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload (a network event's: NET_DATA_MAX_BYTES)" },
+  { name: "NET_DATA_MAX_BYTES", value: 1472, summary: "a UDP datagram or a TCP chunk a handler receives or sends: one Ethernet frame's worth; longer datagrams are dropped and counted" },
+  { name: "NET_PAYLOAD_MAX_BYTES", value: 1536, summary: "an event of the network stack: a frame (1518 at most), or a NetRequest and its data" },
+  { name: "NET_HOSTNAME_MAX_BYTES", value: 64, summary: "the hostname sent in DHCP ([system] hostname)" },
+  { name: "NET_HANDLER_PORTS_MAX", value: 4, summary: "UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...])" },
+  { name: "NET_PORTS_MAX", value: 8, summary: "UDP ports, and TCP ports, handlers may listen on in one system" },
   { name: "EMITS_PER_RUN_MAX", value: 16, summary: "events one handler run may emit; more are refused with ERROR_EMIT_LIMIT" },
   { name: "QUEUE_DEPTH", value: 16, summary: "events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted" },
   { name: "QUEUE_DEPTH_MAX", value: 256, summary: "the largest queue a handler may declare (system.toml queue)" },
@@ -237,6 +275,22 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
     summary: "event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; " +
       "a trap keeps the previous version running",
   },
+  { name: "EVENT_FRAME", value: 7, summary: "event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame" },
+  { name: "EVENT_NET_REQUEST", value: 8, summary: "event kind (the network stack only): a handler's committed send; the payload is a NetRequest and its data" },
+  { name: "EVENT_UDP", value: 9, summary: "event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data" },
+  { name: "EVENT_TCP_OPENED", value: 10, summary: "event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address" },
+  { name: "EVENT_TCP_DATA", value: 11, summary: "event kind: data arrived on a TCP connection (Event.source); the payload is the data" },
+  { name: "EVENT_TCP_CLOSED", value: 12, summary: "event kind: the peer closed a TCP connection (Event.source), or it failed; it takes no more writes" },
+  { name: "NET_CONFIG_DHCP", value: 1, summary: "NetConfig.flags: ask DHCP for the address (dhcp = true)" },
+  { name: "NET_DHCP_STATIC", value: 0, summary: "NetState.dhcp: the static address from [network]" },
+  { name: "NET_DHCP_REQUESTING", value: 1, summary: "NetState.dhcp: asking for a lease" },
+  { name: "NET_DHCP_BOUND", value: 2, summary: "NetState.dhcp: a lease is held" },
+  { name: "NET_DHCP_FALLBACK", value: 3, summary: "NetState.dhcp: no lease came in time; the static address is used" },
+  { name: "NET_DHCP_WAITING", value: 4, summary: "NetState.dhcp: no lease came in time and there is no static address; still asking" },
+  { name: "NET_DELIVERY_FORGET", value: 1, summary: "NetDelivery.flags: the connection is gone at the handler's own request; no event" },
+  { name: "NET_UDP_SEND", value: 1, summary: "NetRequest.kind: send a UDP datagram" },
+  { name: "NET_TCP_SEND", value: 2, summary: "NetRequest.kind: write to a TCP connection" },
+  { name: "NET_TCP_CLOSE", value: 3, summary: "NetRequest.kind: write what follows (if anything), then close a TCP connection" },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },
   { name: "POWER_OFF", value: 2, summary: "power kind: turn the machine off" },
@@ -260,12 +314,12 @@ export interface RecordDeclaration {
   name: string;
   summary: string;
   /** Which generated files get the record: the kernel, the module API, or both. */
-  for: Array<"kernel" | "api">;
+  for: Array<"kernel" | "api" | "c">;
   fields: Array<[string, FieldType, string]>;
 }
 
 /** The boot descriptor's format version: the kernel refuses any other. */
-export const DESCRIPTOR_VERSION = 3;
+export const DESCRIPTOR_VERSION = 4;
 /** "OSDS" little-endian: the first four bytes of /etc/system.descriptor. */
 export const DESCRIPTOR_MAGIC = 0x5344534f;
 /** "ODPL" little-endian: the first four bytes of a transfer on the deploy port (DeployHeader). */
@@ -292,6 +346,7 @@ export const records: RecordDeclaration[] = [
       ["consecutiveFailures", "u32", "failures since the last committed run"],
       ["quarantined", "u32", "1 when the handler no longer runs"],
       ["reserved", "u32", "0"],
+      ["stateBytes", "u64", "its state: wasm memory in use and globals"],
     ],
   },
   {
@@ -330,6 +385,16 @@ export const records: RecordDeclaration[] = [
       ["foregroundMax", "u32", "foreground programs running at once (1-4)"],
       ["deployPort", "u32", "1: take new handler versions on the deploy port, COM2 ([system] deploy = true)"],
       ["reserved", "u32", "0"],
+      ["network", "u32", "1: the system has [network] (the handler net is its stack), 0: no network"],
+      ["networkFlags", "u32", "NET_CONFIG_DHCP"],
+      ["networkAddress", "u32", "[network] address, 0 for none"],
+      ["networkPrefix", "u32", "its prefix length"],
+      ["networkGateway", "u32", "[network] gateway, 0 for none"],
+      ["networkDns", "u32", "[network] dns, 0 for none"],
+      ["dhcpTimeoutMilliseconds", "u32", "[network] dhcp_timeout"],
+      ["hostnameOffset", "u32", "[system] hostname in the strings"],
+      ["hostnameLength", "u32", ""],
+      ["reserved2", "u32", "0"],
     ],
   },
   {
@@ -354,6 +419,8 @@ export const records: RecordDeclaration[] = [
       ["moduleCrc", "u32", "CRC-32 (IEEE) of its module file: what a live deploy of this generation's module is checked against"],
       ["durability", "u32", "0: each committed run is written to the data disk and flushed before the next (\"commit\"); 1: not written (\"none\"); 2: written, flushed within durabilityInterval (\"interval:…\", group commit)"],
       ["durabilityInterval", "u64", "with durability 2: the longest a written commit waits for its flush, in nanoseconds"],
+      ["udpPorts", "u64", "the UDP ports it listens on (udp = [...]): up to NET_HANDLER_PORTS_MAX u16s from the lowest bits, 0 ends"],
+      ["tcpPorts", "u64", "the TCP ports it listens on (tcp = [...]), the same way"],
     ],
   },
   {
@@ -420,6 +487,73 @@ export const records: RecordDeclaration[] = [
       ["versionBytes", "u32", ""],
       ["payloadChecksum", "u32", "CRC-32 of the payload"],
       ["headerChecksum", "u32", "CRC-32 of this 512-byte sector with this field 0"],
+    ],
+  },
+  {
+    name: "NetConfig", for: ["kernel", "c"],
+    summary: "the network configuration net_config writes: this, then the hostname (NET_HOSTNAME_MAX_BYTES), then the UDP and the TCP ports (u16 × NET_PORTS_MAX each)",
+    fields: [
+      ["mac0", "u8", "the network card's MAC address"], ["mac1", "u8", ""], ["mac2", "u8", ""], ["mac3", "u8", ""], ["mac4", "u8", ""], ["mac5", "u8", ""],
+      ["hostnameBytes", "u16", "bytes of the hostname in use"],
+      ["flags", "u32", "NET_CONFIG_DHCP"],
+      ["address", "u32", "the static IPv4 address ((a << 24) | …), 0 for none"],
+      ["prefix", "u32", "its prefix length (24 for a /24)"],
+      ["gateway", "u32", "the default gateway, 0 for none"],
+      ["dns", "u32", "the DNS server, 0 for none (DHCP may give one)"],
+      ["dhcpTimeoutMilliseconds", "u32", "how long after boot to wait for a lease before using the static address"],
+      ["udpPortCount", "u32", "UDP ports in use after the hostname"],
+      ["tcpPortCount", "u32", "TCP ports in use after the UDP ports"],
+    ],
+  },
+  {
+    name: "NetState", for: ["kernel", "c"], summary: "what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net",
+    fields: [
+      ["address", "u32", "the IPv4 address in use, 0 for none yet"],
+      ["netmask", "u32", ""],
+      ["gateway", "u32", ""],
+      ["dns", "u32", ""],
+      ["dhcp", "u32", "NET_DHCP_ state"],
+      ["wakeMilliseconds", "u32", "when the stack next needs a timer event (0xffffffff: none)"],
+      ["ipReceived", "u32", "IPv4 packets received"],
+      ["ipDropped", "u32", "IPv4 packets dropped, all reasons"],
+      ["ipChecksum", "u32", "of which: bad header checksum"],
+      ["ipMalformed", "u32", "of which: bad length, version, options or protocol"],
+      ["fragmentsDropped", "u32", "fragments dropped (reassembly limits, timeouts)"],
+      ["udpReceived", "u32", ""],
+      ["udpChecksum", "u32", "UDP datagrams with a bad checksum"],
+      ["udpMalformed", "u32", "UDP datagrams with a bad length"],
+      ["udpRefused", "u32", "UDP datagrams to a port nobody listens on (answered ICMP port unreachable) or too long for a handler"],
+      ["tcpReceived", "u32", ""],
+      ["tcpChecksum", "u32", ""],
+      ["tcpMalformed", "u32", ""],
+      ["tcpRefused", "u32", "TCP segments to a port nobody listens on (answered with a reset)"],
+      ["icmpEchoes", "u32", "ICMP messages sent (echo replies, port unreachables)"],
+      ["arpDropped", "u32", ""],
+      ["linkDropped", "u32", "frames the stack could not take (no buffer) or did not understand"],
+    ],
+  },
+  {
+    name: "NetDelivery", for: ["kernel", "c"], summary: "net_deliver's header: what arrived for a handler",
+    fields: [
+      ["kind", "u32", "EVENT_UDP, EVENT_TCP_OPENED, EVENT_TCP_DATA or EVENT_TCP_CLOSED"],
+      ["address", "u32", "the peer's IPv4 address"],
+      ["port", "u16", "the peer's port"],
+      ["localPort", "u16", "the port it arrived on: who gets it"],
+      ["connection", "u32", "a TCP connection's number, 0 for UDP"],
+      ["flags", "u32", "NET_DELIVERY_FORGET with EVENT_TCP_CLOSED: the handler closed it; forget it without an event"],
+      ["reserved", "u32", "0"],
+    ],
+  },
+  {
+    name: "NetRequest", for: ["kernel", "c"], summary: "the header of an EVENT_NET_REQUEST's payload: a handler's committed send; its data follows",
+    fields: [
+      ["kind", "u32", "NET_UDP_SEND, NET_TCP_SEND or NET_TCP_CLOSE"],
+      ["handler", "u32", "the sending handler's number"],
+      ["address", "u32", "UDP: the destination"],
+      ["port", "u16", "UDP: the destination port"],
+      ["localPort", "u16", "UDP: the port to send from, 0 for any"],
+      ["connection", "u32", "TCP: the connection"],
+      ["reserved", "u32", "0"],
     ],
   },
   {

@@ -25,7 +25,7 @@ import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts }
 import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
 import { inputPending, inputService } from "./input/input";
 import { deployService } from "./handlers/deploy";
-import { networkService } from "./net/network";
+import { networkPending, networkService } from "./net/network";
 import { stateLogFlushDue, stateLogService } from "./storage/state_log";
 import { LEVEL_DEBUG, line, log } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
@@ -43,7 +43,7 @@ export function kernelLoop(): void {
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();
-    if (inputPending()) continue;
+    if (inputPending() || networkPending()) continue;          // what arrived since its service: take it now
     const now = clockNanoseconds(readTsc());
     const work = handlerWorkPending(now);
     const wake = min<u64>(nextWake(), stateLogFlushDue());

@@ -26,7 +26,7 @@ import { handlersLoad, handlersPostBoot } from "./handlers/registry";
 import { deployInitialize, deployInterrupt } from "./handlers/deploy";
 import { dataDiskInitialize, disksInterrupt, isDiskVector } from "./storage/data_disk";
 import { stateLogRecover } from "./storage/state_log";
-import { isNetworkVector, networkInitialize, networkInterrupt } from "./net/network";
+import { isNetworkVector, networkInitialize, networkInterrupt, networkStart } from "./net/network";
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
@@ -93,6 +93,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
     .string("; starting a safe system: no handlers, the shell"));
   programsInitialize(system);                                  // one slot and console per program
   handlersLoad(information, system);                           // handler modules GRUB handed over
+  networkStart(system);                                        // the stack (handler net) on the first NIC
   stateLogRecover();                                           // each handler's last durable state, from the data disk
   if (options.test == TEST_BENCH) stopMachine(runHandlerBench() && runProgramBench());
   inputInitialize();                                           // keyboard and COM1 interrupt on input

@@ -73,6 +73,30 @@
 /** flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK */
 // @ts-ignore: decorator
 @external("optios", "sync") export declare function gateSync(): i64;
+/** copies the name of the index-th handler (0, 1, …; needs status:<its name>); the name's length, or ERROR_NOT_FOUND past the last (needs status) */
+// @ts-ignore: decorator
+@external("optios", "handler_name") export declare function gateHandlerName(index: u32, destination: usize, capacity: u32): i64;
+/** writes the network configuration: a NetConfig record, then the hostname (NET_HOSTNAME_MAX_BYTES) and the UDP and TCP ports handlers listen on (u16 × NET_PORTS_MAX each); the bytes written (needs net.stack) */
+// @ts-ignore: decorator
+@external("optios", "net_config") export declare function gateNetConfig(destination: usize, capacity: u32): i64;
+/** hands one Ethernet frame to the network card; 0, ERROR_QUEUE_FULL when its transmit ring is full, ERROR_TOO_LONG (needs net.stack) */
+// @ts-ignore: decorator
+@external("optios", "net_transmit") export declare function gateNetTransmit(frame: usize, length: u32): i64;
+/** queues what arrived for a handler (a NetDelivery header: a datagram, a connection opened, data, a close) to the handler listening on its port; 0, ERROR_QUEUE_FULL (offer it again later), ERROR_NOT_FOUND (needs net.stack) */
+// @ts-ignore: decorator
+@external("optios", "net_deliver") export declare function gateNetDeliver(header: usize, data: usize, length: u32): i64;
+/** reports the stack's NetState (address, DHCP, counters) and when it next needs a timer event; 0 (needs net.stack) */
+// @ts-ignore: decorator
+@external("optios", "net_state") export declare function gateNetState(state: usize, length: u32): i64;
+/** sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0 (needs net.udp) */
+// @ts-ignore: decorator
+@external("optios", "udp_send") export declare function gateUdpSend(address: u32, port: u32, localPort: u32, data: usize, length: u32): i64;
+/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's (needs net.tcp) */
+// @ts-ignore: decorator
+@external("optios", "tcp_send") export declare function gateTcpSend(connection: u32, data: usize, length: u32): i64;
+/** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND (needs net.tcp) */
+// @ts-ignore: decorator
+@external("optios", "tcp_close") export declare function gateTcpClose(connection: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -118,6 +142,8 @@ export const ERROR_CALL_CYCLE: i64 = -20;
 export const ERROR_NOT_IN_CALL: i64 = -21;
 /** there is no data disk, or its state log stopped (see: df) */
 export const ERROR_NO_DATA_DISK: i64 = -23;
+/** there is no network: no [network] in system.toml, or no network card (see: net) */
+export const ERROR_NO_NETWORK: i64 = -24;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -144,6 +170,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "reply outside the handling of a call (EVENT_CALL)",
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
   "there is no data disk, or its state log stopped (see: df)",
+  "there is no network: no [network] in system.toml, or no network card (see: net)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -177,6 +204,26 @@ export const TRAP_ABORT: u32 = 101;
 export const TRAP_MEMORY_LIMIT: u32 = 102;
 /** changed more pages in one run than a snapshot holds */
 export const TRAP_DIRTY_LIMIT: u32 = 103;
+/** Words for a trap kind, as log lines and the handlers table show it. */
+export function trapText(kind: u32): string {
+  switch (kind) {
+    case 0: return "no trap";
+    case 1: return "out-of-bounds memory access";
+    case 2: return "integer overflow";
+    case 3: return "integer divide by zero";
+    case 4: return "invalid conversion to integer";
+    case 5: return "unreachable executed";
+    case 6: return "bad indirect call";
+    case 7: return "uncaught exception";
+    case 8: return "call stack exhausted";
+    case 100: return "overran its budget";
+    case 101: return "aborted";
+    case 102: return "memory limit reached";
+    case 103: return "changed more pages in one run than a snapshot holds";
+  }
+  return "unknown trap";
+}
+
 
 /** modules loaded at once, handlers and programs together (boot/modules.c's table) */
 export const MODULES_MAX: i32 = 32;
@@ -196,8 +243,18 @@ export const NAME_MAX_BYTES: i32 = 32;
 export const EVENT_NAME_MAX_BYTES: i32 = 64;
 /** a handler's version string */
 export const VERSION_MAX_BYTES: i32 = 64;
-/** an event payload */
+/** an event payload (a network event's: NET_DATA_MAX_BYTES) */
 export const PAYLOAD_MAX_BYTES: i32 = 256;
+/** a UDP datagram or a TCP chunk a handler receives or sends: one Ethernet frame's worth; longer datagrams are dropped and counted */
+export const NET_DATA_MAX_BYTES: i32 = 1472;
+/** an event of the network stack: a frame (1518 at most), or a NetRequest and its data */
+export const NET_PAYLOAD_MAX_BYTES: i32 = 1536;
+/** the hostname sent in DHCP ([system] hostname) */
+export const NET_HOSTNAME_MAX_BYTES: i32 = 64;
+/** UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...]) */
+export const NET_HANDLER_PORTS_MAX: i32 = 4;
+/** UDP ports, and TCP ports, handlers may listen on in one system */
+export const NET_PORTS_MAX: i32 = 8;
 /** events one handler run may emit; more are refused with ERROR_EMIT_LIMIT */
 export const EMITS_PER_RUN_MAX: i32 = 16;
 /** events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted */
@@ -243,6 +300,38 @@ export const LOG_CHECKPOINT: u32 = 2;
 export const LOG_WRAP: u32 = 3;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
+/** event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame */
+export const EVENT_FRAME: u32 = 7;
+/** event kind (the network stack only): a handler's committed send; the payload is a NetRequest and its data */
+export const EVENT_NET_REQUEST: u32 = 8;
+/** event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data */
+export const EVENT_UDP: u32 = 9;
+/** event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address */
+export const EVENT_TCP_OPENED: u32 = 10;
+/** event kind: data arrived on a TCP connection (Event.source); the payload is the data */
+export const EVENT_TCP_DATA: u32 = 11;
+/** event kind: the peer closed a TCP connection (Event.source), or it failed; it takes no more writes */
+export const EVENT_TCP_CLOSED: u32 = 12;
+/** NetConfig.flags: ask DHCP for the address (dhcp = true) */
+export const NET_CONFIG_DHCP: u32 = 1;
+/** NetState.dhcp: the static address from [network] */
+export const NET_DHCP_STATIC: u32 = 0;
+/** NetState.dhcp: asking for a lease */
+export const NET_DHCP_REQUESTING: u32 = 1;
+/** NetState.dhcp: a lease is held */
+export const NET_DHCP_BOUND: u32 = 2;
+/** NetState.dhcp: no lease came in time; the static address is used */
+export const NET_DHCP_FALLBACK: u32 = 3;
+/** NetState.dhcp: no lease came in time and there is no static address; still asking */
+export const NET_DHCP_WAITING: u32 = 4;
+/** NetDelivery.flags: the connection is gone at the handler's own request; no event */
+export const NET_DELIVERY_FORGET: u32 = 1;
+/** NetRequest.kind: send a UDP datagram */
+export const NET_UDP_SEND: u32 = 1;
+/** NetRequest.kind: write to a TCP connection */
+export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: write what follows (if anything), then close a TCP connection */
+export const NET_TCP_CLOSE: u32 = 3;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */
@@ -293,7 +382,7 @@ export function eventNameNumber(address: usize, length: i32): u32 {
   return hash;
 }
 
-/** a handler's supervision counters, as the status call writes them (40 bytes). */
+/** a handler's supervision counters, as the status call writes them (48 bytes). */
 @unmanaged export class StatusRecord {
   /** runs that committed or failed */
   runs: u64 = 0;
@@ -309,5 +398,7 @@ export function eventNameNumber(address: usize, length: i32): u32 {
   quarantined: u32 = 0;
   /** 0 */
   reserved: u32 = 0;
+  /** its state: wasm memory in use and globals */
+  stateBytes: u64 = 0;
 }
-export const STATUS_RECORD_BYTES: u32 = 40;
+export const STATUS_RECORD_BYTES: u32 = 48;

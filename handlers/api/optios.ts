@@ -24,12 +24,14 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateSync, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
+import { trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, gateHandlerName, gateTcpClose, gateTcpSend, gateUdpSend, NET_DATA_MAX_BYTES,
+  EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateSync, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
   gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
+export { EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, NET_DATA_MAX_BYTES, trapText };
 export { EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING };
 export { ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK, REPORT_LOG, REPORT_MEMORY, REPORT_PROGRAMS,
   REPORT_UPTIME };
@@ -68,7 +70,7 @@ let runningPayload: Uint8Array = noPayload;
  * copy what you want to keep.
  */
 export class Event {
-  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE or EVENT_CALL (EVENT_UPGRADE goes to migrate()). */
+  /** EVENT_BOOT, EVENT_TIMER, EVENT_APP, EVENT_MESSAGE, EVENT_CALL, EVENT_UDP or EVENT_TCP_* (EVENT_UPGRADE goes to migrate()). */
   get kind(): u8 {
     return runningKind;
   }
@@ -98,6 +100,22 @@ export class Event {
   /** The event's payload bytes (empty for timers and boot). */
   get payload(): Uint8Array {
     return runningPayload;
+  }
+  /** EVENT_UDP and EVENT_TCP_*: the peer's IPv4 address (see ipv4Text). */
+  get address(): u32 {
+    return runningNameNumber;
+  }
+  /** EVENT_UDP: the sender's port. */
+  get port(): u32 {
+    return runningSource >> 16;
+  }
+  /** EVENT_UDP: the port the datagram came to. */
+  get localPort(): u32 {
+    return runningSource & 0xffff;
+  }
+  /** EVENT_TCP_OPENED, _DATA, _CLOSED: the connection's number, for tcpSend and tcpClose. */
+  get connection(): u32 {
+    return runningSource;
   }
 }
 
@@ -253,6 +271,82 @@ export function postText(name: string, text: string): bool {
 /** The event's payload as UTF-8 text (a message's, a call's request, an app event's payload). */
 export function payloadText(event: Event): string {
   return String.UTF8.decode(event.payload.buffer);
+}
+
+// ---- The network (handlers with udp = [...] or tcp = [...] in their entry; docs/network.md) ----
+//
+// A UDP datagram arrives as an EVENT_UDP: event.address and event.port are the sender's,
+// event.localPort the port it came to, event.payload the data. A TCP connection arrives as
+// EVENT_TCP_OPENED, then EVENT_TCP_DATA events, then EVENT_TCP_CLOSED when the peer closes it;
+// event.connection names it. What a run sends leaves the machine when the run commits: a run
+// that traps or overruns sends nothing.
+
+/** "10.0.2.2" as the number the calls take ((10 << 24) | (0 << 16) | (2 << 8) | 2); 0 if it is not an IPv4 address. */
+export function ipv4(text: string): u32 {
+  const parts = text.split(".");
+  if (parts.length != 4) return 0;
+  let address: u32 = 0;
+  for (let i = 0; i < 4; i++) {
+    const part = parts[i];
+    if (part.length == 0 || part.length > 3) return 0;
+    let value: u32 = 0;
+    for (let c = 0; c < part.length; c++) {
+      const digit = <u32>part.charCodeAt(c) - 0x30;
+      if (digit > 9) return 0;
+      value = value * 10 + digit;
+    }
+    if (value > 255) return 0;
+    address = (address << 8) | value;
+  }
+  return address;
+}
+
+/** An address as "a.b.c.d". */
+export function ipv4Text(address: u32): string {
+  return (address >> 24).toString() + "." + ((address >> 16) & 0xff).toString() + "." + ((address >> 8) & 0xff).toString() + "." +
+    (address & 0xff).toString();
+}
+
+/**
+ * Sends a UDP datagram (at most NET_DATA_MAX_BYTES) to `address`:`port` from `localPort`,
+ * which needs net.udp:<localPort> (localPort 0, any free port, needs net.send). It leaves when
+ * this run commits. False when refused or the stack's queue is full (lastError says which).
+ */
+export function udpSend(address: u32, port: u32, localPort: u32, data: Uint8Array): bool {
+  return checked(gateUdpSend(address, port, localPort, data.dataStart, <u32>data.byteLength)) == 0;
+}
+
+/** Answers the EVENT_UDP being handled: `data` back to its sender, from the port it came to. */
+export function udpReply(event: Event, data: Uint8Array): bool {
+  return udpSend(event.address, event.port, event.localPort, data);
+}
+
+/** Writes `data` (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given; sent when the run commits. */
+export function tcpSend(connection: u32, data: Uint8Array): bool {
+  return checked(gateTcpSend(connection, data.dataStart, <u32>data.byteLength)) == 0;
+}
+
+/** tcpSend() with UTF-8 text, in as many writes as it takes. */
+export function tcpSendText(connection: u32, text: string): bool {
+  const bytes = Uint8Array.wrap(String.UTF8.encode(text));
+  for (let at = 0; at < bytes.length; at += NET_DATA_MAX_BYTES) {
+    if (!tcpSend(connection, bytes.subarray(at, min(at + NET_DATA_MAX_BYTES, bytes.length)))) return false;
+  }
+  return true;
+}
+
+/** Closes a TCP connection after what this run wrote to it, when the run commits. */
+export function tcpClose(connection: u32): bool {
+  return checked(gateTcpClose(connection)) == 0;
+}
+
+const handlerNameBuffer = new Uint8Array(EVENT_NAME_MAX_BYTES);
+
+/** The name of the index-th handler (0, 1, …; needs status:<its name>), or null past the last or when refused. */
+export function handlerName(index: i32): string | null {
+  const length = checked(gateHandlerName(<u32>index, handlerNameBuffer.dataStart, <u32>EVENT_NAME_MAX_BYTES));
+  if (length < 0) return null;
+  return String.UTF8.decodeUnsafe(handlerNameBuffer.dataStart, <usize>min<i64>(length, EVENT_NAME_MAX_BYTES));
 }
 
 /** A handler's counters, as the kernel's supervision keeps them (see status()). */

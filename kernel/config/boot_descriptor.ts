@@ -20,7 +20,7 @@ import { Grant } from "../gate/callers";
 import { CAPABILITIES_MAX, CAPABILITY_FILES, CAPABILITY_POWER, CAPABILITY_REPORT, CAPABILITY_SLOTS, DESCRIPTOR_GRANT_BYTES,
   DESCRIPTOR_HANDLER_BYTES, DESCRIPTOR_HEADER_BYTES, DESCRIPTOR_MAGIC, DESCRIPTOR_PROGRAM_BYTES, DESCRIPTOR_STRING_BYTES,
   DESCRIPTOR_VERSION, QUEUE_DEPTH, QUEUE_DEPTH_MAX, DescriptorGrant, DescriptorHandler, DescriptorHeader, DescriptorProgram, DescriptorString, FOREGROUND_MAX,
-  HANDLERS_MAX, PROGRAMS_MAX } from "../gate/interface";
+  HANDLERS_MAX, NET_HOSTNAME_MAX_BYTES, PROGRAMS_MAX } from "../gate/interface";
 
 export const DESCRIPTOR_PATH = "/etc/system.descriptor";
 /** Largest descriptor read, in bytes: copied into kernel memory once, at boot. */
@@ -46,8 +46,24 @@ export class HandlerSettings {
   durabilityNone: bool = false;
   /** durability = "interval:…": a written commit waits at most this long for its flush (0: "commit", flushed at once). */
   durabilityIntervalNanoseconds: u64 = 0;
+  /** UDP and TCP ports it listens on: up to NET_HANDLER_PORTS_MAX u16s from the lowest bits, 0 ends. */
+  udpPorts: u64 = 0;
+  tcpPorts: u64 = 0;
   events: string[] = [];
   grants: Grant[] = [];
+}
+
+/** [network] and the hostname: what the network stack is configured with (net_config). */
+export class NetworkSettings {
+  /** Whether the system has [network] (then the handler net is its stack). */
+  enabled: bool = false;
+  flags: u32 = 0;
+  address: u32 = 0;
+  prefix: u32 = 0;
+  gateway: u32 = 0;
+  dns: u32 = 0;
+  dhcpTimeoutMilliseconds: u32 = 0;
+  hostname: string = "";
 }
 
 export class ProgramSettings {
@@ -64,6 +80,7 @@ export class SystemDescriptor {
   deployPort: bool = false;
   handlers: HandlerSettings[] = [];
   programs: ProgramSettings[] = [];
+  network: NetworkSettings = new NetworkSettings();
   /** "" when read; otherwise what was wrong, and the rest describes the safe system. */
   error: string = "";
 
@@ -117,6 +134,15 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
   system.foregroundMax = <i32>header.foregroundMax;
   system.deployPort = header.deployPort != 0;
   const layout = new Layout(base, header);
+  const network = system.network;
+  network.enabled = header.network != 0;
+  network.flags = header.networkFlags;
+  network.address = header.networkAddress;
+  network.prefix = header.networkPrefix;
+  network.gateway = header.networkGateway;
+  network.dns = header.networkDns;
+  network.dhcpTimeoutMilliseconds = header.dhcpTimeoutMilliseconds;
+  network.hostname = layout.text(header.hostnameOffset, header.hostnameLength);
   for (let i: u32 = 0; i < header.handlerCount; i++) {
     const record = layout.handler(i);
     const handler = new HandlerSettings();
@@ -133,6 +159,8 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.moduleCrc = record.moduleCrc;
     handler.durabilityNone = record.durability == 1;
     handler.durabilityIntervalNanoseconds = record.durability == 2 ? record.durabilityInterval : 0;
+    handler.udpPorts = record.udpPorts;
+    handler.tcpPorts = record.tcpPorts;
     for (let e: u32 = 0; e < record.eventCount; e++) {
       const event = layout.event(record.firstEvent + e);
       handler.events.push(layout.text(event.offset, event.length));
@@ -238,6 +266,10 @@ export function checkDescriptor(base: usize, length: u32): string {
 
 function checkRecords(layout: Layout, header: DescriptorHeader): string {
   const strings = header.stringBytes;
+  if (!inside(header.hostnameOffset, header.hostnameLength, strings) || header.hostnameLength > <u32>NET_HOSTNAME_MAX_BYTES) {
+    return "the hostname lies outside the strings";
+  }
+  if (header.networkPrefix > 32) return "[network] prefix " + header.networkPrefix.toString() + " (0 to 32)";
   for (let i: u32 = 0; i < header.handlerCount; i++) {
     const record = layout.handler(i);
     const where = "handler #" + (i + 1).toString();

@@ -52,9 +52,12 @@ export class HandlerQueues {
 
   constructor(readonly depth: i32, readonly payloadMax: i32) {}
 
-  /** Makes the queue of the next handler, `depth` deliveries deep (the default depth unless given); returns its index (the handler's). */
-  add(depth: i32 = 0): i32 {
-    this.queues.push(new EventQueue(depth > 0 ? depth : this.depth, this.payloadMax, this.counter));
+  /**
+   * Makes the queue of the next handler, `depth` deliveries deep and `payloadMax` bytes a payload
+   * (the defaults unless given); returns its index (the handler's).
+   */
+  add(depth: i32 = 0, payloadMax: i32 = 0): i32 {
+    this.queues.push(new EventQueue(depth > 0 ? depth : this.depth, payloadMax > 0 ? payloadMax : this.payloadMax, this.counter));
     this.storms.push(new StormState());
     return this.queues.length - 1;
   }

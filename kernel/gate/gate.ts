@@ -11,11 +11,14 @@
 // and the implementation finds it in `callArgument` (argument.ts). Every refusal is a named error code.
 
 import { callArgument, callArgumentLength, setCallArgumentLength } from "./argument";
-import { callerOf } from "./callers";
+import { Caller, callerOf } from "./callers";
+import { connectionOwner, connectionPort } from "./net_calls";
 import { granted, logRefusal } from "./capabilities";
 import { CALL_TABLE } from "./calls";
 import { copyIn } from "./copy";
-import { CALL_CALLER, CALL_CAPABILITY, CALL_SLOTS, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_REPORT,
+import { handlers } from "../handlers/registry";
+import { CALL_CALLER, CALL_CAPABILITY, CALL_HANDLER_NAME, CALL_SLOTS, CALL_UDP_SEND, CALLER_HANDLER, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NET_SEND,
+  CAPABILITY_NET_TCP, CAPABILITY_NET_UDP, CAPABILITY_REPORT, ERROR_NOT_FOUND,
   ERROR_BAD_ADDRESS, ERROR_NOT_GRANTED, ERROR_TOO_LONG, ERROR_UNKNOWN_CALL, ERROR_WRONG_CALLER,
   REPORT_TOPIC_NAMES } from "./interface";
 
@@ -26,9 +29,11 @@ export function gateCall(module: i32, call: u32, a: u64, b: u64, c: u64, d: u64,
   const caller = callerOf(module);
   if (caller == null || call == 0 || call >= <u32>CALL_SLOTS || CALL_CALLER[call] == 0) return ERROR_UNKNOWN_CALL;
   if ((CALL_CALLER[call] & caller.kind) == 0) return ERROR_WRONG_CALLER;
-  const capability = <u32>CALL_CAPABILITY[call];
+  let capability = <u32>CALL_CAPABILITY[call];
+  // A datagram from any free port (local port 0) is net.send's, not net.udp's.
+  if (call == CALL_UDP_SEND && c == 0) capability = CAPABILITY_NET_SEND;
   if (capability != 0) {
-    const taken = takeArgument(module, capability, a, b);
+    const taken = takeArgument(caller, module, call, capability, a, b, c);
     if (taken < 0) return taken;
     const argument = changetype<usize>(callArgument);
     if (!granted(caller.grants, capability, argument, callArgumentLength)) {
@@ -40,15 +45,25 @@ export function gateCall(module: i32, call: u32, a: u64, b: u64, c: u64, d: u64,
 }
 
 /** Puts the argument a grant must match into callArgument: 0, or the error that refuses the call. */
-function takeArgument(module: i32, capability: u32, a: u64, b: u64): i64 {
+function takeArgument(caller: Caller, module: i32, call: u32, capability: u32, a: u64, b: u64, c: u64): i64 {
   setCallArgumentLength(0);
   if (!CAPABILITY_HAS_ARGUMENT[capability]) return 0;
+  if (capability == CAPABILITY_NET_UDP) return impliedNumber(c);                 // udp_send's local port
+  if (call == CALL_HANDLER_NAME) return implied(a < <u64>handlers.length ? handlers[<i32>a].name : ""); // whose name is asked
+  if (capability == CAPABILITY_NET_TCP) {                                        // the port the connection came in on
+    if (connectionOwner(<u32>a) != caller.index || caller.kind != CALLER_HANDLER) return ERROR_NOT_FOUND;
+    return impliedNumber(connectionPort(<u32>a));
+  }
   if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a < <u64>REPORT_TOPIC_NAMES.length ? REPORT_TOPIC_NAMES[<i32>a] : "");
   if (capability == CAPABILITY_FILES) return implied(READ);
   if (b > <u64>callArgument.length) return ERROR_TOO_LONG;
   if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
   setCallArgumentLength(<i32>b);
   return 0;
+}
+
+function impliedNumber(value: u64): i64 {
+  return implied(value.toString());
 }
 
 function implied(argument: string): i64 {

@@ -52,8 +52,24 @@ export const CALL_HANDLER_CALL: u32 = 22;
 export const CALL_REPLY: u32 = 23;
 /** flushes the data disk: every handler state written to it so far (group commits included) is durable; 0, or ERROR_NO_DATA_DISK */
 export const CALL_SYNC: u32 = 24;
+/** copies the name of the index-th handler (0, 1, …; needs status:<its name>); the name's length, or ERROR_NOT_FOUND past the last */
+export const CALL_HANDLER_NAME: u32 = 32;
+/** writes the network configuration: a NetConfig record, then the hostname (NET_HOSTNAME_MAX_BYTES) and the UDP and TCP ports handlers listen on (u16 × NET_PORTS_MAX each); the bytes written */
+export const CALL_NET_CONFIG: u32 = 25;
+/** hands one Ethernet frame to the network card; 0, ERROR_QUEUE_FULL when its transmit ring is full, ERROR_TOO_LONG */
+export const CALL_NET_TRANSMIT: u32 = 26;
+/** queues what arrived for a handler (a NetDelivery header: a datagram, a connection opened, data, a close) to the handler listening on its port; 0, ERROR_QUEUE_FULL (offer it again later), ERROR_NOT_FOUND */
+export const CALL_NET_DELIVER: u32 = 27;
+/** reports the stack's NetState (address, DHCP, counters) and when it next needs a timer event; 0 */
+export const CALL_NET_STATE: u32 = 28;
+/** sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0 */
+export const CALL_UDP_SEND: u32 = 29;
+/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
+export const CALL_TCP_SEND: u32 = 30;
+/** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
+export const CALL_TCP_CLOSE: u32 = 31;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 25;
+export const CALL_SLOTS: i32 = 33;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -80,11 +96,19 @@ export const CALL_NAMES: StaticArray<string> = [
   "handler_call",
   "reply",
   "sync",
+  "net_config",
+  "net_transmit",
+  "net_deliver",
+  "net_state",
+  "udp_send",
+  "tcp_send",
+  "tcp_close",
+  "handler_name",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 12, 12, 2];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -106,8 +130,16 @@ export const CAPABILITY_POWER: u32 = 7;
 export const CAPABILITY_POST: u32 = 8;
 /** call matching handlers that take calls, and wait for their reply (call:counter, call:*) */
 export const CAPABILITY_CALL: u32 = 9;
+/** be the network stack: frames from and to the network card, delivering to the handlers that listen (the built-in handler net) */
+export const CAPABILITY_NET_STACK: u32 = 10;
+/** take UDP datagrams to the port (with udp = [port] in the entry) and send from it (net.udp:7) */
+export const CAPABILITY_NET_UDP: u32 = 11;
+/** accept TCP connections to the port (with tcp = [port] in the entry), write to them and close them (net.tcp:80) */
+export const CAPABILITY_NET_TCP: u32 = 12;
+/** send UDP datagrams from any free port (udp_send with local port 0) */
+export const CAPABILITY_NET_SEND: u32 = 13;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 10;
+export const CAPABILITY_SLOTS: i32 = 14;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -119,9 +151,13 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "power",
   "post",
   "call",
+  "net.stack",
+  "net.udp",
+  "net.tcp",
+  "net.send",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -167,6 +203,8 @@ export const ERROR_CALL_CYCLE: i64 = -20;
 export const ERROR_NOT_IN_CALL: i64 = -21;
 /** there is no data disk, or its state log stopped (see: df) */
 export const ERROR_NO_DATA_DISK: i64 = -23;
+/** there is no network: no [network] in system.toml, or no network card (see: net) */
+export const ERROR_NO_NETWORK: i64 = -24;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -193,6 +231,7 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "reply outside the handling of a call (EVENT_CALL)",
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
   "there is no data disk, or its state log stopped (see: df)",
+  "there is no network: no [network] in system.toml, or no network card (see: net)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -246,6 +285,7 @@ export function trapText(kind: u32): string {
   return "unknown trap";
 }
 
+
 /** modules loaded at once, handlers and programs together (boot/modules.c's table) */
 export const MODULES_MAX: i32 = 32;
 /** handler modules in a system */
@@ -264,8 +304,18 @@ export const NAME_MAX_BYTES: i32 = 32;
 export const EVENT_NAME_MAX_BYTES: i32 = 64;
 /** a handler's version string */
 export const VERSION_MAX_BYTES: i32 = 64;
-/** an event payload */
+/** an event payload (a network event's: NET_DATA_MAX_BYTES) */
 export const PAYLOAD_MAX_BYTES: i32 = 256;
+/** a UDP datagram or a TCP chunk a handler receives or sends: one Ethernet frame's worth; longer datagrams are dropped and counted */
+export const NET_DATA_MAX_BYTES: i32 = 1472;
+/** an event of the network stack: a frame (1518 at most), or a NetRequest and its data */
+export const NET_PAYLOAD_MAX_BYTES: i32 = 1536;
+/** the hostname sent in DHCP ([system] hostname) */
+export const NET_HOSTNAME_MAX_BYTES: i32 = 64;
+/** UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...]) */
+export const NET_HANDLER_PORTS_MAX: i32 = 4;
+/** UDP ports, and TCP ports, handlers may listen on in one system */
+export const NET_PORTS_MAX: i32 = 8;
 /** events one handler run may emit; more are refused with ERROR_EMIT_LIMIT */
 export const EMITS_PER_RUN_MAX: i32 = 16;
 /** events and messages waiting for one handler by default (system.toml queue); more are refused (ERROR_QUEUE_FULL) and counted */
@@ -311,6 +361,38 @@ export const LOG_CHECKPOINT: u32 = 2;
 export const LOG_WRAP: u32 = 3;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
+/** event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame */
+export const EVENT_FRAME: u32 = 7;
+/** event kind (the network stack only): a handler's committed send; the payload is a NetRequest and its data */
+export const EVENT_NET_REQUEST: u32 = 8;
+/** event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data */
+export const EVENT_UDP: u32 = 9;
+/** event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address */
+export const EVENT_TCP_OPENED: u32 = 10;
+/** event kind: data arrived on a TCP connection (Event.source); the payload is the data */
+export const EVENT_TCP_DATA: u32 = 11;
+/** event kind: the peer closed a TCP connection (Event.source), or it failed; it takes no more writes */
+export const EVENT_TCP_CLOSED: u32 = 12;
+/** NetConfig.flags: ask DHCP for the address (dhcp = true) */
+export const NET_CONFIG_DHCP: u32 = 1;
+/** NetState.dhcp: the static address from [network] */
+export const NET_DHCP_STATIC: u32 = 0;
+/** NetState.dhcp: asking for a lease */
+export const NET_DHCP_REQUESTING: u32 = 1;
+/** NetState.dhcp: a lease is held */
+export const NET_DHCP_BOUND: u32 = 2;
+/** NetState.dhcp: no lease came in time; the static address is used */
+export const NET_DHCP_FALLBACK: u32 = 3;
+/** NetState.dhcp: no lease came in time and there is no static address; still asking */
+export const NET_DHCP_WAITING: u32 = 4;
+/** NetDelivery.flags: the connection is gone at the handler's own request; no event */
+export const NET_DELIVERY_FORGET: u32 = 1;
+/** NetRequest.kind: send a UDP datagram */
+export const NET_UDP_SEND: u32 = 1;
+/** NetRequest.kind: write to a TCP connection */
+export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: write what follows (if anything), then close a TCP connection */
+export const NET_TCP_CLOSE: u32 = 3;
 /** report topic: handlers */
 export const REPORT_HANDLERS: u32 = 1;
 /** report topic: memory */
@@ -393,7 +475,7 @@ export function eventNameNumber(address: usize, length: i32): u32 {
 
 /** The boot descriptor (/etc/system.descriptor): its magic and format version. */
 export const DESCRIPTOR_MAGIC: u32 = 0x5344534f;
-export const DESCRIPTOR_VERSION: u32 = 3;
+export const DESCRIPTOR_VERSION: u32 = 4;
 export const DEPLOY_MAGIC: u32 = 0x4c50444f;
 export const DEPLOY_VERSION: u32 = 1;
 export const DATA_MAGIC: u32 = 0x5441444f;
@@ -401,7 +483,7 @@ export const DATA_FORMAT: u32 = 1;
 export const LOG_MAGIC: u32 = 0x4345524f;
 export const LOG_START_SECTOR: u64 = 8;
 
-/** a handler's supervision counters, as the status call writes them (40 bytes). */
+/** a handler's supervision counters, as the status call writes them (48 bytes). */
 @unmanaged export class StatusRecord {
   /** runs that committed or failed */
   runs: u64 = 0;
@@ -417,8 +499,10 @@ export const LOG_START_SECTOR: u64 = 8;
   quarantined: u32 = 0;
   /** 0 */
   reserved: u32 = 0;
+  /** its state: wasm memory in use and globals */
+  stateBytes: u64 = 0;
 }
-export const STATUS_RECORD_BYTES: u32 = 40;
+export const STATUS_RECORD_BYTES: u32 = 48;
 
 /** the warm-reboot state area's header (kernel/handlers/saved_state.ts) (32 bytes). */
 @unmanaged export class SavedStateHeader {
@@ -450,7 +534,7 @@ export const SAVED_STATE_HEADER_BYTES: u32 = 32;
 }
 export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
 
-/** the boot descriptor's header (/etc/system.descriptor, written by the toolchain) (48 bytes). */
+/** the boot descriptor's header (/etc/system.descriptor, written by the toolchain) (88 bytes). */
 @unmanaged export class DescriptorHeader {
   /** DESCRIPTOR_MAGIC */
   magic: u32 = 0;
@@ -476,10 +560,29 @@ export const SAVED_STATE_ENTRY_BYTES: u32 = 24;
   deployPort: u32 = 0;
   /** 0 */
   reserved: u32 = 0;
+  /** 1: the system has [network] (the handler net is its stack), 0: no network */
+  network: u32 = 0;
+  /** NET_CONFIG_DHCP */
+  networkFlags: u32 = 0;
+  /** [network] address, 0 for none */
+  networkAddress: u32 = 0;
+  /** its prefix length */
+  networkPrefix: u32 = 0;
+  /** [network] gateway, 0 for none */
+  networkGateway: u32 = 0;
+  /** [network] dns, 0 for none */
+  networkDns: u32 = 0;
+  /** [network] dhcp_timeout */
+  dhcpTimeoutMilliseconds: u32 = 0;
+  /** [system] hostname in the strings */
+  hostnameOffset: u32 = 0;
+  hostnameLength: u32 = 0;
+  /** 0 */
+  reserved2: u32 = 0;
 }
-export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
+export const DESCRIPTOR_HEADER_BYTES: u32 = 88;
 
-/** one [[handlers]] entry of the boot descriptor (96 bytes). */
+/** one [[handlers]] entry of the boot descriptor (112 bytes). */
 @unmanaged export class DescriptorHandler {
   /** how long one run may take */
   budgetNanoseconds: u64 = 0;
@@ -515,8 +618,12 @@ export const DESCRIPTOR_HEADER_BYTES: u32 = 48;
   durability: u32 = 0;
   /** with durability 2: the longest a written commit waits for its flush, in nanoseconds */
   durabilityInterval: u64 = 0;
+  /** the UDP ports it listens on (udp = [...]): up to NET_HANDLER_PORTS_MAX u16s from the lowest bits, 0 ends */
+  udpPorts: u64 = 0;
+  /** the TCP ports it listens on (tcp = [...]), the same way */
+  tcpPorts: u64 = 0;
 }
-export const DESCRIPTOR_HANDLER_BYTES: u32 = 96;
+export const DESCRIPTOR_HANDLER_BYTES: u32 = 112;
 
 /** one [[programs]] entry of the boot descriptor (32 bytes). */
 @unmanaged export class DescriptorProgram {
@@ -613,6 +720,115 @@ export const DATA_SUPERBLOCK_BYTES: u32 = 56;
   headerChecksum: u32 = 0;
 }
 export const LOG_RECORD_BYTES: u32 = 56;
+
+/** the network configuration net_config writes: this, then the hostname (NET_HOSTNAME_MAX_BYTES), then the UDP and the TCP ports (u16 × NET_PORTS_MAX each) (40 bytes). */
+@unmanaged export class NetConfig {
+  /** the network card's MAC address */
+  mac0: u8 = 0;
+  mac1: u8 = 0;
+  mac2: u8 = 0;
+  mac3: u8 = 0;
+  mac4: u8 = 0;
+  mac5: u8 = 0;
+  /** bytes of the hostname in use */
+  hostnameBytes: u16 = 0;
+  /** NET_CONFIG_DHCP */
+  flags: u32 = 0;
+  /** the static IPv4 address ((a << 24) | …), 0 for none */
+  address: u32 = 0;
+  /** its prefix length (24 for a /24) */
+  prefix: u32 = 0;
+  /** the default gateway, 0 for none */
+  gateway: u32 = 0;
+  /** the DNS server, 0 for none (DHCP may give one) */
+  dns: u32 = 0;
+  /** how long after boot to wait for a lease before using the static address */
+  dhcpTimeoutMilliseconds: u32 = 0;
+  /** UDP ports in use after the hostname */
+  udpPortCount: u32 = 0;
+  /** TCP ports in use after the UDP ports */
+  tcpPortCount: u32 = 0;
+}
+export const NET_CONFIG_BYTES: u32 = 40;
+
+/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (88 bytes). */
+@unmanaged export class NetState {
+  /** the IPv4 address in use, 0 for none yet */
+  address: u32 = 0;
+  netmask: u32 = 0;
+  gateway: u32 = 0;
+  dns: u32 = 0;
+  /** NET_DHCP_ state */
+  dhcp: u32 = 0;
+  /** when the stack next needs a timer event (0xffffffff: none) */
+  wakeMilliseconds: u32 = 0;
+  /** IPv4 packets received */
+  ipReceived: u32 = 0;
+  /** IPv4 packets dropped, all reasons */
+  ipDropped: u32 = 0;
+  /** of which: bad header checksum */
+  ipChecksum: u32 = 0;
+  /** of which: bad length, version, options or protocol */
+  ipMalformed: u32 = 0;
+  /** fragments dropped (reassembly limits, timeouts) */
+  fragmentsDropped: u32 = 0;
+  udpReceived: u32 = 0;
+  /** UDP datagrams with a bad checksum */
+  udpChecksum: u32 = 0;
+  /** UDP datagrams with a bad length */
+  udpMalformed: u32 = 0;
+  /** UDP datagrams to a port nobody listens on (answered ICMP port unreachable) or too long for a handler */
+  udpRefused: u32 = 0;
+  tcpReceived: u32 = 0;
+  tcpChecksum: u32 = 0;
+  tcpMalformed: u32 = 0;
+  /** TCP segments to a port nobody listens on (answered with a reset) */
+  tcpRefused: u32 = 0;
+  /** ICMP messages sent (echo replies, port unreachables) */
+  icmpEchoes: u32 = 0;
+  arpDropped: u32 = 0;
+  /** frames the stack could not take (no buffer) or did not understand */
+  linkDropped: u32 = 0;
+}
+export const NET_STATE_BYTES: u32 = 88;
+
+/** net_deliver's header: what arrived for a handler (24 bytes). */
+@unmanaged export class NetDelivery {
+  /** EVENT_UDP, EVENT_TCP_OPENED, EVENT_TCP_DATA or EVENT_TCP_CLOSED */
+  kind: u32 = 0;
+  /** the peer's IPv4 address */
+  address: u32 = 0;
+  /** the peer's port */
+  port: u16 = 0;
+  /** the port it arrived on: who gets it */
+  localPort: u16 = 0;
+  /** a TCP connection's number, 0 for UDP */
+  connection: u32 = 0;
+  /** NET_DELIVERY_FORGET with EVENT_TCP_CLOSED: the handler closed it; forget it without an event */
+  flags: u32 = 0;
+  /** 0 */
+  reserved: u32 = 0;
+}
+export const NET_DELIVERY_BYTES: u32 = 24;
+
+/** the header of an EVENT_NET_REQUEST's payload: a handler's committed send; its data follows (24 bytes). */
+@unmanaged export class NetRequest {
+  /** NET_UDP_SEND, NET_TCP_SEND or NET_TCP_CLOSE */
+  kind: u32 = 0;
+  /** the sending handler's number */
+  handler: u32 = 0;
+  /** UDP: the destination */
+  address: u32 = 0;
+  /** UDP: the destination port */
+  port: u16 = 0;
+  /** UDP: the port to send from, 0 for any */
+  localPort: u16 = 0;
+  /** TCP: the connection */
+  connection: u32 = 0;
+  /** 0 */
+  reserved: u32 = 0;
+}
+export const NET_REQUEST_BYTES: u32 = 24;
 
 /** a string of the descriptor's string area (8 bytes). */
 @unmanaged export class DescriptorString {

@@ -8,9 +8,9 @@ import { equalsBytes, Text } from "../console/text";
 import { Delivery, EVENT_APP, EVENT_BOOT, EVENT_CALL, EVENT_MESSAGE, EVENT_TIMER } from "../events/event_queue";
 import { LEVEL_DEBUG, LEVEL_WARNING, log } from "../log/log";
 import { clockNanoseconds, clockWallNanoseconds } from "../time/clock";
-import { currentPayload, currentPayloadLength, delivery, deliveryPayload, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
+import { currentPayload, currentPayloadLength, delivery, DELIVERY_PAYLOAD_MAX_BYTES, deliveryPayload, eventQueues, handlerNamed, handlers, postTo } from "../handlers/registry";
 import { describeFailure, noteCallee, runMayEmit, runningHandler, setRunningHandler } from "../handlers/dispatcher";
-import { moduleCall } from "../arch/x86_64/modules";
+import { moduleCall, moduleFootprint } from "../arch/x86_64/modules";
 import { runLogHold, runLogMark, runLogRollBackSince } from "../handlers/run_log";
 import { programSettings } from "../programs/programs";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
@@ -149,7 +149,7 @@ export function post(caller: Caller, module: i32, a: u64, b: u64, message: u64, 
 
 const request = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
 const replyBytes = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
-const callerPayload = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+const callerPayload = new StaticArray<u8>(DELIVERY_PAYLOAD_MAX_BYTES);
 const callerDelivery = new Delivery();
 let replyLength: i32 = 0;
 /** The handler answering a call now, -1 when none. */
@@ -282,7 +282,18 @@ export function status(caller: Caller, module: i32, a: u64, b: u64, destination:
   record.consecutiveFailures = health.consecutiveFailures;
   record.quarantined = health.quarantined ? 1 : 0;
   record.reserved = 0;
+  record.stateBytes = moduleFootprint(handlers[index].module, 1) / 2 + moduleFootprint(handlers[index].module, 2);
   return copyOut(module, destination, changetype<usize>(statusRecord), STATUS_RECORD_BYTES) ? 0 : ERROR_BAD_ADDRESS;
+}
+
+/** handler_name(index, destination, capacity): the index-th handler's name (gate.ts checked status:<name>); its length. */
+export function handlerName(caller: Caller, module: i32, index: u64, destination: u64, capacity: u64, d: u64, e: u64): i64 {
+  if (index >= <u64>handlers.length) return ERROR_NOT_FOUND;
+  const name = handlers[<i32>index].name;
+  const bytes = String.UTF8.byteLength(name);
+  const copied = min<u64>(capacity, <u64>bytes);
+  if (!copyOut(module, destination, changetype<usize>(String.UTF8.encode(name)), copied)) return ERROR_BAD_ADDRESS;
+  return bytes;
 }
 
 /**

@@ -18,7 +18,8 @@ import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStar
 import { equalsBytes, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { admitHandler, forgetCaller } from "../gate/callers";
-import { HANDLERS_MAX, loadErrorText, PAYLOAD_MAX_BYTES, QUEUE_DEPTH, trapText } from "../gate/interface";
+import { CAPABILITY_NET_STACK, HANDLERS_MAX, loadErrorText, NET_DATA_MAX_BYTES, NET_PAYLOAD_MAX_BYTES, PAYLOAD_MAX_BYTES, QUEUE_DEPTH,
+  trapText } from "../gate/interface";
 import { HandlerSettings, SystemDescriptor } from "../config/boot_descriptor";
 import { savedStateRestore } from "./saved_state";
 import { BootInformation, BootModule } from "../boot/boot_information";
@@ -64,9 +65,10 @@ export const handlers = new Array<Handler>();
 /** One queue per handler, same index, each as deep as its system.toml queue (events/handler_queues.ts). */
 export const eventQueues = new HandlerQueues(QUEUE_DEPTH, PAYLOAD_MAX_BYTES);
 export const handlerTimers = new TimerSet(HANDLER_TIMERS_MAX);
-/** The delivery being run now and its payload (the gate hands the payload to the handler). */
+/** The delivery being run now and its payload (the gate hands the payload to the handler); a frame's is the largest. */
 export const delivery = new Delivery();
-export const deliveryPayload = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
+export const DELIVERY_PAYLOAD_MAX_BYTES: i32 = NET_PAYLOAD_MAX_BYTES;
+export const deliveryPayload = new StaticArray<u8>(DELIVERY_PAYLOAD_MAX_BYTES);
 
 export function currentPayload(): usize {
   return changetype<usize>(deliveryPayload);
@@ -131,12 +133,18 @@ function loadHandler(module: BootModule, settings: HandlerSettings): void {
   handler.acceptsCalls = settings.acceptsCalls;
   for (let e = 0; e < settings.events.length; e++) handler.events.push(settings.events[e]);
   handlers.push(handler);
-  eventQueues.add(settings.queueDepth);
+  eventQueues.add(settings.queueDepth, payloadMax(settings));
   const now = clockNanoseconds(readTsc());
   addTimer(handler, index, now, settings.everyNanoseconds, settings.everyNanoseconds);
   addTimer(handler, index, now, settings.afterNanoseconds, 0);
   log(LEVEL_INFO, line.clear().string("handlers: started '").string(name).string("' version ").string(handler.version));
   savedStateRestore(handler);
+}
+
+/** How long its events' payloads may be: a network stack's take frames, a listener's datagrams; everyone else's PAYLOAD_MAX_BYTES. */
+function payloadMax(settings: HandlerSettings): i32 {
+  for (let i = 0; i < settings.grants.length; i++) if (settings.grants[i].capability == CAPABILITY_NET_STACK) return NET_PAYLOAD_MAX_BYTES;
+  return settings.udpPorts != 0 || settings.tcpPorts != 0 ? NET_DATA_MAX_BYTES : PAYLOAD_MAX_BYTES;
 }
 
 function addTimer(handler: Handler, index: i32, now: u64, delay: u64, period: u64): void {

@@ -5,7 +5,8 @@
 //   reset ─► link up ─► MAC from RAL0/RAH0 (the EEPROM's, loaded at reset) ─► multicast table cleared
 //   receive ring: RECEIVE_DESCRIPTORS × 16-byte descriptors, each a 2 KiB buffer; RDT is one behind
 //     the next descriptor the driver will look at, so the card never fills the one being read
-//   transmit ring: set up, for the sends to come
+//   transmit ring: TRANSMIT_DESCRIPTORS legacy descriptors, each with its own 2 KiB buffer;
+//     a descriptor is free again once the card has set its done bit
 //   interrupts: a frame received (RXT0), the ring running low (RXDMT0), an overrun (RXO), link change;
 //     reading ICR acknowledges them
 //
@@ -13,12 +14,12 @@
 // long-packet mode) and counts it in its statistics registers; service() adds those to the
 // card's drops, so `net` shows them as it shows virtio-net's.
 
-import { physicalFill32, physicalRead16, physicalRead32, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8, readTsc } from "../arch/x86_64/machine";
+import { physicalCopyOut, physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8, readTsc } from "../arch/x86_64/machine";
 import { picUnmask } from "../arch/x86_64/pic8259";
 import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
 import { memoryAllocatePages } from "../memory/memory";
 import { clockNanoseconds } from "../time/clock";
-import { NetworkCard } from "./network_card";
+import { FrameSink, NetworkCard } from "./network_card";
 
 export const INTEL_VENDOR: u16 = 0x8086;
 /** 82540EM (QEMU's `e1000`), 82545EM, 82543GC, 82574L. */
@@ -62,6 +63,10 @@ const DESCRIPTOR_DONE: u8 = 1 << 0;
 const ICR_LINK_CHANGE: u32 = 1 << 2;
 
 const RECEIVE_DESCRIPTORS: u32 = 32;
+/** A legacy transmit descriptor's command bits (8254x manual §3.3.3). */
+const TX_END_OF_PACKET: u8 = 1 << 0;
+const TX_INSERT_CRC: u8 = 1 << 1;
+const TX_REPORT_STATUS: u8 = 1 << 3;
 const TRANSMIT_DESCRIPTORS: u32 = 16;
 const BUFFER_BYTES: u64 = 2048;
 const RESET_NANOSECONDS: u64 = 100_000_000;
@@ -69,6 +74,9 @@ const RESET_NANOSECONDS: u64 = 100_000_000;
 export class E1000 extends NetworkCard {
   /** The receive descriptor the driver looks at next. */
   private next: u32 = 0;
+  /** The transmit descriptor to fill next, and the oldest one the card may still be sending. */
+  private sendNext: u32 = 0;
+  private sendOldest: u32 = 0;
 
   constructor(readonly pci: PciDevice, readonly registers: u64, readonly receiveRing: u64, readonly transmitRing: u64, readonly buffers: u64) {
     super();
@@ -86,7 +94,7 @@ export class E1000 extends NetworkCard {
       return null;
     }
     const rings = memoryAllocatePages(2);
-    const buffers = memoryAllocatePages(<u64>RECEIVE_DESCRIPTORS * BUFFER_BYTES / 4096);
+    const buffers = memoryAllocatePages(<u64>(RECEIVE_DESCRIPTORS + TRANSMIT_DESCRIPTORS) * BUFFER_BYTES / 4096);
     if (rings == 0 || buffers == 0) {
       why[0] = "no memory for its rings";
       return null;
@@ -122,11 +130,12 @@ export class E1000 extends NetworkCard {
     return (physicalRead8(this.receiveDescriptor(this.next) + 12) & DESCRIPTOR_DONE) != 0;
   }
 
-  service(): i32 {
+  service(sink: FrameSink): i32 {
     let taken = 0;
     while (this.pending) {
       const descriptor = this.receiveDescriptor(this.next);
-      this.count(<u32>physicalRead16(descriptor + 8));
+      const length = <u32>physicalRead16(descriptor + 8);
+      if (this.count(length)) sink(physicalRead64(descriptor), length);
       physicalWrite8(descriptor + 12, 0); // status: the card may fill it again
       this.write(RDT, this.next); // handed back: the tail is now this descriptor
       this.next = (this.next + 1) % RECEIVE_DESCRIPTORS;
@@ -137,7 +146,38 @@ export class E1000 extends NetworkCard {
     this.droppedTruncated += this.read(RUC);
     this.droppedOversize += this.read(ROC);
     this.read(MPC);
+    this.reclaimSends();
     return taken;
+  }
+
+  /** Sends one frame from the next transmit descriptor's buffer: end of packet, CRC added, status reported. */
+  transmit(source: usize, length: u32): bool {
+    this.reclaimSends();
+    const following = (this.sendNext + 1) % TRANSMIT_DESCRIPTORS;
+    if (following == this.sendOldest || <u64>length > BUFFER_BYTES) {
+      this.sendsRefused++;
+      return false;
+    }
+    const descriptor = this.transmitDescriptor(this.sendNext);
+    const buffer = this.buffers + <u64>(RECEIVE_DESCRIPTORS + this.sendNext) * BUFFER_BYTES;
+    physicalCopyOut(buffer, source, length);
+    physicalWrite64(descriptor, buffer);
+    physicalWrite64(descriptor + 8, <u64>length | (<u64>(TX_END_OF_PACKET | TX_INSERT_CRC | TX_REPORT_STATUS) << 24));
+    this.sendNext = following;
+    this.write(TDT, this.sendNext);
+    this.countSent(length);
+    return true;
+  }
+
+  /** Gives back the transmit descriptors the card has finished with. */
+  private reclaimSends(): void {
+    while (this.sendOldest != this.sendNext && (physicalRead8(this.transmitDescriptor(this.sendOldest) + 12) & DESCRIPTOR_DONE) != 0) {
+      this.sendOldest = (this.sendOldest + 1) % TRANSMIT_DESCRIPTORS;
+    }
+  }
+
+  private transmitDescriptor(index: u32): u64 {
+    return this.transmitRing + <u64>index * 16;
   }
 
   private setUp(): string {
@@ -153,7 +193,7 @@ export class E1000 extends NetworkCard {
     for (let i = 0; i < 2; i++) this.mac[4 + i] = <u8>(high >> (8 * i));
     this.write(RAH0, high | (1 << 31)); // address valid: frames to this MAC are taken
     for (let i: u64 = 0; i < 128; i++) this.write(MTA + 4 * i, 0);
-    physicalFill32(this.receiveRing, 0, 2048);
+    physicalFill32(this.receiveRing, 0, 2048); // both rings
     for (let i: u32 = 0; i < RECEIVE_DESCRIPTORS; i++) physicalWrite64(this.receiveDescriptor(i), this.buffers + <u64>i * BUFFER_BYTES);
     this.write(RDBAL, <u32>this.receiveRing);
     this.write(RDBAH, <u32>(this.receiveRing >> 32));

@@ -1,21 +1,104 @@
-// The network: the NICs found at boot and what arrived on them (the shell's `net`; docs/network.md).
+// The network: the NICs found at boot, the stack that runs on the first, and the shell's `net` (docs/network.md).
 //
 // At boot every virtio-net function (virtio_net.ts) and Intel 8254x (e1000.ts, QEMU's default
 // NIC on `-M pc`) is set up. A NIC that is absent or fails is one log line, and the system
-// runs on without it. The interrupt only acknowledges; the kernel loop takes
-// the frames (networkService). The TCP/IP stack that will consume them is #10's next part.
+// runs on without it. The interrupt only acknowledges; the kernel loop takes the frames
+// (networkService) and queues each for the network stack — lwIP in its own wasm instance,
+// the handler `net` (services/network/stack.c) — as an EVENT_FRAME. Everything else the stack
+// does goes through its gate calls (gate/net_calls.ts): frames out, what arrived for the
+// handlers that listen, its address and counters, the timer it needs next.
+//
+//   NIC ─rx ring─► networkService ─EVENT_FRAME─► [net: lwIP] ─net_deliver─► EVENT_UDP/TCP_* ─► handler
+//   NIC ◄─tx ring─ net_transmit ◄──────────────── [net: lwIP] ◄─EVENT_NET_REQUEST─ udp_send/tcp_send (at commit)
+//
+// Packet memory is bounded by queues: the stack's queue (its system entry's queue, of
+// NET_PAYLOAD_MAX_BYTES each), each listener's queue, and lwIP's own pools in its memory. A
+// frame that finds the stack's queue full is dropped and counted ("stack busy").
 
+import { physicalCopyIn, readTsc } from "../arch/x86_64/machine";
 import { picVector } from "../arch/x86_64/pic8259";
 import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
 import { Text } from "../console/text";
 import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { E1000, E1000_IDS, INTEL_VENDOR } from "./e1000";
+import { CAPABILITY_NET_STACK, EVENT_FRAME, NET_DHCP_BOUND, NET_DHCP_FALLBACK, NET_DHCP_REQUESTING, NET_DHCP_STATIC, NET_DHCP_WAITING,
+  NET_PAYLOAD_MAX_BYTES, NetState } from "../gate/interface";
+import { handlers, handlerTimers, postTo } from "../handlers/registry";
+import { SystemDescriptor } from "../config/boot_descriptor";
+import { netCallsConfigure } from "../gate/net_calls";
+import { NO_DEADLINE } from "../events/timers";
+import { clockNanoseconds } from "../time/clock";
 import { NetworkCard } from "./network_card";
 import { VIRTIO_NET_ID, VIRTIO_NET_MODERN_ID, VirtioNet } from "./virtio_net";
 
 const nics = new Array<NetworkCard>();
 const seen = new Array<string>();
+
+/** The network stack's handler index, -1 when there is none; the timer it asks for (net_state); what it reported. */
+let stack: i32 = -1;
+let stackTimer: i32 = -1;
+export const stackState = new StaticArray<u8>(offsetof<NetState>());
+let stackReported = false;
+/** Frames dropped because there was no stack, or its queue was full. */
+let droppedNoStack: u64 = 0;
+let droppedStackBusy: u64 = 0;
+const frame = new StaticArray<u8>(NET_PAYLOAD_MAX_BYTES);
+
+/** The card the stack runs on: the first found, or null. */
+export function primaryCard(): NetworkCard | null {
+  return nics.length > 0 ? nics[0] : null;
+}
+
+/**
+ * The handler granted net.stack is the network stack: frames go to it, and it gets a timer it
+ * sets itself. Without a card it is not started (it gets no boot event), and one line says so.
+ */
+export function networkStart(system: SystemDescriptor): void {
+  netCallsConfigure(system);
+  for (let i = 0; i < handlers.length; i++) {
+    const grants = handlers[i].settings.grants;
+    let isStack = false;
+    for (let g = 0; g < grants.length; g++) if (grants[g].capability == CAPABILITY_NET_STACK) isStack = true;
+    if (!isStack) continue;
+    if (nics.length == 0) {
+      handlers[i].runsAtBoot = false;
+      note(LEVEL_WARNING, line.clear().string("[network] is configured but there is no network card; the stack '")
+        .string(handlers[i].name).string("' is not started"));
+      return;
+    }
+    stack = i;
+    stackTimer = handlerTimers.add(i, 0, NO_DEADLINE - 1, 0);
+    if (stackTimer >= 0) handlerTimers.timer(stackTimer).active = false;
+    return;
+  }
+  if (system.network.enabled) note(LEVEL_WARNING, line.clear().string("[network] is configured but its stack did not load; no network"));
+}
+
+export function networkStack(): i32 {
+  return stack;
+}
+
+/** net_state: what the stack reported; its next timer, `wake` milliseconds from now (0xffffffff: none). */
+export function networkStackReported(state: usize): void {
+  memory.copy(changetype<usize>(stackState), state, offsetof<NetState>());
+  stackReported = true;
+  if (stackTimer < 0) return;
+  const wake = changetype<NetState>(state).wakeMilliseconds;
+  const timer = handlerTimers.timer(stackTimer);
+  timer.active = wake != 0xffffffff;
+  timer.deadline = clockNanoseconds(readTsc()) + <u64>wake * 1_000_000;
+}
+
+/** A good frame at physical `address`: copied and queued for the stack. */
+function frameArrived(address: u64, length: u32): void {
+  if (stack < 0) {
+    droppedNoStack++;
+    return;
+  }
+  physicalCopyIn(changetype<usize>(frame), address, length);
+  if (!postTo(stack, <u8>EVENT_FRAME, 0, 0, clockNanoseconds(readTsc()), changetype<usize>(frame), <i32>length)) droppedStackBusy++;
+}
 
 /** Sets every virtio-net NIC up; logs each NIC found, or that there is none. */
 export function networkInitialize(): void {
@@ -72,7 +155,7 @@ export function isNetworkVector(vector: u32): bool {
 /** The kernel loop: takes what the NICs received and sent; how many frames. */
 export function networkService(): i32 {
   let taken = 0;
-  for (let i = 0; i < nics.length; i++) taken += nics[i].service();
+  for (let i = 0; i < nics.length; i++) taken += nics[i].service(frameArrived);
   return taken;
 }
 
@@ -84,13 +167,60 @@ export function networkPending(): bool {
 
 /** Writes the `net` report, a line at a time, through `emit`. */
 export function networkReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG)  TX FRAMES"));
+  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG)  TX FRAMES  TX BYTES"));
   for (let i = 0; i < nics.length; i++) {
     const nic = nics[i];
     out.clear().string("eth").decimal(i).padTo(6).column(nic.name, 26).text(mac(nic)).padTo(45).decimal(nic.framesReceived).padTo(57)
       .decimal(nic.bytesReceived).padTo(71).decimal(nic.droppedTruncated + nic.droppedOversize).string(" (").decimal(nic.droppedTruncated)
-      .string("/").decimal(nic.droppedOversize).string(")").padTo(93).decimal(nic.framesSent);
+      .string("/").decimal(nic.droppedOversize).string(")").padTo(93).decimal(nic.framesSent).padTo(104).decimal(nic.bytesSent);
     emit(out);
   }
+  if (stack >= 0) stackReport(out, emit);
   for (let i = 0; i < seen.length; i++) emit(out.clear().string("net: ").string(seen[i]));
+}
+
+function stackReport(out: Text, emit: (text: Text) => void): void {
+  const state = changetype<NetState>(changetype<usize>(stackState));
+  out.clear().string("eth0: ");
+  if (!stackReported || state.address == 0) out.string("no address yet");
+  else out.text(ipv4(state.address)).string("/").decimal(prefixLength(state.netmask));
+  out.string(" (").string(dhcpText(state.dhcp)).string(")");
+  if (stackReported && state.gateway != 0) out.string(", gateway ").text(ipv4(state.gateway));
+  if (stackReported && state.dns != 0) out.string(", dns ").text(ipv4(state.dns));
+  emit(out);
+  emit(out.clear().string("stack: dropped before the stack: ").decimal(droppedStackBusy).string(" (stack busy), ").decimal(droppedNoStack)
+    .string(" (no stack); link: ").decimal(state.linkDropped).string(" dropped, arp: ").decimal(state.arpDropped).string(" dropped"));
+  emit(out.clear().string("ip:   ").decimal(state.ipReceived).string(" received, ").decimal(state.ipDropped).string(" dropped (")
+    .decimal(state.ipChecksum).string(" bad checksum, ").decimal(state.ipMalformed).string(" malformed, ").decimal(state.fragmentsDropped)
+    .string(" fragments)"));
+  emit(out.clear().string("udp:  ").decimal(state.udpReceived).string(" received, ").decimal(state.udpChecksum).string(" bad checksum, ")
+    .decimal(state.udpMalformed).string(" malformed, ").decimal(state.udpRefused).string(" to closed ports"));
+  emit(out.clear().string("tcp:  ").decimal(state.tcpReceived).string(" received, ").decimal(state.tcpChecksum).string(" bad checksum, ")
+    .decimal(state.tcpMalformed).string(" malformed, ").decimal(state.tcpRefused).string(" refused (reset)"));
+  emit(out.clear().string("icmp: ").decimal(state.icmpEchoes).string(" sent (echo replies, unreachables)"));
+}
+
+const ipv4Text = new Text(16);
+
+/** a.b.c.d */
+export function ipv4(address: u32): Text {
+  ipv4Text.clear();
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    ipv4Text.decimal((address >> shift) & 0xff);
+    if (shift > 0) ipv4Text.char(0x2e);
+  }
+  return ipv4Text;
+}
+
+function prefixLength(netmask: u32): u32 {
+  return <u32>popcnt(netmask);
+}
+
+function dhcpText(state: u32): string {
+  if (state == NET_DHCP_STATIC) return "static";
+  if (state == NET_DHCP_REQUESTING) return "DHCP: asking";
+  if (state == NET_DHCP_BOUND) return "DHCP";
+  if (state == NET_DHCP_FALLBACK) return "static: no DHCP lease came";
+  if (state == NET_DHCP_WAITING) return "DHCP: no lease yet, still asking";
+  return "?";
 }

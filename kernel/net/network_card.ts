@@ -7,6 +7,9 @@
 export const ETHERNET_FRAME_MAX_BYTES: u32 = 1518;
 export const ETHERNET_HEADER_BYTES: u32 = 14;
 
+/** Where service() hands each good frame: its physical address and length (network.ts copies it out at once). */
+export type FrameSink = (address: u64, length: u32) => void;
+
 export abstract class NetworkCard {
   readonly mac: StaticArray<u8> = new StaticArray<u8>(6);
   framesReceived: u64 = 0;
@@ -15,6 +18,9 @@ export abstract class NetworkCard {
   droppedTruncated: u64 = 0;
   droppedOversize: u64 = 0;
   framesSent: u64 = 0;
+  bytesSent: u64 = 0;
+  /** Frames refused for sending because the transmit ring was full. */
+  sendsRefused: u64 = 0;
   interrupts: u64 = 0;
 
   /** "virtio-net 00:03.0", "e1000 00:03.0". */
@@ -22,18 +28,28 @@ export abstract class NetworkCard {
   abstract get interruptLine(): u8;
   /** The interrupt: acknowledged at the card; service() takes what arrived. */
   abstract interrupt(): void;
-  /** Takes every frame that arrived and every sent buffer back; how many frames. */
-  abstract service(): i32;
+  /** Takes every frame that arrived (each good one to `sink`) and every sent buffer back; how many frames. */
+  abstract service(sink: FrameSink): i32;
+  /** Copies `length` bytes at `source` (kernel memory) into a transmit buffer and starts sending; false when the ring is full. */
+  abstract transmit(source: usize, length: u32): bool;
   /** Whether frames or sent buffers wait for service(). */
   abstract get pending(): bool;
 
-  /** Counts one frame of `length` bytes as received, or as dropped and why. */
-  count(length: u32): void {
+  /** Counts one frame of `length` bytes as received, or as dropped and why; whether it is good. */
+  count(length: u32): bool {
     if (length < ETHERNET_HEADER_BYTES) this.droppedTruncated++;
     else if (length > ETHERNET_FRAME_MAX_BYTES) this.droppedOversize++;
     else {
       this.framesReceived++;
       this.bytesReceived += length;
+      return true;
     }
+    return false;
+  }
+
+  /** Counts a frame handed to the card for sending. */
+  countSent(length: u32): void {
+    this.framesSent++;
+    this.bytesSent += length;
   }
 }

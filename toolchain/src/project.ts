@@ -63,6 +63,8 @@ export const paths = {
   iso: "build/optios.iso",
   system: "systems/default/system.toml",
   handlerApi: "handlers/api",
+  /** The API header of modules written in C (generated from interface/optios.ts). */
+  cModuleIncludes: "services/include",
   handlerModules: "build/handlers",
   programModules: "build/programs",
   uefiVariables: "build/ovmf_vars.fd",

@@ -7,7 +7,7 @@
 // only fills it in. The same system always gives the same bytes.
 import { crc32 } from "node:zlib";
 import {
-  capabilityNamed, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, recordLayout, recordNamed, type RecordDeclaration,
+  capabilityNamed, constant, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, recordLayout, recordNamed, type RecordDeclaration,
 } from "../../../interface/optios.ts";
 import type { SystemConfig } from "../system/schema.ts";
 import { parseCapability } from "../system/capabilities.ts";
@@ -98,6 +98,8 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
       moduleCrc: moduleCrcs.get(handler.name) ?? 0,
       durability: handler.durability === "none" ? 1 : handler.durability === "interval" ? 2 : 0,
       durabilityInterval: BigInt(handler.durabilityIntervalNanoseconds ?? 0),
+      udpPorts: packPorts(handler.triggers.udp),
+      tcpPorts: packPorts(handler.triggers.tcp),
     };
   });
   const programs = config.programs.map((program) => {
@@ -109,6 +111,8 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
       bootConsole: config.foreground.programs.indexOf(program.name) + 1,
     };
   });
+  const hostname = strings.add(config.system.hostname);
+  const network = config.network;
   const text = strings.buffer();
   const sizes = [header, handlerRecord, programRecord, grantRecord, stringRecord].map((record) => recordLayout(record).bytes);
   const total = sizes[0] + handlers.length * sizes[1] + programs.length * sizes[2] + grants.length * sizes[3] + events.length * sizes[4] + text.length;
@@ -131,6 +135,23 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
     checksum: crc32(bytes.subarray(sizes[0])),
     handlerCount: handlers.length, programCount: programs.length, grantCount: grants.length, eventCount: events.length,
     stringBytes: text.length, foregroundMax: config.foreground.max, deployPort: config.system.deploy ? 1 : 0,
+    network: network ? 1 : 0,
+    networkFlags: network?.dhcp ? constant("NET_CONFIG_DHCP") : 0,
+    networkAddress: ipv4Number(network?.address ?? null), networkPrefix: network?.prefix ?? 0,
+    networkGateway: ipv4Number(network?.gateway ?? null), networkDns: ipv4Number(network?.dns ?? null),
+    dhcpTimeoutMilliseconds: network ? Math.round(network.dhcpTimeoutNanoseconds / 1e6) : 0,
+    hostnameOffset: hostname.offset, hostnameLength: hostname.length,
   });
   return bytes;
+}
+
+/** Up to NET_HANDLER_PORTS_MAX ports as u16s from the lowest bits. */
+export function packPorts(ports: readonly number[]): bigint {
+  return ports.reduce((packed, port, index) => packed | (BigInt(port) << BigInt(16 * index)), 0n);
+}
+
+/** "10.0.2.15" → (10 << 24) | (0 << 16) | (2 << 8) | 15; null → 0. */
+export function ipv4Number(address: string | null): number {
+  if (address === null) return 0;
+  return address.split(".").reduce((value, part) => value * 256 + Number(part), 0);
 }

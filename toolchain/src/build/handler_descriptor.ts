@@ -6,6 +6,9 @@
 // it as a `module_descriptor`, whose entry points all take `void*`, so one loader in boot/
 // serves every handler and program.
 
+import { limit } from "../../../interface/optios.ts";
+import type { VersionEncoding } from "./wasm_module.ts";
+
 /** What a module is: a handler (entry point handle, persistent state) or a program (main, on its own thread). */
 export type ModuleKind = "handler" | "program";
 
@@ -79,7 +82,8 @@ export function globalsLayout(globals: readonly string[]): number {
   return hash;
 }
 
-export function renderDescriptor(moduleName: string, exports: HandlerExports, kind: ModuleKind = "handler"): string {
+export function renderDescriptor(moduleName: string, exports: HandlerExports, kind: ModuleKind = "handler",
+  versionEncoding: VersionEncoding = "counted"): string {
   const gates = Array.from({ length: exports.importModules }, () => ", gate").join("");
   const Z = `Z_${kind}Z_`;
   const handle = exports.hasHandle ? `
@@ -87,7 +91,19 @@ static void handle(void* instance, uint32_t kind, uint32_t source, uint32_t name
   ${Z}handle(instance, kind, source, name, timestamp, length);
 }
 ` : "";
-  const version = exports.hasVersion ? `
+  const version = exports.hasVersion && versionEncoding === "terminated" ? `
+/* The version string: UTF-16 characters ended by a 0 (a C module's OPTIOS_VERSION). */
+static void version(void* instance, uint32_t* address, uint32_t* length) {
+  wasm_rt_memory_t* data = ${Z}memory(instance);
+  uint32_t string = *${Z}version(instance);
+  uint32_t bytes = 0;
+  while (string <= data->size && bytes + 2 <= data->size - string && bytes < ${2 * limit("VERSION_MAX_BYTES")} &&
+         (data->data[string + bytes] | data->data[string + bytes + 1]) != 0)
+    bytes += 2;
+  *address = string;
+  *length = string <= data->size ? bytes : 0;
+}
+` : exports.hasVersion ? `
 /* The version string: AssemblyScript keeps its UTF-16 byte length just before the characters. */
 static void version(void* instance, uint32_t* address, uint32_t* length) {
   wasm_rt_memory_t* data = ${Z}memory(instance);

@@ -30,6 +30,7 @@ import type { Step, Task } from "./step.ts";
 import { toolVersion } from "./tools.ts";
 import { mergeTranslatedDataSegments } from "./wasm2c.ts";
 import { wasmMemoryLimits, wasmVersion } from "./wasm_module.ts";
+import { cModuleFlags, cModuleLink, ensureLwipSource, LWIP_FILES, LWIP_PIN, lwipSource } from "./lwip.ts";
 
 const wasmPageBytes = 65536;
 
@@ -60,6 +61,11 @@ export function ascCommand(root: string, source: string, output: string, memoryB
     "--initialMemory", "1", "--maximumMemory", String(Math.max(1, Math.floor(memoryBytes / wasmPageBytes))),
     "--outFile", output,
   ];
+}
+
+/** A source in C (the network stack): compiled by clang to wasm32 and linked by wasm-ld (lwip.ts). */
+export function isC(source: string): boolean {
+  return source.endsWith(".c");
 }
 
 /** A source in WebAssembly text: assembled by wat2wasm instead of compiled by asc. */
@@ -123,36 +129,48 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
   const output = kind === "handler" ? modulePath(spec.name) : programModulePath(spec.name);
   const flags = [...compilerFlags(project).filter((flag) => flag !== "-mcmodel=small"), "-mcmodel=large", `-I${work}`];
   const text = isWebAssemblyText(source);
-  const commands = [
-    text ? wat2wasmCommand(source, wasm) : ascCommand(root, source, wasm, spec.memoryBytes),
+  const c = isC(source);
+  // The front end: source → wasm. C is compiled file by file with clang, then linked by wasm-ld.
+  const cSources = c ? [source, ...LWIP_FILES] : [];
+  const cObjects = cSources.map((file) => join(work, "c", `${file.split("/").pop()!.replace(/\.c$/, "")}.o`));
+  const cIncludes = [dirname(source), paths.cModuleIncludes, lwipSource.replace(/\/src$/, "/src/include")];
+  const front = text ? [wat2wasmCommand(source, wasm)]
+    : c ? [...cSources.map((file, index) => ["clang-14", ...cModuleFlags(cIncludes), "-c", file, "-o", cObjects[index]]),
+      cModuleLink(cObjects, wasm, spec.memoryBytes)]
+      : [ascCommand(root, source, wasm, spec.memoryBytes)];
+  const back = [
     ["wasm2c", wasm, "-n", kind, "-o", translated],
     ["gcc", ...flags, "-c", translated, "-o", join(work, `${kind}.o`)],
     ["gcc", ...flags, "-c", descriptor, "-o", join(work, "descriptor.o")],
     ["ld", "-r", "-o", output, join(work, `${kind}.o`), join(work, "descriptor.o")],
   ];
+  const commands = [...front, ...back];
   const step = `${kind}s`;
+  const sourceFiles = text ? [source]
+    : c ? [...cSources, ...listSources(root, dirname(source), ".h"), ...listSources(root, paths.cModuleIncludes, ".h")]
+      : [...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts")];
   return {
     key: `${kind}-${spec.name}`,
     cached: true,
     inputs: {
-      files: [
-        ...(text ? [source] : [...listSources(root, dirname(source), ".ts"), ...listSources(root, paths.handlerApi, ".ts")]),
-        ...listSources(root, paths.bootSources, ".h"), paths.runtimeHeader, paths.interfaceDeclaration,
-      ],
+      files: [...sourceFiles, ...listSources(root, paths.bootSources, ".h"), paths.runtimeHeader, paths.interfaceDeclaration],
       commands,
       tools,
       values: [spec.version ?? "", JSON.stringify(spec.capabilities), spec.declaredAt, dataSegmentPassVersion],
     },
     outputs: [output],
     run: async () => {
-      mkdirSync(join(root, work), { recursive: true });
-      if (spec.version !== undefined && !text) checkDeclaredVersion(root, source, spec.name, spec.version);
-      await runStepCommand(step, commands[0], { cwd: root, ...(text ? {} : { runner: runAsc }) });
-      if (text) checkTextModule(step, source, readFileSync(join(root, wasm)), spec);
+      mkdirSync(join(root, work, "c"), { recursive: true });
+      if (spec.version !== undefined && !text && !c) checkDeclaredVersion(root, source, spec.name, spec.version);
+      if (c) {
+        await Promise.all(front.slice(0, -1).map((command) => runStepCommand(step, command, { cwd: root })));
+        await runStepCommand(step, front[front.length - 1], { cwd: root });
+      } else await runStepCommand(step, front[0], { cwd: root, ...(text ? {} : { runner: runAsc }) });
+      if (text || c) checkTextModule(step, source, readFileSync(join(root, wasm)), spec);
       checkImports(readFileSync(join(root, wasm)), spec);
-      const translation = await runCommand(commands[1], { cwd: root });
+      const translation = await runCommand(back[0], { cwd: root });
       if (translation.status !== 0) {
-        throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, commands[1],
+        throw new BuildError(step, `${describeEnd("wasm2c", translation)} translating ${source}`, back[0],
           `${translation.stdout}${translation.stderr}`);
       }
       try {
@@ -171,10 +189,10 @@ function moduleTask(project: Project, spec: ModuleSpec, tools: string[]): Task {
         throw new BuildError(step, `${source}: changes its function table while it runs (${writes.join(", ")}); ` +
           "a run that traps could not be rolled back, because a handler's snapshot holds its memory and globals, not its tables");
       }
-      writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind));
+      writeFileSync(join(root, descriptor), renderDescriptor(spec.name, exports, kind, c ? "terminated" : "counted"));
       // The module's C and its descriptor compile side by side; ld then joins them.
-      await Promise.all(commands.slice(2, 4).map((command) => runStepCommand(step, command, { cwd: root })));
-      await runStepCommand(step, commands[4], { cwd: root });
+      await Promise.all(back.slice(1, 3).map((command) => runStepCommand(step, command, { cwd: root })));
+      await runStepCommand(step, back[3], { cwd: root });
     },
   };
 }
@@ -231,7 +249,7 @@ function checkTextModule(step: string, source: string, wasm: Uint8Array, spec: M
       `(memory = ${spec.memoryBytes} bytes for '${spec.name}'), e.g. (memory (export "memory") 1 ${limitPages})`);
   }
   if (spec.version === undefined) return;
-  const declared = wasmVersion(wasm);
+  const declared = wasmVersion(wasm, isC(source) ? "terminated" : "counted");
   if (typeof declared === "string") {
     throw new BuildError(step, `${source}: cannot read its version: ${declared}; for version "1" write ` +
       `(data (i32.const 16) "\\02\\00\\00\\00" "1\\00") (global (export "version") i32 (i32.const 20)): ` +
@@ -247,6 +265,7 @@ async function moduleTools(source: string): Promise<string[]> {
   return [
     isWebAssemblyText(source)
       ? `wat2wasm ${await toolVersion("wat2wasm")}`
+      : isC(source) ? `clang-14 ${await toolVersion("clang-14")}, lwip ${LWIP_PIN.version}`
       : `assemblyscript ${JSON.parse(readFileSync(join(toolchainRepository, "node_modules", "assemblyscript", "package.json"), "utf8")).version}`,
     `wasm2c ${await toolVersion("wasm2c")}`,
     `gcc ${await toolVersion("gcc")}`,
@@ -264,6 +283,7 @@ export const handlersStep: Step = {
   async plan({ project }) {
     const system = await projectSystem(project);
     plannedHandlers = system.config.handlers.map((handler) => modulePath(handler.name));
+    if (system.config.handlers.some((handler) => isC(handler.source))) await ensureLwipSource(project.root);
     return Promise.all(system.config.handlers.map(async (handler: HandlerConfig) => moduleTask(project, {
       kind: "handler", name: handler.name, source: handler.source, memoryBytes: handler.memoryBytes, version: handler.version,
       capabilities: handler.capabilities, declaredAt: declaredAt(system, `handlers:${handler.name}`),

@@ -4,6 +4,7 @@
 // memory and version; the build cannot pass them on a command line as it does to asc, so it
 // reads them back from the binary. Only what the checks need is decoded: imports (to number
 // the globals), memories, globals, exports and data segments; every other section is skipped.
+import { limit } from "../../../interface/optios.ts";
 
 export interface MemoryLimits {
   initialPages: number;
@@ -132,7 +133,14 @@ export function wasmMemoryLimits(bytes: Uint8Array): MemoryLimits | string {
  * characters, their byte length in the 4 bytes before them (what boot/ reads through the
  * descriptor). A string saying what is wrong if it cannot be read from the binary alone.
  */
-export function wasmVersion(bytes: Uint8Array): { version: string } | string {
+/**
+ * How a module's version string is laid out where its `version` global points: "counted"
+ * (AssemblyScript's, and .wat's: the UTF-16 byte length in the 4 bytes before the characters)
+ * or "terminated" (C's OPTIOS_VERSION: UTF-16 characters ended by a 0).
+ */
+export type VersionEncoding = "counted" | "terminated";
+
+export function wasmVersion(bytes: Uint8Array, encoding: VersionEncoding = "counted"): { version: string } | string {
   const module = readModule(bytes);
   const exported = module.exports.get("version");
   if (exported?.kind !== EXTERNAL.global) return "exports no global named version";
@@ -142,6 +150,14 @@ export function wasmVersion(bytes: Uint8Array): { version: string } | string {
     const segment = module.data.find((data) => at >= data.offset && at + length <= data.offset + data.bytes.length);
     return segment?.bytes.subarray(at - segment.offset, at - segment.offset + length);
   };
+  if (encoding === "terminated") {
+    for (let length = 0; length <= 2 * limit("VERSION_MAX_BYTES"); length += 2) {
+      const unit = read(address + length, 2);
+      if (!unit) return `no data segment holds the version's characters at ${address + length}`;
+      if (unit[0] === 0 && unit[1] === 0) return { version: Buffer.from(read(address, length)!).toString("utf16le") };
+    }
+    return `its version at ${address} has no terminating 0 within ${limit("VERSION_MAX_BYTES")} characters`;
+  }
   const lengthBytes = read(address - 4, 4);
   if (!lengthBytes) return `no data segment holds the version's byte length at ${address - 4}`;
   const length = Buffer.from(lengthBytes).readUInt32LE(0);

@@ -4,6 +4,7 @@
 //                       ─► handlers/api/interface.ts  (AssemblyScript: the imports, numbers, records)
 //                       ─► boot/gate_interface.h      (C: numbers, stub prototypes, the loader's symbols)
 //                       ─► boot/gate_calls.c          (C: one stub per call, forwarding to the kernel)
+//                       ─► services/include/optios.h  (C: what a module written in C imports, numbers, records)
 //
 // The files are committed so a reader finds them beside the code that uses them; the build's
 // first step ("interface") writes them again when the declaration changed, and a toolchain
@@ -118,7 +119,7 @@ export const CALL_CALLER: StaticArray<u8> = [${byNumber((call) => callerNumbers[
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
-${numberConstants("CAPABILITY_", capabilities.map((capability) => ({ name: capability.name.toUpperCase(), value: capability.number, summary: capability.summary })), "u32")}
+${numberConstants("CAPABILITY_", capabilities.map((capability) => ({ name: capability.name.toUpperCase().replace(".", "_"), value: capability.number, summary: capability.summary })), "u32")}
 /** One past the highest capability number. */
 export const CAPABILITY_SLOTS: i32 = ${Math.max(...capabilities.map((capability) => capability.number)) + 1};
 ${stringTable("CAPABILITY_NAMES", Array.from({ length: Math.max(...capabilities.map((capability) => capability.number)) + 1 },
@@ -129,14 +130,7 @@ export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [${Array.from({ length
 
 ${errorDeclarations()}
 
-${numberConstants("TRAP_", traps.map((trap) => ({ name: trap.name, value: trap.kind, summary: trap.text })), "u32")}
-/** Words for a trap kind, as log lines and the handlers table show it. */
-export function trapText(kind: u32): string {
-  switch (kind) {
-${traps.map((trap) => `    case ${trap.kind}: return ${JSON.stringify(trap.text)};`).join("\n")}
-  }
-  return "unknown trap";
-}
+${trapDeclarations()}
 
 ${numberConstants("", limits, "i32")}
 
@@ -165,6 +159,19 @@ export const LOG_START_SECTOR: u64 = ${LOG_START_SECTOR};
 ${assemblyScriptRecords("kernel")}`;
 }
 
+/** The TRAP_ numbers and their words (kernel and API alike). */
+function trapDeclarations(): string {
+  return `${numberConstants("TRAP_", traps.map((trap) => ({ name: trap.name, value: trap.kind, summary: trap.text })), "u32")}
+/** Words for a trap kind, as log lines and the handlers table show it. */
+export function trapText(kind: u32): string {
+  switch (kind) {
+${traps.map((trap) => `    case ${trap.kind}: return ${JSON.stringify(trap.text)};`).join("\n")}
+  }
+  return "unknown trap";
+}
+`;
+}
+
 export function apiInterface(): string {
   const imports = calls.filter((call) => (call.module ?? "optios") === "optios").map((call) => {
     const parameters = call.arguments.map(([name, type]) => `${camel(name)}: ${assemblyScriptTypes[type]}`).join(", ");
@@ -183,7 +190,7 @@ ${imports}
 
 ${errorDeclarations()}
 
-${numberConstants("TRAP_", traps.map((trap) => ({ name: trap.name, value: trap.kind, summary: trap.text })), "u32")}
+${trapDeclarations()}
 
 ${numberConstants("", limits, "i32")}
 
@@ -254,6 +261,49 @@ ${stubs}
 `;
 }
 
+const cFieldTypes = { u8: "uint8_t", u16: "uint16_t", u32: "uint32_t", u64: "uint64_t" } as const;
+
+/**
+ * The module API for modules written in C (services/network/stack.c): each call as a wasm
+ * import of module "optios", the numbers, and the records marked for "c" as structs.
+ */
+export function cModuleHeader(): string {
+  const imports = calls.filter((call) => call.module !== "env").map((call) => {
+    const parameters = call.arguments.map(([name, type]) => `${cTypes[type]} ${name}`).join(", ") || "void";
+    return `/* ${call.summary} */
+__attribute__((import_module("optios"), import_name("${call.name}"))) int64_t optios_${call.name}(${parameters});`;
+  }).join("\n");
+  const defines = (prefix: string, items: Array<{ name: string; value: number }>) =>
+    items.map((item) => `#define ${prefix}${item.name} (${item.value})`).join("\n");
+  const structs = records.filter((record) => record.for.includes("c")).map((record) => {
+    const { bytes } = recordLayout(record);
+    const fields = record.fields.map(([name, type, summary]) => `  ${cFieldTypes[type]} ${name};${summary ? ` /* ${summary} */` : ""}`).join("\n");
+    return `/* ${record.summary} (${bytes} bytes). */\ntypedef struct {\n${fields}\n} ${record.name};\n_Static_assert(sizeof(${record.name}) == ${bytes}, "${record.name}");`;
+  }).join("\n\n");
+  return `/* ${header} */
+/* The OptiOS API for modules written in C and compiled to wasm32 (docs/gate.md, docs/network.md). */
+#ifndef OPTIOS_MODULE_API_H
+#define OPTIOS_MODULE_API_H
+#include <stdint.h>
+
+/* A module's version string, exported as "version": a new one starts the module afresh.
+   OPTIOS_VERSION(u"1") — UTF-16, ended by a 0 (a C module's descriptor reads up to it). */
+#define OPTIOS_VERSION(text) const uint16_t version[] = text
+
+${imports}
+
+${defines("ERROR_", errors.map((error) => ({ name: error.name, value: error.code })))}
+
+${defines("", limits)}
+
+${defines("", constants)}
+
+${structs}
+
+#endif
+`;
+}
+
 /** Every generated file, by its path relative to the project root. */
 export function generatedFiles(): Map<string, string> {
   return new Map([
@@ -261,6 +311,7 @@ export function generatedFiles(): Map<string, string> {
     ["handlers/api/interface.ts", apiInterface()],
     ["boot/gate_interface.h", bootHeader()],
     ["boot/gate_calls.c", bootCalls()],
+    ["services/include/optios.h", cModuleHeader()],
   ]);
 }
 

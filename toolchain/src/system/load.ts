@@ -20,8 +20,8 @@ import { SystemConfigError, closestWord, type ConfigProblem } from "./errors.ts"
 import { locateKeys } from "./locate.ts";
 import { checkNamedFile, isInside, readNamedFile } from "./files.ts";
 import {
-  DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, INCLUDE_DEPTH_MAX, SYSTEM_FILE_MAX_BYTES, VERSION_FORM,
-  type HandlerConfig, type ProgramConfig, type SystemConfig,
+  DEFAULT_DHCP_TIMEOUT_NANOSECONDS, DEFAULT_FOREGROUND_MAX, DEFAULT_KEEP_GENERATIONS, HOSTNAME_FORM, INCLUDE_DEPTH_MAX, NETWORK_STACK,
+  SYSTEM_FILE_MAX_BYTES, VERSION_FORM, type HandlerConfig, type NetworkConfig, type ProgramConfig, type SystemConfig,
 } from "./schema.ts";
 import { parseCapability } from "./capabilities.ts";
 import { formatSize } from "./units.ts";
@@ -167,7 +167,8 @@ function mergeScalar<T>(settings: Array<Setting<T> | undefined>, field: string, 
   return chosen?.value;
 }
 
-function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigProblem[], includedBy: Map<string, Set<string>>): SystemConfig {
+function merge(fragments: Fragment[], rootDirectory: string, projectRoot: string, problems: ConfigProblem[],
+  includedBy: Map<string, Set<string>>): SystemConfig {
   const root = fragments[fragments.length - 1];
   const rootOrigin: Origin = { file: root.file, line: 0 };
   const hostname = mergeScalar(fragments.map((fragment) => fragment.system.hostname), "[system] hostname", problems, includedBy);
@@ -178,7 +179,10 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
   if (hostname === undefined) problems.push({ ...rootOrigin, message: `[system] hostname: missing in this file and its includes; expected ${HOSTNAME_FORM}` });
   if (version === undefined) problems.push({ ...rootOrigin, message: `[system] version: missing in this file and its includes; expected ${VERSION_FORM}` });
 
+  const network = mergeNetwork(fragments, problems, includedBy);
   const handlers = mergeNamed(fragments.map((fragment) => fragment.handlers), "handlers", "handler", problems);
+  checkPorts(fragments, network, problems);
+  if (network !== null) handlers.push(networkStack(fragments, projectRoot, problems));
   const programs = mergeNamed(fragments.map((fragment) => fragment.programs), "programs", "program", problems);
   const started = checkStartedPrograms(fragments, programs, max ?? DEFAULT_FOREGROUND_MAX, problems);
   checkModuleCounts(handlers.length, programs.length, max ?? DEFAULT_FOREGROUND_MAX, rootOrigin, problems);
@@ -189,7 +193,73 @@ function merge(fragments: Fragment[], rootDirectory: string, problems: ConfigPro
     foreground: { max: max ?? DEFAULT_FOREGROUND_MAX, programs: started },
     handlers: handlers.map(relativeSource),
     programs: programs.map(relativeSource),
-    network: {},
+    network,
+  };
+}
+
+/** `[network]` from every file that has one (scalars merged as [system]'s are); null when none has. */
+function mergeNetwork(fragments: Fragment[], problems: ConfigProblem[], includedBy: Map<string, Set<string>>): NetworkConfig | null {
+  const tables = fragments.map((fragment) => fragment.network).filter((table) => table !== undefined);
+  if (tables.length === 0) return null;
+  const pick = <K extends "dhcp" | "address" | "gateway" | "dns" | "dhcpTimeout">(key: K, field: string) =>
+    mergeScalar(tables.map((table) => table![key]) as Array<NonNullable<Fragment["network"]>[K]>, `[network] ${field}`, problems, includedBy);
+  const address = pick("address", "address") as string | undefined;
+  const [dotted, prefix] = address === undefined ? [null, 0] : [address.split("/")[0], Number(address.split("/")[1])];
+  const dhcp = (pick("dhcp", "dhcp") as boolean | undefined) ?? true;
+  if (!dhcp && dotted === null) {
+    problems.push({ ...tables[tables.length - 1]!.origin, message: "[network] dhcp = false: no address; expected address = \"a.b.c.d/prefix\" (or dhcp = true)" });
+  }
+  return {
+    dhcp,
+    address: dotted,
+    prefix,
+    gateway: (pick("gateway", "gateway") as string | undefined) ?? null,
+    dns: (pick("dns", "dns") as string | undefined) ?? null,
+    dhcpTimeoutNanoseconds: (pick("dhcpTimeout", "dhcp_timeout") as number | undefined) ?? DEFAULT_DHCP_TIMEOUT_NANOSECONDS,
+  };
+}
+
+/** Each UDP and TCP port has one listener, at most NET_PORTS_MAX of each, and only in a system with [network]. */
+function checkPorts(fragments: Fragment[], network: NetworkConfig | null, problems: ConfigProblem[]): void {
+  for (const protocol of ["udp", "tcp"] as const) {
+    const listeners = new Map<number, string>();
+    for (const { value: handler, origin } of fragments.flatMap((fragment) => fragment.handlers)) {
+      const ports = handler.triggers[protocol];
+      if (ports.length > 0 && network === null) {
+        problems.push({ ...origin, message: `'${handler.name}' ${protocol} = [${ports.join(", ")}]: the system has no [network] table; add [network] (docs/network.md)` });
+      }
+      for (const port of ports) {
+        const other = listeners.get(port);
+        if (other !== undefined && other !== handler.name) {
+          problems.push({ ...origin, message: `'${handler.name}' ${protocol} = [${ports.join(", ")}]: ${protocol.toUpperCase()} port ${port} is also '${other}''s; expected one handler per port` });
+        }
+        listeners.set(port, handler.name);
+      }
+    }
+    if (listeners.size > limit("NET_PORTS_MAX")) {
+      const origin = fragments[fragments.length - 1].network?.origin ?? { file: fragments[fragments.length - 1].file, line: 0 };
+      problems.push({ ...origin, message: `${listeners.size} ${protocol.toUpperCase()} ports are listened on; the network stack takes at most ${limit("NET_PORTS_MAX")} (NET_PORTS_MAX)` });
+    }
+  }
+}
+
+/** The network stack, as the handler the kernel runs it as (docs/network.md); its name is reserved. */
+function networkStack(fragments: Fragment[], projectRoot: string, problems: ConfigProblem[]): HandlerConfig {
+  for (const { value: handler, origin } of fragments.flatMap((fragment) => fragment.handlers)) {
+    if (handler.name === NETWORK_STACK.name) {
+      problems.push({ ...origin, message: `[[handlers]] name: '${NETWORK_STACK.name}' is the network stack's, which [network] adds; expected another name` });
+    }
+  }
+  return {
+    name: NETWORK_STACK.name,
+    source: resolve(projectRoot, NETWORK_STACK.source),
+    version: NETWORK_STACK.version,
+    triggers: { everyNanoseconds: null, afterNanoseconds: null, events: [], boot: true, messages: false, calls: false, udp: [], tcp: [] },
+    budgetNanoseconds: NETWORK_STACK.budgetNanoseconds,
+    memoryBytes: NETWORK_STACK.memoryBytes,
+    capabilities: ["net.stack"],
+    queueDepth: NETWORK_STACK.queueDepth,
+    durability: "none",
   };
 }
 
@@ -297,7 +367,7 @@ export async function loadSystem(path: string, options: LoadOptions = {}): Promi
   walker.walk(resolve(path), null);
   if (walker.problems.length > 0 || walker.fragments.length === 0) throw new SystemConfigError(walker.problems);
   const rootDirectory = dirname(walker.files[walker.files.length - 1]);
-  const config = merge(walker.fragments, rootDirectory, walker.problems, walker.includedBy);
+  const config = merge(walker.fragments, rootDirectory, resolve(options.root ?? process.cwd()), walker.problems, walker.includedBy);
   if (walker.problems.length > 0) throw new SystemConfigError(walker.problems);
   const json = canonicalJson(config);
   const origins = new Map<string, Origin>();

@@ -20,6 +20,10 @@ export interface HandlerTriggers {
   messages: boolean;
   /** Whether other handlers may call it (`calls = true`; they need call:<name>). */
   calls: boolean;
+  /** UDP ports whose datagrams it gets (`udp = [7]`; each needs net.udp:<port>). */
+  udp: number[];
+  /** TCP ports whose connections it accepts (`tcp = [80]`; each needs net.tcp:<port>). */
+  tcp: number[];
 }
 
 export interface HandlerConfig {
@@ -79,9 +83,34 @@ export interface SystemConfig {
   handlers: HandlerConfig[];
   /** Every declared program, in include order; `foreground.programs` says which start at boot. */
   programs: ProgramConfig[];
-  /** Reserved for the network work: always empty for now. */
-  network: Record<string, never>;
+  /** `[network]`: null when the system has none (then no network stack is built or run). */
+  network: NetworkConfig | null;
 }
+
+/** `[network]` (docs/network.md): DHCP by default, or a static address, or DHCP falling back to one. */
+export interface NetworkConfig {
+  /** Ask DHCP for an address (`dhcp = true`, the default). */
+  dhcp: boolean;
+  /** The static address (`address = "10.0.2.15/24"`) as its dotted quad, or null. */
+  address: string | null;
+  /** Its prefix length (24). */
+  prefix: number;
+  gateway: string | null;
+  dns: string | null;
+  /** How long to wait for a lease before using the static address (`dhcp_timeout = "10s"`). */
+  dhcpTimeoutNanoseconds: number;
+}
+
+/** The network stack: the handler the build adds when the system has [network] (services/network/stack.c). */
+export const NETWORK_STACK = {
+  name: "net",
+  source: "services/network/stack.c",
+  version: "lwip-2.1.3/1",
+  budgetNanoseconds: 20_000_000,
+  memoryBytes: 1024 * 1024,
+  queueDepth: 128,
+};
+export const DEFAULT_DHCP_TIMEOUT_NANOSECONDS = 10_000_000_000;
 
 export const DEFAULT_BUDGET_NANOSECONDS = 10_000_000;
 export const DEFAULT_MEMORY_BYTES = 1024 * 1024;
@@ -102,10 +131,11 @@ export const INCLUDE_DEPTH_MAX = 32;
 
 /** Keys allowed in each place; the did-you-mean suggestions are drawn from these lists. */
 export const TOP_LEVEL_KEYS = ["include", "system", "foreground", "handlers", "programs", "network"] as const;
+export const NETWORK_KEYS = ["dhcp", "address", "gateway", "dns", "dhcp_timeout"] as const;
 export const SYSTEM_KEYS = ["hostname", "version", "keep_generations", "deploy"] as const;
 export const FOREGROUND_KEYS = ["max", "programs"] as const;
-export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "queue", "budget", "memory", "durability",
-  "capabilities"] as const;
+export const HANDLER_KEYS = ["name", "source", "version", "every", "after", "events", "boot", "messages", "calls", "udp", "tcp", "queue", "budget", "memory",
+  "durability", "capabilities"] as const;
 export const PROGRAM_KEYS = ["name", "source", "memory", "capabilities"] as const;
 
 /** RFC 1123 host name label: letters, digits and '-', 1 to 63, not starting or ending with '-'. */

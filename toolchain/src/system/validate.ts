@@ -10,7 +10,7 @@ import { lineOf, type KeyLines } from "./locate.ts";
 import {
   DEFAULT_BUDGET_NANOSECONDS, DEFAULT_MEMORY_BYTES, EVENT_FORM, EVENT_PATTERN, FOREGROUND_KEYS, HANDLER_KEYS,
   HOSTNAME_FORM, HOSTNAME_PATTERN, MAXIMUM_FOREGROUND, MAXIMUM_KEEP_GENERATIONS, NAME_FORM, NAME_PATTERN, PROGRAM_KEYS,
-  SOURCE_FILE_MAX_BYTES, SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
+  NETWORK_KEYS, SOURCE_FILE_MAX_BYTES, SYSTEM_KEYS, TOP_LEVEL_KEYS, VERSION_FORM, VERSION_PATTERN, type HandlerConfig, type ProgramConfig,
 } from "./schema.ts";
 import { capabilityProblem } from "./capabilities.ts";
 import { limit } from "../../../interface/optios.ts";
@@ -32,6 +32,15 @@ export interface Fragment {
   includes: Setting<string>[];
   system: { hostname?: Setting<string>; version?: Setting<string>; keepGenerations?: Setting<number>; deploy?: Setting<boolean> };
   foreground: { max?: Setting<number>; programs: Setting<string>[] };
+  /** Present when the file has a [network] table (even an empty one). */
+  network?: {
+    origin: Origin;
+    dhcp?: Setting<boolean>;
+    address?: Setting<string>;
+    gateway?: Setting<string>;
+    dns?: Setting<string>;
+    dhcpTimeout?: Setting<number>;
+  };
   handlers: Setting<HandlerConfig>[];
   programs: Setting<ProgramConfig>[];
 }
@@ -195,6 +204,50 @@ function describeArrayTable(array: string, table: Table, index: number): string 
   return `[[${array}]] #${index + 1}${named}`;
 }
 
+/** A list of distinct port numbers, 1 to 65535; null for anything else. */
+function asPorts(value: unknown): number[] | null {
+  if (!Array.isArray(value)) return null;
+  const ports = value.map(asInteger(1, 65535));
+  if (ports.some((port) => port === null)) return null;
+  return new Set(ports).size === ports.length && ports.length <= limit("NET_HANDLER_PORTS_MAX") ? (ports as number[]) : null;
+}
+
+/** "a.b.c.d" with each part 0 to 255; null for anything else. */
+export function asIpv4(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const parts = value.split(".");
+  if (parts.length !== 4 || !parts.every((part) => /^(0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255)) return null;
+  return value;
+}
+
+/** "a.b.c.d/prefix", prefix 1 to 32; null for anything else. */
+function asAddressWithPrefix(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  const [address, prefix, extra] = value.split("/");
+  if (extra !== undefined || prefix === undefined || asIpv4(address) === null || !/^[0-9]{1,2}$/.test(prefix)) return null;
+  return Number(prefix) >= 1 && Number(prefix) <= 32 ? value : null;
+}
+
+function checkNetwork(checker: FileChecker, table: Table, fragment: Fragment): void {
+  const where = "[network]";
+  checker.rejectUnknownKeys(table, NETWORK_KEYS, "network", `in ${where}`);
+  const network: NonNullable<Fragment["network"]> = { origin: checker.origin("network") };
+  const read = <T>(key: string, expected: string, test: (value: unknown) => T | null): Setting<T> | undefined => {
+    if (!(key in table)) return undefined;
+    const value = checker.expect(table[key], `network.${key}`, `${where} ${key}`, expected, test);
+    return value === undefined ? undefined : { value, origin: checker.origin(`network.${key}`) };
+  };
+  network.dhcp = read("dhcp", "true or false", (value) => (typeof value === "boolean" ? value : null));
+  network.address = read("address", 'an IPv4 address with its prefix length, such as "10.0.2.15/24"', asAddressWithPrefix);
+  network.gateway = read("gateway", 'an IPv4 address, such as "10.0.2.2"', asIpv4);
+  network.dns = read("dns", 'an IPv4 address, such as "10.0.2.3"', asIpv4);
+  network.dhcpTimeout = read("dhcp_timeout", `${DURATION_FORM}, from 1s to 10min`, (value) => {
+    const nanoseconds = typeof value === "string" ? parseDuration(value) : null;
+    return nanoseconds !== null && nanoseconds >= 1_000_000_000 && nanoseconds <= 600_000_000_000 ? nanoseconds : null;
+  });
+  fragment.network = network;
+}
+
 /** "commit", "none", or "interval:DURATION" (1 ms to 60 s) as its nanoseconds; null for anything else. */
 function asDurability(value: unknown): "commit" | "none" | number | null {
   if (value === "commit" || value === "none") return value;
@@ -220,6 +273,9 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   const boot = optional("boot", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const messages = optional("messages", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
   const calls = optional("calls", "true or false", (value) => (typeof value === "boolean" ? value : null), false);
+  const ports = `distinct port numbers from 1 to 65535, at most ${limit("NET_HANDLER_PORTS_MAX")}`;
+  const udp = optional("udp", `a list of ${ports}, such as [7]`, asPorts, []);
+  const tcp = optional("tcp", `a list of ${ports}, such as [80]`, asPorts, []);
   const queue = optional("queue", `a whole number from 1 to ${limit("QUEUE_DEPTH_MAX")}`, asInteger(1, limit("QUEUE_DEPTH_MAX")),
     limit("QUEUE_DEPTH"));
   const budget = optional("budget", `${DURATION_FORM}, greater than zero`, asDuration(1), DEFAULT_BUDGET_NANOSECONDS);
@@ -230,18 +286,30 @@ function checkHandler(checker: FileChecker, table: Table, index: number, directo
   // A handler's source may be missing here (the compiler reports it); it must not be outside the project or a device.
   const sourceUsable = source === undefined || checker.checkSource(field("source").path, field("source").label, resolve(directory, source), source, sourceForm, false);
 
-  const values = [name, source, version, every, after, events, boot, messages, calls, queue, budget, memory, capabilities, durability];
+  const values = [name, source, version, every, after, events, boot, messages, calls, udp, tcp, queue, budget, memory, capabilities, durability];
   // A misspelt trigger is already reported as an unknown key; "no trigger" would repeat it.
   if (values.some((value) => value === undefined) || !sourceUsable || unknownKeys > 0) return null;
-  if (every === null && after === null && events!.length === 0 && boot === false && messages === false && calls === false) {
-    checker.report(path, `${where}: no trigger; expected at least one of every, after, events, boot = true, messages = true or calls = true`);
+  if (every === null && after === null && events!.length === 0 && boot === false && messages === false && calls === false &&
+    udp!.length === 0 && tcp!.length === 0) {
+    checker.report(path, `${where}: no trigger; expected at least one of every, after, events, udp, tcp, boot = true, messages = true or calls = true`);
     return null;
   }
+  // Listening is a trigger; the capability is the permission, and both are written down (docs/network.md).
+  let missing = 0;
+  for (const [protocol, ports] of [["udp", udp!], ["tcp", tcp!]] as const) {
+    for (const port of ports) {
+      if (capabilities!.some((capability) => capability === `net.${protocol}:${port}` || capability === `net.${protocol}:*`)) continue;
+      checker.report(field(protocol).path, `${where} ${protocol} = [${ports.join(", ")}]: port ${port} needs the capability "net.${protocol}:${port}"; ` +
+        `add it to capabilities`);
+      missing++;
+    }
+  }
+  if (missing > 0) return null;
   return {
     name: name!,
     source: resolve(directory, source!),
     version: version!,
-    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot!, messages: messages!, calls: calls! },
+    triggers: { everyNanoseconds: every!, afterNanoseconds: after!, events: events!, boot: boot!, messages: messages!, calls: calls!, udp: udp!, tcp: tcp! },
     budgetNanoseconds: budget!,
     memoryBytes: memory!,
     capabilities: capabilities!,
@@ -332,9 +400,7 @@ export function checkFile(document: Table, absolutePath: string, file: string, l
   const tables: Array<[string, (table: Table) => void]> = [
     ["system", (table) => checkSystem(checker, table, fragment)],
     ["foreground", (table) => checkForeground(checker, table, fragment)],
-    ["network", (table) => {
-      for (const key of Object.keys(table)) checker.report(`network.${key}`, `[network] ${key}: [network] is reserved for the network work; expected it to be empty or absent`);
-    }],
+    ["network", (table) => checkNetwork(checker, table, fragment)],
   ];
   for (const [key, check] of tables) {
     if (!(key in document)) continue;

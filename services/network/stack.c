@@ -1,0 +1,392 @@
+/* OptiOS's network stack: lwIP 2.1.3 (raw API, NO_SYS) as a handler module of its own.
+ *
+ * It is compiled like the rest of the system's modules, C → wasm32 (clang) → C (wasm2c) →
+ * gcc, so the stack lives in its own wasm instance with its own bounded memory, reaches the
+ * kernel only through the gate (calls needing the capability net.stack), and a fault in it
+ * traps that instance, never the kernel. The kernel runs it as the handler "net", one event
+ * per run, each run a transaction: a frame that makes lwIP trap is rolled back as if it had
+ * never arrived (docs/network.md).
+ *
+ *   EVENT_BOOT         read the configuration (net_config), bring the interface up, start
+ *                      DHCP or set the static address, listen on the declared ports
+ *   EVENT_FRAME        one Ethernet frame from the NIC, into lwIP
+ *   EVENT_TIMER        lwIP's timeouts (ARP, DHCP, TCP retransmissions) that are due
+ *   EVENT_NET_REQUEST  a handler's committed send: a UDP datagram, TCP data, a close
+ *
+ * After each run the stack reports its address and counters and when it next needs a timer
+ * (net_state); outgoing frames go to the NIC through net_transmit, and what arrives for a
+ * handler (a datagram, a connection opened, data, a close) through net_deliver.
+ */
+#include <string.h>
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/etharp.h"
+#include "lwip/dhcp.h"
+#include "lwip/dns.h"
+#include "lwip/udp.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "lwip/stats.h"
+#include "netif/ethernet.h"
+#include "optios.h"
+
+#define EXPORT(name) __attribute__((export_name(name)))
+
+/* The version the kernel reports; a new one starts the stack afresh. */
+OPTIOS_VERSION(u"lwip-2.1.3/1");
+__attribute__((used)) static const void* keep_version = version;
+
+static struct netif interface;
+/* What net_config writes: the record, then the hostname and the ports. */
+static struct {
+  NetConfig record;
+  char hostname[NET_HOSTNAME_MAX_BYTES];
+  uint16_t udpPorts[NET_PORTS_MAX];
+  uint16_t tcpPorts[NET_PORTS_MAX];
+} configuration;
+#define config configuration.record
+static char hostname[NET_HOSTNAME_MAX_BYTES + 1];
+/* The event's payload: a frame, or a request header and its data. */
+static uint8_t payload[NET_PAYLOAD_MAX_BYTES];
+static int interface_up;
+
+/* ------------------------------------------------------------------ the kernel's side */
+
+unsigned int stack_random(void) { return (unsigned int)optios_random(); }
+
+u32_t sys_now(void) { return (u32_t)(optios_time() / 1000000u); }
+
+static void say(uint32_t level, const char* text) { optios_log(level, (uint32_t)(uintptr_t)text, (uint32_t)strlen(text)); }
+
+/* An lwIP assertion: logged, then the run traps and is rolled back. */
+void stack_assert_failed(const char* message, const char* file, int line) {
+  char text[160];
+  size_t used = 0;
+  const char* parts[3] = {"lwIP assertion failed: ", message, " ("};
+  for (int i = 0; i < 3; i++)
+    for (const char* c = parts[i]; *c && used < sizeof text - 24; c++) text[used++] = *c;
+  for (const char* c = file; *c && used < sizeof text - 12; c++) text[used++] = *c;
+  text[used++] = ':';
+  char digits[12];
+  int count = 0;
+  for (unsigned value = (unsigned)line; count == 0 || value > 0; value /= 10) digits[count++] = (char)('0' + value % 10);
+  while (count > 0 && used < sizeof text - 2) text[used++] = digits[--count];
+  text[used++] = ')';
+  optios_log(LOG_ERROR, (uint32_t)(uintptr_t)text, (uint32_t)used);
+  __builtin_trap();
+}
+
+static err_t transmit(struct netif* netif, struct pbuf* frame) {
+  static uint8_t buffer[NET_PAYLOAD_MAX_BYTES];
+  if (frame->tot_len > sizeof buffer) return ERR_BUF;
+  uint16_t length = pbuf_copy_partial(frame, buffer, frame->tot_len, 0);
+  int64_t result = optios_net_transmit((uint32_t)(uintptr_t)buffer, length);
+  LINK_STATS_INC(link.xmit);
+  return result < 0 ? ERR_IF : ERR_OK;
+}
+
+/* Hands what arrived for a handler to the kernel; false when its queue is full (try later). */
+static int deliver(uint32_t kind, const ip_addr_t* address, uint16_t port, uint16_t local_port, uint32_t connection,
+                   struct pbuf* data) {
+  static NetDelivery header;
+  static uint8_t bytes[NET_PAYLOAD_MAX_BYTES];
+  header.kind = kind;
+  header.address = address ? lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(address))) : 0;
+  header.port = port;
+  header.localPort = local_port;
+  header.connection = connection;
+  header.flags = 0;
+  header.reserved = 0;
+  uint16_t length = data ? pbuf_copy_partial(data, bytes, data->tot_len > sizeof bytes ? sizeof bytes : data->tot_len, 0) : 0;
+  return optios_net_deliver((uint32_t)(uintptr_t)&header, (uint32_t)(uintptr_t)bytes, length) >= 0;
+}
+
+/* ------------------------------------------------------------------ UDP */
+
+static void udp_received(void* argument, struct udp_pcb* pcb, struct pbuf* datagram, const ip_addr_t* address, u16_t port) {
+  deliver(EVENT_UDP, address, port, pcb->local_port, 0, datagram); /* a full queue drops it, as UDP may */
+  pbuf_free(datagram);
+}
+
+static void udp_listen_on(uint16_t port) {
+  struct udp_pcb* pcb = udp_new();
+  if (pcb == NULL || udp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
+    say(LOG_ERROR, "net: cannot listen on a UDP port (out of UDP pcbs, or bound twice)");
+    if (pcb) udp_remove(pcb);
+    return;
+  }
+  udp_recv(pcb, udp_received, NULL);
+}
+
+/* A handler's datagram: from one of the ports it listens on (or any port, with net.send). */
+static void udp_send_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
+  struct pbuf* datagram = pbuf_alloc(PBUF_TRANSPORT, length, PBUF_RAM);
+  if (datagram == NULL) return;
+  memcpy(datagram->payload, data, length);
+  struct udp_pcb* pcb = udp_new();
+  if (pcb != NULL) {
+    ip_addr_t to;
+    ip_addr_set_ip4_u32(&to, lwip_htonl(request->address));
+    if (request->localPort == 0 || udp_bind(pcb, IP_ADDR_ANY, request->localPort) != ERR_OK) udp_bind(pcb, IP_ADDR_ANY, 0);
+    /* Bound twice on the listening port is allowed by SOF_REUSEADDR below. */
+    udp_sendto(pcb, datagram, &to, request->port);
+    udp_remove(pcb);
+  }
+  pbuf_free(datagram);
+}
+
+/* ------------------------------------------------------------------ TCP */
+
+/* Connections are numbered 1, 2, …; the number is the handle the handler writes to. */
+#define CONNECTIONS_MAX MEMP_NUM_TCP_PCB
+static struct connection {
+  struct tcp_pcb* pcb;
+  uint32_t number;
+  uint16_t local_port;
+  int closing;
+} connections[CONNECTIONS_MAX];
+static uint32_t next_connection = 1;
+
+static struct connection* connection_numbered(uint32_t number) {
+  for (int i = 0; i < CONNECTIONS_MAX; i++)
+    if (connections[i].pcb != NULL && connections[i].number == number) return &connections[i];
+  return NULL;
+}
+
+static void forget(struct connection* connection) {
+  memset(connection, 0, sizeof *connection);
+}
+
+static void tcp_failed(void* argument, err_t error) {
+  struct connection* connection = argument;
+  /* lwIP has freed the pcb already. */
+  deliver(EVENT_TCP_CLOSED, NULL, 0, connection->local_port, connection->number, NULL);
+  forget(connection);
+}
+
+static err_t tcp_received(void* argument, struct tcp_pcb* pcb, struct pbuf* data, err_t error) {
+  struct connection* connection = argument;
+  if (data == NULL) { /* the peer closed its side */
+    deliver(EVENT_TCP_CLOSED, &pcb->remote_ip, pcb->remote_port, connection->local_port, connection->number, NULL);
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_err(pcb, NULL);
+    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+    forget(connection);
+    return ERR_OK;
+  }
+  /* Data goes to the handler a queue slot at a time; a full queue makes lwIP keep it and offer it again. */
+  if (!deliver(EVENT_TCP_DATA, &pcb->remote_ip, pcb->remote_port, connection->local_port, connection->number, data)) return ERR_MEM;
+  tcp_recved(pcb, data->tot_len);
+  pbuf_free(data);
+  return ERR_OK;
+}
+
+static err_t connection_accepted(void* argument, struct tcp_pcb* pcb, err_t error) {
+  if (error != ERR_OK || pcb == NULL) return ERR_VAL;
+  struct connection* connection = NULL;
+  for (int i = 0; i < CONNECTIONS_MAX && connection == NULL; i++)
+    if (connections[i].pcb == NULL) connection = &connections[i];
+  if (connection == NULL) {
+    tcp_abort(pcb);
+    return ERR_ABRT;
+  }
+  connection->pcb = pcb;
+  connection->number = next_connection++;
+  connection->local_port = pcb->local_port;
+  if (!deliver(EVENT_TCP_OPENED, &pcb->remote_ip, pcb->remote_port, pcb->local_port, connection->number, NULL)) {
+    forget(connection);
+    tcp_abort(pcb);
+    return ERR_ABRT;
+  }
+  tcp_arg(pcb, connection);
+  tcp_recv(pcb, tcp_received);
+  tcp_err(pcb, tcp_failed);
+  tcp_nagle_disable(pcb);
+  return ERR_OK;
+}
+
+static void tcp_listen_on(uint16_t port) {
+  struct tcp_pcb* pcb = tcp_new();
+  if (pcb == NULL || tcp_bind(pcb, IP_ADDR_ANY, port) != ERR_OK) {
+    say(LOG_ERROR, "net: cannot listen on a TCP port (out of TCP pcbs, or bound twice)");
+    if (pcb) tcp_close(pcb);
+    return;
+  }
+  struct tcp_pcb* listening = tcp_listen_with_backlog(pcb, TCP_DEFAULT_LISTEN_BACKLOG);
+  if (listening == NULL) {
+    tcp_close(pcb);
+    return;
+  }
+  tcp_accept(listening, connection_accepted);
+}
+
+static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
+  struct connection* connection = connection_numbered(request->connection);
+  if (connection == NULL) return; /* closed meanwhile: what was sent to it is lost, as on any system */
+  if (length > 0) {
+    if (tcp_write(connection->pcb, data, length, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+      say(LOG_WARNING, "net: a TCP connection's send buffer is full; data dropped and the connection reset");
+      tcp_abort(connection->pcb);
+      forget(connection);
+      return;
+    }
+    tcp_output(connection->pcb);
+  }
+  if (request->kind == NET_TCP_CLOSE) {
+    static NetDelivery gone;
+    gone.kind = EVENT_TCP_CLOSED;
+    gone.connection = connection->number;
+    gone.flags = NET_DELIVERY_FORGET;
+    optios_net_deliver((uint32_t)(uintptr_t)&gone, 0, 0);
+    struct tcp_pcb* pcb = connection->pcb;
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_err(pcb, NULL);
+    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+    forget(connection);
+  }
+}
+
+/* ------------------------------------------------------------------ the interface */
+
+static err_t interface_initialize(struct netif* netif) {
+  netif->name[0] = 'e';
+  netif->name[1] = 'n';
+  netif->output = etharp_output;
+  netif->linkoutput = transmit;
+  netif->mtu = 1500;
+  netif->hwaddr_len = ETH_HWADDR_LEN;
+  netif->hwaddr[0] = config.mac0; netif->hwaddr[1] = config.mac1; netif->hwaddr[2] = config.mac2;
+  netif->hwaddr[3] = config.mac3; netif->hwaddr[4] = config.mac4; netif->hwaddr[5] = config.mac5;
+  netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+  return ERR_OK;
+}
+
+static uint32_t dhcp_state;
+
+static void address_changed(struct netif* netif) {
+  if (config.flags & NET_CONFIG_DHCP && dhcp_supplied_address(netif)) dhcp_state = NET_DHCP_BOUND;
+}
+
+static void static_address(void) {
+  ip4_addr_t address, netmask, gateway;
+  ip4_addr_set_u32(&address, lwip_htonl(config.address));
+  ip4_addr_set_u32(&netmask, config.prefix == 0 ? 0 : lwip_htonl(0xffffffffu << (32 - config.prefix)));
+  ip4_addr_set_u32(&gateway, lwip_htonl(config.gateway));
+  netif_set_addr(&interface, &address, &netmask, &gateway);
+}
+
+static void start(void) {
+  int64_t got = optios_net_config((uint32_t)(uintptr_t)&configuration, sizeof configuration);
+  if (got < (int64_t)sizeof configuration) {
+    say(LOG_ERROR, "net: the kernel gave no network configuration; the stack stays down");
+    return;
+  }
+  lwip_init();
+  memcpy(hostname, configuration.hostname, config.hostnameBytes > NET_HOSTNAME_MAX_BYTES ? NET_HOSTNAME_MAX_BYTES : config.hostnameBytes);
+  if (netif_add(&interface, IP4_ADDR_ANY4, IP4_ADDR_ANY4, IP4_ADDR_ANY4, NULL, interface_initialize, ethernet_input) == NULL) return;
+  netif_set_hostname(&interface, hostname);
+  netif_set_default(&interface);
+  netif_set_status_callback(&interface, address_changed);
+  netif_set_up(&interface);
+  if (config.dns != 0) {
+    ip_addr_t server;
+    ip_addr_set_ip4_u32(&server, lwip_htonl(config.dns));
+    dns_setserver(0, &server);
+  }
+  if (config.flags & NET_CONFIG_DHCP) {
+    dhcp_state = NET_DHCP_REQUESTING;
+    dhcp_start(&interface);
+  } else {
+    dhcp_state = NET_DHCP_STATIC;
+    static_address();
+  }
+  for (uint32_t i = 0; i < config.udpPortCount && i < NET_PORTS_MAX; i++) udp_listen_on(configuration.udpPorts[i]);
+  for (uint32_t i = 0; i < config.tcpPortCount && i < NET_PORTS_MAX; i++) tcp_listen_on(configuration.tcpPorts[i]);
+  interface_up = 1;
+}
+
+/* DHCP gave nothing within the configured time: the static address if there is one. */
+static void dhcp_deadline(void) {
+  if (dhcp_state != NET_DHCP_REQUESTING || config.dhcpTimeoutMilliseconds == 0) return;
+  if (sys_now() < config.dhcpTimeoutMilliseconds) return;
+  if (config.address != 0) {
+    dhcp_stop(&interface);
+    static_address();
+    dhcp_state = NET_DHCP_FALLBACK;
+    say(LOG_WARNING, "net: no DHCP lease came; using the static address from [network]");
+  } else {
+    dhcp_state = NET_DHCP_WAITING;
+    say(LOG_WARNING, "net: no DHCP lease yet; still asking");
+  }
+}
+
+/* ------------------------------------------------------------------ events */
+
+static void report(void) {
+  static NetState state;
+  state.address = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&interface)));
+  state.netmask = lwip_ntohl(ip4_addr_get_u32(netif_ip4_netmask(&interface)));
+  state.gateway = lwip_ntohl(ip4_addr_get_u32(netif_ip4_gw(&interface)));
+  const ip_addr_t* dns = dns_getserver(0);
+  state.dns = dns ? lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns))) : 0;
+  state.dhcp = dhcp_state;
+  uint32_t sleep = sys_timeouts_sleeptime();
+  if (dhcp_state == NET_DHCP_REQUESTING && config.dhcpTimeoutMilliseconds > sys_now()) {
+    uint32_t until = config.dhcpTimeoutMilliseconds - sys_now();
+    if (until < sleep) sleep = until;
+  }
+  state.wakeMilliseconds = sleep;
+  state.ipReceived = lwip_stats.ip.recv;
+  state.ipDropped = lwip_stats.ip.drop;
+  state.ipChecksum = lwip_stats.ip.chkerr;
+  state.ipMalformed = lwip_stats.ip.lenerr + lwip_stats.ip.err + lwip_stats.ip.proterr + lwip_stats.ip.opterr;
+  state.fragmentsDropped = lwip_stats.ip_frag.drop;
+  state.udpReceived = lwip_stats.udp.recv;
+  state.udpChecksum = lwip_stats.udp.chkerr;
+  state.udpMalformed = lwip_stats.udp.lenerr + lwip_stats.udp.err;
+  state.udpRefused = lwip_stats.udp.proterr;
+  state.tcpReceived = lwip_stats.tcp.recv;
+  state.tcpChecksum = lwip_stats.tcp.chkerr;
+  state.tcpMalformed = lwip_stats.tcp.lenerr + lwip_stats.tcp.err;
+  state.tcpRefused = lwip_stats.tcp.proterr;
+  state.icmpEchoes = lwip_stats.icmp.xmit;
+  state.arpDropped = lwip_stats.etharp.drop;
+  state.linkDropped = lwip_stats.link.drop;
+  optios_net_state((uint32_t)(uintptr_t)&state, sizeof state);
+}
+
+static void frame_arrived(uint16_t length) {
+  struct pbuf* frame = pbuf_alloc(PBUF_RAW, length, PBUF_POOL);
+  if (frame == NULL) {
+    LINK_STATS_INC(link.memerr);
+    LINK_STATS_INC(link.drop);
+    return;
+  }
+  pbuf_take(frame, payload, length);
+  LINK_STATS_INC(link.recv);
+  if (interface.input(frame, &interface) != ERR_OK) pbuf_free(frame);
+}
+
+static void request_arrived(uint16_t length) {
+  if (length < sizeof(NetRequest)) return;
+  NetRequest request;
+  memcpy(&request, payload, sizeof request);
+  const uint8_t* data = payload + sizeof request;
+  uint16_t bytes = length - sizeof request;
+  if (request.kind == NET_UDP_SEND) udp_send_request(&request, data, bytes);
+  else if (request.kind == NET_TCP_SEND || request.kind == NET_TCP_CLOSE) tcp_request(&request, data, bytes);
+}
+
+EXPORT("handle") void handle(uint32_t kind, uint32_t source, uint32_t name, uint64_t timestamp, uint32_t length) {
+  if (length > sizeof payload) length = sizeof payload;
+  if (length > 0) optios_payload((uint32_t)(uintptr_t)payload, length);
+  if (kind == EVENT_BOOT && !interface_up) start();
+  if (!interface_up) return;
+  if (kind == EVENT_FRAME) frame_arrived((uint16_t)length);
+  else if (kind == EVENT_NET_REQUEST) request_arrived((uint16_t)length);
+  sys_check_timeouts();
+  dhcp_deadline();
+  report();
+}

@@ -751,7 +751,7 @@ export const LOG_RECORD_BYTES: u32 = 56;
 }
 export const NET_CONFIG_BYTES: u32 = 40;
 
-/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (88 bytes). */
+/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (96 bytes). */
 @unmanaged export class NetState {
   /** the IPv4 address in use, 0 for none yet */
   address: u32 = 0;
@@ -777,20 +777,24 @@ export const NET_CONFIG_BYTES: u32 = 40;
   udpChecksum: u32 = 0;
   /** UDP datagrams with a bad length */
   udpMalformed: u32 = 0;
-  /** UDP datagrams to a port nobody listens on (answered ICMP port unreachable) or too long for a handler */
+  /** UDP datagrams to a port nobody listens on (answered ICMP port unreachable) */
   udpRefused: u32 = 0;
+  /** UDP datagrams dropped, all reasons (closed port, checksum, length, too long for a handler, its queue full) */
+  udpDropped: u32 = 0;
   tcpReceived: u32 = 0;
   tcpChecksum: u32 = 0;
   tcpMalformed: u32 = 0;
   /** TCP segments to a port nobody listens on (answered with a reset) */
   tcpRefused: u32 = 0;
+  /** TCP segments dropped, all reasons */
+  tcpDropped: u32 = 0;
   /** ICMP messages sent (echo replies, port unreachables) */
   icmpEchoes: u32 = 0;
   arpDropped: u32 = 0;
   /** frames the stack could not take (no buffer) or did not understand */
   linkDropped: u32 = 0;
 }
-export const NET_STATE_BYTES: u32 = 88;
+export const NET_STATE_BYTES: u32 = 96;
 
 /** net_deliver's header: what arrived for a handler (24 bytes). */
 @unmanaged export class NetDelivery {

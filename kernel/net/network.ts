@@ -193,10 +193,12 @@ function stackReport(out: Text, emit: (text: Text) => void): void {
   emit(out.clear().string("ip:   ").decimal(state.ipReceived).string(" received, ").decimal(state.ipDropped).string(" dropped (")
     .decimal(state.ipChecksum).string(" bad checksum, ").decimal(state.ipMalformed).string(" malformed, ").decimal(state.fragmentsDropped)
     .string(" fragments)"));
-  emit(out.clear().string("udp:  ").decimal(state.udpReceived).string(" received, ").decimal(state.udpChecksum).string(" bad checksum, ")
-    .decimal(state.udpMalformed).string(" malformed, ").decimal(state.udpRefused).string(" to closed ports"));
-  emit(out.clear().string("tcp:  ").decimal(state.tcpReceived).string(" received, ").decimal(state.tcpChecksum).string(" bad checksum, ")
-    .decimal(state.tcpMalformed).string(" malformed, ").decimal(state.tcpRefused).string(" refused (reset)"));
+  emit(out.clear().string("udp:  ").decimal(state.udpReceived).string(" received, ").decimal(state.udpDropped).string(" dropped (")
+    .decimal(state.udpChecksum).string(" bad checksum, ").decimal(state.udpMalformed).string(" malformed, ").decimal(state.udpRefused)
+    .string(" to closed ports)"));
+  emit(out.clear().string("tcp:  ").decimal(state.tcpReceived).string(" received, ").decimal(state.tcpDropped).string(" dropped (")
+    .decimal(state.tcpChecksum).string(" bad checksum, ").decimal(state.tcpMalformed).string(" malformed, ").decimal(state.tcpRefused)
+    .string(" refused with a reset)"));
   emit(out.clear().string("icmp: ").decimal(state.icmpEchoes).string(" sent (echo replies, unreachables)"));
 }
 

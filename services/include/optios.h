@@ -192,7 +192,7 @@ typedef struct {
 } NetConfig;
 _Static_assert(sizeof(NetConfig) == 40, "NetConfig");
 
-/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (88 bytes). */
+/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (96 bytes). */
 typedef struct {
   uint32_t address; /* the IPv4 address in use, 0 for none yet */
   uint32_t netmask;
@@ -208,16 +208,18 @@ typedef struct {
   uint32_t udpReceived;
   uint32_t udpChecksum; /* UDP datagrams with a bad checksum */
   uint32_t udpMalformed; /* UDP datagrams with a bad length */
-  uint32_t udpRefused; /* UDP datagrams to a port nobody listens on (answered ICMP port unreachable) or too long for a handler */
+  uint32_t udpRefused; /* UDP datagrams to a port nobody listens on (answered ICMP port unreachable) */
+  uint32_t udpDropped; /* UDP datagrams dropped, all reasons (closed port, checksum, length, too long for a handler, its queue full) */
   uint32_t tcpReceived;
   uint32_t tcpChecksum;
   uint32_t tcpMalformed;
   uint32_t tcpRefused; /* TCP segments to a port nobody listens on (answered with a reset) */
+  uint32_t tcpDropped; /* TCP segments dropped, all reasons */
   uint32_t icmpEchoes; /* ICMP messages sent (echo replies, port unreachables) */
   uint32_t arpDropped;
   uint32_t linkDropped; /* frames the stack could not take (no buffer) or did not understand */
 } NetState;
-_Static_assert(sizeof(NetState) == 88, "NetState");
+_Static_assert(sizeof(NetState) == 96, "NetState");
 
 /* net_deliver's header: what arrived for a handler (24 bytes). */
 typedef struct {

@@ -104,8 +104,18 @@ static int deliver(uint32_t kind, const ip_addr_t* address, uint16_t port, uint1
 /* ------------------------------------------------------------------ UDP */
 
 static void udp_received(void* argument, struct udp_pcb* pcb, struct pbuf* datagram, const ip_addr_t* address, u16_t port) {
-  deliver(EVENT_UDP, address, port, pcb->local_port, 0, datagram); /* a full queue drops it, as UDP may */
+  /* Too long for a handler's event, or its queue is full: dropped and counted, as UDP may. */
+  if (datagram->tot_len > NET_DATA_MAX_BYTES || !deliver(EVENT_UDP, address, port, pcb->local_port, 0, datagram)) UDP_STATS_INC(udp.drop);
   pbuf_free(datagram);
+}
+
+/* The pcbs listening on the declared UDP ports: a handler's datagrams from such a port go out through it. */
+static struct udp_pcb* listening_udp[NET_PORTS_MAX];
+
+static struct udp_pcb* udp_listener(uint16_t port) {
+  for (int i = 0; i < NET_PORTS_MAX; i++)
+    if (listening_udp[i] != NULL && listening_udp[i]->local_port == port) return listening_udp[i];
+  return NULL;
 }
 
 static void udp_listen_on(uint16_t port) {
@@ -116,21 +126,28 @@ static void udp_listen_on(uint16_t port) {
     return;
   }
   udp_recv(pcb, udp_received, NULL);
+  for (int i = 0; i < NET_PORTS_MAX; i++)
+    if (listening_udp[i] == NULL) {
+      listening_udp[i] = pcb;
+      break;
+    }
 }
 
-/* A handler's datagram: from one of the ports it listens on (or any port, with net.send). */
+/* A handler's datagram: from one of the ports handlers listen on (through its pcb), or from a free port (net.send). */
 static void udp_send_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
   struct pbuf* datagram = pbuf_alloc(PBUF_TRANSPORT, length, PBUF_RAM);
   if (datagram == NULL) return;
   memcpy(datagram->payload, data, length);
-  struct udp_pcb* pcb = udp_new();
-  if (pcb != NULL) {
-    ip_addr_t to;
-    ip_addr_set_ip4_u32(&to, lwip_htonl(request->address));
-    if (request->localPort == 0 || udp_bind(pcb, IP_ADDR_ANY, request->localPort) != ERR_OK) udp_bind(pcb, IP_ADDR_ANY, 0);
-    /* Bound twice on the listening port is allowed by SOF_REUSEADDR below. */
-    udp_sendto(pcb, datagram, &to, request->port);
-    udp_remove(pcb);
+  ip_addr_t to;
+  ip_addr_set_ip4_u32(&to, lwip_htonl(request->address));
+  struct udp_pcb* listener = request->localPort != 0 ? udp_listener(request->localPort) : NULL;
+  if (listener != NULL) udp_sendto(listener, datagram, &to, request->port);
+  else {
+    struct udp_pcb* pcb = udp_new();
+    if (pcb != NULL) {
+      if (udp_bind(pcb, IP_ADDR_ANY, request->localPort) == ERR_OK || udp_bind(pcb, IP_ADDR_ANY, 0) == ERR_OK) udp_sendto(pcb, datagram, &to, request->port);
+      udp_remove(pcb);
+    }
   }
   pbuf_free(datagram);
 }
@@ -265,8 +282,49 @@ static err_t interface_initialize(struct netif* netif) {
 
 static uint32_t dhcp_state;
 
+/* A line of text built up in place: the stack's log lines. */
+static char text[160];
+static size_t text_used;
+
+static void text_add(const char* part) {
+  while (*part && text_used < sizeof text) text[text_used++] = *part++;
+}
+
+static void text_number(uint32_t value) {
+  char digits[10];
+  int count = 0;
+  do digits[count++] = (char)('0' + value % 10); while ((value /= 10) > 0);
+  while (count > 0 && text_used < sizeof text) text[text_used++] = digits[--count];
+}
+
+static void text_address(const ip4_addr_t* address) {
+  uint32_t value = lwip_ntohl(ip4_addr_get_u32(address));
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    text_number((value >> shift) & 0xff);
+    if (shift > 0) text_add(".");
+  }
+}
+
+/* "net: eth0: 10.0.2.15/24 (DHCP), gateway 10.0.2.2": said once an address is in use. */
+static void say_address(const char* how) {
+  text_used = 0;
+  text_add("net: eth0: ");
+  text_address(netif_ip4_addr(&interface));
+  text_add("/");
+  text_number((uint32_t)__builtin_popcount(ip4_addr_get_u32(netif_ip4_netmask(&interface))));
+  text_add(how);
+  if (!ip4_addr_isany(netif_ip4_gw(&interface))) {
+    text_add(", gateway ");
+    text_address(netif_ip4_gw(&interface));
+  }
+  optios_log(LOG_INFO, (uint32_t)(uintptr_t)text, (uint32_t)text_used);
+}
+
 static void address_changed(struct netif* netif) {
-  if (config.flags & NET_CONFIG_DHCP && dhcp_supplied_address(netif)) dhcp_state = NET_DHCP_BOUND;
+  if (config.flags & NET_CONFIG_DHCP && dhcp_supplied_address(netif) && dhcp_state != NET_DHCP_BOUND) {
+    dhcp_state = NET_DHCP_BOUND;
+    say_address(" (DHCP)");
+  }
 }
 
 static void static_address(void) {
@@ -301,6 +359,7 @@ static void start(void) {
   } else {
     dhcp_state = NET_DHCP_STATIC;
     static_address();
+    say_address(" (static)");
   }
   for (uint32_t i = 0; i < config.udpPortCount && i < NET_PORTS_MAX; i++) udp_listen_on(configuration.udpPorts[i]);
   for (uint32_t i = 0; i < config.tcpPortCount && i < NET_PORTS_MAX; i++) tcp_listen_on(configuration.tcpPorts[i]);
@@ -316,6 +375,7 @@ static void dhcp_deadline(void) {
     static_address();
     dhcp_state = NET_DHCP_FALLBACK;
     say(LOG_WARNING, "net: no DHCP lease came; using the static address from [network]");
+    say_address(" (static)");
   } else {
     dhcp_state = NET_DHCP_WAITING;
     say(LOG_WARNING, "net: no DHCP lease yet; still asking");
@@ -347,10 +407,12 @@ static void report(void) {
   state.udpChecksum = lwip_stats.udp.chkerr;
   state.udpMalformed = lwip_stats.udp.lenerr + lwip_stats.udp.err;
   state.udpRefused = lwip_stats.udp.proterr;
+  state.udpDropped = lwip_stats.udp.drop;
   state.tcpReceived = lwip_stats.tcp.recv;
   state.tcpChecksum = lwip_stats.tcp.chkerr;
   state.tcpMalformed = lwip_stats.tcp.lenerr + lwip_stats.tcp.err;
   state.tcpRefused = lwip_stats.tcp.proterr;
+  state.tcpDropped = lwip_stats.tcp.drop;
   state.icmpEchoes = lwip_stats.icmp.xmit;
   state.arpDropped = lwip_stats.etharp.drop;
   state.linkDropped = lwip_stats.link.drop;

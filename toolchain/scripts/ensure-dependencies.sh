@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 # kind  name                                         Debian package
 # (g++, make and python3 are for npm ci: better-sqlite3 compiles from source with node-gyp;
-# apt-get to libc6-dev are for make bench's Linux comparison guest: toolchain/src/bench/linux_guest.ts.)
+# apt-get to libc6-dev are for make bench's Linux comparison guest: toolchain/src/bench/linux_guest.ts;
+# clang-14, lld-14 and wasi-libc compile the network stack, lwIP, to wasm32: services/network/.)
 requirements=(
   "command wasm2c                                    wabt"
   "command wat2wasm                                  wabt"
@@ -37,6 +38,9 @@ requirements=(
   "command tar                                       tar"
   "command xz                                        xz-utils"
   "file    /usr/lib/x86_64-linux-gnu/libc.a          libc6-dev"
+  "command clang-14                                  clang-14"
+  "command wasm-ld-14                                lld-14"
+  "file    /usr/lib/wasm32-wasi/libc.a               wasi-libc"
 )
 
 missing_packages=()
@@ -83,3 +87,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ "$(cat "$installed_sum_file" 2>
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_sum" > "$installed_sum_file"
 fi
+
+# Sources the build compiles that come from a package registry rather than an installed
+# package: lwIP (Debian's source package, pinned and checked; toolchain/src/build/lwip.ts).
+node toolchain/bin/optios.js deps

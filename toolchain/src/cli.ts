@@ -7,10 +7,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build/pipeline.ts";
 import { BuildError, quoteCommand } from "./build/process.ts";
+import { ensureLwipSource } from "./build/lwip.ts";
 import { checkTools, guiRequirements, runRequirements, uefiRequirements } from "./build/tools.ts";
 import { storeCommands } from "./commands/index.ts";
-import { defaultKernelArguments, loadProject, paths, type Project } from "./project.ts";
-import { defaultMemory, prepareUefiVariables, qemuArguments, runHints, type QemuOptions } from "./qemu.ts";
+import { defaultKernelArguments, loadProject, paths, toolchainRepository, type Project } from "./project.ts";
+import { defaultForwards, defaultMemory, prepareUefiVariables, qemuArguments, runHints, userNetwork, type QemuOptions } from "./qemu.ts";
 import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "./deploy.ts";
 import { createDataDisk, DEFAULT_DATA_DISK_BYTES, runDataDiskPath } from "./disk.ts";
 import { projectSystem } from "./build/handlers.ts";
@@ -72,9 +73,12 @@ options:
   --memory SIZE      guest memory, e.g. 64M (default: ${defaultMemory})
   --usb              boot the ISO as a raw disk, like a USB stick, instead of a CD
   --pvh              boot build/kernel.elf directly through its PVH note (no firmware, no GRUB)
-  --append TEXT      kernel command line for --pvh (default: "${defaultKernelArguments}")${commonHelp}`,
+  --append TEXT      kernel command line for --pvh (default: "${defaultKernelArguments}")
+  --forward SPEC     forward a port from 127.0.0.1 to the guest: tcp:HOST-GUEST or udp:HOST-GUEST, repeatable
+                     (default: tcp:8080-80 and udp:7777-7, the status page and UDP echo; "none" for none)${commonHelp}`,
     options: {
       ...commonOptions,
+      forward: { type: "string", multiple: true },
       uefi: { type: "boolean" },
       gui: { type: "boolean" },
       accel: { type: "string" },
@@ -92,6 +96,20 @@ options:
       ]);
       const project = await buildProject(values);
       return await runQemu(project, options);
+    },
+  },
+  deps: {
+    summary: "fetch the sources the build compiles from Debian (lwIP), pinned and checked; make deps runs it",
+    usage: `usage: optios deps
+
+Fetches what the build needs from a package registry that is not installed on the machine:
+lwIP's source (Debian's source package lwip, pinned, its sha256 checked) into build/deps/.
+Quiet when it is there already. See docs/dependencies.md.${commonHelp}`,
+    options: { ...commonOptions },
+    async run(values) {
+      const root = resolve(typeof values.root === "string" ? values.root : toolchainRepository);
+      await ensureLwipSource(root, (line) => console.log(`  ${line}`));
+      return 0;
     },
   },
   deploy: {
@@ -219,11 +237,28 @@ function qemuOptions(values: OptionValues): QemuOptions {
     reboot: true, // the shell's `reboot` reboots; Ctrl-A X quits
     deploySocket: deploySocketPath, // COM2: `optios deploy` (a system without [system] deploy = true ignores it)
     dataDisk: runDataDiskPath, // made on first use (runQemu)
+    forwards: parseForwards(values.forward as string[] | undefined),
     accel,
     memory: values.memory as string | undefined,
   };
   qemuArguments(options); // Rejects a malformed --memory now rather than after the build.
   return options;
+}
+
+/** --forward tcp:8080-80 … (default: the status page and UDP echo); "none" for none. */
+function parseForwards(specs: string[] | undefined): NonNullable<QemuOptions["forwards"]> {
+  if (specs === undefined) return defaultForwards;
+  const forwards: NonNullable<QemuOptions["forwards"]> = { tcp: [], udp: [] };
+  for (const spec of specs) {
+    if (spec === "none") continue;
+    const match = /^(tcp|udp):(\d{1,5})-(\d{1,5})$/.exec(spec);
+    const ports = match ? [Number(match[2]), Number(match[3])] : [];
+    if (!match || ports.some((port) => port < 1 || port > 65535)) {
+      throw new Error(`--forward: expected tcp:HOST-GUEST or udp:HOST-GUEST with ports from 1 to 65535 (tcp:8080-80), got "${spec}"`);
+    }
+    forwards[match[1] as "tcp" | "udp"].push([ports[0], ports[1]]);
+  }
+  return forwards;
 }
 
 async function runQemu(project: Project, options: QemuOptions): Promise<number> {
@@ -232,7 +267,7 @@ async function runQemu(project: Project, options: QemuOptions): Promise<number> 
     createDataDisk(resolve(project.root, options.dataDisk), DEFAULT_DATA_DISK_BYTES);
     console.log(`  disk     made ${options.dataDisk} (${DEFAULT_DATA_DISK_BYTES / 1024 / 1024} MiB), the data disk`);
   }
-  const command = ["qemu-system-x86_64", ...qemuArguments(options)];
+  const command = ["qemu-system-x86_64", ...qemuArguments({ ...options, nic: options.nic ?? userNetwork(options.forwards ?? defaultForwards) })];
   console.log(`  qemu     ${quoteCommand(command)}`);
   for (const hint of runHints(options, menuEntries(project.root))) console.log(`  ${hint}`);
   return await runInteractive(command, project.root);

@@ -43,6 +43,20 @@ export interface QemuOptions {
   nic?: string;
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
   deploySocket?: string;
+  /** `optios run`'s forwards from 127.0.0.1 to the guest (with QEMU's user network): host port → guest port. */
+  forwards?: { tcp: Array<[number, number]>; udp: Array<[number, number]> };
+}
+
+/** `make run`'s default forwards: the status page and UDP echo of the default system (docs/network.md). */
+export const defaultForwards = { tcp: [[8080, 80]] as Array<[number, number]>, udp: [[7777, 7]] as Array<[number, number]> };
+
+/** QEMU's user network with a virtio-net card, and each forward from 127.0.0.1 only. */
+export function userNetwork(forwards: NonNullable<QemuOptions["forwards"]>, model = "virtio-net-pci"): string {
+  const rules = [
+    ...forwards.tcp.map(([host, guest]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`),
+    ...forwards.udp.map(([host, guest]) => `hostfwd=udp:127.0.0.1:${host}-:${guest}`),
+  ];
+  return ["user", `model=${model}`, ...rules].join(",");
 }
 
 export const defaultMemory = "128M";
@@ -109,6 +123,14 @@ export function runHints(options: QemuOptions, menuEntries: number): string[] {
   if (options.dataDisk !== undefined) hints.push(`disk     ${options.dataDisk} is the data disk (virtio-blk): the shell's df shows it`);
   if (options.deploySocket !== undefined) {
     hints.push(`deploy   optios deploy NAME… sends new handler versions to this machine over ${options.deploySocket} (docs/upgrade.md)`);
+  }
+  if (options.forwards !== undefined) {
+    for (const [host, guest] of options.forwards.tcp) {
+      hints.push(`network  tcp 127.0.0.1:${host} → the guest's port ${guest}${guest === 80 ? ` (the status page: curl http://127.0.0.1:${host}/)` : ""}`);
+    }
+    for (const [host, guest] of options.forwards.udp) {
+      hints.push(`network  udp 127.0.0.1:${host} → the guest's port ${guest}${guest === 7 ? " (UDP echo)" : ""}`);
+    }
   }
   if (options.kernel) return hints; // PVH: no firmware, no GRUB
   if (menuEntries > 1) {

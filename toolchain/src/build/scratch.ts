@@ -13,7 +13,8 @@ import { paths, toolchainRepository } from "../project.ts";
 
 // node_modules too: commands name node_modules/.bin/asc relative to the root, so the stamps
 // copied from build/ match and the kernel and modules are not compiled again.
-const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "tests", "toolchain", "node_modules", "asconfig.json", "package.json"];
+const SOURCES = ["interface", "kernel", "boot", "iso", "handlers", "programs", "services", "systems", "tests", "toolchain", "node_modules", "asconfig.json",
+  "package.json"];
 
 export interface ScratchBuild {
   root: string;

@@ -15,6 +15,7 @@ export type CallImplementation = (module: HarnessModule, ...values: CallArgument
 
 const LOG_MAX_BYTES = limit("LOG_MAX_BYTES");
 const PAYLOAD_MAX_BYTES = limit("PAYLOAD_MAX_BYTES");
+const NET_DATA_MAX_BYTES = limit("NET_DATA_MAX_BYTES");
 const EMITS_PER_RUN_MAX = limit("EMITS_PER_RUN_MAX");
 const TRANSFER_MAX_BYTES = limit("TRANSFER_MAX_BYTES");
 const PATH_MAX_BYTES = limit("PATH_MAX_BYTES");
@@ -105,6 +106,38 @@ export const implementations: Record<string, CallImplementation> = {
     if (record === null) return errorCode("NOT_FOUND");
     return module.copyOut(destination, record) ? 0n : errorCode("BAD_ADDRESS");
   },
+  handler_name(module, index, destination, capacity) {
+    const name = module.world.handlerNameAt(n(index));
+    if (name === null) return errorCode("NOT_FOUND");
+    const bytes = new TextEncoder().encode(name);
+    return module.copyOut(destination, bytes.subarray(0, n(capacity))) ? BigInt(bytes.length) : errorCode("BAD_ADDRESS");
+  },
+  // The network: a handler's sends are kept with its run's emits (handler.emitted: "udp:a.b.c.d:port",
+  // "tcp:N", "close:N") and withdrawn if it traps. The harness has no network card or stack.
+  udp_send(module, address, port, localPort, data, length) {
+    if (n(port) === 0 || n(port) > 65535 || n(localPort) > 65535) return errorCode("BAD_ARGUMENT");
+    if (n(length) > NET_DATA_MAX_BYTES) return errorCode("TOO_LONG");
+    const bytes = module.copyIn(data, length);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    const a = n(address) >>> 0;
+    module.queueSend(`udp:${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}:${n(port)}`, bytes);
+    return 0n;
+  },
+  tcp_send(module, connection, data, length) {
+    if (n(length) > NET_DATA_MAX_BYTES) return errorCode("TOO_LONG");
+    const bytes = module.copyIn(data, length);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    module.queueSend(`tcp:${n(connection)}`, bytes);
+    return 0n;
+  },
+  tcp_close(module, connection) {
+    module.queueSend(`close:${n(connection)}`, new Uint8Array(0));
+    return 0n;
+  },
+  net_config: () => errorCode("NO_NETWORK"),
+  net_transmit: () => errorCode("NO_NETWORK"),
+  net_deliver: () => errorCode("NO_NETWORK"),
+  net_state: () => errorCode("NO_NETWORK"),
   abort(module, message, file, line, column) {
     const said = module.readString(n(message)) || "abort()";
     module.failure = `${said} at ${module.readString(n(file))}:${n(line)}:${n(column)}`;

@@ -93,6 +93,40 @@ export class HandlerHarness extends HarnessModule {
     return this.run(constant("EVENT_MESSAGE"), 0, sender, bytes);
   }
 
+  /**
+   * Delivers a UDP datagram to the handler's `localPort` (declared with udp = [...]) from
+   * `from` ("10.0.2.2:5000"), as the network stack does. Its replies are in `emitted` as
+   * "udp:<address>:<port>" entries, withdrawn if the run traps.
+   */
+  udp(localPort: number, from: string, payload: string | Uint8Array): RunResult {
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    if (bytes.length > limit("NET_DATA_MAX_BYTES")) throw new Error(`harness: a datagram is at most ${limit("NET_DATA_MAX_BYTES")} bytes`);
+    const { address, port } = parseEndpoint(from);
+    return this.run(constant("EVENT_UDP"), ((port << 16) | localPort) >>> 0, "udp", bytes, address);
+  }
+
+  /**
+   * A TCP connection `connection` accepted on `localPort` from `from` (EVENT_TCP_OPENED), then
+   * data on it and its close; what the handler writes is in `emitted` as "tcp:<connection>"
+   * entries, and its close as "close:<connection>".
+   */
+  tcpOpened(connection: number, localPort: number, from: string): RunResult {
+    this.connections.set(connection, localPort);
+    return this.run(constant("EVENT_TCP_OPENED"), connection, "tcp", new Uint8Array(0), parseEndpoint(from).address);
+  }
+
+  tcpData(connection: number, payload: string | Uint8Array): RunResult {
+    const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+    if (bytes.length > limit("NET_DATA_MAX_BYTES")) throw new Error(`harness: TCP data comes at most ${limit("NET_DATA_MAX_BYTES")} bytes at a time`);
+    return this.run(constant("EVENT_TCP_DATA"), connection, "tcp", bytes);
+  }
+
+  tcpClosed(connection: number): RunResult {
+    const result = this.run(constant("EVENT_TCP_CLOSED"), connection, "tcp", new Uint8Array(0));
+    this.connections.delete(connection);
+    return result;
+  }
+
   /** Runs the handler for its timer `number` (every/after), as the kernel's timer does. */
   timer(number = 0): RunResult {
     return this.run(constant("EVENT_TIMER"), number, "timer", new Uint8Array(0));
@@ -128,15 +162,15 @@ export class HandlerHarness extends HarnessModule {
   }
 
   /** One run for an event: `name` is an app event's, or "timer" or "boot" (what event_name gives). */
-  private run(kind: number, source: number, name: string, payload: Uint8Array): RunResult {
+  private run(kind: number, source: number, name: string, payload: Uint8Array, number?: number): RunResult {
     const before = this.snapshot();
     const firstLog = this.logs.length;
     this.runEmits = 0;
     this.runEmitted = [];
     this.currentPayload = payload;
     this.currentEventName = name;
-    const nameNumber = kind === constant("EVENT_APP") || kind === constant("EVENT_MESSAGE") || kind === constant("EVENT_CALL")
-      ? eventNumber(name) : 0;
+    const nameNumber = number ?? (kind === constant("EVENT_APP") || kind === constant("EVENT_MESSAGE") || kind === constant("EVENT_CALL")
+      ? eventNumber(name) : 0);
     this.failure = "";
     let trap: Trap | null = null;
     this.inRun = true;
@@ -175,4 +209,14 @@ function dirtyPages(before: Uint8Array, after: Uint8Array): number {
     if (then.length === now.length ? Buffer.compare(then, now) !== 0 : now.some((byte) => byte !== 0)) dirty++;
   }
   return dirty;
+}
+
+/** "10.0.2.2:5000" → the address as the kernel numbers it, and the port. */
+function parseEndpoint(text: string): { address: number; port: number } {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(text);
+  if (!match || match.slice(1, 5).some((part) => Number(part) > 255) || Number(match[5]) > 65535) {
+    throw new Error(`harness: "${text}": expected an IPv4 address and port, such as "10.0.2.2:5000"`);
+  }
+  const address = match.slice(1, 5).reduce((value, part) => value * 256 + Number(part), 0);
+  return { address: address | 0, port: Number(match[5]) };
 }

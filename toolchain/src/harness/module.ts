@@ -170,12 +170,14 @@ export abstract class HarnessModule {
   /** kernel/gate/gate.ts's gateCall: the caller's kind, its grant, then the call. */
   private gate(call: CallDeclaration, values: CallArguments): bigint {
     if (call.caller !== "both" && call.caller !== this.kind) return errorCode("WRONG_CALLER");
-    if (call.capability !== null) {
-      const argument = this.capabilityArgument(call.capability, values);
+    // A datagram from any free port (local port 0) is net.send's, not net.udp's (as in the kernel).
+    const capability = call.name === "udp_send" && Number(values[2]) === 0 ? "net.send" : call.capability;
+    if (capability !== null) {
+      const argument = this.capabilityArgument(call.name, capability, values);
       if (typeof argument === "bigint") return argument;
-      if (!this.granted(call.capability, argument)) {
-        const declared = capabilityNamed(call.capability)!;
-        this.refusals.push(`gate: refused ${this.name}'s call ${call.name}: it needs the capability ${call.capability}` +
+      if (!this.granted(capability, argument)) {
+        const declared = capabilityNamed(capability)!;
+        this.refusals.push(`gate: refused ${this.name}'s call ${call.name}: it needs the capability ${capability}` +
           `${declared.argument !== null ? `:${argument}` : ""}`);
         return errorCode("NOT_GRANTED");
       }
@@ -184,11 +186,17 @@ export abstract class HarnessModule {
   }
 
   /** The argument a grant must match: a name the call's first two arguments give, or one the call implies. */
-  private capabilityArgument(capability: string, values: CallArguments): string | bigint {
+  private capabilityArgument(callName: string, capability: string, values: CallArguments): string | bigint {
     const declared = capabilityNamed(capability)!;
     if (declared.argument === null) return "";
     if (capability === "report") return reportTopics[Number(values[0]) - 1] ?? "";
     if (capability === "files") return "read";
+    if (capability === "net.udp") return String(Number(values[2])); // udp_send's local port
+    if (capability === "net.tcp") {                                  // the port the connection came in on
+      const port = this.connections.get(Number(values[0]));
+      return port === undefined ? errorCode("NOT_FOUND") : String(port);
+    }
+    if (callName === "handler_name") return this.world.handlerNameAt(Number(values[0])) ?? "";
     if (BigInt(values[1]) > BigInt(EVENT_NAME_MAX_BYTES)) return errorCode("TOO_LONG");
     const bytes = this.copyIn(values[0], values[1]);
     return bytes === null ? errorCode("BAD_ADDRESS") : new TextDecoder().decode(bytes);
@@ -248,6 +256,14 @@ export abstract class HarnessModule {
   /** A message posted to handler `name`: kept with the run's emits, as `post:<name>`, and withdrawn with them. */
   queueMessage(name: string, payload: Uint8Array): void {
     this.runEmitted.push({ name: `post:${name}`, payload });
+  }
+
+  /** TCP connections this handler was given (EVENT_TCP_OPENED): number → the local port. */
+  readonly connections = new Map<number, number>();
+
+  /** A send for the network (udp:…, tcp:…, close:…): kept with the run's emits, and withdrawn with them. */
+  queueSend(name: string, payload: Uint8Array): void {
+    this.runEmitted.push({ name, payload });
   }
 
   /** Console output (programs); handlers cannot reach it (ERROR_WRONG_CALLER first). */

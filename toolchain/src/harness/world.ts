@@ -181,6 +181,12 @@ export class World {
     return this.handlers === null || this.handlers.has(name);
   }
 
+  /** The index-th handler's name, in name order (the kernel's is its load order), or null past the last; with no handlers given, none. */
+  handlerNameAt(index: number): string | null {
+    const names = this.handlers === null ? [] : [...this.handlers.keys()].sort();
+    return names[index] ?? null;
+  }
+
   statusOf(name: string, caller: { name: string }): Uint8Array | null {
     if (name === caller.name && this.ownStatus) return this.ownStatus(name);
     if (!this.knowsHandler(name)) return null;

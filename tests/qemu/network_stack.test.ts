@@ -1,0 +1,178 @@
+// The network stack in QEMU (docs/network.md): lwIP as the handler net, DHCP from QEMU's user
+// network, UDP echo and the status page reached from the host through forwards on 127.0.0.1,
+// a handler that traps after its reply sending nothing, closed ports refused and counted —
+// for virtio-net and e1000 alike — and two machines on one socket wire talking to each other.
+// Traffic stays on 127.0.0.1 and inside QEMU's user network.
+import { createSocket } from "node:dgram";
+import { connect as tcpConnect, createServer } from "node:net";
+import { get } from "node:http";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { userNetwork } from "../../toolchain/src/qemu.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
+
+/** A port on 127.0.0.1 that nothing uses now (TCP and UDP both). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Sends `text` to 127.0.0.1:`port` over UDP; the answer's text, or null after `waitMilliseconds`. */
+async function udpAsk(port: number, text: string, waitMilliseconds = 2000): Promise<string | null> {
+  const socket = createSocket("udp4");
+  try {
+    return await new Promise<string | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), waitMilliseconds);
+      socket.on("message", (message) => {
+        clearTimeout(timer);
+        resolve(message.toString());
+      });
+      socket.on("error", () => {
+        clearTimeout(timer);
+        resolve(null);
+      });
+      socket.send(Buffer.from(text), port, "127.0.0.1");
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/** UDP asks until one is answered (the stack may still be getting its lease). */
+async function udpAskUntilAnswered(port: number, text: string, deadline: number): Promise<string | null> {
+  while (Date.now() < deadline) {
+    const answer = await udpAsk(port, text, 1000);
+    if (answer !== null) return answer;
+  }
+  return null;
+}
+
+/** GET http://127.0.0.1:port/path: status and body. */
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get({ host: "127.0.0.1", port, path, timeout: 10_000, agent: false }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", reject);
+  });
+}
+
+/** Whether a TCP connection to 127.0.0.1:port is answered and then closed by the guest without data (a reset through QEMU's forward). */
+function tcpRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: "127.0.0.1", port });
+    let data = false;
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.on("data", () => (data = true));
+    socket.on("error", () => resolve(true));
+    socket.on("close", () => resolve(!data));
+  });
+}
+
+let scratch: ScratchBuild | undefined;
+beforeAll(async () => {
+  scratch = await buildSystemInScratch("tests/qemu/systems/network.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+}, BUILD_TIMEOUT_MILLISECONDS);
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (model) => {
+  let machine: Machine;
+  const ports = { echo: 0, breaker: 0, closedUdp: 0, http: 0, closedTcp: 0 };
+
+  beforeAll(async () => {
+    for (const key of Object.keys(ports) as Array<keyof typeof ports>) ports[key] = await freePort();
+    const nic = userNetwork({
+      tcp: [[ports.http, 80], [ports.closedTcp, 81]],
+      udp: [[ports.echo, 7], [ports.breaker, 9], [ports.closedUdp, 19]],
+    }, model);
+    machine = startMachine({ iso: scratch!.iso, memory: "128M", nic });
+    await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+  }, BOOT_TIMEOUT_MILLISECONDS);
+
+  afterAll(() => machine?.kill());
+
+  test("the stack gets a DHCP lease and says so", async () => {
+    await machine.waitFor(/net: eth0: 10\.0\.2\.15\/24 \(DHCP\), gateway 10\.0\.2\.2/, 30_000);
+    const report = await shellCommand(machine, "net");
+    expect(report).toMatch(/^eth0: 10\.0\.2\.15\/24 \(DHCP\), gateway 10\.0\.2\.2, dns 10\.0\.2\.3$/m);
+  }, 40_000);
+
+  test("UDP echo answers from the host, through the forward on 127.0.0.1", async () => {
+    expect(await udpAskUntilAnswered(ports.echo, "hello, optios", Date.now() + 20_000)).toBe("hello, optios");
+    expect(await udpAsk(ports.echo, "x".repeat(1400))).toBe("x".repeat(1400));
+  }, 30_000);
+
+  test("GET / on the status page is every handler's status as JSON", async () => {
+    const { status, body } = await httpGet(ports.http, "/");
+    expect(status).toBe(200);
+    const page = JSON.parse(body) as { handlers: Array<{ name: string; runs: number; failures: number; lastTrap: string | null; stateBytes: number }> };
+    const names = page.handlers.map((handler) => handler.name);
+    expect(names).toEqual(expect.arrayContaining(["echo", "net", "status_page", "breaker"]));
+    const echo = page.handlers.find((handler) => handler.name === "echo")!;
+    expect(echo.runs).toBeGreaterThanOrEqual(2); // the two datagrams above
+    expect(echo.stateBytes).toBeGreaterThan(0);
+    expect((await httpGet(ports.http, "/nothing")).status).toBe(404);
+  }, 30_000);
+
+  test("a handler that traps after its reply sends nothing; the next request is answered", async () => {
+    expect(await udpAskUntilAnswered(ports.breaker, "first", Date.now() + 10_000)).toBe("ok:first");
+    expect(await udpAsk(ports.breaker, "trap", 3000)).toBeNull();
+    await machine.waitFor(/breaker traps after its reply, on purpose/, 10_000);
+    // The failed run's datagram is retried (and fails again) under back-off before the next one is served.
+    expect(await udpAskUntilAnswered(ports.breaker, "after", Date.now() + 25_000)).toBe("ok:after");
+  }, 60_000);
+
+  test("ports nobody declared are refused and counted", async () => {
+    expect(await udpAsk(ports.closedUdp, "anyone?", 1500)).toBeNull();
+    expect(await tcpRefused(ports.closedTcp)).toBe(true);
+    const deadline = Date.now() + 10_000;
+    let report = "";
+    while (Date.now() < deadline) {
+      report = await shellCommand(machine, "net");
+      if (/to closed ports\)/.test(report) && !/ 0 to closed ports/.test(report) && !/ 0 refused with a reset/.test(report)) break;
+    }
+    expect(report).toMatch(/^udp: .* [1-9]\d* to closed ports\)$/m);
+    expect(report).toMatch(/^tcp: .* [1-9]\d* refused with a reset\)$/m);
+    expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
+  }, 60_000);
+});
+
+describe("two machines on one wire", () => {
+  let alpha: ScratchBuild | undefined;
+  let bravo: ScratchBuild | undefined;
+  beforeAll(async () => {
+    [alpha, bravo] = await Promise.all([
+      buildSystemInScratch("tests/qemu/systems/network_a.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS),
+      buildSystemInScratch("tests/qemu/systems/network_b.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS),
+    ]);
+  }, BUILD_TIMEOUT_MILLISECONDS);
+  afterAll(() => {
+    alpha?.remove();
+    bravo?.remove();
+  });
+
+  test("a handler on one sends, the echo on the other answers, and the answer comes back", async () => {
+    const port = await freePort();
+    const listening = startMachine({ iso: bravo!.iso, memory: "128M", nic: `socket,listen=127.0.0.1:${port},model=virtio-net-pci,mac=52:54:00:00:09:02` });
+    try {
+      await listening.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+      const connecting = startMachine({ iso: alpha!.iso, memory: "128M", nic: `socket,connect=127.0.0.1:${port},model=virtio-net-pci,mac=52:54:00:00:09:01` });
+      await connecting.waitFor(/net: eth0: 10\.0\.9\.1\/24 \(static\)/, BOOT_TIMEOUT_MILLISECONDS);
+      await connecting.waitFor(/pinger: 10\.0\.9\.2:7 answered 'ping \d+'/, 30_000);
+      expect(listening.output).toMatch(/net: eth0: 10\.0\.9\.2\/24 \(static\)/);
+    } finally {
+      await stopAllMachines();
+    }
+  }, 2 * BOOT_TIMEOUT_MILLISECONDS + 40_000);
+});

@@ -290,6 +290,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "NET_DELIVERY_FORGET", value: 1, summary: "NetDelivery.flags: the connection is gone at the handler's own request; no event" },
   { name: "NET_UDP_SEND", value: 1, summary: "NetRequest.kind: send a UDP datagram" },
   { name: "NET_TCP_SEND", value: 2, summary: "NetRequest.kind: write to a TCP connection" },
+  { name: "NET_TCP_ABORT", value: 4, summary: "NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed)" },
   { name: "NET_TCP_CLOSE", value: 3, summary: "NetRequest.kind: write what follows (if anything), then close a TCP connection" },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),
   { name: "POWER_REBOOT", value: 1, summary: "power kind: restart the machine" },

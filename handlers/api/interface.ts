@@ -330,6 +330,8 @@ export const NET_DELIVERY_FORGET: u32 = 1;
 export const NET_UDP_SEND: u32 = 1;
 /** NetRequest.kind: write to a TCP connection */
 export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed) */
+export const NET_TCP_ABORT: u32 = 4;
 /** NetRequest.kind: write what follows (if anything), then close a TCP connection */
 export const NET_TCP_CLOSE: u32 = 3;
 /** report topic: handlers */

@@ -18,7 +18,7 @@ import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NO_NETWORK, ERROR_NOT_FOUND, ERROR_QUEUE_FULL, ERROR_TOO_LONG, EVENT_NET_REQUEST,
   EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, NET_DATA_MAX_BYTES, NET_HANDLER_PORTS_MAX, NET_HOSTNAME_MAX_BYTES,
-  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
+  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_TCP_ABORT, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
   NetState } from "./interface";
 
 /** The system's [network] and hostname, kept at boot for net_config. */
@@ -230,6 +230,24 @@ export function tcpSend(caller: Caller, module: i32, connection: u64, data: u64,
   if (connectionOwner(<u32>connection) != caller.index) return ERROR_NOT_FOUND;
   clearRequest(NET_TCP_SEND).connection = <u32>connection;
   return queueRequest(caller, module, data, length);
+}
+
+/**
+ * A handler's run for a network event failed, and was rolled back. Network events are not
+ * retried: a datagram is dropped (UDP's senders retry), and a connection whose data could not
+ * be handled is reset, so its peer knows and a poisonous request cannot block the handler's
+ * other connections. True when the delivery is to be dropped rather than retried.
+ */
+export function netEventFailed(kind: u8, source: u32): bool {
+  if (kind == <u8>EVENT_UDP) return true;
+  if (kind != <u8>EVENT_TCP_OPENED && kind != <u8>EVENT_TCP_DATA) return kind == <u8>EVENT_TCP_CLOSED;
+  const stack = networkStack();
+  if (stack >= 0) {
+    clearRequest(NET_TCP_ABORT).connection = source;
+    postTo(stack, <u8>EVENT_NET_REQUEST, 0, 0, clockNanoseconds(readTsc()), changetype<usize>(request), <i32>offsetof<NetRequest>());
+  }
+  forget(source);
+  return true;
 }
 
 /** tcp_close(connection): closes one of the caller's connections after what it wrote, when the run commits. */

@@ -31,6 +31,8 @@ import { Text } from "../console/text";
 import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { runLogRelease } from "./run_log";
 import { HANDLER_STOP_RETRY_NANOSECONDS, PAGE_BYTES } from "../params";
+import { netEventFailed } from "../gate/net_calls";
+import { EVENT_UDP } from "../gate/interface";
 import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
 import { delivery, deliveryPayload, eventQueues, Handler, handlers, handlerTimers, postTo } from "./registry";
@@ -151,10 +153,13 @@ function runOne(index: i32): void {
   // One failure is news; the retries of the same streak are told at debug level, until the end of it.
   const repeat = handler.health.consecutiveFailures > 1 && !quarantined;
   runLogRelease(handler.name, true, repeat);
-  if (!quarantined) eventQueues.pushFront(delivery, changetype<usize>(deliveryPayload));
+  // A network event is not retried: its datagram dropped, its connection reset (net_calls.ts).
+  const dropped = netEventFailed(delivery.kind, delivery.source);
+  if (!quarantined && !dropped) eventQueues.pushFront(delivery, changetype<usize>(deliveryPayload));
   handler.lastFailure = describeFailure(handler, trap);
   log(repeat ? LEVEL_DEBUG : LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
-    .string(handler.lastFailure).string("; run rolled back, state kept").string(quarantined ? "; quarantined" : "; backing off"));
+    .string(handler.lastFailure).string("; run rolled back, state kept").string(dropped ? (delivery.kind == <u8>EVENT_UDP ? "; datagram dropped" :
+      "; connection reset") : "").string(quarantined ? "; quarantined" : "; backing off"));
   if (quarantined) {
     eventQueues.discardFor(index);
     handlerTimers.stopFor(index);

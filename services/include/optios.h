@@ -149,6 +149,7 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define NET_DELIVERY_FORGET (1)
 #define NET_UDP_SEND (1)
 #define NET_TCP_SEND (2)
+#define NET_TCP_ABORT (4)
 #define NET_TCP_CLOSE (3)
 #define REPORT_HANDLERS (1)
 #define REPORT_MEMORY (2)

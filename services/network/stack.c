@@ -241,6 +241,15 @@ static void tcp_listen_on(uint16_t port) {
 static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
   struct connection* connection = connection_numbered(request->connection);
   if (connection == NULL) return; /* closed meanwhile: what was sent to it is lost, as on any system */
+  if (request->kind == NET_TCP_ABORT) { /* its handler's run failed: the peer gets a reset */
+    struct tcp_pcb* pcb = connection->pcb;
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_abort(pcb);
+    forget(connection);
+    return;
+  }
   if (length > 0) {
     if (tcp_write(connection->pcb, data, length, TCP_WRITE_FLAG_COPY) != ERR_OK) {
       say(LOG_WARNING, "net: a TCP connection's send buffer is full; data dropped and the connection reset");
@@ -438,7 +447,7 @@ static void request_arrived(uint16_t length) {
   const uint8_t* data = payload + sizeof request;
   uint16_t bytes = length - sizeof request;
   if (request.kind == NET_UDP_SEND) udp_send_request(&request, data, bytes);
-  else if (request.kind == NET_TCP_SEND || request.kind == NET_TCP_CLOSE) tcp_request(&request, data, bytes);
+  else if (request.kind == NET_TCP_SEND || request.kind == NET_TCP_CLOSE || request.kind == NET_TCP_ABORT) tcp_request(&request, data, bytes);
 }
 
 EXPORT("handle") void handle(uint32_t kind, uint32_t source, uint32_t name, uint64_t timestamp, uint32_t length) {

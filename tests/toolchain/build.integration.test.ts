@@ -63,7 +63,7 @@ describe.skipIf(!kernelPresent)("[integration] incremental rebuilds in a copy of
     "only the work whose inputs changed is redone, judged by content, not by time",
     async () => {
       root = mkdtempSync(join(tmpdir(), "optios-incremental-"));
-      for (const entry of ["interface", "kernel", "boot", "iso", "handlers", "programs", "systems", "asconfig.json"]) {
+      for (const entry of ["interface", "kernel", "boot", "iso", "handlers", "programs", "services", "systems", "asconfig.json"]) {
         cpSync(join(toolchainRepository, entry), join(root, entry), { recursive: true });
       }
       const project = loadProject(root);

@@ -31,7 +31,7 @@ describe("a valid system.toml", () => {
       "programs/shell.ts": "",
       "system.toml": `[system]\nhostname = "Kitchen-Box"\nversion = "2.1"\nkeep_generations = 3\n[foreground]\nmax = 2\nprograms = ["shell"]\n` +
         `${HANDLER}every = "250ms"\nafter = "2s"\nevents = ["door.opened"]\nboot = true\nbudget = "5ms"\nmemory = "128KiB"\ncapabilities = []\n` +
-        `${PROGRAM}memory = "2MiB"\n[network]\n`,
+        `${PROGRAM}memory = "2MiB"\n`,
     });
     const { config, canonicalJson, hash } = await load(folder);
     expect(config).toEqual({
@@ -39,11 +39,11 @@ describe("a valid system.toml", () => {
       foreground: { max: 2, programs: ["shell"] },
       handlers: [{
         name: "heartbeat", source: "handlers/heartbeat.ts", version: "1",
-        triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: 2_000_000_000, events: ["door.opened"], boot: true, messages: false, calls: false },
+        triggers: { everyNanoseconds: 250_000_000, afterNanoseconds: 2_000_000_000, events: ["door.opened"], boot: true, messages: false, calls: false, udp: [], tcp: [] },
         budgetNanoseconds: 5_000_000, memoryBytes: 131_072, capabilities: [], queueDepth: 16,
       }],
       programs: [{ name: "shell", source: "programs/shell.ts", memoryBytes: 2_097_152, capabilities: [] }],
-      network: {},
+      network: null,
     });
     expect(canonicalJson.startsWith('{"foreground":{"max":2,"programs":["shell"]},"handlers":[{"budgetNanoseconds"')).toBe(true);
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
@@ -122,25 +122,34 @@ describe("each mistake has its exact message", () => {
     ["memory not page-granular", `${SYSTEM}${HANDLER}boot = true\nmemory = "100KiB"\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') memory: expected a whole number followed by B, KiB, MiB or GiB (for example "1MiB"), a whole number of 64 KiB pages (64KiB) up to 256MiB, got "100KiB"`],
     ["an unknown capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emti:door.*"]\n`,
-      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: unknown capability "emti:door.*"; did you mean 'emit'? expected one of emit:<event>, status:<handler>, reset:<handler>, report:<topic>, files:<access>, programs, power, post:<handler>, call:<handler>`],
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: unknown capability "emti:door.*"; did you mean 'emit'? expected one of emit:<event>, status:<handler>, reset:<handler>, report:<topic>, files:<access>, programs, power, post:<handler>, call:<handler>, net.stack, net.udp:<port>, net.tcp:<port>, net.send`],
     ["a capability without its argument", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emit"]\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "emit": 'emit' needs an argument (the event it allows), such as "emit:*"`],
     ["an argument where none is taken", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["power:now"]\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "power:now": 'power' takes no argument; write "power"`],
     ["an argument outside a fixed set", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["files:write"]\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "files:write": 'files' allows "files:read" or "files:*"`],
-    ["a reserved capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["net:udp:7"]\n`,
-      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "net:udp:7": the capability 'net' is reserved for calls that do not exist yet`],
+    ["a reserved capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["storage"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "storage": the capability 'storage' is reserved for calls that do not exist yet`],
+    ["a port without its capability", `${SYSTEM}[network]\n${HANDLER}udp = [7]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') udp = [7]: port 7 needs the capability "net.udp:7"; add it to capabilities`],
+    ["a port number out of range", `${SYSTEM}[network]\n${HANDLER}tcp = [80, 70000]\ncapabilities = ["net.tcp:*"]\n`,
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') tcp: expected a list of distinct port numbers from 1 to 65535, at most 4, such as [80], got a list`],
+    ["a port without [network]", `${SYSTEM}${HANDLER}udp = [7]\ncapabilities = ["net.udp:7"]\n`,
+      `system.toml:4: 'heartbeat' udp = [7]: the system has no [network] table; add [network] (docs/network.md)`],
     ["capabilities that are not a list", `${SYSTEM}${HANDLER}boot = true\ncapabilities = "power"\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities: expected a list of capability names such as "emit:door.opened" or "power", got "power"`],
-    ["no trigger", `${SYSTEM}${HANDLER}`, "system.toml:4: [[handlers]] #1 (name 'heartbeat'): no trigger; expected at least one of every, after, events, boot = true, messages = true or calls = true"],
+    ["no trigger", `${SYSTEM}${HANDLER}`, "system.toml:4: [[handlers]] #1 (name 'heartbeat'): no trigger; expected at least one of every, after, events, udp, tcp, boot = true, messages = true or calls = true"],
     ["a missing source", `${SYSTEM}[[handlers]]\nname = "x"\nversion = "1"\nboot = true\n`,
       "system.toml:4: [[handlers]] #1 (name 'x') source: missing; expected a path to the handler's source (AssemblyScript .ts, or WebAssembly text .wat), relative to this file"],
     ["a bad event name, named by its place in the list", `${SYSTEM}${HANDLER}events = ["door.closed", "Door Opened"]\n`,
       "system.toml:8: [[handlers]] #1 (name 'heartbeat') events[2]: expected an event name of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter, got \"Door Opened\""],
     ["events that are not a list", `${SYSTEM}${HANDLER}events = "door.opened"\n`,
       "system.toml:8: [[handlers]] #1 (name 'heartbeat') events: expected a list, each an event name of 1 to 64 lower-case letters, digits, '_', '-' or '.', starting with a letter, got \"door.opened\""],
-    ["a network key", `${SYSTEM}[network]\naddress = "10.0.0.2"\n`, "system.toml:5: [network] address: [network] is reserved for the network work; expected it to be empty or absent"],
+    ["a network address without its prefix", `${SYSTEM}[network]\naddress = "10.0.0.2"\n`,
+      `system.toml:5: [network] address: expected an IPv4 address with its prefix length, such as "10.0.2.15/24", got "10.0.0.2"`],
+    ["a network key", `${SYSTEM}[network]\nproxy = "10.0.0.2"\n`, "system.toml:5: unknown key 'proxy' in [network]; expected one of: dhcp, address, gateway, dns, dhcp_timeout"],
+    ["no DHCP and no address", `${SYSTEM}[network]\ndhcp = false\n`, "system.toml:4: [network] dhcp = false: no address; expected address = \"a.b.c.d/prefix\" (or dhcp = true)"],
     ["a handler name used twice", `${SYSTEM}${HANDLER}boot = true\n${HANDLER}boot = true\n`,
       "system.toml:9: [[handlers]] name: handler 'heartbeat' is defined in system.toml:4 and again in system.toml:9; expected each handler name once"],
     ["invalid TOML", `${SYSTEM}[foreground]\nmax = = 2\n`, "system.toml:5: invalid TOML at column 7: invalid value"],

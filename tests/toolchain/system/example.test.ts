@@ -11,7 +11,7 @@ describe("the documented complete example", () => {
     const { config } = await loadSystem(join(toolchainRepository, EXAMPLE), { root: toolchainRepository });
     expect(config.system).toEqual({ hostname: "kitchen", version: "0.2.0", keepGenerations: 5, deploy: false });
     expect(config.foreground).toEqual({ max: 2, programs: ["shell", "counter"] });
-    expect(config.handlers.map((handler) => handler.name)).toEqual(["heartbeat", "doorbell"]);
+    expect(config.handlers.map((handler) => handler.name)).toEqual(["heartbeat", "doorbell", "net"]); // net: the stack [network] adds
     expect(config.handlers[1].capabilities).toEqual(["emit:door.*"]);
   });
 });

@@ -22,7 +22,7 @@ describe("a handler that takes messages", () => {
 
   it("a handler with no trigger at all is still refused, and the message names messages = true", async () => {
     expect(await errorOf({ "system.toml": SYSTEM + receiver(), "h.ts": "" }))
-      .toContain("no trigger; expected at least one of every, after, events, boot = true, messages = true or calls = true");
+      .toContain("no trigger; expected at least one of every, after, events, udp, tcp, boot = true, messages = true or calls = true");
   });
 });
 

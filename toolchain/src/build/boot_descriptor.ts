@@ -98,8 +98,8 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
       moduleCrc: moduleCrcs.get(handler.name) ?? 0,
       durability: handler.durability === "none" ? 1 : handler.durability === "interval" ? 2 : 0,
       durabilityInterval: BigInt(handler.durabilityIntervalNanoseconds ?? 0),
-      udpPorts: packPorts(handler.triggers.udp),
-      tcpPorts: packPorts(handler.triggers.tcp),
+      udpPorts: packPorts(handler.triggers.udp ?? []),
+      tcpPorts: packPorts(handler.triggers.tcp ?? []),
     };
   });
   const programs = config.programs.map((program) => {
@@ -112,7 +112,7 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
     };
   });
   const hostname = strings.add(config.system.hostname);
-  const network = config.network;
+  const network = config.network ?? null;
   const text = strings.buffer();
   const sizes = [header, handlerRecord, programRecord, grantRecord, stringRecord].map((record) => recordLayout(record).bytes);
   const total = sizes[0] + handlers.length * sizes[1] + programs.length * sizes[2] + grants.length * sizes[3] + events.length * sizes[4] + text.length;

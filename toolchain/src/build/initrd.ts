@@ -18,6 +18,7 @@ import { stringify } from "smol-toml";
 import { limit } from "../../../interface/optios.ts";
 import type { Project } from "../project.ts";
 import type { LoadedSystem } from "../system/load.ts";
+import { NETWORK_STACK } from "../system/schema.ts";
 import { formatDuration, formatSize } from "../system/units.ts";
 import { encodeDescriptor } from "./boot_descriptor.ts";
 import { modulePath, programModulePath, projectSystem } from "./handlers.ts";
@@ -48,9 +49,21 @@ export function renderSystemToml(system: LoadedSystem, systemFile: string): stri
       ...(config.system.deploy ? { deploy: true } : {}) },
     foreground: { max: config.foreground.max, programs: config.foreground.programs },
   };
-  // An empty list of tables would render as `handlers = []`; leaving it out means the same.
-  if (config.handlers.length > 0) {
-    document.handlers = config.handlers.map((handler) => ({
+  if (config.network !== null && config.network !== undefined) {
+    const network = config.network;
+    document.network = {
+      dhcp: network.dhcp,
+      ...(network.address !== null ? { address: `${network.address}/${network.prefix}` } : {}),
+      ...(network.gateway !== null ? { gateway: network.gateway } : {}),
+      ...(network.dns !== null ? { dns: network.dns } : {}),
+      dhcp_timeout: formatDuration(network.dhcpTimeoutNanoseconds),
+    };
+  }
+  // The network stack is not written: [network] adds it. An empty list of tables would render as
+  // `handlers = []`; leaving it out means the same.
+  const handlers = config.handlers.filter((handler) => !(config.network && handler.name === NETWORK_STACK.name));
+  if (handlers.length > 0) {
+    document.handlers = handlers.map((handler) => ({
       name: handler.name,
       source: handler.source,
       version: handler.version,
@@ -60,6 +73,8 @@ export function renderSystemToml(system: LoadedSystem, systemFile: string): stri
       boot: handler.triggers.boot,
       ...(handler.triggers.messages ? { messages: true } : {}),
       ...(handler.triggers.calls ? { calls: true } : {}),
+      ...(handler.triggers.udp.length > 0 ? { udp: handler.triggers.udp } : {}),
+      ...(handler.triggers.tcp.length > 0 ? { tcp: handler.triggers.tcp } : {}),
       ...(handler.queueDepth === limit("QUEUE_DEPTH") ? {} : { queue: handler.queueDepth }),
       budget: formatDuration(handler.budgetNanoseconds),
       memory: formatSize(handler.memoryBytes),

@@ -11,6 +11,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BuildError, runCommand } from "./process.ts";
+import { checkTools, lwipRequirements } from "./tools.ts";
 
 export const LWIP_PIN = {
   name: "lwip",
@@ -75,6 +76,7 @@ export async function ensureLwipSource(root: string, log: (line: string) => void
   if (existsSync(join(root, lwipSource, "core", "tcp.c")) && existsSync(verified) && readFileSync(verified, "utf8").trim() === LWIP_PIN.sha256) {
     return lwipSource;
   }
+  checkTools("lwip", lwipRequirements);
   const download = join(deps, "download");
   const original = join(download, LWIP_PIN.original);
   if (!existsSync(original) || sha256(original) !== LWIP_PIN.sha256) {

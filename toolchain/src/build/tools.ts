@@ -44,10 +44,10 @@ export const buildRequirements: readonly ToolRequirement[] = [
   command("clang-14", "clang-14"), // the network stack (lwIP, C) to wasm32: services/network/
   command("wasm-ld-14", "lld-14"),
   file("/usr/lib/wasm32-wasi/libc.a", "wasi-libc"),
-  command("apt-get", "apt"), // fetches lwIP's source package (lwip.ts)
-  command("tar", "tar"),
-  command("xz", "xz-utils"),
 ];
+
+/** What fetching lwIP's source package needs (lwip.ts; `optios deps`, and a build that finds it missing). */
+export const lwipRequirements: readonly ToolRequirement[] = [command("apt-get", "apt"), command("tar", "tar"), command("xz", "xz-utils")];
 
 /** What `npm ci` needs: better-sqlite3 (the store's metadata) compiles from source with node-gyp. */
 export const installRequirements: readonly ToolRequirement[] = [

@@ -126,13 +126,13 @@ describe("the boot descriptor", () => {
 
   test.each([
     ["truncated below its header", (b: Buffer) => b.subarray(0, 20), false,
-      "truncated: 20 bytes, shorter than its 48-byte header"],
+      "truncated: 20 bytes, shorter than its 88-byte header"],
     ["truncated after its header", (b: Buffer) => b.subarray(0, b.length - 3), true,
       `truncated: the header says ${encodeDescriptor(SYSTEM).length} bytes, the file has ${encodeDescriptor(SYSTEM).length - 3}`],
     ["wrong magic", (b: Buffer) => (b.writeUInt32LE(0x12345678, headerField("magic")), b), true,
       "not a boot descriptor (magic 0x12345678, expected 0x5344534f)"],
     ["wrong version", (b: Buffer) => (b.writeUInt32LE(9, headerField("version")), b), true,
-      "format version 9, but this kernel reads version 3 (build the system and the kernel with the same toolchain)"],
+      "format version 9, but this kernel reads version 4 (build the system and the kernel with the same toolchain)"],
     ["a damaged byte", (b: Buffer) => (b[b.length - 1] ^= 0x20, b), false, "damaged: checksum 0x"],
     ["too many handlers", (b: Buffer) => (b.writeUInt32LE(40, headerField("handlerCount")), b), true,
       "counts out of range: 40 handlers, more than the 32 this kernel runs"],

@@ -59,8 +59,12 @@ export function isoCommands(efiApplicationBytes: number, epochSeconds: number): 
   ];
 }
 
-/** The ISO's size budget: older generations are left off the menu beyond it. */
-export const ISO_BUDGET_BYTES = 2 * 1024 * 1024;
+/**
+ * The ISO's size budget: older generations are left off the menu beyond it. 3 MiB since the
+ * network stack (lwIP, ~200 KiB a module, ~75 KiB gzipped) joined the default system: at 2 MiB a
+ * rebuild after one change no longer kept the generation before it on the menu (docs/build.md).
+ */
+export const ISO_BUDGET_BYTES = 3 * 1024 * 1024;
 
 /** The menu and the store files for a list of generations. */
 function menuFor(root: string, kernelArguments: string, store: Store, listed: readonly Generation[]): { menuConfig: string; storeFiles: StoreFile[] } {

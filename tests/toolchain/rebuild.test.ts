@@ -67,7 +67,7 @@ describe("a rebuild after one change", () => {
     expect((await rebuild()).ran).toEqual({ handlers: "1 of 7 rebuilt", initrd: "ran", generation: "ran", iso: "ran" });
     edit("handlers/heartbeat/handler.ts", '"heartbeat: tick "', '"heartbeat: beat "');
     expect(await rebuild()).toEqual({
-      ran: { handlers: "1 of 4 rebuilt, 1 from cache", initrd: "ran", generation: "ran", iso: "ran" },
+      ran: { handlers: "1 of 7 rebuilt, 1 from cache", initrd: "ran", generation: "ran", iso: "ran" },
       summary: "changed module heartbeat; changed module initrd",
     });
   }, 300_000);

@@ -1,0 +1,207 @@
+// A hostile wire (docs/network.md): the test is the other end of the guest's socket netdev
+// (QEMU connects to 127.0.0.1; each frame is a 4-byte big-endian length and the frame), and
+// sends the stack malformed frames of every kind, a fragment flood and a SYN flood. Each is
+// dropped and counted (`net`), a closed port is refused on the wire (ICMP port unreachable, a
+// reset), and the machine keeps serving: UDP echo answers before and after, the shell answers.
+import { createServer, type Socket } from "node:net";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
+
+const GUEST_MAC = Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x02]);
+const PEER_MAC = Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x01]);
+const GUEST_IP = Buffer.from([10, 0, 9, 2]); // tests/qemu/systems/network_b.toml
+const PEER_IP = Buffer.from([10, 0, 9, 1]);
+
+function checksum(bytes: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i] << 8) + (i + 1 < bytes.length ? bytes[i + 1] : 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+function ethernet(type: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(14);
+  GUEST_MAC.copy(header, 0);
+  PEER_MAC.copy(header, 6);
+  header.writeUInt16BE(type, 12);
+  return Buffer.concat([header, payload]);
+}
+
+/** An IPv4 packet from the peer to the guest; `fragment` is the flags-and-offset field. */
+function ipv4(protocol: number, payload: Buffer, options: { id?: number; fragment?: number } = {}): Buffer {
+  const header = Buffer.alloc(20);
+  header[0] = 0x45;
+  header.writeUInt16BE(20 + payload.length, 2);
+  header.writeUInt16BE(options.id ?? 1, 4);
+  header.writeUInt16BE(options.fragment ?? 0, 6);
+  header[8] = 64;
+  header[9] = protocol;
+  PEER_IP.copy(header, 12);
+  GUEST_IP.copy(header, 16);
+  header.writeUInt16BE(checksum(header), 10);
+  return Buffer.concat([header, payload]);
+}
+
+function pseudoChecksum(protocol: number, segment: Buffer): number {
+  const pseudo = Buffer.alloc(12);
+  PEER_IP.copy(pseudo, 0);
+  GUEST_IP.copy(pseudo, 4);
+  pseudo[9] = protocol;
+  pseudo.writeUInt16BE(segment.length, 10);
+  return checksum(Buffer.concat([pseudo, segment]));
+}
+
+function udp(sourcePort: number, port: number, data: Buffer): Buffer {
+  const segment = Buffer.alloc(8 + data.length);
+  segment.writeUInt16BE(sourcePort, 0);
+  segment.writeUInt16BE(port, 2);
+  segment.writeUInt16BE(segment.length, 4);
+  data.copy(segment, 8);
+  segment.writeUInt16BE(pseudoChecksum(17, segment) || 0xffff, 6);
+  return segment;
+}
+
+function tcpSyn(sourcePort: number, port: number): Buffer {
+  const segment = Buffer.alloc(20);
+  segment.writeUInt16BE(sourcePort, 0);
+  segment.writeUInt16BE(port, 2);
+  segment.writeUInt32BE(1000, 4);
+  segment[12] = 5 << 4;
+  segment[13] = 0x02; // SYN
+  segment.writeUInt16BE(8192, 14);
+  segment.writeUInt16BE(pseudoChecksum(6, segment), 16);
+  return segment;
+}
+
+/** What the guest sent, frame by frame; ARP requests for the peer are answered. */
+class Wire {
+  readonly frames: Buffer[] = [];
+  private pending = Buffer.alloc(0);
+  constructor(readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.pending = Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= 4 && this.pending.length >= 4 + this.pending.readUInt32BE(0)) {
+        const frame = this.pending.subarray(4, 4 + this.pending.readUInt32BE(0));
+        this.pending = this.pending.subarray(4 + frame.length);
+        this.received(Buffer.from(frame));
+      }
+    });
+  }
+
+  private received(frame: Buffer): void {
+    this.frames.push(frame);
+    // An ARP request for the peer's address: answer it, so the guest can send to us.
+    if (frame.readUInt16BE(12) === 0x0806 && frame.readUInt16BE(20) === 1 && frame.subarray(38, 42).equals(PEER_IP)) {
+      const reply = Buffer.alloc(28);
+      reply.writeUInt16BE(1, 0);
+      reply.writeUInt16BE(0x0800, 2);
+      reply[4] = 6;
+      reply[5] = 4;
+      reply.writeUInt16BE(2, 6);
+      PEER_MAC.copy(reply, 8);
+      PEER_IP.copy(reply, 14);
+      GUEST_MAC.copy(reply, 18);
+      GUEST_IP.copy(reply, 24);
+      this.send(ethernet(0x0806, reply));
+    }
+  }
+
+  send(frame: Buffer): void {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(frame.length);
+    this.socket.write(Buffer.concat([length, frame]));
+  }
+
+  /** IPv4 frames from the guest of `protocol` seen since `from`. */
+  ipFrames(protocol: number, from = 0): Buffer[] {
+    return this.frames.slice(from).filter((frame) => frame.readUInt16BE(12) === 0x0800 && frame[23] === protocol);
+  }
+
+  async waitFor(test: () => boolean, milliseconds: number): Promise<boolean> {
+    for (const deadline = Date.now() + milliseconds; Date.now() < deadline;) {
+      if (test()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return test();
+  }
+}
+
+let scratch: ScratchBuild | undefined;
+let machine: Machine;
+let wire: Wire;
+
+beforeAll(async () => {
+  scratch = await buildSystemInScratch("tests/qemu/systems/network_b.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+  let connected!: (socket: Socket) => void;
+  const socket = new Promise<Socket>((resolve) => (connected = resolve));
+  const server = createServer((peer) => connected(peer));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  machine = startMachine({ iso: scratch.iso, memory: "128M", nic: `socket,connect=127.0.0.1:${port},model=virtio-net-pci,mac=52:54:00:00:09:02` });
+  wire = new Wire(await socket);
+  server.close();
+  await machine.waitFor(/net: eth0: 10\.0\.9\.2\/24 \(static\)/, BOOT_TIMEOUT_MILLISECONDS);
+  await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+}, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
+
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+/** Sends a datagram to the echo and waits for it to come back. */
+async function echoAnswers(text: string): Promise<boolean> {
+  const from = wire.frames.length;
+  wire.send(ethernet(0x0800, ipv4(17, udp(4000, 7, Buffer.from(text)))));
+  return wire.waitFor(() => wire.ipFrames(17, from).some((frame) => frame.subarray(42).toString() === text), 10_000);
+}
+
+test("malformed frames, floods and closed ports are dropped and counted; the machine keeps serving", async () => {
+  expect(await echoAnswers("before")).toBe(true);
+
+  const good = udp(4000, 7, Buffer.from("never echoed"));
+  const badIpChecksum = ipv4(17, good);
+  badIpChecksum[10] ^= 0xff;
+  const badUdpChecksum = Buffer.from(good);
+  badUdpChecksum[6] ^= 0xff;
+  const truncated = ipv4(17, good).subarray(0, 30);           // total length says more than the frame has
+  const badVersion = ipv4(17, good);
+  badVersion[0] = 0x65;
+  const shortUdp = Buffer.from(good);
+  shortUdp.writeUInt16BE(4, 4);                               // a UDP length below its own header
+  const badTcpChecksum = tcpSyn(5000, 80);
+  badTcpChecksum[16] ^= 0xff;
+  for (const frame of [
+    ethernet(0x0800, badIpChecksum), ethernet(0x0800, ipv4(17, badUdpChecksum)), ethernet(0x0800, truncated),
+    ethernet(0x0800, badVersion), ethernet(0x0800, ipv4(17, shortUdp)), ethernet(0x0800, ipv4(6, badTcpChecksum)),
+    ethernet(0x0800, Buffer.alloc(10)),                     // not even an IPv4 header
+  ]) wire.send(frame);
+
+  // A fragment flood: 200 first fragments that are never completed.
+  for (let id = 100; id < 300; id++) wire.send(ethernet(0x0800, ipv4(17, Buffer.alloc(64, 1), { id, fragment: 0x2000 })));
+  // A SYN flood on the status page's port.
+  for (let port = 20000; port < 20200; port++) wire.send(ethernet(0x0800, ipv4(6, tcpSyn(port, 80))));
+
+  // Closed ports: ICMP port unreachable for UDP, a reset for TCP.
+  const before = wire.frames.length;
+  wire.send(ethernet(0x0800, ipv4(17, udp(4001, 19, Buffer.from("anyone?")))));
+  wire.send(ethernet(0x0800, ipv4(6, tcpSyn(4002, 81))));
+  expect(await wire.waitFor(() => wire.ipFrames(1, before).some((frame) => frame[34] === 3 && frame[35] === 3), 10_000)).toBe(true);
+  expect(await wire.waitFor(() => wire.ipFrames(6, before).some((frame) => frame.readUInt16BE(34) === 81 && (frame[47] & 0x04) !== 0), 10_000))
+    .toBe(true);
+
+  expect(await echoAnswers("after")).toBe(true);
+  const report = await shellCommand(machine, "net");
+  const number = (pattern: RegExp) => Number(pattern.exec(report)?.[1] ?? -1);
+  expect(number(/^ip: .*\((\d+) bad checksum/m)).toBeGreaterThanOrEqual(1);
+  expect(number(/^ip: .* (\d+) malformed/m)).toBeGreaterThanOrEqual(2);
+  expect(number(/^udp: .*\((\d+) bad checksum/m)).toBeGreaterThanOrEqual(1);
+  expect(number(/^udp: .* (\d+) to closed ports/m)).toBeGreaterThanOrEqual(1);
+  expect(number(/^tcp: .*\((\d+) bad checksum/m)).toBeGreaterThanOrEqual(1);
+  expect(number(/^tcp: .* (\d+) refused with a reset/m)).toBeGreaterThanOrEqual(1);
+  expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
+  expect(await shellCommand(machine, "handlers")).toMatch(/^net\s+lwip-2\.1\s+\d+\s+0\s/m);
+}, 120_000);

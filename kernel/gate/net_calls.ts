@@ -12,7 +12,7 @@
 import { readTsc } from "../arch/x86_64/machine";
 import { SystemDescriptor } from "../config/boot_descriptor";
 import { handlers, postTo } from "../handlers/registry";
-import { networkStack, networkStackReported, primaryCard } from "../net/network";
+import { networkFrameSent, networkStack, networkStackReported, primaryCard } from "../net/network";
 import { clockNanoseconds } from "../time/clock";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
@@ -130,7 +130,9 @@ export function netTransmit(caller: Caller, module: i32, frame: u64, length: u64
   if (card == null) return ERROR_NO_NETWORK;
   if (length > <u64>outgoing.length) return ERROR_TOO_LONG;
   if (!copyIn(module, changetype<usize>(outgoing), frame, length)) return ERROR_BAD_ADDRESS;
-  return card.transmit(changetype<usize>(outgoing), <u32>length) ? 0 : ERROR_QUEUE_FULL;
+  if (!card.transmit(changetype<usize>(outgoing), <u32>length)) return ERROR_QUEUE_FULL;
+  networkFrameSent();
+  return 0;
 }
 
 const deliveryHeader = new StaticArray<u8>(offsetof<NetDelivery>());

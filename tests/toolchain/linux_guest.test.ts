@@ -140,9 +140,11 @@ describe("the initramfs", () => {
       "lrwxrwxrwx bin/poweroff -> busybox",
       "drwxr-xr-x dev",
       "crw------- dev/console",
+      "crw-rw-rw- dev/null",
       "-rwxr-xr-x init",
     ]);
     expect(lines.find((line) => line.endsWith("dev/console"))).toMatch(/ 0 +0 +5, +1 /);
+    expect(lines.find((line) => line.endsWith("dev/null"))).toMatch(/ 0 +0 +1, +3 /);
   });
 
   test("file contents survive, and the same inputs give the same bytes", () => {
@@ -198,7 +200,8 @@ describe("the cache key", () => {
   test("covers this checkout's helpers and init script, which runs each helper from /bench", () => {
     const current = currentGuestInputs();
     expect(Object.keys(current.helperSources).sort()).toEqual([...HELPERS].sort());
-    for (const helper of HELPERS) expect(current.init).toMatch(new RegExp(`^/bench/${helper}\\b`, "m"));
+    for (const helper of HELPERS) expect(current.init).toMatch(new RegExp(`^\\s*/bench/${helper}\\b`, "m"));
+    for (const module of current.modules) expect(current.init).toContain(module.split("/").pop()!);
   });
 });
 

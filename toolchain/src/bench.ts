@@ -17,6 +17,7 @@ import { measureDurability, type DurableFigures } from "./bench/durable_bench.ts
 import { measureRebuilds } from "./bench/rebuild_bench.ts";
 import { buildTargets, measureGarbageCollection, printGarbageCollection, printRebuilds } from "./bench/build_bench.ts";
 import { COMPARISON_MEMORY, formatLinuxComparison, measureLinuxComparison } from "./bench/linux_bench.ts";
+import { formatNetwork, measureNetwork } from "./bench/network_bench.ts";
 import { QEMU_COMMAND, stopAllMachines, type MachineOptions } from "./bench/machine.ts";
 import * as measure from "./bench/measure.ts";
 import { KERNEL_BUDGET_BYTES } from "./build/link.ts";
@@ -88,6 +89,8 @@ async function main(): Promise<void> {
   const garbageCollection = await attempt(() => measureGarbageCollection(log));
   log(`bench: Linux comparison: ${LINUX_ROUNDS} rounds alternating OptiOS and the Debian kernel + busybox guest (PVH, -m ${COMPARISON_MEMORY})`);
   const linux = await attempt(() => measureLinuxComparison(kernel, SCRATCH, LINUX_ROUNDS, log));
+  log("bench: the network: UDP echo and HTTP from the host, OptiOS then Linux, each with virtio-net and QEMU's user network");
+  const network = await attempt(() => measureNetwork(iso, log));
 
   const statistics = {
     pvh: summarizeBoots(pvhBoots),
@@ -115,6 +118,8 @@ async function main(): Promise<void> {
   printRebuilds(rebuilds.value, rebuilds.problem, log);
   log(`\nLinux comparison (medians of ${LINUX_ROUNDS} alternating rounds; PVH, -m ${COMPARISON_MEMORY}; docs/benchmarks.md)`);
   formatLinuxComparison(linux.value, linux.problem, handlers.value).forEach((line) => log(line));
+  log("\nNetwork (the default system's echo and status page; Linux: a static UDP echo and busybox httpd; docs/benchmarks.md)");
+  formatNetwork(network.value, network.problem).forEach((line) => log(line));
   log("\nTargets (informational)");
   formatTable(targetRows(targets)).forEach((line) => log(`  ${line}`));
   const result = {
@@ -133,6 +138,7 @@ async function main(): Promise<void> {
     garbageCollection: garbageCollection.value ?? { problem: garbageCollection.problem },
     rebuilds: rebuilds.value ?? { problem: rebuilds.problem },
     linuxComparison: linux.value ?? { problem: linux.problem },
+    network: network.value ?? { problem: network.problem },
     targets,
   };
   writeFileSync(join(BUILD, "bench.json"), JSON.stringify(result, null, 2) + "\n");

@@ -52,7 +52,18 @@ export const BUSYBOX_PACKAGE: PinnedPackage = {
 
 const SOURCE_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "linux");
 /** The static helpers: bench/<name> in the guest, from linux/<name>.c. */
-export const HELPERS = ["marker", "pingpong"] as const;
+export const HELPERS = ["marker", "pingpong", "udpecho"] as const;
+/**
+ * The kernel modules the network mode loads (init.sh), in load order, from the kernel
+ * package: Debian builds virtio-pci and virtio-net as modules. /lib/modules/<name>.ko in the guest.
+ */
+export const KERNEL_MODULES = [
+  "net/core/failover", "drivers/net/net_failover", "drivers/virtio/virtio_ring", "drivers/virtio/virtio",
+  "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci", "drivers/net/virtio_net",
+] as const;
+/** What busybox httpd serves at /: a JSON document the size of OptiOS's status page. */
+export const WEB_INDEX = `{"handlers":[${Array.from({ length: 7 }, (_, index) =>
+  `{"name":"handler${index}","runs":1234,"failures":0,"restarts":0,"lastTrap":null,"quarantined":false,"stateBytes":65696}`).join(",")}]}\n`;
 const COMPILER_FLAGS = ["-static", "-O2", "-s", "-Wall", "-Wextra", "-Werror"];
 /** Magic of an XZ stream (the kernel's scripts/extract-vmlinux looks for the same bytes). */
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
@@ -67,6 +78,11 @@ export interface GuestInputs {
   /** Helper name → its C source. */
   helperSources: Record<string, string>;
   init: string;
+  /** The kernel modules taken from the kernel package, and the web root's index. */
+  modules: readonly string[];
+  webIndex: string;
+  /** linux_initramfs.ts itself: the layout it writes (device nodes, folders) is part of the guest. */
+  initramfsWriter: string;
   compilerFlags: readonly string[];
   /** `gcc --version`'s first line. */
   compiler: string;
@@ -89,6 +105,9 @@ export function currentGuestInputs(): GuestInputs {
     packages: [KERNEL_PACKAGE, BUSYBOX_PACKAGE],
     helperSources: Object.fromEntries(HELPERS.map((name) => [name, readFileSync(join(SOURCE_DIRECTORY, `${name}.c`), "utf8")])),
     init: readFileSync(join(SOURCE_DIRECTORY, "init.sh"), "utf8"),
+    modules: KERNEL_MODULES,
+    webIndex: WEB_INDEX,
+    initramfsWriter: readFileSync(join(dirname(fileURLToPath(import.meta.url)), "linux_initramfs.ts"), "utf8"),
     compilerFlags: COMPILER_FLAGS,
     compiler: runTool("gcc", ["--version"]).split("\n")[0],
   };
@@ -100,6 +119,9 @@ export function guestCacheKey(inputs: GuestInputs): string {
     packages: inputs.packages.map(({ name, version, sha256, file }) => ({ name, version, sha256, file })),
     helperSources: Object.keys(inputs.helperSources).sort().map((name) => [name, inputs.helperSources[name]]),
     init: inputs.init,
+    modules: inputs.modules,
+    webIndex: inputs.webIndex,
+    initramfsWriter: inputs.initramfsWriter,
     compilerFlags: inputs.compilerFlags,
     compiler: inputs.compiler,
   });
@@ -124,8 +146,13 @@ export function prepareLinuxGuest(directory = LINUX_GUEST_DIRECTORY, log: (line:
     const vmlinux = extractVmlinux(extractFromPackage(kernelDeb, KERNEL_PACKAGE.file));
     const busybox = extractFromPackage(busyboxDeb, BUSYBOX_PACKAGE.file);
     const helpers = Object.fromEntries(HELPERS.map((name) => [name, compileHelper(name, staging)]));
+    const release = KERNEL_PACKAGE.name.replace(/^linux-image-/, "");
+    const modules = Object.fromEntries(inputs.modules.map((path) =>
+      [path.split("/").pop()!, extractFromPackage(kernelDeb, `./lib/modules/${release}/kernel/${path}.ko`)]));
     writeFileSync(join(staging, "vmlinux"), vmlinux);
-    writeFileSync(join(staging, "initramfs.cpio"), writeNewcArchive(initramfsEntries({ busybox, helpers, init: inputs.init })));
+    writeFileSync(join(staging, "initramfs.cpio"), writeNewcArchive(initramfsEntries({
+      busybox, helpers, init: inputs.init, modules, files: { "www/index.html": Buffer.from(inputs.webIndex) },
+    })));
     for (const name of readdirSync(staging)) if (name !== "vmlinux" && name !== "initramfs.cpio") rmSync(join(staging, name), { recursive: true });
     rmSync(guestDirectory, { recursive: true, force: true });
     renameSync(staging, guestDirectory);

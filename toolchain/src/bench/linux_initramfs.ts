@@ -4,8 +4,11 @@
 //   /bin/busybox  busybox-static's binary
 //   /bin/sh       → busybox (a symlink; busybox picks the applet by name)
 //   /bin/poweroff → busybox
-//   /bench/<name> the static helpers the bench compiles (marker, pingpong)
+//   /bench/<name> the static helpers the bench compiles (marker, pingpong, udpecho)
+//   /lib/modules/<name>.ko  the kernel modules the network mode loads (virtio-pci, virtio-net)
+//   /www/index.html         what busybox httpd serves in the network mode
 //   /dev/console  character device 5:1, so /init has a console from its first instruction
+//   /dev/null     character device 1:3, a background job's input
 //   /init         the shell script toolchain/src/bench/linux/init.sh
 //
 // The archive is written here rather than by the cpio command because /dev/console is a
@@ -33,11 +36,16 @@ export interface InitramfsContents {
   busybox: Buffer;
   helpers: Record<string, Buffer>;
   init: string;
+  /** Module name → the .ko file (lib/modules/<name>.ko). */
+  modules?: Record<string, Buffer>;
+  /** Other files by path ("www/index.html"), each in a folder of its own that holds nothing else. */
+  files?: Record<string, Buffer>;
 }
 
 /** The applets /init uses by path; each is a symlink to busybox. */
 const APPLETS = ["sh", "poweroff"];
 const CONSOLE_DEVICE = { major: 5, minor: 1 };
+const NULL_DEVICE = { major: 1, minor: 3 };
 
 const FILE_TYPE = { directory: 0o040000, file: 0o100000, symlink: 0o120000, character: 0o020000 } as const;
 const NEWC_MAGIC = "070701";
@@ -57,7 +65,12 @@ export function initramfsEntries(contents: InitramfsContents): InitramfsEntry[] 
     ...APPLETS.map((applet): InitramfsEntry => ({ name: `bin/${applet}`, kind: "symlink", permissions: 0o777, target: "busybox" })),
     directory("dev"),
     { name: "dev/console", kind: "character", permissions: 0o600, device: CONSOLE_DEVICE },
+    // The shell gives a background job (init.sh's network mode) /dev/null as its input.
+    { name: "dev/null", kind: "character", permissions: 0o666, device: NULL_DEVICE },
     file("init", Buffer.from(contents.init)),
+    ...(contents.modules ? [directory("lib"), directory("lib/modules"),
+      ...Object.keys(contents.modules).sort().map((name) => ({ ...file(`lib/modules/${name}.ko`, contents.modules![name]), permissions: 0o644 }))] : []),
+    ...Object.keys(contents.files ?? {}).sort().flatMap((path) => [directory(path.split("/")[0]), { ...file(path, contents.files![path]), permissions: 0o644 }]),
   ];
 }
 

@@ -1,0 +1,215 @@
+// `make bench`'s network figures: UDP echo and HTTP from the host, OptiOS beside Linux in the same QEMU.
+//
+// Both guests get the same NIC: QEMU's user network with a virtio-net card and forwards from
+// 127.0.0.1 to their ports 7 (UDP echo) and 80 (HTTP). OptiOS boots the default system (the
+// echo handler and the status page, with lwIP as the stack); Linux is the bench's comparison
+// guest with `optios_bench=network` (linux/init.sh: virtio-net loaded, a static UDP echo
+// server, busybox httpd serving a JSON file of the status page's size). For each, in turn:
+//
+//   - UDP echo round trip from the host: ROUND_TRIPS datagrams of 32 bytes, one at a time;
+//     p50 and p99 in microseconds (host clock: QEMU's user network is part of the path);
+//   - the highest datagram rate answered without loss: bursts at rising rates for one second;
+//   - HTTP: autocannon (npm) against GET / for HTTP_SECONDS with HTTP_CONNECTIONS connections;
+//   - OptiOS only: the guest's own share, TSC cycles from a frame's arrival at the kernel to
+//     the answer handed to the card (the shell's `net` keeps the last 1,024), so the round trip
+//     can be split into OptiOS's part and QEMU's.
+// Traffic goes only to 127.0.0.1.
+import { createSocket } from "node:dgram";
+import { createServer } from "node:net";
+import autocannon from "autocannon";
+import { userNetwork } from "../qemu.ts";
+import { LINUX_COMMAND_LINE, COMPARISON_MEMORY } from "./linux_bench.ts";
+import { prepareLinuxGuest } from "./linux_guest.ts";
+import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./measure.ts";
+import { formatNumber, formatTable } from "./report.ts";
+
+const ROUND_TRIPS = 10_000;
+const WARM_UP_ROUND_TRIPS = 200;
+const FIRST_ANSWER_MILLISECONDS = 30_000;
+const RATES = [1_000, 2_000, 4_000, 8_000, 16_000];
+const HTTP_SECONDS = 10;
+const HTTP_CONNECTIONS = 8;
+const OPTIOS_READY = /net: eth0: 10\.0\.2\.15\/24 \(DHCP\)/;
+const LINUX_READY = /^linux-guest: network ready\r?$/m;
+
+export interface NetworkSide {
+  udpP50Microseconds: number;
+  udpP99Microseconds: number;
+  udpLost: number;
+  /** The highest rate of RATES answered in full, datagrams a second; 0 if none was. */
+  lossFreeRate: number;
+  httpRequestsPerSecond: number;
+  httpP50Milliseconds: number;
+  httpP99Milliseconds: number;
+  httpErrors: number;
+}
+
+export interface NetworkFigures {
+  optios: NetworkSide;
+  /** OptiOS: frame received → answer handed to the card, p50, TSC cycles. */
+  guestShareCycles?: number;
+  linux?: NetworkSide;
+  linuxProblem?: string;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+/** `count` datagrams to 127.0.0.1:port, one at a time; each round trip in microseconds, and how many got no answer within 1 s. */
+async function udpRoundTrips(port: number, count: number): Promise<{ microseconds: number[]; lost: number }> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const payload = Buffer.alloc(32, 0x61);
+  const microseconds: number[] = [];
+  let lost = 0;
+  try {
+    for (let i = 0; i < count; i++) {
+      const answered = await new Promise<number | null>((resolve) => {
+        const start = process.hrtime.bigint();
+        const timer = setTimeout(() => {
+          socket.removeAllListeners("message");
+          resolve(null);
+        }, 1000);
+        socket.once("message", () => {
+          clearTimeout(timer);
+          resolve(Number(process.hrtime.bigint() - start) / 1000);
+        });
+        socket.send(payload, port, "127.0.0.1");
+      });
+      if (answered === null) lost++;
+      else microseconds.push(answered);
+    }
+  } finally {
+    socket.close();
+  }
+  return { microseconds, lost };
+}
+
+/** Datagrams at `rate` a second for one second; how many came back within a second after. */
+async function udpBurst(port: number, rate: number): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  let answers = 0;
+  socket.on("message", () => answers++);
+  const payload = Buffer.alloc(32, 0x62);
+  const start = Date.now();
+  for (let sent = 0; sent < rate; sent++) {
+    const due = start + (sent * 1000) / rate;
+    while (Date.now() < due) await new Promise((resolve) => setImmediate(resolve));
+    socket.send(payload, port, "127.0.0.1");
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  socket.close();
+  return answers;
+}
+
+/**
+ * The measurements for one guest; `afterRoundTrips` runs right after the UDP round trips (OptiOS
+ * reads its guest share there, while the samples it keeps are the echo's).
+ */
+async function measureSide(machine: Machine, ports: { udp: number; http: number }, log: (line: string) => void, name: string,
+  afterRoundTrips: () => Promise<void> = async () => {}): Promise<NetworkSide> {
+  // The first answer can take a few seconds (a guest resolving the gateway's address); then the warm-up.
+  let answered = false;
+  for (const deadline = Date.now() + FIRST_ANSWER_MILLISECONDS; !answered && Date.now() < deadline;) {
+    answered = (await udpRoundTrips(ports.udp, 1)).lost === 0;
+  }
+  if (!answered) throw new Error(`${name} answered no UDP echo within ${FIRST_ANSWER_MILLISECONDS / 1000} s`);
+  await udpRoundTrips(ports.udp, WARM_UP_ROUND_TRIPS);
+  const { microseconds, lost } = await udpRoundTrips(ports.udp, ROUND_TRIPS);
+  microseconds.sort((a, b) => a - b);
+  log(`  ${name}: UDP echo p50 ${formatNumber(percentile(microseconds, 0.5))} µs over ${microseconds.length} round trips (${lost} lost)`);
+  await afterRoundTrips();
+  let lossFreeRate = 0;
+  for (const rate of RATES) {
+    const answers = await udpBurst(ports.udp, rate);
+    log(`  ${name}: UDP burst ${rate}/s: ${answers} of ${rate} answered`);
+    if (answers < rate) break;
+    lossFreeRate = rate;
+  }
+  const result = await autocannon({ url: `http://127.0.0.1:${ports.http}/`, connections: HTTP_CONNECTIONS, duration: HTTP_SECONDS });
+  log(`  ${name}: HTTP ${formatNumber(result.requests.average)} requests/s, p50 ${result.latency.p50} ms, ${result.errors + result.non2xx} errors`);
+  return {
+    udpP50Microseconds: percentile(microseconds, 0.5),
+    udpP99Microseconds: percentile(microseconds, 0.99),
+    udpLost: lost,
+    lossFreeRate,
+    httpRequestsPerSecond: result.requests.average,
+    httpP50Milliseconds: result.latency.p50,
+    httpP99Milliseconds: result.latency.p99,
+    httpErrors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+async function withNetworkMachine<T>(boot: MachineOptions, ready: RegExp, use: (machine: Machine, ports: { udp: number; http: number }) => Promise<T>): Promise<T> {
+  const ports = { udp: await freePort(), http: await freePort() };
+  const machine = startMachine({ ...boot, memory: COMPARISON_MEMORY, nic: userNetwork({ tcp: [[ports.http, 80]], udp: [[ports.udp, 7]] }) });
+  try {
+    await machine.waitFor(ready, BOOT_TIMEOUT_MILLISECONDS);
+    return await use(machine, ports);
+  } finally {
+    machine.kill();
+    await machine.exited;
+  }
+}
+
+/** OptiOS (the default system's ISO), then Linux, measured the same way. */
+export async function measureNetwork(iso: string, log: (line: string) => void): Promise<NetworkFigures> {
+  const figures = await withNetworkMachine({ iso }, OPTIOS_READY, async (machine, ports) => {
+    await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+    let guestShareCycles: number | undefined;
+    const optios = await measureSide(machine, ports, log, "OptiOS", async () => {
+      const from = machine.output.length;
+      await machine.type("net\r");
+      const share = await machine.waitFor(/guest share: frame received -> next frame sent, p50 (\d+) cycles/, 30_000, from);
+      guestShareCycles = Number(share.match[1]);
+    });
+    return { optios, guestShareCycles };
+  });
+  try {
+    const guest = prepareLinuxGuest(undefined, log);
+    figures.linux = await withNetworkMachine({ kernel: guest.vmlinux, initrd: guest.initramfs, append: `${LINUX_COMMAND_LINE} optios_bench=network` },
+      LINUX_READY, (machine, ports) => measureSide(machine, ports, log, "Linux"));
+  } catch (error) {
+    figures.linuxProblem = (error as Error).message.split("\n")[0];
+  }
+  return figures;
+}
+
+/** The section's lines: each figure for both, and Linux ÷ OptiOS (or OptiOS ÷ Linux for rates). */
+export function formatNetwork(figures: NetworkFigures | undefined, problem: string | undefined): string[] {
+  if (!figures) return [`  not measured: ${problem}`];
+  const { optios, linux } = figures;
+  const cell = (value: number | undefined, decimals = 0) => (value === undefined ? "n/a" : formatNumber(value, decimals));
+  const times = (numerator: number | undefined, denominator: number | undefined) =>
+    numerator === undefined || !denominator ? "n/a" : `${formatNumber(numerator / denominator)}×`;
+  const rows: string[][] = [
+    ["", "OptiOS", "Linux", "OptiOS's advantage"],
+    ["UDP echo round trip p50, µs (host → guest → host)", cell(optios.udpP50Microseconds, 1), cell(linux?.udpP50Microseconds, 1),
+      times(linux?.udpP50Microseconds, optios.udpP50Microseconds)],
+    ["UDP echo round trip p99, µs", cell(optios.udpP99Microseconds, 1), cell(linux?.udpP99Microseconds, 1), times(linux?.udpP99Microseconds, optios.udpP99Microseconds)],
+    ["UDP datagrams lost of 10,000", cell(optios.udpLost), cell(linux?.udpLost), ""],
+    [`highest loss-free UDP rate of ${RATES.join("/")}, per s`, cell(optios.lossFreeRate), cell(linux?.lossFreeRate), times(optios.lossFreeRate, linux?.lossFreeRate)],
+    [`HTTP GET /, requests/s (autocannon, ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s)`, cell(optios.httpRequestsPerSecond),
+      cell(linux?.httpRequestsPerSecond), times(optios.httpRequestsPerSecond, linux?.httpRequestsPerSecond)],
+    ["HTTP latency p50 / p99, ms", `${cell(optios.httpP50Milliseconds)} / ${cell(optios.httpP99Milliseconds)}`,
+      linux ? `${cell(linux.httpP50Milliseconds)} / ${cell(linux.httpP99Milliseconds)}` : "n/a", times(linux?.httpP50Milliseconds, optios.httpP50Milliseconds)],
+    ["HTTP errors", cell(optios.httpErrors), cell(linux?.httpErrors), ""],
+  ];
+  return [
+    ...formatTable(rows).map((line) => `  ${line}`),
+    `  OptiOS's own share of a round trip: frame received → answer handed to the card, p50 ${cell(figures.guestShareCycles)} cycles; ` +
+      "the rest is QEMU's user network and the host",
+    ...(figures.linuxProblem ? [`  Linux not measured: ${figures.linuxProblem}`] : []),
+  ];
+}

@@ -24,6 +24,9 @@ struct module {
   void* instance;
   struct handler_gate gate;
   struct snapshot* snapshot; /* from the end of start on: every run is a transaction */
+  /* 0: runs without a snapshot (module_set_transactional): faster, and a trap leaves its memory
+     as the trap found it, so the kernel resets it. Kept across resets. */
+  int untracked;
   /* The last run, measured for `test=bench`: TSC at entry, cycles of its commit or rollback. */
   uint64_t entry_tsc, snapshot_cycles;
 };
@@ -135,11 +138,32 @@ u32 Z_hardwareZ_module_start(struct Z_hardware_instance_t* h, u32 id) {
   if (!module) return WASM_RT_TRAP_CALL_INDIRECT;
   wasm_rt_trap_t trap = guarded(module, call_start, module);
   if (trap != WASM_RT_TRAP_NONE) return trap;
-  if (!module->descriptor->handle) return WASM_RT_TRAP_NONE;
+  if (!module->descriptor->handle || module->untracked) return WASM_RT_TRAP_NONE;
   wasm_rt_memory_t* memory = module_memory(module);
   module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
                                      module->descriptor->instance_bytes);
   return module->snapshot ? WASM_RT_TRAP_NONE : WASM_RT_TRAP_OOB;
+}
+
+/*
+ * Whether a handler's runs are transactions (the default) or run straight on its memory: the
+ * network stack's, whose every frame would otherwise pay the snapshot's faults and copies. 0, or
+ * 1 when a snapshot could not be made.
+ */
+u32 Z_hardwareZ_module_set_transactional(struct Z_hardware_instance_t* h, u32 id, u32 transactional) {
+  struct module* module = module_at(id);
+  if (!module || module == running || !module->descriptor->handle) return 1;
+  module->untracked = !transactional;
+  if (!transactional) {
+    snapshot_destroy(module->snapshot); /* the memory is writable again */
+    module->snapshot = NULL;
+    return 0;
+  }
+  if (module->snapshot) return 0;
+  wasm_rt_memory_t* memory = module_memory(module);
+  module->snapshot = snapshot_create(memory->data, (uint64_t)memory->max_pages * 65536, module->instance,
+                                     module->descriptor->instance_bytes);
+  return module->snapshot ? 0 : 1;
 }
 
 /*
@@ -196,7 +220,7 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
   struct module* module = module_at(id);
   if (!module || !module->descriptor->handle) return WASM_RT_TRAP_CALL_INDIRECT;
   struct handle_arguments arguments = {module, kind, source, name, payload_length, timestamp};
-  snapshot_begin(module->snapshot);
+  if (module->snapshot) snapshot_begin(module->snapshot);
   callee_count = 0;
   running = module;
   stop_requested = 0;
@@ -212,7 +236,9 @@ u32 Z_hardwareZ_module_handle(struct Z_hardware_instance_t* h, u32 id, u32 kind,
     else snapshot_rollback(callees[i]->snapshot);
   }
   callee_count = 0;
-  if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
+  if (!module->snapshot) {
+    /* Untracked: nothing to commit; after a trap the kernel resets it. */
+  } else if (trap == WASM_RT_TRAP_NONE) snapshot_commit(module->snapshot);
   else snapshot_rollback(module->snapshot);
   module->snapshot_cycles = read_tsc() - snapshot_start;
   return trap;

@@ -35,7 +35,7 @@ import { netEventFailed } from "../gate/net_calls";
 import { EVENT_UDP } from "../gate/interface";
 import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
-import { delivery, deliveryPayload, eventQueues, Handler, handlers, handlerTimers, postTo } from "./registry";
+import { delivery, deliveryPayload, eventQueues, Handler, handlerReset, handlers, handlerTimers, postTo } from "./registry";
 import { STORM_ENDED } from "../events/handler_queues";
 import { EMITS_PER_RUN_MAX } from "../gate/interface";
 
@@ -149,6 +149,16 @@ function runOne(index: i32): void {
   }
   // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
   eventQueues.discardPostedSince(firstEmitted);
+  if (!handler.transactional) {
+    // No snapshot to roll back to (the network stack): its memory is as the trap left it, so it starts afresh.
+    recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
+    runLogRelease(handler.name, true, false);
+    handler.lastFailure = describeFailure(handler, trap);
+    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
+      .string("; it runs without snapshots, so it is reset: what it held is gone and it starts afresh"));
+    handlerReset(index);
+    return;
+  }
   const quarantined = recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
   // One failure is news; the retries of the same streak are told at debug level, until the end of it.
   const repeat = handler.health.consecutiveFailures > 1 && !quarantined;

@@ -55,6 +55,11 @@ export class Handler {
   /** Its last call that failed, in words ("" before any): callee and why. */
   lastCallError: string = "";
   /**
+   * Whether its runs are transactions (every handler's, but the network stack's: net/network.ts).
+   * One that is not is reset after a trap instead of rolled back (dispatcher.ts).
+   */
+  transactional: bool = true;
+  /**
    * `module` and `version` change when a new version is deployed live (upgrade.ts); `settings`
    * is its boot descriptor entry, the one a deploy is checked against.
    */

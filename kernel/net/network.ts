@@ -16,6 +16,7 @@
 // frame that finds the stack's queue full is dropped and counted ("stack busy").
 
 import { physicalCopyIn, readTsc } from "../arch/x86_64/machine";
+import { moduleSetTransactional } from "../arch/x86_64/modules";
 import { picVector } from "../arch/x86_64/pic8259";
 import { pciDevices } from "../arch/x86_64/pci";
 import { VIRTIO_VENDOR } from "../arch/x86_64/virtio";
@@ -68,6 +69,9 @@ export function networkStart(system: SystemDescriptor): void {
       return;
     }
     stack = i;
+    // Every frame would otherwise be a transaction; the stack's own instance is its containment,
+    // and a trap resets it (dispatcher.ts). docs/network.md, "Runs without snapshots".
+    if (moduleSetTransactional(handlers[i].module, false) == 0) handlers[i].transactional = false;
     stackTimer = handlerTimers.add(i, 0, NO_DEADLINE - 1, 0);
     if (stackTimer >= 0) handlerTimers.timer(stackTimer).active = false;
     return;

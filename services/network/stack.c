@@ -4,8 +4,9 @@
  * gcc, so the stack lives in its own wasm instance with its own bounded memory, reaches the
  * kernel only through the gate (calls needing the capability net.stack), and a fault in it
  * traps that instance, never the kernel. The kernel runs it as the handler "net", one event
- * per run, each run a transaction: a frame that makes lwIP trap is rolled back as if it had
- * never arrived (docs/network.md).
+ * per run; unlike other handlers' its runs are not transactions (a snapshot per frame cost
+ * more than lwIP's own work), so a trap makes the kernel reset it and it starts afresh on its
+ * next event (docs/network.md).
  *
  *   EVENT_BOOT         read the configuration (net_config), bring the interface up, start
  *                      DHCP or set the static address, listen on the declared ports
@@ -453,7 +454,7 @@ static void request_arrived(uint16_t length) {
 EXPORT("handle") void handle(uint32_t kind, uint32_t source, uint32_t name, uint64_t timestamp, uint32_t length) {
   if (length > sizeof payload) length = sizeof payload;
   if (length > 0) optios_payload((uint32_t)(uintptr_t)payload, length);
-  if (kind == EVENT_BOOT && !interface_up) start();
+  if (!interface_up) start(); /* the boot event, or the first event after a reset */
   if (!interface_up) return;
   if (kind == EVENT_FRAME) frame_arrived((uint16_t)length);
   else if (kind == EVENT_NET_REQUEST) request_arrived((uint16_t)length);

@@ -146,6 +146,13 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     expect(report).toMatch(/^tcp: .* [1-9]\d* refused with a reset\)$/m);
     expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
   }, 60_000);
+
+  test("the stack runs without snapshots; reset, it starts afresh with a new lease and echo answers again", async () => {
+    const from = machine.output.length;
+    expect(await shellCommand(machine, "reset net")).toMatch(/handlers: 'net' reset to its initial state/);
+    expect(await udpAskUntilAnswered(ports.echo, "after the reset", Date.now() + 30_000)).toBe("after the reset");
+    await machine.waitFor(/net: eth0: 10\.0\.2\.15\/24 \(DHCP\)/, 10_000, from);
+  }, 60_000);
 });
 
 describe("two machines on one wire", () => {

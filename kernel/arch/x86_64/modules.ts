@@ -54,6 +54,10 @@
 @external("hardware", "module_unload") export declare function moduleUnload(module: i32): void;
 // @ts-ignore: decorator
 @external("hardware", "module_reset") export declare function moduleReset(module: i32): u32;
+// Whether a handler's runs are transactions (the default) or run straight on its memory (the
+// network stack's: after a trap the kernel resets it); kept across resets. 0, or 1 on failure.
+// @ts-ignore: decorator
+@external("hardware", "module_set_transactional") export declare function moduleSetTransactional(module: i32, transactional: bool): u32;
 // A handler's committed state across a warm reboot (boot/modules.c): globals then memory in
 // use, saved to physical memory (bytes written, 0 if it does not fit) and restored right
 // after start (0, or 1 if it does not fit the module); and its globals layout's hash.

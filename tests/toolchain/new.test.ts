@@ -42,6 +42,22 @@ describe("optios new and optios test", () => {
     expect(broken.output).toMatch(/Tests\s+1 failed \(1\)/);
   }, 120_000);
 
+  it("scaffolds UDP and HTTP handlers (--udp, --http) whose tests pass as generated, and fail when the handler breaks", () => {
+    expect(optios("new", "handler", "shouter", "--udp", "9000", "--root", root)).toBe("created handlers/shouter/: handler.ts, handler.test.ts, README.md\n");
+    expect(optios("new", "handler", "site", "--http", "8080", "--root", root)).toBe("created handlers/site/: handler.ts, handler.test.ts, README.md\n");
+    expect(readFileSync(join(root, "handlers/shouter/README.md"), "utf8")).toContain('udp = [9000]\ncapabilities = ["net.udp:9000"]');
+    expect(readFileSync(join(root, "handlers/site/README.md"), "utf8")).toContain('tcp = [8080]\ncapabilities = ["net.tcp:8080"]');
+    for (const name of ["shouter", "site"]) {
+      const run = optiosTest(name);
+      expect(run.output).toMatch(/Tests\s+1 passed \(1\)/);
+      expect(run.status).toBe(0);
+    }
+    // A page that no longer closes its connection fails the scaffolded test.
+    const source = join(root, "handlers/site/handler.ts");
+    writeFileSync(source, readFileSync(source, "utf8").replace("    tcpClose(connection);\n", ""));
+    expect(optiosTest("site").status).toBe(1);
+  }, 120_000);
+
   it("names what it looked for when there is no such handler or program", () => {
     const missing = optiosTest("nosuch");
     expect(missing.status).toBe(1);

@@ -128,6 +128,10 @@ uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t 
   return gate_call(gate, GATE_CALL_TCP_SEND, connection, data, length, 0, 0);
 }
 
+uint64_t gate_net_ping(struct handler_gate* gate, uint32_t address, uint32_t count) {
+  return gate_call(gate, GATE_CALL_NET_PING, address, count, 0, 0, 0);
+}
+
 uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection) {
   return gate_call(gate, GATE_CALL_TCP_CLOSE, connection, 0, 0, 0, 0);
 }

@@ -39,6 +39,7 @@ enum gate_call {
   GATE_CALL_NET_STATE = 28,
   GATE_CALL_UDP_SEND = 29,
   GATE_CALL_TCP_SEND = 30,
+  GATE_CALL_NET_PING = 33,
   GATE_CALL_TCP_CLOSE = 31,
 };
 
@@ -122,6 +123,7 @@ uint64_t gate_net_deliver(struct handler_gate* gate, uint32_t header, uint32_t d
 uint64_t gate_net_state(struct handler_gate* gate, uint32_t state, uint32_t length);
 uint64_t gate_udp_send(struct handler_gate* gate, uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length);
 uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length);
+uint64_t gate_net_ping(struct handler_gate* gate, uint32_t address, uint32_t count);
 uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
@@ -157,6 +159,7 @@ uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
   {"Z_optiosZ_net_state", gate_net_state}, \
   {"Z_optiosZ_udp_send", gate_udp_send}, \
   {"Z_optiosZ_tcp_send", gate_tcp_send}, \
+  {"Z_optiosZ_net_ping", gate_net_ping}, \
   {"Z_optiosZ_tcp_close", gate_tcp_close}, \
 
 #endif

@@ -122,6 +122,9 @@ export const calls: CallDeclaration[] = [
     arguments: [["connection", "u32"], ["data", "address"], ["length", "u32"]],
     summary: "writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it " +
       "leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's" },
+  { name: "net_ping", number: 33, caller: "program", capability: "net.ping", arguments: [["address", "u32"], ["count", "u32"]],
+    summary: "asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, " +
+      "or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK" },
   { name: "tcp_close", number: 31, caller: "handler", capability: "net.tcp", arguments: [["connection", "u32"]],
     summary: "closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND" },
 ];
@@ -161,6 +164,7 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "net.tcp", number: 12, argument: "port",
     summary: "accept TCP connections to the port (with tcp = [port] in the entry), write to them and close them (net.tcp:80)" },
   { name: "net.send", number: 13, argument: null, summary: "send UDP datagrams from any free port (udp_send with local port 0)" },
+  { name: "net.ping", number: 14, argument: null, summary: "have the network stack ping an address (the shell's ping)" },
 ];
 
 /** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
@@ -290,6 +294,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "NET_DELIVERY_FORGET", value: 1, summary: "NetDelivery.flags: the connection is gone at the handler's own request; no event" },
   { name: "NET_UDP_SEND", value: 1, summary: "NetRequest.kind: send a UDP datagram" },
   { name: "NET_TCP_SEND", value: 2, summary: "NetRequest.kind: write to a TCP connection" },
+  { name: "NET_PING", value: 5, summary: "NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping)" },
   { name: "NET_TCP_ABORT", value: 4, summary: "NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed)" },
   { name: "NET_TCP_CLOSE", value: 3, summary: "NetRequest.kind: write what follows (if anything), then close a TCP connection" },
   ...reportTopics.map((topic, index) => ({ name: `REPORT_${topic.toUpperCase()}`, value: index + 1, summary: `report topic: ${topic}` })),

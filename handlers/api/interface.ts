@@ -94,6 +94,9 @@
 /** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's (needs net.tcp) */
 // @ts-ignore: decorator
 @external("optios", "tcp_send") export declare function gateTcpSend(connection: u32, data: usize, length: u32): i64;
+/** asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK (needs net.ping) */
+// @ts-ignore: decorator
+@external("optios", "net_ping") export declare function gateNetPing(address: u32, count: u32): i64;
 /** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND (needs net.tcp) */
 // @ts-ignore: decorator
 @external("optios", "tcp_close") export declare function gateTcpClose(connection: u32): i64;
@@ -330,6 +333,8 @@ export const NET_DELIVERY_FORGET: u32 = 1;
 export const NET_UDP_SEND: u32 = 1;
 /** NetRequest.kind: write to a TCP connection */
 export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping) */
+export const NET_PING: u32 = 5;
 /** NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed) */
 export const NET_TCP_ABORT: u32 = 4;
 /** NetRequest.kind: write what follows (if anything), then close a TCP connection */

@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, gateHandlerName, gateTcpClose, gateTcpSend, gateUdpSend, NET_DATA_MAX_BYTES,
+import { gateNetPing, trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, gateHandlerName, gateTcpClose, gateTcpSend, gateUdpSend, NET_DATA_MAX_BYTES,
   EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateSync, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
@@ -505,6 +505,15 @@ export function stop(number: i32): bool {
  */
 export function sync(): bool {
   return checked(gateSync()) == 0;
+}
+
+/**
+ * Has the network stack send `count` (1 to 10) ICMP echo requests to `address` (see ipv4()), a
+ * second apart (needs net.ping); each answer, or its absence, is a line in the kernel log.
+ * False without a network (lastError).
+ */
+export function ping(address: u32, count: u32 = 1): bool {
+  return checked(gateNetPing(address, count)) == 0;
 }
 
 /** Restarts the machine (needs power); returns only if it could not (the kernel says why on the console). */

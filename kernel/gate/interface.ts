@@ -66,10 +66,12 @@ export const CALL_NET_STATE: u32 = 28;
 export const CALL_UDP_SEND: u32 = 29;
 /** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
 export const CALL_TCP_SEND: u32 = 30;
+/** asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK */
+export const CALL_NET_PING: u32 = 33;
 /** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 export const CALL_TCP_CLOSE: u32 = 31;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 33;
+export const CALL_SLOTS: i32 = 34;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -104,11 +106,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "tcp_send",
   "tcp_close",
   "handler_name",
+  "net_ping",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 12, 12, 2];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 12, 12, 2, 14];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 2];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -138,8 +141,10 @@ export const CAPABILITY_NET_UDP: u32 = 11;
 export const CAPABILITY_NET_TCP: u32 = 12;
 /** send UDP datagrams from any free port (udp_send with local port 0) */
 export const CAPABILITY_NET_SEND: u32 = 13;
+/** have the network stack ping an address (the shell's ping) */
+export const CAPABILITY_NET_PING: u32 = 14;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 14;
+export const CAPABILITY_SLOTS: i32 = 15;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -155,9 +160,10 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "net.udp",
   "net.tcp",
   "net.send",
+  "net.ping",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false, false];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -391,6 +397,8 @@ export const NET_DELIVERY_FORGET: u32 = 1;
 export const NET_UDP_SEND: u32 = 1;
 /** NetRequest.kind: write to a TCP connection */
 export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping) */
+export const NET_PING: u32 = 5;
 /** NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed) */
 export const NET_TCP_ABORT: u32 = 4;
 /** NetRequest.kind: write what follows (if anything), then close a TCP connection */

@@ -18,7 +18,7 @@ import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NO_NETWORK, ERROR_NOT_FOUND, ERROR_QUEUE_FULL, ERROR_TOO_LONG, EVENT_NET_REQUEST,
   EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, NET_DATA_MAX_BYTES, NET_HANDLER_PORTS_MAX, NET_HOSTNAME_MAX_BYTES,
-  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_TCP_ABORT, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
+  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_PING, NET_TCP_ABORT, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
   NetState } from "./interface";
 
 /** The system's [network] and hostname, kept at boot for net_config. */
@@ -250,6 +250,18 @@ export function netEventFailed(kind: u8, source: u32): bool {
   }
   forget(source);
   return true;
+}
+
+/** net_ping(address, count): the stack sends `count` echo requests; its log says what came back. */
+export function netPing(caller: Caller, module: i32, address: u64, count: u64, c: u64, d: u64, e: u64): i64 {
+  if (address == 0 || address > 0xffffffff || count < 1 || count > 10) return ERROR_BAD_ARGUMENT;
+  const stack = networkStack();
+  if (stack < 0) return ERROR_NO_NETWORK;
+  const header = clearRequest(NET_PING);
+  header.address = <u32>address;
+  header.port = <u16>count;
+  const now = clockNanoseconds(readTsc());
+  return postTo(stack, <u8>EVENT_NET_REQUEST, 0, 0, now, changetype<usize>(request), <i32>offsetof<NetRequest>()) ? 0 : ERROR_QUEUE_FULL;
 }
 
 /** tcp_close(connection): closes one of the caller's connections after what it wrote, when the run commits. */

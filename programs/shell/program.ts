@@ -5,7 +5,7 @@
 // to this console. Bad input never ends the shell: unknown commands and wrong arguments get
 // a message saying what was expected.
 
-import { emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
+import { ipv4, ping, emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
   REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop, sync,
   wallTime } from "optios";
 
@@ -18,7 +18,8 @@ const HELP = `commands:
   echo <text>            print the text
   handlers               every handler: version, runs, failures, state bytes, queue, calls, state, last failure
   df                     the data disk: size, label, format, write cache, requests; every disk seen at boot
-  net                    the network cards: MAC, frames received, dropped and sent; every card seen at boot
+  net                    the network: cards, address, what the stack received, sent and dropped, and why
+  ping <address> [count] have the network stack ping an IPv4 address (answers come in the log)
   sync                   flush the data disk: every handler state written to it is durable
   capabilities           what each handler and running program may do
   emit <event> [payload] send an app event to the handlers subscribed to it
@@ -80,6 +81,7 @@ function execute(words: string[]): void {
   else if (command == "mem") refused(command, report(REPORT_MEMORY));
   else if (command == "df") refused(command, report(REPORT_DISKS));
   else if (command == "net") refused(command, report(REPORT_NETWORK));
+  else if (command == "ping") pingCommand(words);
   else if (command == "sync") print(sync() ? "sync: every handler state written to the data disk is durable\n" : "sync: " + errorText(lastError) + "\n");
   else if (command == "log") {
     if (count > 1 || (count == 1 && words[1] != "debug")) usage("log [debug]");
@@ -176,4 +178,16 @@ function parseConsole(word: string): i32 {
   if (word.length != 1) return 0;
   const digit = word.charCodeAt(0) - 0x30;
   return digit >= 1 && digit <= 4 ? digit : 0;
+}
+
+/** ping <address> [count]: the stack sends the requests; each answer comes as a log line on this console. */
+function pingCommand(words: string[]): void {
+  const address = words.length > 1 ? ipv4(words[1]) : 0;
+  const count = words.length > 2 ? I32.parseInt(words[2]) : 1;
+  if (words.length < 2 || words.length > 3 || address == 0 || count < 1 || count > 10) {
+    usage("ping <address> [count], an IPv4 address such as 10.0.2.2 and 1 to 10 requests");
+    return;
+  }
+  if (ping(address, <u32>count)) print("ping: " + words[1] + ": " + count.toString() + " echo request" + (count > 1 ? "s" : "") + " sent; answers come in the log\n");
+  else print("ping: " + errorText(lastError) + "\n");
 }

@@ -68,6 +68,8 @@ __attribute__((import_module("optios"), import_name("net_state"))) int64_t optio
 __attribute__((import_module("optios"), import_name("udp_send"))) int64_t optios_udp_send(uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length);
 /* writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
 __attribute__((import_module("optios"), import_name("tcp_send"))) int64_t optios_tcp_send(uint32_t connection, uint32_t data, uint32_t length);
+/* asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK */
+__attribute__((import_module("optios"), import_name("net_ping"))) int64_t optios_net_ping(uint32_t address, uint32_t count);
 /* closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optios_tcp_close(uint32_t connection);
 
@@ -149,6 +151,7 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define NET_DELIVERY_FORGET (1)
 #define NET_UDP_SEND (1)
 #define NET_TCP_SEND (2)
+#define NET_PING (5)
 #define NET_TCP_ABORT (4)
 #define NET_TCP_CLOSE (3)
 #define REPORT_HANDLERS (1)

@@ -9,7 +9,7 @@
 #define NO_SYS                      1
 #define LWIP_SOCKET                 0
 #define LWIP_NETCONN                0
-#define LWIP_RAW                    0
+#define LWIP_RAW                    1   /* the ping the shell asks for (stack.c) */
 #define SYS_LIGHTWEIGHT_PROT        0
 #define LWIP_IPV4                   1
 #define LWIP_IPV6                   0
@@ -34,6 +34,7 @@
 #define MEM_SIZE                    (96 * 1024)
 #define MEMP_NUM_PBUF               32
 #define MEMP_NUM_UDP_PCB            16
+#define MEMP_NUM_RAW_PCB            1
 #define MEMP_NUM_TCP_PCB            32
 #define MEMP_NUM_TCP_PCB_LISTEN     16
 #define MEMP_NUM_TCP_SEG            64

@@ -27,6 +27,10 @@
 #include "lwip/udp.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwip/raw.h"
+#include "lwip/icmp.h"
+#include "lwip/inet_chksum.h"
+#include "lwip/prot/icmp.h"
 #include "lwip/stats.h"
 #include "netif/ethernet.h"
 #include "optios.h"
@@ -275,6 +279,107 @@ static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t
   }
 }
 
+/* ------------------------------------------------------------------ ping (the shell's) */
+
+static char text[160];
+static size_t text_used;
+static void text_add(const char* part);
+static void text_number(uint32_t value);
+static void text_address(const ip4_addr_t* address);
+
+#define PING_ID 0x4f53 /* "OS" */
+#define PING_DATA_BYTES 32
+#define PING_TIMEOUT_MILLISECONDS 1000
+
+static struct raw_pcb* ping_pcb;
+static ip_addr_t ping_target;
+static uint16_t ping_sequence, ping_left;
+static uint64_t ping_sent_nanoseconds;
+static int ping_waiting;
+
+static void ping_send(void* argument);
+
+/* "net: 10.0.2.2 answered ping 1 in 0.42 ms", or "net: no answer from 10.0.2.2 to ping 1". */
+static void ping_say(const char* before, const char* after, uint64_t nanoseconds) {
+  text_used = 0;
+  text_add(before);
+  text_address(ip_2_ip4(&ping_target));
+  text_add(after);
+  text_number(ping_sequence);
+  if (nanoseconds != 0) {
+    text_add(" in ");
+    text_number((uint32_t)(nanoseconds / 1000000));
+    text_add(".");
+    uint32_t hundredths = (uint32_t)(nanoseconds / 10000 % 100);
+    if (hundredths < 10) text_add("0");
+    text_number(hundredths);
+    text_add(" ms");
+  }
+  optios_log(LOG_INFO, (uint32_t)(uintptr_t)text, (uint32_t)text_used);
+}
+
+static void ping_next(void) {
+  if (ping_left > 0) sys_timeout(PING_TIMEOUT_MILLISECONDS, ping_send, NULL);
+}
+
+static void ping_timed_out(void* argument) {
+  if (!ping_waiting) return;
+  ping_waiting = 0;
+  ping_say("net: no answer from ", " to ping ", 0);
+  ping_next();
+}
+
+static u8_t ping_received(void* argument, struct raw_pcb* pcb, struct pbuf* packet, const ip_addr_t* from) {
+  /* Only an echo reply to our ping is ours; anything else goes on to lwIP's own ICMP. */
+  struct icmp_echo_hdr echo;
+  uint16_t header = IPH_HL_BYTES((struct ip_hdr*)packet->payload);
+  if (!ping_waiting || packet->tot_len < header + sizeof echo || pbuf_copy_partial(packet, &echo, sizeof echo, header) != sizeof echo ||
+      echo.type != ICMP_ER || echo.id != lwip_htons(PING_ID) || echo.seqno != lwip_htons(ping_sequence)) return 0;
+  ping_waiting = 0;
+  sys_untimeout(ping_timed_out, NULL);
+  ping_say("net: ", " answered ping ", optios_time() - ping_sent_nanoseconds + 1);
+  pbuf_free(packet);
+  ping_next();
+  return 1;
+}
+
+static void ping_send(void* argument) {
+  if (ping_left == 0) return;
+  ping_left--;
+  ping_sequence++;
+  struct pbuf* packet = pbuf_alloc(PBUF_IP, sizeof(struct icmp_echo_hdr) + PING_DATA_BYTES, PBUF_RAM);
+  if (packet == NULL) return;
+  struct icmp_echo_hdr* echo = packet->payload;
+  ICMPH_TYPE_SET(echo, ICMP_ECHO);
+  ICMPH_CODE_SET(echo, 0);
+  echo->id = lwip_htons(PING_ID);
+  echo->seqno = lwip_htons(ping_sequence);
+  echo->chksum = 0;
+  memset((uint8_t*)echo + sizeof *echo, 'o', PING_DATA_BYTES);
+  echo->chksum = inet_chksum(echo, packet->len);
+  ping_waiting = 1;
+  ping_sent_nanoseconds = optios_time();
+  raw_sendto(ping_pcb, packet, &ping_target);
+  pbuf_free(packet);
+  sys_timeout(PING_TIMEOUT_MILLISECONDS, ping_timed_out, NULL);
+}
+
+static void ping_request(const NetRequest* request) {
+  if (ping_pcb == NULL) {
+    ping_pcb = raw_new(IP_PROTO_ICMP);
+    if (ping_pcb == NULL) return;
+    raw_recv(ping_pcb, ping_received, NULL);
+    raw_bind(ping_pcb, IP_ADDR_ANY);
+  }
+  sys_untimeout(ping_send, NULL);
+  sys_untimeout(ping_timed_out, NULL);
+  ip_addr_set_ip4_u32(&ping_target, lwip_htonl(request->address));
+  ping_left = request->port;
+  ping_sequence = 0; /* each request counts from 1 */
+  ping_waiting = 0;
+  ping_send(NULL);
+}
+
 /* ------------------------------------------------------------------ the interface */
 
 static err_t interface_initialize(struct netif* netif) {
@@ -292,9 +397,7 @@ static err_t interface_initialize(struct netif* netif) {
 
 static uint32_t dhcp_state;
 
-/* A line of text built up in place: the stack's log lines. */
-static char text[160];
-static size_t text_used;
+/* A line of text built up in place (text, text_used above): the stack's log lines. */
 
 static void text_add(const char* part) {
   while (*part && text_used < sizeof text) text[text_used++] = *part++;
@@ -448,6 +551,7 @@ static void request_arrived(uint16_t length) {
   const uint8_t* data = payload + sizeof request;
   uint16_t bytes = length - sizeof request;
   if (request.kind == NET_UDP_SEND) udp_send_request(&request, data, bytes);
+  else if (request.kind == NET_PING) ping_request(&request);
   else if (request.kind == NET_TCP_SEND || request.kind == NET_TCP_CLOSE || request.kind == NET_TCP_ABORT) tcp_request(&request, data, bytes);
 }
 

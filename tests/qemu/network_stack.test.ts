@@ -108,6 +108,16 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     expect(report).toMatch(/^eth0: 10\.0\.2\.15\/24 \(DHCP\), gateway 10\.0\.2\.2, dns 10\.0\.2\.3$/m);
   }, 40_000);
 
+  test("ping from the guest: the gateway answers, an address nobody has does not", async () => {
+    const from = machine.output.length;
+    expect(await shellCommand(machine, "ping 10.0.2.2 2")).toContain("ping: 10.0.2.2: 2 echo requests sent; answers come in the log");
+    await machine.waitFor(/net: 10\.0\.2\.2 answered ping 2 in \d+\.\d\d ms/, 20_000, from);
+    expect(machine.output.slice(from)).toMatch(/net: 10\.0\.2\.2 answered ping 1 in \d+\.\d\d ms/);
+    await shellCommand(machine, "ping 10.0.2.99");
+    await machine.waitFor(/net: no answer from 10\.0\.2\.99 to ping 1/, 20_000, from);
+    expect(await shellCommand(machine, "ping 10.0.2")).toContain("usage: ping <address> [count]");
+  }, 60_000);
+
   test("UDP echo answers from the host, through the forward on 127.0.0.1", async () => {
     expect(await udpAskUntilAnswered(ports.echo, "hello, optios", Date.now() + 20_000)).toBe("hello, optios");
     expect(await udpAsk(ports.echo, "x".repeat(1400))).toBe("x".repeat(1400));

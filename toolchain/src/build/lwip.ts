@@ -27,11 +27,11 @@ export const lwipSource = `${lwipDeps}/${LWIP_PIN.directory}/src`;
 
 /**
  * The parts of lwIP the stack uses: IPv4 with ARP, ICMP, fragments, DHCP and DNS; UDP and
- * TCP; Ethernet. (Not IPv6, PPP, SNMP, AutoIP, IGMP or the sequential APIs.)
+ * TCP; raw IP (the shell's ping); Ethernet. (Not IPv6, PPP, SNMP, AutoIP, IGMP or the sequential APIs.)
  */
 export const LWIP_FILES = [
   "core/def.c", "core/dns.c", "core/inet_chksum.c", "core/init.c", "core/ip.c", "core/mem.c", "core/memp.c", "core/netif.c",
-  "core/pbuf.c", "core/stats.c", "core/tcp.c", "core/tcp_in.c", "core/tcp_out.c", "core/timeouts.c", "core/udp.c",
+  "core/pbuf.c", "core/raw.c", "core/stats.c", "core/tcp.c", "core/tcp_in.c", "core/tcp_out.c", "core/timeouts.c", "core/udp.c",
   "core/ipv4/dhcp.c", "core/ipv4/etharp.c", "core/ipv4/icmp.c", "core/ipv4/ip4.c", "core/ipv4/ip4_addr.c", "core/ipv4/ip4_frag.c",
   "netif/ethernet.c",
 ].map((file) => `${lwipSource}/${file}`);

@@ -138,6 +138,7 @@ export const implementations: Record<string, CallImplementation> = {
   net_transmit: () => errorCode("NO_NETWORK"),
   net_deliver: () => errorCode("NO_NETWORK"),
   net_state: () => errorCode("NO_NETWORK"),
+  net_ping: () => errorCode("NO_NETWORK"),
   abort(module, message, file, line, column) {
     const said = module.readString(n(message)) || "abort()";
     module.failure = `${said} at ${module.readString(n(file))}:${n(line)}:${n(column)}`;

@@ -56,7 +56,7 @@ export class VirtioNet extends NetworkCard {
     }
     const nic = new VirtioNet(device, receive, sends, buffers);
     for (let i: u16 = 0; i < 6; i++) nic.mac[i] = (offered & FEATURE_MAC) != 0 ? device.config8(i) : 0;
-    for (let i = 0; i < RECEIVE_BUFFERS; i++) nic.post(i);
+    nic.postReceiveBuffers();
     device.ready();
     picUnmask(pci.interruptLine);
     return nic;
@@ -126,6 +126,11 @@ export class VirtioNet extends NetworkCard {
 
   private sendBuffer(index: i32): u64 {
     return this.buffers + <u64>(RECEIVE_BUFFERS + index) * BUFFER_BYTES;
+  }
+
+  /** Offers every receive buffer to the device (at setup). */
+  postReceiveBuffers(): void {
+    for (let i = 0; i < RECEIVE_BUFFERS; i++) this.post(i);
   }
 
   private post(index: i32): void {

@@ -124,6 +124,10 @@ uint64_t gate_udp_send(struct handler_gate* gate, uint32_t address, uint32_t por
   return gate_call(gate, GATE_CALL_UDP_SEND, address, port, local_port, data, length);
 }
 
+uint64_t gate_tcp_connect(struct handler_gate* gate, uint32_t host, uint32_t host_length, uint32_t port) {
+  return gate_call(gate, GATE_CALL_TCP_CONNECT, host, host_length, port, 0, 0);
+}
+
 uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length) {
   return gate_call(gate, GATE_CALL_TCP_SEND, connection, data, length, 0, 0);
 }

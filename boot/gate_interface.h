@@ -38,6 +38,7 @@ enum gate_call {
   GATE_CALL_NET_DELIVER = 27,
   GATE_CALL_NET_STATE = 28,
   GATE_CALL_UDP_SEND = 29,
+  GATE_CALL_TCP_CONNECT = 34,
   GATE_CALL_TCP_SEND = 30,
   GATE_CALL_NET_PING = 33,
   GATE_CALL_TCP_CLOSE = 31,
@@ -61,6 +62,7 @@ enum gate_call {
 #define PAYLOAD_MAX_BYTES 256
 #define NET_DATA_MAX_BYTES 1472
 #define NET_PAYLOAD_MAX_BYTES 1536
+#define NET_HOST_MAX_BYTES 253
 #define NET_HOSTNAME_MAX_BYTES 64
 #define NET_HANDLER_PORTS_MAX 4
 #define NET_PORTS_MAX 8
@@ -122,6 +124,7 @@ uint64_t gate_net_transmit(struct handler_gate* gate, uint32_t frame, uint32_t l
 uint64_t gate_net_deliver(struct handler_gate* gate, uint32_t header, uint32_t data, uint32_t length);
 uint64_t gate_net_state(struct handler_gate* gate, uint32_t state, uint32_t length);
 uint64_t gate_udp_send(struct handler_gate* gate, uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length);
+uint64_t gate_tcp_connect(struct handler_gate* gate, uint32_t host, uint32_t host_length, uint32_t port);
 uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length);
 uint64_t gate_net_ping(struct handler_gate* gate, uint32_t address, uint32_t count);
 uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
@@ -158,6 +161,7 @@ uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
   {"Z_optiosZ_net_deliver", gate_net_deliver}, \
   {"Z_optiosZ_net_state", gate_net_state}, \
   {"Z_optiosZ_udp_send", gate_udp_send}, \
+  {"Z_optiosZ_tcp_connect", gate_tcp_connect}, \
   {"Z_optiosZ_tcp_send", gate_tcp_send}, \
   {"Z_optiosZ_net_ping", gate_net_ping}, \
   {"Z_optiosZ_tcp_close", gate_tcp_close}, \

@@ -118,14 +118,19 @@ export const calls: CallDeclaration[] = [
     arguments: [["address", "u32"], ["port", "u32"], ["local_port", "u32"], ["data", "address"], ["length", "u32"]],
     summary: "sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from " +
       "local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0" },
-  { name: "tcp_send", number: 30, caller: "handler", capability: "net.tcp",
+  { name: "tcp_connect", number: 34, caller: "handler", capability: "net.connect",
+    arguments: [["host", "address"], ["host_length", "u32"], ["port", "u32"]],
+    summary: "opens a TCP connection to host (an IPv4 address a.b.c.d, or a name the stack resolves by DNS) and port, when the run " +
+      "commits (needs net.connect:<host>:<port>); the connection's number at once: EVENT_TCP_OPENED comes when it is open, " +
+      "EVENT_TCP_CLOSED if it cannot be" },
+  { name: "tcp_send", number: 30, caller: "handler", capability: null,
     arguments: [["connection", "u32"], ["data", "address"], ["length", "u32"]],
-    summary: "writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it " +
-      "leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's" },
+    summary: "writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (accepted with " +
+      "net.tcp, or opened with net.connect); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's" },
   { name: "net_ping", number: 33, caller: "program", capability: "net.ping", arguments: [["address", "u32"], ["count", "u32"]],
     summary: "asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, " +
       "or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK" },
-  { name: "tcp_close", number: 31, caller: "handler", capability: "net.tcp", arguments: [["connection", "u32"]],
+  { name: "tcp_close", number: 31, caller: "handler", capability: null, arguments: [["connection", "u32"]],
     summary: "closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND" },
 ];
 
@@ -141,7 +146,7 @@ export interface CapabilityDeclaration {
   /** Number used in the boot descriptor's grants and the kernel's tables (1-based, stable). */
   number: number;
   /** What the argument names, or null for a capability without one. */
-  argument: "event" | "handler" | "topic" | "access" | "port" | null;
+  argument: "event" | "handler" | "topic" | "access" | "port" | "host" | null;
   values?: string[];
   summary: string;
 }
@@ -162,8 +167,10 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "net.udp", number: 11, argument: "port",
     summary: "take UDP datagrams to the port (with udp = [port] in the entry) and send from it (net.udp:7)" },
   { name: "net.tcp", number: 12, argument: "port",
-    summary: "accept TCP connections to the port (with tcp = [port] in the entry), write to them and close them (net.tcp:80)" },
+    summary: "accept TCP connections to the port (with tcp = [port] in the entry; the handler then writes to and closes its own) (net.tcp:80)" },
   { name: "net.send", number: 13, argument: null, summary: "send UDP datagrams from any free port (udp_send with local port 0)" },
+  { name: "net.connect", number: 15, argument: "host",
+    summary: "open TCP connections to matching hosts and ports: net.connect:10.0.2.2:8080, net.connect:example.org:*, net.connect:*" },
   { name: "net.ping", number: 14, argument: null, summary: "have the network stack ping an address (the shell's ping)" },
 ];
 
@@ -242,6 +249,7 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "PAYLOAD_MAX_BYTES", value: 256, summary: "an event payload (a network event's: NET_DATA_MAX_BYTES)" },
   { name: "NET_DATA_MAX_BYTES", value: 1472, summary: "a UDP datagram or a TCP chunk a handler receives or sends: one Ethernet frame's worth; longer datagrams are dropped and counted" },
   { name: "NET_PAYLOAD_MAX_BYTES", value: 1536, summary: "an event of the network stack: a frame (1518 at most), or a NetRequest and its data" },
+  { name: "NET_HOST_MAX_BYTES", value: 253, summary: "a host name tcp_connect takes (DNS's limit)" },
   { name: "NET_HOSTNAME_MAX_BYTES", value: 64, summary: "the hostname sent in DHCP ([system] hostname)" },
   { name: "NET_HANDLER_PORTS_MAX", value: 4, summary: "UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...])" },
   { name: "NET_PORTS_MAX", value: 8, summary: "UDP ports, and TCP ports, handlers may listen on in one system" },
@@ -282,7 +290,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "EVENT_FRAME", value: 7, summary: "event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame" },
   { name: "EVENT_NET_REQUEST", value: 8, summary: "event kind (the network stack only): a handler's committed send; the payload is a NetRequest and its data" },
   { name: "EVENT_UDP", value: 9, summary: "event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data" },
-  { name: "EVENT_TCP_OPENED", value: 10, summary: "event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address" },
+  { name: "EVENT_TCP_OPENED", value: 10, summary: "event kind: a TCP connection was accepted, or one tcp_connect asked for is open; Event.source is its connection number, Event.name the peer's IPv4 address" },
   { name: "EVENT_TCP_DATA", value: 11, summary: "event kind: data arrived on a TCP connection (Event.source); the payload is the data" },
   { name: "EVENT_TCP_CLOSED", value: 12, summary: "event kind: the peer closed a TCP connection (Event.source), or it failed; it takes no more writes" },
   { name: "NET_CONFIG_DHCP", value: 1, summary: "NetConfig.flags: ask DHCP for the address (dhcp = true)" },
@@ -294,6 +302,7 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "NET_DELIVERY_FORGET", value: 1, summary: "NetDelivery.flags: the connection is gone at the handler's own request; no event" },
   { name: "NET_UDP_SEND", value: 1, summary: "NetRequest.kind: send a UDP datagram" },
   { name: "NET_TCP_SEND", value: 2, summary: "NetRequest.kind: write to a TCP connection" },
+  { name: "NET_TCP_CONNECT", value: 6, summary: "NetRequest.kind: open NetRequest.connection to the host (the data: a name or a.b.c.d) and NetRequest.port" },
   { name: "NET_PING", value: 5, summary: "NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping)" },
   { name: "NET_TCP_ABORT", value: 4, summary: "NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed)" },
   { name: "NET_TCP_CLOSE", value: 3, summary: "NetRequest.kind: write what follows (if anything), then close a TCP connection" },

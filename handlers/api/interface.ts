@@ -91,13 +91,16 @@
 /** sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0 (needs net.udp) */
 // @ts-ignore: decorator
 @external("optios", "udp_send") export declare function gateUdpSend(address: u32, port: u32, localPort: u32, data: usize, length: u32): i64;
-/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's (needs net.tcp) */
+/** opens a TCP connection to host (an IPv4 address a.b.c.d, or a name the stack resolves by DNS) and port, when the run commits (needs net.connect:<host>:<port>); the connection's number at once: EVENT_TCP_OPENED comes when it is open, EVENT_TCP_CLOSED if it cannot be (needs net.connect) */
+// @ts-ignore: decorator
+@external("optios", "tcp_connect") export declare function gateTcpConnect(host: usize, hostLength: u32, port: u32): i64;
+/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (accepted with net.tcp, or opened with net.connect); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
 // @ts-ignore: decorator
 @external("optios", "tcp_send") export declare function gateTcpSend(connection: u32, data: usize, length: u32): i64;
 /** asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK (needs net.ping) */
 // @ts-ignore: decorator
 @external("optios", "net_ping") export declare function gateNetPing(address: u32, count: u32): i64;
-/** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND (needs net.tcp) */
+/** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 // @ts-ignore: decorator
 @external("optios", "tcp_close") export declare function gateTcpClose(connection: u32): i64;
 
@@ -252,6 +255,8 @@ export const PAYLOAD_MAX_BYTES: i32 = 256;
 export const NET_DATA_MAX_BYTES: i32 = 1472;
 /** an event of the network stack: a frame (1518 at most), or a NetRequest and its data */
 export const NET_PAYLOAD_MAX_BYTES: i32 = 1536;
+/** a host name tcp_connect takes (DNS's limit) */
+export const NET_HOST_MAX_BYTES: i32 = 253;
 /** the hostname sent in DHCP ([system] hostname) */
 export const NET_HOSTNAME_MAX_BYTES: i32 = 64;
 /** UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...]) */
@@ -309,7 +314,7 @@ export const EVENT_FRAME: u32 = 7;
 export const EVENT_NET_REQUEST: u32 = 8;
 /** event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data */
 export const EVENT_UDP: u32 = 9;
-/** event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address */
+/** event kind: a TCP connection was accepted, or one tcp_connect asked for is open; Event.source is its connection number, Event.name the peer's IPv4 address */
 export const EVENT_TCP_OPENED: u32 = 10;
 /** event kind: data arrived on a TCP connection (Event.source); the payload is the data */
 export const EVENT_TCP_DATA: u32 = 11;
@@ -333,6 +338,8 @@ export const NET_DELIVERY_FORGET: u32 = 1;
 export const NET_UDP_SEND: u32 = 1;
 /** NetRequest.kind: write to a TCP connection */
 export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: open NetRequest.connection to the host (the data: a name or a.b.c.d) and NetRequest.port */
+export const NET_TCP_CONNECT: u32 = 6;
 /** NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping) */
 export const NET_PING: u32 = 5;
 /** NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed) */

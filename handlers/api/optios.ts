@@ -24,7 +24,7 @@
 // the one place where the kernel checks what a handler or program may do. The calls, their
 // capabilities and error codes are declared in interface/optios.ts (docs/gate.md).
 
-import { gateNetPing, trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, gateHandlerName, gateTcpClose, gateTcpSend, gateUdpSend, NET_DATA_MAX_BYTES,
+import { gateNetPing, gateTcpConnect, trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, gateHandlerName, gateTcpClose, gateTcpSend, gateUdpSend, NET_DATA_MAX_BYTES,
   EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateSync, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
@@ -319,6 +319,18 @@ export function udpSend(address: u32, port: u32, localPort: u32, data: Uint8Arra
 /** Answers the EVENT_UDP being handled: `data` back to its sender, from the port it came to. */
 export function udpReply(event: Event, data: Uint8Array): bool {
   return udpSend(event.address, event.port, event.localPort, data);
+}
+
+/**
+ * Opens a TCP connection to `host` (an IPv4 address "10.0.2.2", or a name the stack resolves by
+ * DNS) and `port` when this run commits (needs net.connect:<host>:<port>). Returns the
+ * connection's number at once (0 when refused: lastError says why); EVENT_TCP_OPENED with that
+ * number comes when it is open, EVENT_TCP_CLOSED if it cannot be. Write to it once it is open.
+ */
+export function tcpConnect(host: string, port: u32): u32 {
+  const bytes = String.UTF8.encode(host);
+  const result = checked(gateTcpConnect(changetype<usize>(bytes), <u32>bytes.byteLength, port));
+  return result < 0 ? 0 : <u32>result;
 }
 
 /** Writes `data` (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given; sent when the run commits. */

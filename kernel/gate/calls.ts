@@ -7,11 +7,11 @@
 import { Caller } from "./callers";
 import { fileRead, fileSize, directoryEntry } from "./file_calls";
 import { CALL_ABORT, CALL_ARGUMENTS, CALL_HANDLER_CALL, CALL_EVENT_NAME, CALL_POST, CALL_REPLY, CALL_SYNC, CALL_DIRECTORY_ENTRY, CALL_EMIT, CALL_FILE_READ, CALL_FILE_SIZE, CALL_LOG, CALL_PAYLOAD, CALL_POWER,
-  CALL_HANDLER_NAME, CALL_NET_CONFIG, CALL_NET_PING, CALL_NET_DELIVER, CALL_NET_STATE, CALL_NET_TRANSMIT, CALL_TCP_CLOSE, CALL_TCP_SEND, CALL_UDP_SEND,
+  CALL_HANDLER_NAME, CALL_NET_CONFIG, CALL_NET_PING, CALL_TCP_CONNECT, CALL_NET_DELIVER, CALL_NET_STATE, CALL_NET_TRANSMIT, CALL_TCP_CLOSE, CALL_TCP_SEND, CALL_UDP_SEND,
   CALL_RANDOM, CALL_READ_LINE, CALL_REPORT, CALL_RESET, CALL_RUN, CALL_SLOTS, CALL_STATUS, CALL_STOP, CALL_TIME, CALL_WALL_TIME, CALL_WRITE,
   ERROR_UNKNOWN_CALL } from "./interface";
 import { abortCall, callCall, emit, eventName, handlerName, logCall, post, replyCall, payload, random, status, time, wallTime } from "./module_calls";
-import { netConfig, netDeliver, netPing, netState, netTransmit, tcpClose, tcpSend, udpSend } from "./net_calls";
+import { netConfig, netDeliver, netPing, netState, netTransmit, tcpClose, tcpConnect, tcpSend, udpSend } from "./net_calls";
 import { power, programArguments, readLine, report, reset, run, stop, syncCall, write } from "./program_calls";
 
 export type CallImplementation = (caller: Caller, module: i32, a: u64, b: u64, c: u64, d: u64, e: u64) => i64;
@@ -50,6 +50,7 @@ CALL_TABLE[CALL_SYNC] = syncCall;
 CALL_TABLE[CALL_HANDLER_NAME] = handlerName;
 CALL_TABLE[CALL_NET_CONFIG] = netConfig;
 CALL_TABLE[CALL_NET_PING] = netPing;
+CALL_TABLE[CALL_TCP_CONNECT] = tcpConnect;
 CALL_TABLE[CALL_NET_TRANSMIT] = netTransmit;
 CALL_TABLE[CALL_NET_DELIVER] = netDeliver;
 CALL_TABLE[CALL_NET_STATE] = netState;

@@ -12,13 +12,12 @@
 
 import { callArgument, callArgumentLength, setCallArgumentLength } from "./argument";
 import { Caller, callerOf } from "./callers";
-import { connectionOwner, connectionPort } from "./net_calls";
 import { granted, logRefusal } from "./capabilities";
 import { CALL_TABLE } from "./calls";
 import { copyIn } from "./copy";
 import { handlers } from "../handlers/registry";
-import { CALL_CALLER, CALL_CAPABILITY, CALL_HANDLER_NAME, CALL_SLOTS, CALL_UDP_SEND, CALLER_HANDLER, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NET_SEND,
-  CAPABILITY_NET_TCP, CAPABILITY_NET_UDP, CAPABILITY_REPORT, ERROR_NOT_FOUND,
+import { CALL_CALLER, CALL_CAPABILITY, CALL_HANDLER_NAME, CALL_SLOTS, CALL_UDP_SEND, CALLER_HANDLER, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NET_CONNECT, CAPABILITY_NET_SEND,
+  CAPABILITY_NET_UDP, EVENT_NAME_MAX_BYTES, NET_HOST_MAX_BYTES, CAPABILITY_REPORT, ERROR_NOT_FOUND,
   ERROR_BAD_ADDRESS, ERROR_NOT_GRANTED, ERROR_TOO_LONG, ERROR_UNKNOWN_CALL, ERROR_WRONG_CALLER,
   REPORT_TOPIC_NAMES } from "./interface";
 
@@ -50,13 +49,19 @@ function takeArgument(caller: Caller, module: i32, call: u32, capability: u32, a
   if (!CAPABILITY_HAS_ARGUMENT[capability]) return 0;
   if (capability == CAPABILITY_NET_UDP) return impliedNumber(c);                 // udp_send's local port
   if (call == CALL_HANDLER_NAME) return implied(a < <u64>handlers.length ? handlers[<i32>a].name : ""); // whose name is asked
-  if (capability == CAPABILITY_NET_TCP) {                                        // the port the connection came in on
-    if (connectionOwner(<u32>a) != caller.index || caller.kind != CALLER_HANDLER) return ERROR_NOT_FOUND;
-    return impliedNumber(connectionPort(<u32>a));
+  if (capability == CAPABILITY_NET_CONNECT) {                                    // tcp_connect's "host:port"
+    if (b == 0 || b > <u64>NET_HOST_MAX_BYTES) return ERROR_TOO_LONG;
+    if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
+    const port = c.toString();
+    if (<i32>b + 1 + port.length > callArgument.length) return ERROR_TOO_LONG;
+    callArgument[<i32>b] = 0x3a;
+    for (let i = 0; i < port.length; i++) callArgument[<i32>b + 1 + i] = <u8>port.charCodeAt(i);
+    setCallArgumentLength(<i32>b + 1 + port.length);
+    return 0;
   }
   if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a < <u64>REPORT_TOPIC_NAMES.length ? REPORT_TOPIC_NAMES[<i32>a] : "");
   if (capability == CAPABILITY_FILES) return implied(READ);
-  if (b > <u64>callArgument.length) return ERROR_TOO_LONG;
+  if (b > <u64>EVENT_NAME_MAX_BYTES) return ERROR_TOO_LONG;
   if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
   setCallArgumentLength(<i32>b);
   return 0;

@@ -64,14 +64,16 @@ export const CALL_NET_DELIVER: u32 = 27;
 export const CALL_NET_STATE: u32 = 28;
 /** sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0 */
 export const CALL_UDP_SEND: u32 = 29;
-/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
+/** opens a TCP connection to host (an IPv4 address a.b.c.d, or a name the stack resolves by DNS) and port, when the run commits (needs net.connect:<host>:<port>); the connection's number at once: EVENT_TCP_OPENED comes when it is open, EVENT_TCP_CLOSED if it cannot be */
+export const CALL_TCP_CONNECT: u32 = 34;
+/** writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (accepted with net.tcp, or opened with net.connect); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
 export const CALL_TCP_SEND: u32 = 30;
 /** asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK */
 export const CALL_NET_PING: u32 = 33;
 /** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 export const CALL_TCP_CLOSE: u32 = 31;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 34;
+export const CALL_SLOTS: i32 = 35;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -107,11 +109,12 @@ export const CALL_NAMES: StaticArray<string> = [
   "tcp_close",
   "handler_name",
   "net_ping",
+  "tcp_connect",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 12, 12, 2, 14];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 0, 0, 2, 14, 15];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 2];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 2, 1];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -137,14 +140,16 @@ export const CAPABILITY_CALL: u32 = 9;
 export const CAPABILITY_NET_STACK: u32 = 10;
 /** take UDP datagrams to the port (with udp = [port] in the entry) and send from it (net.udp:7) */
 export const CAPABILITY_NET_UDP: u32 = 11;
-/** accept TCP connections to the port (with tcp = [port] in the entry), write to them and close them (net.tcp:80) */
+/** accept TCP connections to the port (with tcp = [port] in the entry; the handler then writes to and closes its own) (net.tcp:80) */
 export const CAPABILITY_NET_TCP: u32 = 12;
 /** send UDP datagrams from any free port (udp_send with local port 0) */
 export const CAPABILITY_NET_SEND: u32 = 13;
+/** open TCP connections to matching hosts and ports: net.connect:10.0.2.2:8080, net.connect:example.org:*, net.connect:* */
+export const CAPABILITY_NET_CONNECT: u32 = 15;
 /** have the network stack ping an address (the shell's ping) */
 export const CAPABILITY_NET_PING: u32 = 14;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 15;
+export const CAPABILITY_SLOTS: i32 = 16;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -161,9 +166,10 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "net.tcp",
   "net.send",
   "net.ping",
+  "net.connect",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false, false];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false, false, true];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -316,6 +322,8 @@ export const PAYLOAD_MAX_BYTES: i32 = 256;
 export const NET_DATA_MAX_BYTES: i32 = 1472;
 /** an event of the network stack: a frame (1518 at most), or a NetRequest and its data */
 export const NET_PAYLOAD_MAX_BYTES: i32 = 1536;
+/** a host name tcp_connect takes (DNS's limit) */
+export const NET_HOST_MAX_BYTES: i32 = 253;
 /** the hostname sent in DHCP ([system] hostname) */
 export const NET_HOSTNAME_MAX_BYTES: i32 = 64;
 /** UDP ports, and TCP ports, one handler may listen on (udp = [...], tcp = [...]) */
@@ -373,7 +381,7 @@ export const EVENT_FRAME: u32 = 7;
 export const EVENT_NET_REQUEST: u32 = 8;
 /** event kind: a UDP datagram; Event.name is the sender's IPv4 address, Event.source its port << 16 | the local port; the payload is the data */
 export const EVENT_UDP: u32 = 9;
-/** event kind: a TCP connection was accepted; Event.source is its connection number, Event.name the peer's IPv4 address */
+/** event kind: a TCP connection was accepted, or one tcp_connect asked for is open; Event.source is its connection number, Event.name the peer's IPv4 address */
 export const EVENT_TCP_OPENED: u32 = 10;
 /** event kind: data arrived on a TCP connection (Event.source); the payload is the data */
 export const EVENT_TCP_DATA: u32 = 11;
@@ -397,6 +405,8 @@ export const NET_DELIVERY_FORGET: u32 = 1;
 export const NET_UDP_SEND: u32 = 1;
 /** NetRequest.kind: write to a TCP connection */
 export const NET_TCP_SEND: u32 = 2;
+/** NetRequest.kind: open NetRequest.connection to the host (the data: a name or a.b.c.d) and NetRequest.port */
+export const NET_TCP_CONNECT: u32 = 6;
 /** NetRequest.kind: send NetRequest.port ICMP echo requests to NetRequest.address (net_ping) */
 export const NET_PING: u32 = 5;
 /** NetRequest.kind: reset a TCP connection (the kernel's, when its handler's run for it failed) */

@@ -11,14 +11,14 @@
 
 import { readTsc } from "../arch/x86_64/machine";
 import { SystemDescriptor } from "../config/boot_descriptor";
-import { handlers, postTo } from "../handlers/registry";
+import { eventQueues, handlers, postTo } from "../handlers/registry";
 import { networkFrameSent, networkStack, networkStackReported, primaryCard } from "../net/network";
 import { clockNanoseconds } from "../time/clock";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
 import { ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NO_NETWORK, ERROR_NOT_FOUND, ERROR_QUEUE_FULL, ERROR_TOO_LONG, EVENT_NET_REQUEST,
   EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, NET_DATA_MAX_BYTES, NET_HANDLER_PORTS_MAX, NET_HOSTNAME_MAX_BYTES,
-  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_PING, NET_TCP_ABORT, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
+  NET_DELIVERY_FORGET, NET_PAYLOAD_MAX_BYTES, NET_PING, NET_TCP_ABORT, NET_TCP_CONNECT, NET_PORTS_MAX, NET_TCP_CLOSE, NET_TCP_SEND, NET_UDP_SEND, NetConfig, NetDelivery, NetRequest,
   NetState } from "./interface";
 
 /** The system's [network] and hostname, kept at boot for net_config. */
@@ -34,6 +34,11 @@ const CONNECTIONS_MAX = 64;
 const connectionNumbers = new StaticArray<u32>(CONNECTIONS_MAX);
 const connectionOwners = new StaticArray<i32>(CONNECTIONS_MAX);
 const connectionPorts = new StaticArray<u16>(CONNECTIONS_MAX);
+/** For a connection tcp_connect asked for: the sequence number of its request (withdrawn with a rolled-back run); 0 otherwise. */
+const connectionRequests = new StaticArray<u64>(CONNECTIONS_MAX);
+/** Connections tcp_connect opens are numbered by the kernel, with the high bit set; the stack numbers those it accepts from 1. */
+const OUTGOING: u32 = 0x80000000;
+let nextOutgoing: u32 = 1;
 
 function connectionSlot(connection: u32): i32 {
   if (connection == 0) return -1;
@@ -53,15 +58,23 @@ export function connectionPort(connection: u32): u32 {
   return slot < 0 ? 0 : <u32>connectionPorts[slot];
 }
 
-function remember(connection: u32, owner: i32, port: u16): bool {
+function remember(connection: u32, owner: i32, port: u16, request: u64 = 0): bool {
   for (let i = 0; i < CONNECTIONS_MAX; i++) {
     if (connectionNumbers[i] != 0) continue;
     connectionNumbers[i] = connection;
     connectionOwners[i] = owner;
     connectionPorts[i] = port;
+    connectionRequests[i] = request;
     return true;
   }
   return false;
+}
+
+/** A run rolled back: the connections it asked tcp_connect for (their requests were withdrawn) are forgotten. */
+export function netRunRolledBack(firstSequence: u64): void {
+  for (let i = 0; i < CONNECTIONS_MAX; i++) {
+    if (connectionNumbers[i] != 0 && connectionRequests[i] != 0 && connectionRequests[i] >= firstSequence) connectionNumbers[i] = 0;
+  }
 }
 
 function forget(connection: u32): void {
@@ -163,6 +176,10 @@ export function netDeliver(caller: Caller, module: i32, headerAddress: u64, data
   if (kind == EVENT_UDP) {
     target = listener(false, header.localPort);
     source = (<u32>header.port << 16) | <u32>header.localPort;
+  } else if (kind == EVENT_TCP_OPENED && (header.connection & OUTGOING) != 0) {
+    target = connectionOwner(header.connection);                 // one tcp_connect asked for
+    source = header.connection;
+    if (target >= 0) connectionRequests[connectionSlot(header.connection)] = 0;
   } else if (kind == EVENT_TCP_OPENED) {
     target = listener(true, header.localPort);
     source = header.connection;
@@ -174,10 +191,11 @@ export function netDeliver(caller: Caller, module: i32, headerAddress: u64, data
     source = header.connection;
   } else return ERROR_BAD_ARGUMENT;
   if (target < 0) return ERROR_NOT_FOUND;
-  if (kind == EVENT_TCP_OPENED && !remember(header.connection, target, header.localPort)) return ERROR_QUEUE_FULL;
+  const accepted = kind == EVENT_TCP_OPENED && (header.connection & OUTGOING) == 0;
+  if (accepted && !remember(header.connection, target, header.localPort)) return ERROR_QUEUE_FULL;
   const now = clockNanoseconds(readTsc());
   if (!postTo(target, <u8>kind, source, header.address, now, changetype<usize>(deliveryData), <i32>length)) {
-    if (kind == EVENT_TCP_OPENED) forget(header.connection);
+    if (accepted) forget(header.connection);
     return ERROR_QUEUE_FULL;
   }
   if (kind == EVENT_TCP_CLOSED) forget(header.connection);
@@ -225,6 +243,29 @@ export function udpSend(caller: Caller, module: i32, address: u64, port: u64, lo
   header.port = <u16>port;
   header.localPort = <u16>localPort;
   return queueRequest(caller, module, data, length);
+}
+
+/**
+ * tcp_connect(host, host length, port): a connection to host:port (gate.ts checked
+ * net.connect:<host>:<port>), opened by the stack when this run commits; its number at once.
+ */
+export function tcpConnect(caller: Caller, module: i32, host: u64, hostLength: u64, port: u64, d: u64, e: u64): i64 {
+  if (port == 0 || port > 65535) return ERROR_BAD_ARGUMENT;
+  const stack = networkStack();
+  if (stack < 0) return ERROR_NO_NETWORK;
+  const connection = OUTGOING | nextOutgoing;
+  const sequence = eventQueues.nextSequence;
+  if (!remember(connection, caller.index, <u16>port, sequence)) return ERROR_QUEUE_FULL;
+  const header = clearRequest(NET_TCP_CONNECT);
+  header.connection = connection;
+  header.port = <u16>port;
+  const result = queueRequest(caller, module, host, hostLength);
+  if (result < 0) {
+    forget(connection);
+    return result;
+  }
+  nextOutgoing = nextOutgoing == 0x7fffffff ? 1 : nextOutgoing + 1;
+  return <i64>connection;
 }
 
 /** tcp_send(connection, data, length): data for one of the caller's connections, written when the run commits. */

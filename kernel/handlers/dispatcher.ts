@@ -31,7 +31,7 @@ import { Text } from "../console/text";
 import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { runLogRelease } from "./run_log";
 import { HANDLER_STOP_RETRY_NANOSECONDS, PAGE_BYTES } from "../params";
-import { netEventFailed } from "../gate/net_calls";
+import { netEventFailed, netRunRolledBack } from "../gate/net_calls";
 import { EVENT_UDP } from "../gate/interface";
 import { moduleFootprint } from "../arch/x86_64/modules";
 import { clockNanoseconds } from "../time/clock";
@@ -149,6 +149,7 @@ function runOne(index: i32): void {
   }
   // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
   eventQueues.discardPostedSince(firstEmitted);
+  netRunRolledBack(firstEmitted);
   if (!handler.transactional) {
     // No snapshot to roll back to (the network stack): its memory is as the trap left it, so it starts afresh.
     recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);

@@ -66,7 +66,9 @@ __attribute__((import_module("optios"), import_name("net_deliver"))) int64_t opt
 __attribute__((import_module("optios"), import_name("net_state"))) int64_t optios_net_state(uint32_t state, uint32_t length);
 /* sends a UDP datagram (at most NET_DATA_MAX_BYTES) to an IPv4 address (a.b.c.d as (a << 24) | …) and port, from local_port (needs net.udp:<local_port>; local port 0, any free port, needs net.send); it leaves when the run commits; 0 */
 __attribute__((import_module("optios"), import_name("udp_send"))) int64_t optios_udp_send(uint32_t address, uint32_t port, uint32_t local_port, uint32_t data, uint32_t length);
-/* writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (EVENT_TCP_OPENED); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
+/* opens a TCP connection to host (an IPv4 address a.b.c.d, or a name the stack resolves by DNS) and port, when the run commits (needs net.connect:<host>:<port>); the connection's number at once: EVENT_TCP_OPENED comes when it is open, EVENT_TCP_CLOSED if it cannot be */
+__attribute__((import_module("optios"), import_name("tcp_connect"))) int64_t optios_tcp_connect(uint32_t host, uint32_t host_length, uint32_t port);
+/* writes data (at most NET_DATA_MAX_BYTES a call) to a TCP connection this handler was given (accepted with net.tcp, or opened with net.connect); it leaves when the run commits; 0, or ERROR_NOT_FOUND for a connection that is not this handler's */
 __attribute__((import_module("optios"), import_name("tcp_send"))) int64_t optios_tcp_send(uint32_t connection, uint32_t data, uint32_t length);
 /* asks the network stack to send count ICMP echo requests (1 to 10) to an IPv4 address, a second apart; each answer, or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK */
 __attribute__((import_module("optios"), import_name("net_ping"))) int64_t optios_net_ping(uint32_t address, uint32_t count);
@@ -110,6 +112,7 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define PAYLOAD_MAX_BYTES (256)
 #define NET_DATA_MAX_BYTES (1472)
 #define NET_PAYLOAD_MAX_BYTES (1536)
+#define NET_HOST_MAX_BYTES (253)
 #define NET_HOSTNAME_MAX_BYTES (64)
 #define NET_HANDLER_PORTS_MAX (4)
 #define NET_PORTS_MAX (8)
@@ -151,6 +154,7 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define NET_DELIVERY_FORGET (1)
 #define NET_UDP_SEND (1)
 #define NET_TCP_SEND (2)
+#define NET_TCP_CONNECT (6)
 #define NET_PING (5)
 #define NET_TCP_ABORT (4)
 #define NET_TCP_CLOSE (3)

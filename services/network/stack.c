@@ -55,6 +55,13 @@ static char hostname[NET_HOSTNAME_MAX_BYTES + 1];
 static uint8_t payload[NET_PAYLOAD_MAX_BYTES];
 static int interface_up;
 
+/* A line of text built up in place: the stack's log lines (the helpers are below). */
+static char text[160];
+static size_t text_used;
+static void text_add(const char* part);
+static void text_number(uint32_t value);
+static void text_address(const ip4_addr_t* address);
+
 /* ------------------------------------------------------------------ the kernel's side */
 
 unsigned int stack_random(void) { return (unsigned int)optios_random(); }
@@ -165,6 +172,8 @@ static struct connection {
   struct tcp_pcb* pcb;
   uint32_t number;
   uint16_t local_port;
+  /* An outgoing connection's port while its host's name is being resolved. */
+  uint16_t remote_port;
   int closing;
 } connections[CONNECTIONS_MAX];
 static uint32_t next_connection = 1;
@@ -243,6 +252,83 @@ static void tcp_listen_on(uint16_t port) {
   tcp_accept(listening, connection_accepted);
 }
 
+/* ---- outgoing connections (tcp_connect): numbered by the kernel, resolved by DNS when the host is a name */
+
+static struct connection* free_connection(void) {
+  for (int i = 0; i < CONNECTIONS_MAX; i++)
+    if (connections[i].pcb == NULL) return &connections[i];
+  return NULL;
+}
+
+/* The connection could not be made: the handler hears EVENT_TCP_CLOSED. */
+static void connect_failed(struct connection* connection, const char* why) {
+  say(LOG_WARNING, why);
+  deliver(EVENT_TCP_CLOSED, NULL, connection->remote_port, 0, connection->number, NULL);
+  if (connection->pcb) {
+    tcp_arg(connection->pcb, NULL);
+    tcp_err(connection->pcb, NULL);
+    tcp_abort(connection->pcb);
+  }
+  forget(connection);
+}
+
+static err_t connected(void* argument, struct tcp_pcb* pcb, err_t error) {
+  struct connection* connection = argument;
+  connection->local_port = pcb->local_port;
+  tcp_nagle_disable(pcb);
+  deliver(EVENT_TCP_OPENED, &pcb->remote_ip, pcb->remote_port, pcb->local_port, connection->number, NULL);
+  return ERR_OK;
+}
+
+static void connect_to(struct connection* connection, const ip_addr_t* address) {
+  if (tcp_connect(connection->pcb, address, connection->remote_port, connected) != ERR_OK)
+    connect_failed(connection, "net: a TCP connection could not be started (no route, or out of memory)");
+}
+
+static void host_found(const char* name, const ip_addr_t* address, void* argument) {
+  struct connection* connection = argument;
+  if (connection->pcb == NULL) return; /* gone meanwhile */
+  if (address == NULL) {
+    text_used = 0;
+    text_add("net: cannot resolve '");
+    text_add(name);
+    text_add("' (no answer from DNS, or no such name); connection not made");
+    optios_log(LOG_WARNING, (uint32_t)(uintptr_t)text, (uint32_t)text_used);
+    connect_failed(connection, "net: a connection's host has no address");
+    return;
+  }
+  connect_to(connection, address);
+}
+
+static void tcp_open(const NetRequest* request, const uint8_t* data, uint16_t length) {
+  static char host[NET_HOST_MAX_BYTES + 1];
+  struct connection* connection = free_connection();
+  if (connection == NULL) {
+    static NetDelivery refused;
+    refused.kind = EVENT_TCP_CLOSED;
+    refused.connection = request->connection;
+    optios_net_deliver((uint32_t)(uintptr_t)&refused, 0, 0);
+    say(LOG_WARNING, "net: every TCP connection is in use; tcp_connect refused");
+    return;
+  }
+  memcpy(host, data, length > NET_HOST_MAX_BYTES ? NET_HOST_MAX_BYTES : length);
+  host[length > NET_HOST_MAX_BYTES ? NET_HOST_MAX_BYTES : length] = 0;
+  connection->number = request->connection;
+  connection->remote_port = request->port;
+  connection->pcb = tcp_new();
+  if (connection->pcb == NULL) {
+    connect_failed(connection, "net: out of TCP pcbs; tcp_connect refused");
+    return;
+  }
+  tcp_arg(connection->pcb, connection);
+  tcp_recv(connection->pcb, tcp_received);
+  tcp_err(connection->pcb, tcp_failed);
+  ip_addr_t address;
+  err_t found = dns_gethostbyname(host, &address, host_found, connection);
+  if (found == ERR_OK) connect_to(connection, &address); /* an address, or a name already known */
+  else if (found != ERR_INPROGRESS) host_found(host, NULL, connection);
+}
+
 static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
   struct connection* connection = connection_numbered(request->connection);
   if (connection == NULL) return; /* closed meanwhile: what was sent to it is lost, as on any system */
@@ -281,11 +367,6 @@ static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t
 
 /* ------------------------------------------------------------------ ping (the shell's) */
 
-static char text[160];
-static size_t text_used;
-static void text_add(const char* part);
-static void text_number(uint32_t value);
-static void text_address(const ip4_addr_t* address);
 
 #define PING_ID 0x4f53 /* "OS" */
 #define PING_DATA_BYTES 32
@@ -397,7 +478,7 @@ static err_t interface_initialize(struct netif* netif) {
 
 static uint32_t dhcp_state;
 
-/* A line of text built up in place (text, text_used above): the stack's log lines. */
+/* The line helpers (text, text_used above). */
 
 static void text_add(const char* part) {
   while (*part && text_used < sizeof text) text[text_used++] = *part++;
@@ -552,6 +633,7 @@ static void request_arrived(uint16_t length) {
   uint16_t bytes = length - sizeof request;
   if (request.kind == NET_UDP_SEND) udp_send_request(&request, data, bytes);
   else if (request.kind == NET_PING) ping_request(&request);
+  else if (request.kind == NET_TCP_CONNECT) tcp_open(&request, data, bytes);
   else if (request.kind == NET_TCP_SEND || request.kind == NET_TCP_CLOSE || request.kind == NET_TCP_ABORT) tcp_request(&request, data, bytes);
 }
 

@@ -157,6 +157,26 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
   }, 60_000);
 
+  test("a handler opens a connection out to the host (10.0.2.2 is the host's 127.0.0.1), writes, and reads the answer", async () => {
+    const server = createServer((socket) => socket.on("data", (data) => socket.end(data.toString().toUpperCase())));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const from = machine.output.length;
+      await shellCommand(machine, `emit fetch ${port}`);
+      const opened = await machine.waitFor(/fetcher: connecting as (\d+)\r?\n/, 10_000, from);
+      await machine.waitFor(new RegExp(`fetcher: got 'HELLO FROM OPTIOS' on ${opened.match[1]}`), 20_000, from);
+    } finally {
+      server.close();
+    }
+    // Nobody listens on a port just freed: the connection is refused, and the handler hears of it.
+    const closedPort = await freePort();
+    const from = machine.output.length;
+    await shellCommand(machine, `emit fetch ${closedPort}`);
+    const refused = await machine.waitFor(/fetcher: connecting as (\d+)\r?\n/, 10_000, from);
+    await machine.waitFor(new RegExp(`fetcher: connection ${refused.match[1]} closed`), 20_000, from);
+  }, 60_000);
+
   test("the stack runs without snapshots; reset, it starts afresh with a new lease and echo answers again", async () => {
     const from = machine.output.length;
     expect(await shellCommand(machine, "reset net")).toMatch(/handlers: 'net' reset to its initial state/);

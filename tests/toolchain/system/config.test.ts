@@ -122,7 +122,7 @@ describe("each mistake has its exact message", () => {
     ["memory not page-granular", `${SYSTEM}${HANDLER}boot = true\nmemory = "100KiB"\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') memory: expected a whole number followed by B, KiB, MiB or GiB (for example "1MiB"), a whole number of 64 KiB pages (64KiB) up to 256MiB, got "100KiB"`],
     ["an unknown capability", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emti:door.*"]\n`,
-      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: unknown capability "emti:door.*"; did you mean 'emit'? expected one of emit:<event>, status:<handler>, reset:<handler>, report:<topic>, files:<access>, programs, power, post:<handler>, call:<handler>, net.stack, net.udp:<port>, net.tcp:<port>, net.send`],
+      `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: unknown capability "emti:door.*"; did you mean 'emit'? expected one of emit:<event>, status:<handler>, reset:<handler>, report:<topic>, files:<access>, programs, power, post:<handler>, call:<handler>, net.stack, net.udp:<port>, net.tcp:<port>, net.send, net.connect:<host>, net.ping`],
     ["a capability without its argument", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["emit"]\n`,
       `system.toml:9: [[handlers]] #1 (name 'heartbeat') capabilities[1]: "emit": 'emit' needs an argument (the event it allows), such as "emit:*"`],
     ["an argument where none is taken", `${SYSTEM}${HANDLER}boot = true\ncapabilities = ["power:now"]\n`,

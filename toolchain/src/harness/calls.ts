@@ -123,7 +123,15 @@ export const implementations: Record<string, CallImplementation> = {
     module.queueSend(`udp:${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}:${n(port)}`, bytes);
     return 0n;
   },
+  tcp_connect(module, host, hostLength, port) {
+    if (n(port) === 0 || n(port) > 65535) return errorCode("BAD_ARGUMENT");
+    const connection = (0x80000000 | module.nextConnection++) >>> 0;
+    module.connections.set(connection, 0);
+    module.queueSend(`connect:${connection}:${text.decode(module.copyIn(host, hostLength)!)}:${n(port)}`, new Uint8Array(0));
+    return BigInt(connection);
+  },
   tcp_send(module, connection, data, length) {
+    if (!module.connections.has(n(connection) >>> 0)) return errorCode("NOT_FOUND");
     if (n(length) > NET_DATA_MAX_BYTES) return errorCode("TOO_LONG");
     const bytes = module.copyIn(data, length);
     if (bytes === null) return errorCode("BAD_ADDRESS");
@@ -131,6 +139,7 @@ export const implementations: Record<string, CallImplementation> = {
     return 0n;
   },
   tcp_close(module, connection) {
+    if (!module.connections.has(n(connection) >>> 0)) return errorCode("NOT_FOUND");
     module.queueSend(`close:${n(connection)}`, new Uint8Array(0));
     return 0n;
   },

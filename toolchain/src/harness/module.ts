@@ -192,9 +192,9 @@ export abstract class HarnessModule {
     if (capability === "report") return reportTopics[Number(values[0]) - 1] ?? "";
     if (capability === "files") return "read";
     if (capability === "net.udp") return String(Number(values[2])); // udp_send's local port
-    if (capability === "net.tcp") {                                  // the port the connection came in on
-      const port = this.connections.get(Number(values[0]));
-      return port === undefined ? errorCode("NOT_FOUND") : String(port);
+    if (capability === "net.connect") {                              // tcp_connect's "host:port"
+      const host = this.copyIn(values[0], values[1]);
+      return host === null ? errorCode("BAD_ADDRESS") : `${new TextDecoder().decode(host)}:${Number(values[2])}`;
     }
     if (callName === "handler_name") return this.world.handlerNameAt(Number(values[0])) ?? "";
     if (BigInt(values[1]) > BigInt(EVENT_NAME_MAX_BYTES)) return errorCode("TOO_LONG");
@@ -258,8 +258,10 @@ export abstract class HarnessModule {
     this.runEmitted.push({ name: `post:${name}`, payload });
   }
 
-  /** TCP connections this handler was given (EVENT_TCP_OPENED): number → the local port. */
+  /** TCP connections this handler was given (EVENT_TCP_OPENED) or asked for (tcp_connect): number → the local port (0 for its own). */
   readonly connections = new Map<number, number>();
+  /** The next number tcp_connect gives (the kernel's have the high bit set). */
+  nextConnection = 1;
 
   /** A send for the network (udp:…, tcp:…, close:…): kept with the run's emits, and withdrawn with them. */
   queueSend(name: string, payload: Uint8Array): void {

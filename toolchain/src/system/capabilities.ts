@@ -21,6 +21,8 @@ export function parseCapability(text: string): ParsedCapability {
 }
 
 const ARGUMENT_PATTERN = /^(?:\*|[a-z0-9][a-z0-9_.-]{0,63}\*?)$/;
+/** net.connect's "host:port": a name or a.b.c.d (lower case), then a port or '*'; or a prefix ending in '*'. */
+const HOST_PATTERN = /^(?:\*|[a-z0-9][a-z0-9.-]{0,252}(?::(?:\d{1,5}|\*)|\*))$/;
 
 /** What is wrong with one capability entry, or null when it is a declared capability written right. */
 export function capabilityProblem(text: string): string | null {
@@ -42,6 +44,10 @@ export function capabilityProblem(text: string): string | null {
   if (declared.values) {
     if (pattern === "*" || declared.values.includes(pattern)) return null;
     return `"${text}": '${name}' allows ${declared.values.map((value) => `"${name}:${value}"`).join(", ")} or "${name}:*"`;
+  }
+  if (declared.argument === "host") {
+    return HOST_PATTERN.test(pattern) ? null
+      : `"${text}": expected a host and port ("${name}:10.0.2.2:8080", "${name}:example.org:*"), a prefix ending in '*', or "${name}:*"`;
   }
   if (!ARGUMENT_PATTERN.test(pattern)) {
     return `"${text}": expected a ${declared.argument} name, or a prefix ending in '*' (such as "${name}:door.*")`;

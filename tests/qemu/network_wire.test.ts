@@ -159,6 +159,51 @@ async function echoAnswers(text: string): Promise<boolean> {
   return wire.waitFor(() => wire.ipFrames(17, from).some((frame) => frame.subarray(42).toString() === text), 10_000);
 }
 
+/** The DNS answer to the query in `frame` (UDP to port 53): `name` is at `address`. */
+function dnsAnswer(frame: Buffer, address: Buffer): Buffer {
+  const query = frame.subarray(42);
+  let end = 12;
+  while (query[end] !== 0) end += query[end] + 1;
+  const question = query.subarray(12, end + 5); // the name, its 0, type and class
+  const header = Buffer.alloc(12);
+  query.copy(header, 0, 0, 2); // the query's id
+  header.writeUInt16BE(0x8180, 2); // a response, recursion available, no error
+  header.writeUInt16BE(1, 4);
+  header.writeUInt16BE(1, 6);
+  const answer = Buffer.alloc(16);
+  answer.writeUInt16BE(0xc00c, 0); // the name, as in the question
+  answer.writeUInt16BE(1, 2); // A
+  answer.writeUInt16BE(1, 4); // IN
+  answer.writeUInt32BE(60, 6);
+  answer.writeUInt16BE(4, 10);
+  address.copy(answer, 12);
+  return udp(53, frame.readUInt16BE(34), Buffer.concat([header, question, answer]));
+}
+
+test("a handler connects to a host by name: the stack asks DNS on the wire, then opens the connection to the answer", async () => {
+  const from = wire.frames.length;
+  await shellCommand(machine, "emit connect");
+  expect(await wire.waitFor(() => wire.ipFrames(17, from).some((frame) => frame.readUInt16BE(36) === 53), 10_000)).toBe(true);
+  const query = wire.ipFrames(17, from).find((frame) => frame.readUInt16BE(36) === 53)!;
+  expect(query.subarray(54).toString("latin1")).toContain("\x04peer\x04test\x00");
+  wire.send(ethernet(0x0800, ipv4(17, dnsAnswer(query, PEER_IP))));
+  const syn = () => wire.ipFrames(6, from).find((frame) => frame.subarray(30, 34).equals(PEER_IP) && frame.readUInt16BE(36) === 7000 &&
+    (frame[47] & 0x02) !== 0);
+  expect(await wire.waitFor(() => syn() !== undefined, 10_000)).toBe(true);
+  // Nobody answers the SYN with a connection here: a reset from the peer closes it, and the handler hears so.
+  const reset = Buffer.alloc(20);
+  const segment = syn()!.subarray(34, 54);
+  reset.writeUInt16BE(7000, 0);
+  reset.writeUInt16BE(segment.readUInt16BE(0), 2);
+  reset.writeUInt32BE(0, 4);
+  reset.writeUInt32BE((segment.readUInt32BE(4) + 1) >>> 0, 8);
+  reset[12] = 5 << 4;
+  reset[13] = 0x14; // RST, ACK
+  reset.writeUInt16BE(pseudoChecksum(6, reset), 16);
+  wire.send(ethernet(0x0800, ipv4(6, reset)));
+  await machine.waitFor(/resolver: connection \d+ closed/, 10_000);
+}, 60_000);
+
 test("malformed frames, floods and closed ports are dropped and counted; the machine keeps serving", async () => {
   expect(await echoAnswers("before")).toBe(true);
 

@@ -184,6 +184,16 @@ static struct connection* connection_numbered(uint32_t number) {
   return NULL;
 }
 
+/* Lets go of a connection's pcb, closed (a FIN; a reset if lwIP cannot) or reset, and frees its slot. */
+static void release(struct connection* connection, int reset) {
+  struct tcp_pcb* pcb = connection->pcb;
+  tcp_arg(pcb, NULL);
+  tcp_recv(pcb, NULL);
+  tcp_err(pcb, NULL);
+  if (reset || tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
+  memset(connection, 0, sizeof *connection);
+}
+
 static void forget(struct connection* connection) {
   memset(connection, 0, sizeof *connection);
 }
@@ -199,11 +209,7 @@ static err_t tcp_received(void* argument, struct tcp_pcb* pcb, struct pbuf* data
   struct connection* connection = argument;
   if (data == NULL) { /* the peer closed its side */
     deliver(EVENT_TCP_CLOSED, &pcb->remote_ip, pcb->remote_port, connection->local_port, connection->number, NULL);
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_err(pcb, NULL);
-    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
-    forget(connection);
+    release(connection, 0);
     return ERR_OK;
   }
   /* Data goes to the handler a queue slot at a time; a full queue makes lwIP keep it and offer it again. */
@@ -264,12 +270,8 @@ static struct connection* free_connection(void) {
 static void connect_failed(struct connection* connection, const char* why) {
   say(LOG_WARNING, why);
   deliver(EVENT_TCP_CLOSED, NULL, connection->remote_port, 0, connection->number, NULL);
-  if (connection->pcb) {
-    tcp_arg(connection->pcb, NULL);
-    tcp_err(connection->pcb, NULL);
-    tcp_abort(connection->pcb);
-  }
-  forget(connection);
+  if (connection->pcb) release(connection, 1);
+  else forget(connection);
 }
 
 static err_t connected(void* argument, struct tcp_pcb* pcb, err_t error) {
@@ -333,12 +335,7 @@ static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t
   struct connection* connection = connection_numbered(request->connection);
   if (connection == NULL) return; /* closed meanwhile: what was sent to it is lost, as on any system */
   if (request->kind == NET_TCP_ABORT) { /* its handler's run failed: the peer gets a reset */
-    struct tcp_pcb* pcb = connection->pcb;
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_err(pcb, NULL);
-    tcp_abort(pcb);
-    forget(connection);
+    release(connection, 1);
     return;
   }
   if (length > 0) {
@@ -356,12 +353,7 @@ static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t
     gone.connection = connection->number;
     gone.flags = NET_DELIVERY_FORGET;
     optios_net_deliver((uint32_t)(uintptr_t)&gone, 0, 0);
-    struct tcp_pcb* pcb = connection->pcb;
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_err(pcb, NULL);
-    if (tcp_close(pcb) != ERR_OK) tcp_abort(pcb);
-    forget(connection);
+    release(connection, 0);
   }
 }
 

@@ -10,17 +10,10 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { freePort } from "../../toolchain/src/bench/network_bench.ts";
 import { userNetwork } from "../../toolchain/src/qemu.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
-/** A port on 127.0.0.1 that nothing uses now (TCP and UDP both). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Sends `text` to 127.0.0.1:`port` over UDP; the answer's text, or null after `waitMilliseconds`. */
 async function udpAsk(port: number, text: string, waitMilliseconds = 2000): Promise<string | null> {

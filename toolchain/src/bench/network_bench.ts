@@ -53,7 +53,8 @@ export interface NetworkFigures {
   linuxProblem?: string;
 }
 
-async function freePort(): Promise<number> {
+/** A port on 127.0.0.1 that nothing uses now (TCP and UDP both); the network tests use it too. */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;

@@ -31,6 +31,7 @@
 #include "lwip/icmp.h"
 #include "lwip/inet_chksum.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "netif/ethernet.h"
 #include "optios.h"
@@ -54,6 +55,8 @@ static char hostname[NET_HOSTNAME_MAX_BYTES + 1];
 /* The event's payload: a frame, or a request header and its data. */
 static uint8_t payload[NET_PAYLOAD_MAX_BYTES];
 static int interface_up;
+/* Name lookups under way (tcp_open), for the idle rule (quiet(), below). */
+static int lookups_pending;
 
 /* A line of text built up in place: the stack's log lines (the helpers are below). */
 static char text[160];
@@ -289,6 +292,7 @@ static void connect_to(struct connection* connection, const ip_addr_t* address) 
 
 static void host_found(const char* name, const ip_addr_t* address, void* argument) {
   struct connection* connection = argument;
+  if (lookups_pending > 0) lookups_pending--;
   if (connection->pcb == NULL) return; /* gone meanwhile */
   if (address == NULL) {
     text_used = 0;
@@ -328,7 +332,10 @@ static void tcp_open(const NetRequest* request, const uint8_t* data, uint16_t le
   ip_addr_t address;
   err_t found = dns_gethostbyname(host, &address, host_found, connection);
   if (found == ERR_OK) connect_to(connection, &address); /* an address, or a name already known */
-  else if (found != ERR_INPROGRESS) host_found(host, NULL, connection);
+  else {
+    lookups_pending++; /* host_found takes it back, now (a name DNS cannot take) or when the answer comes */
+    if (found != ERR_INPROGRESS) host_found(host, NULL, connection);
+  }
 }
 
 static void tcp_request(const NetRequest* request, const uint8_t* data, uint16_t length) {
@@ -570,6 +577,27 @@ static void dhcp_deadline(void) {
 
 /* ------------------------------------------------------------------ events */
 
+/*
+ * Idle: lwIP's cyclic timers (DHCP's fine timer every 500 ms, ARP and IP reassembly every
+ * second) would wake the stack twice a second forever. When nothing has happened for
+ * QUIET_MILLISECONDS — no frame, no request, no TCP connection open or closing (TIME-WAIT aside), the address
+ * settled, no ping or name lookup under way — the stack asks to be woken only every
+ * IDLE_WAKE_MILLISECONDS: lwIP runs an overdue cyclic timer once, late, and carries on (DHCP's
+ * renewals count in its 60 s coarse ticks; ARP entries age more slowly). A frame or a request
+ * wakes it at once, as always.
+ */
+#define QUIET_MILLISECONDS 5000
+#define IDLE_WAKE_MILLISECONDS 30000
+static uint32_t last_activity;
+
+static int quiet(void) {
+  /* Connections in TIME-WAIT do not count: the slow timer only ages them, and a late one merely keeps
+     them longer (lwIP reuses the oldest when it needs a pcb). */
+  return sys_now() - last_activity >= QUIET_MILLISECONDS && tcp_active_pcbs == NULL &&
+         (dhcp_state == NET_DHCP_BOUND || dhcp_state == NET_DHCP_STATIC || dhcp_state == NET_DHCP_FALLBACK) &&
+         ping_left == 0 && !ping_waiting && lookups_pending == 0;
+}
+
 static void report(void) {
   static NetState state;
   state.address = lwip_ntohl(ip4_addr_get_u32(netif_ip4_addr(&interface)));
@@ -579,6 +607,7 @@ static void report(void) {
   state.dns = dns ? lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(dns))) : 0;
   state.dhcp = dhcp_state;
   uint32_t sleep = sys_timeouts_sleeptime();
+  if (quiet() && sleep < IDLE_WAKE_MILLISECONDS) sleep = IDLE_WAKE_MILLISECONDS;
   if (dhcp_state == NET_DHCP_REQUESTING && config.dhcpTimeoutMilliseconds > sys_now()) {
     uint32_t until = config.dhcpTimeoutMilliseconds - sys_now();
     if (until < sleep) sleep = until;
@@ -634,6 +663,7 @@ EXPORT("handle") void handle(uint32_t kind, uint32_t source, uint32_t name, uint
   if (length > 0) optios_payload((uint32_t)(uintptr_t)payload, length);
   if (!interface_up) start(); /* the boot event, or the first event after a reset */
   if (!interface_up) return;
+  if (kind == EVENT_FRAME || kind == EVENT_NET_REQUEST) last_activity = sys_now();
   if (kind == EVENT_FRAME) frame_arrived((uint16_t)length);
   else if (kind == EVENT_NET_REQUEST) request_arrived((uint16_t)length);
   sys_check_timeouts();

@@ -170,6 +170,14 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     await machine.waitFor(new RegExp(`fetcher: connection ${refused.match[1]} closed`), 20_000, from);
   }, 60_000);
 
+  test("an idle stack sleeps: quiet for a while, it runs at most once in ten seconds", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 7_000)); // the stack's quiet period (5 s) after the tests before
+    const runs = async () => Number(/^net\s+\S+\s+(\d+)/m.exec(await shellCommand(machine, "handlers"))?.[1]);
+    const before = await runs();
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect(await runs() - before).toBeLessThanOrEqual(1);
+  }, 60_000);
+
   test("the stack runs without snapshots; reset, it starts afresh with a new lease and echo answers again", async () => {
     const from = machine.output.length;
     expect(await shellCommand(machine, "reset net")).toMatch(/handlers: 'net' reset to its initial state/);

@@ -204,6 +204,18 @@ test("a handler connects to a host by name: the stack asks DNS on the wire, then
   await machine.waitFor(/resolver: connection \d+ closed/, 10_000);
 }, 60_000);
 
+test("a datagram too long for a handler (reassembled from fragments) is dropped and counted, not cut", async () => {
+  const dropped = async () => Number(/^udp: .* (\d+) dropped/m.exec(await shellCommand(machine, "net"))?.[1]);
+  const before = await dropped();
+  const datagram = udp(4003, 7, Buffer.alloc(2000, 0x6f)); // 2,008 bytes: more than NET_DATA_MAX_BYTES (1,472)
+  const from = wire.frames.length;
+  wire.send(ethernet(0x0800, ipv4(17, datagram.subarray(0, 1480), { id: 7000, fragment: 0x2000 })));        // more fragments
+  wire.send(ethernet(0x0800, ipv4(17, datagram.subarray(1480), { id: 7000, fragment: 1480 / 8 })));         // the last
+  expect(await echoAnswers("still echoing")).toBe(true);
+  expect(wire.ipFrames(17, from).some((frame) => frame.readUInt16BE(34) === 7 && frame.readUInt16BE(36) === 4003)).toBe(false);
+  expect(await dropped()).toBe(before + 1);
+}, 60_000);
+
 test("malformed frames, floods and closed ports are dropped and counted; the machine keeps serving", async () => {
   expect(await echoAnswers("before")).toBe(true);
 

@@ -33,7 +33,6 @@ export function netCallsConfigure(descriptor: SystemDescriptor): void {
 const CONNECTIONS_MAX = 64;
 const connectionNumbers = new StaticArray<u32>(CONNECTIONS_MAX);
 const connectionOwners = new StaticArray<i32>(CONNECTIONS_MAX);
-const connectionPorts = new StaticArray<u16>(CONNECTIONS_MAX);
 /** For a connection tcp_connect asked for: the sequence number of its request (withdrawn with a rolled-back run); 0 otherwise. */
 const connectionRequests = new StaticArray<u64>(CONNECTIONS_MAX);
 /** Connections tcp_connect opens are numbered by the kernel, with the high bit set; the stack numbers those it accepts from 1. */
@@ -52,18 +51,11 @@ export function connectionOwner(connection: u32): i32 {
   return slot < 0 ? -1 : connectionOwners[slot];
 }
 
-/** The local port a connection was accepted on (what net.tcp:<port> is checked against), 0 if unknown. */
-export function connectionPort(connection: u32): u32 {
-  const slot = connectionSlot(connection);
-  return slot < 0 ? 0 : <u32>connectionPorts[slot];
-}
-
-function remember(connection: u32, owner: i32, port: u16, request: u64 = 0): bool {
+function remember(connection: u32, owner: i32, request: u64 = 0): bool {
   for (let i = 0; i < CONNECTIONS_MAX; i++) {
     if (connectionNumbers[i] != 0) continue;
     connectionNumbers[i] = connection;
     connectionOwners[i] = owner;
-    connectionPorts[i] = port;
     connectionRequests[i] = request;
     return true;
   }
@@ -86,10 +78,15 @@ function forget(connection: u32): void {
 
 const configuration = new StaticArray<u8>(offsetof<NetConfig>() + NET_HOSTNAME_MAX_BYTES + 4 * NET_PORTS_MAX);
 
-/** Unpacks a descriptor port list (u16s from the lowest bits, 0 ends) after `count` ports already at `ports`. */
+/** The index-th port of a descriptor port list (u16s from the lowest bits; 0 ends the list). */
+function packedPort(packed: u64, index: i32): u16 {
+  return <u16>(packed >> (16 * index));
+}
+
+/** Unpacks a descriptor port list after `count` ports already at `ports`. */
 function addPorts(packed: u64, ports: usize, count: i32): i32 {
   for (let i = 0; i < NET_HANDLER_PORTS_MAX && count < NET_PORTS_MAX; i++) {
-    const port = <u16>(packed >> (16 * i));
+    const port = packedPort(packed, i);
     if (port == 0) break;
     store<u16>(ports + 2 * count, port);
     count++;
@@ -155,7 +152,7 @@ const deliveryData = new StaticArray<u8>(NET_DATA_MAX_BYTES);
 function listener(tcp: bool, port: u32): i32 {
   for (let i = 0; i < handlers.length; i++) {
     const packed = tcp ? handlers[i].settings.tcpPorts : handlers[i].settings.udpPorts;
-    for (let p = 0; p < NET_HANDLER_PORTS_MAX; p++) if (<u32>(<u16>(packed >> (16 * p))) == port && port != 0) return i;
+    for (let p = 0; p < NET_HANDLER_PORTS_MAX; p++) if (<u32>packedPort(packed, p) == port && port != 0) return i;
   }
   return -1;
 }
@@ -192,7 +189,7 @@ export function netDeliver(caller: Caller, module: i32, headerAddress: u64, data
   } else return ERROR_BAD_ARGUMENT;
   if (target < 0) return ERROR_NOT_FOUND;
   const accepted = kind == EVENT_TCP_OPENED && (header.connection & OUTGOING) == 0;
-  if (accepted && !remember(header.connection, target, header.localPort)) return ERROR_QUEUE_FULL;
+  if (accepted && !remember(header.connection, target)) return ERROR_QUEUE_FULL;
   const now = clockNanoseconds(readTsc());
   if (!postTo(target, <u8>kind, source, header.address, now, changetype<usize>(deliveryData), <i32>length)) {
     if (accepted) forget(header.connection);
@@ -255,7 +252,7 @@ export function tcpConnect(caller: Caller, module: i32, host: u64, hostLength: u
   if (stack < 0) return ERROR_NO_NETWORK;
   const connection = OUTGOING | nextOutgoing;
   const sequence = eventQueues.nextSequence;
-  if (!remember(connection, caller.index, <u16>port, sequence)) return ERROR_QUEUE_FULL;
+  if (!remember(connection, caller.index, sequence)) return ERROR_QUEUE_FULL;
   const header = clearRequest(NET_TCP_CONNECT);
   header.connection = connection;
   header.port = <u16>port;

@@ -126,7 +126,7 @@ export const implementations: Record<string, CallImplementation> = {
   tcp_connect(module, host, hostLength, port) {
     if (n(port) === 0 || n(port) > 65535) return errorCode("BAD_ARGUMENT");
     const connection = (0x80000000 | module.nextConnection++) >>> 0;
-    module.connections.set(connection, 0);
+    module.connections.add(connection);
     module.queueSend(`connect:${connection}:${text.decode(module.copyIn(host, hostLength)!)}:${n(port)}`, new Uint8Array(0));
     return BigInt(connection);
   },

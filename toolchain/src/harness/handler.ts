@@ -111,7 +111,7 @@ export class HandlerHarness extends HarnessModule {
    * entries, and its close as "close:<connection>".
    */
   tcpOpened(connection: number, localPort: number, from: string): RunResult {
-    this.connections.set(connection, localPort);
+    this.connections.add(connection);
     return this.run(constant("EVENT_TCP_OPENED"), connection, "tcp", new Uint8Array(0), parseEndpoint(from).address);
   }
 

@@ -258,8 +258,8 @@ export abstract class HarnessModule {
     this.runEmitted.push({ name: `post:${name}`, payload });
   }
 
-  /** TCP connections this handler was given (EVENT_TCP_OPENED) or asked for (tcp_connect): number → the local port (0 for its own). */
-  readonly connections = new Map<number, number>();
+  /** TCP connections this handler was given (EVENT_TCP_OPENED) or asked for (tcp_connect): the only ones it may write to and close. */
+  readonly connections = new Set<number>();
   /** The next number tcp_connect gives (the kernel's have the high bit set). */
   nextConnection = 1;
 

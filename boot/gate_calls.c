@@ -139,3 +139,23 @@ uint64_t gate_net_ping(struct handler_gate* gate, uint32_t address, uint32_t cou
 uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection) {
   return gate_call(gate, GATE_CALL_TCP_CLOSE, connection, 0, 0, 0, 0);
 }
+
+uint64_t gate_data_size(struct handler_gate* gate, uint32_t path, uint32_t path_length) {
+  return gate_call(gate, GATE_CALL_DATA_SIZE, path, path_length, 0, 0, 0);
+}
+
+uint64_t gate_data_read(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint64_t offset, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_DATA_READ, path, path_length, offset, destination, capacity);
+}
+
+uint64_t gate_data_entry(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint32_t index, uint32_t destination, uint32_t capacity) {
+  return gate_call(gate, GATE_CALL_DATA_ENTRY, path, path_length, index, destination, capacity);
+}
+
+uint64_t gate_data_write(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint32_t data, uint32_t length, uint32_t mode) {
+  return gate_call(gate, GATE_CALL_DATA_WRITE, path, path_length, data, length, mode);
+}
+
+uint64_t gate_data_remove(struct handler_gate* gate, uint32_t path, uint32_t path_length) {
+  return gate_call(gate, GATE_CALL_DATA_REMOVE, path, path_length, 0, 0, 0);
+}

@@ -42,6 +42,11 @@ enum gate_call {
   GATE_CALL_TCP_SEND = 30,
   GATE_CALL_NET_PING = 33,
   GATE_CALL_TCP_CLOSE = 31,
+  GATE_CALL_DATA_SIZE = 35,
+  GATE_CALL_DATA_READ = 36,
+  GATE_CALL_DATA_ENTRY = 37,
+  GATE_CALL_DATA_WRITE = 38,
+  GATE_CALL_DATA_REMOVE = 39,
 };
 
 /* Trap kinds beyond wasm_rt_trap_t's (which the interface numbers the same). */
@@ -77,6 +82,9 @@ enum gate_call {
 #define FAILURE_TEXT_MAX_BYTES 160
 #define DATA_LABEL_MAX_BYTES 32
 #define DEPLOY_MODULE_MAX_BYTES 1048576
+#define DATA_FILE_MAX_BYTES 1048576
+#define DATA_FILES_MAX 256
+#define DATA_WRITES_PER_RUN_MAX 16
 #define DIRTY_PAGES_MAX 1024
 #define MODULE_MEMORY_MAX_BYTES 268435456
 
@@ -128,6 +136,11 @@ uint64_t gate_tcp_connect(struct handler_gate* gate, uint32_t host, uint32_t hos
 uint64_t gate_tcp_send(struct handler_gate* gate, uint32_t connection, uint32_t data, uint32_t length);
 uint64_t gate_net_ping(struct handler_gate* gate, uint32_t address, uint32_t count);
 uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
+uint64_t gate_data_size(struct handler_gate* gate, uint32_t path, uint32_t path_length);
+uint64_t gate_data_read(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint64_t offset, uint32_t destination, uint32_t capacity);
+uint64_t gate_data_entry(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint32_t index, uint32_t destination, uint32_t capacity);
+uint64_t gate_data_write(struct handler_gate* gate, uint32_t path, uint32_t path_length, uint32_t data, uint32_t length, uint32_t mode);
+uint64_t gate_data_remove(struct handler_gate* gate, uint32_t path, uint32_t path_length);
 
 /* What handler and program modules may link against besides the runtime (module_loader.c). */
 #define MODULE_GATE_SYMBOLS \
@@ -165,5 +178,10 @@ uint64_t gate_tcp_close(struct handler_gate* gate, uint32_t connection);
   {"Z_optiosZ_tcp_send", gate_tcp_send}, \
   {"Z_optiosZ_net_ping", gate_net_ping}, \
   {"Z_optiosZ_tcp_close", gate_tcp_close}, \
+  {"Z_optiosZ_data_size", gate_data_size}, \
+  {"Z_optiosZ_data_read", gate_data_read}, \
+  {"Z_optiosZ_data_entry", gate_data_entry}, \
+  {"Z_optiosZ_data_write", gate_data_write}, \
+  {"Z_optiosZ_data_remove", gate_data_remove}, \
 
 #endif

@@ -132,6 +132,26 @@ export const calls: CallDeclaration[] = [
       "or its absence, is a line in the kernel log; 0, or ERROR_NO_NETWORK" },
   { name: "tcp_close", number: 31, caller: "handler", capability: null, arguments: [["connection", "u32"]],
     summary: "closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND" },
+  // Files on the data disk, under /data (kernel/gate/data_calls.ts; docs/storage.md). A path without a leading '/' is
+  // in the caller's own directory, /data/<its name>/. A handler's writes and removals belong to its run: they are
+  // seen by its own reads at once, reach the disk with its state when the run commits, and vanish if it rolls back.
+  // A program's are durable when the call returns.
+  { name: "data_size", number: 35, caller: "both", capability: "data.read", arguments: [["path", "address"], ["path_length", "u32"]],
+    summary: "the size of a file on the data disk; ERROR_NOT_FOUND, ERROR_IS_DIRECTORY, ERROR_BAD_PATH, ERROR_NO_DATA_DISK" },
+  { name: "data_read", number: 36, caller: "both", capability: "data.read",
+    arguments: [["path", "address"], ["path_length", "u32"], ["offset", "u64"], ["destination", "address"], ["capacity", "u32"]],
+    summary: "copies up to capacity bytes of a file on the data disk from offset; the bytes copied (0 at the end), or ERROR_CORRUPT " +
+      "when the disk gives back other bytes than were written (the file is refused, not guessed)" },
+  { name: "data_entry", number: 37, caller: "both", capability: "data.read",
+    arguments: [["path", "address"], ["path_length", "u32"], ["index", "u32"], ["destination", "address"], ["capacity", "u32"]],
+    summary: "the index-th entry of a directory on the data disk, in name order: its name into destination; (kind << 32) | name length, or ERROR_END" },
+  { name: "data_write", number: 38, caller: "both", capability: "data",
+    arguments: [["path", "address"], ["path_length", "u32"], ["data", "address"], ["length", "u32"], ["mode", "u32"]],
+    summary: "writes a file on the data disk: DATA_REPLACE its whole contents, or DATA_APPEND after them (at most DATA_FILE_MAX_BYTES " +
+      "in all, else ERROR_TOO_LONG); 0, or ERROR_NO_SPACE (the disk's file space or DATA_FILES_MAX), ERROR_WRITE_LIMIT, ERROR_IS_DIRECTORY, " +
+      "ERROR_NOT_DIRECTORY, ERROR_NOT_IN_RUN (a handler's start code)" },
+  { name: "data_remove", number: 39, caller: "both", capability: "data", arguments: [["path", "address"], ["path_length", "u32"]],
+    summary: "removes a file from the data disk; 0, or ERROR_NOT_FOUND, ERROR_IS_DIRECTORY" },
 ];
 
 /** What the report call can write, in REPORT_ number order (REPORT_HANDLERS = 1, …); also report:<topic>'s values. */
@@ -146,8 +166,12 @@ export interface CapabilityDeclaration {
   /** Number used in the boot descriptor's grants and the kernel's tables (1-based, stable). */
   number: number;
   /** What the argument names, or null for a capability without one. */
-  argument: "event" | "handler" | "topic" | "access" | "port" | "host" | null;
+  argument: "event" | "handler" | "topic" | "access" | "port" | "host" | "path" | null;
   values?: string[];
+  /** The argument a plain entry (no ':') stands for; "<name>" is the module's name. Without one the argument is required. */
+  defaultArgument?: string;
+  /** A wider capability whose grant also admits this one's calls (data admits data.read's). */
+  includedIn?: string;
   summary: string;
 }
 
@@ -172,10 +196,14 @@ export const capabilities: CapabilityDeclaration[] = [
   { name: "net.connect", number: 15, argument: "host",
     summary: "open TCP connections to matching hosts and ports: net.connect:10.0.2.2:8080, net.connect:example.org:*, net.connect:*" },
   { name: "net.ping", number: 14, argument: null, summary: "have the network stack ping an address (the shell's ping)" },
+  { name: "data", number: 16, argument: "path", defaultArgument: "/data/<name>/*",
+    summary: "read, write and remove files on the data disk whose paths match (data:/data/notes/*); plain \"data\" is the module's own directory, /data/<name>/*" },
+  { name: "data.read", number: 17, argument: "path", includedIn: "data",
+    summary: "read files and list directories on the data disk whose paths match (data.read:/data/*); data grants it too" },
 ];
 
 /** Names reserved for the next calls, so systems and docs can plan with them (refused as "not yet available"). */
-export const reservedCapabilities = ["storage"];
+export const reservedCapabilities: string[] = [];
 
 /** Error codes: every call returns one of these (negative) or a value ≥ 0. */
 export const errors: Array<{ name: string; code: number; text: string }> = [
@@ -202,6 +230,10 @@ export const errors: Array<{ name: string; code: number; text: string }> = [
   { name: "NOT_IN_CALL", code: -21, text: "reply outside the handling of a call (EVENT_CALL)" },
   { name: "NO_DATA_DISK", code: -23, text: "there is no data disk, or its state log stopped (see: df)" },
   { name: "NO_NETWORK", code: -24, text: "there is no network: no [network] in system.toml, or no network card (see: net)" },
+  { name: "NO_SPACE", code: -25, text: "the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df)" },
+  { name: "BAD_PATH", code: -26, text: "a path on the data disk must be /data/... or relative, its parts neither empty nor . or .., of printable ASCII but *" },
+  { name: "CORRUPT", code: -27, text: "the data disk gave back other bytes than were written (the file's checksum fails; see: log)" },
+  { name: "WRITE_LIMIT", code: -28, text: "this run has written or removed as many files as one run may (DATA_WRITES_PER_RUN_MAX)" },
   { name: "NOT_IN_RUN", code: -22, text: "a call outside a run (from a handler's start code): calls belong to a run's transaction" },
 ];
 
@@ -259,11 +291,14 @@ export const limits: Array<{ name: string; value: number; summary: string }> = [
   { name: "LOG_MAX_BYTES", value: 200, summary: "one log line from a module; longer lines are cut" },
   { name: "LINE_MAX_BYTES", value: 256, summary: "one line typed on a console" },
   { name: "TRANSFER_MAX_BYTES", value: 4096, summary: "bytes a program may write or a file read may copy in one call" },
-  { name: "PATH_MAX_BYTES", value: 256, summary: "a path in the boot filesystem" },
+  { name: "PATH_MAX_BYTES", value: 256, summary: "a path in the boot filesystem or on the data disk (/data/… as resolved)" },
   { name: "CAPABILITIES_MAX", value: 32, summary: "capabilities one module may be granted" },
   { name: "FAILURE_TEXT_MAX_BYTES", value: 160, summary: "the text kept of a module's last failure (abort message and place)" },
   { name: "DATA_LABEL_MAX_BYTES", value: 32, summary: "a data disk's label (optios disk create --label)" },
   { name: "DEPLOY_MODULE_MAX_BYTES", value: 1024 * 1024, summary: "a handler module sent to a running machine by optios deploy" },
+  { name: "DATA_FILE_MAX_BYTES", value: 1024 * 1024, summary: "one file on the data disk" },
+  { name: "DATA_FILES_MAX", value: 256, summary: "files on the data disk" },
+  { name: "DATA_WRITES_PER_RUN_MAX", value: 16, summary: "files one handler run (with the handlers it calls) may write or remove" },
   { name: "DIRTY_PAGES_MAX", value: 1024, summary: "4 KiB pages one handler run may change (its snapshot's undo space)" },
   {
     name: "MODULE_MEMORY_MAX_BYTES", value: 256 * 1024 * 1024,
@@ -282,6 +317,11 @@ export const constants: Array<{ name: string; value: number; summary: string }> 
   { name: "LOG_DELTA", value: 1, summary: "state log record kind: the pages one committed run changed" },
   { name: "LOG_CHECKPOINT", value: 2, summary: "state log record kind: a handler's whole state" },
   { name: "LOG_WRAP", value: 3, summary: "state log record kind: the log continues at its first sector" },
+  { name: "LOG_FILE", value: 4, summary: "state log record kind: a file's whole contents, or its removal; it counts once its writer's next commit record is whole" },
+  { name: "LOG_COMMIT", value: 5, summary: "state log record kind: the writer's file records since its last commit count (for writers without a state record)" },
+  { name: "LOG_FILE_REMOVED", value: 1, summary: "a LOG_FILE record's flags (LogRecord.globalsBytes): the file is removed" },
+  { name: "DATA_REPLACE", value: 0, summary: "data_write mode: the data becomes the file's whole contents" },
+  { name: "DATA_APPEND", value: 1, summary: "data_write mode: the data goes after the file's contents (a new file if none)" },
   {
     name: "EVENT_UPGRADE", value: 6,
     summary: "event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; " +
@@ -488,17 +528,18 @@ export const records: RecordDeclaration[] = [
   },
   {
     name: "LogRecord", for: ["kernel"],
-    summary: "a record of the data disk's state log, in its first sector: then the handler's name (32 bytes), version (64) and, for a delta, its page table (u32s); the payload (globals, pages) follows in whole sectors",
+    summary: "a record of the data disk's state log, in its first sector: then the writer's name (32 bytes), version (64) and, for a delta, its page table (u32s), " +
+      "for a LOG_FILE the file's path; the payload (globals, pages; a file's bytes) follows in whole sectors",
     fields: [
       ["magic", "u32", "LOG_MAGIC"],
-      ["kind", "u32", "LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use) or LOG_WRAP (continue at the log's start)"],
+      ["kind", "u32", "LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use), LOG_WRAP (continue at the log's start), LOG_FILE or LOG_COMMIT"],
       ["sequence", "u64", "one more than the record before it"],
       ["sectors", "u32", "the record's size, header included"],
-      ["pageCount", "u32", "pages in the payload"],
-      ["globalsBytes", "u32", "bytes of globals at the payload's start (then padded to a sector)"],
+      ["pageCount", "u32", "pages in the payload; LOG_FILE: the path's bytes"],
+      ["globalsBytes", "u32", "bytes of globals at the payload's start (then padded to a sector); LOG_FILE: its flags (LOG_FILE_REMOVED)"],
       ["globalsLayout", "u32", "the hash of the module's globals layout"],
-      ["memoryBytes", "u64", "the wasm memory in use after the run"],
-      ["nameBytes", "u32", ""],
+      ["memoryBytes", "u64", "the wasm memory in use after the run; LOG_FILE: the file's bytes"],
+      ["nameBytes", "u32", "the writer's name: a handler or program, empty for the kernel's own copies"],
       ["versionBytes", "u32", ""],
       ["payloadChecksum", "u32", "CRC-32 of the payload"],
       ["headerChecksum", "u32", "CRC-32 of this 512-byte sector with this field 0"],

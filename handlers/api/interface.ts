@@ -103,6 +103,21 @@
 /** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 // @ts-ignore: decorator
 @external("optios", "tcp_close") export declare function gateTcpClose(connection: u32): i64;
+/** the size of a file on the data disk; ERROR_NOT_FOUND, ERROR_IS_DIRECTORY, ERROR_BAD_PATH, ERROR_NO_DATA_DISK (needs data.read) */
+// @ts-ignore: decorator
+@external("optios", "data_size") export declare function gateDataSize(path: usize, pathLength: u32): i64;
+/** copies up to capacity bytes of a file on the data disk from offset; the bytes copied (0 at the end), or ERROR_CORRUPT when the disk gives back other bytes than were written (the file is refused, not guessed) (needs data.read) */
+// @ts-ignore: decorator
+@external("optios", "data_read") export declare function gateDataRead(path: usize, pathLength: u32, offset: u64, destination: usize, capacity: u32): i64;
+/** the index-th entry of a directory on the data disk, in name order: its name into destination; (kind << 32) | name length, or ERROR_END (needs data.read) */
+// @ts-ignore: decorator
+@external("optios", "data_entry") export declare function gateDataEntry(path: usize, pathLength: u32, index: u32, destination: usize, capacity: u32): i64;
+/** writes a file on the data disk: DATA_REPLACE its whole contents, or DATA_APPEND after them (at most DATA_FILE_MAX_BYTES in all, else ERROR_TOO_LONG); 0, or ERROR_NO_SPACE (the disk's file space or DATA_FILES_MAX), ERROR_WRITE_LIMIT, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_IN_RUN (a handler's start code) (needs data) */
+// @ts-ignore: decorator
+@external("optios", "data_write") export declare function gateDataWrite(path: usize, pathLength: u32, data: usize, length: u32, mode: u32): i64;
+/** removes a file from the data disk; 0, or ERROR_NOT_FOUND, ERROR_IS_DIRECTORY (needs data) */
+// @ts-ignore: decorator
+@external("optios", "data_remove") export declare function gateDataRemove(path: usize, pathLength: u32): i64;
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -150,6 +165,14 @@ export const ERROR_NOT_IN_CALL: i64 = -21;
 export const ERROR_NO_DATA_DISK: i64 = -23;
 /** there is no network: no [network] in system.toml, or no network card (see: net) */
 export const ERROR_NO_NETWORK: i64 = -24;
+/** the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df) */
+export const ERROR_NO_SPACE: i64 = -25;
+/** a path on the data disk must be /data/... or relative, its parts neither empty nor . or .., of printable ASCII but * */
+export const ERROR_BAD_PATH: i64 = -26;
+/** the data disk gave back other bytes than were written (the file's checksum fails; see: log) */
+export const ERROR_CORRUPT: i64 = -27;
+/** this run has written or removed as many files as one run may (DATA_WRITES_PER_RUN_MAX) */
+export const ERROR_WRITE_LIMIT: i64 = -28;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -177,6 +200,10 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
   "there is no data disk, or its state log stopped (see: df)",
   "there is no network: no [network] in system.toml, or no network card (see: net)",
+  "the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df)",
+  "a path on the data disk must be /data/... or relative, its parts neither empty nor . or .., of printable ASCII but *",
+  "the data disk gave back other bytes than were written (the file's checksum fails; see: log)",
+  "this run has written or removed as many files as one run may (DATA_WRITES_PER_RUN_MAX)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -275,7 +302,7 @@ export const LOG_MAX_BYTES: i32 = 200;
 export const LINE_MAX_BYTES: i32 = 256;
 /** bytes a program may write or a file read may copy in one call */
 export const TRANSFER_MAX_BYTES: i32 = 4096;
-/** a path in the boot filesystem */
+/** a path in the boot filesystem or on the data disk (/data/… as resolved) */
 export const PATH_MAX_BYTES: i32 = 256;
 /** capabilities one module may be granted */
 export const CAPABILITIES_MAX: i32 = 32;
@@ -285,6 +312,12 @@ export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
 export const DATA_LABEL_MAX_BYTES: i32 = 32;
 /** a handler module sent to a running machine by optios deploy */
 export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
+/** one file on the data disk */
+export const DATA_FILE_MAX_BYTES: i32 = 1048576;
+/** files on the data disk */
+export const DATA_FILES_MAX: i32 = 256;
+/** files one handler run (with the handlers it calls) may write or remove */
+export const DATA_WRITES_PER_RUN_MAX: i32 = 16;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
 export const DIRTY_PAGES_MAX: i32 = 1024;
 /** one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give */
@@ -306,6 +339,16 @@ export const LOG_DELTA: u32 = 1;
 export const LOG_CHECKPOINT: u32 = 2;
 /** state log record kind: the log continues at its first sector */
 export const LOG_WRAP: u32 = 3;
+/** state log record kind: a file's whole contents, or its removal; it counts once its writer's next commit record is whole */
+export const LOG_FILE: u32 = 4;
+/** state log record kind: the writer's file records since its last commit count (for writers without a state record) */
+export const LOG_COMMIT: u32 = 5;
+/** a LOG_FILE record's flags (LogRecord.globalsBytes): the file is removed */
+export const LOG_FILE_REMOVED: u32 = 1;
+/** data_write mode: the data becomes the file's whole contents */
+export const DATA_REPLACE: u32 = 0;
+/** data_write mode: the data goes after the file's contents (a new file if none) */
+export const DATA_APPEND: u32 = 1;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
 /** event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame */

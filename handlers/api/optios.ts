@@ -28,7 +28,7 @@ import { gateNetPing, gateTcpConnect, trapText, EVENT_TCP_CLOSED, EVENT_TCP_DATA
   EVENT_CALL, EVENT_MESSAGE, EVENT_UPGRADE, EVENT_NAME_MAX_BYTES, gateSync, gateEventName, gateHandlerCall, gatePost, gateReply, PAYLOAD_MAX_BYTES, EXIT_ENDED, EXIT_FAILED, EXIT_STOPPED, gateArguments, LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARNING, RUN_CONSOLE, RUN_HERE,
   eventNameNumber, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_FOUND, ERROR_NOT_GRANTED, EVENT_APP, EVENT_BOOT, EVENT_TIMER, ERROR_END, errorText, ENTRY_DIRECTORY, gateDirectoryEntry, gateEmit, gateFileRead,
   gateFileSize, gateLog, gatePayload, gatePower, gateRandom, gateReadLine, gateReport, gateReset, gateRun, gateStatus, gateStop,
-  gateTime, gateWallTime, gateWrite, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK, REPORT_LOG, REPORT_MEMORY,
+  gateTime, gateWallTime, gateWrite, gateDataEntry, gateDataRead, gateDataRemove, gateDataSize, gateDataWrite, DATA_APPEND, DATA_REPLACE, LINE_MAX_BYTES, POWER_OFF, POWER_REBOOT, REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_NETWORK, REPORT_LOG, REPORT_MEMORY,
   REPORT_PROGRAMS, REPORT_UPTIME, StatusRecord, TRANSFER_MAX_BYTES } from "./interface";
 
 export { EVENT_TCP_CLOSED, EVENT_TCP_DATA, EVENT_TCP_OPENED, EVENT_UDP, NET_DATA_MAX_BYTES, trapText };
@@ -406,15 +406,22 @@ export function readLine(): string {
   return String.UTF8.decodeUnsafe(lineBuffer.dataStart, <usize>min<i32>(max<i32>(length, 0), LINE_MAX_BYTES));
 }
 
-/** Why the last readFile or listDirectory returned null. */
+/** Why the last file function (readFile, listDirectory, dataRead, dataWrite, …) failed. */
 export let fileError = "";
+
+/** A file's error in words, kept in fileError with its path. */
+function fileFailed(path: string, code: i64, what: string = "no such file"): void {
+  lastError = code;
+  fileError = path + ": " + (code == ERROR_NOT_FOUND ? what : code == ERROR_IS_DIRECTORY ? "is a directory"
+    : code == ERROR_NOT_DIRECTORY ? "not a directory" : errorText(code));
+}
 
 /** A whole file of the boot filesystem (needs files:read), or null (see fileError). */
 export function readFile(path: string): Uint8Array | null {
   const name = String.UTF8.encode(path);
   const size = checked(gateFileSize(changetype<usize>(name), <u32>name.byteLength));
   if (size < 0) {
-    fileError = path + ": " + (size == ERROR_NOT_FOUND ? "no such file" : size == ERROR_IS_DIRECTORY ? "is a directory" : errorText(size));
+    fileFailed(path, size);
     return null;
   }
   const data = new Uint8Array(<i32>size);
@@ -435,22 +442,112 @@ export class DirectoryEntry {
 
 /** The entries of a directory of the boot filesystem (needs files:read), in archive order, or null (see fileError). */
 export function listDirectory(path: string): DirectoryEntry[] | null {
-  const name = String.UTF8.encode(path);
+  return listing(path, (index: u32, destination: usize, capacity: u32): i64 =>
+    gateDirectoryEntry(changetype<usize>(listingName), <u32>listingName.byteLength, index, destination, capacity));
+}
+
+/** The path being listed, as UTF-8 (closures in AssemblyScript cannot capture locals). */
+let listingName = new ArrayBuffer(0);
+
+/** Entries from `entry` (a directory_entry-like call) until ERROR_END, or null with fileError set. */
+function listing(path: string, entry: (index: u32, destination: usize, capacity: u32) => i64): DirectoryEntry[] | null {
+  listingName = String.UTF8.encode(path);
   const entries = new Array<DirectoryEntry>();
   const buffer = new Uint8Array(LINE_MAX_BYTES);
   for (let index: u32 = 0; index < U32.MAX_VALUE; index++) {
-    const result = gateDirectoryEntry(changetype<usize>(name), <u32>name.byteLength, index, buffer.dataStart, <u32>LINE_MAX_BYTES);
+    const result = entry(index, buffer.dataStart, <u32>LINE_MAX_BYTES);
     if (result == ERROR_END) break; // the listing is complete
     if (result < 0) {
-      lastError = result;
-      fileError = path + ": " + (result == ERROR_NOT_FOUND ? "no such directory" : result == ERROR_NOT_DIRECTORY ? "not a directory"
-        : errorText(result));
+      fileFailed(path, result, "no such directory");
       return null;
     }
     const kind = <u32>(result >> 32);
     entries.push(new DirectoryEntry(String.UTF8.decodeUnsafe(buffer.dataStart, <usize>(result & 0xffffffff)), kind == ENTRY_DIRECTORY));
   }
   return entries;
+}
+
+// The data disk (docs/storage.md): files under /data that handlers and programs write. A path
+// without a leading '/' is in the module's own directory, /data/<its name>/. Reading and
+// listing need data.read (or data), writing and removing need data; a plain "data" in
+// system.toml is the module's own directory. A handler's writes belong to its run: its own
+// reads see them at once, they reach the disk with its state when the run commits, and a run
+// that traps or overruns leaves every file as it was. A program's are on the disk when the
+// call returns. A full disk refuses a write (ERROR_NO_SPACE in lastError); the caller decides.
+
+/** The size of a file on the data disk, or -1 (see fileError). */
+export function dataSize(path: string): i64 {
+  const name = String.UTF8.encode(path);
+  const size = gateDataSize(changetype<usize>(name), <u32>name.byteLength);
+  if (size < 0) {
+    fileFailed(path, size);
+    return -1;
+  }
+  return size;
+}
+
+/** A whole file of the data disk, or null (see fileError). */
+export function dataRead(path: string): Uint8Array | null {
+  const size = dataSize(path);
+  if (size < 0) return null;
+  const name = String.UTF8.encode(path);
+  const data = new Uint8Array(<i32>size);
+  for (let done: i64 = 0; done < size;) {
+    const chunk = <u32>min<i64>(size - done, TRANSFER_MAX_BYTES);
+    const read = gateDataRead(changetype<usize>(name), <u32>name.byteLength, <u64>done, data.dataStart + <usize>done, chunk);
+    if (read < 0) {
+      fileFailed(path, read);
+      return null;
+    }
+    if (read == 0) break;
+    done += read;
+  }
+  return data;
+}
+
+/** A whole file of the data disk as UTF-8 text, or null (see fileError). */
+export function dataReadText(path: string): string | null {
+  const data = dataRead(path);
+  return data == null ? null : String.UTF8.decode(data.buffer);
+}
+
+/** Makes `data` the whole contents of a file on the data disk; false if refused (see fileError). */
+export function dataWrite(path: string, data: Uint8Array): bool {
+  return dataChange(path, data, DATA_REPLACE);
+}
+
+/** Adds `data` at the end of a file on the data disk, making it if there is none; false if refused. */
+export function dataAppend(path: string, data: Uint8Array): bool {
+  return dataChange(path, data, DATA_APPEND);
+}
+
+export function dataWriteText(path: string, text: string): bool {
+  return dataChange(path, Uint8Array.wrap(String.UTF8.encode(text)), DATA_REPLACE);
+}
+
+export function dataAppendText(path: string, text: string): bool {
+  return dataChange(path, Uint8Array.wrap(String.UTF8.encode(text)), DATA_APPEND);
+}
+
+function dataChange(path: string, data: Uint8Array, mode: u32): bool {
+  const name = String.UTF8.encode(path);
+  const result = gateDataWrite(changetype<usize>(name), <u32>name.byteLength, data.dataStart, <u32>data.byteLength, mode);
+  if (result < 0) fileFailed(path, result);
+  return result == 0;
+}
+
+/** Removes a file from the data disk; false if refused (see fileError). */
+export function dataRemove(path: string): bool {
+  const name = String.UTF8.encode(path);
+  const result = gateDataRemove(changetype<usize>(name), <u32>name.byteLength);
+  if (result < 0) fileFailed(path, result);
+  return result == 0;
+}
+
+/** The entries of a directory of the data disk, in name order, or null (see fileError). */
+export function dataList(path: string): DirectoryEntry[] | null {
+  return listing(path, (index: u32, destination: usize, capacity: u32): i64 =>
+    gateDataEntry(changetype<usize>(listingName), <u32>listingName.byteLength, index, destination, capacity));
 }
 
 /**

@@ -5,11 +5,12 @@
 // value ≥ 0 or an ERROR_ code. A host test checks that every declared call has its entry.
 
 import { Caller } from "./callers";
+import { dataEntry, dataRead, dataRemove, dataSize, dataWrite } from "./data_calls";
 import { fileRead, fileSize, directoryEntry } from "./file_calls";
 import { CALL_ABORT, CALL_ARGUMENTS, CALL_HANDLER_CALL, CALL_EVENT_NAME, CALL_POST, CALL_REPLY, CALL_SYNC, CALL_DIRECTORY_ENTRY, CALL_EMIT, CALL_FILE_READ, CALL_FILE_SIZE, CALL_LOG, CALL_PAYLOAD, CALL_POWER,
   CALL_HANDLER_NAME, CALL_NET_CONFIG, CALL_NET_PING, CALL_TCP_CONNECT, CALL_NET_DELIVER, CALL_NET_STATE, CALL_NET_TRANSMIT, CALL_TCP_CLOSE, CALL_TCP_SEND, CALL_UDP_SEND,
   CALL_RANDOM, CALL_READ_LINE, CALL_REPORT, CALL_RESET, CALL_RUN, CALL_SLOTS, CALL_STATUS, CALL_STOP, CALL_TIME, CALL_WALL_TIME, CALL_WRITE,
-  ERROR_UNKNOWN_CALL } from "./interface";
+  CALL_DATA_ENTRY, CALL_DATA_READ, CALL_DATA_REMOVE, CALL_DATA_SIZE, CALL_DATA_WRITE, ERROR_UNKNOWN_CALL } from "./interface";
 import { abortCall, callCall, emit, eventName, handlerName, logCall, post, replyCall, payload, random, status, time, wallTime } from "./module_calls";
 import { netConfig, netDeliver, netPing, netState, netTransmit, tcpClose, tcpConnect, tcpSend, udpSend } from "./net_calls";
 import { power, programArguments, readLine, report, reset, run, stop, syncCall, write } from "./program_calls";
@@ -57,6 +58,11 @@ CALL_TABLE[CALL_NET_STATE] = netState;
 CALL_TABLE[CALL_UDP_SEND] = udpSend;
 CALL_TABLE[CALL_TCP_SEND] = tcpSend;
 CALL_TABLE[CALL_TCP_CLOSE] = tcpClose;
+CALL_TABLE[CALL_DATA_SIZE] = dataSize;
+CALL_TABLE[CALL_DATA_READ] = dataRead;
+CALL_TABLE[CALL_DATA_ENTRY] = dataEntry;
+CALL_TABLE[CALL_DATA_WRITE] = dataWrite;
+CALL_TABLE[CALL_DATA_REMOVE] = dataRemove;
 
 /** Whether `call` has an implementation (a host test checks every declared call has one, and only those). */
 export function callImplemented(call: i32): bool {

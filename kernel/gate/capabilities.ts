@@ -8,7 +8,7 @@
 import { equalsBytes, Text } from "../console/text";
 import { LEVEL_WARNING, log } from "../log/log";
 import { Caller, Grant } from "./callers";
-import { CALL_NAMES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NAMES } from "./interface";
+import { CALL_NAMES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_INCLUDED_IN, CAPABILITY_NAMES } from "./interface";
 
 const refusal = new Text();
 
@@ -23,12 +23,16 @@ export function patternMatches(pattern: string, address: usize, length: i32): bo
   return equalsBytes(pattern, address, length);
 }
 
-/** Whether `grants` hold `capability` for the argument at `address` (ignored for capabilities without one). */
+/**
+ * Whether `grants` hold `capability` for the argument at `address` (ignored for capabilities
+ * without one); a grant of the capability it is included in counts too (data for data.read).
+ */
 export function granted(grants: Grant[], capability: u32, address: usize, length: i32): bool {
+  const wider = <u32>CAPABILITY_INCLUDED_IN[capability];
   for (let i = 0; i < grants.length; i++) {
     const grant = grants[i];
-    if (grant.capability != capability) continue;
-    if (!CAPABILITY_HAS_ARGUMENT[capability] || patternMatches(grant.pattern, address, length)) return true;
+    if (grant.capability != capability && (wider == 0 || grant.capability != wider)) continue;
+    if (!CAPABILITY_HAS_ARGUMENT[grant.capability] || patternMatches(grant.pattern, address, length)) return true;
   }
   return false;
 }

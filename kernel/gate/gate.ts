@@ -7,7 +7,7 @@
 // Calls and their numbers, capabilities and errors are declared once in interface/optios.ts
 // (kernel/gate/interface.ts is generated from it). For a capability with an argument the
 // argument is the call's first two arguments, a name and its length (emit, status, reset),
-// or implied by the call (report: its topic; files: "read"); the gate copies it in once
+// or implied by the call (report: its topic; files: "read"; data: the path, resolved); the gate copies it in once
 // and the implementation finds it in `callArgument` (argument.ts). Every refusal is a named error code.
 
 import { callArgument, callArgumentLength, setCallArgumentLength } from "./argument";
@@ -16,7 +16,8 @@ import { granted, logRefusal } from "./capabilities";
 import { CALL_TABLE } from "./calls";
 import { copyIn } from "./copy";
 import { handlers } from "../handlers/registry";
-import { CALL_CALLER, CALL_CAPABILITY, CALL_HANDLER_NAME, CALL_SLOTS, CALL_UDP_SEND, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NET_CONNECT, CAPABILITY_NET_SEND,
+import { resolveDataPath } from "./data_calls";
+import { CALL_CALLER, CALL_CAPABILITY, CAPABILITY_DATA, CAPABILITY_DATA_READ, CALL_HANDLER_NAME, CALL_SLOTS, CALL_UDP_SEND, CAPABILITY_FILES, CAPABILITY_HAS_ARGUMENT, CAPABILITY_NET_CONNECT, CAPABILITY_NET_SEND,
   CAPABILITY_NET_UDP, EVENT_NAME_MAX_BYTES, NET_HOST_MAX_BYTES, CAPABILITY_REPORT, ERROR_NOT_FOUND,
   ERROR_BAD_ADDRESS, ERROR_NOT_GRANTED, ERROR_TOO_LONG, ERROR_UNKNOWN_CALL, ERROR_WRONG_CALLER,
   REPORT_TOPIC_NAMES } from "./interface";
@@ -61,6 +62,7 @@ function takeArgument(caller: Caller, module: i32, call: u32, capability: u32, a
   }
   if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a < <u64>REPORT_TOPIC_NAMES.length ? REPORT_TOPIC_NAMES[<i32>a] : "");
   if (capability == CAPABILITY_FILES) return implied(READ);
+  if (capability == CAPABILITY_DATA || capability == CAPABILITY_DATA_READ) return resolveDataPath(caller, module, call, a, b); // the path, resolved
   if (b > <u64>EVENT_NAME_MAX_BYTES) return ERROR_TOO_LONG;
   if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
   setCallArgumentLength(<i32>b);

@@ -72,8 +72,18 @@ export const CALL_TCP_SEND: u32 = 30;
 export const CALL_NET_PING: u32 = 33;
 /** closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 export const CALL_TCP_CLOSE: u32 = 31;
+/** the size of a file on the data disk; ERROR_NOT_FOUND, ERROR_IS_DIRECTORY, ERROR_BAD_PATH, ERROR_NO_DATA_DISK */
+export const CALL_DATA_SIZE: u32 = 35;
+/** copies up to capacity bytes of a file on the data disk from offset; the bytes copied (0 at the end), or ERROR_CORRUPT when the disk gives back other bytes than were written (the file is refused, not guessed) */
+export const CALL_DATA_READ: u32 = 36;
+/** the index-th entry of a directory on the data disk, in name order: its name into destination; (kind << 32) | name length, or ERROR_END */
+export const CALL_DATA_ENTRY: u32 = 37;
+/** writes a file on the data disk: DATA_REPLACE its whole contents, or DATA_APPEND after them (at most DATA_FILE_MAX_BYTES in all, else ERROR_TOO_LONG); 0, or ERROR_NO_SPACE (the disk's file space or DATA_FILES_MAX), ERROR_WRITE_LIMIT, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_IN_RUN (a handler's start code) */
+export const CALL_DATA_WRITE: u32 = 38;
+/** removes a file from the data disk; 0, or ERROR_NOT_FOUND, ERROR_IS_DIRECTORY */
+export const CALL_DATA_REMOVE: u32 = 39;
 /** One past the highest call number: the call table's length. */
-export const CALL_SLOTS: i32 = 35;
+export const CALL_SLOTS: i32 = 40;
 export const CALL_NAMES: StaticArray<string> = [
   "",
   "log",
@@ -110,11 +120,16 @@ export const CALL_NAMES: StaticArray<string> = [
   "handler_name",
   "net_ping",
   "tcp_connect",
+  "data_size",
+  "data_read",
+  "data_entry",
+  "data_write",
+  "data_remove",
 ];
 /** The capability each call needs (CAPABILITY_ numbers), 0 for none. */
-export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 0, 0, 2, 14, 15];
+export const CALL_CAPABILITY: StaticArray<u8> = [0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 5, 5, 5, 4, 3, 6, 6, 7, 0, 0, 0, 8, 9, 0, 0, 10, 10, 10, 10, 11, 0, 0, 2, 14, 15, 17, 17, 17, 16, 16];
 /** Who may make each call: CALLER_HANDLER, CALLER_PROGRAM or both bits; 0 for an unused number. */
-export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 2, 1];
+export const CALL_CALLER: StaticArray<u8> = [0, 3, 3, 3, 3, 1, 3, 3, 2, 2, 3, 3, 3, 2, 2, 2, 2, 2, 3, 2, 1, 3, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 3, 2, 1, 3, 3, 3, 3, 3];
 export const CALLER_HANDLER: u8 = 1;
 export const CALLER_PROGRAM: u8 = 2;
 
@@ -148,8 +163,12 @@ export const CAPABILITY_NET_SEND: u32 = 13;
 export const CAPABILITY_NET_CONNECT: u32 = 15;
 /** have the network stack ping an address (the shell's ping) */
 export const CAPABILITY_NET_PING: u32 = 14;
+/** read, write and remove files on the data disk whose paths match (data:/data/notes/*); plain "data" is the module's own directory, /data/<name>/* */
+export const CAPABILITY_DATA: u32 = 16;
+/** read files and list directories on the data disk whose paths match (data.read:/data/*); data grants it too */
+export const CAPABILITY_DATA_READ: u32 = 17;
 /** One past the highest capability number. */
-export const CAPABILITY_SLOTS: i32 = 16;
+export const CAPABILITY_SLOTS: i32 = 18;
 export const CAPABILITY_NAMES: StaticArray<string> = [
   "",
   "emit",
@@ -167,9 +186,13 @@ export const CAPABILITY_NAMES: StaticArray<string> = [
   "net.send",
   "net.ping",
   "net.connect",
+  "data",
+  "data.read",
 ];
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
-export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false, false, true];
+export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [false, true, true, true, true, true, false, false, true, true, false, true, true, false, false, true, true, true];
+/** The wider capability whose grant also admits each one (data for data.read), 0 for none. */
+export const CAPABILITY_INCLUDED_IN: StaticArray<u8> = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16];
 
 /** not granted: the module's capabilities do not allow this call */
 export const ERROR_NOT_GRANTED: i64 = -1;
@@ -217,6 +240,14 @@ export const ERROR_NOT_IN_CALL: i64 = -21;
 export const ERROR_NO_DATA_DISK: i64 = -23;
 /** there is no network: no [network] in system.toml, or no network card (see: net) */
 export const ERROR_NO_NETWORK: i64 = -24;
+/** the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df) */
+export const ERROR_NO_SPACE: i64 = -25;
+/** a path on the data disk must be /data/... or relative, its parts neither empty nor . or .., of printable ASCII but * */
+export const ERROR_BAD_PATH: i64 = -26;
+/** the data disk gave back other bytes than were written (the file's checksum fails; see: log) */
+export const ERROR_CORRUPT: i64 = -27;
+/** this run has written or removed as many files as one run may (DATA_WRITES_PER_RUN_MAX) */
+export const ERROR_WRITE_LIMIT: i64 = -28;
 /** a call outside a run (from a handler's start code): calls belong to a run's transaction */
 export const ERROR_NOT_IN_RUN: i64 = -22;
 export const ERROR_TEXTS: StaticArray<string> = [
@@ -244,6 +275,10 @@ export const ERROR_TEXTS: StaticArray<string> = [
   "a call outside a run (from a handler's start code): calls belong to a run's transaction",
   "there is no data disk, or its state log stopped (see: df)",
   "there is no network: no [network] in system.toml, or no network card (see: net)",
+  "the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df)",
+  "a path on the data disk must be /data/... or relative, its parts neither empty nor . or .., of printable ASCII but *",
+  "the data disk gave back other bytes than were written (the file's checksum fails; see: log)",
+  "this run has written or removed as many files as one run may (DATA_WRITES_PER_RUN_MAX)",
 ];
 /** Words for an error code (a call's negative result). */
 export function errorText(code: i64): string {
@@ -342,7 +377,7 @@ export const LOG_MAX_BYTES: i32 = 200;
 export const LINE_MAX_BYTES: i32 = 256;
 /** bytes a program may write or a file read may copy in one call */
 export const TRANSFER_MAX_BYTES: i32 = 4096;
-/** a path in the boot filesystem */
+/** a path in the boot filesystem or on the data disk (/data/… as resolved) */
 export const PATH_MAX_BYTES: i32 = 256;
 /** capabilities one module may be granted */
 export const CAPABILITIES_MAX: i32 = 32;
@@ -352,6 +387,12 @@ export const FAILURE_TEXT_MAX_BYTES: i32 = 160;
 export const DATA_LABEL_MAX_BYTES: i32 = 32;
 /** a handler module sent to a running machine by optios deploy */
 export const DEPLOY_MODULE_MAX_BYTES: i32 = 1048576;
+/** one file on the data disk */
+export const DATA_FILE_MAX_BYTES: i32 = 1048576;
+/** files on the data disk */
+export const DATA_FILES_MAX: i32 = 256;
+/** files one handler run (with the handlers it calls) may write or remove */
+export const DATA_WRITES_PER_RUN_MAX: i32 = 16;
 /** 4 KiB pages one handler run may change (its snapshot's undo space) */
 export const DIRTY_PAGES_MAX: i32 = 1024;
 /** one module's linear memory maximum (system.toml memory): boot/wasm_runtime.c reserves the whole maximum up front, as one contiguous run of RAM below 4 GiB, and refuses 4 GiB (65536 pages) outright; 256 MiB (4096 pages) is a run a machine can give */
@@ -373,6 +414,16 @@ export const LOG_DELTA: u32 = 1;
 export const LOG_CHECKPOINT: u32 = 2;
 /** state log record kind: the log continues at its first sector */
 export const LOG_WRAP: u32 = 3;
+/** state log record kind: a file's whole contents, or its removal; it counts once its writer's next commit record is whole */
+export const LOG_FILE: u32 = 4;
+/** state log record kind: the writer's file records since its last commit count (for writers without a state record) */
+export const LOG_COMMIT: u32 = 5;
+/** a LOG_FILE record's flags (LogRecord.globalsBytes): the file is removed */
+export const LOG_FILE_REMOVED: u32 = 1;
+/** data_write mode: the data becomes the file's whole contents */
+export const DATA_REPLACE: u32 = 0;
+/** data_write mode: the data goes after the file's contents (a new file if none) */
+export const DATA_APPEND: u32 = 1;
 /** event kind: this version was just deployed live over the one that ran (optios deploy); Event.payload is the previous version string; a trap keeps the previous version running */
 export const EVENT_UPGRADE: u32 = 6;
 /** event kind (the network stack only): an Ethernet frame from the network card; the payload is the frame */
@@ -714,24 +765,25 @@ export const DEPLOY_HEADER_BYTES: u32 = 24;
 }
 export const DATA_SUPERBLOCK_BYTES: u32 = 56;
 
-/** a record of the data disk's state log, in its first sector: then the handler's name (32 bytes), version (64) and, for a delta, its page table (u32s); the payload (globals, pages) follows in whole sectors (56 bytes). */
+/** a record of the data disk's state log, in its first sector: then the writer's name (32 bytes), version (64) and, for a delta, its page table (u32s), for a LOG_FILE the file's path; the payload (globals, pages; a file's bytes) follows in whole sectors (56 bytes). */
 @unmanaged export class LogRecord {
   /** LOG_MAGIC */
   magic: u32 = 0;
-  /** LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use) or LOG_WRAP (continue at the log's start) */
+  /** LOG_DELTA (the pages a run changed), LOG_CHECKPOINT (every page in use), LOG_WRAP (continue at the log's start), LOG_FILE or LOG_COMMIT */
   kind: u32 = 0;
   /** one more than the record before it */
   sequence: u64 = 0;
   /** the record's size, header included */
   sectors: u32 = 0;
-  /** pages in the payload */
+  /** pages in the payload; LOG_FILE: the path's bytes */
   pageCount: u32 = 0;
-  /** bytes of globals at the payload's start (then padded to a sector) */
+  /** bytes of globals at the payload's start (then padded to a sector); LOG_FILE: its flags (LOG_FILE_REMOVED) */
   globalsBytes: u32 = 0;
   /** the hash of the module's globals layout */
   globalsLayout: u32 = 0;
-  /** the wasm memory in use after the run */
+  /** the wasm memory in use after the run; LOG_FILE: the file's bytes */
   memoryBytes: u64 = 0;
+  /** the writer's name: a handler or program, empty for the kernel's own copies */
   nameBytes: u32 = 0;
   versionBytes: u32 = 0;
   /** CRC-32 of the payload */

@@ -16,6 +16,7 @@ import { programSettings } from "../programs/programs";
 import { STORM_REFUSALS, STORM_STARTED, STORM_WINDOW_NANOSECONDS, THROTTLE_INTERVAL_NANOSECONDS } from "../events/handler_queues";
 import { Caller } from "./callers";
 import { copyIn, copyOut } from "./copy";
+import { dropPending, pendingMark } from "../storage/data_files";
 import { callArgument, callArgumentLength } from "./argument";
 import { CALLER_HANDLER, errorText, eventNameNumber, EVENT_UPGRADE, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
   ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, ERROR_NOT_IN_RUN, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
@@ -211,6 +212,7 @@ function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLe
   memory.copy(changetype<usize>(deliveryPayload), changetype<usize>(request), <usize>requestLength);
   const postedMark = eventQueues.nextSequence;
   const logMark = runLogMark();
+  const filesMark = pendingMark();
   replyLength = 0;
   answering = target;
   noteCallee(target);
@@ -224,6 +226,7 @@ function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLe
   if (trap != 0) {
     eventQueues.discardPostedSince(postedMark);
     runLogRollBackSince(logMark);
+    dropPending(filesMark);
     callee.health.failures++;
     callee.health.lastTrap = trap;
     callee.lastFailure = trap == TRAP_OVERRUN ? "overran the budget of the run that called it" : describeFailure(callee, trap);

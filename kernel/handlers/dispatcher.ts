@@ -24,6 +24,7 @@ import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
 import { EVENT_UPGRADE } from "../gate/interface";
 import { stateLogCommitted } from "../storage/state_log";
+import { dropPending } from "../storage/data_files";
 import { recordFailure, recordSuccess, runnable, SupervisionPolicy } from "../events/supervision";
 import { takeFailure } from "../gate/callers";
 import { DIRTY_PAGES_MAX, TRAP_ABORT, TRAP_DIRTY_LIMIT, TRAP_MEMORY_LIMIT, TRAP_OVERRUN, trapText } from "../gate/interface";
@@ -124,7 +125,10 @@ export function runMigration(index: i32, module: i32, previousVersion: string): 
   delivery.timestamp = clockNanoseconds(readTsc());
   delivery.payloadLength = <i32>length;
   const trap = runModule(index, module);
-  if (trap != 0) eventQueues.discardPostedSince(firstEmitted);
+  if (trap != 0) {
+    eventQueues.discardPostedSince(firstEmitted);
+    dropPending(0);
+  }
   runLogRelease(handlers[index].name, trap != 0, false);
   return trap;
 }
@@ -150,6 +154,7 @@ function runOne(index: i32): void {
   // The run never happened: what it emitted is withdrawn, and its event waits for the retry.
   eventQueues.discardPostedSince(firstEmitted);
   netRunRolledBack(firstEmitted);
+  dropPending(0); // its file changes (and those of the handlers it called)
   if (!handler.transactional) {
     // No snapshot to roll back to (the network stack): its memory is as the trap left it, so it starts afresh.
     recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);

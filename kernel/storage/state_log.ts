@@ -13,6 +13,10 @@
 //     handler's state rebuilt in RAM from its last checkpoint and the deltas after it, and
 //     restored when its version and globals layout are the running module's
 //
+// Files (data_files.ts) live in the same log: a LOG_FILE record holds a file's whole contents
+// (or its removal) and counts once its writer's next state record, or LOG_COMMIT, is whole,
+// so a run's files and its state are durable in one step. Compaction copies every live file.
+//
 // A record counts only once it is whole: a torn write fails its checksum and ends the scan
 // there, so what recovery finds is exactly a prefix of what was flushed, in commit order.
 // A handler with `durability = "none"` is not logged; one with "interval:…" has its records
@@ -23,12 +27,16 @@ import { physicalCopyIn, physicalCopyOut, physicalMove, readTsc } from "../arch/
 import { appendMilliseconds, clockNanoseconds } from "../time/clock";
 import { crc32, physicalCrc32 } from "../config/boot_descriptor";
 import { Text } from "../console/text";
-import { LOG_CHECKPOINT, LOG_DELTA, LOG_MAGIC, LOG_RECORD_BYTES, LOG_START_SECTOR, LOG_WRAP, LogRecord } from "../gate/interface";
+import { DATA_FILE_MAX_BYTES, LOG_CHECKPOINT, LOG_COMMIT, LOG_DELTA, LOG_FILE, LOG_FILE_REMOVED, LOG_MAGIC, LOG_RECORD_BYTES,
+  LOG_START_SECTOR, LOG_WRAP, LogRecord, PATH_MAX_BYTES, DATA_FILES_MAX } from "../gate/interface";
 import { handlerNamed, handlers } from "../handlers/registry";
-import { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
+import { LEVEL_DEBUG, LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, log } from "../log/log";
 import { memoryAllocatePages, pageAllocator } from "../memory/memory";
 import { SECTOR_BYTES } from "./block_device";
 import { DataDisk, dataDisk } from "./data_disk";
+import { commitFile, committedBytes, committedFiles, committedSectors, dropPending, fileChecksums, fileSectors, fileSizes, forgetFiles, pendingBuffers, pendingCount,
+  pendingPath, pendingPathLength, pendingRemoved, pendingSizes, pendingWriters, sectorsFor as fileSectorsFor, slotPath, slotPathLength,
+  takePending } from "./data_files";
 
 const NAME_FIELD: u32 = 32;
 const VERSION_FIELD: u32 = 64;
@@ -131,15 +139,28 @@ export function stateLogRecover(): void {
       expected++;
       continue;
     }
-    const index = handlerNamed(changetype<usize>(header) + LOG_RECORD_BYTES, <i32>record.nameBytes);
-    const image = index >= 0 ? imageFor(images, index) : null;
-    if (!readPayload(record, position, image)) break;
+    const writer = String.UTF8.decodeUnsafe(changetype<usize>(header) + LOG_RECORD_BYTES, record.nameBytes);
+    if (record.kind == LOG_FILE) {
+      if (!recoverFile(record, position, writer)) break;
+    } else if (record.kind == LOG_COMMIT) {
+      commitRecovered(writer);
+    } else {
+      const index = handlerNamed(changetype<usize>(header) + LOG_RECORD_BYTES, <i32>record.nameBytes);
+      const image = index >= 0 ? imageFor(images, index) : null;
+      if (!readPayload(record, position, image)) break;
+      commitRecovered(writer);
+    }
     records++;
     position += record.sectors;
     expected++;
   }
   head = position;
   sequence = expected;
+  if (recovered.length > 0) {
+    log(LEVEL_INFO, note.clear().string("data disk: ").decimal(recovered.length)
+      .string(" file records of a transaction that never committed were left out"));
+    recovered.length = 0;
+  }
   for (let i = 0; i < images.length; i++) {
     const image = images[i];
     if (image != null) {
@@ -154,12 +175,95 @@ export function stateLogRecover(): void {
   log(LEVEL_INFO, note);
 }
 
+/** A file record read at boot, waiting for its writer's commit. */
+class RecoveredFile {
+  writer: string = "";
+  path: StaticArray<u8> = new StaticArray<u8>(PATH_MAX_BYTES);
+  pathLength: i32 = 0;
+  sector: u64 = 0;
+  bytes: u64 = 0;
+  checksum: u32 = 0;
+  removed: bool = false;
+}
+
+const recovered = new Array<RecoveredFile>();
+
+/**
+ * A LOG_FILE record met at boot (its header checked): its contents checked, then held until
+ * its writer's commit. False when the scan must end here (a torn record). A record whose
+ * contents fail their checksum while the record after it is whole was damaged on the disk,
+ * not torn: it is left out, the file keeps the version before it, and the log says so.
+ */
+function recoverFile(record: LogRecord, position: u64, writer: string): bool {
+  const bytes = record.memoryBytes;
+  const chunkSectors = STAGING_BYTES / SECTOR_BYTES;
+  let crc: u32 = 0;
+  const payloadSectors = <u64>record.sectors - 1;
+  for (let done: u64 = 0; done < payloadSectors;) {
+    const part = min<u64>(chunkSectors, payloadSectors - done);
+    if (data!.disk.read(position + 1 + done, <u32>part, staging).length > 0) return false;
+    crc = physicalCrc32(staging, min<u64>(part * SECTOR_BYTES, bytes - done * SECTOR_BYTES), crc);
+    done += part;
+  }
+  const file = new RecoveredFile();
+  file.pathLength = <i32>record.pageCount;
+  memory.copy(changetype<usize>(file.path), changetype<usize>(header) + TABLE_OFFSET, file.pathLength);
+  if (crc != record.payloadChecksum) {
+    if (!nextRecordFollows(position + <u64>record.sectors, record.sequence + 1)) return false;
+    log(LEVEL_ERROR, note.clear().string("data disk: ").raw(changetype<usize>(file.path), file.pathLength).string(": its record at sector ")
+      .decimal(position).string(" fails its checksum (damaged on the disk); the file keeps the version before it"));
+    return true;
+  }
+  file.writer = writer;
+  file.sector = position;
+  file.bytes = bytes;
+  file.checksum = crc;
+  file.removed = (record.globalsBytes & LOG_FILE_REMOVED) != 0;
+  recovered.push(file);
+  return true;
+}
+
+/** Whether a whole record header with sequence `expected` lies at `position` (read into staging, then header restored). */
+function nextRecordFollows(position: u64, expected: u64): bool {
+  const saved = new StaticArray<u8>(<i32>SECTOR_BYTES);
+  memory.copy(changetype<usize>(saved), changetype<usize>(header), SECTOR_BYTES);
+  const at = position >= end ? start : position;
+  let whole: bool = false;
+  if (data!.disk.read(at, 1, staging).length == 0) {
+    physicalCopyIn(changetype<usize>(header), staging, SECTOR_BYTES);
+    whole = headerValid(changetype<LogRecord>(changetype<usize>(header)), expected, at);
+  }
+  memory.copy(changetype<usize>(header), changetype<usize>(saved), SECTOR_BYTES);
+  return whole;
+}
+
+/** `writer` committed at boot's scan: its file records since its last commit take effect, in order. */
+function commitRecovered(writer: string): void {
+  let kept = 0;
+  for (let i = 0; i < recovered.length; i++) {
+    const file = recovered[i];
+    if (file.writer != writer) {
+      recovered[kept++] = file;
+      continue;
+    }
+    if (!commitFile(changetype<usize>(file.path), file.pathLength, file.sector, file.bytes, file.checksum, file.removed)) {
+      log(LEVEL_ERROR, note.clear().string("data disk: ").raw(changetype<usize>(file.path), file.pathLength)
+        .string(": more files than DATA_FILES_MAX; left out"));
+    }
+  }
+  recovered.length = kept;
+}
+
 /** Whether the header sector is the record expected at `position`: magic, sequence, size, checksum. */
 function headerValid(record: LogRecord, expected: u64, position: u64): bool {
   if (record.magic != LOG_MAGIC || record.sequence != expected) return false;
-  if (record.kind != LOG_DELTA && record.kind != LOG_CHECKPOINT && record.kind != LOG_WRAP) return false;
+  if (record.kind < LOG_DELTA || record.kind > LOG_COMMIT) return false;
+  if (record.kind == LOG_FILE && (record.pageCount == 0 || record.pageCount >= <u32>PATH_MAX_BYTES ||
+    record.memoryBytes > <u64>DATA_FILE_MAX_BYTES || <u64>record.sectors != 1 + fileSectorsFor(record.memoryBytes))) return false;
+  if (record.kind == LOG_COMMIT && record.sectors != 1) return false;
   if (record.sectors == 0 || position + <u64>record.sectors > end) return false;
-  if (record.nameBytes > NAME_FIELD || record.versionBytes > VERSION_FIELD || record.globalsBytes > GLOBALS_MAX_BYTES) return false;
+  if (record.nameBytes > NAME_FIELD || record.versionBytes > VERSION_FIELD) return false;
+  if (record.kind != LOG_FILE && record.globalsBytes > GLOBALS_MAX_BYTES) return false;
   if (record.kind == LOG_DELTA && record.pageCount > DELTA_PAGES_MAX) return false;
   const kept = record.headerChecksum;
   record.headerChecksum = 0;
@@ -285,15 +389,19 @@ let flushDue: u64 = NO_FLUSH;
  * (durability = "interval:…"), flushed. Compacts the log when it passed half.
  */
 export function stateLogCommitted(index: i32): void {
-  if (data == null || failed || index >= logged.length || logged[index].off) return;
+  if (data == null || failed || index >= logged.length) return;
   const entry = logged[index];
-  const kind = entry.checkpointed ? LOG_DELTA : LOG_CHECKPOINT;
   const began = readTsc();
-  const problem = append(index, kind);
+  let problem = writeFiles(index, handlers[index].name);
+  const files = filesWritten;
+  if (problem.length == 0 && !entry.off) problem = append(index, entry.checkpointed ? LOG_DELTA : LOG_CHECKPOINT);
+  // A writer without a state record (durability "none") ends its files' transaction with a commit record.
+  if (problem.length == 0 && files > 0 && entry.off) problem = appendCommit(handlers[index].name);
   if (problem.length > 0) {
     stop(problem);
     return;
   }
+  if (entry.off && files == 0) return;
   entry.unflushed = sequence - 1;
   if (entry.interval > 0) {
     const due = clockNanoseconds(readTsc()) + entry.interval;
@@ -306,7 +414,113 @@ export function stateLogCommitted(index: i32): void {
     flushCycles[samples % SAMPLES] = done - written;
     samples++;
   }
-  if (used() > (end - start) / 2) compact();
+  if (compactionDue()) compact();
+}
+
+/** The writer of a program's files in data_files.ts (handlers are 0, 1, …). */
+export const PROGRAM_WRITER: i32 = -1;
+
+/** A program's write or removal (pending as PROGRAM_WRITER): written, committed and flushed now; "" or what failed. */
+export function stateLogCommitProgram(name: string): string {
+  if (data == null || failed) {
+    dropPending(0);
+    return "no data disk";
+  }
+  let problem = writeFiles(PROGRAM_WRITER, name);
+  if (problem.length == 0) problem = appendCommit(name);
+  if (problem.length == 0 && !flushAndReport()) return "the disk failed (see: log)";
+  if (problem.length > 0) {
+    stop(problem);
+    return problem;
+  }
+  if (compactionDue()) compact();
+  return "";
+}
+
+/** Files written by the last writeFiles. */
+let filesWritten: i32 = 0;
+
+/** Writes `writer`'s pending changes as LOG_FILE records, oldest first, and makes each the committed file; "" or what failed. */
+function writeFiles(writer: i32, name: string): string {
+  filesWritten = 0;
+  for (let i = 0; i < pendingCount;) {
+    if (pendingWriters[i] != writer) {
+      i++;
+      continue;
+    }
+    const buffer = pendingBuffers[i];
+    const bytes = pendingSizes[i];
+    const problem = appendFile(name, pendingPath(i), pendingPathLength(i), buffer, bytes, pendingRemoved[i], physicalCrc32(buffer + SECTOR_BYTES, bytes));
+    if (problem.length > 0) return problem;
+    takePending(i);
+    filesWritten++;
+  }
+  return "";
+}
+
+const zeros = new StaticArray<u8>(<i32>SECTOR_BYTES);
+
+/**
+ * Writes one LOG_FILE record at the head: `buffer` holds a free header sector, then the
+ * file's `bytes` (padded here with zeros to a sector). The file is committed in RAM at once;
+ * on the disk it counts when the writer's commit follows. "" or what failed.
+ */
+function appendFile(writer: string, path: usize, pathLength: i32, buffer: u64, bytes: u64, removed: bool, checksum: u32): string {
+  const sectors = 1 + fileSectorsFor(bytes);
+  if (!makeRoom(sectors)) return "the state log is full";
+  buildHeader(LOG_FILE, sequence, <u32>sectors, <u32>pathLength, removed ? LOG_FILE_REMOVED : 0, 0, bytes, checksum, writer, "", path);
+  physicalCopyOut(buffer, changetype<usize>(header), SECTOR_BYTES);
+  const padding = (sectors - 1) * SECTOR_BYTES - bytes;
+  if (padding > 0) physicalCopyOut(buffer + SECTOR_BYTES + bytes, changetype<usize>(zeros), <u32>padding);
+  const problem = data!.disk.write(head, <u32>sectors, buffer);
+  if (problem.length > 0) return problem;
+  if (!commitFile(path, pathLength, head, bytes, checksum, removed)) return "more than DATA_FILES_MAX files";
+  lastRecordAt = head;
+  head += sectors;
+  sequence++;
+  recordsWritten++;
+  return "";
+}
+
+/** Writes a LOG_COMMIT record for `writer`: its LOG_FILE records since its last commit count. */
+function appendCommit(writer: string): string {
+  if (!makeRoom(1)) return "the state log is full";
+  buildHeader(LOG_COMMIT, sequence, 1, 0, 0, 0, 0, 0, writer, "");
+  physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
+  const problem = data!.disk.write(head, 1, staging);
+  if (problem.length > 0) return problem;
+  lastRecordAt = head;
+  head++;
+  sequence++;
+  recordsWritten++;
+  return "";
+}
+
+/** Sectors the data disk's files may take in the log: a quarter, so compaction always has room for them and the checkpoints. */
+export function stateLogFileSpace(): u64 {
+  return data == null ? 0 : (end - start) / 4;
+}
+
+/**
+ * Copies `count` bytes at `offset` of the file whose record is at `sector` to `destination`
+ * in the kernel's memory (at most STAGING_BYTES - a sector); "" or what failed.
+ */
+export function stateLogReadFile(sector: u64, offset: u64, destination: usize, count: u32): string {
+  if (data == null || failed) return "no data disk";
+  const first = sector + 1 + offset / SECTOR_BYTES;
+  const skip = offset % SECTOR_BYTES;
+  const sectors = fileSectorsFor(skip + <u64>count);
+  const problem = data!.disk.read(first, <u32>sectors, staging);
+  if (problem.length > 0) return problem;
+  physicalCopyIn(destination, staging + skip, count);
+  return "";
+}
+
+/** Reads the whole file whose record is at `sector` into `destination` (physical, room for `bytes`); whether its checksum holds. */
+export function stateLogReadWhole(sector: u64, bytes: u64, checksum: u32, destination: u64): bool {
+  if (data == null || failed) return false;
+  if (bytes > 0 && data!.disk.read(sector + 1, <u32>fileSectorsFor(bytes), destination).length > 0) return false;
+  return physicalCrc32(destination, bytes) == checksum;
 }
 
 /** The shell's `sync`: flushes now, so every record written is durable; false without a working log. */
@@ -340,12 +554,15 @@ function flushAndReport(): bool {
   return true;
 }
 
-/** The state log's lines of `df`: records, and the durable commits' cost (p50/p99 of the last 256, and the flush's share). */
+/** The state log's lines of `df`: records, files, and the durable commits' cost (p50/p99 of the last 256, and the flush's share). */
 export function stateLogReport(out: Text, emit: (text: Text) => void): void {
   if (data == null) return;
   out.clear().string("state log: ").decimal(recordsWritten).string(" records written since boot, ").decimal(recoveredRecords)
     .string(" read at boot in ");
   emit(appendMilliseconds(out, recoveryCycles).string(failed ? "; stopped (see log)" : ""));
+  emit(out.clear().string("files: ").decimal(committedFiles).string(" of ").decimal(DATA_FILES_MAX).string(", ").size(committedBytes())
+    .string("; they take ").size(committedSectors() * SECTOR_BYTES).string(" of the ").size(stateLogFileSpace() * SECTOR_BYTES)
+    .string(" files may use"));
   const count = min<i32>(samples, SAMPLES);
   if (count == 0) return;
   const commits = sortedCopy(commitCycles, count, sortedCommits);
@@ -373,13 +590,35 @@ export function stateLogForget(index: i32): void {
   if (index < logged.length) logged[index].checkpointed = false;
 }
 
+/**
+ * Whether to compact now: the log passed half its size, or what a compaction writes (every
+ * handler's checkpoint and every file) would not fit twice into what is left (once for the
+ * compaction, once for the records before the next check).
+ */
+function compactionDue(): bool {
+  const size = end - start;
+  return used() > size / 2 || used() + 2 * compactionSectors() > size;
+}
+
+/** Sectors a compaction writes: a checkpoint of every logged handler (header, globals, memory in use), every file, a commit. */
+function compactionSectors(): u64 {
+  let sectors = committedSectors() + 1;
+  for (let i = 0; i < handlers.length; i++) {
+    if (!logged[i].off) sectors += 1 + sectorsFor(GLOBALS_MAX_BYTES) + moduleFootprint(handlers[i].module, 2) / SECTOR_BYTES;
+  }
+  return sectors;
+}
+
 /** Sectors between the tail and the head, wrapped. */
 function used(): u64 {
   const tail = data!.logTail;
   return head >= tail ? head - tail : (end - tail) + (head - start);
 }
 
-/** Writes every handler's checkpoint, then moves the tail to the first: the records before it are dead. */
+/**
+ * Writes every handler's checkpoint and a copy of every file, then moves the tail to the
+ * first of them: the records before it are dead.
+ */
 function compact(): void {
   let first: u64 = 0;
   let firstSequence: u64 = 0;
@@ -395,10 +634,64 @@ function compact(): void {
       firstSequence = sequence - 1;
     }
   }
+  const copies = copyFiles();
+  if (copies < 0) return;
+  if (copies > 0 && firstSequence == 0) {
+    first = firstCopyAt;
+    firstSequence = firstCopySequence;
+  }
   if (firstSequence == 0 || !flushAndReport()) return;
   const problem = data!.moveLogTail(first, firstSequence);
   if (problem.length > 0) stop("compacting the state log: " + problem);
   else log(LEVEL_DEBUG, note.clear().string("data disk: state log compacted; tail at sector ").decimal(first));
+}
+
+let firstCopyAt: u64 = 0;
+let firstCopySequence: u64 = 0;
+
+/**
+ * Compaction's copies of the files, as the kernel's own (writer ""), then their commit: the
+ * records written (0: no files), or -1 when the log stopped. A file whose record no longer
+ * matches its checksum is dropped, said in the log: the copy would carry bytes nobody wrote.
+ */
+function copyFiles(): i32 {
+  let copies = 0;
+  for (let slot = 0; slot < DATA_FILES_MAX; slot++) {
+    const length = slotPathLength(slot);
+    if (length == 0) continue;
+    const bytes = fileSizes[slot];
+    const pages = (SECTOR_BYTES + bytes + PAGE_BYTES - 1) / PAGE_BYTES;
+    const buffer = memoryAllocatePages(pages);
+    if (buffer == 0) {
+      stop("compacting the state log: no memory to copy a file");
+      return -1;
+    }
+    let problem = "";
+    if (!stateLogReadWhole(fileSectors[slot], bytes, fileChecksums[slot], buffer + SECTOR_BYTES)) {
+      log(LEVEL_ERROR, note.clear().string("data disk: ").raw(slotPath(slot), length).string(": its record at sector ")
+        .decimal(fileSectors[slot]).string(" no longer matches its checksum; the file is dropped"));
+      commitFile(slotPath(slot), length, 0, 0, 0, true);
+    } else {
+      problem = appendFile("", slotPath(slot), length, buffer, bytes, false, fileChecksums[slot]);
+      if (copies == 0) {
+        firstCopyAt = lastRecordAt;
+        firstCopySequence = sequence - 1;
+      }
+      copies++;
+    }
+    pageAllocator().free(buffer, pages);
+    if (problem.length > 0) {
+      stop("compacting the state log: " + problem);
+      return -1;
+    }
+  }
+  if (copies == 0) return 0;
+  const problem = appendCommit("");
+  if (problem.length > 0) {
+    stop("compacting the state log: " + problem);
+    return -1;
+  }
+  return copies + 1;
 }
 
 let lastRecordAt: u64 = 0;
@@ -477,7 +770,7 @@ function makeRoom(sectors: u64): bool {
 }
 
 function buildHeader(kind: u32, number: u64, sectors: u32, pages: u32, globalsBytes: u32, layout: u32, memoryBytes: u64,
-  payloadCrc: u32, name: string, version: string): void {
+  payloadCrc: u32, name: string, version: string, path: usize = 0): void {
   const base = changetype<usize>(header);
   memory.fill(base, 0, SECTOR_BYTES);
   const record = changetype<LogRecord>(base);
@@ -495,6 +788,7 @@ function buildHeader(kind: u32, number: u64, sectors: u32, pages: u32, globalsBy
     base + LOG_RECORD_BYTES + NAME_FIELD);
   record.payloadChecksum = payloadCrc;
   if (kind == LOG_DELTA) for (let i: u32 = 0; i < pages; i++) store<u32>(base + TABLE_OFFSET + i * 4, table[i]);
+  if (kind == LOG_FILE) memory.copy(base + TABLE_OFFSET, path, pages); // a file record's "pages" is its path's length
   record.headerChecksum = crc32(base, SECTOR_BYTES);
 }
 
@@ -505,6 +799,7 @@ function sectorsFor(bytes: u32): u64 {
 /** Stops writing handler state, saying why once: the handlers run on, their state in RAM. */
 function stop(why: string): void {
   failed = true;
+  forgetFiles();
   log(LEVEL_WARNING, note.clear().string("data disk: handler state is no longer written: ").string(why)
-    .string("; it is kept in RAM (and across warm reboots)"));
+    .string("; it is kept in RAM (and across warm reboots); files on it cannot be read or written until the next boot"));
 }

@@ -3,9 +3,10 @@
 // Every command is a few calls into the kernel through the optios API; the kernel writes
 // its reports (handlers, mem, log, ps, uptime) and the outcome of system requests straight
 // to this console. Bad input never ends the shell: unknown commands and wrong arguments get
-// a message saying what was expected.
+// a message saying what was expected. Paths under /data are the data disk's (the optios API
+// sends them to the data calls); the rest are the boot filesystem's.
 
-import { ipv4, ping, emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
+import { dataList, dataRead, dataRemove, ipv4, ping, emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
   REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop, sync,
   wallTime } from "optios";
 
@@ -13,8 +14,9 @@ const PROMPT = "optios$ ";
 
 const HELP = `commands:
   help                   this list
-  ls [path]              list a directory of the boot filesystem (default /)
+  ls [path]              list a directory: the boot filesystem, or the data disk under /data (default /)
   cat <file>             print a file
+  rm <file>              remove a file from the data disk (/data/...)
   echo <text>            print the text
   handlers               every handler: version, runs, failures, state bytes, queue, calls, state, last failure
   df                     the data disk: size, label, format, write cache, requests; every disk seen at boot
@@ -64,6 +66,10 @@ function execute(words: string[]): void {
   const count = words.length - 1;
   if (command == "help") print(HELP);
   else if (command == "ls") list(count > 0 ? words[1] : "/");
+  else if (command == "rm") {
+    if (count != 1) usage("rm <file>, a file on the data disk such as /data/notes/todo.txt");
+    else if (!dataRemove(words[1])) print("rm: " + fileError + "\n");
+  }
   else if (command == "cat") {
     if (count != 1) usage("cat <file>");
     else cat(words[1]);
@@ -120,17 +126,24 @@ function usage(form: string): void {
   print("usage: " + form + "\n");
 }
 
+/** Whether `path` is the data disk's: /data and below (the rest is the boot filesystem's). */
+function onDataDisk(path: string): bool {
+  return path == "/data" || path.startsWith("/data/");
+}
+
 function list(path: string): void {
-  const entries = listDirectory(path);
+  const entries = onDataDisk(path) ? dataList(path) : listDirectory(path);
   if (entries == null) {
     print("ls: " + fileError + "\n");
     return;
   }
   for (let i = 0; i < entries.length; i++) print(entries[i].name + (entries[i].isDirectory ? "/" : "") + "\n");
+  // The data disk is mounted at /data, beside the boot filesystem's root.
+  if (path == "/" && dataList("/data") != null) print("data/\n");
 }
 
 function cat(path: string): void {
-  const data = readFile(path);
+  const data = onDataDisk(path) ? dataRead(path) : readFile(path);
   if (data == null) {
     print("cat: " + fileError + "\n");
     return;

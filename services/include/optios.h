@@ -74,6 +74,16 @@ __attribute__((import_module("optios"), import_name("tcp_send"))) int64_t optios
 __attribute__((import_module("optios"), import_name("net_ping"))) int64_t optios_net_ping(uint32_t address, uint32_t count);
 /* closes a TCP connection this handler was given, after what it wrote; at the run's commit; 0, or ERROR_NOT_FOUND */
 __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optios_tcp_close(uint32_t connection);
+/* the size of a file on the data disk; ERROR_NOT_FOUND, ERROR_IS_DIRECTORY, ERROR_BAD_PATH, ERROR_NO_DATA_DISK */
+__attribute__((import_module("optios"), import_name("data_size"))) int64_t optios_data_size(uint32_t path, uint32_t path_length);
+/* copies up to capacity bytes of a file on the data disk from offset; the bytes copied (0 at the end), or ERROR_CORRUPT when the disk gives back other bytes than were written (the file is refused, not guessed) */
+__attribute__((import_module("optios"), import_name("data_read"))) int64_t optios_data_read(uint32_t path, uint32_t path_length, uint64_t offset, uint32_t destination, uint32_t capacity);
+/* the index-th entry of a directory on the data disk, in name order: its name into destination; (kind << 32) | name length, or ERROR_END */
+__attribute__((import_module("optios"), import_name("data_entry"))) int64_t optios_data_entry(uint32_t path, uint32_t path_length, uint32_t index, uint32_t destination, uint32_t capacity);
+/* writes a file on the data disk: DATA_REPLACE its whole contents, or DATA_APPEND after them (at most DATA_FILE_MAX_BYTES in all, else ERROR_TOO_LONG); 0, or ERROR_NO_SPACE (the disk's file space or DATA_FILES_MAX), ERROR_WRITE_LIMIT, ERROR_IS_DIRECTORY, ERROR_NOT_DIRECTORY, ERROR_NOT_IN_RUN (a handler's start code) */
+__attribute__((import_module("optios"), import_name("data_write"))) int64_t optios_data_write(uint32_t path, uint32_t path_length, uint32_t data, uint32_t length, uint32_t mode);
+/* removes a file from the data disk; 0, or ERROR_NOT_FOUND, ERROR_IS_DIRECTORY */
+__attribute__((import_module("optios"), import_name("data_remove"))) int64_t optios_data_remove(uint32_t path, uint32_t path_length);
 
 #define ERROR_NOT_GRANTED (-1)
 #define ERROR_BAD_ADDRESS (-2)
@@ -98,6 +108,10 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define ERROR_NOT_IN_CALL (-21)
 #define ERROR_NO_DATA_DISK (-23)
 #define ERROR_NO_NETWORK (-24)
+#define ERROR_NO_SPACE (-25)
+#define ERROR_BAD_PATH (-26)
+#define ERROR_CORRUPT (-27)
+#define ERROR_WRITE_LIMIT (-28)
 #define ERROR_NOT_IN_RUN (-22)
 
 #define MODULES_MAX (32)
@@ -127,6 +141,9 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define FAILURE_TEXT_MAX_BYTES (160)
 #define DATA_LABEL_MAX_BYTES (32)
 #define DEPLOY_MODULE_MAX_BYTES (1048576)
+#define DATA_FILE_MAX_BYTES (1048576)
+#define DATA_FILES_MAX (256)
+#define DATA_WRITES_PER_RUN_MAX (16)
 #define DIRTY_PAGES_MAX (1024)
 #define MODULE_MEMORY_MAX_BYTES (268435456)
 
@@ -138,6 +155,11 @@ __attribute__((import_module("optios"), import_name("tcp_close"))) int64_t optio
 #define LOG_DELTA (1)
 #define LOG_CHECKPOINT (2)
 #define LOG_WRAP (3)
+#define LOG_FILE (4)
+#define LOG_COMMIT (5)
+#define LOG_FILE_REMOVED (1)
+#define DATA_REPLACE (0)
+#define DATA_APPEND (1)
 #define EVENT_UPGRADE (6)
 #define EVENT_FRAME (7)
 #define EVENT_NET_REQUEST (8)

@@ -2,7 +2,8 @@
 // a handler commits again and again on a disk in memory while every write is journaled; then,
 // for every point in that journal, and for every write torn in half, the disk a power cut
 // there would leave is rebuilt and recovered by a fresh kernel. What it restores must be
-// exactly the state of the last commit whose record reached the disk (docs/storage.md).
+// exactly the state of the last commit whose record reached the disk (docs/storage.md). The
+// same for files: a run's file records and its state record count together, or not at all.
 import { describe, expect, test } from "vitest";
 import { encodeSuperblock } from "../../toolchain/src/disk.ts";
 import { type FakeMachine, startKernel } from "./fake_machine";
@@ -67,16 +68,52 @@ async function record() {
     const before = kernel.journalLength();
     expect(kernel.commit(k % 17 === 0)).toBe(1);
     states.push({ globals: Buffer.from(module.globals), memory: Buffer.from(machine.readPhysical(MEMORY, MEMORY_BYTES)) });
-    let flush = before;
-    while (kernel.journalCount(flush) !== 0) flush++; // the record's writes come before the commit's first flush
-    recordEnds.push(flush);
+    recordEnds.push(flushAfter(kernel, before)); // the record's writes come before the commit's first flush
   }
-  const journal = Array.from({ length: kernel.journalLength() }, (_, i) => ({
+  return { journal: journalOf(kernel, machine), states, recordEnds };
+}
+
+/**
+ * Crash images of `journal`: at every point, and with the write at that point torn; `check`
+ * gets each with the number of journal entries that reached the disk whole.
+ */
+async function everyCrash(journal: Array<{ sector: number; count: number; data: Buffer }>, check: (image: Buffer, point: number, where: string) => Promise<void>) {
+  let checked = 0;
+  for (let point = 0; point <= journal.length; point++) {
+    for (const torn of [false, true]) {
+      if (torn && (point === journal.length || journal[point].count === 0)) continue;
+      const image = blankImage();
+      for (const entry of journal.slice(0, point)) entry.data.copy(image, entry.sector * SECTOR);
+      let reached = point;
+      if (torn) {
+        const entry = journal[point];
+        const half = entry.count > 1 ? Math.floor(entry.count / 2) * SECTOR : SECTOR / 2; // the rest never reached the disk
+        entry.data.subarray(0, half).copy(image, entry.sector * SECTOR);
+        // A write whose lost half held what the disk had there already (zeros, say) is whole.
+        const start = entry.sector * SECTOR;
+        if (image.subarray(start, start + entry.data.length).equals(entry.data)) reached = point + 1;
+      }
+      await check(image, reached, `a cut at journal entry ${point}${torn ? " (torn)" : ""}`);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+/** The journal as the test reads it back from the under-test kernel. */
+function journalOf(kernel: Awaited<ReturnType<typeof startKernel>>["kernel"], machine: FakeMachine) {
+  return Array.from({ length: kernel.journalLength() }, (_, i) => ({
     sector: Number(kernel.journalSector(i)),
     count: kernel.journalCount(i),
     data: kernel.journalCount(i) === 0 ? Buffer.alloc(0) : Buffer.from(machine.readPhysical(kernel.journalData(i), kernel.journalCount(i) * SECTOR)),
   }));
-  return { journal, states, recordEnds };
+}
+
+/** The first flush at or after journal entry `from`: a commit is durable once it is done. */
+function flushAfter(kernel: Awaited<ReturnType<typeof startKernel>>["kernel"], from: number): number {
+  let flush = from;
+  while (kernel.journalCount(flush) !== 0) flush++;
+  return flush;
 }
 
 /** A fresh kernel recovering from `image`: the state it restored, if any. */
@@ -97,30 +134,119 @@ describe("the state log", () => {
     const writes = journal.filter((entry) => entry.count > 0);
     expect(writes.some((entry) => entry.sector < 2), "the log was never compacted (no superblock write)").toBe(true);
     expect(writes.some((entry, i) => i > 0 && entry.sector < writes[i - 1].sector && entry.sector >= 8), "the log never wrapped").toBe(true);
-    let checked = 0;
-    for (let point = 0; point <= journal.length; point++) {
-      for (const torn of [false, true]) {
-        if (torn && (point === journal.length || journal[point].count === 0)) continue;
-        const image = blankImage();
-        for (const entry of journal.slice(0, point)) entry.data.copy(image, entry.sector * SECTOR);
-        if (torn) {
-          const entry = journal[point];
-          const half = entry.count > 1 ? Math.floor(entry.count / 2) * SECTOR : SECTOR / 2; // the rest never reached the disk
-          entry.data.subarray(0, half).copy(image, entry.sector * SECTOR);
-        }
-        let expected = 0;
-        while (expected + 1 < recordEnds.length && recordEnds[expected + 1] <= point) expected++;
-        const restored = await recoverFrom(image);
-        const where = `a cut at journal entry ${point}${torn ? " (torn)" : ""}: expected commit ${expected}`;
-        if (expected === 0) expect(restored, where).toBeUndefined();
-        else {
-          expect(restored?.globals.readBigUInt64LE(), where).toBe(BigInt(expected));
-          expect(restored!.memory.equals(states[expected].memory), `${where}: its memory`).toBe(true);
-        }
-        checked++;
+    const checked = await everyCrash(journal, async (image, point, where) => {
+      let expected = 0;
+      while (expected + 1 < recordEnds.length && recordEnds[expected + 1] <= point) expected++;
+      const restored = await recoverFrom(image);
+      if (expected === 0) expect(restored, `${where}: expected commit 0`).toBeUndefined();
+      else {
+        expect(restored?.globals.readBigUInt64LE(), `${where}: expected commit ${expected}`).toBe(BigInt(expected));
+        expect(restored!.memory.equals(states[expected].memory), `${where}: commit ${expected}'s memory`).toBe(true);
       }
-    }
+    });
     console.log(`state log: ${checked} crash states checked over ${journal.length} journal entries (${COMMITS} commits)`);
     expect(checked).toBeGreaterThan(2 * COMMITS);
   }, 120_000);
+
+  test("keeps a run's files and its state in one step: after a cut anywhere, every file is exactly as the last durable commit left it", async () => {
+    const { journal, commits, globals } = await recordFiles();
+    const writes = journal.filter((entry) => entry.count > 0);
+    expect(writes.some((entry) => entry.sector < 2), "the log was never compacted (no superblock write)").toBe(true);
+    const checked = await everyCrash(journal, async (image, point, where) => {
+      let expected = 0;
+      while (expected + 1 < commits.length && commits[expected + 1].end <= point) expected++;
+      const recovered = await recoverFilesFrom(image);
+      const files = commits[expected].files;
+      const what = `${where}: expected commit point ${expected}`;
+      expect(recovered.count, `${what}: files`).toBe(files.size);
+      for (const path of FILE_PATHS) {
+        const wanted = files.get(path);
+        if (wanted === undefined) expect(recovered.read(path), `${what}: ${path} absent`).toBeNull();
+        else expect(recovered.read(path)?.equals(wanted), `${what}: ${path}'s ${wanted.length} bytes`).toBe(true);
+      }
+      if (commits[expected].globals !== undefined) expect(recovered.globals, `${what}: the state with them`).toBe(commits[expected].globals);
+    });
+    console.log(`state log with files: ${checked} crash states checked over ${journal.length} journal entries (${globals} handler commits)`);
+    expect(checked).toBeGreaterThan(2 * FILE_COMMITS);
+  }, 240_000);
 });
+
+const FILE_COMMITS = 40;
+const FILE_PATHS = ["/data/tally/a", "/data/tally/b", "/data/tally/c", "/data/shell/p"];
+
+/** Writes `path`'s bytes into the under-test kernel's path buffer; its length. */
+function setPath(kernel: Awaited<ReturnType<typeof startKernel>>["kernel"], path: string): number {
+  for (let i = 0; i < path.length; i++) kernel.pathByte(i, path.charCodeAt(i));
+  return path.length;
+}
+
+/**
+ * FILE_COMMITS handler commits, each rewriting a, growing b (as an append would), removing or
+ * making c now and then, with its state; every 7th followed by a program's write of p. The
+ * journal, and each commit point: the files after it, the handler's globals, where it is durable.
+ */
+async function recordFiles() {
+  const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
+  const module = { globals: Buffer.alloc(8), dirty: [] as number[] };
+  fakeModule(machine, module);
+  machine.writePhysical(DISK_BASE, blankImage());
+  expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
+  kernel.addHandler(BigInt(MEMORY_BYTES));
+  kernel.recover();
+  // Memory that is not zeros, so a torn checkpoint differs from the blank disk under it.
+  machine.writePhysical(MEMORY, Buffer.alloc(MEMORY_BYTES, 0xa5));
+  const files = new Map<string, Buffer>();
+  const commits: Array<{ files: Map<string, Buffer>; globals?: bigint; end: number }> = [{ files: new Map(), end: 0 }];
+  let globals = 0n;
+  const change = (path: string, contents: Buffer | null, program = false) => {
+    const address = kernel.change(setPath(kernel, path), BigInt(contents?.length ?? 0), contents === null ? 1 : 0, program ? 1 : 0);
+    expect(address, `the change to ${path}`).not.toBe(0n);
+    if (contents !== null) machine.writePhysical(address, contents);
+    if (contents === null) files.delete(path);
+    else files.set(path, contents);
+  };
+  for (let k = 1; k <= FILE_COMMITS; k++) {
+    const before = kernel.journalLength();
+    change("/data/tally/a", Buffer.alloc((k * 337) % 3000, k));
+    const grown = Buffer.concat([files.get("/data/tally/b") ?? Buffer.alloc(0), Buffer.alloc(100 + k, 0x80 + k)]);
+    change("/data/tally/b", grown.length > 6000 ? grown.subarray(grown.length - 500) : grown);
+    if (k % 5 === 0 && files.has("/data/tally/c")) change("/data/tally/c", null);
+    if (k % 5 === 2) change("/data/tally/c", Buffer.from(`made by commit ${k}`));
+    module.globals.writeBigUInt64LE(BigInt(k));
+    module.dirty = [k % 16];
+    machine.writePhysical(MEMORY + (k % 16) * PAGE, Buffer.alloc(PAGE, k));
+    expect(kernel.commit(k % 13 === 0)).toBe(1);
+    globals = BigInt(k);
+    commits.push({ files: new Map(files), globals, end: flushAfter(kernel, before) });
+    if (k % 7 === 0) {
+      const programBefore = kernel.journalLength();
+      change("/data/shell/p", Buffer.alloc(k * 10, 0x30 + k), true);
+      expect(kernel.commitProgram()).toBe(1);
+      commits.push({ files: new Map(files), globals, end: flushAfter(kernel, programBefore) });
+    }
+  }
+  return { journal: journalOf(kernel, machine), commits, globals: FILE_COMMITS };
+}
+
+/** A fresh kernel recovering from `image`: its files (read back from the disk) and the handler's globals. */
+async function recoverFilesFrom(image: Buffer) {
+  const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
+  const module: { globals: Buffer; dirty: number[]; restored?: State } = { globals: Buffer.alloc(8), dirty: [] };
+  fakeModule(machine, module);
+  machine.writePhysical(DISK_BASE, image);
+  expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
+  kernel.addHandler(BigInt(MEMORY_BYTES));
+  kernel.recover();
+  return {
+    count: kernel.fileCount(),
+    globals: module.restored?.globals.readBigUInt64LE(),
+    read(path: string): Buffer | null {
+      const length = setPath(kernel, path);
+      const size = kernel.fileSize(length);
+      if (size < 0n) return null;
+      const address = kernel.fileData(length);
+      expect(address, `${path} reads back with its checksum`).not.toBe(0n);
+      return Buffer.from(machine.readPhysical(address, Number(size)));
+    },
+  };
+}

@@ -1,6 +1,7 @@
 // Host-test entry for the state log (kernel/storage/state_log.ts) on a disk in memory, driven by
 // tests/host/state_log.test.ts: commits written, every write journaled (so the test can build
-// the disk a power cut at any point would leave), and recovery from such a disk.
+// the disk a power cut at any point would leave), and recovery from such a disk. Files too:
+// the test writes a path's bytes with pathByte, then changes or reads the file by its length.
 //
 // The disk lives in fake physical memory at DISK_BASE; every write's data is also copied to
 // the journal at JOURNAL_BASE. The module primitives the log calls are faked by the test.
@@ -12,7 +13,9 @@ import { Handler, handlers } from "../../kernel/handlers/registry";
 import { memoryInitialize } from "../../kernel/memory/memory";
 import { BlockDevice, SECTOR_BYTES } from "../../kernel/storage/block_device";
 import { dataDiskOpen } from "../../kernel/storage/data_disk";
-import { stateLogActive, stateLogCommitted, stateLogForget, stateLogRecover } from "../../kernel/storage/state_log";
+import { committedFiles, committedSlot, DATA_NONE, fileChecksums, fileSectors, fileSizes, pendingBuffers, pendingChange } from "../../kernel/storage/data_files";
+import { memoryAllocatePages } from "../../kernel/memory/memory";
+import { PROGRAM_WRITER, stateLogActive, stateLogCommitProgram, stateLogCommitted, stateLogForget, stateLogReadWhole, stateLogRecover } from "../../kernel/storage/state_log";
 
 const DISK_BASE: u64 = 0x2000000;
 const JOURNAL_BASE: u64 = 0x3000000;
@@ -117,4 +120,43 @@ export function journalCount(i: i32): u32 {
 
 export function journalData(i: i32): u64 {
   return disk!.journalData[i];
+}
+
+// ---------------------------------------------------------------- files (kernel/storage/data_files.ts)
+
+const path = new StaticArray<u8>(256);
+
+export function pathByte(index: i32, byte: u8): void {
+  path[index] = byte;
+}
+
+/**
+ * A pending change to the file at `path` by the handler (or, `program`, by a program):
+ * where its `bytes` of contents go (the test writes them there), or 0 when refused.
+ */
+export function change(pathLength: i32, bytes: u64, removed: bool, program: bool): u64 {
+  const index = pendingChange(program ? PROGRAM_WRITER : 0, changetype<usize>(path), pathLength, bytes, removed);
+  return index < 0 ? 0 : pendingBuffers[index] + SECTOR_BYTES;
+}
+
+/** A program's changes written, committed and flushed; whether it worked. */
+export function commitProgram(): bool {
+  return stateLogCommitProgram("shell").length == 0;
+}
+
+export function fileCount(): i32 {
+  return committedFiles;
+}
+
+/** The committed file's size, or -1 when there is none. */
+export function fileSize(pathLength: i32): i64 {
+  const slot = committedSlot(changetype<usize>(path), pathLength);
+  return slot == DATA_NONE ? -1 : <i64>fileSizes[slot];
+}
+
+/** The committed file's contents read back from the disk into fresh pages: their address, or 0 when the checksum fails. */
+export function fileData(pathLength: i32): u64 {
+  const slot = committedSlot(changetype<usize>(path), pathLength);
+  const buffer = memoryAllocatePages(fileSizes[slot] / 4096 + 1);
+  return stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer) ? buffer : 0;
 }

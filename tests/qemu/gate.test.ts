@@ -104,7 +104,7 @@ describe.sequential("capabilities, granted and refused", () => {
     expect(output).toMatch(/^caller +handler +emit:allowed\.\*, status:target$/m);
     expect(output).toMatch(/^target +handler +none$/m);
     expect(output).toMatch(/^forger +handler +none$/m);
-    expect(output).toMatch(/^shell +program +emit:go, report:log, report:capabilities, report:handlers, files:read, reset:target, programs, power, net.ping$/m);
+    expect(output).toMatch(/^shell +program +emit:go, report:log, report:capabilities, report:handlers, files:read, reset:target, programs, power, net.ping, data:\/data\/\*$/m);
   });
 
   test("programs: a granted run is carried out (here, on the shell's console, it ends by itself)", async () => {

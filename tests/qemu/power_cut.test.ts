@@ -1,9 +1,11 @@
 // Pulling the plug: two handlers commit while QEMU is killed with SIGKILL at random instants,
-// again and again, on the same data disk (docs/storage.md): tally flushes each commit
+// again and again, on the same data disk (docs/storage.md), each commit rewriting one file and
+// appending to another: tally flushes each commit
 // (durability "commit", every 150 ms), batch groups its commits (every 10 ms, durability
 // "interval:100ms": mostly flushed by the group-commit timer, sometimes by tally's flush). After every
 // reboot each handler's state must be exactly one of the commits it made, and never older than
-// the last one the kernel reported durable before the kill. POWER_CUTS (default 25;
+// the last one the kernel reported durable before the kill, and its files exactly those of that
+// commit. POWER_CUTS (default 25;
 // `make crash-test` sets 300) is how many kills.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -29,14 +31,17 @@ afterAll(async () => {
 const HANDLERS = ["tally", "batch"];
 
 /** What one boot's output says of `name`: where it resumed, the commits it logged, the last one reported durable. */
-export function readBoot(output: string, name: string): { resumed: number | undefined; committed: number[]; durable: number | undefined } {
+export function readBoot(output: string, name: string): { resumed: number | undefined; files: string | undefined; committed: number[]; durable: number | undefined } {
   let resumed: number | undefined;
+  let files: string | undefined;
   const committed: number[] = [];
   let durable: number | undefined;
   let last: number | undefined;
   for (const line of output.split(/\r?\n/)) {
     const resumedAt = new RegExp(`\\[${name}\\] tally: resumed at (\\d+)$`).exec(line);
     if (resumedAt) resumed = Number(resumedAt[1]);
+    const filesAt = new RegExp(`\\[${name}\\] tally: files at (.*)$`).exec(line);
+    if (filesAt) files = filesAt[1];
     const commit = new RegExp(`\\[${name}\\] tally: commit (\\d+)$`).exec(line);
     if (commit) committed.push((last = Number(commit[1])));
     // A flush makes every commit logged before it durable (tally's right after its run; batch's within 100 ms).
@@ -44,7 +49,7 @@ export function readBoot(output: string, name: string): { resumed: number | unde
       if (last !== undefined) durable = last;
     }
   }
-  return { resumed, committed, durable };
+  return { resumed, files, committed, durable };
 }
 
 describe("pulling the plug", () => {
@@ -78,6 +83,10 @@ describe("pulling the plug", () => {
         expect(boot.resumed, `cut ${cut}: ${name} resumed at ${boot.resumed}, the last durable commit was ${durable}`).toBeGreaterThanOrEqual(durable);
         expect(boot.resumed, `cut ${cut}: ${name} resumed past its last commit`).toBeLessThanOrEqual(committed);
         if (boot.committed.length > 0) expect(boot.committed[0], `cut ${cut}: ${name}'s first commit after the resume`).toBe(boot.resumed! + 1);
+        // Its files are those of the commit its state resumed at: written in the same step, never a torn or other version.
+        const files = boot.resumed === 0 ? "(count: no such file), history ends (history: no such file)" : `${boot.resumed}, history ends ${boot.resumed}`;
+        if (boot.files !== files) losses++;
+        expect(boot.files, `cut ${cut}: ${name}'s files at boot`).toBe(files);
         durableBefore.set(name, boot.durable ?? boot.resumed!);
         committedBefore.set(name, boot.committed.length > 0 ? boot.committed[boot.committed.length - 1] : boot.resumed!);
       }

@@ -18,6 +18,34 @@ describe("the harness implements the interface", () => {
   });
 });
 
+describe("the data disk in the harness", () => {
+  const diarySource = join(import.meta.dirname, "harness/diary/handler.ts");
+  const diary = (options = {}) => loadHandler(diarySource, { capabilities: ["data"], ...options });
+
+  it("keeps a run's appends in the handler's own directory; a trapping run's are dropped with it", async () => {
+    const handler = await diary();
+    expect(handler.post("write", "one").logs).toEqual(["appended"]);
+    const failed = handler.post("fail", "two");
+    expect(failed).toMatchObject({ committed: false, logs: ["appended"] });
+    expect(handler.post("read").logs).toEqual(["one|"]);
+    expect(new TextDecoder().decode(handler.world.data!.files.get("/data/diary/diary.txt"))).toBe("one\n");
+    expect(handler.post("list").logs).toEqual(["diary.txt"]);
+    expect(handler.post("tear").logs).toEqual(["removed"]);
+    expect(handler.post("read").logs).toEqual(["no diary: diary.txt: no such file"]);
+  });
+
+  it("refuses another directory without data.read for it, and reads it with the grant; no disk is its own error", async () => {
+    const dataFiles = { "/data/other/secret.txt": "s3cret" };
+    const refused = await diary({ dataFiles });
+    expect(refused.post("peek").logs).toEqual(["peek refused -1: /data/other/secret.txt: not granted: the module's capabilities do not allow this call"]);
+    expect(refused.refusals).toEqual(["gate: refused diary's call data_size: it needs the capability data.read:/data/other/secret.txt"]);
+    const granted = await diary({ dataFiles, capabilities: ["data", "data.read:/data/other/*"] });
+    expect(granted.post("peek").logs).toEqual(["peeked s3cret"]);
+    const diskless = await diary({ dataDisk: false });
+    expect(diskless.post("write", "x").logs).toEqual(["refused: diary.txt: there is no data disk, or its state log stopped (see: df)"]);
+  });
+});
+
 describe("a handler in the harness", () => {
   it("keeps its globals and heap between runs, and reads its declared version", async () => {
     const handler = await keeper();

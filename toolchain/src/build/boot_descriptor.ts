@@ -10,7 +10,7 @@ import {
   capabilityNamed, constant, DESCRIPTOR_MAGIC, DESCRIPTOR_VERSION, recordLayout, recordNamed, type RecordDeclaration,
 } from "../../../interface/optios.ts";
 import type { SystemConfig } from "../system/schema.ts";
-import { parseCapability } from "../system/capabilities.ts";
+import { grantPattern, parseCapability } from "../system/capabilities.ts";
 
 type Values = Record<string, number | bigint>;
 
@@ -63,10 +63,11 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
   const strings = new Strings();
   const grants: Values[] = [];
   const events: Values[] = [];
-  const addGrants = (entries: readonly string[]) => {
+  const addGrants = (entries: readonly string[], module: string) => {
     const first = grants.length;
     for (const entry of entries) {
-      const { name, pattern } = parseCapability(entry);
+      const { name } = parseCapability(entry);
+      const pattern = grantPattern(entry, module);
       const capability = capabilityNamed(name);
       if (!capability) throw new Error(`boot descriptor: unknown capability '${name}' (the system was validated; this is a toolchain bug)`);
       const text = strings.add(pattern);
@@ -90,7 +91,7 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
       nameOffset: name.offset, nameLength: name.length,
       versionOffset: version.offset, versionLength: version.length,
       firstEvent, eventCount: handler.triggers.events.length,
-      ...addGrants(handler.capabilities),
+      ...addGrants(handler.capabilities, handler.name),
       runsAtBoot: handler.triggers.boot ? 1 : 0,
       queueDepth: handler.queueDepth,
       acceptsMessages: handler.triggers.messages ? 1 : 0,
@@ -107,7 +108,7 @@ export function encodeDescriptor(config: SystemConfig, moduleCrcs: ReadonlyMap<s
     return {
       memoryBytes: BigInt(program.memoryBytes),
       nameOffset: name.offset, nameLength: name.length,
-      ...addGrants(program.capabilities),
+      ...addGrants(program.capabilities, program.name),
       bootConsole: config.foreground.programs.indexOf(program.name) + 1,
     };
   });

@@ -7,6 +7,7 @@
 // already checked the caller's kind and grants, and addresses are range-checked the same
 // way (ERROR_BAD_ADDRESS, nothing copied).
 import { calls, constant, limit } from "../../../interface/optios.ts";
+import { resolveDataPath } from "./data.ts";
 import { errorCode, type HarnessModule, PowerRequest } from "./module.ts";
 
 /** The arguments as wasm hands them to JavaScript: i32 as number, i64 as bigint. */
@@ -22,6 +23,10 @@ const PATH_MAX_BYTES = limit("PATH_MAX_BYTES");
 const FOREGROUND_MAX = limit("FOREGROUND_MAX");
 const LINE_MAX_BYTES = limit("LINE_MAX_BYTES");
 const LOG_DEBUG = constant("LOG_DEBUG");
+const DATA_REPLACE = constant("DATA_REPLACE");
+const DATA_APPEND = constant("DATA_APPEND");
+const DATA_FILE_MAX_BYTES = limit("DATA_FILE_MAX_BYTES");
+const DATA_WRITES_PER_RUN_MAX = limit("DATA_WRITES_PER_RUN_MAX");
 const RUN_HERE = constant("RUN_HERE");
 const RUN_CONSOLE = constant("RUN_CONSOLE");
 const text = new TextDecoder();
@@ -245,8 +250,54 @@ export const implementations: Record<string, CallImplementation> = {
     module.print(`stop: stopping the program on console ${n(console)}\n`);
     return 0n;
   },
-  sync() {
-    return errorCode("NO_DATA_DISK"); // the harness has no disk: state lives in the test
+  sync(module) {
+    return module.world.data === null ? errorCode("NO_DATA_DISK") : 0n; // the harness's files are durable once committed
+  },
+  // The data disk (data.ts): the gate resolved the path to match the grant; a handler's changes wait for its run's commit.
+  data_size(module, path, pathLength) {
+    const found = dataLookup(module, path, pathLength);
+    return typeof found === "bigint" ? found : BigInt(found.length);
+  },
+  data_read(module, path, pathLength, offset, destination, capacity) {
+    const found = dataLookup(module, path, pathLength);
+    if (typeof found === "bigint") return found;
+    const start = Math.min(n(offset), found.length);
+    const bytes = found.subarray(start, start + n(capacity));
+    return module.copyOut(destination, bytes) ? BigInt(bytes.length) : errorCode("BAD_ADDRESS");
+  },
+  data_entry(module, path, pathLength, index, destination, capacity) {
+    const resolved = dataPath(module, path, pathLength);
+    if (typeof resolved === "bigint") return resolved;
+    const data = module.world.data!;
+    if (!data.isDirectory(resolved)) return errorCode(data.get(resolved) === undefined ? "NOT_FOUND" : "NOT_DIRECTORY");
+    const entry = data.entries(resolved)[n(index)];
+    if (entry === undefined) return errorCode("END");
+    const name = new TextEncoder().encode(entry.name).subarray(0, Math.min(n(capacity), PATH_MAX_BYTES));
+    if (!module.copyOut(destination, name)) return errorCode("BAD_ADDRESS");
+    return (BigInt(entry.directory ? 2 : 1) << 32n) | BigInt(name.length);
+  },
+  data_write(module, path, pathLength, address, length, mode) {
+    if (n(mode) !== DATA_REPLACE && n(mode) !== DATA_APPEND) return errorCode("BAD_ARGUMENT");
+    const resolved = dataChangePath(module, path, pathLength);
+    if (typeof resolved === "bigint") return resolved;
+    const bytes = module.copyIn(address, length);
+    if (bytes === null) return errorCode("BAD_ADDRESS");
+    const before = n(mode) === DATA_APPEND ? module.world.data!.get(resolved) ?? new Uint8Array(0) : new Uint8Array(0);
+    if (before.length + bytes.length > DATA_FILE_MAX_BYTES) return errorCode("TOO_LONG");
+    const contents = new Uint8Array(before.length + bytes.length);
+    contents.set(before);
+    contents.set(bytes, before.length);
+    const problem = module.world.data!.change(resolved, contents, module.kind === "handler");
+    return problem === null ? 0n : errorCode(problem);
+  },
+  data_remove(module, path, pathLength) {
+    const resolved = dataChangePath(module, path, pathLength);
+    if (typeof resolved === "bigint") return resolved;
+    const data = module.world.data!;
+    if (data.isDirectory(resolved)) return errorCode("IS_DIRECTORY");
+    if (data.get(resolved) === undefined) return errorCode("NOT_FOUND");
+    const problem = data.change(resolved, null, module.kind === "handler");
+    return problem === null ? 0n : errorCode(problem);
   },
   power(module, kind) {
     const wanted = n(kind) === 1 ? "reboot" : n(kind) === 2 ? "power off" : null;
@@ -261,6 +312,32 @@ function lookup(module: HarnessModule, path: number | bigint, length: number | b
   const bytes = module.copyIn(path, length);
   if (bytes === null) return errorCode("BAD_ADDRESS");
   return module.world.files.lookup(text.decode(bytes)) ?? errorCode("NOT_FOUND");
+}
+
+/** A data disk path the module named, resolved as the kernel does, or the error it gives. */
+function dataPath(module: HarnessModule, path: number | bigint, length: number | bigint): string | bigint {
+  if (module.world.data === null) return errorCode("NO_DATA_DISK");
+  if (BigInt(length) > BigInt(PATH_MAX_BYTES)) return errorCode("TOO_LONG");
+  const bytes = module.copyIn(path, length);
+  if (bytes === null) return errorCode("BAD_ADDRESS");
+  return resolveDataPath(text.decode(bytes), module.name) ?? errorCode("BAD_PATH");
+}
+
+/** A file's contents as the module sees them now, or the error. */
+function dataLookup(module: HarnessModule, path: number | bigint, length: number | bigint): Uint8Array | bigint {
+  const resolved = dataPath(module, path, length);
+  if (typeof resolved === "bigint") return resolved;
+  if (module.world.data!.isDirectory(resolved)) return errorCode("IS_DIRECTORY");
+  return module.world.data!.get(resolved) ?? errorCode("NOT_FOUND");
+}
+
+/** The path a write or removal changes, or the error: a handler's only in a run, at most DATA_WRITES_PER_RUN_MAX files a run. */
+function dataChangePath(module: HarnessModule, path: number | bigint, length: number | bigint): string | bigint {
+  const resolved = dataPath(module, path, length);
+  if (typeof resolved === "bigint" || module.kind !== "handler") return resolved;
+  if (!module.inRun) return errorCode("NOT_IN_RUN");
+  const data = module.world.data!;
+  return data.pendingCount >= DATA_WRITES_PER_RUN_MAX && !data.isPending(resolved) ? errorCode("WRITE_LIMIT") : resolved;
 }
 
 /** Declared calls the table above lacks (empty when the harness is complete). */

@@ -187,11 +187,13 @@ export class HandlerHarness extends HarnessModule {
     const logs = this.logs.slice(firstLog);
     const logLines = this.logLines.slice(firstLog);
     if (trap === null) {
+      this.world.data?.commit();
       this.status.consecutiveFailures = 0;
       this.emitted.push(...this.runEmitted);
       return { committed: true, trap: null, failure: "", logs, logLines, emitted: this.runEmitted };
     }
     this.restore(before);
+    this.world.data?.rollBack();
     this.status.failures++;
     this.status.consecutiveFailures++;
     this.status.lastTrap = trap.kind;

@@ -86,6 +86,8 @@ async function resolveModule(kind: "handler" | "program", source: string, option
       programs: options.programs ?? config.programs.map((program) => program.name),
       foregroundMax: options.foregroundMax ?? config.foreground.max,
       files: options.files,
+      dataFiles: options.dataFiles,
+      dataDisk: options.dataDisk,
       wallTime: options.wallTime,
     },
   };

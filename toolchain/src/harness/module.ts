@@ -6,12 +6,14 @@
 // the implementation (calls.ts). The imports are built from interface/optios.ts, so a call
 // declared there cannot be forgotten here.
 import { calls, type CallDeclaration, capabilityNamed, errors, limit, reportTopics, traps } from "../../../interface/optios.ts";
-import { parseCapability } from "../system/capabilities.ts";
+import { grantPattern, parseCapability } from "../system/capabilities.ts";
 import { implementations, type CallArguments } from "./calls.ts";
+import { resolveDataPath } from "./data.ts";
 import { GLOBAL_EXPORT_PREFIX } from "./compile.ts";
 import type { World } from "./world.ts";
 
 const EVENT_NAME_MAX_BYTES = limit("EVENT_NAME_MAX_BYTES");
+const PATH_MAX_BYTES = limit("PATH_MAX_BYTES");
 
 /** An error code of interface/optios.ts by name ("NOT_GRANTED" → -1n). */
 export function errorCode(name: string): bigint {
@@ -191,6 +193,13 @@ export abstract class HarnessModule {
     if (declared.argument === null) return "";
     if (capability === "report") return reportTopics[Number(values[0]) - 1] ?? "";
     if (capability === "files") return "read";
+    if (declared.argument === "path") {                              // the data disk's path, resolved (data_entry: a directory, with '/')
+      if (BigInt(values[1]) > BigInt(PATH_MAX_BYTES)) return errorCode("TOO_LONG");
+      const bytes = this.copyIn(values[0], values[1]);
+      if (bytes === null) return errorCode("BAD_ADDRESS");
+      const path = resolveDataPath(new TextDecoder().decode(bytes), this.name);
+      return path === null ? errorCode("BAD_PATH") : callName === "data_entry" ? `${path}/` : path;
+    }
     if (capability === "net.udp") return String(Number(values[2])); // udp_send's local port
     if (capability === "net.connect") {                              // tcp_connect's "host:port"
       const host = this.copyIn(values[0], values[1]);
@@ -204,8 +213,13 @@ export abstract class HarnessModule {
 
   /** kernel/gate/capabilities.ts's granted(): a grant of the capability whose pattern is the argument, or a prefix ending in '*'. */
   private granted(capability: string, argument: string): boolean {
-    return this.grants.map(parseCapability).some(({ name, pattern }) => name === capability &&
-      (capabilityNamed(capability)!.argument === null || (pattern.endsWith("*") ? argument.startsWith(pattern.slice(0, -1)) : pattern === argument)));
+    const wider = capabilityNamed(capability)!.includedIn;
+    return this.grants.some((entry) => {
+      const name = parseCapability(entry).name;
+      const pattern = grantPattern(entry, this.name);
+      return (name === capability || name === wider) &&
+        (capabilityNamed(name)!.argument === null || (pattern.endsWith("*") ? argument.startsWith(pattern.slice(0, -1)) : pattern === argument));
+    });
   }
 
   /** A copy of `length` bytes at `address` of the module's memory, or null when the range does not fit (ERROR_BAD_ADDRESS). */

@@ -3,10 +3,11 @@
 // A test describes the world in its options (or takes it from a system.toml): which other
 // handlers exist and which events they subscribe to (so emit can count subscribers, as the
 // kernel does), their status counters, the programs /bin holds, and the files a module with
-// files:read may open. The clock stands still until the test advances it.
+// files:read may open, the data disk's files (data.ts). The clock stands still until the test advances it.
 import { limit, recordLayout, recordNamed, reportTopics } from "../../../interface/optios.ts";
 import { defaultSourceDateEpoch } from "../project.ts";
 import { parseDuration } from "../system/units.ts";
+import { DataFiles } from "./data.ts";
 
 const FOREGROUND_MAX = limit("FOREGROUND_MAX");
 
@@ -123,6 +124,10 @@ export interface WorldOptions {
   foregroundMax?: number;
   /** The boot filesystem: path → contents. */
   files?: Record<string, string | Uint8Array>;
+  /** The data disk's files (/data/…): path → contents. */
+  dataFiles?: Record<string, string | Uint8Array>;
+  /** Whether the machine has a data disk (default true); without one, data calls give ERROR_NO_DATA_DISK. */
+  dataDisk?: boolean;
   /** The wall clock at the start, in nanoseconds since 1970, or null for none (default: 2024-01-01 00:00 UTC). */
   wallTime?: bigint | null;
 }
@@ -130,6 +135,8 @@ export interface WorldOptions {
 export class World {
   readonly clock: Clock;
   readonly files: BootFilesystem;
+  /** The data disk, or null for a machine without one. */
+  readonly data: DataFiles | null;
   readonly handlers: Map<string, OtherHandler> | null;
   readonly programs: string[] | null;
   readonly foregroundMax: number;
@@ -141,6 +148,7 @@ export class World {
   constructor(options: WorldOptions = {}) {
     this.clock = new Clock(options.wallTime === undefined ? BigInt(defaultSourceDateEpoch) * 1_000_000_000n : options.wallTime);
     this.files = new BootFilesystem(options.files);
+    this.data = options.dataDisk === false ? null : new DataFiles(options.dataFiles);
     this.handlers = options.handlers ? new Map(Object.entries(options.handlers)) : null;
     this.programs = options.programs ?? null;
     this.foregroundMax = options.foregroundMax ?? FOREGROUND_MAX;

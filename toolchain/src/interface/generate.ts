@@ -127,6 +127,9 @@ ${stringTable("CAPABILITY_NAMES", Array.from({ length: Math.max(...capabilities.
 /** Whether each capability takes an argument (emit:door.*) or stands alone (power). */
 export const CAPABILITY_HAS_ARGUMENT: StaticArray<bool> = [${Array.from({ length: Math.max(...capabilities.map((capability) => capability.number)) + 1 },
     (_, number) => String(capabilities.find((capability) => capability.number === number)?.argument != null)).join(", ")}];
+/** The wider capability whose grant also admits each one (data for data.read), 0 for none. */
+export const CAPABILITY_INCLUDED_IN: StaticArray<u8> = [${Array.from({ length: Math.max(...capabilities.map((capability) => capability.number)) + 1 },
+    (_, number) => capabilityNumber(capabilities.find((capability) => capability.number === number)?.includedIn ?? null)).join(", ")}];
 
 ${errorDeclarations()}
 

@@ -1,0 +1,131 @@
+// Files on the data disk, in QEMU (docs/storage.md): a handler's writes belong to its run, the
+// shell's ls, cat and rm work under /data, files outlive a reboot and a SIGKILL, a full disk
+// refuses a write by name, and a damaged record is refused while the file keeps its version before.
+//
+// Builds tests/qemu/systems/files.toml (the handler notes, with "data": its own /data/notes/)
+// and drives notes from the shell's `emit note …`.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { constant, LOG_MAGIC, recordLayout, recordNamed } from "../../interface/optios.ts";
+import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
+import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { createDataDisk } from "../../toolchain/src/disk.ts";
+import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, shellCommand, SHELL_PROMPT } from "./shell_session.ts";
+
+let scratch: ScratchBuild | undefined;
+beforeAll(async () => {
+  scratch = await buildSystemInScratch("tests/qemu/systems/files.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
+}, BUILD_TIMEOUT_MILLISECONDS);
+afterAll(async () => {
+  await stopAllMachines();
+  scratch?.remove();
+});
+
+async function bootWith(disk: string, bus: "virtio" | "ahci" = "virtio"): Promise<Machine> {
+  const machine = startMachine({ iso: scratch!.iso, memory: "128M", dataDisk: disk, dataDiskBus: bus });
+  await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+  return machine;
+}
+
+/** Emits `event` with `payload` from the shell and waits for notes' line `until`; the output since. */
+function note(machine: Machine, event: string, payload: string, until: RegExp): Promise<string> {
+  return shellCommand(machine, `emit ${event}${payload ? ` ${payload}` : ""}`, until);
+}
+
+/** Turns the machine off from the shell and waits for QEMU to end. */
+async function powerOff(machine: Machine): Promise<void> {
+  await machine.type("poweroff\r");
+  expect(await machine.waitForExit(BOOT_TIMEOUT_MILLISECONDS)).toBe(0);
+  await stopAllMachines();
+}
+
+describe.each(["virtio", "ahci"] as const)("files on the data disk (%s)", (bus) => {
+  test("a handler's appends land with its run; the shell lists and prints them; they outlive a SIGKILL", async () => {
+    const disk = join(scratch!.root, "build", `files-${bus}.img`);
+    createDataDisk(disk, 16 * 1024 * 1024);
+    const first = await bootWith(disk, bus);
+    expect(first.output).toContain("[notes] notes: boot: (notes.txt: no such file) in 0 files");
+    await note(first, "note", "first", /notes: now first\|\r?\n/);
+    await note(first, "note", "second", /notes: now first\|second\|\r?\n/);
+    expect(await shellCommand(first, "ls /")).toMatch(/^data\/\r?$/m);
+    expect(await shellCommand(first, "ls /data")).toMatch(/^notes\/\r?$/m);
+    expect(await shellCommand(first, "ls /data/notes")).toMatch(/^notes\.txt\r?$/m);
+    expect(await shellCommand(first, "cat /data/notes/notes.txt")).toMatch(/first\r?\nsecond\r?\n/);
+    // A later run has started, so the second append's commit was flushed before it (durability "commit").
+    await note(first, "note.check", "", /notes: check first\|second\|\r?\n/);
+    first.kill();
+    await stopAllMachines();
+    const second = await bootWith(disk, bus);
+    expect(second.output).toContain("[notes] notes: boot: first|second| in 1 files");
+    await powerOff(second);
+  });
+});
+
+describe.sequential("files on the data disk: transactions, rm, a full disk, damage", () => {
+  const disk = () => join(scratch!.root, "build", "files.img");
+  let machine: Machine;
+
+  test("a run that fails after appending leaves the file as it was", async () => {
+    createDataDisk(disk(), 16 * 1024 * 1024);
+    machine = await bootWith(disk());
+    await note(machine, "note", "alpha", /notes: now alpha\|\r?\n/);
+    const output = await note(machine, "note.fail", "beta", /'notes' aborted: notes fails on purpose/);
+    expect(output).toContain("[notes] (rolled back) notes: now alpha|beta|"); // its own read saw the append
+    await shellCommand(machine, "reset notes", /reset: 'notes' is back to its initial state/); // its retries would fail the same way
+    await note(machine, "note.check", "", /notes: check .*\r?\n/);
+    expect(machine.output).toMatch(/notes: check alpha\|\r?\n/);
+    expect(await shellCommand(machine, "cat /data/notes/notes.txt")).not.toContain("beta");
+  });
+
+  test("rm removes a file; the handler then finds none; rm of a missing file says so", async () => {
+    expect(await shellCommand(machine, "rm /data/notes/notes.txt")).not.toContain("rm:");
+    expect(await shellCommand(machine, "ls /data/notes")).not.toContain("notes.txt");
+    await note(machine, "note.check", "", /notes: check \(notes\.txt: no such file\)\r?\n/);
+    expect(await shellCommand(machine, "rm /data/notes/notes.txt")).toContain("rm: /data/notes/notes.txt: no such file");
+    expect(await shellCommand(machine, "cat /data/../etc/motd")).toContain("cat: /data/../etc/motd: a path on the data disk must be /data/");
+  });
+
+  test("a full disk refuses the write with a named error, and the handler goes on", async () => {
+    // 16 MiB: files may take a quarter of the log, about 4 MiB; a fourth 1 MiB file does not fit.
+    for (const file of [1, 2, 3]) await note(machine, "note.fill", "", new RegExp(`notes: wrote big-${file}\\r?\\n`));
+    const output = await note(machine, "note.fill", "", /notes: write refused: .*\r?\n/);
+    expect(output).toContain("notes: write refused: big-4: the data disk's space for files is full, or it holds DATA_FILES_MAX files (see: df)");
+    expect(await shellCommand(machine, "df")).toMatch(/^files: 3 of 256, 3\.0 MiB; they take 3\.0 MiB of the 4\.0 MiB files may use\r?$/m);
+    await note(machine, "note", "still writing", /notes: now still writing\|\r?\n/);
+  });
+
+  test("a record damaged on the disk is refused with its place named; the file keeps the version before it", async () => {
+    await note(machine, "note", "gamma", /notes: now still writing\|gamma\|\r?\n/);
+    await powerOff(machine);
+    const image = readFileSync(disk());
+    const newest = newestFileRecord(image, "/data/notes/notes.txt");
+    image[(newest + 1) * 512 + 3] ^= 0xff; // a byte of its contents
+    writeFileSync(disk(), image);
+    machine = await bootWith(disk());
+    expect(machine.output).toContain(`data disk: /data/notes/notes.txt: its record at sector ${newest} fails its checksum (damaged on the disk); ` +
+      "the file keeps the version before it");
+    expect(machine.output).toContain("[notes] notes: boot: still writing| in 4 files");
+    await note(machine, "note", "delta", /notes: now still writing\|delta\|\r?\n/);
+    await powerOff(machine);
+  });
+});
+
+/** The sector of the newest LOG_FILE record for `path` in a data disk image. */
+function newestFileRecord(image: Buffer, path: string): number {
+  const { offsets, bytes } = recordLayout(recordNamed("LogRecord"));
+  const pathAt = bytes + 32 + 64; // after the record, the writer's name and version fields
+  let newest = -1;
+  let newestSequence = -1n;
+  for (let sector = 8; sector * 512 < image.length; sector++) {
+    const at = sector * 512;
+    if (image.readUInt32LE(at) !== LOG_MAGIC || image.readUInt32LE(at + offsets.get("kind")!) !== constant("LOG_FILE")) continue;
+    const length = image.readUInt32LE(at + offsets.get("pageCount")!);
+    if (image.toString("latin1", at + pathAt, at + pathAt + length) !== path) continue;
+    const sequence = image.readBigUInt64LE(at + offsets.get("sequence")!);
+    if (sequence > newestSequence) [newest, newestSequence] = [sector, sequence];
+  }
+  expect(newest, `no record of ${path} in the image`).toBeGreaterThan(0);
+  return newest;
+}

@@ -71,6 +71,8 @@ class Image {
   version: string = "";
   whole: bool = false;
   records: u32 = 0;
+  /** The first damaged record of this handler (0: none): its deltas after it are not applied until a checkpoint. */
+  damagedAt: u64 = 0;
 }
 
 const header = new StaticArray<u8>(<i32>SECTOR_BYTES);
@@ -147,7 +149,14 @@ export function stateLogRecover(): void {
     } else {
       const index = handlerNamed(changetype<usize>(header) + LOG_RECORD_BYTES, <i32>record.nameBytes);
       const image = index >= 0 ? imageFor(images, index) : null;
-      if (!readPayload(record, position, image)) break;
+      payloadChecksumFailed = false;
+      if (!readPayload(record, position, image)) {
+        // The last record, torn by a power cut, ends the log; one with a whole record after it was damaged on the disk.
+        if (!payloadChecksumFailed || !nextRecordFollows(position + <u64>record.sectors, record.sequence + 1)) break;
+        if (image != null && image.damagedAt == 0) image.damagedAt = position;
+        log(LEVEL_ERROR, note.clear().string("data disk: '").string(writer).string("': its record at sector ").decimal(position)
+          .string(" fails its checksum (damaged on the disk); its state falls back to the last good one before it"));
+      }
       commitRecovered(writer);
     }
     records++;
@@ -293,8 +302,8 @@ function readPayload(record: LogRecord, position: u64, image: Image | null): boo
   if (record.kind == LOG_DELTA) {
     if (payloadSectors != globalsSectors + <u64>record.pageCount * SECTORS_PER_PAGE) return false;
     if (disk.read(position + 1, <u32>payloadSectors, staging + SECTOR_BYTES).length > 0) return false;
-    if (physicalCrc32(staging + SECTOR_BYTES, payloadSectors * SECTOR_BYTES) != record.payloadChecksum) return false;
-    if (image == null || !image.whole || image.globalsBytes != record.globalsBytes || record.memoryBytes + record.globalsBytes > image.pages * PAGE_BYTES) {
+    if (physicalCrc32(staging + SECTOR_BYTES, payloadSectors * SECTOR_BYTES) != record.payloadChecksum) return checksumFailed();
+    if (image == null || !image.whole || image.damagedAt != 0 || image.globalsBytes != record.globalsBytes || record.memoryBytes + record.globalsBytes > image.pages * PAGE_BYTES) {
       return true; // whole, but nothing to apply it to: a delta counts only on top of its checkpoint
     }
     physicalMove(image.address, staging + SECTOR_BYTES, record.globalsBytes);
@@ -318,7 +327,7 @@ function readPayload(record: LogRecord, position: u64, image: Image | null): boo
     crc = physicalCrc32(staging + SECTOR_BYTES, part * SECTOR_BYTES, crc);
     done += part;
   }
-  if (crc != record.payloadChecksum) return false;
+  if (crc != record.payloadChecksum) return checksumFailed();
   if (image == null || record.memoryBytes + record.globalsBytes > image.pages * PAGE_BYTES) return true;
   for (let done: u64 = 0; done < payloadSectors;) {
     const part = min<u64>(chunkSectors, payloadSectors - done);
@@ -328,8 +337,17 @@ function readPayload(record: LogRecord, position: u64, image: Image | null): boo
     done += part;
   }
   image.whole = true;
+  image.damagedAt = 0; // a whole checkpoint after a damaged record: the handler's state is good again
   adopt(image, record);
   return true;
+}
+
+/** Whether the last readPayload failed on its checksum alone (the header whole): torn, or damaged on the disk. */
+let payloadChecksumFailed = false;
+
+function checksumFailed(): bool {
+  payloadChecksumFailed = true;
+  return false;
 }
 
 /** Copies payload bytes [from, from + length) from the staging area to where they belong in the image. */
@@ -372,6 +390,12 @@ function resume(index: i32, image: Image, why: Text): void {
   }
   if (moduleStateRestore(handler.module, image.address, image.globalsBytes, image.memoryBytes) != 0) {
     log(LEVEL_WARNING, note.clear().string("data disk: '").string(handler.name).string("': its state on the disk does not fit the module; starting from its initial state"));
+    return;
+  }
+  entry.checkpointed = false; // its next record is a checkpoint, so that what the log holds for it is whole again
+  if (image.damagedAt != 0) {
+    log(LEVEL_WARNING, note.clear().string("data disk: '").string(handler.name).string("' resumed the last good state before the damaged record at sector ")
+      .decimal(image.damagedAt).string(" (version ").string(image.version).string(", ").size(image.memoryBytes).string(")"));
     return;
   }
   entry.checkpointed = true;

@@ -7,11 +7,12 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { constant, LOG_MAGIC, recordLayout, recordNamed } from "../../interface/optios.ts";
+import { constant } from "../../interface/optios.ts";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { createDataDisk } from "../../toolchain/src/disk.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
+import { logRecords } from "./log_records.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, shellCommand, SHELL_PROMPT } from "./shell_session.ts";
 
 let scratch: ScratchBuild | undefined;
@@ -114,18 +115,7 @@ describe.sequential("files on the data disk: transactions, rm, a full disk, dama
 
 /** The sector of the newest LOG_FILE record for `path` in a data disk image. */
 function newestFileRecord(image: Buffer, path: string): number {
-  const { offsets, bytes } = recordLayout(recordNamed("LogRecord"));
-  const pathAt = bytes + 32 + 64; // after the record, the writer's name and version fields
-  let newest = -1;
-  let newestSequence = -1n;
-  for (let sector = 8; sector * 512 < image.length; sector++) {
-    const at = sector * 512;
-    if (image.readUInt32LE(at) !== LOG_MAGIC || image.readUInt32LE(at + offsets.get("kind")!) !== constant("LOG_FILE")) continue;
-    const length = image.readUInt32LE(at + offsets.get("pageCount")!);
-    if (image.toString("latin1", at + pathAt, at + pathAt + length) !== path) continue;
-    const sequence = image.readBigUInt64LE(at + offsets.get("sequence")!);
-    if (sequence > newestSequence) [newest, newestSequence] = [sector, sequence];
-  }
-  expect(newest, `no record of ${path} in the image`).toBeGreaterThan(0);
-  return newest;
+  const records = logRecords(image).filter((record) => record.kind === constant("LOG_FILE") && record.path === path);
+  expect(records.length, `no record of ${path} in the image`).toBeGreaterThan(0);
+  return records.reduce((newest, record) => (record.sequence > newest.sequence ? record : newest)).sector;
 }

@@ -11,8 +11,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { readFileSync, writeFileSync } from "node:fs";
+import { constant } from "../../interface/optios.ts";
 import { createDataDisk } from "../../toolchain/src/disk.ts";
-import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS } from "./shell_session.ts";
+import { logRecords } from "./log_records.ts";
+import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./shell_session.ts";
 
 const POWER_CUTS = Number(process.env.POWER_CUTS ?? 25);
 /** Each cut: a boot through SeaBIOS and GRUB, a wait, a kill; a few seconds under TCG. */
@@ -97,4 +100,38 @@ describe("pulling the plug", () => {
     expect(losses).toBe(0);
     if (POWER_CUTS >= 25) expect(compactions, "the log never passed half its size: compaction went untested").toBeGreaterThan(0);
   }, POWER_CUTS * CUT_TIMEOUT_MILLISECONDS);
+});
+
+describe("a damaged record", () => {
+  test("a handler's state record damaged on the disk is refused by name; the handler resumes the last good state before it, the others theirs", async () => {
+    const disk = join(scratch!.root, "build", "damaged.img");
+    createDataDisk(disk, 64 * 1024 * 1024); // large enough that the log is not compacted: every record below is live
+    const first = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk });
+    await first.waitFor(/\[tally\] tally: commit 12\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    await first.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+    await first.type("poweroff\r");
+    expect(await first.waitForExit(BOOT_TIMEOUT_MILLISECONDS)).toBe(0);
+    await stopAllMachines();
+    const last = readBoot(first.output, "tally").committed.at(-1)!;
+    // The fourth-newest of tally's deltas: records of tally and batch follow it.
+    const image = readFileSync(disk);
+    const deltas = logRecords(image).filter((record) => record.writer === "tally" && record.kind === constant("LOG_DELTA"))
+      .sort((a, b) => Number(b.sequence - a.sequence));
+    const damaged = deltas[3];
+    image[(damaged.sector + 1) * 512 + 5] ^= 0xff;
+    writeFileSync(disk, image);
+    const second = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk });
+    await second.waitFor(/\[tally\] tally: commit \d+\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    second.kill();
+    await stopAllMachines();
+    expect(second.output).toContain(`data disk: 'tally': its record at sector ${damaged.sector} fails its checksum (damaged on the disk); ` +
+      "its state falls back to the last good one before it");
+    expect(second.output).toContain(`data disk: 'tally' resumed the last good state before the damaged record at sector ${damaged.sector}`);
+    const tally = readBoot(second.output, "tally");
+    expect(tally.resumed, "tally resumes before the damaged delta's commit").toBeLessThan(last - 2);
+    expect(tally.resumed).toBeGreaterThan(0);
+    expect(tally.committed[0]).toBe(tally.resumed! + 1); // and goes on from there
+    expect(second.output).toMatch(/data disk: 'batch' resumed its last durable state/);
+    expect(second.output).not.toMatch(/PANIC|CPU exception/);
+  }, 2 * CUT_TIMEOUT_MILLISECONDS);
 });

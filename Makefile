@@ -8,7 +8,7 @@
 #   make test         build, then host, toolchain and module tests, then QEMU boot tests
 #   make bench        build, then measure (toolchain/src/bench.ts)
 #   make bench-build  only the toolchain figures: gc at three store sizes, rebuild times (no QEMU)
-#   make crash-test   the power-cut test with 300 kills of QEMU instead of make test's 25
+#   make crash-test   the power-cut tests with 300 kills of QEMU and 300 rebuilt crash states instead of make test's 25 and 24
 #   make deps         install missing Debian packages (as root) and node_modules
 #   make clean        remove build/
 # The steps themselves live in toolchain/src/build/; see docs/build.md.
@@ -49,7 +49,7 @@ bench: all
 	node --import tsx toolchain/src/bench.ts
 
 crash-test: all
-	POWER_CUTS=300 npx vitest run --project qemu tests/qemu/power_cut.test.ts
+	POWER_CUTS=300 CRASH_STATES=300 npx vitest run --project qemu tests/qemu/power_cut.test.ts
 
 bench-build: all
 	node --import tsx toolchain/src/bench/build_bench.ts

@@ -39,6 +39,8 @@ export interface QemuOptions {
   /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or as a SATA disk with `dataDiskBus: "ahci"`. */
   dataDisk?: string;
   dataDiskBus?: "virtio" | "ahci";
+  /** A file to which QEMU's blklogwrites driver logs the data disk's writes and flushes (dm-log-writes format; tests/qemu/log_writes.ts). */
+  dataDiskLog?: string;
   /** A `-nic` specification ("none", "user,model=virtio-net-pci", "socket,connect=127.0.0.1:N,model=virtio-net-pci"); QEMU's default NIC without it. */
   nic?: string;
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
@@ -101,7 +103,10 @@ export function qemuArguments(options: QemuOptions): string[] {
   if (options.nic !== undefined) argumentList.push("-nic", options.nic);
   if (options.dataDisk !== undefined) {
     // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
-    argumentList.push("-drive", `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off`);
+    const file = options.dataDiskLog === undefined ? `file=${options.dataDisk},format=raw`
+      // QEMU's blklogwrites filter: every write and flush the guest makes also goes, in order, to a dm-log-writes log.
+      : `driver=blklogwrites,file.driver=file,file.filename=${options.dataDisk},log.driver=file,log.filename=${options.dataDiskLog}`;
+    argumentList.push("-drive", `${file},if=none,id=data,snapshot=off`);
     if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
     else argumentList.push("-device", "virtio-blk-pci,drive=data");
   }

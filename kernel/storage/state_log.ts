@@ -496,7 +496,7 @@ function appendFile(writer: string, path: usize, pathLength: i32, buffer: u64, b
   physicalCopyOut(buffer, changetype<usize>(header), SECTOR_BYTES);
   const padding = (sectors - 1) * SECTOR_BYTES - bytes;
   if (padding > 0) physicalCopyOut(buffer + SECTOR_BYTES + bytes, changetype<usize>(zeros), <u32>padding);
-  const problem = data!.disk.write(head, <u32>sectors, buffer);
+  const problem = writeSectors(head, <u32>sectors, buffer);
   if (problem.length > 0) return problem;
   if (!commitFile(path, pathLength, head, bytes, checksum, removed)) return "more than DATA_FILES_MAX files";
   lastRecordAt = head;
@@ -511,7 +511,7 @@ function appendCommit(writer: string): string {
   if (!makeRoom(1)) return "the state log is full";
   buildHeader(LOG_COMMIT, sequence, 1, 0, 0, 0, 0, 0, writer, "");
   physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
-  const problem = data!.disk.write(head, 1, staging);
+  const problem = writeSectors(head, 1, staging);
   if (problem.length > 0) return problem;
   lastRecordAt = head;
   head++;
@@ -535,7 +535,7 @@ export function stateLogReadFile(sector: u64, offset: u64, destination: usize, c
   const skip = offset % SECTOR_BYTES;
   const sectors = fileSectorsFor(skip + <u64>count);
   const problem = data!.disk.read(first, <u32>sectors, staging);
-  if (problem.length > 0) return problem;
+  if (problem.length > 0) return where("reading", first, <u32>sectors, problem);
   physicalCopyIn(destination, staging + skip, count);
   return "";
 }
@@ -564,7 +564,8 @@ export function stateLogFlushDue(): u64 {
 
 /** Flushes the disk; every record written before is durable, which the log says per handler (debug). False when it failed. */
 function flushAndReport(): bool {
-  const problem = data!.disk.flush();
+  let problem = data!.disk.flush();
+  if (problem.length > 0) problem = "flushing " + data!.disk.name + ": " + problem;
   if (problem.length > 0) {
     stop(problem);
     return false;
@@ -759,12 +760,11 @@ function append(index: i32, kind: u32): string {
   if (kind == LOG_CHECKPOINT) payloadCrc = physicalCrc32(memory, memoryBytes, payloadCrc);
   buildHeader(kind, sequence, <u32>sectors, pages, globalsBytes, moduleGlobalsLayout(module), memoryBytes, payloadCrc, handler.name, handler.version);
   physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
-  const disk = data!.disk;
-  let problem = disk.write(head, <u32>(kind == LOG_DELTA ? sectors : 1 + globalsSectors), staging);
+  let problem = writeSectors(head, <u32>(kind == LOG_DELTA ? sectors : 1 + globalsSectors), staging);
   if (kind == LOG_CHECKPOINT) {
     for (let done: u64 = 0; done < memoryBytes && problem.length == 0; done += CHUNK_BYTES) {
       const part = min<u64>(CHUNK_BYTES, memoryBytes - done);
-      problem = disk.write(head + 1 + globalsSectors + done / SECTOR_BYTES, <u32>(part / SECTOR_BYTES), memory + done);
+      problem = writeSectors(head + 1 + globalsSectors + done / SECTOR_BYTES, <u32>(part / SECTOR_BYTES), memory + done);
     }
   }
   if (problem.length > 0) return problem;
@@ -785,7 +785,7 @@ function makeRoom(sectors: u64): bool {
     if (waste > 0) {
       buildHeader(LOG_WRAP, sequence, <u32>waste, 0, 0, 0, 0, 0, "", "");
       physicalCopyOut(staging, changetype<usize>(header), SECTOR_BYTES);
-      if (data!.disk.write(head, 1, staging).length > 0) return false;
+      if (writeSectors(head, 1, staging).length > 0) return false;
       sequence++;
     }
     head = start;
@@ -814,6 +814,16 @@ function buildHeader(kind: u32, number: u64, sectors: u32, pages: u32, globalsBy
   if (kind == LOG_DELTA) for (let i: u32 = 0; i < pages; i++) store<u32>(base + TABLE_OFFSET + i * 4, table[i]);
   if (kind == LOG_FILE) memory.copy(base + TABLE_OFFSET, path, pages); // a file record's "pages" is its path's length
   record.headerChecksum = crc32(base, SECTOR_BYTES);
+}
+
+/** Writes sectors of the log; "" or what failed, with where: "writing sectors 600-608 of virtio-blk 00:04.0: …". */
+function writeSectors(sector: u64, count: u32, address: u64): string {
+  const problem = data!.disk.write(sector, count, address);
+  return problem.length == 0 ? "" : where("writing", sector, count, problem);
+}
+
+function where(doing: string, sector: u64, count: u32, problem: string): string {
+  return doing + " sectors " + sector.toString() + "-" + (sector + <u64>count - 1).toString() + " of " + data!.disk.name + ": " + problem;
 }
 
 function sectorsFor(bytes: u32): u64 {

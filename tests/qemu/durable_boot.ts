@@ -9,7 +9,10 @@ export function readBoot(output: string, name: string): { resumed: number | unde
   const committed: number[] = [];
   let durable: number | undefined;
   let last: number | undefined;
-  for (const line of output.split(/\r?\n/)) {
+  // A kill can cut the last line short ("commit 189" of "commit 1892"): only whole lines count.
+  const lines = output.split(/\r?\n/);
+  lines.pop();
+  for (const line of lines) {
     const resumedAt = new RegExp(`\\[${name}\\] tally: resumed at (\\d+)$`).exec(line);
     if (resumedAt) resumed = Number(resumedAt[1]);
     const filesAt = new RegExp(`\\[${name}\\] tally: files at (.*)$`).exec(line);

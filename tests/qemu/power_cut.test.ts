@@ -192,3 +192,30 @@ describe("worse than pulling the plug", () => {
     console.log(`write log: ${writes.length} writes and flushes recorded by blklogwrites; ${states} crash states booted and checked`);
   }, (CRASH_STATES + 4) * CUT_TIMEOUT_MILLISECONDS);
 });
+
+describe("a disk that fails mid-write", () => {
+  test("a failed write is one line naming the disk and the sectors; the handlers run on in RAM, and every commit reported durable before it is kept", async () => {
+    const disk = join(scratch!.root, "build", "failing.img");
+    createDataDisk(disk, 8 * 1024 * 1024);
+    // The log starts at sector 8 and grows with every commit: within a second it reaches sector 1000, whose writes fail.
+    const failing = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk, dataDiskFailingSector: 1000 });
+    await failing.waitFor(/data disk: handler state is no longer written: .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    const stopped = /data disk: handler state is no longer written: writing sectors (\d+)-(\d+) of virtio-blk 00:0\d\.0: the disk reported an I\/O error \(status 1\); it is kept in RAM \(and across warm reboots\); files on it cannot be read or written until the next boot/.exec(failing.output);
+    expect(stopped, failing.readableOutput()).not.toBeNull();
+    expect(Number(stopped![1])).toBeLessThanOrEqual(1000);
+    expect(Number(stopped![2])).toBeGreaterThanOrEqual(1000);
+    const before = readBoot(failing.output, "tally");
+    await failing.waitFor(new RegExp(`\\[tally\\] tally: commit ${before.committed.at(-1)! + 3}\\r?\\n`), BOOT_TIMEOUT_MILLISECONDS); // it runs on
+    expect(failing.output).toContain("[tally] tally: count refused: count: there is no data disk, or its state log stopped (see: df)");
+    failing.kill();
+    await stopAllMachines();
+    const durable = readBoot(failing.output.slice(0, stopped!.index), "tally").durable ?? 0;
+    const again = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk });
+    await again.waitFor(/\[tally\] tally: files at .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    again.kill();
+    await stopAllMachines();
+    const resumed = readBoot(again.output, "tally");
+    expect(resumed.resumed, "tally resumes at its last commit reported durable before the failure, or later").toBeGreaterThanOrEqual(durable);
+    expect(resumed.files).toBe(filesOfCommit(resumed.resumed!));
+  }, 3 * CUT_TIMEOUT_MILLISECONDS);
+});

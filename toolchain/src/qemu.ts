@@ -41,6 +41,8 @@ export interface QemuOptions {
   dataDiskBus?: "virtio" | "ahci";
   /** A file to which QEMU's blklogwrites driver logs the data disk's writes and flushes (dm-log-writes format; tests/qemu/log_writes.ts). */
   dataDiskLog?: string;
+  /** A sector of the data disk whose writes fail with an I/O error (QEMU's blkdebug driver): a disk failing mid-write. */
+  dataDiskFailingSector?: number;
   /** A `-nic` specification ("none", "user,model=virtio-net-pci", "socket,connect=127.0.0.1:N,model=virtio-net-pci"); QEMU's default NIC without it. */
   nic?: string;
   /** A unix socket QEMU listens on as the guest's COM2, the deploy port (`optios deploy`, docs/upgrade.md). */
@@ -103,9 +105,14 @@ export function qemuArguments(options: QemuOptions): string[] {
   if (options.nic !== undefined) argumentList.push("-nic", options.nic);
   if (options.dataDisk !== undefined) {
     // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
-    const file = options.dataDiskLog === undefined ? `file=${options.dataDisk},format=raw`
+    const file = options.dataDiskLog !== undefined
       // QEMU's blklogwrites filter: every write and flush the guest makes also goes, in order, to a dm-log-writes log.
-      : `driver=blklogwrites,file.driver=file,file.filename=${options.dataDisk},log.driver=file,log.filename=${options.dataDiskLog}`;
+      ? `driver=blklogwrites,file.driver=file,file.filename=${options.dataDisk},log.driver=file,log.filename=${options.dataDiskLog}`
+      : options.dataDiskFailingSector !== undefined
+        // QEMU's blkdebug: every write that touches the sector fails with EIO, as a failing disk's would.
+        ? `driver=raw,file.driver=blkdebug,file.image.driver=file,file.image.filename=${options.dataDisk},` +
+          `file.inject-error.0.event=pwritev,file.inject-error.0.errno=5,file.inject-error.0.sector=${options.dataDiskFailingSector}`
+        : `file=${options.dataDisk},format=raw`;
     argumentList.push("-drive", `${file},if=none,id=data,snapshot=off`);
     if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
     else argumentList.push("-device", "virtio-blk-pci,drive=data");

@@ -1,11 +1,12 @@
 // The bench's Linux comparison guest, without network or QEMU: pins, vmlinux extraction, initramfs, cache key, helpers.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseLinuxGuestOutput, ratio, roundTripRows } from "../../toolchain/src/bench/linux_bench.ts";
+import { parseFsyncLine } from "../../toolchain/src/bench/durable_bench.ts";
 import {
   BUSYBOX_PACKAGE, currentGuestInputs, extractVmlinux, fetchPackage, guestCacheKey, HELPERS, KERNEL_PACKAGE, prepareLinuxGuest, verifyPackage,
   type GuestInputs, type PinnedPackage,
@@ -219,6 +220,20 @@ describe("the helpers and their output", () => {
     expect(parsed.pingPong.p99Cycles).toBeGreaterThanOrEqual(parsed.pingPong.p50Cycles);
     expect(parsed.pingPong.p50Cycles).toBeGreaterThan(0);
     expect(parsed.pingPong.tscMegahertz).toBeGreaterThan(0);
+  });
+
+  test("fsyncwriter builds with gcc -static, writes and fsyncs a file, and prints the line the durability bench parses", () => {
+    const inputs = currentGuestInputs();
+    const binary = join(scratch, "fsyncwriter");
+    execFileSync("gcc", [...inputs.compilerFlags, "-o", binary, "-x", "c", "-"], { input: inputs.helperSources.fsyncwriter });
+    const target = join(scratch, "fsync-target");
+    writeFileSync(target, "");
+    const figures = parseFsyncLine(execFileSync(binary, [target, "30", "1024"], { encoding: "utf8" }));
+    expect(figures.commits).toBe(30);
+    expect(figures.p99Cycles).toBeGreaterThanOrEqual(figures.p50Cycles);
+    expect(figures.p50Cycles).toBeGreaterThanOrEqual(figures.fsyncP50Cycles);
+    expect(statSync(target).size).toBe((20 + 30) * 1024); // the warm-up commits and the timed ones, one after another
+    expect(() => execFileSync(binary, [target, "30", "1000"], { stdio: "pipe" })).toThrow(/BYTES a positive multiple of 512/);
   });
 
   test("a missing line is named", () => {

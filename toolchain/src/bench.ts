@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   log("bench: live upgrades (optios deploy of the heartbeat handler, again and again)");
   const upgrades = await attempt(measureUpgrades);
   log("bench: durable commits on a data disk, then the log's recovery at the next boot");
-  const durability = await attempt(measureDurability);
+  const durability = await attempt(() => measureDurability(log));
   log("bench: typing at the shell over serial (keystroke -> echo, loglevel=7)");
   const input = await attempt(measureInput);
   log("bench: rebuilds (no-op, then one handler changed) in a scratch root");
@@ -324,7 +324,19 @@ function printDurability(figures: DurableFigures | undefined, problem: string | 
     ["", "p50", "p99"],
     ["durable commit, write + flush, guest TSC cycles (the last 256)", formatNumber(figures.commitCycles.p50, 0), formatNumber(figures.commitCycles.p99, 0)],
     ["  of which the flush", formatNumber(figures.flushCycles.p50, 0), ""],
+    ...(figures.linux ? [
+      [`Linux: write ${formatBytes(figures.bytesPerCommit)} + fsync on /dev/vda, guest TSC cycles (${figures.linux.commits})`,
+        formatNumber(figures.linux.p50Cycles, 0), formatNumber(figures.linux.p99Cycles, 0)],
+      ["  of which the fsync", formatNumber(figures.linux.fsyncP50Cycles, 0), ""],
+    ] : []),
   ]).forEach((line) => log(`  ${line}`));
+  if (figures.linux) {
+    const ratio = figures.linux.p50Cycles / figures.commitCycles.p50;
+    log(`  OptiOS's durable commit p50 is ${formatNumber(ratio)}× Linux's write + fsync of the same ${formatBytes(figures.bytesPerCommit)} ` +
+      `(goal ≥ 1×: ${ratio >= 1 ? "met" : "not met"})`);
+  } else {
+    log(`  Linux write + fsync: not measured: ${figures.linuxProblem}`);
+  }
   log(`  ${formatNumber(figures.recordsWritten, 0)} records written in the run; the next boot read ${formatNumber(figures.recovery.records, 0)} ` +
     `records in ${formatNumber(figures.recovery.milliseconds, 2)} ms (guest clock)`);
 }

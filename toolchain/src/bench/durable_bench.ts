@@ -2,9 +2,15 @@
 // (a handler committing every 5 ms) with a fresh data disk for SECONDS, reads the shell's
 // `df` (the kernel keeps the last 256 durable commits' cycles: the whole commit and the
 // flush), then kills QEMU and boots again on the same disk to time the recovery of the log.
+// Then the Linux comparison guest (linux_guest.ts) boots in the same QEMU with a data disk of
+// its own and `optios_bench=fsync`: its fsyncwriter writes the bytes an OptiOS commit wrote
+// (the log's sectors over its records) to /dev/vda and fsync()s, 500 times, timed in TSC cycles.
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSystemInScratch } from "../build/scratch.ts";
 import { createDataDisk } from "../disk.ts";
+import { COMPARISON_MEMORY, LINUX_COMMAND_LINE } from "./linux_bench.ts";
+import { prepareLinuxGuest } from "./linux_guest.ts";
 import { startMachine, stopAllMachines } from "./machine.ts";
 
 const SECONDS = 8;
@@ -15,11 +21,43 @@ export interface DurableFigures {
   flushCycles: { p50: number };
   recordsWritten: number;
   recovery: { records: number; milliseconds: number };
+  /** Bytes one commit wrote on average: the log's sectors over its records. */
+  bytesPerCommit: number;
+  /** Linux writing the same bytes and fsync()ing, in the same QEMU; undefined with linuxProblem when it could not run. */
+  linux?: { commits: number; p50Cycles: number; p99Cycles: number; fsyncP50Cycles: number };
+  linuxProblem?: string;
+}
+
+const LINUX_COMMITS = 500;
+const FSYNC_LINE = /^fsyncwriter: (\d+) commits of (\d+) bytes p50 (\d+) p99 (\d+) cycles, fsync p50 (\d+) cycles\r?$/m;
+
+/** fsyncwriter's line (linux/fsyncwriter.c) in `output`: commits, p50, p99, the fsync's p50. */
+export function parseFsyncLine(output: string): NonNullable<DurableFigures["linux"]> {
+  const match = FSYNC_LINE.exec(output);
+  if (!match) throw new Error("the Linux guest printed no fsyncwriter line");
+  return { commits: Number(match[1]), p50Cycles: Number(match[3]), p99Cycles: Number(match[4]), fsyncP50Cycles: Number(match[5]) };
+}
+
+/** The Linux guest's write + fsync of `bytes`, LINUX_COMMITS times, on a virtio-blk disk of its own. */
+async function measureLinuxFsync(directory: string, bytes: number, log: (line: string) => void): Promise<DurableFigures["linux"]> {
+  const guest = prepareLinuxGuest(undefined, log);
+  const disk = join(directory, "linux-data.img");
+  writeFileSync(disk, "");
+  truncateSync(disk, Math.max(64 * 1024 * 1024, (LINUX_COMMITS + 40) * bytes)); // sparse, raw: Linux writes sectors, as OptiOS's log does
+  const machine = startMachine({ kernel: guest.vmlinux, initrd: guest.initramfs, memory: COMPARISON_MEMORY, dataDisk: disk,
+    append: `${LINUX_COMMAND_LINE} optios_bench=fsync optios_commits=${LINUX_COMMITS} optios_bytes=${bytes}` });
+  try {
+    await machine.waitFor(FSYNC_LINE, 300_000);
+    return parseFsyncLine(machine.output);
+  } finally {
+    machine.kill();
+    await stopAllMachines();
+  }
 }
 
 const number = (text: string) => Number(text.replace(/,/g, ""));
 
-export async function measureDurability(): Promise<DurableFigures> {
+export async function measureDurability(log: (line: string) => void = () => {}): Promise<DurableFigures> {
   const scratch = await buildSystemInScratch(SYSTEM, "console=serial loglevel=6", 900_000);
   try {
     const disk = join(scratch.root, "build", "bench-data.img");
@@ -38,14 +76,24 @@ export async function measureDurability(): Promise<DurableFigures> {
     await stopAllMachines();
     const second = startMachine({ iso: scratch.iso, memory: "128M", dataDisk: disk });
     await second.waitFor(/data disk: state log: \d+ records from sector \d+, next at \d+, read in [\d.,]+ ms\r?\n/, 120_000);
-    const recovered = /data disk: state log: (\d+) records from sector \d+, next at \d+, read in ([\d.,]+) ms/.exec(second.output)!;
+    const recovered = /data disk: state log: (\d+) records from sector (\d+), next at (\d+), read in ([\d.,]+) ms/.exec(second.output)!;
     await stopAllMachines();
-    return {
+    const records = Number(recovered[1]);
+    // The log was not compacted or wrapped in the run (64 MiB, a few sectors a commit): tail to head is every record.
+    const bytesPerCommit = Math.max(1, Math.round((Number(recovered[3]) - Number(recovered[2])) / Math.max(1, records))) * 512;
+    const figures: DurableFigures = {
       commitCycles: { p50: number(commit[1]), p99: number(commit[2]) },
       flushCycles: { p50: number(commit[3]) },
       recordsWritten: Number(written[1]),
-      recovery: { records: Number(recovered[1]), milliseconds: number(recovered[2]) },
+      recovery: { records, milliseconds: number(recovered[4]) },
+      bytesPerCommit,
     };
+    try {
+      figures.linux = await measureLinuxFsync(join(scratch.root, "build"), bytesPerCommit, log);
+    } catch (error) {
+      figures.linuxProblem = (error as Error).message.split("\n")[0];
+    }
+    return figures;
   } finally {
     await stopAllMachines();
     scratch.remove();

@@ -52,14 +52,15 @@ export const BUSYBOX_PACKAGE: PinnedPackage = {
 
 const SOURCE_DIRECTORY = join(dirname(fileURLToPath(import.meta.url)), "linux");
 /** The static helpers: bench/<name> in the guest, from linux/<name>.c. */
-export const HELPERS = ["marker", "pingpong", "udpecho"] as const;
+export const HELPERS = ["marker", "pingpong", "udpecho", "fsyncwriter"] as const;
 /**
- * The kernel modules the network mode loads (init.sh), in load order, from the kernel
- * package: Debian builds virtio-pci and virtio-net as modules. /lib/modules/<name>.ko in the guest.
+ * The kernel modules the network and fsync modes load (init.sh), in load order, from the kernel
+ * package: Debian builds virtio-pci, virtio-net and virtio-blk as modules. /lib/modules/<name>.ko in the guest.
  */
 export const KERNEL_MODULES = [
   "net/core/failover", "drivers/net/net_failover", "drivers/virtio/virtio_ring", "drivers/virtio/virtio",
   "drivers/virtio/virtio_pci_legacy_dev", "drivers/virtio/virtio_pci_modern_dev", "drivers/virtio/virtio_pci", "drivers/net/virtio_net",
+  "drivers/block/virtio_blk",
 ] as const;
 /** What busybox httpd serves at /: a JSON document the size of OptiOS's status page. */
 export const WEB_INDEX = `{"handlers":[${Array.from({ length: 7 }, (_, index) =>

@@ -4,7 +4,8 @@
 // order; sectors 0 and 1 hold the superblock's two copies:
 //   an OptiOS data disk (DataSuperblock, valid magic, format and CRC)  → the data disk
 //   blank (both sectors all zeros)                                     → formatted as one, said in the log
-//   anything else (a partition table, a file system, a damaged label)  → left alone, said in the log
+//   a partition table with a partition labelled so (partition.ts)      → that partition is the data disk
+//   anything else (a file system, a damaged label, no such partition)  → left alone, said in the log
 // The first labelled disk wins; a blank disk is formatted only when no disk is labelled.
 // Without a data disk the system runs on, its handler state in RAM (and across warm reboots).
 //
@@ -24,6 +25,7 @@ import { clockWallNanoseconds } from "../time/clock";
 import { AHCI_CLASS, ahciDisks } from "./ahci";
 import { stateLogReport } from "./state_log";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
+import { partitionsOf } from "./partition";
 import { VIRTIO_BLOCK_ID, VIRTIO_BLOCK_MODERN_ID, VirtioBlock } from "./virtio_blk";
 
 /** The label a blank disk gets when the kernel formats it. */
@@ -148,6 +150,8 @@ export function dataDiskInitialize(): void {
       note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));
     } else if (classify(base, 0) == SUPERBLOCK_BLANK && classify(base, 1) == SUPERBLOCK_BLANK) {
       if (blank == null) blank = disk;
+    } else if (data == null && labelledPartition(disk, buffer)) {
+      describe(data!, "");
     } else {
       note(LEVEL_WARNING, line.clear().string(disk.name).string(" (").size(disk.sectors * SECTOR_BYTES)
         .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(base)).string("); left alone"));
@@ -157,6 +161,28 @@ export function dataDiskInitialize(): void {
   if (data == null && disks.length == 0 && problems.length == 0) note(LEVEL_INFO, line.clear().string("none: no disk; handler state is kept in RAM only"));
   else if (data == null) note(LEVEL_WARNING, line.clear().string("none usable; handler state is kept in RAM only"));
 }
+
+/**
+ * Whether one of `disk`'s partitions is labelled as a data disk (the first such becomes the
+ * data disk): a USB image from `optios build --data`. Partitions are never formatted.
+ */
+function labelledPartition(disk: BlockDevice, buffer: u64): bool {
+  if (tableBuffer == 0) tableBuffer = memoryAllocatePages(4);
+  if (tableBuffer == 0) return false;
+  const partitions = partitionsOf(disk, tableBuffer);
+  for (let i = 0; i < partitions.length; i++) {
+    const partition = partitions[i];
+    if (partition.read(0, SUPERBLOCK_COPIES, buffer).length > 0) continue;
+    physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
+    if (newestCopy(changetype<usize>(sectors)) < 0) continue;
+    data = adoptLabelled(partition, buffer);
+    return data != null;
+  }
+  return false;
+}
+
+/** Physical pages for a partition table (a GPT's entries take up to 16 KiB). */
+let tableBuffer: u64 = 0;
 
 function describe(found: DataDisk, how: string): void {
   note(LEVEL_INFO, line.clear().string(how).string("'").string(found.label).string("' on ").string(found.disk.name)

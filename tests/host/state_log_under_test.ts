@@ -15,6 +15,7 @@ import { BlockDevice, SECTOR_BYTES } from "../../kernel/storage/block_device";
 import { dataDiskOpen } from "../../kernel/storage/data_disk";
 import { committedFiles, committedSlot, DATA_NONE, fileChecksums, fileSectors, fileSizes, pendingBuffers, pendingChange } from "../../kernel/storage/data_files";
 import { memoryAllocatePages } from "../../kernel/memory/memory";
+import { Partition, partitionsOf } from "../../kernel/storage/partition";
 import { PROGRAM_WRITER, stateLogActive, stateLogCommitProgram, stateLogCommitted, stateLogForget, stateLogReadWhole, stateLogRecover } from "../../kernel/storage/state_log";
 
 const DISK_BASE: u64 = 0x2000000;
@@ -159,4 +160,27 @@ export function fileData(pathLength: i32): u64 {
   const slot = committedSlot(changetype<usize>(path), pathLength);
   const buffer = memoryAllocatePages(fileSizes[slot] / 4096 + 1);
   return stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer) ? buffer : 0;
+}
+
+// ---------------------------------------------------------------- partitions (kernel/storage/partition.ts)
+
+let partitions: Partition[] = [];
+
+/** The partitions the kernel finds on a disk of `sectors` whose image is at DISK_BASE; how many. */
+export function findPartitions(sectors: u64): i32 {
+  disk = new MemoryDisk(sectors);
+  partitions = partitionsOf(disk!, memoryAllocatePages(4));
+  return partitions.length;
+}
+
+export function partitionNumber(i: i32): i32 {
+  return partitions[i].number;
+}
+
+export function partitionFirst(i: i32): u64 {
+  return partitions[i].first;
+}
+
+export function partitionSectors(i: i32): u64 {
+  return partitions[i].sectors;
 }

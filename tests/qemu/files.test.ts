@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { constant } from "../../interface/optios.ts";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { createDataDisk } from "../../toolchain/src/disk.ts";
+import { createDataDisk, imageWithDataPartition } from "../../toolchain/src/disk.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { logRecords } from "./log_records.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, shellCommand, SHELL_PROMPT } from "./shell_session.ts";
@@ -110,6 +110,31 @@ describe.sequential("files on the data disk: transactions, rm, a full disk, dama
     expect(machine.output).toContain("[notes] notes: boot: still writing| in 4 files");
     await note(machine, "note", "delta", /notes: now still writing\|delta\|\r?\n/);
     await powerOff(machine);
+  });
+});
+
+describe("a USB image with a data partition (optios build --data)", () => {
+  test("booted as a SATA disk, the kernel finds the data partition by its label and keeps files there across boots; nothing else is written", async () => {
+    const image = join(scratch!.root, "build", "usb.img");
+    imageWithDataPartition(scratch!.iso, image, 16 * 1024 * 1024);
+    const before = readFileSync(image);
+    const boot = async () => {
+      const machine = startMachine({ memory: "128M", dataDisk: image, dataDiskBus: "ahci" }); // SeaBIOS boots the disk itself
+      await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+      return machine;
+    };
+    const first = await boot();
+    expect(first.output).toMatch(/data disk: 'optios-data' on ahci 00:0\d\.0 port 0 partition 3, 16\.0 MiB, format 1, write cache flushed on commit\r?\n/);
+    await note(first, "note", "kept on the stick", /notes: now kept on the stick\|\r?\n/);
+    await powerOff(first);
+    const second = await boot();
+    expect(second.output).toContain("[notes] notes: boot: kept on the stick| in 1 files");
+    await powerOff(second);
+    const after = readFileSync(image);
+    const start = before.readUInt32LE(446 + 2 * 16 + 8); // the third MBR entry's first sector
+    expect(before[446 + 2 * 16 + 4]).toBe(0xda);
+    expect(after.subarray(0, start * 512).equals(before.subarray(0, start * 512)), "the ISO's part of the image is untouched").toBe(true);
+    expect(after.subarray(start * 512).equals(before.subarray(start * 512)), "the data partition was written").toBe(false);
   });
 });
 

@@ -60,6 +60,8 @@ describe("optios", () => {
     expect(await main(["run", "--pvh", "--uefi"])).toBe(1);
     expect(await main(["run", "--memory", "plenty"])).toBe(1);
     expect(await main(["build", "--jobs", "0"])).toBe(1);
+    expect(await main(["build", "--data", "lots"])).toBe(1);
+    expect(output(errors)).toContain('--data: expected a size such as 64M or 1G, got "lots"');
     expect(output(printed)).not.toMatch(/asc|up to date/);
   });
 

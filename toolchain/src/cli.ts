@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { constants } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build/pipeline.ts";
@@ -13,7 +13,7 @@ import { storeCommands } from "./commands/index.ts";
 import { defaultKernelArguments, loadProject, paths, toolchainRepository, type Project } from "./project.ts";
 import { defaultForwards, defaultMemory, prepareUefiVariables, qemuArguments, runHints, userNetwork, type QemuOptions } from "./qemu.ts";
 import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "./deploy.ts";
-import { createDataDisk, DEFAULT_DATA_DISK_BYTES, runDataDiskPath } from "./disk.ts";
+import { createDataDisk, dataImagePath, DEFAULT_DATA_DISK_BYTES, imageWithDataPartition, parseDiskSize, runDataDiskPath } from "./disk.ts";
 import { projectSystem } from "./build/handlers.ts";
 
 type OptionValues = Record<string, string | boolean | undefined>;
@@ -49,10 +49,20 @@ Builds the kernel (asc → wasm2c → gcc → ld) and the BIOS+UEFI ISO (grub �
 Each step is skipped when its inputs are unchanged; see docs/build.md.
 
 options:
-  --jobs N           objects compiled at once (default: number of CPUs)${commonHelp}`,
-    options: { ...commonOptions, jobs: { type: "string" } },
+  --jobs N           objects compiled at once (default: number of CPUs)
+  --data SIZE        also write ${dataImagePath}: the ISO with a data partition of SIZE (64M, 1G…)
+                     after it, to write to a USB stick or disk (dd) so that state and files persist${commonHelp}`,
+    options: { ...commonOptions, jobs: { type: "string" }, data: { type: "string" } },
     async run(values) {
-      await buildProject(values);
+      const dataBytes = values.data === undefined ? undefined : parseDiskSize(values.data as string);
+      if (dataBytes === null) throw new Error(`--data: expected a size such as 64M or 1G, got "${values.data}"`);
+      const project = await buildProject(values);
+      if (dataBytes !== undefined) {
+        const output = join(project.root, dataImagePath);
+        imageWithDataPartition(join(project.root, paths.iso), output, dataBytes);
+        console.log(`  data       ${dataImagePath}: the ISO and a ${values.data} data partition; write it to a USB stick or disk ` +
+          "(dd if=… of=/dev/sdX bs=4M), or try it: qemu-system-x86_64 -drive file=…,format=raw");
+      }
       return 0;
     },
   },

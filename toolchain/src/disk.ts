@@ -2,8 +2,10 @@
 //
 // A data disk is a raw image whose sectors 0 and 1 hold the DataSuperblock (interface/optios.ts)
 // twice; the kernel recognises it by that label, formats a blank disk the same way, and
-// leaves any other disk alone (kernel/storage/data_disk.ts).
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, writeSync } from "node:fs";
+// leaves any other disk alone (kernel/storage/data_disk.ts). A disk image for a real PC can
+// carry one as a partition: `optios build --data 64M` (imageWithDataPartition).
+import { execFileSync } from "node:child_process";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { crc32 } from "node:zlib";
 import { DATA_FORMAT, DATA_MAGIC, limit, LOG_START_SECTOR, recordLayout, recordNamed } from "../../interface/optios.ts";
@@ -64,5 +66,36 @@ export function createDataDisk(path: string, bytes: number, label = DEFAULT_LABE
     writeSync(file, Buffer.concat([encodeSuperblock(label, 1n, sectors, created), encodeSuperblock(label, 2n, sectors, created)]), 0, 2 * SECTOR_BYTES, 0);
   } finally {
     closeSync(file);
+  }
+}
+
+/** The image `optios build --data` writes, relative to the project root: the ISO with a data partition. */
+export const dataImagePath = "build/optios-data.img";
+/** The data partition's MBR type: 0xDA, "non-file-system data". The kernel goes by the label inside, not by this. */
+export const DATA_PARTITION_TYPE = "0xda";
+
+/**
+ * Writes `output`: the hybrid ISO `iso` (bootable from a USB stick or disk by BIOS and UEFI)
+ * with a labelled data partition of `bytes` appended after its own (xorriso's
+ * -append_partition: an MBR entry, and a GPT entry beside the EFI partition's). Written to
+ * a stick or disk with dd, it boots as the ISO does and the kernel finds the data partition
+ * by its label. Replaces `output` (it is a build product); the partition starts empty.
+ */
+export function imageWithDataPartition(iso: string, output: string, bytes: number, label = DEFAULT_LABEL): void {
+  const partition = `${output}.partition`;
+  const staging = `${output}.new`;
+  rmSync(partition, { force: true });
+  rmSync(staging, { force: true });
+  try {
+    createDataDisk(partition, bytes, label);
+    execFileSync("xorriso", ["-indev", iso, "-outdev", staging, "-boot_image", "any", "replay",
+      "-append_partition", "3", DATA_PARTITION_TYPE, partition, "-commit"], { stdio: ["ignore", "ignore", "pipe"] });
+    renameSync(staging, output);
+  } catch (error) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    throw new Error(`writing ${output} with a data partition failed: ${stderr || (error as Error).message}`);
+  } finally {
+    rmSync(partition, { force: true });
+    rmSync(staging, { force: true });
   }
 }

@@ -68,8 +68,9 @@ export const debugExitPort = 0xf4;
 
 /** The argument list for qemu-system-x86_64 (without the program name). */
 export function qemuArguments(options: QemuOptions): string[] {
-  if (!options.kernel && !options.iso && !options.drive) {
-    throw new Error("qemuArguments: expected something to boot: kernel, iso or drive");
+  // A data disk alone is booted by the firmware too: an image from `optios build --data`.
+  if (!options.kernel && !options.iso && !options.drive && !options.dataDisk) {
+    throw new Error("qemuArguments: expected something to boot: kernel, iso, drive or dataDisk");
   }
   if (options.append !== undefined && !options.kernel) {
     throw new Error("qemuArguments: append is only for a kernel booted directly (kernel: ...); GRUB sets the ISO's command line");

@@ -1,6 +1,6 @@
 // The data disk: the one disk OptiOS writes, known by its label, never by being first (docs/storage.md).
 //
-// At boot every disk is looked at (virtio-blk, and the disks behind AHCI controllers), in PCI
+// At boot every disk is looked at (virtio-blk, NVMe namespace 1, the disks behind AHCI controllers), in PCI
 // order; sectors 0 and 1 hold the superblock's two copies:
 //   an OptiOS data disk (DataSuperblock, valid magic, format and CRC)  → the data disk
 //   blank (both sectors all zeros)                                     → formatted as one, said in the log
@@ -25,6 +25,7 @@ import { clockWallNanoseconds } from "../time/clock";
 import { AHCI_CLASS, ahciDisks } from "./ahci";
 import { stateLogReport } from "./state_log";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
+import { NVME_CLASS, NvmeDisk } from "./nvme";
 import { partitionsOf } from "./partition";
 import { VIRTIO_BLOCK_ID, VIRTIO_BLOCK_MODERN_ID, VirtioBlock } from "./virtio_blk";
 
@@ -125,6 +126,15 @@ export function dataDiskInitialize(): void {
       const disk = VirtioBlock.open(pci, why);
       if (disk != null) disks.push(disk);
       else problems.push("virtio-blk " + pci.location + ": " + why[0]);
+    } else if (pci.classCode == NVME_CLASS) {
+      const why = new StaticArray<string>(1);
+      const disk = NvmeDisk.create(pci, why);
+      if (disk != null) disks.push(disk); // listed first: its interrupts reach it while start() identifies it
+      if (disk != null && !disk.start(why)) {
+        disk.broken = true;
+        disks.pop();
+      }
+      if (disk == null || disk.broken) problems.push("nvme " + pci.location + ": " + why[0]);
     } else if (pci.classCode == AHCI_CLASS) {
       const found = ahciDisks(pci, problems);
       for (let d = 0; d < found.length; d++) disks.push(found[d]);

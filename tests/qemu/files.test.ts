@@ -24,7 +24,7 @@ afterAll(async () => {
   scratch?.remove();
 });
 
-async function bootWith(disk: string, bus: "virtio" | "ahci" = "virtio"): Promise<Machine> {
+async function bootWith(disk: string, bus: "virtio" | "ahci" | "nvme" = "virtio"): Promise<Machine> {
   const machine = startMachine({ iso: scratch!.iso, memory: "128M", dataDisk: disk, dataDiskBus: bus });
   await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
   return machine;
@@ -42,7 +42,7 @@ async function powerOff(machine: Machine): Promise<void> {
   await stopAllMachines();
 }
 
-describe.each(["virtio", "ahci"] as const)("files on the data disk (%s)", (bus) => {
+describe.each(["virtio", "ahci", "nvme"] as const)("files on the data disk (%s)", (bus) => {
   test("a handler's appends land with its run; the shell lists and prints them; they outlive a SIGKILL", async () => {
     const disk = join(scratch!.root, "build", `files-${bus}.img`);
     createDataDisk(disk, 16 * 1024 * 1024);

@@ -16,7 +16,7 @@ copyFileSync("build/initrd.cpio", initrd); // a copy: a rebuild during the tests
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** Boots with `disk` as the data disk (or none) on `bus` to the shell; the machine. */
-async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" = "virtio") {
+async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" | "nvme" = "virtio") {
   const machine = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M", dataDisk: disk, dataDiskBus: bus });
   await machine.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
   return machine;
@@ -27,6 +27,8 @@ async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" = "virt
 const buses = [
   { bus: "virtio" as const, name: String.raw`virtio-blk 00:0\d\.0`, readRequests: 2 },
   { bus: "ahci" as const, name: String.raw`ahci 00:0\d\.0 port 0`, readRequests: 3 },
+  // NVMe: IDENTIFY controller and namespace, and the I/O queue pair's two creations, before them.
+  { bus: "nvme" as const, name: String.raw`nvme 00:0\d\.0`, readRequests: 6 },
 ];
 
 describe.each(buses)("the data disk on $bus", ({ bus, name, readRequests }) => {

@@ -38,7 +38,7 @@ export interface QemuOptions {
   reboot?: boolean;
   /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or as a SATA disk with `dataDiskBus: "ahci"`. */
   dataDisk?: string;
-  dataDiskBus?: "virtio" | "ahci";
+  dataDiskBus?: "virtio" | "ahci" | "nvme";
   /** A file to which QEMU's blklogwrites driver logs the data disk's writes and flushes (dm-log-writes format; tests/qemu/log_writes.ts). */
   dataDiskLog?: string;
   /** A sector of the data disk whose writes fail with an I/O error (QEMU's blkdebug driver): a disk failing mid-write. */
@@ -113,9 +113,10 @@ export function qemuArguments(options: QemuOptions): string[] {
         // QEMU's blkdebug: every write that touches the sector fails with EIO, as a failing disk's would.
         ? `driver=raw,file.driver=blkdebug,file.image.driver=file,file.image.filename=${options.dataDisk},` +
           `file.inject-error.0.event=pwritev,file.inject-error.0.errno=5,file.inject-error.0.sector=${options.dataDiskFailingSector}`
-        : `file=${options.dataDisk},format=raw`;
-    argumentList.push("-drive", `${file},if=none,id=data,snapshot=off`);
+        : undefined;
+    argumentList.push("-drive", file === undefined ? `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off` : `${file},if=none,id=data,snapshot=off`);
     if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
+    else if (options.dataDiskBus === "nvme") argumentList.push("-device", "nvme,serial=optios-data,drive=data");
     else argumentList.push("-device", "virtio-blk-pci,drive=data");
   }
   return argumentList;

@@ -20,6 +20,7 @@ const BUSES_MAX: i32 = 256;
 export const PCI_COMMAND: u32 = 0x04;
 export const PCI_COMMAND_IO: u32 = 0x1;
 export const PCI_COMMAND_MEMORY: u32 = 0x2;
+const PCI_COMMAND_INTX_DISABLE: u32 = 1 << 10;
 export const PCI_COMMAND_BUS_MASTER: u32 = 0x4;
 const PCI_BAR0: u32 = 0x10;
 const PCI_INTERRUPT_LINE: u32 = 0x3c;
@@ -49,10 +50,13 @@ export class PciDevice {
     return this.read32(PCI_BAR0 + index * 4);
   }
 
-  /** Turns on what the driver needs: `bits` of PCI_COMMAND_IO, _MEMORY, _BUS_MASTER. */
+  /**
+   * Turns on what the driver needs: `bits` of PCI_COMMAND_IO, _MEMORY, _BUS_MASTER, and clears
+   * Interrupt Disable (bit 10): every driver here takes the INTx pin, which firmware may leave off.
+   */
   enable(bits: u32): void {
     const command = this.read32(PCI_COMMAND);
-    this.write32(PCI_COMMAND, (command & 0xffff) | bits);
+    this.write32(PCI_COMMAND, ((command & 0xffff) & ~PCI_COMMAND_INTX_DISABLE) | bits);
   }
 
   /** "00:04.0" */

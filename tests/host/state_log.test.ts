@@ -47,15 +47,21 @@ function blankImage(): Buffer {
   return image;
 }
 
-/** Runs COMMITS commits (some of them checkpoints); the journal, the state after each commit, and where each commit's record ended. */
-async function record() {
+/** A fresh kernel with the disk `image` in memory and the handler tally, its log recovered from the disk. */
+async function kernelOn(image: Buffer) {
   const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
-  const module = { globals: Buffer.alloc(8), dirty: [] as number[] };
+  const module: { globals: Buffer; dirty: number[]; restored?: State } = { globals: Buffer.alloc(8), dirty: [] };
   fakeModule(machine, module);
-  machine.writePhysical(DISK_BASE, blankImage());
+  machine.writePhysical(DISK_BASE, image);
   expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
   kernel.addHandler(BigInt(MEMORY_BYTES));
   kernel.recover();
+  return { kernel, machine, module };
+}
+
+/** Runs COMMITS commits (some of them checkpoints); the journal, the state after each commit, and where each commit's record ended. */
+async function record() {
+  const { kernel, machine, module } = await kernelOn(blankImage());
   const states: State[] = [{ globals: Buffer.alloc(8), memory: Buffer.alloc(MEMORY_BYTES) }];
   const recordEnds: number[] = [0];
   let seed = 7;
@@ -118,13 +124,7 @@ function flushAfter(kernel: Awaited<ReturnType<typeof startKernel>>["kernel"], f
 
 /** A fresh kernel recovering from `image`: the state it restored, if any. */
 async function recoverFrom(image: Buffer): Promise<State | undefined> {
-  const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
-  const module: { globals: Buffer; dirty: number[]; restored?: State } = { globals: Buffer.alloc(8), dirty: [] };
-  fakeModule(machine, module);
-  machine.writePhysical(DISK_BASE, image);
-  expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
-  kernel.addHandler(BigInt(MEMORY_BYTES));
-  kernel.recover();
+  const { kernel, machine, module } = await kernelOn(image);
   return module.restored;
 }
 
@@ -186,13 +186,7 @@ function setPath(kernel: Awaited<ReturnType<typeof startKernel>>["kernel"], path
  * journal, and each commit point: the files after it, the handler's globals, where it is durable.
  */
 async function recordFiles() {
-  const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
-  const module = { globals: Buffer.alloc(8), dirty: [] as number[] };
-  fakeModule(machine, module);
-  machine.writePhysical(DISK_BASE, blankImage());
-  expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
-  kernel.addHandler(BigInt(MEMORY_BYTES));
-  kernel.recover();
+  const { kernel, machine, module } = await kernelOn(blankImage());
   // Memory that is not zeros, so a torn checkpoint differs from the blank disk under it.
   machine.writePhysical(MEMORY, Buffer.alloc(MEMORY_BYTES, 0xa5));
   const files = new Map<string, Buffer>();
@@ -230,13 +224,7 @@ async function recordFiles() {
 
 /** A fresh kernel recovering from `image`: its files (read back from the disk) and the handler's globals. */
 async function recoverFilesFrom(image: Buffer) {
-  const { kernel, machine } = await startKernel(undefined, "state_log_under_test");
-  const module: { globals: Buffer; dirty: number[]; restored?: State } = { globals: Buffer.alloc(8), dirty: [] };
-  fakeModule(machine, module);
-  machine.writePhysical(DISK_BASE, image);
-  expect(kernel.setUp(BigInt(SECTORS))).toBe(1);
-  kernel.addHandler(BigInt(MEMORY_BYTES));
-  kernel.recover();
+  const { kernel, machine, module } = await kernelOn(image);
   return {
     count: kernel.fileCount(),
     globals: module.restored?.globals.readBigUInt64LE(),

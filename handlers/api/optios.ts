@@ -492,9 +492,9 @@ export function dataRead(path: string): Uint8Array | null {
   if (size < 0) return null;
   const name = String.UTF8.encode(path);
   const data = new Uint8Array(<i32>size);
+  // One call for the whole file: the kernel reads it in one request and checks it (a shorter answer asks again for the rest).
   for (let done: i64 = 0; done < size;) {
-    const chunk = <u32>min<i64>(size - done, TRANSFER_MAX_BYTES);
-    const read = gateDataRead(changetype<usize>(name), <u32>name.byteLength, <u64>done, data.dataStart + <usize>done, chunk);
+    const read = gateDataRead(changetype<usize>(name), <u32>name.byteLength, <u64>done, data.dataStart + <usize>done, <u32>(size - done));
     if (read < 0) {
       fileFailed(path, read);
       return null;

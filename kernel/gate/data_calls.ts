@@ -7,10 +7,10 @@
 //     commit (storage/state_log.ts), dropped with its rollback
 //   a program's write ─► the same pending change, written, committed and flushed at once
 //
-// Reads see the run's own changes first. A committed file is read from the disk through the
-// state log's staging area, a TRANSFER_MAX_BYTES chunk at a time; a read from offset 0 reads
-// the whole file and checks its checksum (ERROR_CORRUPT), so a reader that starts at the
-// beginning never gets bytes nobody wrote.
+// Reads see the run's own changes first. A read of a committed file from offset 0 reads the
+// whole file in one request and checks its checksum (ERROR_CORRUPT), so a reader that starts
+// at the beginning never gets bytes nobody wrote; a read from elsewhere reads the sectors it
+// needs through the state log's staging area, a TRANSFER_MAX_BYTES chunk at a time.
 
 import { physicalCopyIn, physicalCopyOut, physicalMove } from "../arch/x86_64/machine";
 import { moduleMemoryBytes } from "../arch/x86_64/modules";
@@ -123,35 +123,43 @@ export function dataRead(caller: Caller, module: i32, a: u64, b: u64, offset: u6
   if (offset >= size || capacity == 0) return 0;
   const count = min<u64>(capacity, size - offset);
   if (!rangeFits(destination, count, moduleMemoryBytes(module))) return ERROR_BAD_ADDRESS;
-  if (file < 0 && offset == 0 && !wholeFileHolds(-2 - file)) return ERROR_CORRUPT;
+  if (file >= 0) return copyFromPhysical(module, destination, pendingBuffers[file] + SECTOR_BYTES + offset, count);
+  const slot = -2 - file;
+  // From the start: the whole file in one request, its checksum checked, then copied out of it.
+  if (offset == 0) {
+    const pages = (fileSizes[slot] + PAGE_BYTES - 1) / PAGE_BYTES;
+    const buffer = memoryAllocatePages(pages);
+    if (buffer != 0) {
+      const holds = stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer);
+      const copied = holds ? copyFromPhysical(module, destination, buffer, count) : ERROR_CORRUPT;
+      pageAllocator().free(buffer, pages);
+      if (!holds) {
+        log(LEVEL_ERROR, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
+          .string(": the disk gives back other bytes than were written at sector ").decimal(fileSectors[slot]).string("; the read is refused"));
+      }
+      return copied;
+    }
+  }
+  // From elsewhere (or without memory for the whole file): the sectors asked for, a transfer at a time.
   for (let done: u64 = 0; done < count;) {
     const part = <u32>min<u64>(count - done, <u64>TRANSFER_MAX_BYTES);
-    if (file >= 0) {
-      physicalCopyIn(changetype<usize>(transfer), pendingBuffers[file] + SECTOR_BYTES + offset + done, part);
-    } else {
-      const problem = stateLogReadFile(fileSectors[-2 - file], offset + done, changetype<usize>(transfer), part);
-      if (problem.length > 0) return diskFailed(problem);
-    }
+    const problem = stateLogReadFile(fileSectors[slot], offset + done, changetype<usize>(transfer), part);
+    if (problem.length > 0) return diskFailed(problem);
     if (!copyOut(module, destination + done, changetype<usize>(transfer), part)) return ERROR_BAD_ADDRESS;
     done += part;
   }
   return <i64>count;
 }
 
-/** Whether committed file `slot` reads back whole with its checksum; logged when it does not. */
-function wholeFileHolds(slot: i32): bool {
-  const bytes = fileSizes[slot];
-  const pages = (bytes + PAGE_BYTES - 1) / PAGE_BYTES;
-  if (pages == 0) return true;
-  const buffer = memoryAllocatePages(pages);
-  if (buffer == 0) return true; // no memory to check now: the chunks are read and returned as the disk has them
-  const holds = stateLogReadWhole(fileSectors[slot], bytes, fileChecksums[slot], buffer);
-  pageAllocator().free(buffer, pages);
-  if (!holds) {
-    log(LEVEL_ERROR, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
-      .string(": the disk gives back other bytes than were written at sector ").decimal(fileSectors[slot]).string("; the read is refused"));
+/** Copies `count` bytes at physical `source` to `destination` in the module, through the transfer buffer; count, or ERROR_BAD_ADDRESS. */
+function copyFromPhysical(module: i32, destination: u64, source: u64, count: u64): i64 {
+  for (let done: u64 = 0; done < count;) {
+    const part = <u32>min<u64>(count - done, <u64>TRANSFER_MAX_BYTES);
+    physicalCopyIn(changetype<usize>(transfer), source + done, part);
+    if (!copyOut(module, destination + done, changetype<usize>(transfer), part)) return ERROR_BAD_ADDRESS;
+    done += part;
   }
-  return holds;
+  return <i64>count;
 }
 
 function diskFailed(problem: string): i64 {

@@ -24,6 +24,7 @@
 import { readTsc } from "../arch/x86_64/machine";
 import { moduleIsProgram, moduleLoad, moduleStart, moduleUnload } from "../arch/x86_64/modules";
 
+import { preemptionAllowed } from "./preemption";
 import { threadCreate, threadCurrent, threadKill, threadRelease, threadRequestSwitch, threadResult, threadSwitch } from "../arch/x86_64/threads";
 import { localApicArm, localApicDisarm } from "../arch/x86_64/local_apic";
 import { Text } from "../console/text";
@@ -295,7 +296,8 @@ export function programsRunNext(untilWake: u64): bool {
 
 /** From the interrupt path: a program was interrupted, so the kernel takes the CPU back. */
 export function programsPreempt(): void {
-  if (threadCurrent() != 0) threadRequestSwitch(0);
+  // Not while the program's call waits for a disk (preemption.ts): the kernel would start another request.
+  if (threadCurrent() != 0 && preemptionAllowed()) threadRequestSwitch(0);
 }
 
 /** The slot of the program whose thread is running, or -1 (the kernel's own thread). */

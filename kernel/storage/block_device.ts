@@ -6,6 +6,7 @@
 
 import { localApicArm, localApicDisarm } from "../arch/x86_64/local_apic";
 import { readTsc, waitForInterrupt } from "../arch/x86_64/machine";
+import { holdPreemption, releasePreemption } from "../programs/preemption";
 import { clockNanoseconds } from "../time/clock";
 
 export const SECTOR_BYTES: u32 = 512;
@@ -53,18 +54,22 @@ export abstract class BlockDevice {
   /** Halts until completed() or the timeout; "" or the timeout's message (the disk is then broken). */
   awaitCompletion(): string {
     const deadline = clockNanoseconds(readTsc()) + DISK_TIMEOUT_NANOSECONDS;
+    // A program's call may be waiting here: the kernel thread must not take the CPU (and the disk) meanwhile.
+    holdPreemption();
     while (!this.completed()) {
       const now = clockNanoseconds(readTsc());
       if (now >= deadline) {
         this.broken = true;
         this.problem = "the disk did not answer within " + (DISK_TIMEOUT_NANOSECONDS / 1_000_000_000).toString() + " s";
         localApicDisarm();
+        releasePreemption();
         return this.problem;
       }
       localApicArm(deadline - now); // the wait ends at the device's interrupt, or at the deadline
       waitForInterrupt();
     }
     localApicDisarm();
+    releasePreemption();
     this.requests++;
     return "";
   }

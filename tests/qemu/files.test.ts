@@ -12,7 +12,7 @@ import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { createDataDisk, imageWithDataPartition } from "../../toolchain/src/disk.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
-import { logRecords } from "./log_records.ts";
+import { logRecords } from "../../toolchain/src/disk_log.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, shellCommand, SHELL_PROMPT } from "./shell_session.ts";
 
 let scratch: ScratchBuild | undefined;

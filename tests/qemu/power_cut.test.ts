@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { constant } from "../../interface/optios.ts";
 import { createDataDisk } from "../../toolchain/src/disk.ts";
 import { filesOfCommit, readBoot } from "./durable_boot.ts";
-import { logRecords } from "./log_records.ts";
+import { logRecords } from "../../toolchain/src/disk_log.ts";
 import { readWriteLog, replay } from "./write_log.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./shell_session.ts";
 
@@ -217,5 +217,23 @@ describe("a disk that fails mid-write", () => {
     const resumed = readBoot(again.output, "tally");
     expect(resumed.resumed, "tally resumes at its last commit reported durable before the failure, or later").toBeGreaterThanOrEqual(durable);
     expect(resumed.files).toBe(filesOfCommit(resumed.resumed!));
+  }, 3 * CUT_TIMEOUT_MILLISECONDS);
+});
+
+describe("a program's files while handlers commit", () => {
+  test("a program writing and reading files while two handlers commit: every request completes, none interleaves with theirs", async () => {
+    const disk = join(scratch!.root, "build", "program-files.img");
+    createDataDisk(disk, 32 * 1024 * 1024);
+    const machine = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk });
+    await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+    for (let round = 1; round <= 3; round++) {
+      const from = machine.output.length;
+      await machine.type("run filebench\r");
+      await machine.waitFor(/filebench: .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS, from);
+      expect(machine.output.slice(from), `round ${round}`).toMatch(/filebench: wrote 16 files of 256 KiB in \d+ ms, read them in \d+ ms/);
+    }
+    machine.kill();
+    await stopAllMachines();
+    expect(machine.output).not.toMatch(/handler state is no longer written|PANIC|CPU exception/);
   }, 3 * CUT_TIMEOUT_MILLISECONDS);
 });

@@ -315,7 +315,7 @@ function printUpgrades(figures: UpgradeFigures | undefined, problem: string | un
 }
 
 function printDurability(figures: DurableFigures | undefined, problem: string | undefined): void {
-  log("\nDurability (a handler committing every 5 ms on a virtio-blk data disk; docs/storage.md)");
+  log("\nDurability (a handler committing every millisecond on a virtio-blk data disk; docs/storage.md)");
   if (!figures) {
     log(`  not measured: ${problem}`);
     return;
@@ -339,6 +339,14 @@ function printDurability(figures: DurableFigures | undefined, problem: string | 
   }
   log(`  ${formatNumber(figures.recordsWritten, 0)} records written in the run; the next boot read ${formatNumber(figures.recovery.records, 0)} ` +
     `records in ${formatNumber(figures.recovery.milliseconds, 2)} ms (guest clock)`);
+  log(`  disk space: ${Object.entries(figures.spacePerWriter).map(([writer, bytes]) => `${writer} ${formatBytes(bytes)}`).join(", ")} in the log; ` +
+    `a commit ${formatBytes(figures.bytesPerCommit)}, a checkpoint (what compaction keeps of a handler) ${formatBytes(figures.checkpointBytes)}`);
+  if (figures.files) {
+    const mebibytes = (figures.files.count * figures.files.kibibytes) / 1024;
+    log(`  files (a program, each write flushed on return): ${figures.files.count} × ${figures.files.kibibytes} KiB written at ` +
+      `${formatNumber(mebibytes / (figures.files.writeMilliseconds / 1000))} MiB/s, read back (CRC checked) at ` +
+      `${formatNumber(mebibytes / (figures.files.readMilliseconds / 1000))} MiB/s (guest clock)`);
+  }
 }
 
 function handlerTargets(figures: HandlerFigures | undefined): Target[] {

@@ -1,19 +1,28 @@
 // `make bench`: what durability costs (docs/storage.md). Boots toolchain/src/bench/durable.toml
-// (a handler committing every 5 ms) with a fresh data disk for SECONDS, reads the shell's
-// `df` (the kernel keeps the last 256 durable commits' cycles: the whole commit and the
-// flush), then kills QEMU and boots again on the same disk to time the recovery of the log.
+// (a handler committing every millisecond) with a fresh data disk until RECORDS records are
+// written, reads the shell's `df` (the kernel keeps the last 256 durable commits' cycles: the
+// whole commit and the flush), runs filebench (file write and read throughput), then kills
+// QEMU, sums the log's space per handler from the disk image, and boots again on the same
+// disk to time the recovery of a log of RECORDS records.
 // Then the Linux comparison guest (linux_guest.ts) boots in the same QEMU with a data disk of
 // its own and `optios_bench=fsync`: its fsyncwriter writes the bytes an OptiOS commit wrote
 // (the log's sectors over its records) to /dev/vda and fsync()s, 500 times, timed in TSC cycles.
-import { truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, truncateSync, writeFileSync } from "node:fs";
+import { constant } from "../../../interface/optios.ts";
 import { join } from "node:path";
 import { buildSystemInScratch } from "../build/scratch.ts";
 import { createDataDisk } from "../disk.ts";
+import { logRecords } from "../disk_log.ts";
 import { COMPARISON_MEMORY, LINUX_COMMAND_LINE } from "./linux_bench.ts";
 import { prepareLinuxGuest } from "./linux_guest.ts";
 import { startMachine, stopAllMachines } from "./machine.ts";
 
-const SECONDS = 8;
+/** Records in the log before the kill: the recovery the next boot times reads them all. */
+const RECORDS = 10_000;
+/** The committing handler of durable.toml. */
+const HANDLER = "bench-tally";
+/** Enough for RECORDS commits of a few KiB without compaction (it would move the tail). */
+const DISK_BYTES = 128 * 1024 * 1024;
 const SYSTEM = "toolchain/src/bench/durable.toml";
 
 export interface DurableFigures {
@@ -21,6 +30,11 @@ export interface DurableFigures {
   flushCycles: { p50: number };
   recordsWritten: number;
   recovery: { records: number; milliseconds: number };
+  /** filebench: files × KiB written (each flushed when the call returned), then read back, in guest milliseconds. */
+  files?: { count: number; kibibytes: number; writeMilliseconds: number; readMilliseconds: number };
+  /** The live log's bytes per writer (the handler, and programs' files), and the handler's checkpoint. */
+  spacePerWriter: Record<string, number>;
+  checkpointBytes: number;
   /** Bytes one commit wrote on average: the log's sectors over its records. */
   bytesPerCommit: number;
   /** Linux writing the same bytes and fsync()ing, in the same QEMU; undefined with linuxProblem when it could not run. */
@@ -30,6 +44,21 @@ export interface DurableFigures {
 
 const LINUX_COMMITS = 500;
 const FSYNC_LINE = /^fsyncwriter: (\d+) commits of (\d+) bytes p50 (\d+) p99 (\d+) cycles, fsync p50 (\d+) cycles\r?$/m;
+
+/** The live log's bytes per writer ("" for compaction's copies), and the largest checkpoint's: a handler's floor on the disk. */
+function logSpace(image: Buffer): { spacePerWriter: Record<string, number>; recordsPerWriter: Record<string, number>; checkpointBytes: number } {
+  const spacePerWriter: Record<string, number> = {};
+  const recordsPerWriter: Record<string, number> = {};
+  let checkpointBytes = 0;
+  // The disk is fresh and was not compacted: every record on it is live, the stale sectors are none.
+  for (const record of logRecords(image)) {
+    const name = record.writer || "(compaction)";
+    spacePerWriter[name] = (spacePerWriter[name] ?? 0) + record.sectors * 512;
+    recordsPerWriter[name] = (recordsPerWriter[name] ?? 0) + 1;
+    if (record.kind === constant("LOG_CHECKPOINT")) checkpointBytes = Math.max(checkpointBytes, record.sectors * 512);
+  }
+  return { spacePerWriter, recordsPerWriter, checkpointBytes };
+}
 
 /** fsyncwriter's line (linux/fsyncwriter.c) in `output`: commits, p50, p99, the fsync's p50. */
 export function parseFsyncLine(output: string): NonNullable<DurableFigures["linux"]> {
@@ -61,32 +90,47 @@ export async function measureDurability(log: (line: string) => void = () => {}):
   const scratch = await buildSystemInScratch(SYSTEM, "console=serial loglevel=6", 900_000);
   try {
     const disk = join(scratch.root, "build", "bench-data.img");
-    createDataDisk(disk, 64 * 1024 * 1024);
+    createDataDisk(disk, DISK_BYTES);
     const first = startMachine({ iso: scratch.iso, memory: "128M", dataDisk: disk });
     await first.waitFor("optios$ ", 120_000);
-    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
-    const from = first.output.length;
-    await first.type("df\r");
-    await first.waitFor(/durable commit .*\r?\n/, 30_000, from);
-    const df = first.output.slice(from);
+    let df = "";
+    for (let tries = 0; tries < 60; tries++) {
+      const from = first.output.length;
+      await first.type("df\r");
+      await first.waitFor(/durable commit .*\r?\n/, 30_000, from);
+      df = first.output.slice(from);
+      const done = /state log: (\d+) records written since boot/.exec(df);
+      if (done && Number(done[1]) >= RECORDS) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
     const commit = /durable commit \(\d+ latest\), cycles: p50 ([\d,]+) p99 ([\d,]+); flush p50 ([\d,]+)/.exec(df);
     const written = /state log: (\d+) records written since boot/.exec(df);
     if (!commit || !written) throw new Error(`df did not report the state log:\n${df}`);
+    const from = first.output.length;
+    await first.type("run filebench\r");
+    const filebench = await first.waitFor(/filebench: (wrote (\d+) files of (\d+) KiB in (\d+) ms, read them in (\d+) ms|.*refused.*|.*wrong.*)\r?\n/, 300_000, from);
     first.kill();
     await stopAllMachines();
+    const files = filebench.match[2] === undefined ? undefined : { count: Number(filebench.match[2]), kibibytes: Number(filebench.match[3]),
+      writeMilliseconds: Number(filebench.match[4]), readMilliseconds: Number(filebench.match[5]) };
+    if (files === undefined) log(`  filebench: ${filebench.match[1]}`);
+    const { spacePerWriter, recordsPerWriter, checkpointBytes } = logSpace(readFileSync(disk));
     const second = startMachine({ iso: scratch.iso, memory: "128M", dataDisk: disk });
     await second.waitFor(/data disk: state log: \d+ records from sector \d+, next at \d+, read in [\d.,]+ ms\r?\n/, 120_000);
     const recovered = /data disk: state log: (\d+) records from sector (\d+), next at (\d+), read in ([\d.,]+) ms/.exec(second.output)!;
     await stopAllMachines();
     const records = Number(recovered[1]);
-    // The log was not compacted or wrapped in the run (64 MiB, a few sectors a commit): tail to head is every record.
-    const bytesPerCommit = Math.max(1, Math.round((Number(recovered[3]) - Number(recovered[2])) / Math.max(1, records))) * 512;
+    // What one of the handler's commits wrote: its records' sectors over their number (one checkpoint among thousands of deltas).
+    const bytesPerCommit = Math.max(1, Math.round((spacePerWriter[HANDLER] ?? 0) / 512 / Math.max(1, recordsPerWriter[HANDLER] ?? 0))) * 512;
     const figures: DurableFigures = {
       commitCycles: { p50: number(commit[1]), p99: number(commit[2]) },
       flushCycles: { p50: number(commit[3]) },
       recordsWritten: Number(written[1]),
       recovery: { records, milliseconds: number(recovered[4]) },
       bytesPerCommit,
+      files,
+      spacePerWriter,
+      checkpointBytes,
     };
     try {
       figures.linux = await measureLinuxFsync(join(scratch.root, "build"), bytesPerCommit, log);

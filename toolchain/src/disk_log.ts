@@ -1,5 +1,5 @@
-// Reads the state log's record headers out of a data disk image (docs/storage.md), for tests
-// that damage a chosen record: each record's sector, kind, sequence, writer and (files) path.
+// The state log's record headers in a data disk image, host side (docs/storage.md): each record's
+// sector, kind, sequence, size, writer and (files) path. Tests damage a chosen record with it; the bench sums a handler's space.
 import { LOG_MAGIC, LOG_START_SECTOR, recordLayout, recordNamed } from "../../interface/optios.ts";
 
 const SECTOR = 512;

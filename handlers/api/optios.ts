@@ -201,12 +201,26 @@ export function random(): u64 {
   return gateRandom();
 }
 
+// The last event or handler name encoded for emit, post and call, kept: a handler that posts
+// to the same handler (or emits the same event) run after run allocates nothing for it, and
+// so its runs dirty fewer pages (each one a 4 KiB undo copy, and 4 KiB more for the disk).
+let lastName = "";
+let lastNameBytes = new ArrayBuffer(0);
+
+function encodedName(name: string): ArrayBuffer {
+  if (name != lastName) {
+    lastNameBytes = String.UTF8.encode(name);
+    lastName = name;
+  }
+  return lastNameBytes;
+}
+
 /**
  * Emits an app-defined event by name (needs the capability emit:<name>); false when it was
  * refused, nobody is subscribed or the queue was full (lastError says which).
  */
 export function emit(name: string, payload: Uint8Array | null = null): bool {
-  const nameBytes = String.UTF8.encode(name);
+  const nameBytes = encodedName(name);
   const payloadAddress = payload != null ? payload.dataStart : 0;
   const payloadLength = payload != null ? <u32>payload.byteLength : 0;
   return checked(gateEmit(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, payloadAddress, payloadLength)) > 0;
@@ -220,7 +234,7 @@ export function emit(name: string, payload: Uint8Array | null = null): bool {
  * its queue is full (lastError says which: nothing is ever dropped without the sender knowing).
  */
 export function post(name: string, message: Uint8Array | null = null): bool {
-  const nameBytes = String.UTF8.encode(name);
+  const nameBytes = encodedName(name);
   const messageAddress = message != null ? message.dataStart : 0;
   const messageLength = message != null ? <u32>message.byteLength : 0;
   return checked(gatePost(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, messageAddress, messageLength)) == 0;
@@ -238,7 +252,7 @@ const replyBuffer = new Uint8Array(PAYLOAD_MAX_BYTES);
  * (at most PAYLOAD_MAX_BYTES); null when refused or failed (lastError says which).
  */
 export function call(name: string, request: Uint8Array | null = null): Uint8Array | null {
-  const nameBytes = String.UTF8.encode(name);
+  const nameBytes = encodedName(name);
   const requestAddress = request != null ? request.dataStart : 0;
   const requestLength = request != null ? <u32>request.byteLength : 0;
   const length = checked(gateHandlerCall(changetype<usize>(nameBytes), <u32>nameBytes.byteLength, requestAddress, requestLength,

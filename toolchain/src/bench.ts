@@ -315,7 +315,7 @@ function printUpgrades(figures: UpgradeFigures | undefined, problem: string | un
 }
 
 function printDurability(figures: DurableFigures | undefined, problem: string | undefined): void {
-  log("\nDurability (a handler committing every millisecond on a virtio-blk data disk; docs/storage.md)");
+  log("\nDurability (handlers committing back to back on a virtio-blk data disk; docs/storage.md)");
   if (!figures) {
     log(`  not measured: ${problem}`);
     return;
@@ -337,8 +337,10 @@ function printDurability(figures: DurableFigures | undefined, problem: string | 
   } else {
     log(`  Linux write + fsync: not measured: ${figures.linuxProblem}`);
   }
+  log(`  back-to-back commits per second: ${formatNumber(figures.commitsPerSecond.commit, 0)} flushed one by one, ` +
+    `${formatNumber(figures.commitsPerSecond.group, 0)} with group commit (interval:10ms)`);
   log(`  ${formatNumber(figures.recordsWritten, 0)} records written in the run; the next boot read ${formatNumber(figures.recovery.records, 0)} ` +
-    `records in ${formatNumber(figures.recovery.milliseconds, 2)} ms (guest clock)`);
+    `records (${formatBytes(figures.recovery.bytes)}) in ${formatNumber(figures.recovery.milliseconds, 2)} ms (guest clock)`);
   log(`  disk space: ${Object.entries(figures.spacePerWriter).map(([writer, bytes]) => `${writer} ${formatBytes(bytes)}`).join(", ")} in the log; ` +
     `a commit ${formatBytes(figures.bytesPerCommit)}, a checkpoint (what compaction keeps of a handler) ${formatBytes(figures.checkpointBytes)}`);
   if (figures.files) {

@@ -6,7 +6,7 @@
 // a message saying what was expected. Paths under /data are the data disk's (the optios API
 // sends them to the data calls); the rest are the boot filesystem's.
 
-import { dataList, dataRead, dataRemove, ipv4, ping, emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
+import { dataAppendText, dataList, dataRead, dataRemove, dataWriteText, ipv4, ping, emit, ERROR_NOT_GRANTED, LOG_DEBUG, LOG_INFO, runOnConsole, errorText, fileError, lastError, listDirectory, powerOff, print, readFile, readLine, reboot, report,
   REPORT_CAPABILITIES, REPORT_DISKS, REPORT_HANDLERS, REPORT_LOG, REPORT_NETWORK, REPORT_MEMORY, REPORT_PROGRAMS, REPORT_UPTIME, resetHandler, run, stop, sync,
   wallTime } from "optios";
 
@@ -17,6 +17,7 @@ const HELP = `commands:
   ls [path]              list a directory: the boot filesystem, or the data disk under /data (default /)
   cat <file>             print a file
   rm <file>              remove a file from the data disk (/data/...)
+  write <file> <text>    make a file on the data disk hold the text and a newline (append <file> <text> adds them)
   echo <text>            print the text
   handlers               every handler: version, runs, failures, state bytes, queue, calls, state, last failure
   df                     the data disk: size, label, format, write cache, requests; every disk seen at boot
@@ -66,7 +67,10 @@ function execute(words: string[]): void {
   const count = words.length - 1;
   if (command == "help") print(HELP);
   else if (command == "ls") list(count > 0 ? words[1] : "/");
-  else if (command == "rm") {
+  else if (command == "write" || command == "append") {
+    if (count < 2 || !onDataDisk(words[1])) usage(command + " <file> <text>, a file on the data disk such as /data/notes/todo.txt");
+    else writeCommand(command, words[1], words.slice(2).join(" ") + "\n");
+  } else if (command == "rm") {
     if (count != 1) usage("rm <file>, a file on the data disk such as /data/notes/todo.txt");
     else if (!dataRemove(words[1])) print("rm: " + fileError + "\n");
   }
@@ -124,6 +128,12 @@ function runCommand(words: string[]): void {
 
 function usage(form: string): void {
   print("usage: " + form + "\n");
+}
+
+/** write/append <file> <text>: the file holds the text (and a newline), or gets it at its end; durable when it returns. */
+function writeCommand(command: string, path: string, text: string): void {
+  const done = command == "write" ? dataWriteText(path, text) : dataAppendText(path, text);
+  if (!done) print(command + ": " + fileError + "\n");
 }
 
 /** Whether `path` is the data disk's: /data and below (the rest is the boot filesystem's). */

@@ -2,9 +2,11 @@
 //
 // Requests are synchronous: a driver starts one, then awaitCompletion() halts (sti; hlt) until
 // the device's interrupt says it is done, or until DISK_TIMEOUT passes, which fails the
-// request and the disk with it. No polling: between interrupts the CPU sleeps.
+// request and the disk with it. No polling: between interrupts the CPU sleeps. The local APIC
+// timer the wait arms for its deadline is given back to whoever had it (a handler's budget, a
+// program's time slice), less the time waited.
 
-import { localApicArm, localApicDisarm } from "../arch/x86_64/local_apic";
+import { LOCAL_APIC_NOT_ARMED, localApicArm, localApicDisarm, localApicRemaining } from "../arch/x86_64/local_apic";
 import { readTsc, waitForInterrupt } from "../arch/x86_64/machine";
 import { holdPreemption, releasePreemption } from "../programs/preemption";
 import { clockNanoseconds } from "../time/clock";
@@ -53,23 +55,30 @@ export abstract class BlockDevice {
 
   /** Halts until completed() or the timeout; "" or the timeout's message (the disk is then broken). */
   awaitCompletion(): string {
-    const deadline = clockNanoseconds(readTsc()) + DISK_TIMEOUT_NANOSECONDS;
+    const began = clockNanoseconds(readTsc());
+    const deadline = began + DISK_TIMEOUT_NANOSECONDS;
+    // The timer armed before (a running handler's budget, a program's time slice) is put back after the wait.
+    const remaining = localApicRemaining();
     // A program's call may be waiting here: the kernel thread must not take the CPU (and the disk) meanwhile.
     holdPreemption();
+    let problem = "";
     while (!this.completed()) {
       const now = clockNanoseconds(readTsc());
       if (now >= deadline) {
         this.broken = true;
-        this.problem = "the disk did not answer within " + (DISK_TIMEOUT_NANOSECONDS / 1_000_000_000).toString() + " s";
-        localApicDisarm();
-        releasePreemption();
-        return this.problem;
+        this.problem = problem = "the disk did not answer within " + (DISK_TIMEOUT_NANOSECONDS / 1_000_000_000).toString() + " s";
+        break;
       }
       localApicArm(deadline - now); // the wait ends at the device's interrupt, or at the deadline
       waitForInterrupt();
     }
-    localApicDisarm();
+    if (remaining == LOCAL_APIC_NOT_ARMED) localApicDisarm();
+    else {
+      const waited = clockNanoseconds(readTsc()) - began;
+      localApicArm(remaining > waited ? remaining - waited : 1); // already due: it fires at once
+    }
     releasePreemption();
+    if (problem.length > 0) return problem;
     this.requests++;
     return "";
   }

@@ -80,6 +80,14 @@ describe.sequential("files on the data disk: transactions, rm, a full disk, dama
     expect(await shellCommand(machine, "cat /data/notes/notes.txt")).not.toContain("beta");
   });
 
+  test("a run that waited for the disk (its append read the file) and then spins is still stopped by its budget", async () => {
+    // The disk wait arms the local APIC for its own deadline; the budget's timer must come back after it.
+    const output = await note(machine, "note.spin", "gamma", /'notes' overran its 2s budget.*\r?\n/);
+    expect(output).toContain("[notes] (rolled back) notes: now alpha|gamma|");
+    await shellCommand(machine, "reset notes", /reset: 'notes' is back to its initial state/);
+    await note(machine, "note.check", "", /notes: check alpha\|\r?\n/);
+  });
+
   test("rm removes a file; the handler then finds none; rm of a missing file says so", async () => {
     expect(await shellCommand(machine, "rm /data/notes/notes.txt")).not.toContain("rm:");
     expect(await shellCommand(machine, "ls /data/notes")).not.toContain("notes.txt");

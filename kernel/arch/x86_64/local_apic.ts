@@ -60,6 +60,16 @@ export function localApicArm(nanoseconds: u64): void {
   write(TIMER_INITIAL_COUNT, <u32>ticks);
 }
 
+/** localApicRemaining's answer when no timer is armed (or it already fired). */
+export const LOCAL_APIC_NOT_ARMED: u64 = 0xffff_ffff_ffff_ffff;
+
+/** Nanoseconds until the armed timer fires, or LOCAL_APIC_NOT_ARMED: so a wait that arms its own can put it back. */
+export function localApicRemaining(): u64 {
+  const ticks = <u64>physicalRead32(base + TIMER_CURRENT_COUNT);
+  if (ticks == 0 || ticksPerSecond == 0) return LOCAL_APIC_NOT_ARMED;
+  return ticks * 1_000_000 / ticksPerSecond * 1000;
+}
+
 export function localApicDisarm(): void {
   write(TIMER_INITIAL_COUNT, 0);
 }

@@ -1,6 +1,7 @@
 // Test fixture for files on the data disk (tests/qemu/files.test.ts): keeps notes.txt in its own
 // directory, /data/notes/. "note TEXT" appends a line; "note.fail TEXT" appends and then fails,
-// so the run and its append roll back; "note.check" logs the file; "note.clear" removes it;
+// so the run and its append roll back; "note.spin" appends (reading the file from the disk) and
+// never ends, so its budget must stop it; "note.check" logs the file; "note.clear" removes it;
 // "note.fill" writes another 1 MiB file until the disk's file space refuses one. At boot it logs
 // what it finds, so a test sees what survived the reboot.
 import { dataAppendText, dataList, dataReadText, dataRemove, dataWrite, Event, EVENT_BOOT, fileError, log, on, payloadText } from "optios";
@@ -25,10 +26,11 @@ on((event: Event): void => {
     return;
   }
   const name = event.name;
-  if (name == "note" || name == "note.fail") {
+  if (name == "note" || name == "note.fail" || name == "note.spin") {
     if (!dataAppendText("notes.txt", payloadText(event) + "\n")) log("notes: append refused: " + fileError);
     log("notes: now " + notes());
     if (name == "note.fail") throw new Error("notes fails on purpose after appending");
+    if (name == "note.spin") while (filled < 0xffffffff) filled = filled ^ 1; // never ends: its budget must stop it
   } else if (name == "note.check") {
     log("notes: check " + notes());
   } else if (name == "note.clear") {

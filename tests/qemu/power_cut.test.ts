@@ -130,16 +130,18 @@ describe("worse than pulling the plug", () => {
     createDataDisk(disk, 8 * 1024 * 1024);
     const base = readFileSync(disk);
     writeFileSync(log, "");
+    // Cut points: after a flush, spread over the run; at each, the epoch's unflushed writes until the next flush.
+    const points = Math.max(1, Math.floor(CRASH_STATES / 3));
+    // Long enough for that many flushes: tally flushes at each of its commits (every 150 ms), batch's groups between.
     const run = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk, dataDiskLog: log });
-    await run.waitFor(/\[tally\] tally: commit 10\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    await run.waitFor(new RegExp(`\\[tally\\] tally: commit ${Math.max(10, points)}\\r?\\n`), BOOT_TIMEOUT_MILLISECONDS);
     run.kill();
     await stopAllMachines();
     const writes = readWriteLog(readFileSync(log));
     expect(replay(base, writes).equals(readFileSync(disk)), "the log replays to the disk QEMU wrote").toBe(true);
     const flushes = writes.flatMap((write, index) => (write.flush ? [index] : []));
     expect(flushes.length).toBeGreaterThan(10);
-    // Cut points: after a flush, spread over the run; at each, the epoch's unflushed writes until the next flush.
-    const points = Math.max(1, Math.floor(CRASH_STATES / 3));
+    expect(flushes.length, "fewer flushes than cut points").toBeGreaterThanOrEqual(points);
     const chosen = [...new Set(Array.from({ length: points }, (_, i) => flushes[Math.floor((i * (flushes.length - 1)) / Math.max(1, points - 1))]))];
     const recovered = new Map<string, number>();
     let states = 0;

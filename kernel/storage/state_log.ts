@@ -157,9 +157,10 @@ export function stateLogRecover(): void {
         if (!payloadChecksumFailed || !nextRecordFollows(position + <u64>record.sectors, record.sequence + 1)) break;
         if (image != null && image.damagedAt == 0) image.damagedAt = position;
         log(LEVEL_ERROR, note.clear().string("data disk: '").string(writer).string("': its record at sector ").decimal(position)
-          .string(" fails its checksum (damaged on the disk); its state falls back to the last good one before it"));
+          .string(" fails its checksum (damaged on the disk); its state and files fall back to the last good commit before it"));
       }
-      commitRecovered(writer);
+      // A handler falling back after a damaged record keeps the files of the same commit: its later ones are left out.
+      commitRecovered(writer, image != null && image.damagedAt != 0);
     }
     records++;
     position += record.sectors;
@@ -274,8 +275,8 @@ function nextRecordFollows(position: u64, expected: u64): bool {
   return whole;
 }
 
-/** `writer` committed at boot's scan: its file records since its last commit take effect, in order. */
-function commitRecovered(writer: string): void {
+/** `writer` committed at boot's scan: its file records since its last commit take effect, in order (or, `drop`, are left out). */
+function commitRecovered(writer: string, drop: bool = false): void {
   let kept = 0;
   for (let i = 0; i < recovered.length; i++) {
     const file = recovered[i];
@@ -283,6 +284,7 @@ function commitRecovered(writer: string): void {
       recovered[kept++] = file;
       continue;
     }
+    if (drop) continue;
     if (!commitFile(changetype<usize>(file.path), file.pathLength, file.sector, file.bytes, file.checksum, file.removed)) {
       log(LEVEL_ERROR, note.clear().string("data disk: ").raw(changetype<usize>(file.path), file.pathLength)
         .string(": more files than DATA_FILES_MAX; left out"));

@@ -105,12 +105,13 @@ describe("a damaged record", () => {
     second.kill();
     await stopAllMachines();
     expect(second.output).toContain(`data disk: 'tally': its record at sector ${damaged.sector} fails its checksum (damaged on the disk); ` +
-      "its state falls back to the last good one before it");
+      "its state and files fall back to the last good commit before it");
     expect(second.output).toContain(`data disk: 'tally' resumed the last good state before the damaged record at sector ${damaged.sector}`);
     const tally = readBoot(second.output, "tally");
     expect(tally.resumed, "tally resumes before the damaged delta's commit").toBeLessThan(last - 2);
     expect(tally.resumed).toBeGreaterThan(0);
     expect(tally.committed[0]).toBe(tally.resumed! + 1); // and goes on from there
+    expect(tally.files, "its files fell back with its state").toBe(filesOfCommit(tally.resumed!));
     expect(second.output).toMatch(/data disk: 'batch' resumed its last durable state/);
     expect(second.output).not.toMatch(/PANIC|CPU exception/);
   }, 2 * CUT_TIMEOUT_MILLISECONDS);

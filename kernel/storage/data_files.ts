@@ -115,7 +115,7 @@ export function pendingPathLength(index: i32): i32 {
 }
 
 /** The newest pending change to `path`, or -1. */
-export function pendingSlot(path: usize, length: i32): i32 {
+function pendingSlot(path: usize, length: i32): i32 {
   for (let i = pendingCount - 1; i >= 0; i--) {
     if (pendingPathLengths[i] == length && memory.compare(pendingPath(i), path, length) == 0) return i;
   }

@@ -5,7 +5,7 @@
 // disk a power cut would leave at any point of a run.
 
 const WRITE_LOG_MAGIC = 0x6a736677736872n;
-export const LOG_FLUSH = 1n;
+const LOG_FLUSH = 1n;
 const LOG_DISCARD = 4n;
 
 export interface LoggedWrite {

@@ -72,7 +72,7 @@ export function createDataDisk(path: string, bytes: number, label = DEFAULT_LABE
 /** The image `optios build --data` writes, relative to the project root: the ISO with a data partition. */
 export const dataImagePath = "build/optios-data.img";
 /** The data partition's MBR type: 0xDA, "non-file-system data". The kernel goes by the label inside, not by this. */
-export const DATA_PARTITION_TYPE = "0xda";
+const DATA_PARTITION_TYPE = "0xda";
 
 /**
  * Writes `output`: the hybrid ISO `iso` (bootable from a USB stick or disk by BIOS and UEFI)

@@ -1,8 +1,8 @@
 /* The hardware primitives the kernel imports ("hardware" module in kernel/arch/x86_64/machine.ts, modules.ts and threads.ts). */
 /*
  * Mechanism only: each function does one machine operation and decides nothing. Physical
- * addresses are identity-mapped (entry.S maps the first 4 GiB), so an address outside that
- * range faults like any bad pointer and the kernel's exception report names it. Copies into
+ * addresses are identity-mapped (entry.S maps the first 4 GiB; map_device adds device
+ * registers above), so an address outside that range faults like any bad pointer and the kernel's exception report names it. Copies into
  * the kernel's linear memory are bounds-checked and trap like a wasm access would.
  */
 #include "boot.h"
@@ -104,6 +104,11 @@ u64 Z_hardwareZ_control_register(struct Z_hardware_instance_t* h, u32 number) {
     case 4: __asm__ volatile("mov %%cr4, %0" : "=r"(value)); break;
   }
   return value;
+}
+
+/* Device registers at `address` made reachable (mapped if above the first 4 GiB); 1, or 0 if they cannot be. */
+u32 Z_hardwareZ_map_device(struct Z_hardware_instance_t* h, u64 address, u64 bytes) {
+  return paging_map_device(address, bytes);
 }
 
 /* Enables interrupts only for the halt: `sti; hlt` cannot lose a wake-up (sti's one-instruction shadow). */

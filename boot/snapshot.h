@@ -48,4 +48,6 @@ int snapshot_write_fault(uint64_t address, uint64_t error_code);
 
 /* boot/paging.c */
 int paging_set_writable(uint64_t address, uint64_t bytes, int writable);
+/* Identity-maps device registers (uncached), also above the first 4 GiB; 0 on failure. */
+int paging_map_device(uint64_t address, uint64_t bytes);
 #endif

@@ -53,8 +53,15 @@ export abstract class BlockDevice {
     return "";
   }
 
-  /** Halts until completed() or the timeout; "" or the timeout's message (the disk is then broken). */
+  /** Halts until completed() or the timeout, and counts the request; "" or the timeout's message (the disk is then broken). */
   awaitCompletion(): string {
+    const problem = this.awaitDevice();
+    if (problem.length == 0) this.requests++;
+    return problem;
+  }
+
+  /** Halts until completed() or the timeout; "" or the timeout's message (the disk is then broken). A step of a request (USB's). */
+  awaitDevice(): string {
     const began = clockNanoseconds(readTsc());
     const deadline = began + DISK_TIMEOUT_NANOSECONDS;
     // The timer armed before (a running handler's budget, a program's time slice) is put back after the wait.
@@ -78,8 +85,6 @@ export abstract class BlockDevice {
       localApicArm(remaining > waited ? remaining - waited : 1); // already due: it fires at once
     }
     releasePreemption();
-    if (problem.length > 0) return problem;
-    this.requests++;
-    return "";
+    return problem;
   }
 }

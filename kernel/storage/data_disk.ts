@@ -1,7 +1,9 @@
 // The data disk: the one disk OptiOS writes, known by its label, never by being first (docs/storage.md).
 //
 // At boot every disk is looked at (virtio-blk, NVMe namespace 1, the disks behind AHCI controllers), in PCI
-// order; sectors 0 and 1 hold the superblock's two copies:
+// order, then, only if none of them holds the data disk, a USB stick on each xHCI controller (taking the
+// controller from the firmware ends its PS/2 emulation of a USB keyboard); sectors 0 and 1 hold the
+// superblock's two copies:
 //   an OptiOS data disk (DataSuperblock, valid magic, format and CRC)  → the data disk
 //   blank (both sectors all zeros)                                     → formatted as one, said in the log
 //   a partition table with a partition labelled so (partition.ts)      → that partition is the data disk
@@ -27,7 +29,9 @@ import { stateLogReport } from "./state_log";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
 import { NVME_CLASS, NvmeDisk } from "./nvme";
 import { partitionsOf } from "./partition";
+import { UsbDisk } from "./usb_storage";
 import { VIRTIO_BLOCK_ID, VIRTIO_BLOCK_MODERN_ID, VirtioBlock } from "./virtio_blk";
+import { XHCI_CLASS } from "../usb/xhci";
 
 /** The label a blank disk gets when the kernel formats it. */
 export const DEFAULT_LABEL = "optios-data";
@@ -143,33 +147,59 @@ export function dataDiskInitialize(): void {
   for (let i = 0; i < problems.length; i++) note(LEVEL_WARNING, line.clear().string(problems[i]).string("; not used"));
   const buffer = memoryAllocatePages(1);
   let blank: BlockDevice | null = null;
-  for (let i = 0; i < disks.length; i++) {
-    const disk = disks[i];
-    const problem = buffer == 0 ? "no memory to read it" : disk.read(0, SUPERBLOCK_COPIES, buffer);
-    if (problem.length > 0) {
-      note(LEVEL_WARNING, line.clear().string(disk.name).string(" not used: reading its superblock: ").string(problem));
+  for (let i = 0; i < disks.length; i++) blank = consider(disks[i], buffer, blank);
+  // USB last, and only when no other disk holds the data disk: taking an xHCI controller from the
+  // firmware ends the PS/2 emulation of a USB keyboard (usb/xhci.ts).
+  for (let i = 0; data == null && i < devices.length; i++) {
+    if (devices[i].classCode != XHCI_CLASS) continue;
+    const why = new StaticArray<string>(1);
+    const disk = UsbDisk.create(devices[i], why);
+    if (disk != null) disks.push(disk); // listed first: its interrupts reach it while start() looks for a device
+    if (disk != null && !disk.start(why)) {
+      disk.broken = true;
+      disks.pop();
+    }
+    if (disk == null || disk.broken) {
+      note(LEVEL_WARNING, line.clear().string("usb ").string(devices[i].location).string(": ").string(why[0]).string("; not used"));
       continue;
     }
-    physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
-    const base = changetype<usize>(sectors);
-    const newest = newestCopy(base);
-    if (newest >= 0 && data == null) {
-      data = adoptLabelled(disk, buffer);
-      describe(data!, "");
-    } else if (newest >= 0) {
-      note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));
-    } else if (classify(base, 0) == SUPERBLOCK_BLANK && classify(base, 1) == SUPERBLOCK_BLANK) {
-      if (blank == null) blank = disk;
-    } else if (data == null && labelledPartition(disk, buffer)) {
-      describe(data!, "");
-    } else {
-      note(LEVEL_WARNING, line.clear().string(disk.name).string(" (").size(disk.sectors * SECTOR_BYTES)
-        .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(base)).string("); left alone"));
-    }
+    note(LEVEL_INFO, line.clear().string(disk.name).string(": ").string(disk.description).string(", ").size(disk.sectors * SECTOR_BYTES)
+      .string(disk.readOnly ? ", write-protected" : ""));
+    blank = consider(disk, buffer, blank);
   }
   if (data == null && blank != null) format(blank, buffer);
   if (data == null && disks.length == 0 && problems.length == 0) note(LEVEL_INFO, line.clear().string("none: no disk; handler state is kept in RAM only"));
   else if (data == null) note(LEVEL_WARNING, line.clear().string("none usable; handler state is kept in RAM only"));
+}
+
+/**
+ * Looks at `disk`'s first sectors: a labelled disk becomes the data disk (if none is yet), a
+ * partition labelled so too; a blank disk is remembered (the first blank one is returned, to be
+ * formatted if no disk is labelled); anything else is named and left alone.
+ */
+function consider(disk: BlockDevice, buffer: u64, blank: BlockDevice | null): BlockDevice | null {
+  const problem = buffer == 0 ? "no memory to read it" : disk.read(0, SUPERBLOCK_COPIES, buffer);
+  if (problem.length > 0) {
+    note(LEVEL_WARNING, line.clear().string(disk.name).string(" not used: reading its superblock: ").string(problem));
+    return blank;
+  }
+  physicalCopyIn(changetype<usize>(sectors), buffer, SECTOR_BYTES * SUPERBLOCK_COPIES);
+  const base = changetype<usize>(sectors);
+  const newest = newestCopy(base);
+  if (newest >= 0 && data == null) {
+    data = adoptLabelled(disk, buffer);
+    describe(data!, "");
+  } else if (newest >= 0) {
+    note(LEVEL_WARNING, line.clear().string(disk.name).string(" is data disk '").string(labelOf(base, newest)).string("' too; only the first is used"));
+  } else if (classify(base, 0) == SUPERBLOCK_BLANK && classify(base, 1) == SUPERBLOCK_BLANK) {
+    if (blank == null) return disk;
+  } else if (data == null && labelledPartition(disk, buffer)) {
+    describe(data!, "");
+  } else {
+    note(LEVEL_WARNING, line.clear().string(disk.name).string(" (").size(disk.sectors * SECTOR_BYTES)
+      .string(") is not an OptiOS data disk (it starts with ").string(firstBytes(base)).string("); left alone"));
+  }
+  return blank;
 }
 
 /**

@@ -33,6 +33,8 @@ const AQA: u64 = 0x24;
 const ASQ: u64 = 0x28;
 const ACQ: u64 = 0x30;
 const DOORBELLS: u64 = 0x1000;
+/** The registers mapped: the controller's, then the doorbells of its two queue pairs (stride up to 4 KiB). */
+const REGISTER_BYTES: u64 = 0x5000;
 
 const CC_ENABLE: u32 = 1;
 /** I/O submission entries of 2^6 = 64 bytes, completion entries of 2^4 = 16 (CC.IOSQES, CC.IOCQES). */
@@ -185,9 +187,9 @@ export class NvmeDisk extends BlockDevice {
    * two the caller lists it among the disks, so that its interrupts reach interrupt().
    */
   static create(pci: PciDevice, why: StaticArray<string>): NvmeDisk | null {
-    const registers = (<u64>(pci.bar(0) & 0xfffffff0)) | (<u64>pci.bar(1) << 32);
+    const registers = pci.memoryBar(0, REGISTER_BYTES);
     if (registers == 0 || pci.interruptLine >= 16) {
-      why[0] = registers == 0 ? "no register BAR (BAR 0)" : "no interrupt line";
+      why[0] = registers == 0 ? "no register BAR (BAR 0) it can reach" : "no interrupt line";
       return null;
     }
     const memory = memoryAllocatePages(PAGES);

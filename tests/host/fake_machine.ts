@@ -168,6 +168,7 @@ export class FakeMachine {
           for (let i = 4; i < bytes.length; i++) bytes[i] = bytes[i % 4];
           machine.writePhysical(destination, bytes);
         },
+        map_device: () => 1,
         read_tsc: () => (machine.tsc += machine.tscStepPerRead),
         boot_entry_tsc: () => 1_000_000n,
         kernel_image_start: () => machine.kernelImageStart,

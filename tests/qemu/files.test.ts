@@ -13,6 +13,7 @@ import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/bui
 import { createDataDisk, imageWithDataPartition } from "../../toolchain/src/disk.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { logRecords } from "../../toolchain/src/disk_log.ts";
+import { UEFI_BANNER_TIMEOUT_MILLISECONDS } from "./harness.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, shellCommand, SHELL_PROMPT } from "./shell_session.ts";
 
 let scratch: ScratchBuild | undefined;
@@ -24,7 +25,7 @@ afterAll(async () => {
   scratch?.remove();
 });
 
-async function bootWith(disk: string, bus: "virtio" | "ahci" | "nvme" = "virtio"): Promise<Machine> {
+async function bootWith(disk: string, bus: "virtio" | "ahci" | "nvme" | "usb" = "virtio"): Promise<Machine> {
   const machine = startMachine({ iso: scratch!.iso, memory: "128M", dataDisk: disk, dataDiskBus: bus });
   await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
   return machine;
@@ -42,7 +43,7 @@ async function powerOff(machine: Machine): Promise<void> {
   await stopAllMachines();
 }
 
-describe.each(["virtio", "ahci", "nvme"] as const)("files on the data disk (%s)", (bus) => {
+describe.each(["virtio", "ahci", "nvme", "usb"] as const)("files on the data disk (%s)", (bus) => {
   test("a handler's appends land with its run; the shell lists and prints them; they outlive a SIGKILL", async () => {
     const disk = join(scratch!.root, "build", `files-${bus}.img`);
     createDataDisk(disk, 16 * 1024 * 1024);
@@ -121,18 +122,27 @@ describe.sequential("files on the data disk: transactions, rm, a full disk, dama
   });
 });
 
-describe("a USB image with a data partition (optios build --data)", () => {
-  test("booted as a SATA disk, the kernel finds the data partition by its label and keeps files there across boots; nothing else is written", async () => {
-    const image = join(scratch!.root, "build", "usb.img");
+// The image booted from a USB stick (xHCI, bulk-only transport) by SeaBIOS and by OVMF (which puts the
+// controller's registers above 4 GiB), and written to a SATA disk.
+const imageBuses = [
+  { bus: "usb" as const, firmware: "bios", name: String.raw`usb 00:0\d\.0 port 1` },
+  { bus: "usb" as const, firmware: "uefi", name: String.raw`usb 00:0\d\.0 port 1` },
+  { bus: "ahci" as const, firmware: "bios", name: String.raw`ahci 00:0\d\.0 port 0` },
+];
+
+describe.each(imageBuses)("a USB image with a data partition (optios build --data), on $bus by $firmware", ({ bus, firmware, name }) => {
+  test("booted from it, the kernel finds the data partition by its label and keeps files there across boots; nothing else is written", async () => {
+    const image = join(scratch!.root, "build", `image-${bus}-${firmware}.img`);
     imageWithDataPartition(scratch!.iso, image, 16 * 1024 * 1024);
     const before = readFileSync(image);
     const boot = async () => {
-      const machine = startMachine({ memory: "128M", dataDisk: image, dataDiskBus: "ahci" }); // SeaBIOS boots the disk itself
-      await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+      // The firmware boots the disk itself.
+      const machine = startMachine({ memory: "128M", dataDisk: image, dataDiskBus: bus, uefi: firmware === "uefi" });
+      await machine.waitFor(SHELL_PROMPT, firmware === "uefi" ? UEFI_BANNER_TIMEOUT_MILLISECONDS : BOOT_TIMEOUT_MILLISECONDS);
       return machine;
     };
     const first = await boot();
-    expect(first.output).toMatch(/data disk: 'optios-data' on ahci 00:0\d\.0 port 0 partition 3, 16\.0 MiB, format 1, write cache flushed on commit\r?\n/);
+    expect(first.output).toMatch(new RegExp(`data disk: 'optios-data' on ${name} partition 3, 16\\.0 MiB, format 1, write cache flushed on commit\\r?\\n`));
     await note(first, "note", "kept on the stick", /notes: now kept on the stick\|\r?\n/);
     await powerOff(first);
     const second = await boot();
@@ -143,7 +153,7 @@ describe("a USB image with a data partition (optios build --data)", () => {
     expect(before[446 + 2 * 16 + 4]).toBe(0xda);
     expect(after.subarray(0, start * 512).equals(before.subarray(0, start * 512)), "the ISO's part of the image is untouched").toBe(true);
     expect(after.subarray(start * 512).equals(before.subarray(start * 512)), "the data partition was written").toBe(false);
-  });
+  }, 2 * UEFI_BANNER_TIMEOUT_MILLISECONDS);
 });
 
 /** The sector of the newest LOG_FILE record for `path` in a data disk image. */

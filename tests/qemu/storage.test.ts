@@ -16,7 +16,7 @@ copyFileSync("build/initrd.cpio", initrd); // a copy: a rebuild during the tests
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** Boots with `disk` as the data disk (or none) on `bus` to the shell; the machine. */
-async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" | "nvme" = "virtio") {
+async function bootWith(disk: string | undefined, bus: "virtio" | "ahci" | "nvme" | "usb" | "usb2" = "virtio") {
   const machine = boot({ kernel: images.kernel, initrd, append: "console=serial", memory: "64M", dataDisk: disk, dataDiskBus: bus });
   await machine.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
   return machine;
@@ -29,6 +29,8 @@ const buses = [
   { bus: "ahci" as const, name: String.raw`ahci 00:0\d\.0 port 0`, readRequests: 3 },
   // NVMe: IDENTIFY controller and namespace, and the I/O queue pair's two creations, before them.
   { bus: "nvme" as const, name: String.raw`nvme 00:0\d\.0`, readRequests: 6 },
+  // A USB stick on xHCI: its set-up's SCSI commands are not requests.
+  { bus: "usb" as const, name: String.raw`usb 00:0\d\.0 port \d`, readRequests: 2 },
 ];
 
 describe.each(buses)("the data disk on $bus", ({ bus, name, readRequests }) => {
@@ -70,6 +72,21 @@ describe.each(buses)("the data disk on $bus", ({ bus, name, readRequests }) => {
     expect(machine.output).toMatch(/data disk: none usable; handler state is kept in RAM only\r?\n/);
     expect(await shellCommand(machine, "echo still here")).toContain("still here");
     expect(readFileSync(image).equals(bootSector)).toBe(true);
+  });
+});
+
+describe("a USB stick (xHCI, bulk-only mass storage)", () => {
+  test("on a USB 3 port, and on a USB 2 port behind a keyboard, it is named with its vendor, product and speed, and is the data disk", async () => {
+    for (const [bus, place] of [["usb", "port 1: QEMU QEMU HARDDISK, super speed"], ["usb2", "port 2: QEMU QEMU HARDDISK, high speed"]] as const) {
+      const image = join(directory, `stick-${bus}.img`);
+      createDataDisk(image, 16 * 1024 * 1024, "stick");
+      const machine = await bootWith(image, bus);
+      // The keyboard on port 1 of the USB 2 controller is not a mass-storage device: the stick on port 2 is used.
+      expect(machine.output).toMatch(new RegExp(String.raw`data disk: usb 00:0\d\.0 ${place}, 16\.0 MiB\r?\n`));
+      expect(machine.output).toMatch(new RegExp(String.raw`data disk: 'stick' on usb 00:0\d\.0 port \d, 16\.0 MiB, format 1, write cache flushed on commit\r?\n`));
+      await machine.type("poweroff\r");
+      expect(await machine.waitForExit(BANNER_TIMEOUT_MILLISECONDS)).toBe(0);
+    }
   });
 });
 

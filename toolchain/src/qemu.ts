@@ -36,9 +36,14 @@ export interface QemuOptions {
   rtcBase?: string;
   /** Let the guest reboot (no -no-reboot): a triple fault then loops instead of ending QEMU. */
   reboot?: boolean;
-  /** A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or as a SATA disk with `dataDiskBus: "ahci"`. */
+  /**
+   * A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or with `dataDiskBus`
+   * as a SATA disk ("ahci"), an NVMe SSD ("nvme"), a USB stick on an xHCI controller ("usb":
+   * QEMU puts it on a USB 3 port) or on a USB 2 port behind a USB keyboard ("usb2": the
+   * controller without USB 3 ports, the keyboard on port 1).
+   */
   dataDisk?: string;
-  dataDiskBus?: "virtio" | "ahci" | "nvme";
+  dataDiskBus?: "virtio" | "ahci" | "nvme" | "usb" | "usb2";
   /** A file to which QEMU's blklogwrites driver logs the data disk's writes and flushes (dm-log-writes format; tests/qemu/log_writes.ts). */
   dataDiskLog?: string;
   /** A sector of the data disk whose writes fail with an I/O error (QEMU's blkdebug driver): a disk failing mid-write. */
@@ -117,6 +122,11 @@ export function qemuArguments(options: QemuOptions): string[] {
     argumentList.push("-drive", file === undefined ? `file=${options.dataDisk},if=none,id=data,format=raw,snapshot=off` : `${file},if=none,id=data,snapshot=off`);
     if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
     else if (options.dataDiskBus === "nvme") argumentList.push("-device", "nvme,serial=optios-data,drive=data");
+    // bootindex: the firmware boots the stick when it is all there is (an image of `optios build --data`).
+    else if (options.dataDiskBus === "usb") argumentList.push("-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=data,bootindex=1");
+    else if (options.dataDiskBus === "usb2") {
+      argumentList.push("-device", "qemu-xhci,id=xhci,p3=0", "-device", "usb-kbd,bus=xhci.0", "-device", "usb-storage,bus=xhci.0,drive=data,bootindex=1");
+    }
     else argumentList.push("-device", "virtio-blk-pci,drive=data");
   }
   return argumentList;

@@ -49,6 +49,10 @@
 @external("hardware", "physical_move") export declare function physicalMove(destination: u64, source: u64, length: u64): void;
 // @ts-ignore: decorator
 @external("hardware", "physical_fill32") export declare function physicalFill32(destination: u64, value: u32, count: u64): void;
+// Device registers a firmware put above the first 4 GiB (UEFI does, for 64-bit BARs): mapped,
+// uncached; whether they could be.
+// @ts-ignore: decorator
+@external("hardware", "map_device") export declare function mapDevice(address: u64, bytes: u64): bool;
 
 // Time.
 // @ts-ignore: decorator

@@ -7,7 +7,7 @@
 // firmware (SeaBIOS, OVMF; also before QEMU's PVH boot) has assigned the BARs and the
 // legacy interrupt line already; drivers read them from here.
 
-import { portRead32, portWrite32 } from "./machine";
+import { mapDevice, portRead32, portWrite32 } from "./machine";
 
 const CONFIG_ADDRESS: u16 = 0xcf8;
 const CONFIG_DATA: u16 = 0xcfc;
@@ -48,6 +48,18 @@ export class PciDevice {
   /** BAR `index` as the firmware set it: an I/O port base (bit 0 set) or a memory address. */
   bar(index: u32): u32 {
     return this.read32(PCI_BAR0 + index * 4);
+  }
+
+  /**
+   * Memory BAR `index` (with the next one when it is a 64-bit BAR), its first `bytes` mapped
+   * if it lies above the first 4 GiB (where UEFI firmware puts 64-bit BARs); 0 when it is an
+   * I/O or unassigned BAR, or cannot be mapped.
+   */
+  memoryBar(index: u32, bytes: u64): u64 {
+    const low = this.bar(index);
+    if ((low & 1) != 0) return 0;
+    const address = <u64>(low & 0xfffffff0) | ((low & 0x6) == 0x4 ? <u64>this.bar(index + 1) << 32 : 0);
+    return address != 0 && mapDevice(address, bytes) ? address : 0;
   }
 
   /**

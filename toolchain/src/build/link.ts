@@ -21,10 +21,11 @@ import { toolVersion } from "./tools.ts";
  * 322 KiB; -Os for kernel.c would have made it far smaller but dispatch and calls a third to
  * two times slower (docs/build.md, "The kernel's size"). 384 KiB left room for the TCP/IP
  * glue; 400 KiB since files on the data disk, partition tables and NVMe (about 13 KiB) took
- * it to 389 KiB. The kernel's own bench and self-tests (22 KiB) belong in a test build of
- * the kernel: that is the way back under 384.
+ * it to 389 KiB; 416 KiB since the USB stick's drivers (xHCI and bulk-only mass storage,
+ * about 22 KiB) took it to 412 KiB. The kernel's own bench and self-tests (22 KiB) belong in
+ * a test build of the kernel: that is the way back under 400.
  */
-export const KERNEL_BUDGET_BYTES = 400 * 1024;
+export const KERNEL_BUDGET_BYTES = 416 * 1024;
 
 /**
  * -z max-page-size=0x1000   keeps the 1 MiB load address from being padded to 2 MiB pages

@@ -263,7 +263,11 @@ export class UsbDisk extends BlockDevice {
   private lost(step: string, code: u32, pipe: BulkPipe): i32 {
     if (code == COMPLETION_STALL) this.host.clearStall(pipe);
     this.transport = step + codeText(code);
-    if (this.broken) this.transport = this.problem; // the wait's timeout: the disk is broken
+    if (this.host.detached) {
+      this.broken = true;
+      this.problem = "it was unplugged (port " + this.host.port.toString() + " lost its device)";
+    }
+    if (this.broken) this.transport = this.problem; // unplugged, or the wait's timeout: the disk is not used again
     return SCSI_TRANSPORT;
   }
 

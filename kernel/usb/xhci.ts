@@ -88,6 +88,7 @@ const TRB_RESET_ENDPOINT: u32 = 14;
 const TRB_SET_DEQUEUE: u32 = 16;
 const TRB_TRANSFER_EVENT: u32 = 32;
 const TRB_COMMAND_COMPLETION: u32 = 33;
+const TRB_PORT_STATUS_CHANGE: u32 = 34;
 const TRB_CYCLE: u32 = 1 << 0;
 const TRB_TOGGLE: u32 = 1 << 1;
 const TRB_CHAIN: u32 = 1 << 4;
@@ -198,6 +199,8 @@ export class Xhci {
   speed: u32 = 0;
   bulkIn: BulkPipe | null = null;
   bulkOut: BulkPipe | null = null;
+  /** Set when the device's port said it lost its device (unplugged): nothing is sent to it any more. */
+  detached: bool = false;
   /** Whose wait (and interrupt line) the controller's requests use: the disk it serves. */
   waiter: BlockDevice | null = null;
 
@@ -318,7 +321,12 @@ export class Xhci {
           this.lastResidue = status & 0xffffff;
           this.lastSlot = control >> 24;
         }
-      } // port status changes and the like: nothing waits for them
+      } else if (type == TRB_PORT_STATUS_CHANGE && this.slot != 0 && (physicalRead32(trb) >> 24) == this.port &&
+                 (physicalRead32(this.portRegister(this.port)) & PORT_CONNECTED) == 0) {
+        this.detached = true; // the device is gone: what waits for it ends now, not at its deadline
+        this.arrived = true;
+        this.lastCode = COMPLETION_NONE;
+      } // other events: nothing waits for them
       taken = true;
       if (++this.eventIndex == RING_TRBS) {
         this.eventIndex = 0;
@@ -331,6 +339,7 @@ export class Xhci {
 
   /** Rings `target`'s doorbell of `slot` (0: the command ring) and waits for the awaited TRB's event; its completion code. */
   private ring(slot: u32, target: u32, awaited: u64): u32 {
+    if (this.detached) return COMPLETION_NONE;
     this.awaited = awaited;
     this.arrived = false;
     this.lastCode = COMPLETION_NONE;

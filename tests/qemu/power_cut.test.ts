@@ -225,6 +225,32 @@ describe("a disk that fails mid-write", () => {
   }, 3 * CUT_TIMEOUT_MILLISECONDS);
 });
 
+describe("a USB stick pulled out", () => {
+  test("while handlers commit: one line naming the stick, the handlers run on in RAM, and every commit reported durable before it is on the stick", async () => {
+    const disk = join(scratch!.root, "build", "stick.img");
+    createDataDisk(disk, 8 * 1024 * 1024);
+    const stick = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk, dataDiskBus: "usb", monitor: true });
+    await stick.waitFor(/\[tally\] tally: commit 3\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    expect(stick.output).toMatch(/data disk: 'optios-data' on usb 00:0\d\.0 port 1, 8\.0 MiB/);
+    await stick.monitorCommand("device_del stick"); // the stick leaves the USB port
+    const stopped = await stick.waitFor(/data disk: handler state is no longer written: .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    // The port's status change ends the request at once (not at the 5 s deadline), and says why.
+    expect(stopped.match[0]).toMatch(/ of usb 00:0\d\.0 port 1: (WRITE|SYNCHRONIZE CACHE).* failed: it was unplugged \(port 1 lost its device\); it is kept in RAM/);
+    const before = readBoot(stick.output, "tally");
+    await stick.waitFor(new RegExp(`\\[tally\\] tally: commit ${before.committed.at(-1)! + 3}\\r?\\n`), BOOT_TIMEOUT_MILLISECONDS); // it runs on
+    stick.kill();
+    await stopAllMachines();
+    const durable = readBoot(stick.output.slice(0, stopped.match.index), "tally").durable ?? 0;
+    const again = startMachine({ iso: scratch!.iso, memory: "64M", dataDisk: disk, dataDiskBus: "usb" }); // plugged in again
+    await again.waitFor(/\[tally\] tally: files at .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
+    again.kill();
+    await stopAllMachines();
+    const resumed = readBoot(again.output, "tally");
+    expect(resumed.resumed, "tally resumes at its last commit reported durable before the stick left, or later").toBeGreaterThanOrEqual(durable);
+    expect(resumed.files).toBe(filesOfCommit(resumed.resumed!));
+  }, 3 * CUT_TIMEOUT_MILLISECONDS);
+});
+
 describe("a program's files while handlers commit", () => {
   test("a program writing and reading files while two handlers commit: every request completes, none interleaves with theirs", async () => {
     const disk = join(scratch!.root, "build", "program-files.img");

@@ -40,7 +40,7 @@ export interface QemuOptions {
    * A raw data disk image, attached as a virtio-blk disk (docs/storage.md), or with `dataDiskBus`
    * as a SATA disk ("ahci"), an NVMe SSD ("nvme"), a USB stick on an xHCI controller ("usb":
    * QEMU puts it on a USB 3 port) or on a USB 2 port behind a USB keyboard ("usb2": the
-   * controller without USB 3 ports, the keyboard on port 1).
+   * controller without USB 3 ports, the keyboard on port 1). The stick's QEMU id is `stick`.
    */
   dataDisk?: string;
   dataDiskBus?: "virtio" | "ahci" | "nvme" | "usb" | "usb2";
@@ -123,9 +123,9 @@ export function qemuArguments(options: QemuOptions): string[] {
     if (options.dataDiskBus === "ahci") argumentList.push("-device", "ahci,id=ahci", "-device", "ide-hd,drive=data,bus=ahci.0");
     else if (options.dataDiskBus === "nvme") argumentList.push("-device", "nvme,serial=optios-data,drive=data");
     // bootindex: the firmware boots the stick when it is all there is (an image of `optios build --data`).
-    else if (options.dataDiskBus === "usb") argumentList.push("-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=data,bootindex=1");
+    else if (options.dataDiskBus === "usb") argumentList.push("-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=data,id=stick,bootindex=1");
     else if (options.dataDiskBus === "usb2") {
-      argumentList.push("-device", "qemu-xhci,id=xhci,p3=0", "-device", "usb-kbd,bus=xhci.0", "-device", "usb-storage,bus=xhci.0,drive=data,bootindex=1");
+      argumentList.push("-device", "qemu-xhci,id=xhci,p3=0", "-device", "usb-kbd,bus=xhci.0", "-device", "usb-storage,bus=xhci.0,drive=data,id=stick,bootindex=1");
     }
     else argumentList.push("-device", "virtio-blk-pci,drive=data");
   }

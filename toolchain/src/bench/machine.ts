@@ -168,7 +168,12 @@ export class Machine {
    * `monitor`. Rejects while QEMU has not opened the monitor socket yet: callers retry.
    */
   async sendKey(key: string): Promise<void> {
-    if (!this.monitorSocket) throw new Error("sendKey needs a machine started with monitor: true");
+    await this.monitorCommand(`sendkey ${key}`);
+  }
+
+  /** Sends one command to QEMU's monitor (`device_del stick`: a USB stick pulled out); needs `monitor`. */
+  async monitorCommand(command: string): Promise<void> {
+    if (!this.monitorSocket) throw new Error("monitorCommand needs a machine started with monitor: true");
     if (!this.monitorConnection) {
       const socket = this.monitorSocket;
       this.monitorConnection = await new Promise<Socket>((resolve, reject) => {
@@ -180,7 +185,7 @@ export class Machine {
       this.monitorConnection.on("error", () => undefined);
     }
     const connection = this.monitorConnection;
-    await new Promise<void>((resolve) => connection.write(`sendkey ${key}\n`, () => resolve()));
+    await new Promise<void>((resolve) => connection.write(`${command}\n`, () => resolve()));
   }
 
   /** Ends QEMU at once (SIGKILL); harmless if it has already ended. */

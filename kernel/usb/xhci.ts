@@ -141,7 +141,7 @@ const ENDPOINT_BULK_OUT: u32 = 2;
 const ENDPOINT_BULK_IN: u32 = 6;
 
 /** A producer ring of TRBs in one page, its last TRB a link back to the start. */
-class TrbRing {
+export class TrbRing {
   index: u32 = 0;
   cycle: u32 = 1;
   constructor(readonly base: u64) {
@@ -367,19 +367,9 @@ export class Xhci {
     return this.ring(this.slot, 1, status);
   }
 
-  /** A bulk transfer of `length` bytes at `buffer` on `pipe`, as TRBs that do not cross 64 KiB boundaries; its completion code. */
+  /** A bulk transfer of `length` bytes at `buffer` on `pipe`; its completion code. */
   bulkTransfer(pipe: BulkPipe, buffer: u64, length: u32): u32 {
-    let last: u64 = 0;
-    let address = buffer;
-    const end = buffer + <u64>length;
-    do {
-      const part = min<u64>(end - address, TRB_BUFFER_BOUNDARY - (address & (TRB_BUFFER_BOUNDARY - 1)));
-      const after = end - address - part;
-      const packetsLeft = min<u64>((after + <u64>pipe.maxPacket - 1) / <u64>pipe.maxPacket, 31); // TD Size
-      last = pipe.ring.push(address, <u32>part | (<u32>packetsLeft << 17), (TRB_NORMAL << 10) | (after == 0 ? TRB_IOC : TRB_CHAIN), after != 0);
-      address += part;
-    } while (address < end);
-    return this.ring(this.slot, pipe.dci, last);
+    return this.ring(this.slot, pipe.dci, queueNormal(pipe.ring, buffer, length, pipe.maxPacket));
   }
 
   /** Clears a stall of `pipe`: Reset Endpoint, its ring's dequeue moved past the failed TD, CLEAR_FEATURE(ENDPOINT_HALT). */
@@ -497,6 +487,25 @@ export class Xhci {
     const speeds: string[] = ["unknown", "full", "low", "high", "super", "super+"];
     return (this.speed <= 5 ? speeds[this.speed] : "unknown") + " speed";
   }
+}
+
+/**
+ * Queues one TD of Normal TRBs for `length` bytes at `buffer` on `ring`, cut where the buffer
+ * crosses a 64 KiB boundary, chained, the last one interrupting on completion, each with its
+ * TD Size (packets of `maxPacket` left after it, 31 at most); the last TRB's address.
+ */
+export function queueNormal(ring: TrbRing, buffer: u64, length: u32, maxPacket: u32): u64 {
+  let last: u64 = 0;
+  let address = buffer;
+  const end = buffer + <u64>length;
+  do {
+    const part = min<u64>(end - address, TRB_BUFFER_BOUNDARY - (address & (TRB_BUFFER_BOUNDARY - 1)));
+    const after = end - address - part;
+    const packetsLeft = min<u64>((after + <u64>maxPacket - 1) / <u64>maxPacket, 31);
+    last = ring.push(address, <u32>part | (<u32>packetsLeft << 17), (TRB_NORMAL << 10) | (after == 0 ? TRB_IOC : TRB_CHAIN), after != 0);
+    address += part;
+  } while (address < end);
+  return last;
 }
 
 /** " (completion code N)", or " (no answer: why)" when the wait ended without one. */

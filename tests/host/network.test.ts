@@ -65,8 +65,8 @@ describe("virtio-net", () => {
   test("a send is a zeroed header and the frame in one buffer; a full ring refuses, and sent buffers come back", async () => {
     const { kernel, machine, put, text } = await network();
     kernel.virtioCreate(BigInt(RECEIVE), BigInt(SEND), BigInt(BUFFERS));
-    const device = new DeviceQueue(machine, SEND, 16);
-    machine.writePhysical(BUFFERS + 32 * 2048, Buffer.alloc(16 * 2048, 0xee)); // stale bytes where the header goes
+    const device = new DeviceQueue(machine, SEND, 64);
+    machine.writePhysical(BUFFERS + 32 * 2048, Buffer.alloc(64 * 2048, 0xee)); // stale bytes where the header goes
     put(frame(60, 0xab));
     expect(kernel.transmit(60)).toBe(1);
     const [sent] = device.offered();
@@ -76,9 +76,9 @@ describe("virtio-net", () => {
     expect(bytes.subarray(10)).toEqual(frame(60, 0xab));
     expect(machine.portWrites.filter((write) => write.port === 0xc010 && write.value === 1)).toHaveLength(1); // queue 1 notified
 
-    for (let i = 1; i < 16; i++) expect(kernel.transmit(60)).toBe(1);
-    expect(kernel.transmit(60)).toBe(0); // 16 buffers in flight: refused, not overwritten
-    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0, sent 16/960, refused 1");
+    for (let i = 1; i < 64; i++) expect(kernel.transmit(60)).toBe(1);
+    expect(kernel.transmit(60)).toBe(0); // 64 buffers in flight: refused, not overwritten
+    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0, sent 64/3840, refused 1");
     const inFlight = device.offered();
     device.answer(sent.head, 0);
     expect(kernel.transmit(60)).toBe(1); // its buffer is free again

@@ -12,10 +12,10 @@ export { inputPointer, outputPointer } from "./exchange";
 const IO: u16 = 0xc000;
 let card: NetworkCard | null = null;
 
-/** A virtio-net card: receive queue at `receiveBase`, transmit queue at `sendBase` (16 entries each), buffers from `buffers`. */
+/** A virtio-net card: receive queue at `receiveBase` (32 entries), transmit queue at `sendBase` (64, as many as its buffers), buffers from `buffers`. */
 export function virtioCreate(receiveBase: u64, sendBase: u64, buffers: u64): void {
   const device = new VirtioDevice(new PciDevice(0, 3, 0), IO);
-  const nic = new VirtioNet(device, new Virtqueue(IO, 0, 32, receiveBase), new Virtqueue(IO, 1, 16, sendBase), buffers);
+  const nic = new VirtioNet(device, new Virtqueue(IO, 0, 32, receiveBase), new Virtqueue(IO, 1, 64, sendBase), buffers);
   nic.postReceiveBuffers();
   card = nic;
 }

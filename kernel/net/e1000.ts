@@ -14,11 +14,10 @@
 // long-packet mode) and counts it in its statistics registers; service() adds those to the
 // card's drops, so `net` shows them as it shows virtio-net's.
 
-import { physicalCopyOut, physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8, readTsc } from "../arch/x86_64/machine";
+import { physicalCopyOut, physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, physicalWrite8 } from "../arch/x86_64/machine";
 import { picUnmask } from "../arch/x86_64/pic8259";
-import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
+import { PciDevice, registerSettles } from "../arch/x86_64/pci";
 import { memoryAllocatePages } from "../memory/memory";
-import { clockNanoseconds } from "../time/clock";
 import { FrameSink, NetworkCard } from "./network_card";
 
 export const INTEL_VENDOR: u16 = 0x8086;
@@ -68,6 +67,8 @@ const TX_END_OF_PACKET: u8 = 1 << 0;
 const TX_INSERT_CRC: u8 = 1 << 1;
 const TX_REPORT_STATUS: u8 = 1 << 3;
 const TRANSMIT_DESCRIPTORS: u32 = 16;
+/** The card's register space (BAR 0). */
+const REGISTER_BYTES: u64 = 0x20000;
 const BUFFER_BYTES: u64 = 2048;
 const RESET_NANOSECONDS: u64 = 100_000_000;
 
@@ -84,23 +85,15 @@ export class E1000 extends NetworkCard {
 
   /** Resets and sets up the card at `pci`; null, with the reason in `why`, when it cannot be used. */
   static open(pci: PciDevice, why: StaticArray<string>): E1000 | null {
-    const bar = pci.bar(0);
-    if ((bar & 1) != 0 || (bar & ~0xf) == 0) {
-      why[0] = "its BAR 0 is not memory-mapped registers";
-      return null;
-    }
-    if (pci.interruptLine >= 16) {
-      why[0] = "it has no interrupt line";
-      return null;
-    }
+    const registers = pci.claimRegisters(0, REGISTER_BYTES, why);
+    if (registers == 0) return null;
     const rings = memoryAllocatePages(2);
     const buffers = memoryAllocatePages(<u64>(RECEIVE_DESCRIPTORS + TRANSMIT_DESCRIPTORS) * BUFFER_BYTES / 4096);
     if (rings == 0 || buffers == 0) {
       why[0] = "no memory for its rings";
       return null;
     }
-    pci.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
-    const card = new E1000(pci, <u64>(bar & ~0xf), rings, rings + 4096, buffers);
+    const card = new E1000(pci, registers, rings, rings + 4096, buffers);
     const problem = card.setUp();
     if (problem.length > 0) {
       why[0] = problem;
@@ -183,8 +176,7 @@ export class E1000 extends NetworkCard {
   private setUp(): string {
     this.write(IMC, 0xffffffff);
     this.write(CTRL, this.read(CTRL) | CTRL_RESET);
-    const deadline = clockNanoseconds(readTsc()) + RESET_NANOSECONDS;
-    while ((this.read(CTRL) & CTRL_RESET) != 0) if (clockNanoseconds(readTsc()) >= deadline) return "it did not come out of reset";
+    if (!registerSettles(this.registers + CTRL, CTRL_RESET, 0, RESET_NANOSECONDS)) return "it did not come out of reset";
     this.write(IMC, 0xffffffff);
     this.write(CTRL, this.read(CTRL) | CTRL_SET_LINK_UP);
     const low = this.read(RAL0);

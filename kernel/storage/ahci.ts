@@ -9,11 +9,10 @@
 // One command at a time, in slot 0; the port interrupts when it is done (PxIS.DHRS, or TFES
 // on an error) and the wait is BlockDevice.awaitCompletion's.
 
-import { physicalFill32, physicalRead16, physicalRead32, physicalWrite32, physicalWrite8, readTsc } from "../arch/x86_64/machine";
+import { physicalFill32, physicalRead16, physicalRead32, physicalWrite32, physicalWrite8 } from "../arch/x86_64/machine";
 import { picUnmask } from "../arch/x86_64/pic8259";
-import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
+import { PciDevice, registerSettles } from "../arch/x86_64/pci";
 import { memoryAllocatePages } from "../memory/memory";
-import { clockNanoseconds } from "../time/clock";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
 
 /** Class 01 (mass storage), subclass 06 (SATA), interface 01 (AHCI 1.0). */
@@ -25,6 +24,8 @@ const PORTS_IMPLEMENTED: u64 = 0x0c;
 const GHC_INTERRUPTS: u32 = 1 << 1;
 const GHC_AHCI: u32 = 1 << 31;
 
+/** The HBA's registers: the generic ones, then 32 ports of 0x80 bytes. */
+const ABAR_BYTES: u64 = 0x1100;
 const PORT_BASE: u64 = 0x100;
 const PORT_BYTES: u64 = 0x80;
 const PX_CLB: u64 = 0x00;
@@ -152,12 +153,12 @@ export class AhciDisk extends BlockDevice {
  */
 export function ahciDisks(pci: PciDevice, problems: string[]): AhciDisk[] {
   const found = new Array<AhciDisk>();
-  const abar = <u64>(pci.bar(5) & 0xfffffff0);
-  if (abar == 0 || pci.interruptLine >= 16) {
-    problems.push("ahci " + pci.location + ": " + (abar == 0 ? "no register BAR (BAR 5)" : "no interrupt line"));
+  const why = new StaticArray<string>(1);
+  const abar = pci.claimRegisters(5, ABAR_BYTES, why);
+  if (abar == 0) {
+    problems.push("ahci " + pci.location + ": " + why[0]);
     return found;
   }
-  pci.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
   physicalWrite32(abar + GHC, physicalRead32(abar + GHC) | GHC_AHCI);
   const implemented = physicalRead32(abar + PORTS_IMPLEMENTED);
   for (let port: u32 = 0; port < 32; port++) {
@@ -212,9 +213,7 @@ function startPort(base: u64, memory: u64): string {
   return "";
 }
 
-/** Whether `bits` of the register at `address` clear within SETTLE_NANOSECONDS (a bounded wait at set-up only). */
+/** Whether `bits` of the register at `address` clear within SETTLE_NANOSECONDS. */
 function settled(address: u64, bits: u32): bool {
-  const deadline = clockNanoseconds(readTsc()) + SETTLE_NANOSECONDS;
-  while ((physicalRead32(address) & bits) != 0) if (clockNanoseconds(readTsc()) >= deadline) return false;
-  return true;
+  return registerSettles(address, bits, 0, SETTLE_NANOSECONDS);
 }

@@ -14,11 +14,10 @@
 // level-triggered line from firing again and again. Data buffers are physically contiguous;
 // a transfer over two pages gets a PRP list (one page: MAX_TRANSFER_BYTES at most).
 
-import { physicalFill32, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, readTsc } from "../arch/x86_64/machine";
+import { physicalFill32, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64 } from "../arch/x86_64/machine";
 import { picUnmask } from "../arch/x86_64/pic8259";
-import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
+import { PciDevice, registerSettles } from "../arch/x86_64/pci";
 import { memoryAllocatePages } from "../memory/memory";
-import { clockNanoseconds } from "../time/clock";
 import { BlockDevice, SECTOR_BYTES } from "./block_device";
 
 /** Class 01 (mass storage), subclass 08 (non-volatile memory), interface 02 (NVM Express). */
@@ -187,18 +186,13 @@ export class NvmeDisk extends BlockDevice {
    * two the caller lists it among the disks, so that its interrupts reach interrupt().
    */
   static create(pci: PciDevice, why: StaticArray<string>): NvmeDisk | null {
-    const registers = pci.memoryBar(0, REGISTER_BYTES);
-    if (registers == 0 || pci.interruptLine >= 16) {
-      why[0] = registers == 0 ? "no register BAR (BAR 0) it can reach" : "no interrupt line";
-      return null;
-    }
-    const memory = memoryAllocatePages(PAGES);
+    const registers = pci.claimRegisters(0, REGISTER_BYTES, why);
+    const memory = registers == 0 ? 0 : memoryAllocatePages(PAGES);
     if (memory == 0) {
-      why[0] = "no memory for its queues";
+      if (registers != 0) why[0] = "no memory for its queues";
       return null;
     }
     physicalFill32(memory, 0, PAGES * PAGE_BYTES / 4);
-    pci.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
     const disk = new NvmeDisk(pci, registers, memory);
     const capabilities = physicalRead64(registers + CAP);
     disk.doorbellStride = <u64>4 << ((capabilities >> 32) & 0xf);
@@ -261,11 +255,7 @@ export class NvmeDisk extends BlockDevice {
   }
 }
 
-/** Whether CSTS.RDY reaches `ready` within `nanoseconds` (a bounded wait at set-up only). */
+/** Whether CSTS.RDY reaches `ready` within `nanoseconds` (not if the controller reports a fatal status). */
 function readyBecomes(registers: u64, ready: u32, nanoseconds: u64): bool {
-  const deadline = clockNanoseconds(readTsc()) + nanoseconds;
-  while ((physicalRead32(registers + CSTS) & CSTS_READY) != ready) {
-    if ((physicalRead32(registers + CSTS) & CSTS_FATAL) != 0 || clockNanoseconds(readTsc()) >= deadline) return false;
-  }
-  return true;
+  return registerSettles(registers + CSTS, CSTS_READY, ready, nanoseconds, CSTS_FATAL);
 }

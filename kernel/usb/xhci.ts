@@ -23,7 +23,7 @@
 // other disk holds the data disk.
 
 import { physicalFill32, physicalRead32, physicalRead64, physicalRead8, physicalWrite32, physicalWrite64, readTsc } from "../arch/x86_64/machine";
-import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_MEMORY, PciDevice } from "../arch/x86_64/pci";
+import { PciDevice, registerSettles } from "../arch/x86_64/pci";
 import { memoryAllocatePages } from "../memory/memory";
 import { BlockDevice } from "../storage/block_device";
 import { clockNanoseconds } from "../time/clock";
@@ -224,18 +224,13 @@ export class Xhci {
 
   /** The controller at `pci`, taken from the firmware, reset and running; null with the reason in why[0]. */
   static create(pci: PciDevice, why: StaticArray<string>): Xhci | null {
-    const registers = pci.memoryBar(0, REGISTER_BYTES);
-    if (registers == 0 || pci.interruptLine >= 16) {
-      why[0] = registers == 0 ? "no register BAR (BAR 0) it can reach" : "no interrupt line";
-      return null;
-    }
-    const memory = memoryAllocatePages(PAGES);
+    const registers = pci.claimRegisters(0, REGISTER_BYTES, why);
+    const memory = registers == 0 ? 0 : memoryAllocatePages(PAGES);
     if (memory == 0) {
-      why[0] = "no memory for its rings";
+      if (registers != 0) why[0] = "no memory for its rings";
       return null;
     }
     physicalFill32(memory, 0, PAGES * PAGE_BYTES / 4);
-    pci.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
     const host = new Xhci(pci, registers, memory);
     why[0] = host.start();
     return why[0].length > 0 ? null : host;
@@ -513,9 +508,7 @@ export function codeText(code: u32): string {
   return code == COMPLETION_NONE ? " (no answer)" : " (completion code " + code.toString() + ")";
 }
 
-/** Whether `bits` of the register at `address` become `value` within SETTLE_NANOSECONDS (a bounded wait at set-up only). */
+/** Whether `bits` of the register at `address` become `value` within SETTLE_NANOSECONDS. */
 function settles(address: u64, bits: u32, value: u32): bool {
-  const deadline = clockNanoseconds(readTsc()) + SETTLE_NANOSECONDS;
-  while ((physicalRead32(address) & bits) != value) if (clockNanoseconds(readTsc()) >= deadline) return false;
-  return true;
+  return registerSettles(address, bits, value, SETTLE_NANOSECONDS);
 }

@@ -7,7 +7,8 @@
 // firmware (SeaBIOS, OVMF; also before QEMU's PVH boot) has assigned the BARs and the
 // legacy interrupt line already; drivers read them from here.
 
-import { mapDevice, portRead32, portWrite32 } from "./machine";
+import { clockNanoseconds } from "../../time/clock";
+import { mapDevice, physicalRead32, portRead32, portWrite32, readTsc } from "./machine";
 
 const CONFIG_ADDRESS: u16 = 0xcf8;
 const CONFIG_DATA: u16 = 0xcfc;
@@ -63,6 +64,21 @@ export class PciDevice {
   }
 
   /**
+   * The registers of a memory-mapped device driven by its INTx pin: memory BAR `index`, mapped
+   * for `bytes` (memoryBar), with memory decoding and bus mastering turned on; 0 with the
+   * reason in why[0] when the BAR cannot be reached or the firmware routed no interrupt line.
+   */
+  claimRegisters(index: u32, bytes: u64, why: StaticArray<string>): u64 {
+    const registers = this.memoryBar(index, bytes);
+    if (registers == 0 || this.interruptLine >= 16) {
+      why[0] = registers == 0 ? "no memory-mapped registers it can reach (BAR " + index.toString() + ")" : "no interrupt line";
+      return 0;
+    }
+    this.enable(PCI_COMMAND_MEMORY | PCI_COMMAND_BUS_MASTER);
+    return registers;
+  }
+
+  /**
    * Turns on what the driver needs: `bits` of PCI_COMMAND_IO, _MEMORY, _BUS_MASTER, and clears
    * Interrupt Disable (bit 10): every driver here takes the INTx pin, which firmware may leave off.
    */
@@ -79,6 +95,21 @@ export class PciDevice {
   private address(offset: u32): u32 {
     return ENABLE | (<u32>this.bus << 16) | (<u32>this.slot << 11) | (<u32>this.func << 8) | (offset & 0xfc);
   }
+}
+
+/**
+ * Whether `bits` of the 32-bit device register at `address` become `value` within
+ * `nanoseconds`: a bounded wait, at set-up only (a controller halting or coming out of reset,
+ * a port's engine stopping). False at the deadline, or as soon as `failBits` are seen set.
+ */
+export function registerSettles(address: u64, bits: u32, value: u32, nanoseconds: u64, failBits: u32 = 0): bool {
+  const deadline = clockNanoseconds(readTsc()) + nanoseconds;
+  let register = physicalRead32(address);
+  while ((register & bits) != value) {
+    if ((register & failBits) != 0 || clockNanoseconds(readTsc()) >= deadline) return false;
+    register = physicalRead32(address);
+  }
+  return true;
 }
 
 function hex2(value: u8): string {

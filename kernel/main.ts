@@ -30,7 +30,7 @@ import { isNetworkVector, networkInitialize, networkInterrupt, networkStart } fr
 import { savedStateLoad, savedStateReserve } from "./handlers/saved_state";
 import { bootFilesystemMount, bootFilesystemProblem } from "./fs/boot_filesystem";
 import { localApicInitialize, SPURIOUS_INTERRUPT_VECTOR, TIMER_VECTOR } from "./arch/x86_64/local_apic";
-import { IRQ_COM1, IRQ_COM2, IRQ_KEYBOARD, picEndOfInterrupt, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
+import { IRQ_COM1, IRQ_COM2, IRQ_KEYBOARD, picAcknowledgeVector47, picEndOfInterrupt, picLine, picMask, picRemapAndMask, picUnmask, picVector } from "./arch/x86_64/pic8259";
 import { bootInformationKeep } from "./boot/current";
 import { loadDescriptor } from "./config/boot_descriptor";
 import { inputInitialize, inputKeyboardInterrupt, inputSerialInterrupt } from "./input/input";
@@ -159,7 +159,10 @@ export function kernel_exception(vector: u32, errorCode: u64, rip: u64): void {
 }
 
 export function kernel_interrupt(vector: u32): void {
-  if (vector == SPURIOUS_INTERRUPT_VECTOR) return;
+  if (vector == SPURIOUS_INTERRUPT_VECTOR) { // also the secondary PIC's IRQ 15, and its spurious interrupts
+    picAcknowledgeVector47();
+    return;
+  }
   if (vector == TIMER_VECTOR) dispatcherTimerInterrupt();
   else if (vector == picVector(IRQ_KEYBOARD)) inputKeyboardInterrupt();
   else if (vector == picVector(IRQ_COM1)) inputSerialInterrupt();
@@ -171,8 +174,24 @@ export function kernel_interrupt(vector: u32): void {
     networkInterrupt(vector);
     picEndOfInterrupt(<u8>(vector - picVector(0)));
   }
-  else log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector));
+  else unexpectedInterrupt(vector);
   programsPreempt();                                           // a program was running: the kernel has work
+}
+
+/**
+ * An interrupt no driver claims: a PCI device's line the kernel opened for a device it then
+ * stopped using (a USB controller whose stick it did not take). Its line is masked and the
+ * PICs are told it is done: without the EOI the primary PIC would keep the cascade in service
+ * and hold back every lower line, the serial console's among them.
+ */
+function unexpectedInterrupt(vector: u32): void {
+  const irq = picLine(vector);
+  if (irq >= 0) {
+    picMask(<u8>irq);
+    picEndOfInterrupt(<u8>irq);
+  }
+  log(LEVEL_WARNING, line.clear().string("interrupt: unexpected vector ").decimal(vector)
+    .string(irq >= 0 ? "; its line (IRQ " + irq.toString() + ") is masked" : ""));
 }
 
 export function kernel_trap(kind: u32): void {

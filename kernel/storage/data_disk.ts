@@ -160,7 +160,8 @@ export function dataDiskInitialize(): void {
       disks.pop();
     }
     if (disk == null || disk.broken) {
-      note(LEVEL_WARNING, line.clear().string("usb ").string(devices[i].location).string(": ").string(why[0]).string("; not used"));
+      problems.push("usb " + devices[i].location + ": " + why[0]);
+      note(LEVEL_WARNING, line.clear().string(problems[problems.length - 1]).string("; not used"));
       continue;
     }
     note(LEVEL_INFO, line.clear().string(disk.name).string(": ").string(disk.description).string(", ").size(disk.sectors * SECTOR_BYTES)

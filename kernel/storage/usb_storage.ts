@@ -105,6 +105,7 @@ export class UsbDisk extends BlockDevice {
       this.host.releaseDevice();
       why[0] = "port " + port.toString() + ": " + problem;
     }
+    this.host.halt();
     return false;
   }
 

@@ -66,6 +66,7 @@ const ERDP_BUSY: u64 = 1 << 3;
 const PORT_CONNECTED: u32 = 1 << 0;
 const PORT_ENABLED: u32 = 1 << 1;
 const PORT_RESET: u32 = 1 << 4;
+const PORT_POWER: u32 = 1 << 9;
 const PORT_RESET_CHANGE: u32 = 1 << 21;
 /** What a write to PORTSC must carry over: power, indicators, wake bits. Change bits and PED are write-1-to-clear. */
 const PORT_KEEP: u32 = (1 << 9) | (3 << 14) | (7 << 25);
@@ -233,7 +234,9 @@ export class Xhci {
     physicalFill32(memory, 0, PAGES * PAGE_BYTES / 4);
     const host = new Xhci(pci, registers, memory);
     why[0] = host.start();
-    return why[0].length > 0 ? null : host;
+    if (why[0].length == 0) return host;
+    host.halt();
+    return null;
   }
 
   /** Hand-off, reset, rings, run; "" or what failed. */
@@ -289,6 +292,18 @@ export class Xhci {
       const next = (header >> 8) & 0xff;
       offset = next == 0 ? 0 : offset + (<u64>next << 2);
     }
+  }
+
+  /**
+   * Halts the controller with its interrupts off: when no device on it is used, nothing must
+   * raise its interrupt line (a stick plugged in later would, and nobody would acknowledge it,
+   * holding a line it may share with another device).
+   */
+  halt(): void {
+    physicalWrite32(this.runtime + IMAN, IMAN_PENDING);
+    physicalWrite32(this.operational + USBCMD, 0);
+    settles(this.operational + USBSTS, USBSTS_HALTED, USBSTS_HALTED);
+    physicalWrite32(this.operational + USBSTS, USBSTS_EVENT);
   }
 
   /** Acknowledges the controller's interrupt; the events are read by the wait (eventArrived). */
@@ -378,6 +393,11 @@ export class Xhci {
 
   /** Waits (CONNECT_NANOSECONDS at most) until a port shows a device: a USB 3 link trains, a USB 2 connection debounces. */
   awaitPorts(): void {
+    // A controller with port power control (HCCPARAMS1.PPC) has its ports off after the reset.
+    for (let port: u32 = 1; port <= this.ports; port++) {
+      const state = physicalRead32(this.portRegister(port));
+      if ((state & PORT_POWER) == 0) physicalWrite32(this.portRegister(port), (state & PORT_KEEP) | PORT_POWER);
+    }
     const settleBy = clockNanoseconds(readTsc()) + CONNECT_NANOSECONDS;
     while (!this.connected(0) && clockNanoseconds(readTsc()) < settleBy) {}
   }

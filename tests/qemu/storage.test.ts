@@ -90,6 +90,23 @@ describe("a USB stick (xHCI, bulk-only mass storage)", () => {
   });
 });
 
+describe("an xHCI controller without a stick", () => {
+  test("a keyboard alone is named and not used; the controller is halted, and a stick plugged in later disturbs nothing", async () => {
+    const machine = boot({
+      kernel: images.kernel, initrd, append: "console=serial", memory: "64M", monitor: true,
+      devices: ["qemu-xhci,id=xhci", "usb-kbd,bus=xhci.0"],
+    });
+    await machine.waitFor(SHELL_PROMPT, BANNER_TIMEOUT_MILLISECONDS);
+    expect(machine.output).toMatch(/data disk: usb 00:0\d\.0: port \d: not a bulk-only mass-storage device \(interface class 0x3\); not used\r?\n/);
+    expect(machine.output).toMatch(/data disk: none usable; handler state is kept in RAM only\r?\n/);
+    createDataDisk(join(directory, "late.img"), 8 * 1024 * 1024, "late");
+    await machine.monitorCommand("drive_add 0 if=none,id=late,file=" + join(directory, "late.img") + ",format=raw");
+    await machine.monitorCommand("device_add usb-storage,bus=xhci.0,drive=late");
+    for (let i = 0; i < 3; i++) expect(await shellCommand(machine, `echo still here ${i}`)).toContain(`still here ${i}`);
+    expect(machine.output).not.toMatch(/PANIC|CPU exception|'late'/);
+  });
+});
+
 describe("without a disk", () => {
   test("one line, and the system runs on", async () => {
     const machine = await bootWith(undefined);

@@ -44,6 +44,8 @@ export interface QemuOptions {
    */
   dataDisk?: string;
   dataDiskBus?: "virtio" | "ahci" | "nvme" | "usb" | "usb2";
+  /** More devices, each a `-device` value as QEMU spells it ("qemu-xhci,id=xhci", "usb-kbd,bus=xhci.0"). */
+  devices?: string[];
   /** A file to which QEMU's blklogwrites driver logs the data disk's writes and flushes (dm-log-writes format; tests/qemu/log_writes.ts). */
   dataDiskLog?: string;
   /** A sector of the data disk whose writes fail with an I/O error (QEMU's blkdebug driver): a disk failing mid-write. */
@@ -109,6 +111,7 @@ export function qemuArguments(options: QemuOptions): string[] {
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
   if (options.nic !== undefined) argumentList.push("-nic", options.nic);
+  for (const device of options.devices ?? []) argumentList.push("-device", device);
   if (options.dataDisk !== undefined) {
     // snapshot=off: a data disk keeps what is written to it even under `-snapshot` (tests, the bench).
     const file = options.dataDiskLog !== undefined

@@ -4,7 +4,7 @@
 // masked). The keyboard (IRQ 1 → vector 33), COM2 (IRQ 3 → 35) and COM1 (IRQ 4 → 36) come through the
 // PIC, which reaches the CPU through the local APIC's LINT0 in virtual-wire mode.
 
-import { portWrite8 } from "./machine";
+import { portRead8, portWrite8 } from "./machine";
 
 const PRIMARY_COMMAND: u16 = 0x20;
 const PRIMARY_DATA: u16 = 0x21;
@@ -18,6 +18,10 @@ const SECONDARY_ON_LINE_2: u8 = 0x04;
 const SECONDARY_IDENTITY: u8 = 0x02;
 const MASK_ALL: u8 = 0xff;
 const END_OF_INTERRUPT: u8 = 0x20;
+/** OCW3: the next read of the command port gives the in-service register. */
+const READ_IN_SERVICE: u8 = 0x0b;
+const CASCADE_BIT: u8 = 1 << 2;
+const IRQ15_BIT: u8 = 1 << 7;
 
 export const IRQ_KEYBOARD: u8 = 1;
 export const IRQ_COM1: u8 = 4;
@@ -43,6 +47,42 @@ export function picUnmask(irq: u8): void {
   }
   primaryMask &= ~(<u8>1 << irq);
   portWrite8(PRIMARY_DATA, primaryMask);
+}
+
+/** Stops one line (0-15) from interrupting (the cascade stays open for the secondary's others). */
+export function picMask(irq: u8): void {
+  if (irq >= 8) {
+    secondaryMask |= <u8>1 << (irq - 8);
+    portWrite8(SECONDARY_DATA, secondaryMask);
+  } else {
+    primaryMask |= <u8>1 << irq;
+    portWrite8(PRIMARY_DATA, primaryMask);
+  }
+}
+
+/**
+ * Vector 47, which is IRQ 15's and the local APIC's spurious vector alike. When the primary
+ * PIC has the cascade in service but the secondary has no IRQ 15 in service, the secondary
+ * raised an interrupt and withdrew it before the CPU took it (a level-triggered PCI line that
+ * fell: a device acknowledged by a write the CPU made meanwhile): the primary needs its EOI,
+ * or it keeps every lower line, the serial console's too, waiting for good. A real IRQ 15 gets
+ * both EOIs; the local APIC's own spurious interrupt none. Returns whether it was IRQ 15's.
+ */
+export function picAcknowledgeVector47(): bool {
+  portWrite8(PRIMARY_COMMAND, READ_IN_SERVICE);
+  portWrite8(SECONDARY_COMMAND, READ_IN_SERVICE);
+  const primary = portRead8(PRIMARY_COMMAND);
+  const secondary = portRead8(SECONDARY_COMMAND);
+  if ((secondary & IRQ15_BIT) != 0) picEndOfInterrupt(15);
+  else if ((primary & CASCADE_BIT) != 0) portWrite8(PRIMARY_COMMAND, END_OF_INTERRUPT);
+  else return false;
+  return true;
+}
+
+/** The line (0-15) a vector in the PICs' range comes from, or -1 for any other vector. */
+export function picLine(vector: u32): i32 {
+  for (let irq: u8 = 0; irq < 16; irq++) if (picVector(irq) == vector) return irq;
+  return -1;
 }
 
 /** Acknowledges line `irq`'s interrupt (both PICs for a secondary line), so it can interrupt again. */

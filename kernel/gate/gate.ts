@@ -53,11 +53,10 @@ function takeArgument(caller: Caller, module: i32, call: u32, capability: u32, a
   if (capability == CAPABILITY_NET_CONNECT) {                                    // tcp_connect's "host:port"
     if (b == 0 || b > <u64>NET_HOST_MAX_BYTES) return ERROR_TOO_LONG;
     if (!copyIn(module, changetype<usize>(callArgument), a, b)) return ERROR_BAD_ADDRESS;
-    const port = c.toString();
-    if (<i32>b + 1 + port.length > callArgument.length) return ERROR_TOO_LONG;
     callArgument[<i32>b] = 0x3a;
-    for (let i = 0; i < port.length; i++) callArgument[<i32>b + 1 + i] = <u8>port.charCodeAt(i);
-    setCallArgumentLength(<i32>b + 1 + port.length);
+    const end = writeDecimal(c, <i32>b + 1);
+    if (end < 0) return ERROR_TOO_LONG;
+    setCallArgumentLength(end);
     return 0;
   }
   if (capability == CAPABILITY_REPORT) return implied(a >= 1 && a < <u64>REPORT_TOPIC_NAMES.length ? REPORT_TOPIC_NAMES[<i32>a] : "");
@@ -69,8 +68,23 @@ function takeArgument(caller: Caller, module: i32, call: u32, capability: u32, a
   return 0;
 }
 
+// The kernel's runtime never frees (asconfig.json: "stub"), so nothing on a call's path may
+// allocate: a port's digits are written into callArgument, not made into a string. (Each
+// udp_send did, and each handler_name call: a kernel under a UDP or HTTP load ran out of
+// memory within seconds, and the kernel trapped.)
+
+/** Writes `value` in decimal into callArgument from `at`; the end, or -1 when it does not fit. */
+function writeDecimal(value: u64, at: i32): i32 {
+  let digits = 1;
+  for (let rest = value / 10; rest > 0; rest /= 10) digits++;
+  if (at + digits > callArgument.length) return -1;
+  for (let i = digits - 1, rest = value; i >= 0; i--, rest /= 10) callArgument[at + i] = <u8>(0x30 + rest % 10);
+  return at + digits;
+}
+
 function impliedNumber(value: u64): i64 {
-  return implied(value.toString());
+  setCallArgumentLength(writeDecimal(value, 0));
+  return 0;
 }
 
 function implied(argument: string): i64 {

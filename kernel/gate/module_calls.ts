@@ -20,7 +20,7 @@ import { dropPending, pendingMark } from "../storage/data_files";
 import { callArgument, callArgumentLength } from "./argument";
 import { CALLER_HANDLER, errorText, eventNameNumber, EVENT_UPGRADE, ERROR_BAD_ADDRESS, ERROR_BAD_ARGUMENT, ERROR_NOT_ACCEPTING, ERROR_CALL_CYCLE, ERROR_CALL_DEPTH,
   ERROR_CALL_FAILED, ERROR_NOT_CALLABLE, ERROR_NOT_IN_CALL, ERROR_NOT_IN_RUN, TRAP_OVERRUN, ERROR_NO_WALL_CLOCK, ERROR_EMIT_LIMIT, ERROR_NOT_FOUND, ERROR_NO_SUBSCRIBER, ERROR_QUEUE_FULL, ERROR_TOO_LONG, FAILURE_TEXT_MAX_BYTES,
-  HANDLERS_MAX, LOG_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
+  HANDLERS_MAX, LOG_MAX_BYTES, NAME_MAX_BYTES, PAYLOAD_MAX_BYTES, STATUS_RECORD_BYTES, StatusRecord } from "./interface";
 
 const message = new StaticArray<u8>(LOG_MAX_BYTES);
 const emitted = new StaticArray<u8>(PAYLOAD_MAX_BYTES);
@@ -289,14 +289,18 @@ export function status(caller: Caller, module: i32, a: u64, b: u64, destination:
   return copyOut(module, destination, changetype<usize>(statusRecord), STATUS_RECORD_BYTES) ? 0 : ERROR_BAD_ADDRESS;
 }
 
+/** A handler's name as UTF-8 (names are ASCII, NAME_MAX_BYTES at most; 4 bytes a character leaves room for any). */
+const nameBytes = new StaticArray<u8>(NAME_MAX_BYTES * 4);
+
 /** handler_name(index, destination, capacity): the index-th handler's name (gate.ts checked status:<name>); its length. */
 export function handlerName(caller: Caller, module: i32, index: u64, destination: u64, capacity: u64, d: u64, e: u64): i64 {
   if (index >= <u64>handlers.length) return ERROR_NOT_FOUND;
   const name = handlers[<i32>index].name;
-  const bytes = String.UTF8.byteLength(name);
+  // Encoded into a buffer of the kernel's own: the kernel's runtime never frees what it allocates.
+  const bytes = String.UTF8.encodeUnsafe(changetype<usize>(name), min<i32>(name.length, NAME_MAX_BYTES), changetype<usize>(nameBytes));
   const copied = min<u64>(capacity, <u64>bytes);
-  if (!copyOut(module, destination, changetype<usize>(String.UTF8.encode(name)), copied)) return ERROR_BAD_ADDRESS;
-  return bytes;
+  if (!copyOut(module, destination, changetype<usize>(nameBytes), copied)) return ERROR_BAD_ADDRESS;
+  return <i64>bytes;
 }
 
 /**

@@ -77,6 +77,11 @@ function memoryReport(slot: i32): void {
     .string(" used, ").size(free).string(" free");
   if (memoryUnmanagedBytes > 0) out.string(", ").size(memoryUnmanagedBytes).string(" unmanaged (above the identity-mapped 4 GiB)");
   consoleLine(slot, out.string(" (4 KiB pages: ").grouped(allocator.freePages).string(" free)"));
+  // The kernel's heap only grows (its runtime never frees, asconfig.json): where its top is now
+  // shows a leak. An empty allocation is the top (and costs this report a few bytes).
+  const top = <u64>changetype<usize>(new ArrayBuffer(0));
+  consoleLine(slot, out.clear().string("kernel: heap ").size(top).string(" of ").size(<u64>memory.size() << 16)
+    .string(" wasm memory (it only grows)"));
 }
 
 /** The kernel log's lines at `level` or more important, oldest first; then what input refused. */

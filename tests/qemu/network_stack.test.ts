@@ -128,6 +128,40 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     expect((await httpGet(ports.http, "/nothing")).status).toBe(404);
   }, 30_000);
 
+  test("a sustained load leaves the kernel's heap where it was: 10,000 UDP echoes and 500 GETs", async () => {
+    // The kernel's runtime never frees: anything a call's path allocates grows its heap for good
+    // (udp_send's port and handler_name's name each did, and an HTTP load ended in a kernel trap).
+    const kernelBytes = async () => {
+      const [, value, unit] = /^kernel: heap ([\d.]+) (KiB|MiB) of /m.exec(await shellCommand(machine, "mem")) ?? [];
+      return Number(value) * (unit === "MiB" ? 1024 * 1024 : 1024);
+    };
+    await httpGet(ports.http, "/");
+    const before = await kernelBytes();
+    expect(before).toBeGreaterThan(0);
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    let answered = 0;
+    try {
+      for (let i = 0; i < 10_000; i++) {
+        const answer = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), 1000);
+          socket.once("message", () => {
+            clearTimeout(timer);
+            resolve(true);
+          });
+          socket.send(Buffer.from(`load ${i}`), ports.echo, "127.0.0.1");
+        });
+        if (answer) answered++;
+        else socket.removeAllListeners("message");
+      }
+    } finally {
+      socket.close();
+    }
+    for (let i = 0; i < 500; i++) expect((await httpGet(ports.http, "/")).status).toBe(200);
+    expect(answered).toBeGreaterThan(9_000);
+    expect(await kernelBytes(), "the kernel's heap grew under the load").toBeLessThanOrEqual(before + 4 * 1024); // a few reports' own bytes
+  }, 120_000);
+
   test("a handler that traps after its reply sends nothing; the next request is answered", async () => {
     expect(await udpAskUntilAnswered(ports.breaker, "first", Date.now() + 10_000)).toBe("ok:first");
     expect(await udpAsk(ports.breaker, "trap", 3000)).toBeNull();

@@ -20,6 +20,46 @@ export function equalsBytes(value: string, address: usize, length: i32): bool {
   return true;
 }
 
+/**
+ * A short text kept across calls (why a handler last failed, its last failed call) in bytes
+ * of its own: set again and again without allocating, since the kernel's runtime never frees
+ * (a string per failure grew the kernel's heap for good: about 120 bytes a second with the
+ * default system's crasher). Longer text is cut.
+ */
+export class KeptText {
+  readonly bytes: StaticArray<u8>;
+  length: i32 = 0;
+  constructor(capacity: i32) {
+    this.bytes = new StaticArray<u8>(capacity);
+  }
+
+  get pointer(): usize {
+    return changetype<usize>(this.bytes);
+  }
+
+  /** Keeps `length` bytes at `address` (as many as fit). */
+  setRaw(address: usize, length: i32): KeptText {
+    this.length = min<i32>(length, this.bytes.length);
+    memory.copy(this.pointer, address, <usize>this.length);
+    return this;
+  }
+
+  set(text: Text): KeptText {
+    return this.setRaw(text.pointer, text.length);
+  }
+
+  /** Keeps an ASCII string (a fixed message). */
+  setString(value: string): KeptText {
+    this.length = min<i32>(value.length, this.bytes.length);
+    for (let i = 0; i < this.length; i++) this.bytes[i] = <u8>value.charCodeAt(i);
+    return this;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}
+
 export class Text {
   readonly bytes: StaticArray<u8>;
   length: i32 = 0;
@@ -54,6 +94,11 @@ export class Text {
   string(value: string): Text {
     for (let i = 0; i < value.length; i++) this.char(value.charCodeAt(i));
     return this;
+  }
+
+  /** Appends a kept text. */
+  kept(value: KeptText): Text {
+    return this.raw(value.pointer, value.length);
   }
 
   /** Copies `length` raw bytes starting at `address` in kernel memory. */

@@ -5,7 +5,8 @@
 // this table on every call. A module can neither see nor change it. Indexed by the module
 // number boot/modules.c hands out (0 .. MODULES_MAX-1), which is reused after an unload.
 
-import { CALLER_HANDLER, CALLER_PROGRAM, eventNameNumber, MODULES_MAX } from "./interface";
+import { KeptText, Text } from "../console/text";
+import { CALLER_HANDLER, CALLER_PROGRAM, eventNameNumber, FAILURE_TEXT_MAX_BYTES, MODULES_MAX } from "./interface";
 
 /** One capability granted to a module: its number, and the name or prefix ('*' last) its argument must match. */
 export class Grant {
@@ -24,7 +25,7 @@ export class Caller {
   /** Calls refused so far (their log lines are rate-limited by it). */
   refusals: u32 = 0;
   /** The last abort's message and place, kept until the module's next failure report. */
-  failure: string = "";
+  readonly failure: KeptText = new KeptText(FAILURE_TEXT_MAX_BYTES);
 }
 
 const callers = new StaticArray<Caller | null>(MODULES_MAX);
@@ -60,11 +61,11 @@ export function callerOf(module: i32): Caller | null {
   return module >= 0 && module < MODULES_MAX ? callers[module] : null;
 }
 
-/** The last abort text of `module` (empty when it recorded none), taken: the next failure starts clean. */
-export function takeFailure(module: i32): string {
+/** Appends the last abort text of `module` (nothing when it recorded none) to `out`, and forgets it: the next failure starts clean. */
+export function takeFailure(module: i32, out: Text): Text {
   const caller = callerOf(module);
-  if (caller == null) return "";
-  const failure = caller.failure;
-  caller.failure = "";
-  return failure;
+  if (caller == null) return out;
+  out.kept(caller.failure);
+  caller.failure.clear();
+  return out;
 }

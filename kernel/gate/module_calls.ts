@@ -178,7 +178,7 @@ export function callCall(caller: Caller, module: i32, a: u64, b: u64, requestAdd
   if (result < 0) {
     // Kept for `handlers`: the callee, and why (a failed run says more in callee.lastFailure).
     const text = logLine.clear().string("to '").raw(changetype<usize>(callArgument), callArgumentLength).string("': ").string(errorText(result));
-    handler.lastCallError = String.UTF8.decodeUnsafe(text.pointer, text.length);
+    handler.lastCallError.set(text);
   }
   return result;
 }
@@ -229,9 +229,10 @@ function callHandler(caller: Caller, module: i32, requestAddress: u64, requestLe
     dropPending(filesMark);
     callee.health.failures++;
     callee.health.lastTrap = trap;
-    callee.lastFailure = trap == TRAP_OVERRUN ? "overran the budget of the run that called it" : describeFailure(callee, trap);
+    if (trap == TRAP_OVERRUN) callee.lastFailure.setString("overran the budget of the run that called it");
+    else callee.lastFailure.set(describeFailure(callee, trap));
     log(LEVEL_WARNING, logLine.clear().string("handlers: call from '").string(caller.name).string("' to '").string(callee.name)
-      .string("' failed: ").string(callee.lastFailure).string("; the call's changes were rolled back"));
+      .string("' failed: ").kept(callee.lastFailure).string("; the call's changes were rolled back"));
     return ERROR_CALL_FAILED;
   }
   if (!copyOut(module, replyAddress, changetype<usize>(replyBytes), <u64>replyLength)) return ERROR_BAD_ADDRESS;
@@ -314,7 +315,7 @@ export function abortCall(caller: Caller, module: i32, messageAddress: u64, file
   text.string(" at ");
   appendModuleString(text, module, file);
   text.char(0x3a).decimal(line).char(0x3a).decimal(column);
-  caller.failure = String.UTF8.decodeUnsafe(text.pointer, <usize>min<i32>(text.length, FAILURE_TEXT_MAX_BYTES));
+  caller.failure.set(text);
   return 0;
 }
 

@@ -159,8 +159,8 @@ function runOne(index: i32): void {
     // No snapshot to roll back to (the network stack): its memory is as the trap left it, so it starts afresh.
     recordFailure(handler.health, policy, clockNanoseconds(readTsc()), trap);
     runLogRelease(handler.name, true, false);
-    handler.lastFailure = describeFailure(handler, trap);
-    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").string(handler.lastFailure)
+    handler.lastFailure.set(describeFailure(handler, trap));
+    log(LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ").kept(handler.lastFailure)
       .string("; it runs without snapshots, so it is reset: what it held is gone and it starts afresh"));
     handlerReset(index);
     return;
@@ -172,9 +172,9 @@ function runOne(index: i32): void {
   // A network event is not retried: its datagram dropped, its connection reset (net_calls.ts).
   const dropped = netEventFailed(delivery.kind, delivery.source);
   if (!quarantined && !dropped) eventQueues.pushFront(delivery, changetype<usize>(deliveryPayload));
-  handler.lastFailure = describeFailure(handler, trap);
+  handler.lastFailure.set(describeFailure(handler, trap));
   log(repeat ? LEVEL_DEBUG : LEVEL_WARNING, line.clear().string("handlers: '").string(handler.name).string("' ")
-    .string(handler.lastFailure).string("; run rolled back, state kept").string(dropped ? (delivery.kind == <u8>EVENT_UDP ? "; datagram dropped" :
+    .kept(handler.lastFailure).string("; run rolled back, state kept").string(dropped ? (delivery.kind == <u8>EVENT_UDP ? "; datagram dropped" :
       "; connection reset") : "").string(quarantined ? "; quarantined" : "; backing off"));
   if (quarantined) {
     eventQueues.discardFor(index);
@@ -229,15 +229,18 @@ export function nextWake(): u64 {
 
 const failure = new Text();
 
-/** A failed run of `module` (by default the handler's) in words: what the module said when it aborted, or which limit it hit. */
-export function describeFailure(handler: Handler, trap: u32, module: i32 = handler.module): string {
+/**
+ * A failed run of `module` (by default the handler's) in words: what the module said when it
+ * aborted, or which limit it hit. The text is this file's, valid until the next failure.
+ */
+export function describeFailure(handler: Handler, trap: u32, module: i32 = handler.module): Text {
   failure.clear();
   if (trap == TRAP_OVERRUN) failure.string("overran its ").duration(handler.budget).string(" budget");
-  else if (trap == TRAP_ABORT) failure.string("aborted: ").string(takeFailure(module));
+  else if (trap == TRAP_ABORT) takeFailure(module, failure.string("aborted: "));
   else if (trap == TRAP_MEMORY_LIMIT) failure.string("memory limit ").size(moduleFootprint(module, 3)).string(" reached");
   else if (trap == TRAP_DIRTY_LIMIT) {
     failure.string("changed more than ").decimal(DIRTY_PAGES_MAX).string(" pages (").size(<u64>DIRTY_PAGES_MAX * PAGE_BYTES)
       .string(") in one run, the snapshot's dirty-page cap");
   } else failure.string("trapped (").string(trapText(trap)).string(")");
-  return String.UTF8.decodeUnsafe(failure.pointer, failure.length);
+  return failure;
 }

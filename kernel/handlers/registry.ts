@@ -15,11 +15,11 @@ import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { physicalRead32, readTsc } from "../arch/x86_64/machine";
 
 import { moduleErrorSymbol, moduleFootprint, moduleLoad, moduleReset, moduleStart, moduleUnload, moduleVersion } from "../arch/x86_64/modules";
-import { equalsBytes, Text } from "../console/text";
+import { equalsBytes, KeptText, Text } from "../console/text";
 import { HandlerHealth, restart } from "../events/supervision";
 import { admitHandler, forgetCaller } from "../gate/callers";
 import { CAPABILITY_NET_STACK, HANDLERS_MAX, loadErrorText, NET_DATA_MAX_BYTES, NET_PAYLOAD_MAX_BYTES, PAYLOAD_MAX_BYTES, QUEUE_DEPTH,
-  trapText } from "../gate/interface";
+  FAILURE_TEXT_MAX_BYTES, trapText } from "../gate/interface";
 import { HandlerSettings, SystemDescriptor } from "../config/boot_descriptor";
 import { savedStateRestore } from "./saved_state";
 import { BootInformation, BootModule } from "../boot/boot_information";
@@ -32,6 +32,9 @@ import { clockNanoseconds } from "../time/clock";
 
 const ELF_MAGIC: u32 = 0x464c457f;
 const VERSION_MAX_BYTES: u32 = 128;
+
+/** A failure in words: "aborted: " and the module's own text (FAILURE_TEXT_MAX_BYTES), or a limit named. */
+const KEPT_FAILURE_BYTES: i32 = FAILURE_TEXT_MAX_BYTES + 96;
 
 export class Handler {
   readonly health: HandlerHealth = new HandlerHealth();
@@ -47,13 +50,13 @@ export class Handler {
   acceptsMessages: bool = false;
   /** Whether handlers may call it (`calls = true`). */
   acceptsCalls: bool = false;
-  /** Why its last run failed, in words ("" before any failure). */
-  lastFailure: string = "";
+  /** Why its last run failed, in words (empty before any failure). */
+  readonly lastFailure: KeptText = new KeptText(KEPT_FAILURE_BYTES);
   /** Calls it made to other handlers, and calls it answered. */
   callsMade: u64 = 0;
   callsServed: u64 = 0;
-  /** Its last call that failed, in words ("" before any): callee and why. */
-  lastCallError: string = "";
+  /** Its last call that failed, in words (empty before any): callee and why. */
+  readonly lastCallError: KeptText = new KeptText(KEPT_FAILURE_BYTES);
   /**
    * Whether its runs are transactions (every handler's, but the network stack's: net/network.ts).
    * One that is not is reset after a trap instead of rolled back (dispatcher.ts).
@@ -227,12 +230,14 @@ export function handlersReport(out: Text, emit: (text: Text) => void): void {
       .decimal(health.failures).padTo(43).decimal(moduleFootprint(handler.module, 1) / 2 + moduleFootprint(handler.module, 2))
       .padTo(56).decimal(eventQueues.countFor(i)).string("/").decimal(eventQueues.queue(i).capacity).padTo(65)
       .decimal(handler.callsMade).string("/").decimal(handler.callsServed).padTo(76)
-      .column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 89)
-      .string(health.lastTrap == 0 ? "-" : handler.lastFailure.length > 0 ? handler.lastFailure : trapText(health.lastTrap));
+      .column(health.quarantined ? "quarantined" : eventQueues.storm(i).throttled ? "throttled" : "running", 89);
+    if (health.lastTrap == 0) out.string("-");
+    else if (handler.lastFailure.length > 0) out.kept(handler.lastFailure);
+    else out.string(trapText(health.lastTrap));
     emit(out);
   }
   for (let i = 0; i < handlers.length; i++) {
     if (handlers[i].lastCallError.length == 0) continue;
-    emit(out.clear().string(handlers[i].name).string(": last failed call ").string(handlers[i].lastCallError));
+    emit(out.clear().string(handlers[i].name).string(": last failed call ").kept(handlers[i].lastCallError));
   }
 }

@@ -89,7 +89,7 @@ export function upgradeHandler(name: string, descriptor: usize, descriptorLength
   if (migrateTrap != 0) {
     const why = describeFailure(handler, migrateTrap, id);
     dropModule(id);
-    out.string("failed: version ").string(version).string("'s migrate ").string(why).string("; version ").string(handler.version)
+    out.string("failed: version ").string(version).string("'s migrate ").text(why).string("; version ").string(handler.version)
       .string(" runs on, unchanged");
     return false;
   }

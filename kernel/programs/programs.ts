@@ -244,7 +244,7 @@ export function programsReap(): void {
     line.clear().string("programs: '").text(ended.name).string("' on console ").decimal(slot + 1);
     if (result == 0) line.string(" ended");
     else if (result == RESULT_STOPPED) line.string(" was stopped");
-    else if (result == <i32>TRAP_ABORT) line.string(" aborted (").string(takeFailure(ended.module)).string(") and was ended");
+    else if (result == <i32>TRAP_ABORT) takeFailure(ended.module, line.string(" aborted (")).string(") and was ended");
     else line.string(" trapped (").string(trapText(<u32>result)).string(") and was ended");
     const failed = result != 0 && result != RESULT_STOPPED;
     log(failed ? LEVEL_WARNING : parent != null ? LEVEL_DEBUG : LEVEL_INFO, line);

@@ -128,13 +128,15 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     expect((await httpGet(ports.http, "/nothing")).status).toBe(404);
   }, 30_000);
 
+  /** Where the kernel's heap ends, as `mem` says (it only grows: the kernel's runtime never frees). */
+  const kernelBytes = async () => {
+    const [, value, unit] = /^kernel: heap ([\d.]+) (KiB|MiB) of /m.exec(await shellCommand(machine, "mem")) ?? [];
+    return Number(value) * (unit === "MiB" ? 1024 * 1024 : 1024);
+  };
+
   test("a sustained load leaves the kernel's heap where it was: 10,000 UDP echoes and 500 GETs", async () => {
     // The kernel's runtime never frees: anything a call's path allocates grows its heap for good
     // (udp_send's port and handler_name's name each did, and an HTTP load ended in a kernel trap).
-    const kernelBytes = async () => {
-      const [, value, unit] = /^kernel: heap ([\d.]+) (KiB|MiB) of /m.exec(await shellCommand(machine, "mem")) ?? [];
-      return Number(value) * (unit === "MiB" ? 1024 * 1024 : 1024);
-    };
     await httpGet(ports.http, "/");
     const before = await kernelBytes();
     expect(before).toBeGreaterThan(0);
@@ -160,6 +162,18 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
     for (let i = 0; i < 500; i++) expect((await httpGet(ports.http, "/")).status).toBe(200);
     expect(answered).toBeGreaterThan(9_000);
     expect(await kernelBytes(), "the kernel's heap grew under the load").toBeLessThanOrEqual(before + 4 * 1024); // a few reports' own bytes
+  }, 120_000);
+
+  test("40 failed runs leave the kernel's heap where it was (each failure's words are kept in bytes of the handler's own)", async () => {
+    expect(await udpAskUntilAnswered(ports.breaker, "warm", Date.now() + 20_000)).toBe("ok:warm");
+    expect(await udpAsk(ports.breaker, "trap", 500)).toBeNull();
+    const before = await kernelBytes();
+    for (let i = 0; i < 40; i++) {
+      expect(await udpAsk(ports.breaker, "trap", 100)).toBeNull(); // it fails, and its reply never leaves
+      expect(await udpAskUntilAnswered(ports.breaker, `good ${i}`, Date.now() + 10_000)).toBe(`ok:good ${i}`); // a good run ends the streak
+    }
+    expect(await kernelBytes(), "the kernel's heap grew with the failures").toBeLessThanOrEqual(before + 4 * 1024);
+    expect(await shellCommand(machine, "handlers")).toMatch(/^breaker .*aborted: breaker traps after its reply, on purpose at tests\/qemu\/handlers\/breaker\.ts:\d+:\d+\r?$/m);
   }, 120_000);
 
   test("a handler that traps after its reply sends nothing; the next request is answered", async () => {

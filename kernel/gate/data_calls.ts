@@ -22,7 +22,7 @@ import { SECTOR_BYTES } from "../storage/block_device";
 import { anyVisibleUnder, DATA_NONE, directoryEntryAt, dropPending, entryDirectory, entryNameAddress, entryNameLength, fileChecksums,
   fileSectors, fileSizes, pendingBuffers, pendingChange, pendingSizes, pendingWriters, sectorsFor, takePending, visibleCount,
   visibleFile, visibleSectors } from "../storage/data_files";
-import { PROGRAM_WRITER, stateLogActive, stateLogCommitProgram, stateLogFileSpace, stateLogReadFile, stateLogReadWhole } from "../storage/state_log";
+import { CHECKSUM_FAILS, PROGRAM_WRITER, stateLogActive, stateLogCommitProgram, stateLogFileSpace, stateLogReadFile, stateLogReadWhole } from "../storage/state_log";
 import { callArgument, callArgumentLength, setCallArgumentLength } from "./argument";
 import { Caller } from "./callers";
 import { copyIn, copyOut, rangeFits } from "./copy";
@@ -130,10 +130,11 @@ export function dataRead(caller: Caller, module: i32, a: u64, b: u64, offset: u6
     const pages = (fileSizes[slot] + PAGE_BYTES - 1) / PAGE_BYTES;
     const buffer = memoryAllocatePages(pages);
     if (buffer != 0) {
-      const holds = stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer);
-      const copied = holds ? copyFromPhysical(module, destination, buffer, count) : ERROR_CORRUPT;
+      const problem = stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer);
+      const copied = problem.length == 0 ? copyFromPhysical(module, destination, buffer, count) : ERROR_CORRUPT;
       pageAllocator().free(buffer, pages);
-      if (!holds) {
+      if (problem.length > 0 && problem != CHECKSUM_FAILS) return diskFailed(problem);
+      if (problem.length > 0) {
         log(LEVEL_ERROR, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
           .string(": the disk gives back other bytes than were written at sector ").decimal(fileSectors[slot]).string("; the read is refused"));
       }
@@ -162,8 +163,9 @@ function copyFromPhysical(module: i32, destination: u64, source: u64, count: u64
   return <i64>count;
 }
 
+/** A read the disk failed (`problem` names the sectors and the disk): one line, and ERROR_FAILED for the caller. */
 function diskFailed(problem: string): i64 {
-  log(LEVEL_WARNING, line.clear().string("data disk: reading ").raw(changetype<usize>(callArgument), callArgumentLength)
+  log(LEVEL_WARNING, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
     .string(": ").string(problem));
   return ERROR_FAILED;
 }
@@ -214,11 +216,15 @@ export function dataWrite(caller: Caller, module: i32, a: u64, b: u64, address: 
   if (kept > 0 && !(reused && change == file)) {
     if (file >= 0) {
       physicalMove(pendingBuffers[change] + SECTOR_BYTES, source + SECTOR_BYTES, kept);
-    } else if (!stateLogReadWhole(fileSectors[-2 - file], kept, fileChecksums[-2 - file], pendingBuffers[change] + SECTOR_BYTES)) {
-      dropPending(change);
-      log(LEVEL_ERROR, line.clear().string("data disk: ").raw(path, pathLength)
-        .string(": the disk gives back other bytes than were written; the append is refused"));
-      return ERROR_CORRUPT;
+    } else {
+      const problem = stateLogReadWhole(fileSectors[-2 - file], kept, fileChecksums[-2 - file], pendingBuffers[change] + SECTOR_BYTES);
+      if (problem.length > 0) dropPending(change);
+      if (problem.length > 0 && problem != CHECKSUM_FAILS) return diskFailed(problem);
+      if (problem.length > 0) {
+        log(LEVEL_ERROR, line.clear().string("data disk: ").raw(path, pathLength)
+          .string(": the disk gives back other bytes than were written; the append is refused"));
+        return ERROR_CORRUPT;
+      }
     }
   }
   if (reused && change != file) takePending(file); // the writer's smaller buffer, copied: its newer change replaces it

@@ -569,11 +569,20 @@ export function stateLogReadFile(sector: u64, offset: u64, destination: usize, c
   return "";
 }
 
-/** Reads the whole file whose record is at `sector` into `destination` (physical, room for `bytes`); whether its checksum holds. */
-export function stateLogReadWhole(sector: u64, bytes: u64, checksum: u32, destination: u64): bool {
-  if (data == null || failed) return false;
-  if (bytes > 0 && data!.disk.read(sector + 1, <u32>fileSectorsFor(bytes), destination).length > 0) return false;
-  return physicalCrc32(destination, bytes) == checksum;
+/** What stateLogReadWhole says when the disk gave the file back but its bytes are not the ones written. */
+export const CHECKSUM_FAILS = "its checksum fails";
+
+/**
+ * Reads the whole file whose record is at `sector` into `destination` (physical, room for
+ * `bytes`): "", CHECKSUM_FAILS, or why the disk could not read it (a disk that fails is not
+ * a file that is damaged: the file is kept).
+ */
+export function stateLogReadWhole(sector: u64, bytes: u64, checksum: u32, destination: u64): string {
+  if (data == null || failed) return "no data disk";
+  const sectors = <u32>fileSectorsFor(bytes);
+  const problem = bytes > 0 ? data!.disk.read(sector + 1, sectors, destination) : "";
+  if (problem.length > 0) return where("reading", sector + 1, sectors, problem);
+  return physicalCrc32(destination, bytes) == checksum ? "" : CHECKSUM_FAILS;
 }
 
 /** The shell's `sync`: flushes now, so every record written is durable; false without a working log. */
@@ -725,8 +734,11 @@ function copyFiles(): i32 {
       stop("compacting the state log: no memory to copy a file");
       return -1;
     }
+    const read = stateLogReadWhole(fileSectors[slot], bytes, fileChecksums[slot], buffer + SECTOR_BYTES);
     let problem = "";
-    if (!stateLogReadWhole(fileSectors[slot], bytes, fileChecksums[slot], buffer + SECTOR_BYTES)) {
+    if (read.length > 0 && read != CHECKSUM_FAILS) {
+      problem = read; // a read the disk failed: the file is not dropped, the log stops
+    } else if (read.length > 0) {
       log(LEVEL_ERROR, note.clear().string("data disk: ").raw(slotPath(slot), length).string(": its record at sector ")
         .decimal(fileSectors[slot]).string(" no longer matches its checksum; the file is dropped"));
       commitFile(slotPath(slot), length, 0, 0, 0, true);

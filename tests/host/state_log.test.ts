@@ -169,6 +169,25 @@ describe("the state log", () => {
     console.log(`state log with files: ${checked} crash states checked over ${journal.length} journal entries (${globals} handler commits)`);
     expect(checked).toBeGreaterThan(2 * FILE_COMMITS);
   }, 240_000);
+
+  test("does not drop a file whose sectors the disk fails to read while it compacts: the log stops and the file keeps its last version", async () => {
+    const { kernel, machine } = await kernelOn(blankImage());
+    const change = (path: string, contents: Buffer) => {
+      const address = kernel.change(setPath(kernel, path), BigInt(contents.length), 0, 0);
+      expect(address, `the change to ${path}`).not.toBe(0n);
+      machine.writePhysical(address, contents);
+    };
+    const kept = Buffer.alloc(1000, 0x5a);
+    change("/data/tally/a", kept);
+    expect(kernel.commit(false)).toBe(1);
+    kernel.failReadsAt(kernel.fileSector(setPath(kernel, "/data/tally/a")) + 1n); // the file's first sector of contents
+    // Other commits fill the log until it is compacted, which copies a (and cannot read it).
+    let commits = 0;
+    for (; commits < 400 && kernel.commit(false) === 1; commits++) change("/data/tally/b", Buffer.alloc(3000, commits & 0xff));
+    expect(commits, "the log stops at the compaction that cannot read the file").toBeLessThan(400);
+    const recovered = await recoverFilesFrom(Buffer.from(machine.readPhysical(BigInt(DISK_BASE), SECTORS * SECTOR)));
+    expect(recovered.read("/data/tally/a")?.equals(kept), "a's last version, after the reboot").toBe(true);
+  });
 });
 
 const FILE_COMMITS = 40;

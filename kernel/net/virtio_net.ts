@@ -39,6 +39,7 @@ export class VirtioNet extends NetworkCard {
   constructor(readonly device: VirtioDevice, readonly receive: Virtqueue, readonly sends: Virtqueue, readonly buffers: u64) {
     super();
     for (let i = 0; i < TRANSMIT_BUFFERS; i++) this.freeSends[i] = i;
+    sends.withoutInterrupts(); // sent buffers are taken back at the next send, or by the loop's service: no interrupt for each
   }
 
   /** Sets the NIC at `pci` up with its receive buffers posted; null, with the reason in `why`, when it cannot be used. */

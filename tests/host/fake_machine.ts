@@ -169,6 +169,7 @@ export class FakeMachine {
           machine.writePhysical(destination, bytes);
         },
         map_device: () => 1,
+        memory_fence: () => {},
         read_tsc: () => (machine.tsc += machine.tscStepPerRead),
         boot_entry_tsc: () => 1_000_000n,
         kernel_image_start: () => machine.kernelImageStart,

@@ -25,8 +25,13 @@ export const TIMER_VECTOR: u32 = 32;
 export const SPURIOUS_INTERRUPT_VECTOR: u32 = 47;
 
 let base: u64 = 0;
-/** Timer ticks (after the divider) per second. */
+/** Timer ticks (after the divider) per second, and the TSC's cycles per millisecond. */
 let ticksPerSecond: u64 = 0;
+let tscPerMillisecond: u64 = 0;
+/** The TSC when the armed timer fires (0: not armed): kept as it is armed, so checking it costs no register access. */
+let firesAt: u64 = 0;
+/** Whether the timer's vector entry is unmasked already (arming then writes the count only). */
+let vectorSet = false;
 
 function write(register: u64, value: u32): void {
   physicalWrite32(base + register, value);
@@ -45,6 +50,7 @@ export function localApicInitialize(tscHz: u64): u64 {
   const elapsed = 0xffff_ffff - physicalRead32(base + TIMER_CURRENT_COUNT);
   write(TIMER_INITIAL_COUNT, 0);
   ticksPerSecond = <u64>elapsed * CALIBRATION_DIVISOR;
+  tscPerMillisecond = tscHz / 1000;
   return ticksPerSecond;
 }
 
@@ -56,8 +62,22 @@ export function localApicArm(nanoseconds: u64): void {
   let ticks = nanoseconds / 1000 * ticksPerSecond / 1_000_000;
   if (ticks == 0) ticks = 1;
   if (ticks > 0xffff_ffff) ticks = 0xffff_ffff;
-  write(TIMER_VECTOR_TABLE, TIMER_VECTOR);
+  if (!vectorSet) write(TIMER_VECTOR_TABLE, TIMER_VECTOR);
+  vectorSet = true;
   write(TIMER_INITIAL_COUNT, <u32>ticks);
+  firesAt = readTsc() + ticks * tscPerMillisecond / (ticksPerSecond / 1000);
+}
+
+/**
+ * Makes sure the timer fires within `nanoseconds`: arms it, unless it is armed to fire no
+ * later already (that interrupt then comes early, and whoever takes it arms again for the
+ * rest). Each write to the timer is an exit to the hypervisor under QEMU, costly: handler
+ * runs one after another share one arming this way.
+ */
+export function localApicArmWithin(nanoseconds: u64): void {
+  const now = readTsc();
+  if (firesAt > now && firesAt - now <= nanoseconds / 1000 * tscPerMillisecond / 1000) return;
+  localApicArm(nanoseconds);
 }
 
 /** localApicRemaining's answer when no timer is armed (or it already fired). */
@@ -72,6 +92,7 @@ export function localApicRemaining(): u64 {
 
 export function localApicDisarm(): void {
   write(TIMER_INITIAL_COUNT, 0);
+  firesAt = 0;
 }
 
 export function localApicEndOfInterrupt(): void {

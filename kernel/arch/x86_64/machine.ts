@@ -54,6 +54,12 @@
 // @ts-ignore: decorator
 @external("hardware", "map_device") export declare function mapDevice(address: u64, bytes: u64): bool;
 
+// Ordering: every earlier load and store is done before any later one (x86 mfence). A driver
+// that publishes a ring index and then reads the device's flags needs it: x86 lets a load pass
+// an earlier store.
+// @ts-ignore: decorator
+@external("hardware", "memory_fence") export declare function memoryFence(): void;
+
 // Time.
 // @ts-ignore: decorator
 @external("hardware", "read_tsc") export declare function readTsc(): u64;

@@ -10,7 +10,7 @@
 // line; reading ISR_STATUS acknowledges it. x86 keeps stores in order, and every access here
 // is a call into boot/ (volatile), so no barrier instruction is needed.
 
-import { physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalWrite16, physicalWrite32, physicalWrite64, portRead16, portRead32,
+import { memoryFence, physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalWrite16, physicalWrite32, physicalWrite64, portRead16, portRead32,
   portRead8, portWrite16, portWrite32, portWrite8 } from "./machine";
 import { PCI_COMMAND_BUS_MASTER, PCI_COMMAND_IO, PciDevice } from "./pci";
 import { memoryAllocatePages } from "../../memory/memory";
@@ -36,6 +36,11 @@ const STATUS_FAILED: u8 = 0x80;
 export const DESCRIPTOR_NEXT: u16 = 1;
 /** The device writes this buffer (a read's data, a status byte). */
 export const DESCRIPTOR_WRITE: u16 = 2;
+
+/** The available ring's flags: the driver does not want an interrupt when buffers are used. */
+const AVAILABLE_NO_INTERRUPT: u16 = 1;
+/** The used ring's flags: the device does not need to be notified of new buffers. */
+const USED_NO_NOTIFY: u16 = 1;
 
 const PAGE: u64 = 4096;
 const QUEUE_SIZE_MAX: u32 = 1024;
@@ -183,8 +188,21 @@ export class Virtqueue {
     physicalWrite16(this.available + 4 + 2 * <u64>(this.availableIndex % this.size), head);
     this.availableIndex++;
     physicalWrite16(this.available + 2, this.availableIndex); // after the entry: the device reads the index first
-    portWrite16(this.io + QUEUE_NOTIFY, this.index);
+    // A device that is taking buffers anyway says so (the used ring's NO_NOTIFY); notifying it is
+    // an exit to the hypervisor. The fence: the index must be visible before the flag is read,
+    // or a device that just ran dry and asked to be told would not be.
+    memoryFence();
+    if ((physicalRead16(this.used) & USED_NO_NOTIFY) == 0) portWrite16(this.io + QUEUE_NOTIFY, this.index);
     return head;
+  }
+
+  /**
+   * The device is not to interrupt when it uses this queue's buffers (the available ring's
+   * NO_INTERRUPT): for a queue the driver looks at when it needs to, such as a NIC's transmit
+   * queue, whose used buffers are taken back at the next send.
+   */
+  withoutInterrupts(): void {
+    physicalWrite16(this.available, AVAILABLE_NO_INTERRUPT);
   }
 
   /** The bytes the device wrote into the chain take() returned last. */

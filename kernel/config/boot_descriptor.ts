@@ -17,6 +17,7 @@ import { physicalCopyIn } from "../arch/x86_64/machine";
 import { bootFilesystem, bootFilesystemProblem } from "../fs/boot_filesystem";
 import { ENTRY_FILE } from "../fs/cpio";
 import { Grant } from "../gate/callers";
+import { equalsBytes } from "../console/text";
 import { CAPABILITIES_MAX, CAPABILITY_FILES, CAPABILITY_POWER, CAPABILITY_REPORT, CAPABILITY_SLOTS, DESCRIPTOR_GRANT_BYTES,
   DESCRIPTOR_HANDLER_BYTES, DESCRIPTOR_HEADER_BYTES, DESCRIPTOR_MAGIC, DESCRIPTOR_PROGRAM_BYTES, DESCRIPTOR_STRING_BYTES,
   DESCRIPTOR_VERSION, QUEUE_DEPTH, QUEUE_DEPTH_MAX, DescriptorGrant, DescriptorHandler, DescriptorHeader, DescriptorProgram, DescriptorString, FOREGROUND_MAX,
@@ -84,9 +85,9 @@ export class SystemDescriptor {
   /** "" when read; otherwise what was wrong, and the rest describes the safe system. */
   error: string = "";
 
-  /** The program entry called `name`, or null. */
-  program(name: string): ProgramSettings | null {
-    for (let i = 0; i < this.programs.length; i++) if (this.programs[i].name == name) return this.programs[i];
+  /** The program entry whose name is the `length` bytes at `address` (kernel memory), or null. */
+  programNamed(address: usize, length: i32): ProgramSettings | null {
+    for (let i = 0; i < this.programs.length; i++) if (equalsBytes(this.programs[i].name, address, length)) return this.programs[i];
     return null;
   }
 

@@ -40,14 +40,33 @@ export function admitProgram(module: i32, slot: i32, name: string, grants: Grant
   admit(module, CALLER_PROGRAM, slot, name, grants);
 }
 
+/**
+ * Each module number's Caller, made the first time the number is used and reused after it is
+ * freed: the kernel's runtime never frees, and programs and upgrades load modules again and
+ * again (a Caller and its texts made anew each time grew the kernel's heap for good).
+ */
+const made = new StaticArray<Caller | null>(MODULES_MAX);
+const nameBytes = new StaticArray<u8>(256);
+
 function admit(module: i32, kind: u8, index: i32, name: string, grants: Grant[]): void {
-  const caller = new Caller();
+  let caller = made[module];
+  if (caller == null) {
+    caller = new Caller();
+    made[module] = caller;
+  }
   caller.kind = kind;
   caller.index = index;
   caller.name = name;
-  const bytes = String.UTF8.encode(name);
-  caller.nameNumber = eventNameNumber(changetype<usize>(bytes), bytes.byteLength);
+  if (String.UTF8.byteLength(name) <= nameBytes.length) {
+    const length = String.UTF8.encodeUnsafe(changetype<usize>(name), name.length, changetype<usize>(nameBytes));
+    caller.nameNumber = eventNameNumber(changetype<usize>(nameBytes), <i32>length);
+  } else {
+    const bytes = String.UTF8.encode(name); // longer than any name the build lets through
+    caller.nameNumber = eventNameNumber(changetype<usize>(bytes), bytes.byteLength);
+  }
   caller.grants = grants;
+  caller.refusals = 0;
+  caller.failure.clear();
   callers[module] = caller;
 }
 

@@ -80,8 +80,8 @@ function memoryReport(slot: i32): void {
   // The kernel's heap only grows (its runtime never frees, asconfig.json): where its top is now
   // shows a leak. An empty allocation is the top (and costs this report a few bytes).
   const top = <u64>changetype<usize>(new ArrayBuffer(0));
-  consoleLine(slot, out.clear().string("kernel: heap ").size(top).string(" of ").size(<u64>memory.size() << 16)
-    .string(" wasm memory (it only grows)"));
+  consoleLine(slot, out.clear().string("kernel: heap ").grouped(top).string(" bytes (").size(top).string(") of ")
+    .size(<u64>memory.size() << 16).string(" wasm memory (it only grows)"));
 }
 
 /** The kernel log's lines at `level` or more important, oldest first; then what input refused. */

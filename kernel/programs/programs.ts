@@ -114,10 +114,9 @@ export function programStart(address: usize, length: i32, argumentsAddress: usiz
       .string(" (stop N), or raise [foreground] max (at most ").decimal(FOREGROUND_MAX).string(") in the system.toml and rebuild");
     return -1;
   }
-  const name = String.UTF8.decodeUnsafe(address, length);
-  const settings = system.program(name);
+  const settings = system.programNamed(address, length); // no string made: a start must not grow the kernel's heap
   if (settings == null) {
-    programError.string("'").string(name).string("' is not a program of this system (see: ls /bin)");
+    programError.string("'").escaped(address, length).string("' is not a program of this system (see: ls /bin)");
     return -1;
   }
   const filesystem = bootFilesystem();

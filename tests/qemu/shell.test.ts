@@ -187,6 +187,20 @@ describe.sequential("the shell over serial", () => {
     expect(await command("run counter x")).toContain("usage: counter [millions]");
   });
 
+  test("programs started again and again, and starts refused, leave the kernel's heap where it was", async () => {
+    // The kernel's runtime never frees: a start that made a string of the program's name, or a
+    // new Caller for its module, grew the heap for good with every run.
+    const heap = async () => Number(/^kernel: heap ([\d,]+) bytes \([\d.]+ (B|KiB|MiB)\) of /m.exec(await command("mem"))?.[1].replace(/,/g, ""));
+    await command("run counter 1");
+    const before = await heap();
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 12; i++) {
+      expect(await command("run counter 1")).toContain("counter: counted to 1 million");
+      expect(await command("run nosuch")).toContain("run: 'nosuch' is not a program of this system");
+    }
+    expect(await heap() - before, "bytes the kernel's heap grew").toBeLessThanOrEqual(256); // the `mem` reports' own few bytes
+  });
+
   test("Ctrl-C ends a busy program run here, and one that waits for a line; the shell goes on", async () => {
     let from = guest().output.length;
     await guest().type("run counter\r");

@@ -63,6 +63,12 @@ export class Handler {
    */
   transactional: bool = true;
   /**
+   * How many of its queued deliveries it may take in one dispatch round: 1 for every handler
+   * but the network stack, whose work is the traffic's (a frame in, each reply out) and which
+   * would otherwise answer at most one datagram every two rounds (net/network.ts).
+   */
+  deliveriesPerRound: i32 = 1;
+  /**
    * `module` and `version` change when a new version is deployed live (upgrade.ts); `settings`
    * is its boot descriptor entry, the one a deploy is checked against.
    */

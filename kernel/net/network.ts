@@ -45,6 +45,12 @@ let stackReported = false;
 let droppedNoStack: u64 = 0;
 let droppedStackBusy: u64 = 0;
 const frame = new StaticArray<u8>(NET_PAYLOAD_MAX_BYTES);
+/**
+ * Deliveries the stack may take in one dispatch round (handlers/dispatcher.ts): an echo is two
+ * of its runs (the frame, the reply) to one of the echo handler's, so with one a round it
+ * answered at most a datagram every two rounds, and its queue overflowed at 16,000 a second.
+ */
+const STACK_DELIVERIES_PER_ROUND = 8;
 
 /** The card the stack runs on: the first found, or null. */
 export function primaryCard(): NetworkCard | null {
@@ -72,6 +78,7 @@ export function networkStart(system: SystemDescriptor): void {
     // Every frame would otherwise be a transaction; the stack's own instance is its containment,
     // and a trap resets it (dispatcher.ts). docs/network.md, "Runs without snapshots".
     if (moduleSetTransactional(handlers[i].module, false) == 0) handlers[i].transactional = false;
+    handlers[i].deliveriesPerRound = STACK_DELIVERIES_PER_ROUND;
     stackTimer = handlerTimers.add(i, 0, NO_DEADLINE - 1, 0);
     if (stackTimer >= 0) handlerTimers.timer(stackTimer).active = false;
     return;

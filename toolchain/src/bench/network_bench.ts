@@ -38,7 +38,7 @@ import { codeShare } from "./wasm_functions.ts";
 const ROUND_TRIPS = 10_000;
 const WARM_UP_ROUND_TRIPS = 200;
 const FIRST_ANSWER_MILLISECONDS = 30_000;
-const RATES = [1_000, 2_000, 4_000, 8_000, 16_000];
+const RATES = [1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
 const HTTP_SECONDS = 10;
 const HTTP_CONNECTIONS = 8;
 const OPTIOS_READY = /net: eth0: 10\.0\.2\.15\/24 \(DHCP\)/;

@@ -126,8 +126,12 @@ export function loadDescriptor(): SystemDescriptor {
   return readDescriptor(changetype<usize>(bytes), <u32>entry.size);
 }
 
-/** Reads a descriptor from `length` bytes at `base` in kernel memory; a safe system naming the problem when it is refused. */
-export function readDescriptor(base: usize, length: u32): SystemDescriptor {
+/**
+ * Reads a descriptor from `length` bytes at `base` in kernel memory; a safe system naming the
+ * problem when it is refused. With `only`, just that handler's entry is read (a live deploy
+ * needs no more, and the kernel's runtime never frees what a whole reading would make).
+ */
+export function readDescriptor(base: usize, length: u32, only: string | null = null): SystemDescriptor {
   const problem = checkDescriptor(base, length);
   if (problem.length > 0) return safeSystem(DESCRIPTOR_PATH + ": " + problem);
   const header = changetype<DescriptorHeader>(base);
@@ -143,9 +147,11 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
   network.gateway = header.networkGateway;
   network.dns = header.networkDns;
   network.dhcpTimeoutMilliseconds = header.dhcpTimeoutMilliseconds;
-  network.hostname = layout.text(header.hostnameOffset, header.hostnameLength);
+  if (only != null) network.hostname = "";
+  else network.hostname = layout.text(header.hostnameOffset, header.hostnameLength);
   for (let i: u32 = 0; i < header.handlerCount; i++) {
     const record = layout.handler(i);
+    if (only != null && !layout.textIs(record.nameOffset, record.nameLength, only)) continue;
     const handler = new HandlerSettings();
     handler.name = layout.text(record.nameOffset, record.nameLength);
     handler.version = layout.text(record.versionOffset, record.versionLength);
@@ -169,7 +175,7 @@ export function readDescriptor(base: usize, length: u32): SystemDescriptor {
     handler.grants = layout.grants(record.firstGrant, record.grantCount);
     system.handlers.push(handler);
   }
-  for (let i: u32 = 0; i < header.programCount; i++) {
+  for (let i: u32 = 0; only == null && i < header.programCount; i++) {
     const record = layout.program(i);
     const program = new ProgramSettings();
     program.name = layout.text(record.nameOffset, record.nameLength);
@@ -215,6 +221,11 @@ class Layout {
 
   text(offset: u32, length: u32): string {
     return String.UTF8.decodeUnsafe(this.strings + offset, length);
+  }
+
+  /** Whether the text at `offset` is `value` (ASCII, as names are), compared where it lies. */
+  textIs(offset: u32, length: u32, value: string): bool {
+    return equalsBytes(value, this.strings + offset, <i32>length);
   }
 
   grants(first: u32, count: u32): Grant[] {

@@ -24,6 +24,7 @@ import { LEVEL_INFO, LEVEL_WARNING, line, log } from "../log/log";
 import { PAGE_BYTES } from "../params";
 import { clockNanoseconds } from "../time/clock";
 import { upgradeHandler } from "./upgrade";
+import { handlerNamed, handlers } from "./registry";
 
 /** Silence after which a transfer that stopped halfway is given up. */
 export const DEPLOY_IDLE_NANOSECONDS: u64 = 2_000_000_000;
@@ -60,8 +61,11 @@ export class DeployTransfer {
     return this.stage != STAGE_SEEK;
   }
 
+  /** The handler's name: the running handler's own string when there is one (no string made: the kernel's runtime never frees). */
   get name(): string {
-    return String.UTF8.decodeUnsafe(changetype<usize>(this.nameBytes), this.headerField().nameBytes);
+    const length = <i32>this.headerField().nameBytes;
+    const running = handlerNamed(changetype<usize>(this.nameBytes), length);
+    return running >= 0 ? handlers[running].name : String.UTF8.decodeUnsafe(changetype<usize>(this.nameBytes), length);
   }
 
   get descriptor(): usize {

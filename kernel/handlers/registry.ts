@@ -168,10 +168,13 @@ function addTimer(handler: Handler, index: i32, now: u64, delay: u64, period: u6
 }
 
 /** The version string module `id` exports. */
-export function readVersion(id: i32): string {
-  const buffer = new StaticArray<u8>(VERSION_MAX_BYTES);
-  const length = moduleVersion(id, changetype<usize>(buffer), VERSION_MAX_BYTES);
-  return String.UTF16.decodeUnsafe(changetype<usize>(buffer), length & ~1);
+const versionBytes = new StaticArray<u8>(VERSION_MAX_BYTES);
+
+/** The module's version string; `known` itself when it is the same text (a redeploy of a version makes no new string). */
+export function readVersion(id: i32, known: string = ""): string {
+  const length = moduleVersion(id, changetype<usize>(versionBytes), VERSION_MAX_BYTES) & ~1;
+  if (<i32>length == known.length << 1 && memory.compare(changetype<usize>(versionBytes), changetype<usize>(known), length) == 0) return known;
+  return String.UTF16.decodeUnsafe(changetype<usize>(versionBytes), length);
 }
 
 /** Posts the boot event to every handler that asked for it. */

@@ -44,7 +44,7 @@ const patternBytes = new Text();
 export function upgradeHandler(name: string, descriptor: usize, descriptorLength: u32, module: u64, moduleLength: u32, out: Text): bool {
   const started = readTsc();
   out.clear().string("'").string(name).string("': ");
-  const system = readDescriptor(descriptor, descriptorLength);
+  const system = readDescriptor(descriptor, descriptorLength, name); // just its entry: a deploy must not grow the kernel's heap much
   if (system.error.length > 0) return refused(refuse(out).string("the descriptor sent with it is unusable: ").string(system.error));
   const settings = system.handler(name);
   if (settings == null) return refused(refuse(out).string("the generation sent has no handler of that name"));
@@ -82,7 +82,7 @@ export function upgradeHandler(name: string, descriptor: usize, descriptorLength
     return refused(refuse(out).string("the new version trapped while starting (").string(trapText(startTrap)).string("); version ")
       .string(handler.version).string(" runs on"));
   }
-  const version = readVersion(id);
+  const version = readVersion(id, handler.version);
   const sameLayout = moduleGlobalsLayout(id) == moduleGlobalsLayout(handler.module);
   const stateKept = version == handler.version && sameLayout && moduleStateCopy(handler.module, id) == 0;
   const migrateTrap = runMigration(index, id, handler.version);

@@ -63,6 +63,22 @@ describe("what a live upgrade may change in a handler's entry", () => {
   });
 });
 
+describe("the descriptor a deploy sends", () => {
+  test("is read for the deployed handler's entry only: the kernel's runtime never frees what a whole reading would make", async () => {
+    const { kernel, put, text } = await upgrades();
+    const system: SystemConfig = {
+      system: { hostname: "box", version: "1", keepGenerations: 5, deploy: true },
+      foreground: { max: 1, programs: [] },
+      handlers: [{ ...RELAY, name: "first" }, RELAY, { ...RELAY, name: "last" }],
+      programs: [{ name: "shell", source: "s.ts", memoryBytes: 65_536, capabilities: [] }],
+      network: {},
+    } as unknown as SystemConfig;
+    const length = put(encodeDescriptor(system));
+    expect(text(kernel.readForDeploy(length, true))).toBe("handlers: relay | programs: 0");
+    expect(text(kernel.readForDeploy(length, false))).toBe("handlers:  | programs: 0");
+  });
+});
+
 const headerField = (name: string) => recordLayout(recordNamed("DeployHeader")).offsets.get(name)!;
 
 function transfer(edit: (header: DataView) => void = () => {}): Buffer {

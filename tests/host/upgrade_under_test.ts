@@ -28,6 +28,17 @@ export function compareEntries(runningLength: u32, askedLength: u32): i32 {
 }
 
 /**
+ * The descriptor in `input` read for a deploy of "relay" (`present`) or of "nosuch": the
+ * handlers and programs it made ("handlers: relay | programs: 0").
+ */
+export function readForDeploy(length: u32, present: bool): i32 {
+  const system = readDescriptor(changetype<usize>(input), length, present ? "relay" : "nosuch");
+  let names = "";
+  for (let i = 0; i < system.handlers.length; i++) names += (i > 0 ? " " : "") + system.handlers[i].name;
+  return put("handlers: " + names + " | programs: " + system.programs.length.toString() + (system.error.length > 0 ? " | " + system.error : ""));
+}
+
+/**
  * Feeds the `length` bytes in `input` to a fresh transfer, with a lost byte (INPUT_LOST) before
  * byte `lossAt` (-1: none); one line per transfer that failed ("failed: why") or completed.
  */

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { buildSystemInScratch } from "../build/scratch.ts";
 import { buildTransfer, deployed, deploySocketPath, sendTransfers } from "../deploy.ts";
 import { defaultKernelArguments, paths } from "../project.ts";
-import { startMachine, stopAllMachines } from "./machine.ts";
+import { type Machine, startMachine, stopAllMachines } from "./machine.ts";
 import { summarize, type Statistics } from "./report.ts";
 
 const DEPLOYS = 10;
@@ -24,6 +24,16 @@ export interface UpgradeFigures {
   swapCycles: Statistics;
   /** optios deploy's send → answer on the host: transfer over the serial port plus the swap. */
   deployMilliseconds: Statistics;
+  /** How far the kernel's heap (which never frees) grew per deploy after the first, as the shell's `mem` says. */
+  heapBytesPerDeploy: number;
+}
+
+/** Where the kernel's heap ends, in bytes (the shell's `mem`). */
+async function kernelHeap(machine: Machine): Promise<number> {
+  const from = machine.output.length;
+  await machine.type("mem\r");
+  const heap = await machine.waitFor(/kernel: heap ([\d,]+) bytes/, 30_000, from);
+  return Number(heap.match[1].replace(/,/g, ""));
 }
 
 export async function measureUpgrades(): Promise<UpgradeFigures> {
@@ -35,7 +45,9 @@ export async function measureUpgrades(): Promise<UpgradeFigures> {
     const transfer = buildTransfer(scratch.root, HANDLER);
     const cycles: number[] = [];
     const milliseconds: number[] = [];
+    let heapAfterFirst = 0; // the first deploy makes the port's buffers, once
     for (let i = 0; i < DEPLOYS; i++) {
+      if (i === 1) heapAfterFirst = await kernelHeap(machine);
       const started = performance.now();
       const [answer] = await sendTransfers(socket, [transfer]);
       milliseconds.push(performance.now() - started);
@@ -43,7 +55,9 @@ export async function measureUpgrades(): Promise<UpgradeFigures> {
       if (!deployed(answer) || !swap) throw new Error(`deploy ${i + 1} of ${HANDLER}: ${answer}`);
       cycles.push(Number(swap[1].replace(/,/g, "")));
     }
-    return { handler: HANDLER, deploys: DEPLOYS, transferBytes: transfer.length, swapCycles: summarize(cycles), deployMilliseconds: summarize(milliseconds) };
+    const heapBytesPerDeploy = Math.round(((await kernelHeap(machine)) - heapAfterFirst) / (DEPLOYS - 1));
+    return { handler: HANDLER, deploys: DEPLOYS, transferBytes: transfer.length, swapCycles: summarize(cycles), deployMilliseconds: summarize(milliseconds),
+      heapBytesPerDeploy };
   } finally {
     await stopAllMachines();
     scratch.remove();

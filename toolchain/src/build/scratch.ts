@@ -6,7 +6,7 @@
 // its generations are its own; a test may build several times in one root and run store
 // commands there (runInScratch).
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { paths, toolchainRepository } from "../project.ts";
@@ -27,7 +27,10 @@ export function createScratchRoot(options: { clean?: boolean } = {}): ScratchBui
   const root = mkdtempSync(join(tmpdir(), "optios-system-"));
   for (const entry of SOURCES) symlinkSync(join(toolchainRepository, entry), join(root, entry));
   const build = join(toolchainRepository, paths.build);
-  if (existsSync(build) && options.clean !== true) cpSync(build, join(root, paths.build), { recursive: true });
+  // Only files and folders: a socket a killed `make run` left there (the deploy port's) cannot be copied, and is nobody's.
+  if (existsSync(build) && options.clean !== true) {
+    cpSync(build, join(root, paths.build), { recursive: true, filter: (source) => !lstatSync(source).isSocket() });
+  }
   return { root, iso: join(root, paths.iso), remove: () => rmSync(root, { recursive: true, force: true }) };
 }
 

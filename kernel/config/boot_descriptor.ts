@@ -126,19 +126,15 @@ export function loadDescriptor(): SystemDescriptor {
   return readDescriptor(changetype<usize>(bytes), <u32>entry.size);
 }
 
-/**
- * Reads a descriptor from `length` bytes at `base` in kernel memory; a safe system naming the
- * problem when it is refused. With `only`, just that handler's entry is read (a live deploy
- * needs no more, and the kernel's runtime never frees what a whole reading would make).
- */
-export function readDescriptor(base: usize, length: u32, only: string | null = null): SystemDescriptor {
+/** Reads a descriptor from `length` bytes at `base` in kernel memory; a safe system naming the problem when it is refused. */
+export function readDescriptor(base: usize, length: u32): SystemDescriptor {
   const problem = checkDescriptor(base, length);
   if (problem.length > 0) return safeSystem(DESCRIPTOR_PATH + ": " + problem);
   const header = changetype<DescriptorHeader>(base);
   const system = new SystemDescriptor();
   system.foregroundMax = <i32>header.foregroundMax;
   system.deployPort = header.deployPort != 0;
-  const layout = new Layout(base, header);
+  const layout = new Layout().at(base, header);
   const network = system.network;
   network.enabled = header.network != 0;
   network.flags = header.networkFlags;
@@ -147,35 +143,13 @@ export function readDescriptor(base: usize, length: u32, only: string | null = n
   network.gateway = header.networkGateway;
   network.dns = header.networkDns;
   network.dhcpTimeoutMilliseconds = header.dhcpTimeoutMilliseconds;
-  if (only != null) network.hostname = "";
-  else network.hostname = layout.text(header.hostnameOffset, header.hostnameLength);
+  network.hostname = layout.text(header.hostnameOffset, header.hostnameLength);
   for (let i: u32 = 0; i < header.handlerCount; i++) {
-    const record = layout.handler(i);
-    if (only != null && !layout.textIs(record.nameOffset, record.nameLength, only)) continue;
     const handler = new HandlerSettings();
-    handler.name = layout.text(record.nameOffset, record.nameLength);
-    handler.version = layout.text(record.versionOffset, record.versionLength);
-    handler.budgetNanoseconds = record.budgetNanoseconds;
-    handler.everyNanoseconds = record.everyNanoseconds;
-    handler.afterNanoseconds = record.afterNanoseconds;
-    handler.memoryBytes = record.memoryBytes;
-    handler.runsAtBoot = record.runsAtBoot != 0;
-    handler.queueDepth = <i32>record.queueDepth;
-    handler.acceptsMessages = record.acceptsMessages != 0;
-    handler.acceptsCalls = record.acceptsCalls != 0;
-    handler.moduleCrc = record.moduleCrc;
-    handler.durabilityNone = record.durability == 1;
-    handler.durabilityIntervalNanoseconds = record.durability == 2 ? record.durabilityInterval : 0;
-    handler.udpPorts = record.udpPorts;
-    handler.tcpPorts = record.tcpPorts;
-    for (let e: u32 = 0; e < record.eventCount; e++) {
-      const event = layout.event(record.firstEvent + e);
-      handler.events.push(layout.text(event.offset, event.length));
-    }
-    handler.grants = layout.grants(record.firstGrant, record.grantCount);
+    fillHandler(layout, layout.handler(i), handler, null);
     system.handlers.push(handler);
   }
-  for (let i: u32 = 0; only == null && i < header.programCount; i++) {
+  for (let i: u32 = 0; i < header.programCount; i++) {
     const record = layout.program(i);
     const program = new ProgramSettings();
     program.name = layout.text(record.nameOffset, record.nameLength);
@@ -187,20 +161,76 @@ export function readDescriptor(base: usize, length: u32, only: string | null = n
   return system;
 }
 
+/** readHandlerEntry's answer when the descriptor has no handler of that name. */
+export const NO_SUCH_HANDLER = "it has no handler of that name";
+
+/**
+ * For a live deploy: the entry of handler `name` in the descriptor at `base`, read into `into`.
+ * What reads the same as the running entry (`running`: its version, events, grants) is the
+ * running entry's own object, so deploying the same entry again makes nothing: the kernel's
+ * runtime never frees. "" or why it cannot be read (the descriptor's problem, or NO_SUCH_HANDLER).
+ */
+export function readHandlerEntry(base: usize, length: u32, name: string, running: HandlerSettings | null, into: HandlerSettings): string {
+  const problem = checkDescriptor(base, length);
+  if (problem.length > 0) return DESCRIPTOR_PATH + ": " + problem;
+  const header = changetype<DescriptorHeader>(base);
+  const layout = scratchLayout.at(base, header);
+  for (let i: u32 = 0; i < header.handlerCount; i++) {
+    const record = layout.handler(i);
+    if (!layout.textIs(record.nameOffset, record.nameLength, name)) continue;
+    fillHandler(layout, record, into, running);
+    return "";
+  }
+  return NO_SUCH_HANDLER;
+}
+
+/** `record`'s settings into `handler`; texts and lists that read the same as `known`'s (when given) are its objects. */
+function fillHandler(layout: Layout, record: DescriptorHandler, handler: HandlerSettings, known: HandlerSettings | null): void {
+  handler.name = known != null && layout.textIs(record.nameOffset, record.nameLength, known.name) ? known.name
+    : layout.text(record.nameOffset, record.nameLength);
+  handler.version = known != null && layout.textIs(record.versionOffset, record.versionLength, known.version) ? known.version
+    : layout.text(record.versionOffset, record.versionLength);
+  handler.budgetNanoseconds = record.budgetNanoseconds;
+  handler.everyNanoseconds = record.everyNanoseconds;
+  handler.afterNanoseconds = record.afterNanoseconds;
+  handler.memoryBytes = record.memoryBytes;
+  handler.runsAtBoot = record.runsAtBoot != 0;
+  handler.queueDepth = <i32>record.queueDepth;
+  handler.acceptsMessages = record.acceptsMessages != 0;
+  handler.acceptsCalls = record.acceptsCalls != 0;
+  handler.moduleCrc = record.moduleCrc;
+  handler.durabilityNone = record.durability == 1;
+  handler.durabilityIntervalNanoseconds = record.durability == 2 ? record.durabilityInterval : 0;
+  handler.udpPorts = record.udpPorts;
+  handler.tcpPorts = record.tcpPorts;
+  if (known != null && layout.sameEvents(record, known.events)) handler.events = known.events;
+  else {
+    handler.events = new Array<string>();
+    for (let e: u32 = 0; e < record.eventCount; e++) {
+      const event = layout.event(record.firstEvent + e);
+      handler.events.push(layout.text(event.offset, event.length));
+    }
+  }
+  handler.grants = known != null && layout.sameGrants(record.firstGrant, record.grantCount, known.grants) ? known.grants
+    : layout.grants(record.firstGrant, record.grantCount);
+}
+
 /** The records of a descriptor at `base`, found from the header's counts (checked before use). */
 class Layout {
-  private readonly handlers: usize;
-  private readonly programs: usize;
-  private readonly grantTable: usize;
-  private readonly events: usize;
-  private readonly strings: usize;
+  private handlers: usize = 0;
+  private programs: usize = 0;
+  private grantTable: usize = 0;
+  private events: usize = 0;
+  private strings: usize = 0;
 
-  constructor(base: usize, header: DescriptorHeader) {
+  /** This layout, now of the descriptor at `base` (one is reused for checks and deploys, which must not allocate). */
+  at(base: usize, header: DescriptorHeader): Layout {
     this.handlers = base + DESCRIPTOR_HEADER_BYTES;
     this.programs = this.handlers + <usize>header.handlerCount * DESCRIPTOR_HANDLER_BYTES;
     this.grantTable = this.programs + <usize>header.programCount * DESCRIPTOR_PROGRAM_BYTES;
     this.events = this.grantTable + <usize>header.grantCount * DESCRIPTOR_GRANT_BYTES;
     this.strings = this.events + <usize>header.eventCount * DESCRIPTOR_STRING_BYTES;
+    return this;
   }
 
   handler(index: u32): DescriptorHandler {
@@ -228,6 +258,26 @@ class Layout {
     return equalsBytes(value, this.strings + offset, <i32>length);
   }
 
+  /** Whether `record`'s events read as `events`. */
+  sameEvents(record: DescriptorHandler, events: string[]): bool {
+    if (<u32>events.length != record.eventCount) return false;
+    for (let e: u32 = 0; e < record.eventCount; e++) {
+      const event = this.event(record.firstEvent + e);
+      if (!this.textIs(event.offset, event.length, events[<i32>e])) return false;
+    }
+    return true;
+  }
+
+  /** Whether the `count` grants from `first` read as `grants`. */
+  sameGrants(first: u32, count: u32, grants: Grant[]): bool {
+    if (<u32>grants.length != count) return false;
+    for (let g: u32 = 0; g < count; g++) {
+      const record = this.grant(first + g);
+      if (record.capability != grants[<i32>g].capability || !this.textIs(record.patternOffset, record.patternLength, grants[<i32>g].pattern)) return false;
+    }
+    return true;
+  }
+
   grants(first: u32, count: u32): Grant[] {
     const grants = new Array<Grant>();
     for (let g: u32 = 0; g < count; g++) {
@@ -237,6 +287,9 @@ class Layout {
     return grants;
   }
 }
+
+/** The layout checks and deploys use (they must not allocate: the kernel's runtime never frees). */
+const scratchLayout = new Layout();
 
 /** What is wrong with the descriptor, or "" when every field can be trusted. */
 export function checkDescriptor(base: usize, length: u32): string {
@@ -273,7 +326,7 @@ export function checkDescriptor(base: usize, length: u32): string {
   if (tables != <u64>length) {
     return "counts out of range: its tables and strings need " + tables.toString() + " bytes, the file has " + length.toString();
   }
-  return checkRecords(new Layout(base, header), header);
+  return checkRecords(scratchLayout.at(base, header), header);
 }
 
 function checkRecords(layout: Layout, header: DescriptorHeader): string {
@@ -284,26 +337,26 @@ function checkRecords(layout: Layout, header: DescriptorHeader): string {
   if (header.networkPrefix > 32) return "[network] prefix " + header.networkPrefix.toString() + " (0 to 32)";
   for (let i: u32 = 0; i < header.handlerCount; i++) {
     const record = layout.handler(i);
-    const where = "handler #" + (i + 1).toString();
-    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + ": its name lies outside the strings";
-    if (!inside(record.versionOffset, record.versionLength, strings)) return where + ": its version lies outside the strings";
-    if (!inside(record.firstEvent, record.eventCount, header.eventCount)) return where + ": its events lie outside the event table";
+    const where = "handler #"; // + its number, made only for a message: a check must not allocate (a deploy checks one)
+    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + (i + 1).toString() + ": its name lies outside the strings";
+    if (!inside(record.versionOffset, record.versionLength, strings)) return where + (i + 1).toString() + ": its version lies outside the strings";
+    if (!inside(record.firstEvent, record.eventCount, header.eventCount)) return where + (i + 1).toString() + ": its events lie outside the event table";
     if (record.grantCount > <u32>CAPABILITIES_MAX || !inside(record.firstGrant, record.grantCount, header.grantCount)) {
-      return where + ": its capabilities lie outside the grant table";
+      return where + (i + 1).toString() + ": its capabilities lie outside the grant table";
     }
-    if (record.budgetNanoseconds == 0) return where + ": a budget of 0";
+    if (record.budgetNanoseconds == 0) return where + (i + 1).toString() + ": a budget of 0";
     if (record.queueDepth < 1 || record.queueDepth > <u32>QUEUE_DEPTH_MAX) {
-      return where + ": a queue of " + record.queueDepth.toString() + " (1 to " + QUEUE_DEPTH_MAX.toString() + ")";
+      return where + (i + 1).toString() + ": a queue of " + record.queueDepth.toString() + " (1 to " + QUEUE_DEPTH_MAX.toString() + ")";
     }
   }
   for (let i: u32 = 0; i < header.programCount; i++) {
     const record = layout.program(i);
-    const where = "program #" + (i + 1).toString();
-    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + ": its name lies outside the strings";
+    const where = "program #";
+    if (record.nameLength == 0 || !inside(record.nameOffset, record.nameLength, strings)) return where + (i + 1).toString() + ": its name lies outside the strings";
     if (record.grantCount > <u32>CAPABILITIES_MAX || !inside(record.firstGrant, record.grantCount, header.grantCount)) {
-      return where + ": its capabilities lie outside the grant table";
+      return where + (i + 1).toString() + ": its capabilities lie outside the grant table";
     }
-    if (record.bootConsole > <u32>FOREGROUND_MAX) return where + ": boot console " + record.bootConsole.toString() + " is out of range";
+    if (record.bootConsole > <u32>FOREGROUND_MAX) return where + (i + 1).toString() + ": boot console " + record.bootConsole.toString() + " is out of range";
   }
   for (let i: u32 = 0; i < header.grantCount; i++) {
     const record = layout.grant(i);

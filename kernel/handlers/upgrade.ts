@@ -21,12 +21,12 @@
 
 import { moduleGlobalsLayout, moduleIsProgram, moduleLoad, moduleStart, moduleStateCopy, moduleUnload } from "../arch/x86_64/modules";
 import { readTsc } from "../arch/x86_64/machine";
-import { HandlerSettings, physicalCrc32, readDescriptor } from "../config/boot_descriptor";
+import { HandlerSettings, NO_SUCH_HANDLER, physicalCrc32, readHandlerEntry } from "../config/boot_descriptor";
 import { Text } from "../console/text";
 import { restart } from "../events/supervision";
 import { admitHandler, forgetCaller, Grant } from "../gate/callers";
 import { describeGrants, granted } from "../gate/capabilities";
-import { loadErrorText, trapText } from "../gate/interface";
+import { HANDLERS_MAX, loadErrorText, trapText } from "../gate/interface";
 import { memoryRefusals, memoryShortage } from "../memory/memory";
 import { appendMilliseconds, clockNanoseconds } from "../time/clock";
 import { describeFailure, runMigration } from "./dispatcher";
@@ -44,11 +44,13 @@ const patternBytes = new Text();
 export function upgradeHandler(name: string, descriptor: usize, descriptorLength: u32, module: u64, moduleLength: u32, out: Text): bool {
   const started = readTsc();
   out.clear().string("'").string(name).string("': ");
-  const system = readDescriptor(descriptor, descriptorLength, name); // just its entry: a deploy must not grow the kernel's heap much
-  if (system.error.length > 0) return refused(refuse(out).string("the descriptor sent with it is unusable: ").string(system.error));
-  const settings = system.handler(name);
-  if (settings == null) return refused(refuse(out).string("the generation sent has no handler of that name"));
   const index = handlerIndex(name);
+  // The entry is read into the handler's spare settings, sharing what reads the same as the
+  // running entry: a deploy of the same entry makes nothing (the kernel's runtime never frees).
+  const settings = index >= 0 ? spareSettings(index) : new HandlerSettings();
+  const problem = readHandlerEntry(descriptor, descriptorLength, name, index >= 0 ? handlers[index].settings : null, settings);
+  if (problem == NO_SUCH_HANDLER) return refused(refuse(out).string("the generation sent has no handler of that name"));
+  if (problem.length > 0) return refused(refuse(out).string("the descriptor sent with it is unusable: ").string(problem));
   if (index < 0) return refused(refuse(out).string("no handler of that name runs here; a new handler needs its generation booted"));
   const handler = handlers[index];
   const crc = physicalCrc32(module, moduleLength);
@@ -97,6 +99,7 @@ export function upgradeHandler(name: string, descriptor: usize, descriptorLength
   const old = handler.module;
   handler.module = id;
   handler.version = version;
+  spares[index] = handler.settings; // the next deploy's entry is read into it
   handler.settings = settings;
   dropModule(old);
   stateLogForget(index); // another module: its state goes to the data disk whole
@@ -109,6 +112,21 @@ export function upgradeHandler(name: string, descriptor: usize, descriptorLength
     .string(stateKept ? "kept" : version != previous ? "reset (new version)" : "reset (its globals changed)")
     .string("; queued events kept: ").decimal(eventQueues.countFor(index));
   return true;
+}
+
+/**
+ * Each handler's settings object for the next deploy's entry: the one the last deploy replaced
+ * (after the first deploy, the boot descriptor's own object, which nothing reads after boot).
+ */
+const spares = new StaticArray<HandlerSettings | null>(HANDLERS_MAX);
+
+function spareSettings(index: i32): HandlerSettings {
+  let spare = spares[index];
+  if (spare == null) {
+    spare = new HandlerSettings();
+    spares[index] = spare;
+  }
+  return spare;
 }
 
 function refuse(out: Text): Text {
@@ -145,6 +163,10 @@ export function widerGrant(running: Grant[], asked: Grant[]): Grant | null {
 
 /** The system.toml keys whose values differ between two entries of one handler (capabilities and version aside), or "". */
 export function changedSetting(running: HandlerSettings, asked: HandlerSettings): string {
+  if (running.budgetNanoseconds == asked.budgetNanoseconds && running.everyNanoseconds == asked.everyNanoseconds &&
+    running.afterNanoseconds == asked.afterNanoseconds && running.memoryBytes == asked.memoryBytes && running.runsAtBoot == asked.runsAtBoot &&
+    running.queueDepth == asked.queueDepth && running.acceptsMessages == asked.acceptsMessages && running.acceptsCalls == asked.acceptsCalls &&
+    sameTexts(running.events, asked.events)) return ""; // nothing made when nothing changed (a deploy must not allocate)
   const changed = new Array<string>();
   if (running.budgetNanoseconds != asked.budgetNanoseconds) changed.push("budget");
   if (running.everyNanoseconds != asked.everyNanoseconds) changed.push("every");
@@ -154,6 +176,12 @@ export function changedSetting(running: HandlerSettings, asked: HandlerSettings)
   if (running.queueDepth != asked.queueDepth) changed.push("queue");
   if (running.acceptsMessages != asked.acceptsMessages) changed.push("messages");
   if (running.acceptsCalls != asked.acceptsCalls) changed.push("calls");
-  if (running.events.join(",") != asked.events.join(",")) changed.push("events");
+  if (!sameTexts(running.events, asked.events)) changed.push("events");
   return changed.join(", ");
+}
+
+function sameTexts(a: string[], b: string[]): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] != b[i]) return false;
+  return true;
 }

@@ -64,18 +64,26 @@ describe("what a live upgrade may change in a handler's entry", () => {
 });
 
 describe("the descriptor a deploy sends", () => {
-  test("is read for the deployed handler's entry only: the kernel's runtime never frees what a whole reading would make", async () => {
+  async function readForDeploy(asked: Partial<HandlerConfig>, relay = true): Promise<string> {
     const { kernel, put, text } = await upgrades();
-    const system: SystemConfig = {
-      system: { hostname: "box", version: "1", keepGenerations: 5, deploy: true },
-      foreground: { max: 1, programs: [] },
-      handlers: [{ ...RELAY, name: "first" }, RELAY, { ...RELAY, name: "last" }],
-      programs: [{ name: "shell", source: "s.ts", memoryBytes: 65_536, capabilities: [] }],
-      network: {},
-    } as unknown as SystemConfig;
-    const length = put(encodeDescriptor(system));
-    expect(text(kernel.readForDeploy(length, true))).toBe("handlers: relay | programs: 0");
-    expect(text(kernel.readForDeploy(length, false))).toBe("handlers:  | programs: 0");
+    const running = descriptor({});
+    const next = descriptor(asked);
+    put(Buffer.concat([running, next]));
+    return text(kernel.readForDeploy(running.length, next.length, relay));
+  }
+
+  test("an entry that reads as the running one shares its objects: a deploy of the same entry makes nothing (the kernel's runtime never frees)", async () => {
+    expect(await readForDeploy({})).toBe("version: same | events: same | grants: same, budget 10000000");
+  });
+
+  test("what differs is read anew, and only that", async () => {
+    expect(await readForDeploy({ version: "2", budgetNanoseconds: 20_000_000 })).toBe("version: new | events: same | grants: same, budget 20000000");
+    expect(await readForDeploy({ capabilities: ["post:relay"], triggers: { ...RELAY.triggers, events: ["stop"] } }))
+      .toBe("version: same | events: new | grants: new, budget 10000000");
+  });
+
+  test("a descriptor without the handler says so", async () => {
+    expect(await readForDeploy({}, false)).toBe("no such handler");
   });
 });
 

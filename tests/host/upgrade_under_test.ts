@@ -4,7 +4,7 @@
 //
 // Bytes and text travel through exchange.ts's buffers.
 
-import { readDescriptor } from "../../kernel/config/boot_descriptor";
+import { HandlerSettings, NO_SUCH_HANDLER, readDescriptor, readHandlerEntry } from "../../kernel/config/boot_descriptor";
 import { Text } from "../../kernel/console/text";
 import { describeGrants } from "../../kernel/gate/capabilities";
 import { DeployTransfer, TRANSFER_COMPLETE, TRANSFER_FAILED } from "../../kernel/handlers/deploy";
@@ -28,14 +28,20 @@ export function compareEntries(runningLength: u32, askedLength: u32): i32 {
 }
 
 /**
- * The descriptor in `input` read for a deploy of "relay" (`present`) or of "nosuch": the
- * handlers and programs it made ("handlers: relay | programs: 0").
+ * Two descriptors in `input` (the running one's `runningLength` bytes, then the deployed
+ * one's): relay's entry of the second read for a deploy (`name`: "relay", or another name), as
+ * a deploy reads it against the running entry. Which of its objects are the running entry's
+ * ("version: same | events: new | grants: same, budget 20000000"), or why it was not read.
  */
-export function readForDeploy(length: u32, present: bool): i32 {
-  const system = readDescriptor(changetype<usize>(input), length, present ? "relay" : "nosuch");
-  let names = "";
-  for (let i = 0; i < system.handlers.length; i++) names += (i > 0 ? " " : "") + system.handlers[i].name;
-  return put("handlers: " + names + " | programs: " + system.programs.length.toString() + (system.error.length > 0 ? " | " + system.error : ""));
+export function readForDeploy(runningLength: u32, askedLength: u32, relay: bool): i32 {
+  const running = readDescriptor(changetype<usize>(input), runningLength).handler("relay")!;
+  const into = new HandlerSettings();
+  const problem = readHandlerEntry(changetype<usize>(input) + runningLength, askedLength, relay ? "relay" : "nosuch", running, into);
+  if (problem.length > 0) return put(problem == NO_SUCH_HANDLER ? "no such handler" : problem);
+  const same = (yes: bool): string => (yes ? "same" : "new");
+  return put("version: " + same(into.version == running.version && changetype<usize>(into.version) == changetype<usize>(running.version)) +
+    " | events: " + same(into.events == running.events) + " | grants: " + same(into.grants == running.grants) +
+    ", budget " + into.budgetNanoseconds.toString());
 }
 
 /**

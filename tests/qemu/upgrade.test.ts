@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, runInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { buildTransfer, deploySocketPath } from "../../toolchain/src/deploy.ts";
+import { buildTransfer, deploySocketPath, sendTransfers } from "../../toolchain/src/deploy.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, COMMAND_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand }
   from "./shell_session.ts";
@@ -102,5 +102,18 @@ describe.sequential("live upgrades", () => {
     expect(log.indexOf("relay 2: migrating from version 1")).toBeLessThan(log.indexOf("relay 2: took over the chain"));
     expect(Number(/took over the chain at message (\d+)/.exec(log)![1])).toBeGreaterThan(1);
     expect(await shellCommand(guest(), "handlers")).toMatch(/^relay\s+2\s+\d+\s+\d+\s+\d+\s+0\/16\s/m); // the chain ended: nothing queued
+  }, DEPLOY_TIMEOUT_MILLISECONDS);
+
+  test("deploys again and again leave the kernel's heap where it was (its runtime never frees: a deploy makes nothing)", async () => {
+    const heap = async () => Number(/^kernel: heap ([\d,]+) bytes /m.exec(await shellCommand(guest(), "mem"))?.[1].replace(/,/g, ""));
+    const transfer = buildTransfer(scratch!.root, "relay"); // version 2's module and generation, as running
+    const before = await heap();
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 8; i++) {
+      const [answer] = await sendTransfers(join(scratch!.root, deploySocketPath), [transfer]);
+      expect(answer).toMatch(/^deploy: 'relay': upgraded from version 2 to 2 /);
+    }
+    // It grew 6.6 KiB a deploy when the kernel read the whole descriptor sent with it.
+    expect(await heap() - before, "bytes the kernel's heap grew over 8 deploys").toBeLessThanOrEqual(256); // the `mem` reports' own few bytes
   }, DEPLOY_TIMEOUT_MILLISECONDS);
 });

@@ -313,8 +313,8 @@ function printUpgrades(figures: UpgradeFigures | undefined, problem: string | un
     [`deploy, send → answer, host ms (${formatBytes(figures.transferBytes)} over COM2)`, formatNumber(figures.deployMilliseconds.median),
       formatNumber(figures.deployMilliseconds.minimum), formatNumber(figures.deployMilliseconds.maximum)],
   ]).forEach((line) => log(`  ${line}`));
-  log(`  the kernel's heap grew ${formatNumber(figures.heapBytesPerDeploy, 0)} bytes a deploy after the first (its runtime never frees: ` +
-    "the new version's descriptor entry; docs/upgrade.md, Limits)");
+  log(`  the kernel's heap grew ${formatNumber(figures.heapBytesPerDeploy, 0)} bytes a deploy after the first (its runtime never frees; ` +
+    "the shell's mem reports make a few; docs/upgrade.md, Limits)");
 }
 
 function printDurability(figures: DurableFigures | undefined, problem: string | undefined): void {

@@ -83,9 +83,9 @@ export function expireTimers(now: u64): void {
 export function dispatch(): i32 {
   let runs = 0;
   const count = handlers.length;
+  let now = clockNanoseconds(readTsc()); // read again after each run: a turn with no work reads no clock
   for (let turn = 0; turn < count; turn++) {
     const index = (roundStart + turn) % count;
-    const now = clockNanoseconds(readTsc());
     settleStorm(index, now);
     // A throttled storm waits for its turn (mayRun then takes that turn).
     if (!hasRunnableWork(index, now) || !eventQueues.mayRun(index, now)) continue;
@@ -93,12 +93,13 @@ export function dispatch(): i32 {
     runOne(index);
     runs++;
     // The network stack may take a few more (deliveriesPerRound), each its own run, while it has them and may run.
+    now = clockNanoseconds(readTsc());
     for (let more = 1; more < handlers[index].deliveriesPerRound; more++) {
-      const later = clockNanoseconds(readTsc());
-      if (!hasRunnableWork(index, later) || !eventQueues.mayRun(index, later)) break;
+      if (!hasRunnableWork(index, now) || !eventQueues.mayRun(index, now)) break;
       if (!eventQueues.take(index, delivery, changetype<usize>(deliveryPayload))) break;
       runOne(index);
       runs++;
+      now = clockNanoseconds(readTsc());
     }
   }
   if (count > 0) roundStart = (roundStart + 1) % count;

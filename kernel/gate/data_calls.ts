@@ -131,14 +131,9 @@ export function dataRead(caller: Caller, module: i32, a: u64, b: u64, offset: u6
     const buffer = memoryAllocatePages(pages);
     if (buffer != 0) {
       const problem = stateLogReadWhole(fileSectors[slot], fileSizes[slot], fileChecksums[slot], buffer);
-      const copied = problem.length == 0 ? copyFromPhysical(module, destination, buffer, count) : ERROR_CORRUPT;
+      const copied = problem.length == 0 ? copyFromPhysical(module, destination, buffer, count) : 0;
       pageAllocator().free(buffer, pages);
-      if (problem.length > 0 && problem != CHECKSUM_FAILS) return diskFailed(problem);
-      if (problem.length > 0) {
-        log(LEVEL_ERROR, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
-          .string(": the disk gives back other bytes than were written at sector ").decimal(fileSectors[slot]).string("; the read is refused"));
-      }
-      return copied;
+      return problem.length == 0 ? copied : wholeReadFailed(problem, changetype<usize>(callArgument), callArgumentLength, fileSectors[slot], "read");
     }
   }
   // From elsewhere (or without memory for the whole file): the sectors asked for, a transfer at a time.
@@ -164,10 +159,20 @@ function copyFromPhysical(module: i32, destination: u64, source: u64, count: u64
 }
 
 /** A read the disk failed (`problem` names the sectors and the disk): one line, and ERROR_FAILED for the caller. */
-function diskFailed(problem: string): i64 {
-  log(LEVEL_WARNING, line.clear().string("data disk: ").raw(changetype<usize>(callArgument), callArgumentLength)
-    .string(": ").string(problem));
+function diskFailed(problem: string, path: usize = changetype<usize>(callArgument), pathLength: i32 = callArgumentLength): i64 {
+  log(LEVEL_WARNING, line.clear().string("data disk: ").raw(path, pathLength).string(": ").string(problem));
   return ERROR_FAILED;
+}
+
+/**
+ * A whole file's read (stateLogReadWhole) that failed, for the `what` ("read", "append") it
+ * was for: the disk's failure (ERROR_FAILED) or the file's damage (ERROR_CORRUPT), with its line.
+ */
+function wholeReadFailed(problem: string, path: usize, pathLength: i32, sector: u64, what: string): i64 {
+  if (problem != CHECKSUM_FAILS) return diskFailed(problem, path, pathLength);
+  log(LEVEL_ERROR, line.clear().string("data disk: ").raw(path, pathLength).string(": the disk gives back other bytes than were written at sector ")
+    .decimal(sector).string("; the ").string(what).string(" is refused"));
+  return ERROR_CORRUPT;
 }
 
 /** data_entry(path, length, index, destination, capacity): the index-th name in the directory; (kind << 32) | name length. */
@@ -218,12 +223,9 @@ export function dataWrite(caller: Caller, module: i32, a: u64, b: u64, address: 
       physicalMove(pendingBuffers[change] + SECTOR_BYTES, source + SECTOR_BYTES, kept);
     } else {
       const problem = stateLogReadWhole(fileSectors[-2 - file], kept, fileChecksums[-2 - file], pendingBuffers[change] + SECTOR_BYTES);
-      if (problem.length > 0) dropPending(change);
-      if (problem.length > 0 && problem != CHECKSUM_FAILS) return diskFailed(problem);
       if (problem.length > 0) {
-        log(LEVEL_ERROR, line.clear().string("data disk: ").raw(path, pathLength)
-          .string(": the disk gives back other bytes than were written; the append is refused"));
-        return ERROR_CORRUPT;
+        dropPending(change);
+        return wholeReadFailed(problem, path, pathLength, fileSectors[-2 - file], "append");
       }
     }
   }

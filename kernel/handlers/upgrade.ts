@@ -163,21 +163,21 @@ export function widerGrant(running: Grant[], asked: Grant[]): Grant | null {
 
 /** The system.toml keys whose values differ between two entries of one handler (capabilities and version aside), or "". */
 export function changedSetting(running: HandlerSettings, asked: HandlerSettings): string {
-  if (running.budgetNanoseconds == asked.budgetNanoseconds && running.everyNanoseconds == asked.everyNanoseconds &&
-    running.afterNanoseconds == asked.afterNanoseconds && running.memoryBytes == asked.memoryBytes && running.runsAtBoot == asked.runsAtBoot &&
-    running.queueDepth == asked.queueDepth && running.acceptsMessages == asked.acceptsMessages && running.acceptsCalls == asked.acceptsCalls &&
-    sameTexts(running.events, asked.events)) return ""; // nothing made when nothing changed (a deploy must not allocate)
-  const changed = new Array<string>();
-  if (running.budgetNanoseconds != asked.budgetNanoseconds) changed.push("budget");
-  if (running.everyNanoseconds != asked.everyNanoseconds) changed.push("every");
-  if (running.afterNanoseconds != asked.afterNanoseconds) changed.push("after");
-  if (running.memoryBytes != asked.memoryBytes) changed.push("memory");
-  if (running.runsAtBoot != asked.runsAtBoot) changed.push("boot");
-  if (running.queueDepth != asked.queueDepth) changed.push("queue");
-  if (running.acceptsMessages != asked.acceptsMessages) changed.push("messages");
-  if (running.acceptsCalls != asked.acceptsCalls) changed.push("calls");
-  if (!sameTexts(running.events, asked.events)) changed.push("events");
-  return changed.join(", ");
+  let changed = ""; // made only when something changed: a deploy must not allocate
+  changed = listIf(changed, running.budgetNanoseconds != asked.budgetNanoseconds, "budget");
+  changed = listIf(changed, running.everyNanoseconds != asked.everyNanoseconds, "every");
+  changed = listIf(changed, running.afterNanoseconds != asked.afterNanoseconds, "after");
+  changed = listIf(changed, running.memoryBytes != asked.memoryBytes, "memory");
+  changed = listIf(changed, running.runsAtBoot != asked.runsAtBoot, "boot");
+  changed = listIf(changed, running.queueDepth != asked.queueDepth, "queue");
+  changed = listIf(changed, running.acceptsMessages != asked.acceptsMessages, "messages");
+  changed = listIf(changed, running.acceptsCalls != asked.acceptsCalls, "calls");
+  return listIf(changed, !sameTexts(running.events, asked.events), "events");
+}
+
+/** `list` with `key` after a comma when `differs`. */
+function listIf(list: string, differs: bool, key: string): string {
+  return !differs ? list : list.length == 0 ? key : list + ", " + key;
 }
 
 function sameTexts(a: string[], b: string[]): bool {

@@ -6,9 +6,11 @@
 //     descriptors 16·N │ available ring 6 + 2·N │ pad to 4096 │ used ring 6 + 8·N
 //
 // The driver puts a chain of descriptors in the available ring and writes the queue's number
-// to QUEUE_NOTIFY; the device puts the chain's head in the used ring and raises its INTx
-// line; reading ISR_STATUS acknowledges it. x86 keeps stores in order, and every access here
-// is a call into boot/ (volatile), so no barrier instruction is needed.
+// to QUEUE_NOTIFY, unless the device said it needs no notification (the used ring's
+// NO_NOTIFY); the device puts the chain's head in the used ring and raises its INTx line
+// (unless the available ring's NO_INTERRUPT asks it not to); reading ISR_STATUS acknowledges
+// it. x86 keeps stores in order, and every access here is a call into boot/ (volatile); the
+// one place a load must not pass a store (the new index, then NO_NOTIFY) has a fence.
 
 import { memoryFence, physicalFill32, physicalRead16, physicalRead32, physicalRead64, physicalWrite16, physicalWrite32, physicalWrite64, portRead16, portRead32,
   portRead8, portWrite16, portWrite32, portWrite8 } from "./machine";

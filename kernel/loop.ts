@@ -20,7 +20,7 @@
 // the foreground at the next interrupt.
 
 import { readTsc, waitForInterrupt } from "./arch/x86_64/machine";
-import { localApicArm, localApicDisarm } from "./arch/x86_64/local_apic";
+import { localApicArm, localApicDisarm, localApicFiresWithin } from "./arch/x86_64/local_apic";
 import { NO_DEADLINE } from "./events/timers";
 import { dispatch, expireTimers, handlerWorkPending, nextWake, timerInterrupts } from "./handlers/dispatcher";
 import { PROGRAM_TIME_SLICE_NANOSECONDS } from "./params";
@@ -32,10 +32,13 @@ import { LEVEL_DEBUG, line, log, logShows } from "./log/log";
 import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
 
+/** Whether frames arrived since the loop last slept (see sleepTimer). */
+let trafficSinceSleep = false;
+
 /** Never returns: the system's main loop once booted. */
 export function kernelLoop(): void {
   while (true) {
-    networkService();                                          // frames received (queued for the stack, which runs now) and sent
+    if (networkService() > 0) trafficSinceSleep = true;       // frames received (queued for the stack, which runs now) and sent
     expireTimers(clockNanoseconds(readTsc()));
     dispatch();
     inputService();
@@ -51,11 +54,26 @@ export function kernelLoop(): void {
     const slice = work ? PROGRAM_TIME_SLICE_NANOSECONDS : wake == NO_DEADLINE ? NO_DEADLINE : wake > now ? wake - now : 0;
     if (slice > 0 && programsRunNext(slice)) continue;
     if (work || wake <= now) continue;
-    if (wake == NO_DEADLINE) localApicDisarm();
-    else localApicArm(wake - now);
+    sleepTimer(wake, now);
     waitForInterrupt();
     // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more. Not
     // into the log ring otherwise: under load a line a wake would push everything else out of it.
     if (logShows(LEVEL_DEBUG)) log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
   }
+}
+
+/**
+ * Arms the timer for the loop's next deadline `wake` (or disarms it) before it sleeps.
+ * After traffic, a timer a run armed for its budget is left as it is when it fires no later
+ * than `wake`: the next frame's runs then need no timer write of their own (each is an exit
+ * to the hypervisor in a VM), and when no frame comes, it wakes the loop once, early, which
+ * arms for `wake` then. A wake without traffic arms for `wake`: an idle machine wakes once
+ * per due timer.
+ */
+function sleepTimer(wake: u64, now: u64): void {
+  const keep = trafficSinceSleep && localApicFiresWithin(wake - now);
+  trafficSinceSleep = false;
+  if (keep) return;
+  if (wake == NO_DEADLINE) localApicDisarm();
+  else localApicArm(wake - now);
 }

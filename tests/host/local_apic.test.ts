@@ -26,20 +26,49 @@ test("the budget timer is armed only when it would fire too late: runs one after
   kernel.arm(10n * MILLISECOND);
   expect(count()).toBe(10 * TICKS_PER_MILLISECOND);
   mark();
-  kernel.armWithin(50n * MILLISECOND); // fires within 10 ms already: sooner than needed is fine
+  kernel.armWithin(50n * MILLISECOND, 50n * MILLISECOND); // fires within 10 ms already: sooner than needed is fine
   expect(count()).toBe(UNTOUCHED);
-  kernel.armWithin(10n * MILLISECOND); // a little of those 10 ms has passed: still soon enough
+  kernel.armWithin(10n * MILLISECOND, 10n * MILLISECOND); // a little of those 10 ms has passed: still soon enough
   expect(count()).toBe(UNTOUCHED);
-  kernel.armWithin(5n * MILLISECOND); // too late for a 5 ms budget: armed again
+  kernel.armWithin(5n * MILLISECOND, 5n * MILLISECOND); // too late for a 5 ms budget: armed again
   expect(count()).toBe(5 * TICKS_PER_MILLISECOND);
 
   machine.tsc += 20n * MILLISECOND; // the timer has fired: nothing is armed
   mark();
-  kernel.armWithin(50n * MILLISECOND);
+  kernel.armWithin(50n * MILLISECOND, 50n * MILLISECOND);
   expect(count()).toBe(50 * TICKS_PER_MILLISECOND);
 
   kernel.disarm();
   expect(count()).toBe(0);
-  kernel.armWithin(50n * MILLISECOND); // disarmed: armed again
+  kernel.armWithin(50n * MILLISECOND, 50n * MILLISECOND); // disarmed: armed again
   expect(count()).toBe(50 * TICKS_PER_MILLISECOND);
+});
+
+test("a run arms the timer for the shortest budget, so the shorter-budget runs after it need no write of their own", async () => {
+  const { kernel, machine } = await startKernel((fake) => {
+    fake.hardwareFakes.read_msr = () => BigInt(BASE) | 0x900n;
+    fake.writePhysical(CURRENT_COUNT, Buffer.from(new Uint32Array([0xffffffff - TICKS_PER_MILLISECOND]).buffer));
+  }, "local_apic_under_test");
+  kernel.initialize(TSC_HZ);
+  const count = () => Buffer.from(machine.readPhysical(INITIAL_COUNT, 4)).readUInt32LE();
+  const UNTOUCHED = 7;
+  const mark = () => machine.writePhysical(INITIAL_COUNT, Buffer.from(new Uint32Array([UNTOUCHED]).buffer));
+
+  const firesWithin = (nanoseconds: bigint) => kernel.firesWithin(nanoseconds) !== 0;
+  expect(firesWithin(1000n * MILLISECOND)).toBe(false); // nothing armed
+  kernel.armWithin(20n * MILLISECOND, 10n * MILLISECOND); // the network stack's 20 ms; the echo handler's 10 ms is the shortest
+  expect(count()).toBe(10 * TICKS_PER_MILLISECOND);
+  expect(firesWithin(10n * MILLISECOND)).toBe(true);
+  expect(firesWithin(9n * MILLISECOND)).toBe(false);
+  mark();
+  machine.tsc += 1n * MILLISECOND;
+  kernel.armWithin(10n * MILLISECOND, 10n * MILLISECOND); // the echo's run
+  kernel.armWithin(20n * MILLISECOND, 10n * MILLISECOND); // the stack's again
+  expect(count()).toBe(UNTOUCHED);
+  expect(firesWithin(9n * MILLISECOND)).toBe(true);
+
+  kernel.armWithin(5n * MILLISECOND, 50n * MILLISECOND); // never armed for longer than the budget it must meet
+  expect(count()).toBe(5 * TICKS_PER_MILLISECOND);
+  machine.tsc += 6n * MILLISECOND; // fired: it fires within nothing any more
+  expect(firesWithin(1000n * MILLISECOND)).toBe(false);
 });

@@ -69,15 +69,25 @@ export function localApicArm(nanoseconds: u64): void {
 }
 
 /**
- * Makes sure the timer fires within `nanoseconds`: arms it, unless it is armed to fire no
- * later already (that interrupt then comes early, and whoever takes it arms again for the
- * rest). Each write to the timer is an exit to the hypervisor under QEMU, costly: handler
- * runs one after another share one arming this way.
+ * Whether the armed timer fires within `nanoseconds` from now (and has not fired yet).
+ * Read from what was armed, so asking costs no register access: under QEMU each access to
+ * the timer is an exit to the hypervisor, costly, so callers that only need the timer to
+ * fire soon enough (a run's budget, the loop's next deadline) keep an earlier arming. The
+ * interrupt then comes early, and whoever takes it arms again for the rest.
  */
-export function localApicArmWithin(nanoseconds: u64): void {
+export function localApicFiresWithin(nanoseconds: u64): bool {
   const now = readTsc();
-  if (firesAt > now && firesAt - now <= nanoseconds / 1000 * tscPerMillisecond / 1000) return;
-  localApicArm(nanoseconds);
+  if (firesAt <= now || tscPerMillisecond == 0) return false;
+  return (firesAt - now) * 1000 / tscPerMillisecond * 1000 <= nanoseconds;
+}
+
+/**
+ * Makes sure the timer fires within `nanoseconds`: when it is not armed to fire that soon
+ * already, arms it for `armFor` (at most `nanoseconds`; sooner lets the runs that follow
+ * share the arming: dispatcher.ts).
+ */
+export function localApicArmWithin(nanoseconds: u64, armFor: u64 = nanoseconds): void {
+  if (!localApicFiresWithin(nanoseconds)) localApicArm(min<u64>(armFor, nanoseconds));
 }
 
 /** localApicRemaining's answer when no timer is armed (or it already fired). */

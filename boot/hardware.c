@@ -113,6 +113,11 @@ u32 Z_hardwareZ_map_device(struct Z_hardware_instance_t* h, u64 address, u64 byt
   return paging_map_device(address, bytes);
 }
 
+/* RAM at `address` mapped with 4 KiB pages instead of 2 MiB ones (boot/paging.c says why); 1, or 0 if it could not be. */
+u32 Z_hardwareZ_use_small_pages(struct Z_hardware_instance_t* h, u64 address, u64 bytes) {
+  return paging_use_small_pages(address, bytes);
+}
+
 /* Enables interrupts only for the halt: `sti; hlt` cannot lose a wake-up (sti's one-instruction shadow). */
 void Z_hardwareZ_wait_for_interrupt(struct Z_hardware_instance_t* h) {
   __asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -38,7 +38,7 @@ import { kernelLoop } from "./loop";
 import { programsInitialize, programsPreempt, programStartNamed } from "./programs/programs";
 import { FOREGROUND_MAX, trapText } from "./gate/interface";
 import { LEVEL_ERROR, LEVEL_INFO, LEVEL_WARNING, line, log, logSetConsoleLevel } from "./log/log";
-import { memoryAllocatePages, memoryInitialize, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
+import { memoryAllocatePages, memoryInitialize, memoryUseSmallPages, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
   pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine } from "./panic";
 import { PAGE_BYTES } from "./params";
@@ -70,6 +70,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   const memoryError = memoryInitialize(information);           // page allocator over the memory map
   if (memoryError.length > 0) panic("memoryInitialize", memoryError);
   runtimeUsePageAllocator();                                   // module memories come from it now
+  memoryUseSmallPages(information);                            // 4 KiB pages for RAM (QEMU's TLB: boot/paging.c)
   savedStateReserve(information);                              // handler state kept over a warm reboot
   savedStateLoad();
   phaseEnds[PHASE_MEMORY] = readTsc();

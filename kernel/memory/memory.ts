@@ -1,6 +1,6 @@
 // Physical memory at boot: the page allocator built from the memory map, minus what is taken.
 
-import { kernelImageEnd, kernelImageStart } from "../arch/x86_64/machine";
+import { kernelImageEnd, kernelImageStart, mapDevice, useSmallPages } from "../arch/x86_64/machine";
 import { BootInformation, MEMORY_AVAILABLE } from "../boot/boot_information";
 import { Text } from "../console/text";
 import { LEVEL_DEBUG, LEVEL_WARNING, line, log } from "../log/log";
@@ -110,4 +110,24 @@ function sizeText(bytes: u64): string {
   const text = new Text(32);
   text.size(bytes);
   return String.UTF8.decodeUnsafe(text.pointer, text.length);
+}
+
+/**
+ * Once the page allocator runs: what the kernel touches in normal running — usable RAM and
+ * the framebuffer — mapped with 4 KiB pages, which cost a page table per 2 MiB (1/512 of
+ * RAM). Under QEMU's TCG an `invlpg` near a 2 MiB page flushes the whole software TLB, and
+ * every handler commit does one per page it dirtied (boot/paging.c). The machine runs on if
+ * it cannot (it is slower under QEMU, not wrong), and says so.
+ */
+export function memoryUseSmallPages(information: BootInformation): void {
+  let mapped = true;
+  for (let i = 0; i < information.regions.length; i++) {
+    const region = information.regions[i];
+    if (region.kind == MEMORY_AVAILABLE && region.base < IDENTITY_MAPPED_BYTES && !useSmallPages(region.base, region.length)) mapped = false;
+  }
+  const framebuffer = information.framebuffer;
+  if (framebuffer != null && !mapDevice(framebuffer.address, <u64>framebuffer.pitch * framebuffer.height)) mapped = false;
+  if (!mapped) {
+    log(LEVEL_WARNING, line.clear().string("memory: too few pages to map all RAM with 4 KiB pages (QEMU runs handlers slower)"));
+  }
 }

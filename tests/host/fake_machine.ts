@@ -47,7 +47,7 @@ export class FakeMachine {
   kernelImageEnd = 0x200000n;
   readonly exceptionRegisters: bigint[] = Array.from({ length: 22 }, (_, index) => BigInt(index) * 0x1111n);
   readonly controlRegisters: bigint[] = [0x80000011n, 0n, 0x4000000000n, 0x117000n, 0x620n];
-  /** Fakes a test gives for hardware imports this file does not model (the module primitives, say), by import name. */
+  /** Fakes a test gives for hardware imports, by import name: for those this file does not model (the module primitives, say), or in place of its own. */
   readonly hardwareFakes: Record<string, (...values: never[]) => unknown> = {};
   private readonly pages = new Map<number, Uint8Array>();
   private lineControl = 0;
@@ -178,7 +178,8 @@ export class FakeMachine {
         exception_register: (index: number) => machine.exceptionRegisters[index] ?? 0n,
         control_register: (number: number) => machine.controlRegisters[number] ?? 0n,
       } as Record<string, unknown>, {
-        get: (fakes, name: string) => fakes[name] ??
+        // A test's own fake wins over the default here.
+        get: (fakes, name: string) => machine.hardwareFakes[name] ?? fakes[name] ??
           ((...values: never[]) => {
             const fake = machine.hardwareFakes[name];
             if (!fake) throw new Error(`hardware.${name} is not faked by tests/host/fake_machine.ts`);

@@ -22,7 +22,7 @@ import { Framebuffer, FRAMEBUFFER_KIND_RGB, FramebufferConsole } from "../../ker
 import { Text } from "../../kernel/console/text";
 import { logAlways } from "../../kernel/log/log";
 import { LogRing } from "../../kernel/log/ring";
-import { memoryAllocatePages, memoryInitialize, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
+import { memoryAllocatePages, memoryInitialize, memoryUseSmallPages, memoryNeededBytes, memoryRefusals, memoryShortage, memoryTotalBytes, memoryUnmanagedBytes,
   pageAllocator } from "../../kernel/memory/memory";
 import { checksum, savedStateLoad, savedStateReserve } from "../../kernel/handlers/saved_state";
 import { PageAllocator } from "../../kernel/memory/page_allocator";
@@ -85,6 +85,7 @@ export function bootAvailableBytes(): u64 { return information.availableBytes();
 
 // ---- Memory ----
 export function memorySetUp(): void { result.clear().string(memoryInitialize(information)); }
+export function memorySmallPages(): void { memoryUseSmallPages(information); }
 export function memoryTotal(): u64 { return memoryTotalBytes; }
 export function memoryUnmanaged(): u64 { return memoryUnmanagedBytes; }
 export function memoryAllocate(pages: u64): u64 { return memoryAllocatePages(pages); }

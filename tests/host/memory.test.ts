@@ -132,6 +132,36 @@ describe("memory set-up from the boot information", () => {
   });
 });
 
+describe("RAM and the framebuffer mapped with 4 KiB pages (boot/paging.c: QEMU's TLB flushes)", () => {
+  async function mapped(refuse = false): Promise<{ small: Array<[bigint, bigint]>; devices: Array<[bigint, bigint]>; log: string }> {
+    const small: Array<[bigint, bigint]> = [];
+    const devices: Array<[bigint, bigint]> = [];
+    const started = await startKernel((fake) => {
+      fake.hardwareFakes.use_small_pages = (address: bigint, bytes: bigint) => (small.push([address, bytes]), refuse ? 0 : 1);
+      fake.hardwareFakes.map_device = (address: bigint, bytes: bigint) => (devices.push([address, bytes]), 1);
+    });
+    const map = [...pcMemoryMap(64), { base: 0x1_0000_0000n, length: 0x4000_0000n, kind: 1 }]; // and 1 GiB above 4 GiB
+    started.machine.writePhysical(INFORMATION_ADDRESS, new Multiboot2Builder().memoryMap(map).framebuffer(0xfd000000n, 4096, 1024, 768, 32, 1).build());
+    started.kernel.useSerialConsoleOnly();
+    started.kernel.bootReadMultiboot2(BigInt(INFORMATION_ADDRESS));
+    started.kernel.memorySetUp();
+    started.kernel.memorySmallPages();
+    return { small, devices, log: started.machine.serialOutput };
+  }
+
+  it("asks for every usable region below 4 GiB, and the framebuffer's rows", async () => {
+    const { small, devices, log } = await mapped();
+    expect(small).toEqual([[0n, 0x9fc00n], [0x100000n, 64n * 0x100000n - 0x100000n - 0x20000n]]);
+    expect(devices).toEqual([[0xfd000000n, 4096n * 768n]]);
+    expect(log).not.toMatch(/4 KiB pages/);
+  });
+
+  it("runs on with one warning when the page tables cannot be had", async () => {
+    const { log } = await mapped(true);
+    expect(log).toMatch(/memory: too few pages to map all RAM with 4 KiB pages \(QEMU runs handlers slower\)/);
+  });
+});
+
 describe("the area that keeps handler state over a warm reboot (kernel/handlers/saved_state.ts)", () => {
   const AREA = 0x4000000;
   const MAGIC = 0x4554415453534f4fn;

@@ -1,6 +1,6 @@
 // Local APIC timer: one-shot countdowns to the next deadline (tickless), and end-of-interrupt.
 
-import { physicalRead32, physicalWrite32, readMsr, readTsc } from "./machine";
+import { mapDevice, physicalRead32, physicalWrite32, readMsr, readTsc } from "./machine";
 
 // Registers, as offsets from the APIC base (Intel SDM vol. 3, table 11-1).
 const END_OF_INTERRUPT: u64 = 0x0b0;
@@ -40,6 +40,7 @@ function write(register: u64, value: u32): void {
 /** Enables the APIC and measures its timer against the TSC; returns the timer's ticks per second. */
 export function localApicInitialize(tscHz: u64): u64 {
   base = readMsr(APIC_BASE_MSR) & APIC_BASE_ADDRESS_MASK;
+  mapDevice(base, 4096); // a 4 KiB page of its own (boot/paging.c: a 2 MiB one widens QEMU's TLB flushes)
   write(SPURIOUS_VECTOR, SOFTWARE_ENABLE | SPURIOUS_INTERRUPT_VECTOR);
   write(LOCAL_INTERRUPT_0, DELIVERY_EXTERNAL_INTERRUPT);
   write(TIMER_DIVIDE, DIVIDE_BY_16);

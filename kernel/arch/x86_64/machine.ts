@@ -49,10 +49,14 @@
 @external("hardware", "physical_move") export declare function physicalMove(destination: u64, source: u64, length: u64): void;
 // @ts-ignore: decorator
 @external("hardware", "physical_fill32") export declare function physicalFill32(destination: u64, value: u32, count: u64): void;
-// Device registers a firmware put above the first 4 GiB (UEFI does, for 64-bit BARs): mapped,
-// uncached; whether they could be.
+// Device registers: mapped with 4 KiB pages, uncached, also where a firmware put them above the
+// first 4 GiB (UEFI does, for 64-bit BARs); whether they could be.
 // @ts-ignore: decorator
 @external("hardware", "map_device") export declare function mapDevice(address: u64, bytes: u64): bool;
+// RAM at [address, address + bytes) mapped with 4 KiB pages instead of entry.S's 2 MiB ones
+// (boot/paging.c says why: QEMU's TLB flushes); whether it could be (a page table per 2 MiB).
+// @ts-ignore: decorator
+@external("hardware", "use_small_pages") export declare function useSmallPages(address: u64, bytes: u64): bool;
 
 // Ordering: every earlier load and store is done before any later one (x86 mfence). A driver
 // that publishes a ring index and then reads the device's flags needs it: x86 lets a load pass

@@ -22,10 +22,12 @@ import { toolVersion } from "./tools.ts";
  * two times slower (docs/build.md, "The kernel's size"). 384 KiB left room for the TCP/IP
  * glue; 400 KiB since files on the data disk, partition tables and NVMe (about 13 KiB) took
  * it to 389 KiB; 416 KiB since the USB stick's drivers (xHCI and bulk-only mass storage,
- * about 22 KiB) took it to 412 KiB. The kernel's own bench and self-tests (22 KiB) belong in
- * a test build of the kernel: that is the way back under 400.
+ * about 22 KiB) took it to 412 KiB; 420 KiB since the budget timer's sharing and 4 KiB pages
+ * for RAM (about 1.4 KiB, for a third off an echo's cost) left it at 416.0 KiB with no room
+ * for a one-line change. The kernel's own bench and self-tests (22 KiB) belong in a test
+ * build of the kernel: that is the way back under 400, and the next thing to do for size.
  */
-export const KERNEL_BUDGET_BYTES = 416 * 1024;
+export const KERNEL_BUDGET_BYTES = 420 * 1024;
 
 /**
  * -z max-page-size=0x1000   keeps the 1 MiB load address from being padded to 2 MiB pages

@@ -48,6 +48,9 @@ int snapshot_write_fault(uint64_t address, uint64_t error_code);
 
 /* boot/paging.c */
 int paging_set_writable(uint64_t address, uint64_t bytes, int writable);
+/* The same without flushing the TLB: the caller calls paging_flush_all() after the batch. */
+int paging_set_writable_unflushed(uint64_t address, uint64_t bytes, int writable);
+void paging_flush_all(void);
 /* Identity-maps device registers (uncached), also above the first 4 GiB, with 4 KiB pages; 0 on failure. */
 int paging_map_device(uint64_t address, uint64_t bytes);
 /* Maps [address, address + bytes) below 4 GiB with 4 KiB pages (split from entry.S's 2 MiB ones); 0 on failure. */

@@ -33,7 +33,8 @@ static void flush_page(uint64_t address) {
   __asm__ volatile("invlpg (%0)" : : "r"(address) : "memory");
 }
 
-static void flush_all(void) {
+/* Flushes every TLB entry (CR3 reloaded; this kernel makes no global pages). */
+void paging_flush_all(void) {
   uint64_t control3;
   __asm__ volatile("mov %%cr3, %0; mov %0, %%cr3" : "=r"(control3) : : "memory");
 }
@@ -91,7 +92,7 @@ int paging_use_small_pages(uint64_t address, uint64_t bytes) {
     if (tables) tables += PAGE_BYTES;
     split_large_page(large, table);
   }
-  flush_all();
+  paging_flush_all();
   return done;
 }
 
@@ -119,10 +120,6 @@ int paging_set_writable_unflushed(uint64_t address, uint64_t bytes, int writable
   return set_writable(address, bytes, writable, 0);
 }
 
-/* Flushes every TLB entry (CR3 reloaded; this kernel makes no global pages). */
-void paging_flush_all(void) {
-  flush_all();
-}
 
 /* The table `entry` points to, made (zeroed) if the entry is not present yet; NULL if it cannot. */
 static uint64_t* table_of(uint64_t* entry) {

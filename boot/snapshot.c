@@ -92,8 +92,11 @@ void snapshot_savepoint(struct snapshot* snapshot, int at_begin) {
   memcpy(snapshot->committed_instance + snapshot->instance_bytes, snapshot->instance, snapshot->instance_bytes);
 }
 
-/* Copies undo entries [from, dirty_count) back, newest first (a page may have two: the oldest must win), and frees them. */
-/* A rollback is the rare path: its pages are protected again in one batch, with one TLB flush (paging.c says why). */
+/*
+ * Copies undo entries [from, dirty_count) back, newest first (a page may have two: the oldest
+ * must win), and frees them. A rollback is the rare path: its pages are protected again in
+ * one batch, with one TLB flush (paging_set_writable_unflushed says why).
+ */
 static void undo_since(struct snapshot* snapshot, uint32_t from) {
   if (snapshot->dirty_count == from) return;
   for (uint32_t i = snapshot->dirty_count; i > from; i--) {

@@ -122,13 +122,13 @@ function runModule(index: i32, module: i32): u32 {
   // Armed for the shortest budget, it serves every run that follows until it fires (a longer
   // budget takes the early interrupt and arms for its rest): one timer write per wake and per
   // shortest budget under load, not one per run (each write is an exit to the hypervisor).
-  localApicArmWithin(budget, shortestBudget());
+  localApicArmWithin(budget, shortestBudget);
   const trap = moduleHandle(module, delivery.kind, delivery.source, delivery.name, delivery.timestamp, delivery.payloadLength);
   runningHandler = -1;
   return trap;
 }
 
-/** The shortest budget of any handler (the budget timer's arming: runModule). */
+/** The shortest budget of any handler (the budget timer's arming, when a run must arm it: runModule). */
 function shortestBudget(): u64 {
   let shortest = U64.MAX_VALUE;
   for (let i = 0; i < handlers.length; i++) shortest = min<u64>(shortest, handlers[i].budget);

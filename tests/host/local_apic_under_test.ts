@@ -10,8 +10,22 @@ export function arm(nanoseconds: u64): void {
   localApicArm(nanoseconds);
 }
 
-export function armWithin(nanoseconds: u64, armFor: u64): void {
+let armForNanoseconds: u64 = 0;
+/** How often armWithin asked how long to arm for. */
+let armForAsked: i32 = 0;
+
+function armFor(): u64 {
+  armForAsked++;
+  return armForNanoseconds;
+}
+
+export function armWithin(nanoseconds: u64, armForThat: u64): void {
+  armForNanoseconds = armForThat;
   localApicArmWithin(nanoseconds, armFor);
+}
+
+export function timesAsked(): i32 {
+  return armForAsked;
 }
 
 export function firesWithin(nanoseconds: u64): bool {

@@ -84,11 +84,11 @@ export function localApicFiresWithin(nanoseconds: u64): bool {
 
 /**
  * Makes sure the timer fires within `nanoseconds`: when it is not armed to fire that soon
- * already, arms it for `armFor` (at most `nanoseconds`; sooner lets the runs that follow
- * share the arming: dispatcher.ts).
+ * already, arms it for what `armFor` says (asked only then; at most `nanoseconds`, and
+ * sooner lets the runs that follow share the arming: dispatcher.ts).
  */
-export function localApicArmWithin(nanoseconds: u64, armFor: u64 = nanoseconds): void {
-  if (!localApicFiresWithin(nanoseconds)) localApicArm(min<u64>(armFor, nanoseconds));
+export function localApicArmWithin(nanoseconds: u64, armFor: () => u64): void {
+  if (!localApicFiresWithin(nanoseconds)) localApicArm(min<u64>(armFor(), nanoseconds));
 }
 
 /** localApicRemaining's answer when no timer is armed (or it already fired). */

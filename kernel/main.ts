@@ -1,4 +1,5 @@
 // OptiOS kernel: the boot sequence, one step per line, and the entry points boot/ calls.
+// This is the shipped kernel's entry; the test kernel's (kernel/test_main.ts) adds test boots.
 //
 // boot/main.c instantiates this module and calls, each inside a trap guard:
 //   kernel_initialize()                 top-level initialisation (asconfig exportStart)
@@ -16,7 +17,6 @@ import { PHASE_BOOT_INFORMATION, PHASE_CLOCK, PHASE_CONSOLES, PHASE_MEMORY, PHAS
   printBanner } from "./banner";
 import { BootInformation } from "./boot/boot_information";
 import { parseCommandLine, TEST_BENCH, TEST_FAULT, TEST_NONE, TEST_SELFTEST } from "./boot/command_line";
-import { runHandlerBench, runProgramBench } from "./bench";
 import { MULTIBOOT2_BOOT_MAGIC, readMultiboot2 } from "./boot/multiboot2";
 import { PVH_BOOT_MAGIC, readPvh } from "./boot/pvh";
 import { consoleStartOutputs, consoleStartSerial } from "./console/outputs";
@@ -42,7 +42,7 @@ import { memoryAllocatePages, memoryInitialize, memoryUseSmallPages, memoryNeede
   pageAllocator } from "./memory/memory";
 import { abortKernel, panic, setTestBoot, stopMachine } from "./panic";
 import { PAGE_BYTES } from "./params";
-import { runSelfTests } from "./selftest";
+import { bench, selfTests, testModeMissing } from "./test_modes";
 import { clockCalibrate, clockSetBoot, clockSetWall, clockTscHz } from "./time/clock";
 import { rtcUnixSeconds } from "./arch/x86_64/mc146818_rtc";
 
@@ -62,6 +62,8 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   const information = readBootInformation(magic, informationAddress);
   if (information.error.length > 0) panic("kernel_main", information.error);
   const options = parseCommandLine(information.commandLine);
+  const testMissing = testModeMissing(options.test);            // test=selftest|bench: the test kernel's
+  if (testMissing.length > 0) { options.warnings.push(testMissing); options.test = TEST_NONE; }
   logSetConsoleLevel(options.logLevel);
   setTestBoot(options.test != TEST_NONE);
   phaseEnds[PHASE_BOOT_INFORMATION] = readTsc();
@@ -81,7 +83,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   printBanner(information, entryTsc, phaseEnds, readTsc(), memoryTotalBytes, pageAllocator().freePages * PAGE_BYTES);
   for (let i = 0; i < information.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(information.warnings[i]));
   for (let i = 0; i < options.warnings.length; i++) log(LEVEL_WARNING, line.clear().string(options.warnings[i]));
-  if (options.test == TEST_SELFTEST) stopMachine(runSelfTests(information));
+  if (options.test == TEST_SELFTEST) stopMachine(selfTests!(information));
   if (options.test == TEST_FAULT) physicalRead64(UNMAPPED_ADDRESS);
   picRemapAndMask();                                           // legacy PICs off the exception vectors
   localApicInitialize(clockTscHz());                           // the one-shot timer for deadlines
@@ -96,7 +98,7 @@ export function kernel_main(magic: u32, informationAddress: u64): void {
   handlersLoad(information, system);                           // handler modules GRUB handed over
   networkStart(system);                                        // the stack (handler net) on the first NIC
   stateLogRecover();                                           // each handler's last durable state, from the data disk
-  if (options.test == TEST_BENCH) stopMachine(runHandlerBench() && runProgramBench());
+  if (options.test == TEST_BENCH) stopMachine(bench!());
   inputInitialize();                                           // keyboard and COM1 interrupt on input
   picUnmask(IRQ_KEYBOARD);
   picUnmask(IRQ_COM1);

@@ -6,7 +6,8 @@
 //                               numbering: 0 emergency … 6 info, 7 debug). Default: 6.
 //   test=selftest|fault|bench   test boots: run the in-kernel self-tests, raise a deliberate
 //                               page fault, or measure handler runs (kernel/bench.ts); all
-//                               end QEMU through isa-debug-exit.
+//                               end QEMU through isa-debug-exit. selftest and bench are only
+//                               in the test kernel (kernel/test_modes.ts).
 // Other words are left for later consumers and are not errors. A known option with a bad
 // value keeps its default and adds a warning that names the option and what was expected.
 

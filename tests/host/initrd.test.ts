@@ -337,7 +337,7 @@ describe("the initrd the build makes", () => {
     try {
       const systemPath = resolve(paths.system);
       const project: Project = { root, version: "0.1.0", kernelMaximumMemoryPages: 32, sourceDateEpoch: 1704067200,
-        systemFile: relative(root, systemPath), kernelArguments: "" };
+        systemFile: relative(root, systemPath), kernelArguments: "", testKernel: false };
       const system = await loadSystem(systemPath);
       // Stand-ins for what the programs step builds: the initrd carries each as /bin/<name>.
       mkdirSync(join(root, paths.programModules), { recursive: true });

@@ -33,7 +33,7 @@ function fakeProject(): Project {
   writeFileSync(join(root, paths.kernelElf), "kernel one");
   writeFileSync(join(root, paths.handlerModules, "heartbeat.module"), "heartbeat one");
   writeFileSync(join(root, initrdArchive), "initrd one");
-  return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch: 0, systemFile: "system/system.toml", kernelArguments: "console=all" };
+  return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch: 0, systemFile: "system/system.toml", kernelArguments: "console=all", testKernel: false };
 }
 
 const context = (project: Project) => ({ project, jobs: 1 });

@@ -36,7 +36,7 @@ function fakeProject(sourceDateEpoch = 1704067200): Project {
   mkdirSync(join(root, "system"));
   writeFileSync(join(root, "system", "base.toml"), BASE);
   writeFileSync(join(root, "system", "system.toml"), SYSTEM);
-  return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch, systemFile: "system/system.toml", kernelArguments: "" };
+  return { root, version: "0.1.0", kernelMaximumMemoryPages: 16, sourceDateEpoch, systemFile: "system/system.toml", kernelArguments: "", testKernel: false };
 }
 
 const load = (project: Project) => loadSystem(join(project.root, project.systemFile), { root: project.root });

@@ -13,7 +13,7 @@ let context: BuildContext;
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), "optios-stamp-"));
-  const project: Project = { root, version: "0.0.0", kernelMaximumMemoryPages: 1, sourceDateEpoch: 0, systemFile: "systems/default/system.toml", kernelArguments: "" };
+  const project: Project = { root, version: "0.0.0", kernelMaximumMemoryPages: 1, sourceDateEpoch: 0, systemFile: "systems/default/system.toml", kernelArguments: "", testKernel: false };
   context = { project, jobs: 2 };
 });
 

@@ -40,6 +40,14 @@ const commonHelp = `
                      the kernel command line in the ISO's boot menu (default: "${defaultKernelArguments}")
   -h, --help         show this help`;
 
+/** Build and run only: the kernel with the self-tests and the bench (kernel/test_main.ts). */
+const testKernelOption = { "test-kernel": { type: "boolean" } } as const;
+
+const testKernelHelp = `
+  --test-kernel      build the test kernel: the shipped one plus the boots test=selftest and test=bench
+                     (kernel/test_main.ts; no size budget); build it in a scratch root (--root), since it
+                     replaces build/kernel.elf and the next plain build compiles the shipped kernel again`;
+
 const commands: Record<string, Command> = {
   build: {
     summary: "build build/kernel.elf and build/optios.iso (only what changed)",
@@ -51,8 +59,8 @@ Each step is skipped when its inputs are unchanged; see docs/build.md.
 options:
   --jobs N           objects compiled at once (default: number of CPUs)
   --data SIZE        also write ${dataImagePath}: the ISO with a data partition of SIZE (64M, 1G…)
-                     after it, to write to a USB stick or disk (dd) so that state and files persist${commonHelp}`,
-    options: { ...commonOptions, jobs: { type: "string" }, data: { type: "string" } },
+                     after it, to write to a USB stick or disk (dd) so that state and files persist${testKernelHelp}${commonHelp}`,
+    options: { ...commonOptions, ...testKernelOption, jobs: { type: "string" }, data: { type: "string" } },
     async run(values) {
       const dataBytes = values.data === undefined ? undefined : parseDiskSize(values.data as string);
       if (dataBytes === null) throw new Error(`--data: expected a size such as 64M or 1G, got "${values.data}"`);
@@ -85,9 +93,10 @@ options:
   --pvh              boot build/kernel.elf directly through its PVH note (no firmware, no GRUB)
   --append TEXT      kernel command line for --pvh (default: "${defaultKernelArguments}")
   --forward SPEC     forward a port from 127.0.0.1 to the guest: tcp:HOST-GUEST or udp:HOST-GUEST, repeatable
-                     (default: tcp:8080-80 and udp:7777-7, the status page and UDP echo; "none" for none)${commonHelp}`,
+                     (default: tcp:8080-80 and udp:7777-7, the status page and UDP echo; "none" for none)${testKernelHelp}${commonHelp}`,
     options: {
       ...commonOptions,
+      ...testKernelOption,
       forward: { type: "string", multiple: true },
       uefi: { type: "boolean" },
       gui: { type: "boolean" },
@@ -220,7 +229,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
 async function buildProject(values: OptionValues): Promise<Project> {
   const text = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
-  const project = loadProject(text("root"), text("system"), text("kernel-arguments"));
+  const project = loadProject(text("root"), text("system"), text("kernel-arguments"), values["test-kernel"] === true);
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) {
     throw new Error(`--jobs: expected a whole number of at least 1, got "${values.jobs}"`);

@@ -33,6 +33,12 @@ export interface Project {
   systemFile: string;
   /** The kernel command line of the ISO's menu entry (default defaultKernelArguments). */
   kernelArguments: string;
+  /**
+   * Build the test kernel (`optios build --test-kernel`): entry paths.testKernelEntry, which adds
+   * the test boots test=selftest and test=bench to the shipped kernel; it has no size budget.
+   * Tests and `make bench` build it in scratch roots; build/ keeps the shipped kernel.
+   */
+  testKernel: boolean;
 }
 
 /** Paths relative to the project root, so commands and stamps read the same on every machine. */
@@ -40,6 +46,7 @@ export const paths = {
   asconfig: "asconfig.json",
   kernelSources: "kernel",
   kernelEntry: "kernel/main.ts",
+  testKernelEntry: "kernel/test_main.ts",
   interfaceDeclaration: "interface/optios.ts",
   bootSources: "boot",
   bootIncludes: "boot/include",
@@ -72,7 +79,7 @@ export const paths = {
 
 /** Reads the project's settings; errors name the file and the field that was expected. */
 export function loadProject(root: string = toolchainRepository, systemFile: string = paths.system,
-  kernelArguments: string = defaultKernelArguments): Project {
+  kernelArguments: string = defaultKernelArguments, testKernel = false): Project {
   const absoluteRoot = resolve(root);
   const asconfigPath = join(absoluteRoot, paths.asconfig);
   if (!existsSync(asconfigPath)) {
@@ -86,7 +93,13 @@ export function loadProject(root: string = toolchainRepository, systemFile: stri
     sourceDateEpoch: readSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
     systemFile,
     kernelArguments,
+    testKernel,
   };
+}
+
+/** The file asc compiles: the shipped kernel's entry, or the test kernel's. */
+export function kernelEntry(project: Project): string {
+  return project.testKernel ? paths.testKernelEntry : paths.kernelEntry;
 }
 
 /** Room the GRUB menu adds to the kernel arguments: " generation=N". */

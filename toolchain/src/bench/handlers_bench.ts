@@ -81,7 +81,7 @@ export function parseHandlerBench(output: string): HandlerFigures {
 }
 
 export async function measureHandlers(): Promise<HandlerFigures> {
-  const scratch = await buildSystemInScratch(SYSTEM, "console=serial test=bench", BUILD_TIMEOUT_MILLISECONDS);
+  const scratch = await buildSystemInScratch(SYSTEM, "console=serial test=bench", BUILD_TIMEOUT_MILLISECONDS, { testKernel: true });
   try {
     const machine = startMachine({ iso: scratch.iso, memory: "128M" });
     const status = await machine.waitForExit(RUN_TIMEOUT_MILLISECONDS);

@@ -1,7 +1,8 @@
-// Step "asc": the AssemblyScript kernel (kernel/**/*.ts) compiled to build/kernel/kernel.wasm.
+// Step "asc": the AssemblyScript kernel (kernel/**/*.ts) compiled to build/kernel/kernel.wasm,
+// from kernel/main.ts, or from kernel/test_main.ts for the test kernel (`--test-kernel`).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { paths, toolchainRepository } from "../project.ts";
+import { kernelEntry, paths, toolchainRepository } from "../project.ts";
 import { BuildError, runStepCommand } from "./process.ts";
 import type { Step } from "./step.ts";
 import { runAsc, warmAscServer } from "./asc_server.ts";
@@ -14,8 +15,9 @@ export const ascStep: Step = {
   artifact: paths.kernelWasm,
   async plan({ project }) {
     const root = project.root;
-    if (!existsSync(join(root, paths.kernelEntry))) {
-      throw new BuildError("asc", `${paths.kernelEntry} not found in ${root}; the kernel's entry file is expected there`);
+    const entry = kernelEntry(project);
+    if (!existsSync(join(root, entry))) {
+      throw new BuildError("asc", `${entry} not found in ${root}; the kernel's entry file is expected there`);
     }
     if (!existsSync(compilerBinary)) {
       throw new BuildError("asc", `${compilerBinary} not found; run \`npm ci\` (or \`make deps\`) first`);
@@ -23,7 +25,7 @@ export const ascStep: Step = {
     await warmAscServer();
     const command = [
       ascProgram(root),
-      paths.kernelEntry,
+      entry,
       "--config",
       paths.asconfig,
       "--target",

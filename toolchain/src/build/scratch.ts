@@ -67,16 +67,25 @@ export function scratchStore(scratch: ScratchBuild): string {
   return join(scratch.root, "store");
 }
 
+/** How a scratch build differs from `optios build`'s defaults. */
+export interface ScratchBuildOptions {
+  /** The test kernel (`--test-kernel`: test=selftest and test=bench built in) instead of the shipped one. */
+  testKernel?: boolean;
+}
+
 /** Builds `systemFile` (relative to the root) into the scratch root: a new generation in its store if anything changed. */
-export function buildInScratch(scratch: ScratchBuild, systemFile: string, kernelArguments: string, timeoutMilliseconds: number): Promise<string> {
-  return runInScratch(scratch, ["build", "--root", scratch.root, "--system", systemFile, "--kernel-arguments", kernelArguments], timeoutMilliseconds);
+export function buildInScratch(scratch: ScratchBuild, systemFile: string, kernelArguments: string, timeoutMilliseconds: number,
+  options: ScratchBuildOptions = {}): Promise<string> {
+  return runInScratch(scratch, ["build", "--root", scratch.root, "--system", systemFile, "--kernel-arguments", kernelArguments,
+    ...(options.testKernel ? ["--test-kernel"] : [])], timeoutMilliseconds);
 }
 
 /** Builds `systemFile` (relative to the repository) with `kernelArguments`; throws with the build's output on failure. */
-export async function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number): Promise<ScratchBuild> {
+export async function buildSystemInScratch(systemFile: string, kernelArguments: string, timeoutMilliseconds: number,
+  options: ScratchBuildOptions = {}): Promise<ScratchBuild> {
   const scratch = createScratchRoot();
   try {
-    await buildInScratch(scratch, systemFile, kernelArguments, timeoutMilliseconds);
+    await buildInScratch(scratch, systemFile, kernelArguments, timeoutMilliseconds, options);
   } catch (error) {
     scratch.remove();
     throw new Error(`building ${systemFile} failed: ${(error as Error).message}`);

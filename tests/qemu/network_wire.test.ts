@@ -7,62 +7,18 @@ import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
+import { frameBuilder } from "../../toolchain/src/bench/frames.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
-const GUEST_MAC = Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x02]);
-const PEER_MAC = Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x01]);
-const GUEST_IP = Buffer.from([10, 0, 9, 2]); // tests/qemu/systems/network_b.toml
 const PEER_IP = Buffer.from([10, 0, 9, 1]);
-
-function checksum(bytes: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < bytes.length; i += 2) sum += (bytes[i] << 8) + (i + 1 < bytes.length ? bytes[i + 1] : 0);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return ~sum & 0xffff;
-}
-
-function ethernet(type: number, payload: Buffer): Buffer {
-  const header = Buffer.alloc(14);
-  GUEST_MAC.copy(header, 0);
-  PEER_MAC.copy(header, 6);
-  header.writeUInt16BE(type, 12);
-  return Buffer.concat([header, payload]);
-}
-
-/** An IPv4 packet from the peer to the guest; `fragment` is the flags-and-offset field. */
-function ipv4(protocol: number, payload: Buffer, options: { id?: number; fragment?: number } = {}): Buffer {
-  const header = Buffer.alloc(20);
-  header[0] = 0x45;
-  header.writeUInt16BE(20 + payload.length, 2);
-  header.writeUInt16BE(options.id ?? 1, 4);
-  header.writeUInt16BE(options.fragment ?? 0, 6);
-  header[8] = 64;
-  header[9] = protocol;
-  PEER_IP.copy(header, 12);
-  GUEST_IP.copy(header, 16);
-  header.writeUInt16BE(checksum(header), 10);
-  return Buffer.concat([header, payload]);
-}
-
-function pseudoChecksum(protocol: number, segment: Buffer): number {
-  const pseudo = Buffer.alloc(12);
-  PEER_IP.copy(pseudo, 0);
-  GUEST_IP.copy(pseudo, 4);
-  pseudo[9] = protocol;
-  pseudo.writeUInt16BE(segment.length, 10);
-  return checksum(Buffer.concat([pseudo, segment]));
-}
-
-function udp(sourcePort: number, port: number, data: Buffer): Buffer {
-  const segment = Buffer.alloc(8 + data.length);
-  segment.writeUInt16BE(sourcePort, 0);
-  segment.writeUInt16BE(port, 2);
-  segment.writeUInt16BE(segment.length, 4);
-  data.copy(segment, 8);
-  segment.writeUInt16BE(pseudoChecksum(17, segment) || 0xffff, 6);
-  return segment;
-}
+const LINK = {
+  guestMac: Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x02]),
+  peerMac: Buffer.from([0x52, 0x54, 0x00, 0x00, 0x09, 0x01]),
+  guestIp: Buffer.from([10, 0, 9, 2]), // tests/qemu/systems/network_b.toml
+  peerIp: PEER_IP,
+};
+const { ethernet, ipv4, pseudoChecksum, udp, arpReply } = frameBuilder(LINK);
 
 function tcpSyn(sourcePort: number, port: number): Buffer {
   const segment = Buffer.alloc(20);
@@ -94,19 +50,8 @@ class Wire {
   private received(frame: Buffer): void {
     this.frames.push(frame);
     // An ARP request for the peer's address: answer it, so the guest can send to us.
-    if (frame.readUInt16BE(12) === 0x0806 && frame.readUInt16BE(20) === 1 && frame.subarray(38, 42).equals(PEER_IP)) {
-      const reply = Buffer.alloc(28);
-      reply.writeUInt16BE(1, 0);
-      reply.writeUInt16BE(0x0800, 2);
-      reply[4] = 6;
-      reply[5] = 4;
-      reply.writeUInt16BE(2, 6);
-      PEER_MAC.copy(reply, 8);
-      PEER_IP.copy(reply, 14);
-      GUEST_MAC.copy(reply, 18);
-      GUEST_IP.copy(reply, 24);
-      this.send(ethernet(0x0806, reply));
-    }
+    const reply = arpReply(frame);
+    if (reply) this.send(reply);
   }
 
   send(frame: Buffer): void {

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const garbageCollection = await attempt(() => measureGarbageCollection(log));
   log(`bench: Linux comparison: ${LINUX_ROUNDS} rounds alternating OptiOS and the Debian kernel + busybox guest (PVH, -m ${COMPARISON_MEMORY})`);
   const linux = await attempt(() => measureLinuxComparison(kernel, SCRATCH, LINUX_ROUNDS, log));
-  log("bench: the network: UDP echo and HTTP from the host, OptiOS then Linux, each with virtio-net and QEMU's user network");
+  log("bench: the network: UDP echo and HTTP from the host, OptiOS then Linux, each with virtio-net and QEMU's user network; then UDP echo with the bench as the wire");
   const network = await attempt(() => measureNetwork(iso, log, { root: process.cwd(), kernelElf: KERNEL, scratch: SCRATCH }));
 
   const statistics = {

@@ -8,6 +8,9 @@
 //
 //   - UDP echo round trip from the host: ROUND_TRIPS datagrams of 32 bytes, one at a time;
 //     p50 and p99 in microseconds (host clock: QEMU's user network is part of the path);
+//   - the same echo with the bench as the guest's wire (QEMU's socket netdev over UDP on
+//     127.0.0.1; the bench builds the frames and answers ARP, wire.toml gives OptiOS a static
+//     address): QEMU's user network out of the path, after both guests' other figures;
 //   - the highest datagram rate answered without loss: bursts at rising rates for one second;
 //   - HTTP: autocannon (npm) against GET / for HTTP_SECONDS with HTTP_CONNECTIONS connections;
 //   - OptiOS only: the guest's own share, TSC cycles from a frame's arrival at the kernel to
@@ -26,10 +29,12 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
-import { paths } from "../project.ts";
+import { buildSystemInScratch } from "../build/scratch.ts";
+import { defaultKernelArguments, paths } from "../project.ts";
 import { userNetwork } from "../qemu.ts";
 import { LINUX_COMMAND_LINE, COMPARISON_MEMORY } from "./linux_bench.ts";
 import { prepareLinuxGuest } from "./linux_guest.ts";
+import { frameBuilder, type WireLink } from "./frames.ts";
 import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./measure.ts";
 import { formatBytes, formatNumber, formatTable } from "./report.ts";
@@ -42,6 +47,10 @@ const RATES = [1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
 const HTTP_SECONDS = 10;
 const HTTP_CONNECTIONS = 8;
 const OPTIOS_READY = /net: eth0: 10\.0\.2\.15\/24 \(DHCP\)/;
+const OPTIOS_WIRE_READY = /net: eth0: 10\.0\.2\.15\/24 \(static\)/;
+/** The default system with a static address, for the wire round trip (no DHCP on that wire). */
+const WIRE_SYSTEM = "toolchain/src/bench/wire.toml";
+const WIRE_BUILD_TIMEOUT_MILLISECONDS = 600_000;
 const LINUX_READY = /^linux-guest: network ready\r?$/m;
 
 export interface NetworkSide {
@@ -54,6 +63,9 @@ export interface NetworkSide {
   httpP50Milliseconds: number;
   httpP99Milliseconds: number;
   httpErrors: number;
+  /** UDP echo with the bench as the wire (a socket netdev, no user network): p50 and p99, µs. */
+  wireP50Microseconds?: number;
+  wireP99Microseconds?: number;
 }
 
 /** What networking costs OptiOS in bytes: on the ISO, in the kernel, in memory with the stack idle. */
@@ -93,34 +105,45 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
 }
 
+/**
+ * `count` exchanges, one at a time: `send` starts one, and its answer calls `answers.next`.
+ * Each round trip in microseconds, and how many got no answer within 1 s.
+ */
+async function timeRoundTrips(count: number, send: () => void, answers: { next?: () => void }): Promise<{ microseconds: number[]; lost: number }> {
+  const microseconds: number[] = [];
+  let lost = 0;
+  for (let i = 0; i < count; i++) {
+    const answered = await new Promise<number | null>((resolve) => {
+      const start = process.hrtime.bigint();
+      const timer = setTimeout(() => {
+        answers.next = undefined;
+        resolve(null);
+      }, 1000);
+      answers.next = () => {
+        clearTimeout(timer);
+        answers.next = undefined;
+        resolve(Number(process.hrtime.bigint() - start) / 1000);
+      };
+      send();
+    });
+    if (answered === null) lost++;
+    else microseconds.push(answered);
+  }
+  return { microseconds, lost };
+}
+
 /** `count` datagrams to 127.0.0.1:port, one at a time; each round trip in microseconds, and how many got no answer within 1 s. */
 async function udpRoundTrips(port: number, count: number): Promise<{ microseconds: number[]; lost: number }> {
   const socket = createSocket("udp4");
   await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
   const payload = Buffer.alloc(32, 0x61);
-  const microseconds: number[] = [];
-  let lost = 0;
+  const answers: { next?: () => void } = {};
+  socket.on("message", () => answers.next?.());
   try {
-    for (let i = 0; i < count; i++) {
-      const answered = await new Promise<number | null>((resolve) => {
-        const start = process.hrtime.bigint();
-        const timer = setTimeout(() => {
-          socket.removeAllListeners("message");
-          resolve(null);
-        }, 1000);
-        socket.once("message", () => {
-          clearTimeout(timer);
-          resolve(Number(process.hrtime.bigint() - start) / 1000);
-        });
-        socket.send(payload, port, "127.0.0.1");
-      });
-      if (answered === null) lost++;
-      else microseconds.push(answered);
-    }
+    return await timeRoundTrips(count, () => socket.send(payload, port, "127.0.0.1"), answers);
   } finally {
     socket.close();
   }
-  return { microseconds, lost };
 }
 
 /** Datagrams at `rate` a second for one second; how many came back within a second after. */
@@ -142,21 +165,31 @@ async function udpBurst(port: number, rate: number): Promise<number> {
 }
 
 /**
+ * ROUND_TRIPS echoes through `roundTrips`, after a first answer and a warm-up; the round trips
+ * sorted, in microseconds, and how many were lost.
+ */
+async function measureEcho(roundTrips: (count: number) => Promise<{ microseconds: number[]; lost: number }>, log: (line: string) => void,
+  name: string): Promise<{ microseconds: number[]; lost: number }> {
+  // The first answer can take a few seconds (a guest resolving the gateway's address); then the warm-up.
+  let answered = false;
+  for (const deadline = Date.now() + FIRST_ANSWER_MILLISECONDS; !answered && Date.now() < deadline;) {
+    answered = (await roundTrips(1)).lost === 0;
+  }
+  if (!answered) throw new Error(`${name} answered no UDP echo within ${FIRST_ANSWER_MILLISECONDS / 1000} s`);
+  await roundTrips(WARM_UP_ROUND_TRIPS);
+  const { microseconds, lost } = await roundTrips(ROUND_TRIPS);
+  microseconds.sort((a, b) => a - b);
+  log(`  ${name}: UDP echo p50 ${formatNumber(percentile(microseconds, 0.5))} µs over ${microseconds.length} round trips (${lost} lost)`);
+  return { microseconds, lost };
+}
+
+/**
  * The measurements for one guest; `afterRoundTrips` runs right after the UDP round trips (OptiOS
  * reads its guest share there, while the samples it keeps are the echo's).
  */
 async function measureSide(machine: Machine, ports: { udp: number; http: number }, log: (line: string) => void, name: string,
   afterRoundTrips: () => Promise<void> = async () => {}): Promise<NetworkSide> {
-  // The first answer can take a few seconds (a guest resolving the gateway's address); then the warm-up.
-  let answered = false;
-  for (const deadline = Date.now() + FIRST_ANSWER_MILLISECONDS; !answered && Date.now() < deadline;) {
-    answered = (await udpRoundTrips(ports.udp, 1)).lost === 0;
-  }
-  if (!answered) throw new Error(`${name} answered no UDP echo within ${FIRST_ANSWER_MILLISECONDS / 1000} s`);
-  await udpRoundTrips(ports.udp, WARM_UP_ROUND_TRIPS);
-  const { microseconds, lost } = await udpRoundTrips(ports.udp, ROUND_TRIPS);
-  microseconds.sort((a, b) => a - b);
-  log(`  ${name}: UDP echo p50 ${formatNumber(percentile(microseconds, 0.5))} µs over ${microseconds.length} round trips (${lost} lost)`);
+  const { microseconds, lost } = await measureEcho((count) => udpRoundTrips(ports.udp, count), log, name);
   await afterRoundTrips();
   let lossFreeRate = 0;
   for (const rate of RATES) {
@@ -188,6 +221,48 @@ async function withNetworkMachine<T>(boot: MachineOptions, ready: RegExp, use: (
   } finally {
     machine.kill();
     await machine.exited;
+  }
+}
+
+/** The wire's two ends (wire.toml, linux/init.sh): the guest at 10.0.2.15, the bench at 10.0.2.2, its gateway. */
+const WIRE_LINK: WireLink = {
+  guestMac: Buffer.from([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]),
+  peerMac: Buffer.from([0x52, 0x54, 0x00, 0x12, 0x34, 0x02]),
+  guestIp: Buffer.from([10, 0, 2, 15]),
+  peerIp: Buffer.from([10, 0, 2, 2]),
+};
+const WIRE_SOURCE_PORT = 4000;
+
+/**
+ * UDP echo with the bench as the guest's whole network: QEMU's socket netdev carries each frame
+ * in a UDP datagram on 127.0.0.1, and the bench builds the frames and answers ARP itself, so
+ * QEMU's user network (slirp) is out of the path. The same figures as the user network's round
+ * trip; the difference between the two is what slirp adds.
+ */
+async function wireEcho(boot: MachineOptions, ready: RegExp, log: (line: string) => void, name: string): Promise<{ p50: number; p99: number }> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const qemuPort = await freePort();
+  const frames = frameBuilder(WIRE_LINK);
+  const echo = frames.ethernet(0x0800, frames.ipv4(17, frames.udp(WIRE_SOURCE_PORT, 7, Buffer.alloc(32, 0x61))));
+  const answers: { next?: () => void } = {};
+  socket.on("message", (frame: Buffer) => {
+    const reply = frames.arpReply(frame);
+    if (reply) socket.send(reply, qemuPort, "127.0.0.1");
+    else if (frame.length >= 42 && frame.readUInt16BE(12) === 0x0800 && frame[23] === 17 && frame.readUInt16BE(36) === WIRE_SOURCE_PORT) answers.next?.();
+  });
+  const mac = [...WIRE_LINK.guestMac].map((byte) => byte.toString(16).padStart(2, "0")).join(":");
+  const machine = startMachine({ ...boot, memory: COMPARISON_MEMORY,
+    nic: `socket,udp=127.0.0.1:${socket.address().port},localaddr=127.0.0.1:${qemuPort},model=virtio-net-pci,mac=${mac}` });
+  try {
+    await machine.waitFor(ready, BOOT_TIMEOUT_MILLISECONDS);
+    const { microseconds } = await measureEcho((count) => timeRoundTrips(count, () => socket.send(echo, qemuPort, "127.0.0.1"), answers), log,
+      `${name}, bench as the wire`);
+    return { p50: percentile(microseconds, 0.5), p99: percentile(microseconds, 0.99) };
+  } finally {
+    machine.kill();
+    await machine.exited;
+    socket.close();
   }
 }
 
@@ -252,12 +327,35 @@ export async function measureNetwork(iso: string, log: (line: string) => void,
     });
     return { optios, guestShareCycles, cost };
   });
+  const linuxBoot: MachineOptions | undefined = (() => {
+    try {
+      const guest = prepareLinuxGuest(undefined, log);
+      return { kernel: guest.vmlinux, initrd: guest.initramfs, append: `${LINUX_COMMAND_LINE} optios_bench=network` };
+    } catch (error) {
+      figures.linuxProblem = (error as Error).message.split("\n")[0];
+      return undefined;
+    }
+  })();
+  if (linuxBoot) {
+    try {
+      figures.linux = await withNetworkMachine(linuxBoot, LINUX_READY, (machine, ports) => measureSide(machine, ports, log, "Linux"));
+    } catch (error) {
+      figures.linuxProblem = (error as Error).message.split("\n")[0];
+    }
+  }
+  // The same echo again with the bench as the wire, OptiOS then Linux: what QEMU's user network added.
+  const wire = await buildSystemInScratch(WIRE_SYSTEM, defaultKernelArguments, WIRE_BUILD_TIMEOUT_MILLISECONDS);
   try {
-    const guest = prepareLinuxGuest(undefined, log);
-    figures.linux = await withNetworkMachine({ kernel: guest.vmlinux, initrd: guest.initramfs, append: `${LINUX_COMMAND_LINE} optios_bench=network` },
-      LINUX_READY, (machine, ports) => measureSide(machine, ports, log, "Linux"));
-  } catch (error) {
-    figures.linuxProblem = (error as Error).message.split("\n")[0];
+    const optiosWire = await wireEcho({ iso: wire.iso }, OPTIOS_WIRE_READY, log, "OptiOS");
+    figures.optios.wireP50Microseconds = optiosWire.p50;
+    figures.optios.wireP99Microseconds = optiosWire.p99;
+  } finally {
+    wire.remove();
+  }
+  if (linuxBoot && figures.linux) {
+    const linuxWire = await wireEcho(linuxBoot, LINUX_READY, log, "Linux");
+    figures.linux.wireP50Microseconds = linuxWire.p50;
+    figures.linux.wireP99Microseconds = linuxWire.p99;
   }
   return figures;
 }
@@ -274,6 +372,10 @@ export function formatNetwork(figures: NetworkFigures | undefined, problem: stri
     ["UDP echo round trip p50, µs (host → guest → host)", cell(optios.udpP50Microseconds, 1), cell(linux?.udpP50Microseconds, 1),
       times(linux?.udpP50Microseconds, optios.udpP50Microseconds)],
     ["UDP echo round trip p99, µs", cell(optios.udpP99Microseconds, 1), cell(linux?.udpP99Microseconds, 1), times(linux?.udpP99Microseconds, optios.udpP99Microseconds)],
+    ["the same, the bench as the wire (socket netdev, no user network): p50, µs", cell(optios.wireP50Microseconds, 1),
+      cell(linux?.wireP50Microseconds, 1), times(linux?.wireP50Microseconds, optios.wireP50Microseconds)],
+    ["the same, p99, µs", cell(optios.wireP99Microseconds, 1), cell(linux?.wireP99Microseconds, 1),
+      times(linux?.wireP99Microseconds, optios.wireP99Microseconds)],
     ["UDP datagrams lost of 10,000", cell(optios.udpLost), cell(linux?.udpLost), ""],
     [`highest loss-free UDP rate of ${RATES.join("/")}, per s`, cell(optios.lossFreeRate), cell(linux?.lossFreeRate), times(optios.lossFreeRate, linux?.lossFreeRate)],
     [`HTTP GET /, requests/s (autocannon, ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s)`, cell(optios.httpRequestsPerSecond),
@@ -285,7 +387,7 @@ export function formatNetwork(figures: NetworkFigures | undefined, problem: stri
   return [
     ...formatTable(rows).map((line) => `  ${line}`),
     `  OptiOS's own share of a round trip: frame received → answer handed to the card, p50 ${cell(figures.guestShareCycles)} cycles; ` +
-      "the rest is QEMU's user network and the host",
+      "the rest is QEMU (its virtio-net and the user network: the wire rows leave the latter out) and the host",
     ...(figures.linuxProblem ? [`  Linux not measured: ${figures.linuxProblem}`] : []),
     ...formatCost(figures.cost),
   ];

@@ -3,8 +3,8 @@
 #   make              build build/kernel.elf and build/optios.iso (= make all)
 #                     SYSTEM=path/to/system.toml builds another system (default systems/default)
 #   make run          build and boot the ISO in QEMU, serial console on this terminal (SYSTEM= too)
-#                     UEFI=1 (OVMF)  GUI=1 (window)  ACCEL=kvm  MEMORY=64M  USB=1 (ISO as a
-#                     raw disk)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
+#                     UEFI=1 (OVMF)  GUI=1 (window)  ACCEL=kvm  MEMORY=64M  USB=1 (ISO on a
+#                     USB stick)  PVH=1 (kernel.elf directly)  APPEND="..." (with PVH=1)
 #   make test         build, then host, toolchain and module tests, then QEMU boot tests
 #   make bench        build, then measure (toolchain/src/bench.ts)
 #   make bench-build  only the toolchain figures: gc at three store sizes, rebuild times (no QEMU)

@@ -1,4 +1,6 @@
-// Every way in reaches the banner: BIOS CD, BIOS USB stick, UEFI CD (all through GRUB), direct PVH.
+// Every way in reaches the banner: BIOS and UEFI each from a CD, from the ISO written to a disk and
+// from it written to a USB stick (all through GRUB), and direct PVH. A stick with a data partition:
+// files.test.ts.
 import { expect, test } from "vitest";
 import {
   BANNER_LAST_LINE, BANNER_TIMEOUT_MILLISECONDS, UEFI_BANNER_TIMEOUT_MILLISECONDS, VERSION,
@@ -23,9 +25,18 @@ test("bios cdrom: SeaBIOS boots the ISO as a CD, GRUB loads the kernel through m
   expect(banner.loader).toMatch(/GRUB/);
 });
 
-test("bios usb: SeaBIOS boots the same ISO as a raw disk, the way a USB stick is seen", async () => {
+test("bios disk: SeaBIOS boots the same ISO written to a hard disk (IDE)", async () => {
   const banner = await expectBanner({ drive: images.iso }, "multiboot2", BANNER_TIMEOUT_MILLISECONDS);
   expect(banner.loader).toMatch(/GRUB/);
+});
+
+test("bios usb: SeaBIOS boots the same ISO written to a USB stick (usb-storage on xHCI); the kernel looks at the stick and runs on without a data disk", async () => {
+  const machine = boot({ usbStick: images.iso });
+  await machine.waitFor(BANNER_LAST_LINE, BANNER_TIMEOUT_MILLISECONDS);
+  expect(parseBanner(machine.output).protocol).toBe("multiboot2");
+  // The stick itself is seen on the USB port, read-only (no data partition on it, so state stays in RAM).
+  await machine.waitFor(/data disk: usb 00:0\d\.0 port \d+: .*, write-protected\r?\n/, BANNER_TIMEOUT_MILLISECONDS);
+  await machine.waitFor(/data disk: none usable; handler state is kept in RAM only/, BANNER_TIMEOUT_MILLISECONDS);
 });
 
 test("uefi cdrom: OVMF boots the ISO's EFI image, GRUB loads the kernel through multiboot2", async () => {
@@ -33,8 +44,13 @@ test("uefi cdrom: OVMF boots the ISO's EFI image, GRUB loads the kernel through 
   expect(banner.loader).toMatch(/GRUB/);
 });
 
-test("uefi usb: OVMF boots the same ISO as a raw disk through its GPT EFI partition, as a USB stick on a UEFI PC", async () => {
+test("uefi disk: OVMF boots the same ISO written to a hard disk, through its GPT EFI partition", async () => {
   const banner = await expectBanner({ drive: images.iso, uefi: true }, "multiboot2", UEFI_BANNER_TIMEOUT_MILLISECONDS);
+  expect(banner.loader).toMatch(/GRUB/);
+});
+
+test("uefi usb: OVMF boots the same ISO written to a USB stick (usb-storage on xHCI), as on a UEFI PC", async () => {
+  const banner = await expectBanner({ usbStick: images.iso, uefi: true }, "multiboot2", UEFI_BANNER_TIMEOUT_MILLISECONDS);
   expect(banner.loader).toMatch(/GRUB/);
 });
 

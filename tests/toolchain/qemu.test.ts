@@ -68,10 +68,20 @@ describe("qemuArguments", () => {
     expect(valuesOf(argumentList, "-device")).toEqual(["isa-debug-exit,iobase=0xf4,iosize=0x04"]);
   });
 
-  test("a raw drive attaches the image as a disk, like a USB stick", () => {
+  test("a raw drive attaches the image as a hard disk", () => {
     const argumentList = qemuArguments({ drive: "build/optios.iso" });
     expect(valuesOf(argumentList, "-drive")).toEqual(["file=build/optios.iso,format=raw"]);
     expect(argumentList).not.toContain("-cdrom");
+  });
+
+  test("a USB stick is the image read-only on usb-storage behind an xHCI controller, booted first; not beside a data disk on USB", () => {
+    const argumentList = qemuArguments({ usbStick: "build/optios.iso", dataDisk: "build/data.img" });
+    expect(valuesOf(argumentList, "-drive")).toEqual(["file=build/optios.iso,if=none,id=boot-stick,format=raw,readonly=on",
+      "file=build/data.img,if=none,id=data,format=raw,snapshot=off"]);
+    expect(valuesOf(argumentList, "-device")).toEqual(expect.arrayContaining(["qemu-xhci,id=xhci", "usb-storage,bus=xhci.0,drive=boot-stick,bootindex=0",
+      "virtio-blk-pci,drive=data"]));
+    expect(argumentList).not.toContain("-cdrom");
+    expect(() => qemuArguments({ usbStick: "x.iso", dataDisk: "d.img", dataDiskBus: "usb" })).toThrow("both want the xHCI controller");
   });
 
   test("refuses combinations QEMU would reject or silently ignore", () => {

@@ -89,7 +89,7 @@ options:
   --gui              show QEMU's window (default: -display none)
   --accel tcg|kvm    accelerator (default: tcg; this machine's /dev/kvm cannot run the guest)
   --memory SIZE      guest memory, e.g. 64M (default: ${defaultMemory})
-  --usb              boot the ISO as a raw disk, like a USB stick, instead of a CD
+  --usb              boot the ISO from a USB stick (usb-storage on an xHCI controller) instead of a CD
   --pvh              boot build/kernel.elf directly through its PVH note (no firmware, no GRUB)
   --append TEXT      kernel command line for --pvh (default: "${defaultKernelArguments}")
   --forward SPEC     forward a port from 127.0.0.1 to the guest: tcp:HOST-GUEST or udp:HOST-GUEST, repeatable
@@ -250,7 +250,7 @@ function qemuOptions(values: OptionValues): QemuOptions {
     kernel: values.pvh ? paths.kernelElf : undefined,
     append: values.pvh ? ((values.append as string | undefined) ?? defaultKernelArguments) : undefined,
     iso: !values.pvh && !values.usb ? paths.iso : undefined,
-    drive: values.usb ? paths.iso : undefined,
+    usbStick: values.usb ? paths.iso : undefined,
     uefi: Boolean(values.uefi),
     gui: Boolean(values.gui),
     reboot: true, // the shell's `reboot` reboots; Ctrl-A X quits

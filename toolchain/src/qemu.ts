@@ -17,8 +17,13 @@ export interface QemuOptions {
   kernel?: string;
   /** Boot this ISO from a CD drive. */
   iso?: string;
-  /** Attach this raw disk image, as a USB stick would appear (`-drive file=X,format=raw`). */
+  /** Attach this raw disk image as a hard disk (`-drive file=X,format=raw`: IDE), the ISO written to a disk. */
   drive?: string;
+  /**
+   * Attach this raw image as a USB stick, read-only: usb-storage on a qemu-xhci controller, the
+   * firmware's first boot choice (`optios run --usb`). Not with a data disk on USB (one xHCI controller).
+   */
+  usbStick?: string;
   /** UEFI firmware (OVMF) instead of SeaBIOS. */
   uefi?: boolean;
   /** Path of the writable OVMF variable store; see prepareUefiVariables. */
@@ -76,7 +81,7 @@ export const debugExitPort = 0xf4;
 /** The argument list for qemu-system-x86_64 (without the program name). */
 export function qemuArguments(options: QemuOptions): string[] {
   // A data disk alone is booted by the firmware too: an image from `optios build --data`.
-  if (!options.kernel && !options.iso && !options.drive && !options.dataDisk) {
+  if (!options.kernel && !options.iso && !options.drive && !options.dataDisk && !options.usbStick) {
     throw new Error("qemuArguments: expected something to boot: kernel, iso, drive or dataDisk");
   }
   if (options.append !== undefined && !options.kernel) {
@@ -110,6 +115,13 @@ export function qemuArguments(options: QemuOptions): string[] {
   }
   if (options.iso) argumentList.push("-cdrom", options.iso);
   if (options.drive) argumentList.push("-drive", `file=${options.drive},format=raw`);
+  if (options.usbStick !== undefined) {
+    if (options.dataDiskBus === "usb" || options.dataDiskBus === "usb2") {
+      throw new Error("qemuArguments: usbStick and a data disk on USB both want the xHCI controller; put the data disk on another bus");
+    }
+    argumentList.push("-drive", `file=${options.usbStick},if=none,id=boot-stick,format=raw,readonly=on`,
+      "-device", "qemu-xhci,id=xhci", "-device", "usb-storage,bus=xhci.0,drive=boot-stick,bootindex=0");
+  }
   if (options.nic !== undefined) argumentList.push("-nic", options.nic);
   for (const device of options.devices ?? []) argumentList.push("-device", device);
   if (options.dataDisk !== undefined) {

@@ -11,7 +11,8 @@
 //   - the same echo with the bench as the guest's wire (QEMU's socket netdev over UDP on
 //     127.0.0.1; the bench builds the frames and answers ARP, wire.toml gives OptiOS a static
 //     address): QEMU's user network out of the path, after both guests' other figures;
-//   - the highest datagram rate answered without loss: bursts at rising rates for one second;
+//   - the highest datagram rate answered without loss: one-second bursts at doubling rates until
+//     one loses, then bisected to RATE_RESOLUTION between the last rate answered in full and it;
 //   - HTTP: autocannon (npm) against GET / for HTTP_SECONDS with HTTP_CONNECTIONS connections;
 //   - OptiOS only: the guest's own share, TSC cycles from a frame's arrival at the kernel to
 //     the answer handed to the card (the shell's `net` keeps the last 1,024), so the round trip
@@ -43,7 +44,9 @@ import { codeShare } from "./wasm_functions.ts";
 const ROUND_TRIPS = 10_000;
 const WARM_UP_ROUND_TRIPS = 200;
 const FIRST_ANSWER_MILLISECONDS = 30_000;
-const RATES = [1_000, 2_000, 4_000, 8_000, 12_000, 16_000];
+/** Rates tried in turn (datagrams a second) until one loses; then bisected to RATE_RESOLUTION between the last two. */
+const RATES = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000];
+const RATE_RESOLUTION = 1_000;
 const HTTP_SECONDS = 10;
 const HTTP_CONNECTIONS = 8;
 const OPTIOS_READY = /net: eth0: 10\.0\.2\.15\/24 \(DHCP\)/;
@@ -57,7 +60,7 @@ export interface NetworkSide {
   udpP50Microseconds: number;
   udpP99Microseconds: number;
   udpLost: number;
-  /** The highest rate of RATES answered in full, datagrams a second; 0 if none was. */
+  /** The highest rate answered in full, datagrams a second (RATES, then bisected: highestLossFreeRate); 0 if none was. */
   lossFreeRate: number;
   httpRequestsPerSecond: number;
   httpP50Milliseconds: number;
@@ -165,6 +168,29 @@ async function udpBurst(port: number, rate: number): Promise<number> {
 }
 
 /**
+ * The highest rate `answersAll` passes: RATES in turn until one fails, then halving the gap
+ * between the last rate passed and the first failed until it is at most RATE_RESOLUTION
+ * (rounded to it). 0 if the first rate fails; the last of RATES if none does.
+ */
+export async function highestLossFreeRate(answersAll: (rate: number) => Promise<boolean>): Promise<number> {
+  let passed = 0;
+  let failed: number | undefined;
+  for (const rate of RATES) {
+    if (!(await answersAll(rate))) {
+      failed = rate;
+      break;
+    }
+    passed = rate;
+  }
+  while (failed !== undefined && passed > 0 && failed - passed > RATE_RESOLUTION) {
+    const rate = Math.round((passed + failed) / 2 / RATE_RESOLUTION) * RATE_RESOLUTION;
+    if (await answersAll(rate)) passed = rate;
+    else failed = rate;
+  }
+  return passed;
+}
+
+/**
  * ROUND_TRIPS echoes through `roundTrips`, after a first answer and a warm-up; the round trips
  * sorted, in microseconds, and how many were lost.
  */
@@ -191,13 +217,11 @@ async function measureSide(machine: Machine, ports: { udp: number; http: number 
   afterRoundTrips: () => Promise<void> = async () => {}): Promise<NetworkSide> {
   const { microseconds, lost } = await measureEcho((count) => udpRoundTrips(ports.udp, count), log, name);
   await afterRoundTrips();
-  let lossFreeRate = 0;
-  for (const rate of RATES) {
+  const lossFreeRate = await highestLossFreeRate(async (rate) => {
     const answers = await udpBurst(ports.udp, rate);
     log(`  ${name}: UDP burst ${rate}/s: ${answers} of ${rate} answered`);
-    if (answers < rate) break;
-    lossFreeRate = rate;
-  }
+    return answers === rate;
+  });
   const result = await autocannon({ url: `http://127.0.0.1:${ports.http}/`, connections: HTTP_CONNECTIONS, duration: HTTP_SECONDS });
   log(`  ${name}: HTTP ${formatNumber(result.requests.average)} requests/s, p50 ${result.latency.p50} ms, ${result.errors + result.non2xx} errors`);
   return {
@@ -377,7 +401,7 @@ export function formatNetwork(figures: NetworkFigures | undefined, problem: stri
     ["the same, p99, µs", cell(optios.wireP99Microseconds, 1), cell(linux?.wireP99Microseconds, 1),
       times(linux?.wireP99Microseconds, optios.wireP99Microseconds)],
     ["UDP datagrams lost of 10,000", cell(optios.udpLost), cell(linux?.udpLost), ""],
-    [`highest loss-free UDP rate of ${RATES.join("/")}, per s`, cell(optios.lossFreeRate), cell(linux?.lossFreeRate), times(optios.lossFreeRate, linux?.lossFreeRate)],
+    [`highest loss-free UDP rate (1 s bursts; ${RATES.join("/")}, then bisected to ${formatNumber(RATE_RESOLUTION, 0)}), per s`, cell(optios.lossFreeRate), cell(linux?.lossFreeRate), times(optios.lossFreeRate, linux?.lossFreeRate)],
     [`HTTP GET /, requests/s (autocannon, ${HTTP_CONNECTIONS} connections, ${HTTP_SECONDS} s)`, cell(optios.httpRequestsPerSecond),
       cell(linux?.httpRequestsPerSecond), times(optios.httpRequestsPerSecond, linux?.httpRequestsPerSecond)],
     ["HTTP latency p50 / p99, ms", `${cell(optios.httpP50Milliseconds)} / ${cell(optios.httpP99Milliseconds)}`,

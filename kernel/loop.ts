@@ -5,10 +5,11 @@
 //   │   decode input into the consoles (input/input.ts); a deploy (handlers/deploy.ts);
 //   │   Ctrl-C stops a busy program;
 //   │   reap ended programs; wake readers
-//   │   input or frames waiting? ──────────────────────────────────────────────── again
+//   │   input waiting? ──────────────────────────────────────────────────────────── again
 //   │   a runnable program? switch to it for at most one slice while handlers have
-//   │     work, else until an interrupt, its read or its end ────────────────────── again
-//   │   handler work or a deadline due already? ─────────────────────────────────── again
+//   │     work (frames waiting in a card are work), else until an interrupt, its
+//   │     read or its end ───────────────────────────────────────────────────────── again
+//   │   handler work, frames waiting or a deadline due already? ──────────────────── again
 //   └── arm the APIC for the next deadline (or not at all), halt until an interrupt
 //
 // Between two rounds of handler work a runnable program always gets one time slice
@@ -47,9 +48,11 @@ export function kernelLoop(): void {
     programsInterrupt();                                       // Ctrl-C stops a busy program
     programsReap();
     programsWake();
-    if (inputPending() || networkPending()) continue;          // what arrived since its service: take it now
+    if (inputPending()) continue;                              // typed since its service: take it now
     const now = clockNanoseconds(readTsc());
-    const work = handlerWorkPending(now);
+    // Frames waiting in a card (networkPending) are handler work too: under a flood there always
+    // are some, and the foreground still gets its slice between rounds.
+    const work = handlerWorkPending(now) || networkPending();
     const wake = min<u64>(nextWake(), stateLogFlushDue());
     const slice = work ? PROGRAM_TIME_SLICE_NANOSECONDS : wake == NO_DEADLINE ? NO_DEADLINE : wake > now ? wake - now : 0;
     if (slice > 0 && programsRunNext(slice)) continue;

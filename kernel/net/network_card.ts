@@ -28,8 +28,11 @@ export abstract class NetworkCard {
   abstract get interruptLine(): u8;
   /** The interrupt: acknowledged at the card; service() takes what arrived. */
   abstract interrupt(): void;
-  /** Takes every frame that arrived (each good one to `sink`) and every sent buffer back; how many frames. */
-  abstract service(sink: FrameSink): i32;
+  /**
+   * Takes what arrived, at most `limit` frames (each good one to `sink`; the rest wait in the
+   * receive ring, where the card holds them), and every sent buffer back; how many frames.
+   */
+  abstract service(sink: FrameSink, limit: i32): i32;
   /** Copies `length` bytes at `source` (kernel memory) into a transmit buffer and starts sending; false when the ring is full. */
   abstract transmit(source: usize, length: u32): bool;
   /** Whether frames or sent buffers wait for service(). */

@@ -110,9 +110,23 @@ describe("virtio-net", () => {
     device.answer(buffers[1].head, 10 + 8); // shorter than an Ethernet header
     device.answer(buffers[2].head, 10 + 1514);
     const to = (buffer: { address: bigint }, length: number) => `0x${(buffer.address + 10n).toString(16)}+${length}`;
-    expect(text(kernel.service())).toBe(`frames 3, to the stack: ${to(buffers[0], 98)} ${to(buffers[2], 1514)}`);
+    expect(text(kernel.service(32))).toBe(`frames 3, to the stack: ${to(buffers[0], 98)} ${to(buffers[2], 1514)}`);
     expect(text(kernel.counters())).toBe("received 2/1612, dropped 1/0, sent 0/0, refused 0");
     expect(device.offered().map((buffer) => buffer.address)).toEqual([buffers[0], buffers[1], buffers[2]].map((buffer) => buffer.address));
+  });
+
+  test("a limit (the stack's queue room) takes only so many frames; the rest wait in the ring, their buffers not offered again, for the next service", async () => {
+    const { kernel, machine, text } = await network();
+    kernel.virtioCreate(BigInt(RECEIVE), BigInt(SEND), BigInt(BUFFERS));
+    const device = new DeviceQueue(machine, RECEIVE, 32);
+    const buffers = device.offered();
+    for (let i = 0; i < 3; i++) device.answer(buffers[i].head, 10 + 60 + i);
+    const to = (buffer: { address: bigint }, length: number) => `0x${(buffer.address + 10n).toString(16)}+${length}`;
+    expect(text(kernel.service(2))).toBe(`frames 2, to the stack: ${to(buffers[0], 60)} ${to(buffers[1], 61)}`);
+    expect(device.offered().map((buffer) => buffer.address)).toEqual([buffers[0].address, buffers[1].address]);
+    expect(text(kernel.service(0))).toBe("frames 0, to the stack: ");
+    expect(text(kernel.service(2))).toBe(`frames 1, to the stack: ${to(buffers[2], 62)}`);
+    expect(text(kernel.counters())).toBe("received 3/183, dropped 0/0, sent 0/0, refused 0");
   });
 });
 

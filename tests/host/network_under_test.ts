@@ -36,10 +36,10 @@ function sink(address: u64, length: u32): void {
   received += "0x" + address.toString(16) + "+" + length.toString() + " ";
 }
 
-/** Takes what arrived: "frames N, to the stack: 0xADDRESS+LENGTH …". */
-export function service(): i32 {
+/** Takes what arrived, at most `limit` frames: "frames N, to the stack: 0xADDRESS+LENGTH …". */
+export function service(limit: i32): i32 {
   received = "";
-  const taken = card!.service(sink);
+  const taken = card!.service(sink, limit);
   return put("frames " + taken.toString() + ", to the stack: " + received.trimEnd());
 }
 

@@ -823,7 +823,7 @@ export const LOG_RECORD_BYTES: u32 = 56;
 }
 export const NET_CONFIG_BYTES: u32 = 40;
 
-/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (96 bytes). */
+/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (104 bytes). */
 @unmanaged export class NetState {
   /** the IPv4 address in use, 0 for none yet */
   address: u32 = 0;
@@ -842,8 +842,12 @@ export const NET_CONFIG_BYTES: u32 = 40;
   ipChecksum: u32 = 0;
   /** of which: bad length, version, options or protocol */
   ipMalformed: u32 = 0;
-  /** fragments dropped (reassembly limits, timeouts) */
+  /** fragments dropped on arrival (reassembly limits) */
   fragmentsDropped: u32 = 0;
+  /** IPv4 fragments received, each held for reassembly */
+  fragmentsReceived: u32 = 0;
+  /** datagrams whose reassembly was given up, its fragments freed: timed out, or evicted for a newer one */
+  reassembliesFailed: u32 = 0;
   udpReceived: u32 = 0;
   /** UDP datagrams with a bad checksum */
   udpChecksum: u32 = 0;
@@ -866,7 +870,7 @@ export const NET_CONFIG_BYTES: u32 = 40;
   /** frames the stack could not take (no buffer) or did not understand */
   linkDropped: u32 = 0;
 }
-export const NET_STATE_BYTES: u32 = 96;
+export const NET_STATE_BYTES: u32 = 104;
 
 /** net_deliver's header: what arrived for a handler (24 bytes). */
 @unmanaged export class NetDelivery {

@@ -267,6 +267,8 @@ function stackReport(out: Text, emit: (text: Text) => void): void {
   emit(out.clear().string("ip:   ").decimal(state.ipReceived).string(" received, ").decimal(state.ipDropped).string(" dropped (")
     .decimal(state.ipChecksum).string(" bad checksum, ").decimal(state.ipMalformed).string(" malformed, ").decimal(state.fragmentsDropped)
     .string(" fragments)"));
+  emit(out.clear().string("fragments: ").decimal(state.fragmentsReceived).string(" received, ").decimal(state.fragmentsDropped)
+    .string(" dropped on arrival, ").decimal(state.reassembliesFailed).string(" datagrams never completed (timed out or evicted)"));
   emit(out.clear().string("udp:  ").decimal(state.udpReceived).string(" received, ").decimal(state.udpDropped).string(" dropped (")
     .decimal(state.udpChecksum).string(" bad checksum, ").decimal(state.udpMalformed).string(" malformed, ").decimal(state.udpRefused)
     .string(" to closed ports)"));

@@ -222,7 +222,7 @@ typedef struct {
 } NetConfig;
 _Static_assert(sizeof(NetConfig) == 40, "NetConfig");
 
-/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (96 bytes). */
+/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (104 bytes). */
 typedef struct {
   uint32_t address; /* the IPv4 address in use, 0 for none yet */
   uint32_t netmask;
@@ -234,7 +234,9 @@ typedef struct {
   uint32_t ipDropped; /* IPv4 packets dropped, all reasons */
   uint32_t ipChecksum; /* of which: bad header checksum */
   uint32_t ipMalformed; /* of which: bad length, version, options or protocol */
-  uint32_t fragmentsDropped; /* fragments dropped (reassembly limits, timeouts) */
+  uint32_t fragmentsDropped; /* fragments dropped on arrival (reassembly limits) */
+  uint32_t fragmentsReceived; /* IPv4 fragments received, each held for reassembly */
+  uint32_t reassembliesFailed; /* datagrams whose reassembly was given up, its fragments freed: timed out, or evicted for a newer one */
   uint32_t udpReceived;
   uint32_t udpChecksum; /* UDP datagrams with a bad checksum */
   uint32_t udpMalformed; /* UDP datagrams with a bad length */
@@ -249,7 +251,7 @@ typedef struct {
   uint32_t arpDropped;
   uint32_t linkDropped; /* frames the stack could not take (no buffer) or did not understand */
 } NetState;
-_Static_assert(sizeof(NetState) == 96, "NetState");
+_Static_assert(sizeof(NetState) == 104, "NetState");
 
 /* net_deliver's header: what arrived for a handler (24 bytes). */
 typedef struct {

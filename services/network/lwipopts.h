@@ -27,7 +27,7 @@
 #define LWIP_HAVE_LOOPIF            0
 #define LWIP_STATS                  1
 #define LWIP_STATS_DISPLAY          0
-#define MIB2_STATS                  0
+#define MIB2_STATS                  1   /* mib2.ipreasmfails: reassemblies given up, which ip_frag.drop does not count */
 
 /* Memory: a heap for outgoing data and pools for everything else; all in the stack's memory. */
 #define MEM_ALIGNMENT               4

@@ -618,6 +618,8 @@ static void report(void) {
   state.ipChecksum = lwip_stats.ip.chkerr;
   state.ipMalformed = lwip_stats.ip.lenerr + lwip_stats.ip.err + lwip_stats.ip.proterr + lwip_stats.ip.opterr;
   state.fragmentsDropped = lwip_stats.ip_frag.drop;
+  state.fragmentsReceived = lwip_stats.ip_frag.recv;
+  state.reassembliesFailed = lwip_stats.mib2.ipreasmfails;
   state.udpReceived = lwip_stats.udp.recv;
   state.udpChecksum = lwip_stats.udp.chkerr;
   state.udpMalformed = lwip_stats.udp.lenerr + lwip_stats.udp.err;

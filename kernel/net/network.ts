@@ -234,7 +234,8 @@ export function networkPending(): bool {
  */
 function frameRoom(): i32 {
   if (stack < 0) return I32.MAX_VALUE; // no stack: every frame is taken, dropped and counted
-  return max<i32>(0, eventQueues.queue(stack).capacity / 2 - eventQueues.countFor(stack));
+  const frames = max<i32>(1, eventQueues.queue(stack).capacity / 2); // a stack with a queue of 1 still gets frames
+  return max<i32>(0, frames - eventQueues.countFor(stack));
 }
 
 /** Writes the `net` report, a line at a time, through `emit`. */

@@ -3,9 +3,8 @@
 // `make bench` boot it; the ISO a user builds never carries it.
 
 export * from "./main";
-import { BootInformation } from "./boot/boot_information";
 import { runHandlerBench, runProgramBench } from "./bench";
 import { runSelfTests } from "./selftest";
 import { testModesSet } from "./test_modes";
 
-testModesSet((information: BootInformation): bool => runSelfTests(information), (): bool => runHandlerBench() && runProgramBench());
+testModesSet(runSelfTests, (): bool => runHandlerBench() && runProgramBench());

@@ -4,12 +4,10 @@
 // stack malformed frames of every kind, a fragment flood and a SYN flood. Each is
 // dropped and counted (`net`), a closed port is refused on the wire (ICMP port unreachable, a
 // reset), and the machine keeps serving: UDP echo answers before and after, the shell answers.
-import { createSocket, type Socket as DatagramSocket } from "node:dgram";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
-import { frameBuilder } from "../../toolchain/src/bench/frames.ts";
-import { freePort } from "../../toolchain/src/bench/network_bench.ts";
+import { frameBuilder, openWire, type Wire as WireEnd } from "../../toolchain/src/bench/frames.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
@@ -20,7 +18,7 @@ const LINK = {
   guestIp: Buffer.from([10, 0, 9, 2]), // tests/qemu/systems/network_b.toml
   peerIp: PEER_IP,
 };
-const { ethernet, ipv4, pseudoChecksum, udp, arpReply } = frameBuilder(LINK);
+const { ethernet, ipv4, pseudoChecksum, udp } = frameBuilder(LINK);
 
 function tcpSyn(sourcePort: number, port: number): Buffer {
   const segment = Buffer.alloc(20);
@@ -34,23 +32,14 @@ function tcpSyn(sourcePort: number, port: number): Buffer {
   return segment;
 }
 
-/** What the guest sent, frame by frame; ARP requests for the peer are answered. */
+/** What the guest sent, frame by frame, on a wire whose other end is this test (openWire: ARP for the peer answered). */
 class Wire {
   readonly frames: Buffer[] = [];
-  /** `socket` is this end of the wire; QEMU's end is `qemuPort` on 127.0.0.1 (one frame a datagram). */
-  constructor(readonly socket: DatagramSocket, readonly qemuPort: number) {
-    socket.on("message", (frame: Buffer) => this.received(frame));
-  }
+  /** This test's end (beforeAll opens it). */
+  end!: WireEnd;
 
-  private received(frame: Buffer): void {
-    this.frames.push(frame);
-    // An ARP request for the peer's address: answer it, so the guest can send to us.
-    const reply = arpReply(frame);
-    if (reply) this.send(reply);
-  }
-
-  send(frame: Buffer, sent?: () => void): void {
-    this.socket.send(frame, this.qemuPort, "127.0.0.1", sent);
+  send(frame: Buffer): void {
+    this.end.send(frame);
   }
 
   /** IPv4 frames from the guest of `protocol` seen since `from`. */
@@ -69,23 +58,19 @@ class Wire {
 
 let scratch: ScratchBuild | undefined;
 let machine: Machine;
-let wire: Wire;
+const wire = new Wire();
 
 beforeAll(async () => {
   scratch = await buildSystemInScratch("tests/qemu/systems/network_b.toml", defaultKernelArguments, BUILD_TIMEOUT_MILLISECONDS);
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const qemuPort = await freePort();
-  machine = startMachine({ iso: scratch.iso, memory: "128M",
-    nic: `socket,udp=127.0.0.1:${socket.address().port},localaddr=127.0.0.1:${qemuPort},model=virtio-net-pci,mac=52:54:00:00:09:02` });
-  wire = new Wire(socket, qemuPort);
+  wire.end = await openWire(LINK, (frame) => wire.frames.push(frame));
+  machine = startMachine({ iso: scratch.iso, memory: "128M", nic: wire.end.nic() });
   await machine.waitFor(/net: eth0: 10\.0\.9\.2\/24 \(static\)/, BOOT_TIMEOUT_MILLISECONDS);
   await machine.waitFor(SHELL_PROMPT, BOOT_TIMEOUT_MILLISECONDS);
 }, BUILD_TIMEOUT_MILLISECONDS + BOOT_TIMEOUT_MILLISECONDS);
 
 afterAll(async () => {
   await stopAllMachines();
-  wire?.socket.close();
+  wire.end?.close();
   scratch?.remove();
 });
 

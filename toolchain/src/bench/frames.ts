@@ -1,7 +1,8 @@
-// Ethernet frames for a wire the host itself is the other end of (QEMU's socket netdev):
-// what the hostile-wire test (tests/qemu/network_wire.test.ts) injects and what `make bench`'s
-// wire round trip (network_bench.ts) sends. The peer is a host on the guest's subnet; every
-// frame built here goes from the peer to the guest.
+// A wire the host itself is the other end of (QEMU's socket netdev), and the Ethernet frames
+// sent on it: what the hostile-wire test (tests/qemu/network_wire.test.ts) injects and what
+// `make bench`'s wire round trip (network_bench.ts) sends. The peer is a host on the guest's
+// subnet; every frame built here goes from the peer to the guest.
+import { createSocket, type Socket } from "node:dgram";
 
 /** The two ends of the wire: the guest's card and the peer the host plays. */
 export interface WireLink {
@@ -88,5 +89,45 @@ export function frameBuilder(link: WireLink): FrameBuilder {
       link.guestIp.copy(reply, 24);
       return ethernet(0x0806, reply);
     },
+  };
+}
+
+/** This end of a wire to a guest (openWire). */
+export interface Wire {
+  /** The guest's `-nic` value: its card, of `model`, on this wire. */
+  nic(model?: string): string;
+  /** Sends `frame` to the guest; `sent` is called once the socket has taken it. */
+  send(frame: Buffer, sent?: () => void): void;
+  close(): void;
+}
+
+/**
+ * The other end of a guest's card: a UDP socket on 127.0.0.1 paired with QEMU's socket netdev
+ * in UDP mode, one frame a datagram, so the wire drops what the card has no room for as a real
+ * one does (the stream mode would slow the sender down instead). ARP requests for the peer are
+ * answered here; every frame the guest sends also goes to `received`.
+ */
+export async function openWire(link: WireLink, received: (frame: Buffer) => void): Promise<Wire> {
+  const bound = async (): Promise<Socket> => {
+    const socket = createSocket("udp4");
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    return socket;
+  };
+  const { arpReply } = frameBuilder(link);
+  const socket = await bound();
+  const probe = await bound(); // QEMU's end: a port free now, which QEMU binds when it starts
+  const qemuPort = probe.address().port;
+  probe.close();
+  const send = (frame: Buffer, sent?: () => void) => socket.send(frame, qemuPort, "127.0.0.1", sent && (() => sent()));
+  socket.on("message", (frame: Buffer) => {
+    const reply = arpReply(frame);
+    if (reply) send(reply);
+    received(frame);
+  });
+  const mac = [...link.guestMac].map((byte) => byte.toString(16).padStart(2, "0")).join(":");
+  return {
+    nic: (model = "virtio-net-pci") => `socket,udp=127.0.0.1:${socket.address().port},localaddr=127.0.0.1:${qemuPort},model=${model},mac=${mac}`,
+    send,
+    close: () => socket.close(),
   };
 }

@@ -35,7 +35,7 @@ import { defaultKernelArguments, paths } from "../project.ts";
 import { userNetwork } from "../qemu.ts";
 import { LINUX_COMMAND_LINE, COMPARISON_MEMORY } from "./linux_bench.ts";
 import { prepareLinuxGuest } from "./linux_guest.ts";
-import { frameBuilder, type WireLink } from "./frames.ts";
+import { frameBuilder, openWire, type WireLink } from "./frames.ts";
 import { startMachine, type Machine, type MachineOptions } from "./machine.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, SHELL_PROMPT } from "./measure.ts";
 import { formatBytes, formatNumber, formatTable } from "./report.ts";
@@ -264,29 +264,21 @@ const WIRE_SOURCE_PORT = 4000;
  * trip; the difference between the two is what slirp adds.
  */
 async function wireEcho(boot: MachineOptions, ready: RegExp, log: (line: string) => void, name: string): Promise<{ p50: number; p99: number }> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const qemuPort = await freePort();
   const frames = frameBuilder(WIRE_LINK);
   const echo = frames.ethernet(0x0800, frames.ipv4(17, frames.udp(WIRE_SOURCE_PORT, 7, Buffer.alloc(32, 0x61))));
   const answers: { next?: () => void } = {};
-  socket.on("message", (frame: Buffer) => {
-    const reply = frames.arpReply(frame);
-    if (reply) socket.send(reply, qemuPort, "127.0.0.1");
-    else if (frame.length >= 42 && frame.readUInt16BE(12) === 0x0800 && frame[23] === 17 && frame.readUInt16BE(36) === WIRE_SOURCE_PORT) answers.next?.();
+  const wire = await openWire(WIRE_LINK, (frame) => {
+    if (frame.length >= 42 && frame.readUInt16BE(12) === 0x0800 && frame[23] === 17 && frame.readUInt16BE(36) === WIRE_SOURCE_PORT) answers.next?.();
   });
-  const mac = [...WIRE_LINK.guestMac].map((byte) => byte.toString(16).padStart(2, "0")).join(":");
-  const machine = startMachine({ ...boot, memory: COMPARISON_MEMORY,
-    nic: `socket,udp=127.0.0.1:${socket.address().port},localaddr=127.0.0.1:${qemuPort},model=virtio-net-pci,mac=${mac}` });
+  const machine = startMachine({ ...boot, memory: COMPARISON_MEMORY, nic: wire.nic() });
   try {
     await machine.waitFor(ready, BOOT_TIMEOUT_MILLISECONDS);
-    const { microseconds } = await measureEcho((count) => timeRoundTrips(count, () => socket.send(echo, qemuPort, "127.0.0.1"), answers), log,
-      `${name}, bench as the wire`);
+    const { microseconds } = await measureEcho((count) => timeRoundTrips(count, () => wire.send(echo), answers), log, `${name}, bench as the wire`);
     return { p50: percentile(microseconds, 0.5), p99: percentile(microseconds, 0.99) };
   } finally {
     machine.kill();
     await machine.exited;
-    socket.close();
+    wire.close();
   }
 }
 

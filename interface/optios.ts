@@ -587,9 +587,11 @@ export const records: RecordDeclaration[] = [
       ["tcpMalformed", "u32", ""],
       ["tcpRefused", "u32", "TCP segments to a port nobody listens on (answered with a reset)"],
       ["tcpDropped", "u32", "TCP segments dropped, all reasons"],
-      ["icmpEchoes", "u32", "ICMP messages sent (echo replies, port unreachables)"],
+      ["icmpEchoes", "u32", "ICMP echo replies sent"],
       ["arpDropped", "u32", ""],
       ["linkDropped", "u32", "frames the stack could not take (no buffer) or did not understand"],
+      ["icmpErrorsSent", "u32", "ICMP errors sent: destination unreachable, time exceeded, parameter problem"],
+      ["icmpErrorsLimited", "u32", "ICMP errors not sent: over the rate limit (services/network/stack.c)"],
     ],
   },
   {

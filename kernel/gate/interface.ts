@@ -823,7 +823,7 @@ export const LOG_RECORD_BYTES: u32 = 56;
 }
 export const NET_CONFIG_BYTES: u32 = 40;
 
-/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (104 bytes). */
+/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (112 bytes). */
 @unmanaged export class NetState {
   /** the IPv4 address in use, 0 for none yet */
   address: u32 = 0;
@@ -864,13 +864,17 @@ export const NET_CONFIG_BYTES: u32 = 40;
   tcpRefused: u32 = 0;
   /** TCP segments dropped, all reasons */
   tcpDropped: u32 = 0;
-  /** ICMP messages sent (echo replies, port unreachables) */
+  /** ICMP echo replies sent */
   icmpEchoes: u32 = 0;
   arpDropped: u32 = 0;
   /** frames the stack could not take (no buffer) or did not understand */
   linkDropped: u32 = 0;
+  /** ICMP errors sent: destination unreachable, time exceeded, parameter problem */
+  icmpErrorsSent: u32 = 0;
+  /** ICMP errors not sent: over the rate limit (services/network/stack.c) */
+  icmpErrorsLimited: u32 = 0;
 }
-export const NET_STATE_BYTES: u32 = 104;
+export const NET_STATE_BYTES: u32 = 112;
 
 /** net_deliver's header: what arrived for a handler (24 bytes). */
 @unmanaged export class NetDelivery {

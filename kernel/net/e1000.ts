@@ -139,11 +139,11 @@ export class E1000 extends NetworkCard {
       this.next = (this.next + 1) % RECEIVE_DESCRIPTORS;
       taken++;
     }
-    // What the card dropped itself, by its statistics (each read clears them): frames too short and
-    // too long. Frames missed for want of a descriptor (MPC) are read to clear, not counted as bad.
+    // What the card dropped itself, by its statistics (each read clears them): frames too short,
+    // too long, and missed for want of a free descriptor (the stack busy, the ring full).
     this.droppedTruncated += this.read(RUC);
     this.droppedOversize += this.read(ROC);
-    this.read(MPC);
+    this.droppedNoRoom += this.read(MPC);
     this.reclaimSends();
     return taken;
   }

@@ -240,13 +240,13 @@ function frameRoom(): i32 {
 
 /** Writes the `net` report, a line at a time, through `emit`. */
 export function networkReport(out: Text, emit: (text: Text) => void): void {
-  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG)  TX FRAMES  TX BYTES    TX RING FULL"));
+  emit(out.clear().string("NIC   DEVICE              MAC                RX FRAMES   RX BYTES      DROPPED (SHORT/LONG/NO ROOM)  TX FRAMES  TX BYTES    TX RING FULL"));
   for (let i = 0; i < nics.length; i++) {
     const nic = nics[i];
     out.clear().string("eth").decimal(i).padTo(6).column(nic.name, 26).text(mac(nic)).padTo(45).decimal(nic.framesReceived).padTo(57)
-      .decimal(nic.bytesReceived).padTo(71).decimal(nic.droppedTruncated + nic.droppedOversize).string(" (").decimal(nic.droppedTruncated)
-      .string("/").decimal(nic.droppedOversize).string(")").padTo(93).decimal(nic.framesSent).padTo(104).decimal(nic.bytesSent)
-      .padTo(116).decimal(nic.sendsRefused);
+      .decimal(nic.bytesReceived).padTo(71).decimal(nic.droppedTruncated + nic.droppedOversize + nic.droppedNoRoom).string(" (")
+      .decimal(nic.droppedTruncated).string("/").decimal(nic.droppedOversize).string("/").decimal(nic.droppedNoRoom).string(")").padTo(101)
+      .decimal(nic.framesSent).padTo(112).decimal(nic.bytesSent).padTo(124).decimal(nic.sendsRefused);
     emit(out);
   }
   if (stack >= 0) stackReport(out, emit);
@@ -276,7 +276,8 @@ function stackReport(out: Text, emit: (text: Text) => void): void {
   emit(out.clear().string("tcp:  ").decimal(state.tcpReceived).string(" received, ").decimal(state.tcpDropped).string(" dropped (")
     .decimal(state.tcpChecksum).string(" bad checksum, ").decimal(state.tcpMalformed).string(" malformed, ").decimal(state.tcpRefused)
     .string(" refused with a reset)"));
-  emit(out.clear().string("icmp: ").decimal(state.icmpEchoes).string(" sent (echo replies, unreachables)"));
+  emit(out.clear().string("icmp: ").decimal(state.icmpEchoes).string(" echo replies sent; errors (unreachable, time exceeded): ")
+    .decimal(state.icmpErrorsSent).string(" sent, ").decimal(state.icmpErrorsLimited).string(" not sent (over the rate limit)"));
   emit(out.clear().string("guest share: frame received -> next frame sent, p50 ").decimal(shareMedian()).string(" cycles (last ")
     .decimal(min<u64>(shareCount, SHARE_SAMPLES)).string(" of ").decimal(shareCount).string(")"));
 }

@@ -17,6 +17,8 @@ export abstract class NetworkCard {
   /** Frames dropped on arrival, by reason. */
   droppedTruncated: u64 = 0;
   droppedOversize: u64 = 0;
+  /** Frames the card missed for want of a free receive buffer (e1000's MPC; virtio-net does not say). */
+  droppedNoRoom: u64 = 0;
   framesSent: u64 = 0;
   bytesSent: u64 = 0;
   /** Frames refused for sending because the transmit ring was full. */

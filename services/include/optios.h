@@ -222,7 +222,7 @@ typedef struct {
 } NetConfig;
 _Static_assert(sizeof(NetConfig) == 40, "NetConfig");
 
-/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (104 bytes). */
+/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (112 bytes). */
 typedef struct {
   uint32_t address; /* the IPv4 address in use, 0 for none yet */
   uint32_t netmask;
@@ -247,11 +247,13 @@ typedef struct {
   uint32_t tcpMalformed;
   uint32_t tcpRefused; /* TCP segments to a port nobody listens on (answered with a reset) */
   uint32_t tcpDropped; /* TCP segments dropped, all reasons */
-  uint32_t icmpEchoes; /* ICMP messages sent (echo replies, port unreachables) */
+  uint32_t icmpEchoes; /* ICMP echo replies sent */
   uint32_t arpDropped;
   uint32_t linkDropped; /* frames the stack could not take (no buffer) or did not understand */
+  uint32_t icmpErrorsSent; /* ICMP errors sent: destination unreachable, time exceeded, parameter problem */
+  uint32_t icmpErrorsLimited; /* ICMP errors not sent: over the rate limit (services/network/stack.c) */
 } NetState;
-_Static_assert(sizeof(NetState) == 104, "NetState");
+_Static_assert(sizeof(NetState) == 112, "NetState");
 
 /* net_deliver's header: what arrived for a handler (24 bytes). */
 typedef struct {

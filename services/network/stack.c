@@ -39,7 +39,7 @@
 #define EXPORT(name) __attribute__((export_name(name)))
 
 /* The version the kernel reports; a new one starts the stack afresh. */
-OPTIOS_VERSION(u"lwip-2.1.3/1");
+OPTIOS_VERSION(u"lwip-2.1.3/2");
 __attribute__((used)) static const void* keep_version = version;
 
 static struct netif interface;
@@ -91,10 +91,47 @@ void stack_assert_failed(const char* message, const char* file, int line) {
   __builtin_trap();
 }
 
+/* ICMP errors (destination unreachable, time exceeded, parameter problem) leave at most
+ * ICMP_ERRORS_PER_SECOND a second after a burst of ICMP_ERRORS_BURST, all destinations
+ * together: a flood to closed ports or of never-completed fragments must not make the machine
+ * send a packet for each one it gets. Linux limits the same messages (icmp_msgs_per_sec 1000,
+ * burst 50, and 1 a second to each destination); lwIP has no limit of its own, so the frames
+ * are checked on their way to the card. Echo replies are not limited, as on Linux. */
+#define ICMP_ERRORS_PER_SECOND 100
+#define ICMP_ERRORS_BURST 10
+static uint32_t icmp_error_budget = ICMP_ERRORS_BURST * 1000; /* in thousandths of a message */
+static uint32_t icmp_error_budget_time; /* sys_now() of its last top-up */
+static uint32_t icmp_errors_sent, icmp_errors_limited;
+
+/* Whether `frame` (an Ethernet frame, `length` bytes) is an IPv4 ICMP error message. */
+static int icmp_error(const uint8_t* frame, uint16_t length) {
+  if (length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14 + 9] != IP_PROTO_ICMP) return 0;
+  uint16_t header = (uint16_t)((frame[14] & 0x0f) * 4);
+  if (length < 14 + header + 1) return 0;
+  uint8_t type = frame[14 + header];
+  return type == ICMP_DUR || type == ICMP_TE || type == ICMP_PP;
+}
+
+/* Whether one more ICMP error may leave now; counts it as sent or as limited. */
+static int icmp_error_allowed(void) {
+  uint32_t now = sys_now();
+  uint64_t budget = icmp_error_budget + (uint64_t)(now - icmp_error_budget_time) * ICMP_ERRORS_PER_SECOND;
+  icmp_error_budget_time = now;
+  icmp_error_budget = budget > ICMP_ERRORS_BURST * 1000 ? ICMP_ERRORS_BURST * 1000 : (uint32_t)budget;
+  if (icmp_error_budget < 1000) {
+    icmp_errors_limited++;
+    return 0;
+  }
+  icmp_error_budget -= 1000;
+  icmp_errors_sent++;
+  return 1;
+}
+
 static err_t transmit(struct netif* netif, struct pbuf* frame) {
   static uint8_t buffer[NET_PAYLOAD_MAX_BYTES];
   if (frame->tot_len > sizeof buffer) return ERR_BUF;
   uint16_t length = pbuf_copy_partial(frame, buffer, frame->tot_len, 0);
+  if (icmp_error(buffer, length) && !icmp_error_allowed()) return ERR_OK; /* dropped as if sent: nothing to retry */
   int64_t result = optios_net_transmit((uint32_t)(uintptr_t)buffer, length);
   LINK_STATS_INC(link.xmit);
   return result < 0 ? ERR_IF : ERR_OK;
@@ -630,7 +667,9 @@ static void report(void) {
   state.tcpMalformed = lwip_stats.tcp.lenerr + lwip_stats.tcp.err;
   state.tcpRefused = lwip_stats.tcp.proterr;
   state.tcpDropped = lwip_stats.tcp.drop;
-  state.icmpEchoes = lwip_stats.icmp.xmit;
+  state.icmpEchoes = lwip_stats.icmp.xmit - icmp_errors_sent - icmp_errors_limited;
+  state.icmpErrorsSent = icmp_errors_sent;
+  state.icmpErrorsLimited = icmp_errors_limited;
   state.arpDropped = lwip_stats.etharp.drop;
   state.linkDropped = lwip_stats.link.drop;
   optios_net_state((uint32_t)(uintptr_t)&state, sizeof state);

@@ -1,5 +1,5 @@
 // The network cards' rings on the host (docs/network.md): virtio-net's receive and transmit
-// queues and the e1000's transmit ring, against devices this test plays on the fake machine —
+// queues and the e1000's rings, against devices this test plays on the fake machine —
 // what the driver offers, what it hands the stack, what it refuses when a ring is full, and
 // how it takes sent buffers back.
 import { describe, expect, test } from "vitest";
@@ -89,7 +89,7 @@ describe("virtio-net", () => {
 
     for (let i = 3; i < 64; i++) expect(kernel.transmit(60)).toBe(1);
     expect(kernel.transmit(60)).toBe(0); // 64 buffers in flight: refused, not overwritten
-    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0, sent 64/3840, refused 1");
+    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0/0, sent 64/3840, refused 1");
     const inFlight = device.offered();
     device.answer(sent.head, 0);
     expect(kernel.transmit(60)).toBe(1); // its buffer is free again
@@ -111,7 +111,7 @@ describe("virtio-net", () => {
     device.answer(buffers[2].head, 10 + 1514);
     const to = (buffer: { address: bigint }, length: number) => `0x${(buffer.address + 10n).toString(16)}+${length}`;
     expect(text(kernel.service(32))).toBe(`frames 3, to the stack: ${to(buffers[0], 98)} ${to(buffers[2], 1514)}`);
-    expect(text(kernel.counters())).toBe("received 2/1612, dropped 1/0, sent 0/0, refused 0");
+    expect(text(kernel.counters())).toBe("received 2/1612, dropped 1/0/0, sent 0/0, refused 0");
     expect(device.offered().map((buffer) => buffer.address)).toEqual([buffers[0], buffers[1], buffers[2]].map((buffer) => buffer.address));
   });
 
@@ -126,7 +126,7 @@ describe("virtio-net", () => {
     expect(device.offered().map((buffer) => buffer.address)).toEqual([buffers[0].address, buffers[1].address]);
     expect(text(kernel.service(0))).toBe("frames 0, to the stack: ");
     expect(text(kernel.service(2))).toBe(`frames 1, to the stack: ${to(buffers[2], 62)}`);
-    expect(text(kernel.counters())).toBe("received 3/183, dropped 0/0, sent 0/0, refused 0");
+    expect(text(kernel.counters())).toBe("received 3/183, dropped 0/0/0, sent 0/0, refused 0");
   });
 });
 
@@ -151,10 +151,40 @@ describe("e1000 transmit", () => {
 
     for (let i = 1; i < 15; i++) expect(kernel.transmit(42)).toBe(1);
     expect(kernel.transmit(42)).toBe(0); // 15 of 16: the tail may not catch up with the head
-    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0, sent 15/630, refused 1");
+    expect(text(kernel.counters())).toBe("received 0/0, dropped 0/0/0, sent 15/630, refused 1");
     machine.writePhysical(SEND_RING + 12, Buffer.from([1])); // the card is done with the first: DD
     expect(kernel.transmit(42)).toBe(1);
     expect(Buffer.from(machine.readPhysical(TDT, 4)).readUInt32LE()).toBe(0); // wrapped
     expect(kernel.transmit(42)).toBe(0); // the second is still the card's
+  });
+});
+
+describe("e1000 receive", () => {
+  const REGISTERS = 0xfeb00000;
+  const RINGS = 0x400000;
+  const BUFFERS = 0x500000;
+  const register = (machine: FakeMachine, offset: number, value: number) =>
+    machine.writePhysical(REGISTERS + offset, Buffer.from(new Uint32Array([value]).buffer));
+  /** The card wrote receive descriptor `index`: a frame of `length` bytes at `address`, done. */
+  const filled = (machine: FakeMachine, index: number, address: number, length: number) => {
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeBigUInt64LE(BigInt(address), 0);
+    descriptor.writeUInt16LE(length, 8);
+    descriptor[12] = 0x01; // DD
+    machine.writePhysical(RINGS + 16 * index, descriptor);
+  };
+
+  test("frames the card finished go to the stack and their descriptors back to it; what the card dropped itself is counted by why, including frames it missed for want of a descriptor", async () => {
+    const { kernel, machine, text } = await network();
+    kernel.e1000Create(BigInt(REGISTERS), BigInt(RINGS), BigInt(BUFFERS));
+    filled(machine, 0, 0x600000, 60);
+    filled(machine, 1, 0x600800, 10); // shorter than an Ethernet header: dropped, counted short
+    register(machine, 0x40a4, 2); // RUC: 2 frames too short for the card
+    register(machine, 0x40ac, 1); // ROC: 1 too long
+    register(machine, 0x4010, 5); // MPC: 5 missed, the ring full
+    expect(text(kernel.service(8))).toBe("frames 2, to the stack: 0x600000+60");
+    expect(machine.readPhysical(RINGS + 12, 1)[0]).toBe(0); // handed back: the card may fill it again
+    expect(Buffer.from(machine.readPhysical(REGISTERS + 0x2818, 4)).readUInt32LE()).toBe(1); // RDT: the last one handed back
+    expect(text(kernel.counters())).toBe("received 1/60, dropped 3/1/5, sent 0/0, refused 0");
   });
 });

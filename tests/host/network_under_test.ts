@@ -43,10 +43,10 @@ export function service(limit: i32): i32 {
   return put("frames " + taken.toString() + ", to the stack: " + received.trimEnd());
 }
 
-/** The card's counters: "received F/B, dropped S/L, sent F/B, refused R". */
+/** The card's counters: "received F/B, dropped S/L/N, sent F/B, refused R" (short, long, no room). */
 export function counters(): i32 {
   const nic = card!;
   return put("received " + nic.framesReceived.toString() + "/" + nic.bytesReceived.toString() + ", dropped " + nic.droppedTruncated.toString() +
-    "/" + nic.droppedOversize.toString() + ", sent " + nic.framesSent.toString() + "/" + nic.bytesSent.toString() + ", refused " +
+    "/" + nic.droppedOversize.toString() + "/" + nic.droppedNoRoom.toString() + ", sent " + nic.framesSent.toString() + "/" + nic.bytesSent.toString() + ", refused " +
     nic.sendsRefused.toString());
 }

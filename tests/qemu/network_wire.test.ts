@@ -126,6 +126,39 @@ test("a handler connects to a host by name: the stack asks DNS on the wire, then
   await machine.waitFor(/resolver: connection \d+ closed/, 10_000);
 }, 60_000);
 
+/** The stack's limit on ICMP errors (services/network/stack.c): this many a second, after a burst of ICMP_ERRORS_BURST. */
+const ICMP_ERRORS_PER_SECOND = 100;
+const ICMP_ERRORS_BURST = 10;
+
+test("ICMP errors are rate limited: a burst to closed ports gets a few port unreachables, and each one not sent is counted", async () => {
+  const net = () => shellCommand(machine, "net");
+  const number = (text: string, pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? -1);
+  const refused = (text: string) => number(text, /^udp: .* (\d+) to closed ports/m);
+  const errorsSent = (text: string) => number(text, /^icmp: .*errors \(unreachable, time exceeded\): (\d+) sent/m);
+  const errorsLimited = (text: string) => number(text, /^icmp: .* (\d+) not sent \(over the rate limit\)/m);
+  const before = await net();
+  const from = wire.frames.length;
+  const started = Date.now();
+  for (let i = 0; i < 500; i++) {
+    wire.send(ethernet(0x0800, ipv4(17, udp(5000 + i, 19, Buffer.from("anyone?")))));
+    if (i % 50 === 49) await new Promise((resolve) => setTimeout(resolve, 20)); // within what the card's ring holds
+  }
+  expect(await echoAnswers("after the closed ports")).toBe(true); // the stack has worked through the burst
+  const after = await net();
+  const seconds = (Date.now() - started) / 1000;
+  const unreachables = wire.ipFrames(1, from).filter((frame) => frame[34] === 3 && frame[35] === 3).length;
+  const refusedNow = refused(after) - refused(before);
+  const sent = errorsSent(after) - errorsSent(before);
+  const limited = errorsLimited(after) - errorsLimited(before);
+  console.log(`closed ports: ${refusedNow} refused in ${seconds.toFixed(2)} s, ${sent} unreachables sent (${unreachables} seen on the wire), ${limited} not sent`);
+  expect(refusedNow, after).toBeGreaterThanOrEqual(250);
+  expect(sent + limited, after).toBe(refusedNow); // each refusal either answered or counted as limited
+  expect(unreachables).toBeGreaterThanOrEqual(1);
+  expect(unreachables).toBeLessThanOrEqual(sent);
+  expect(sent).toBeLessThanOrEqual(ICMP_ERRORS_BURST + Math.ceil(ICMP_ERRORS_PER_SECOND * seconds));
+  expect(limited).toBeGreaterThan(0);
+}, 60_000);
+
 test("a datagram too long for a handler (reassembled from fragments) is dropped and counted, not cut", async () => {
   const dropped = async () => Number(/^udp: .* (\d+) dropped/m.exec(await shellCommand(machine, "net"))?.[1]);
   const before = await dropped();

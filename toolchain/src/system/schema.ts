@@ -105,7 +105,7 @@ export interface NetworkConfig {
 export const NETWORK_STACK = {
   name: "net",
   source: "services/network/stack.c",
-  version: "lwip-2.1.3/1",
+  version: "lwip-2.1.3/2",
   budgetNanoseconds: 20_000_000,
   memoryBytes: 1024 * 1024,
   queueDepth: 128,

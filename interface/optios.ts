@@ -592,6 +592,8 @@ export const records: RecordDeclaration[] = [
       ["linkDropped", "u32", "frames the stack could not take (no buffer) or did not understand"],
       ["icmpErrorsSent", "u32", "ICMP errors sent: destination unreachable, time exceeded, parameter problem"],
       ["icmpErrorsLimited", "u32", "ICMP errors not sent: over the rate limit (services/network/stack.c)"],
+      ["tcpHalfOpenDropped", "u32", "half-open TCP connections dropped to make room for a new SYN (the listener's backlog full)"],
+      ["tcpNoConnection", "u32", "times TCP ran short of memory: no connection free for a SYN, or no buffer for a segment to send"],
     ],
   },
   {

@@ -823,7 +823,7 @@ export const LOG_RECORD_BYTES: u32 = 56;
 }
 export const NET_CONFIG_BYTES: u32 = 40;
 
-/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (112 bytes). */
+/** what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (120 bytes). */
 @unmanaged export class NetState {
   /** the IPv4 address in use, 0 for none yet */
   address: u32 = 0;
@@ -873,8 +873,12 @@ export const NET_CONFIG_BYTES: u32 = 40;
   icmpErrorsSent: u32 = 0;
   /** ICMP errors not sent: over the rate limit (services/network/stack.c) */
   icmpErrorsLimited: u32 = 0;
+  /** half-open TCP connections dropped to make room for a new SYN (the listener's backlog full) */
+  tcpHalfOpenDropped: u32 = 0;
+  /** times TCP ran short of memory: no connection free for a SYN, or no buffer for a segment to send */
+  tcpNoConnection: u32 = 0;
 }
-export const NET_STATE_BYTES: u32 = 112;
+export const NET_STATE_BYTES: u32 = 120;
 
 /** net_deliver's header: what arrived for a handler (24 bytes). */
 @unmanaged export class NetDelivery {

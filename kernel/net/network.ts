@@ -275,7 +275,8 @@ function stackReport(out: Text, emit: (text: Text) => void): void {
     .string(" to closed ports)"));
   emit(out.clear().string("tcp:  ").decimal(state.tcpReceived).string(" received, ").decimal(state.tcpDropped).string(" dropped (")
     .decimal(state.tcpChecksum).string(" bad checksum, ").decimal(state.tcpMalformed).string(" malformed, ").decimal(state.tcpRefused)
-    .string(" refused with a reset)"));
+    .string(" refused with a reset); ").decimal(state.tcpHalfOpenDropped).string(" half-open dropped for new SYNs, ")
+    .decimal(state.tcpNoConnection).string(" times short of memory"));
   emit(out.clear().string("icmp: ").decimal(state.icmpEchoes).string(" echo replies sent; errors (unreachable, time exceeded): ")
     .decimal(state.icmpErrorsSent).string(" sent, ").decimal(state.icmpErrorsLimited).string(" not sent (over the rate limit)"));
   emit(out.clear().string("guest share: frame received -> next frame sent, p50 ").decimal(shareMedian()).string(" cycles (last ")

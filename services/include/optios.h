@@ -222,7 +222,7 @@ typedef struct {
 } NetConfig;
 _Static_assert(sizeof(NetConfig) == 40, "NetConfig");
 
-/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (112 bytes). */
+/* what the stack reports after each run (net_state): its address, DHCP and counters, for the shell's net (120 bytes). */
 typedef struct {
   uint32_t address; /* the IPv4 address in use, 0 for none yet */
   uint32_t netmask;
@@ -252,8 +252,10 @@ typedef struct {
   uint32_t linkDropped; /* frames the stack could not take (no buffer) or did not understand */
   uint32_t icmpErrorsSent; /* ICMP errors sent: destination unreachable, time exceeded, parameter problem */
   uint32_t icmpErrorsLimited; /* ICMP errors not sent: over the rate limit (services/network/stack.c) */
+  uint32_t tcpHalfOpenDropped; /* half-open TCP connections dropped to make room for a new SYN (the listener's backlog full) */
+  uint32_t tcpNoConnection; /* times TCP ran short of memory: no connection free for a SYN, or no buffer for a segment to send */
 } NetState;
-_Static_assert(sizeof(NetState) == 112, "NetState");
+_Static_assert(sizeof(NetState) == 120, "NetState");
 
 /* net_deliver's header: what arrived for a handler (24 bytes). */
 typedef struct {

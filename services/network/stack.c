@@ -102,6 +102,7 @@ void stack_assert_failed(const char* message, const char* file, int line) {
 static uint32_t icmp_error_budget = ICMP_ERRORS_BURST * 1000; /* in thousandths of a message */
 static uint32_t icmp_error_budget_time; /* sys_now() of its last top-up */
 static uint32_t icmp_errors_sent, icmp_errors_limited;
+static uint32_t half_open_dropped; /* by make_room_for_syn */
 
 /* Whether `frame` (an Ethernet frame, `length` bytes) is an IPv4 ICMP error message. */
 static int icmp_error(const uint8_t* frame, uint16_t length) {
@@ -670,12 +671,47 @@ static void report(void) {
   state.icmpEchoes = lwip_stats.icmp.xmit - icmp_errors_sent - icmp_errors_limited;
   state.icmpErrorsSent = icmp_errors_sent;
   state.icmpErrorsLimited = icmp_errors_limited;
+  state.tcpHalfOpenDropped = half_open_dropped;
+  state.tcpNoConnection = lwip_stats.tcp.memerr;
   state.arpDropped = lwip_stats.etharp.drop;
   state.linkDropped = lwip_stats.link.drop;
   optios_net_state((uint32_t)(uintptr_t)&state, sizeof state);
 }
 
+/* A SYN flood must not shut a port for as long as lwIP keeps a half-open connection (20 s,
+ * TCP_SYN_RCVD_TIMEOUT, not an option): a listener's backlog (TCP_DEFAULT_LISTEN_BACKLOG) full of
+ * connections whose forged peers never answer refused every new SYN, a real client's too. So
+ * when a SYN comes for a listener whose backlog is full, the oldest of its half-open connections
+ * is dropped first, without a reset (its peer most likely does not exist): a SYN cache's
+ * eviction. A real client completes its handshake within one round trip, so it is served unless
+ * the flood sends a backlog's worth of SYNs within that round trip. Linux answers floods with
+ * SYN cookies instead, which lwIP does not have. */
+
+static void make_room_for_syn(const uint8_t* frame, uint16_t length) {
+  if (length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14 + 9] != IP_PROTO_TCP) return;
+  uint32_t destination;
+  memcpy(&destination, frame + 14 + 16, 4);
+  if (destination != ip4_addr_get_u32(netif_ip4_addr(&interface))) return;
+  uint16_t header = (uint16_t)((frame[14] & 0x0f) * 4);
+  if (length < 14 + header + 20) return;
+  const uint8_t* segment = frame + 14 + header;
+  if ((segment[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN) return;
+  uint16_t port = (uint16_t)((segment[2] << 8) | segment[3]);
+  struct tcp_pcb_listen* listener = tcp_listen_pcbs.listen_pcbs;
+  while (listener != NULL && listener->local_port != port) listener = listener->next;
+  if (listener == NULL || listener->accepts_pending < listener->backlog) return;
+  struct tcp_pcb* oldest = NULL;
+  for (struct tcp_pcb* pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next) {
+    /* The list is newest first: the last of the longest waiting is the oldest. */
+    if (pcb->state == SYN_RCVD && pcb->listener == listener && (oldest == NULL || tcp_ticks - pcb->tmr >= tcp_ticks - oldest->tmr)) oldest = pcb;
+  }
+  if (oldest == NULL) return;
+  tcp_abandon(oldest, 0);
+  half_open_dropped++;
+}
+
 static void frame_arrived(uint16_t length) {
+  make_room_for_syn(payload, length);
   struct pbuf* frame = pbuf_alloc(PBUF_RAW, length, PBUF_POOL);
   if (frame == NULL) {
     LINK_STATS_INC(link.memerr);

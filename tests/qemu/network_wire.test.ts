@@ -159,6 +159,23 @@ test("ICMP errors are rate limited: a burst to closed ports gets a few port unre
   expect(limited).toBeGreaterThan(0);
 }, 60_000);
 
+test("a SYN flood does not shut the status page: a new client's SYN is answered at once, the half-open connections it pushed out are counted", async () => {
+  const net = () => shellCommand(machine, "net");
+  const halfOpenDropped = (text: string) => Number(/^tcp: .* (\d+) half-open dropped for new SYNs/m.exec(text)?.[1] ?? -1);
+  const before = await net();
+  for (let port = 40000; port < 40200; port++) wire.send(ethernet(0x0800, ipv4(6, tcpSyn(port, 80)))); // nobody will finish these
+  const from = wire.frames.length;
+  const synAck = () => wire.ipFrames(6, from).some((frame) => frame.readUInt16BE(34) === 80 && frame.readUInt16BE(36) === 41000 && (frame[47] & 0x12) === 0x12);
+  let answered = false;
+  for (let attempt = 0; attempt < 6 && !answered; attempt++) { // a real client sends its SYN again after 1 s; this one after 0.5 s
+    wire.send(ethernet(0x0800, ipv4(6, tcpSyn(41000, 80))));
+    answered = await wire.waitFor(synAck, 500);
+  }
+  expect(answered, "the SYN-ACK to the new client").toBe(true);
+  const after = await net();
+  expect(halfOpenDropped(after) - halfOpenDropped(before), after).toBeGreaterThanOrEqual(190); // 200 SYNs, 8 kept in the backlog
+}, 60_000);
+
 test("a datagram too long for a handler (reassembled from fragments) is dropped and counted, not cut", async () => {
   const dropped = async () => Number(/^udp: .* (\d+) dropped/m.exec(await shellCommand(machine, "net"))?.[1]);
   const before = await dropped();

@@ -1,7 +1,8 @@
 // The kernel loop: thread 0's whole life after boot. Handler work first, then programs, then sleep.
 //
 //   ┌─► frames the NICs received, queued for the network stack (net/network.ts)
-//   │   expire timers → one fair round of handler events (handlers/dispatcher.ts)
+//   │   expire timers → one fair round of handler events (handlers/dispatcher.ts), and
+//   │     more while they run something, no program is runnable and nothing was typed
 //   │   decode input into the consoles (input/input.ts); a deploy (handlers/deploy.ts);
 //   │   Ctrl-C stops a busy program;
 //   │   reap ended programs; wake readers
@@ -30,8 +31,11 @@ import { deployService } from "./handlers/deploy";
 import { networkPending, networkService } from "./net/network";
 import { stateLogFlushDue, stateLogService } from "./storage/state_log";
 import { LEVEL_DEBUG, line, log, logShows } from "./log/log";
-import { programsInterrupt, programsReap, programsRunNext, programsWake } from "./programs/programs";
+import { programsInterrupt, programsReap, programsRunnable, programsRunNext, programsWake } from "./programs/programs";
 import { clockNanoseconds } from "./time/clock";
+
+/** Rounds of handler work one pass of the loop may run while no program is runnable. */
+const DISPATCH_ROUNDS_PER_PASS = 4;
 
 /** Whether frames arrived since the loop last slept (see sleepTimer). */
 let trafficSinceSleep = false;
@@ -41,7 +45,7 @@ export function kernelLoop(): void {
   while (true) {
     if (networkService() > 0) trafficSinceSleep = true;       // frames received (queued for the stack, which runs now) and sent
     expireTimers(clockNanoseconds(readTsc()));
-    dispatch();
+    dispatchRounds();
     inputService();
     deployService();                                           // a new handler version, swapped between rounds
     stateLogService(clockNanoseconds(readTsc()));              // group commits whose interval is up, flushed
@@ -62,6 +66,21 @@ export function kernelLoop(): void {
     // loglevel=7 shows every wake: an idle machine should wake once per due timer, no more. Not
     // into the log ring otherwise: under load a line a wake would push everything else out of it.
     if (logShows(LEVEL_DEBUG)) log(LEVEL_DEBUG, line.clear().string("idle: woke; timer interrupts so far: ").decimal(timerInterrupts));
+  }
+}
+
+/**
+ * The pass's handler work: one round, and more (up to DISPATCH_ROUNDS_PER_PASS) while each
+ * runs something and no program is runnable and nothing was typed, timers expiring between
+ * them. A run's send then reaches the stack in the same pass: an echo's datagram, its run and
+ * the stack's run that sends the reply take one pass instead of two or three, and a pass
+ * costs its services (cards, input, deploy, state log, programs) each time (10% of the
+ * guest's share of an echo: 89k cycles against 99k, six alternating runs).
+ */
+function dispatchRounds(): void {
+  for (let round = 1; dispatch() > 0 && round < DISPATCH_ROUNDS_PER_PASS; round++) {
+    if (programsRunnable() || inputPending()) return;
+    expireTimers(clockNanoseconds(readTsc()));
   }
 }
 

@@ -274,6 +274,11 @@ export function programsWake(): void {
   }
 }
 
+/** Whether a program is runnable (not waiting for input, not ended). */
+export function programsRunnable(): bool {
+  return scheduler.runnableCount() > 0;
+}
+
 /**
  * Runs the next runnable program until an interrupt, its input or its end brings the CPU
  * back; `untilWake` is how long until handler work is due (NO_DEADLINE: none). Returns

@@ -194,13 +194,46 @@ describe("exception reports and panics", () => {
 });
 
 describe("TSC calibration against the PIT", () => {
-  it("converts TSC ticks over the PIT window into a frequency", async () => {
+  /** What a window of `cycles` TSC ticks over the PIT's 2386 ticks (≈ 2 ms) makes. */
+  const hz = (cycles: bigint) => (cycles * 1_193_182n) / 2386n;
+
+  it("converts TSC ticks over the PIT window into a frequency: from the count's start to the output's rise, each placed between the polls around it", async () => {
     under = await startKernel((machine) => {
       machine.tscStepPerRead = 0n;
       machine.tscStepPerSpeakerRead = 1000n;
+      machine.pitPollsUntilDone = 1000;
     });
-    // The PIT's output rises on the 51st poll, so 51,000 TSC ticks span its 2386 ticks (≈ 2 ms).
-    expect(under.kernel.clockMeasureTscHz()).toBe((51_000n * 1_193_182n) / 2386n);
+    // The output rises between the 1,000th poll (low) and the 1,001st (high): 1,000,000 ticks ± 1,000.
+    expect(under.kernel.clockMeasureTscHz()).toBe(hz(1_000_000n));
+  });
+
+  it("does not trust a window the CPU stalled in (the count's start not placed within 1%): it measures again", async () => {
+    let loads = 0;
+    under = await startKernel((machine) => {
+      machine.tscStepPerRead = 0n;
+      machine.tscStepPerSpeakerRead = 1000n;
+      machine.pitPollsUntilDone = 1000;
+      // The first measurement's load stalls 2 ms at 2.5 GHz (QEMU's global lock held elsewhere),
+      // while the PIT counts on: its output is high by the 11th poll. Read as it was, that window
+      // is 10,000 ticks, a TSC 100× too slow (what a third of ISO boots under QEMU measured).
+      machine.onPortWrite = (port) => {
+        if (port === 0x42 && ++loads === 2) {
+          machine.tsc += 5_000_000n;
+          machine.pitPollsUntilDone = 10;
+        }
+        if (port === 0x42 && loads === 3) machine.pitPollsUntilDone = 1000; // the next measurement: no stall
+      };
+    });
+    expect(under.kernel.clockMeasureTscHz()).toBe(hz(1_000_000n));
+    expect(loads).toBe(4); // two measurements, two bytes of count each
+  });
+
+  it("takes the least uncertain measurement when none is within 1%", async () => {
+    under = await startKernel((machine) => {
+      machine.tscStepPerRead = 0n;
+      machine.tscStepPerSpeakerRead = 1000n; // polls 1,000 ticks apart over a 50,000-tick window: ± 2 %
+    });
+    expect(under.kernel.clockMeasureTscHz()).toBe(hz(50_000n));
   });
 
   it("gives up with 0 when the PIT never answers", async () => {

@@ -104,12 +104,21 @@ static uint32_t icmp_error_budget_time; /* sys_now() of its last top-up */
 static uint32_t icmp_errors_sent, icmp_errors_limited;
 static uint32_t half_open_dropped; /* by make_room_for_syn */
 
+/* Where the payload of the IPv4 packet in Ethernet `frame` (`length` bytes) starts, when it is
+ * of `protocol`, not a fragment, and has at least `bytes` of payload; 0 otherwise. Only for a
+ * first look (ICMP errors on the way out, SYNs on the way in): lwIP checks the packet itself. */
+static uint16_t ipv4_payload(const uint8_t* frame, uint16_t length, uint8_t protocol, uint16_t bytes) {
+  if (length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14 + 9] != protocol) return 0;
+  if (((frame[14 + 6] << 8 | frame[14 + 7]) & 0x3fff) != 0) return 0; /* more fragments, or an offset */
+  uint16_t offset = (uint16_t)(14 + (frame[14] & 0x0f) * 4);
+  return length >= offset + bytes ? offset : 0;
+}
+
 /* Whether `frame` (an Ethernet frame, `length` bytes) is an IPv4 ICMP error message. */
 static int icmp_error(const uint8_t* frame, uint16_t length) {
-  if (length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14 + 9] != IP_PROTO_ICMP) return 0;
-  uint16_t header = (uint16_t)((frame[14] & 0x0f) * 4);
-  if (length < 14 + header + 1) return 0;
-  uint8_t type = frame[14 + header];
+  uint16_t offset = ipv4_payload(frame, length, IP_PROTO_ICMP, 1);
+  if (offset == 0) return 0;
+  uint8_t type = frame[offset];
   return type == ICMP_DUR || type == ICMP_TE || type == ICMP_PP;
 }
 
@@ -686,15 +695,13 @@ static void report(void) {
  * eviction. A real client completes its handshake within one round trip, so it is served unless
  * the flood sends a backlog's worth of SYNs within that round trip. Linux answers floods with
  * SYN cookies instead, which lwIP does not have. */
-
 static void make_room_for_syn(const uint8_t* frame, uint16_t length) {
-  if (length < 14 + 20 || frame[12] != 0x08 || frame[13] != 0x00 || frame[14 + 9] != IP_PROTO_TCP) return;
+  uint16_t offset = ipv4_payload(frame, length, IP_PROTO_TCP, 20);
+  if (offset == 0) return;
   uint32_t destination;
   memcpy(&destination, frame + 14 + 16, 4);
   if (destination != ip4_addr_get_u32(netif_ip4_addr(&interface))) return;
-  uint16_t header = (uint16_t)((frame[14] & 0x0f) * 4);
-  if (length < 14 + header + 20) return;
-  const uint8_t* segment = frame + 14 + header;
+  const uint8_t* segment = frame + offset;
   if ((segment[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN) return;
   uint16_t port = (uint16_t)((segment[2] << 8) | segment[3]);
   struct tcp_pcb_listen* listener = tcp_listen_pcbs.listen_pcbs;

@@ -5,12 +5,11 @@
 // Traffic stays on 127.0.0.1 and inside QEMU's user network.
 import { createSocket } from "node:dgram";
 import { connect as tcpConnect, createServer } from "node:net";
-import { get } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Machine, startMachine, stopAllMachines } from "../../toolchain/src/bench/machine.ts";
 import { buildSystemInScratch, type ScratchBuild } from "../../toolchain/src/build/scratch.ts";
 import { defaultKernelArguments } from "../../toolchain/src/project.ts";
-import { freePort } from "../../toolchain/src/bench/network_bench.ts";
+import { freePort, httpGet } from "../../toolchain/src/bench/network_bench.ts";
 import { userNetwork } from "../../toolchain/src/qemu.ts";
 import { BOOT_TIMEOUT_MILLISECONDS, BUILD_TIMEOUT_MILLISECONDS, SHELL_PROMPT, shellCommand } from "./shell_session.ts";
 
@@ -43,19 +42,6 @@ async function udpAskUntilAnswered(port: number, text: string, deadline: number)
     if (answer !== null) return answer;
   }
   return null;
-}
-
-/** GET http://127.0.0.1:port/path: status and body. */
-function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = get({ host: "127.0.0.1", port, path, timeout: 10_000, agent: false }, (response) => {
-      let body = "";
-      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", reject);
-  });
 }
 
 /** Whether a TCP connection to 127.0.0.1:port is answered and then closed by the guest without data (a reset through QEMU's forward). */

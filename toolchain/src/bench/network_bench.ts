@@ -217,20 +217,25 @@ async function measureEcho(roundTrips: (count: number) => Promise<{ microseconds
   return { microseconds, lost };
 }
 
+/** GET http://127.0.0.1:port/path on a new connection: status and body (the network tests use it too). */
+export function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = get({ host: "127.0.0.1", port, path, timeout: 10_000, agent: false }, (response) => {
+      let body = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on("timeout", () => request.destroy(new Error(`GET ${path} on port ${port}: no answer within 10 s`)));
+    request.on("error", reject);
+  });
+}
+
 /** `count` GETs of / on 127.0.0.1:`port`, one at a time, each on a new connection: µs from the request to the response's end. */
 async function httpOneAtATime(port: number, count: number): Promise<number[]> {
   const microseconds: number[] = [];
   for (let i = 0; i < count; i++) {
     const start = process.hrtime.bigint();
-    await new Promise<void>((resolve, reject) => {
-      const request = get({ host: "127.0.0.1", port, path: "/", agent: false }, (response) => {
-        response.resume();
-        response.on("end", () => resolve());
-        response.on("error", reject);
-      });
-      request.setTimeout(10_000, () => request.destroy(new Error(`GET / on port ${port}: no answer within 10 s`)));
-      request.on("error", reject);
-    });
+    await httpGet(port, "/");
     microseconds.push(Number(process.hrtime.bigint() - start) / 1000);
   }
   return microseconds;
